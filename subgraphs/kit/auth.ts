@@ -1,0 +1,73 @@
+import jwt from 'jsonwebtoken';
+
+/** Roles of people and services. SERVICE is for subgraph-to-subgraph calls (sagas). */
+export const ROLES = ['CUSTOMER', 'CLERK', 'MANAGER', 'ADMIN', 'SERVICE'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Identity {
+  /** Customer id, employee id or service name. */
+  sub: string;
+  role: Role;
+  /** The store a CLERK or MANAGER works at. */
+  storeId?: string;
+}
+
+export const JWT_ISSUER = 'retail-supergraph';
+export const JWT_AUDIENCE = 'retail-api';
+const ALGORITHM = 'HS256';
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+export function jwtSecret(): string {
+  const secret = process.env.JWT_SECRET;
+  if (secret && secret.length >= 32) return secret;
+  if (process.env.NODE_ENV === 'production') {
+    throw new Error('JWT_SECRET (at least 32 characters) is required in production');
+  }
+  return DEV_SECRET;
+}
+
+export function signToken(identity: Identity, expiresInSeconds = 3600): string {
+  const payload: Record<string, unknown> = { role: identity.role };
+  if (identity.storeId) payload.storeId = identity.storeId;
+  return jwt.sign(payload, jwtSecret(), {
+    algorithm: ALGORITHM,
+    subject: identity.sub,
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+    expiresIn: expiresInSeconds,
+  });
+}
+
+export class InvalidTokenError extends Error {}
+
+/**
+ * Verifies a bearer token: signature with the pinned algorithm (so "none" and RS/HS confusion are
+ * refused), expiry, issuer and audience. Throws InvalidTokenError with a client-safe message.
+ */
+export function verifyToken(token: string): Identity {
+  let decoded: jwt.JwtPayload | string;
+  try {
+    decoded = jwt.verify(token, jwtSecret(), {
+      algorithms: [ALGORITHM],
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+    });
+  } catch (err) {
+    const reason = err instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token';
+    throw new InvalidTokenError(reason);
+  }
+  if (typeof decoded === 'string' || typeof decoded.sub !== 'string') throw new InvalidTokenError('invalid token');
+  const role = decoded.role as Role;
+  if (!ROLES.includes(role)) throw new InvalidTokenError('invalid token');
+  const identity: Identity = { sub: decoded.sub, role };
+  if (typeof decoded.storeId === 'string') identity.storeId = decoded.storeId;
+  return identity;
+}
+
+/** Reads "Authorization: Bearer x"; null when absent, InvalidTokenError when present but bad. */
+export function identityFromHeader(header: string | undefined): Identity | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
+  return verifyToken(match[1]);
+}

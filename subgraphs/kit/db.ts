@@ -1,0 +1,107 @@
+import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/postgresql';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { Client } from 'pg';
+import type { Metrics } from './metrics';
+
+export type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
+
+export interface DbOptions {
+  /** Full connection URL of this subgraph's own database. */
+  url: string;
+  // EntitySchema's generics differ per entity; the array only needs to be passed through to MikroORM.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: EntitySchema<any, any>[];
+  /** Committed migrations in order; listed explicitly so tsx, jest and node all find the same set. */
+  migrations: { name: string; class: MigrationClass }[];
+  poolMax?: number;
+  metrics?: Metrics;
+}
+
+/**
+ * Opens this subgraph's ORM. Every SQL statement is counted (db_statements_total) so that tests
+ * and dashboards can see N+1 queries.
+ */
+export async function openOrm(opts: DbOptions): Promise<MikroORM> {
+  const config: Options = {
+    clientUrl: opts.url,
+    entities: opts.entities,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    pool: { min: 0, max: opts.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10) },
+    migrations: {
+      migrationsList: opts.migrations,
+      transactional: true,
+      allOrNothing: true,
+      tableName: 'mikro_orm_migrations',
+      snapshot: false,
+    },
+    allowGlobalContext: false,
+    debug: false,
+    ensureDatabase: false,
+  };
+  const orm = await MikroORM.init(config);
+  if (opts.metrics) {
+    const counter = opts.metrics.dbStatements;
+    orm.em
+      .getConnection()
+      .getKnex()
+      .on('query', (q: { sql?: string }) => {
+        const kind = (q.sql ?? '').trimStart().split(/\s/, 1)[0]?.toLowerCase() || 'other';
+        counter.inc({ kind });
+      });
+  }
+  return orm;
+}
+
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+}
+
+/** True when the database answers and no committed migration is pending. */
+export async function isReady(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1');
+    const pending = await orm.getMigrator().getPendingMigrations();
+    return pending.length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces the database name in a server URL: postgres://u@h:5432/x + "products" -> .../products. */
+export function databaseUrl(serverUrl: string, dbName: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+/** Creates the database if it does not exist yet (connects to the server's maintenance db). */
+export async function ensureDatabase(serverUrl: string, dbName: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(dbName)) throw new Error(`unsafe database name ${dbName}`);
+  const client = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+    if (exists.rowCount === 0) {
+      try {
+        await client.query(`create database "${dbName}"`);
+      } catch (err) {
+        // Another process may have created it between the check and here.
+        if ((err as { code?: string }).code !== '42P04') throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(serverUrl: string, dbName: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(dbName)) throw new Error(`unsafe database name ${dbName}`);
+  const client = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${dbName}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}

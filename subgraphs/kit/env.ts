@@ -1,0 +1,29 @@
+/** Default ports of the local topology (DESIGN.md). */
+export const PORTS = {
+  router: 4000,
+  products: 4001,
+  inventory: 4002,
+  ecommerce: 4003,
+  retail: 4004,
+  reports: 4005,
+} as const;
+
+export type ServiceName = Exclude<keyof typeof PORTS, 'router'>;
+
+/**
+ * This subgraph's database URL: <NAME>_DATABASE_URL, else DATABASE_URL's server with the
+ * database named after the subgraph.
+ */
+export function subgraphDatabaseUrl(name: ServiceName): string {
+  const own = process.env[`${name.toUpperCase()}_DATABASE_URL`];
+  if (own) return own;
+  const server = process.env.DATABASE_URL;
+  if (!server) throw new Error(`${name.toUpperCase()}_DATABASE_URL or DATABASE_URL must be set`);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export function portFromEnv(name: ServiceName): number {
+  return Number(process.env.PORT ?? PORTS[name]);
+}

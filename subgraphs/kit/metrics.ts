@@ -1,0 +1,58 @@
+import client, { Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * One registry per process. Metric names are shared by every subgraph and the router; the
+ * `service` default label tells them apart in Prometheus.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  operationDuration: Histogram<'operation' | 'type'>;
+  errors: Counter<'code'>;
+  dbStatements: Counter<'kind'>;
+  loaderBatchSize: Histogram<'loader'>;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createMetrics(service: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    operationDuration: new Histogram({
+      name: 'graphql_operation_duration_seconds',
+      help: 'GraphQL operation latency by operation name and type',
+      labelNames: ['operation', 'type'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors returned, by extensions.code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    dbStatements: new Counter({
+      name: 'db_statements_total',
+      help: 'SQL statements sent to PostgreSQL, by first keyword',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    loaderBatchSize: new Histogram({
+      name: 'dataloader_batch_size',
+      help: 'Keys per DataLoader batch',
+      labelNames: ['loader'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+  };
+}

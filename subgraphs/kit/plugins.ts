@@ -1,0 +1,32 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { Metrics } from './metrics';
+
+/**
+ * Records operation latency by operation name and errors by code. The name is taken only after
+ * the operation resolved against the schema, so arbitrary client strings cannot explode label
+ * cardinality through invalid documents.
+ */
+export function metricsPlugin<T extends BaseContext>(metrics: Metrics): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      let operation = 'invalid';
+      let type = 'unknown';
+      return {
+        async didResolveOperation(rc) {
+          operation = rc.operationName ?? 'anonymous';
+          type = rc.operation?.operation ?? 'unknown';
+        },
+        async didEncounterErrors(rc) {
+          for (const err of rc.errors) {
+            metrics.errors.inc({ code: String(err.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          }
+        },
+        async willSendResponse() {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.operationDuration.observe({ operation, type }, seconds);
+        },
+      };
+    },
+  };
+}

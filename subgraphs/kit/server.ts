@@ -1,0 +1,157 @@
+import type { IncomingMessage } from 'node:http';
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { identityFromHeader, InvalidTokenError, type Identity } from './auth';
+import { isReady, migrate, openOrm, type DbOptions } from './db';
+import { makeFormatError } from './errors';
+import { closeGracefully, createHttpHost, listen } from './http';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { metricsPlugin } from './plugins';
+
+/** What every resolver receives: the request's own EntityManager, loaders and caller. */
+export interface Context<L = unknown> {
+  em: EntityManager;
+  loaders: L;
+  requestId: string;
+  /** Verified caller from "Authorization: Bearer"; null when anonymous. */
+  identity: Identity | null;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface LoaderDeps {
+  em: EntityManager;
+  metrics: Metrics;
+}
+
+export interface SubgraphDefinition<L> {
+  /** Service name: products, inventory, ecommerce, retail, reports. */
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context<L>>;
+  entities: DbOptions['entities'];
+  migrations: DbOptions['migrations'];
+  /** Request-scoped DataLoaders, created fresh per request so nothing is cached across callers. */
+  createLoaders: (deps: LoaderDeps) => L;
+  /** Wraps the built schema, e.g. with graphql-shield permissions. */
+  decorateSchema?: (schema: GraphQLSchema) => GraphQLSchema;
+}
+
+export function buildSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
+  const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
+  return def.decorateSchema ? def.decorateSchema(schema) : schema;
+}
+
+export interface StartOptions {
+  /** This subgraph's database URL. */
+  dbUrl: string;
+  port?: number;
+  host?: string;
+  /** Run committed migrations before serving (false for cluster workers: the primary did). */
+  runMigrations?: boolean;
+  /** Runs after migrations, before serving: demo data seeding. */
+  afterMigrate?: (orm: MikroORM) => Promise<void>;
+  poolMax?: number;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  port: number;
+  orm: MikroORM;
+  metrics: Metrics;
+  log: Logger;
+  server: Server;
+  stop: () => Promise<void>;
+}
+
+function contextFactory<L>(def: SubgraphDefinition<L>, orm: MikroORM, metrics: Metrics, log: Logger) {
+  return async (req: IncomingMessage, requestId: string): Promise<Context<L>> => {
+    let identity: Identity | null;
+    try {
+      identity = identityFromHeader(req.headers.authorization);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) {
+        throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      }
+      throw err;
+    }
+    const em = orm.em.fork() as EntityManager;
+    return {
+      em,
+      loaders: def.createLoaders({ em, metrics }),
+      requestId,
+      identity,
+      log: log.child({ requestId }),
+      metrics,
+    };
+  };
+}
+
+/** Opens the database, migrates, and serves the subgraph over HTTP. */
+export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOptions): Promise<RunningSubgraph> {
+  const log = createLogger(def.name);
+  const metrics = createMetrics(def.name);
+  const orm = await openOrm({
+    url: opts.dbUrl,
+    entities: def.entities,
+    migrations: def.migrations,
+    metrics,
+    poolMax: opts.poolMax,
+  });
+  if (opts.runMigrations !== false) await migrate(orm);
+  if (opts.afterMigrate) await opts.afterMigrate(orm);
+
+  const apollo = new ApolloServer<Context<L>>({
+    schema: buildSchema(def),
+    // Subgraphs never send inline traces: computing them costs CPU on every request and
+    // nothing here reports them to Apollo Studio.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
+    includeStacktraceInErrorResponses: false,
+    formatError: makeFormatError(log),
+    introspection: process.env.NODE_ENV !== 'production',
+  });
+  await apollo.start();
+
+  const server = createHttpHost({
+    apollo,
+    context: contextFactory(def, orm, metrics, log),
+    metrics,
+    log,
+    ready: () => isReady(orm),
+  });
+  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const port = await listen(server, opts.port ?? 0, host);
+  const url = `http://${host}:${port}/graphql`;
+  log.info({ url }, 'subgraph listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await closeGracefully(server);
+      await apollo.stop();
+      await orm.close();
+      log.info('subgraph stopped');
+    })();
+    return stopping;
+  };
+  return { name: def.name, url, port, orm, metrics, log, server, stop };
+}
+
+/** For index.ts files: stop cleanly on SIGINT/SIGTERM. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  const handler = () => {
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import { databaseUrl, dropDatabase, ensureDatabase } from '../../subgraphs/kit';
+
+/** The PostgreSQL server tests use: TEST_DATABASE_URL, or the embedded one global-setup started. */
+export function testServerUrl(): string {
+  const url = process.env.TEST_DATABASE_URL ?? process.env.EMBEDDED_TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set and global-setup did not start embedded PostgreSQL');
+  return url;
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
+
+/** A new, empty database for one test file, so test files never see each other's rows. */
+export async function freshDatabase(prefix: string): Promise<TestDatabase> {
+  const server = testServerUrl();
+  const name = `t_${prefix}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(server, name);
+  return { url: databaseUrl(server, name), name, drop: () => dropDatabase(server, name) };
+}

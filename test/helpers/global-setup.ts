@@ -1,0 +1,22 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startEmbeddedPostgres } from '../../scripts/embedded-postgres';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __EMBEDDED_PG__: { stop: () => Promise<void>; dir: string } | undefined;
+}
+
+/** Without TEST_DATABASE_URL the suite runs on an embedded PostgreSQL in a temporary folder. */
+export default async function globalSetup(): Promise<void> {
+  process.env.NODE_ENV = 'test';
+  if (process.env.TEST_DATABASE_URL) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-test-pg-'));
+  // When tests run as root, PostgreSQL runs as the postgres user and must be able to enter here.
+  fs.chmodSync(dir, 0o755);
+  const port = 15432 + Math.floor(Math.random() * 1000);
+  const server = await startEmbeddedPostgres(path.join(dir, 'data'), port);
+  process.env.EMBEDDED_TEST_DATABASE_URL = server.url;
+  globalThis.__EMBEDDED_PG__ = { stop: server.stop, dir };
+}
