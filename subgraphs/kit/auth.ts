@@ -71,3 +71,8 @@ export function identityFromHeader(header: string | undefined): Identity | null 
   if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
   return verifyToken(match[1]);
 }
+
+/** Token a subgraph presents when it calls another subgraph directly (saga steps). */
+export function serviceToken(service: string, expiresInSeconds = 300): string {
+  return signToken({ sub: service, role: 'SERVICE' }, expiresInSeconds);
+}

@@ -88,13 +88,23 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
       if (req.method === 'POST') {
         const raw = await readBody(req);
         if (raw === null) {
-          send(res, 413, JSON.stringify({ errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] }));
+          send(
+            res,
+            413,
+            JSON.stringify({ errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] }),
+          );
           return;
         }
         try {
           body = raw.length ? JSON.parse(raw) : {};
         } catch {
-          send(res, 400, JSON.stringify({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }));
+          send(
+            res,
+            400,
+            JSON.stringify({
+              errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+            }),
+          );
           return;
         }
       }
@@ -117,7 +127,14 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
       }
     } catch (err) {
       log.error({ err }, 'unhandled HTTP error');
-      if (!res.headersSent) send(res, 500, JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          JSON.stringify({
+            errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          }),
+        );
       else res.destroy();
     }
   });

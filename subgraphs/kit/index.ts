@@ -10,3 +10,5 @@ export * from './pagination';
 export * from './plugins';
 export * from './server';
 export * from './env';
+export * from './permissions';
+export * from './demo-ids';

@@ -57,7 +57,9 @@ export const DecimalScalar = new GraphQLScalarType({
   },
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING || parseDecimalToMinor(ast.value) === null) {
-      throw invalid(ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : ast.kind);
+      throw invalid(
+        ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : ast.kind,
+      );
     }
     return ast.value.trim();
   },
