@@ -12,7 +12,16 @@ export interface EmbeddedServer {
  * (initialised on first use, kept afterwards). Used by `npm start` and by tests without
  * TEST_DATABASE_URL.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedServer> {
+export interface EmbeddedOptions {
+  /** Trade durability for speed: for throwaway test clusters only. */
+  ephemeral?: boolean;
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedServer> {
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -22,6 +31,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` user.
     createPostgresUser: process.getuid?.() === 0,
+    // Five subgraphs, three inventory replicas and the test suite's parallel workers each hold a pool.
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
     onLog: () => undefined,
     onError: (message: unknown) => {
       if (process.env.LOG_LEVEL === 'debug') console.error(message);

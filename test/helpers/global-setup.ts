@@ -11,12 +11,14 @@ declare global {
 /** Without TEST_DATABASE_URL the suite runs on an embedded PostgreSQL in a temporary folder. */
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';
+  // Many pools per test file (subgraphs, replicas); keep each small so a 100-connection server copes.
+  process.env.DB_POOL_MAX ??= '4';
   if (process.env.TEST_DATABASE_URL) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-test-pg-'));
   // When tests run as root, PostgreSQL runs as the postgres user and must be able to enter here.
   fs.chmodSync(dir, 0o755);
   const port = 15432 + Math.floor(Math.random() * 1000);
-  const server = await startEmbeddedPostgres(path.join(dir, 'data'), port);
+  const server = await startEmbeddedPostgres(path.join(dir, 'data'), port, { ephemeral: true });
   process.env.EMBEDDED_TEST_DATABASE_URL = server.url;
   globalThis.__EMBEDDED_PG__ = { stop: server.stop, dir };
 }

@@ -1,0 +1,108 @@
+import jwt from 'jsonwebtoken';
+import { GraphQLError } from 'graphql';
+import {
+  checkFirst,
+  decodeCursor,
+  encodeCursor,
+  formatMinor,
+  identityFromHeader,
+  InvalidTokenError,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  jwtSecret,
+  parseDecimalToMinor,
+  signToken,
+  verifyToken,
+} from '.';
+
+describe('money', () => {
+  it.each([
+    ['12.50', 1250],
+    ['12.5', 1250],
+    ['12', 1200],
+    ['0.01', 1],
+    ['-3.20', -320],
+  ])('parses %s to %d minor units', (text, minor) => {
+    expect(parseDecimalToMinor(text)).toBe(minor);
+  });
+
+  it.each(['abc', '1.234', '', '1e3', '12.', '.5'])('refuses %p', (text) => {
+    expect(parseDecimalToMinor(text)).toBeNull();
+  });
+
+  it('formats minor units with two decimals', () => {
+    expect(formatMinor(1250)).toBe('12.50');
+    expect(formatMinor(7)).toBe('0.07');
+    expect(formatMinor(-320)).toBe('-3.20');
+  });
+});
+
+describe('pagination', () => {
+  it('round-trips cursors', () => {
+    expect(decodeCursor(encodeCursor(['Casque', 'prod-0001']), 2)).toEqual(['Casque', 'prod-0001']);
+  });
+
+  it('refuses a cursor that was not issued by the API', () => {
+    expect(() => decodeCursor('not-a-cursor', 2)).toThrow(GraphQLError);
+    expect(() => decodeCursor(encodeCursor(['a']), 2)).toThrow(/cursor/);
+  });
+
+  it('caps first with BAD_USER_INPUT', () => {
+    expect(checkFirst(undefined)).toBe(20);
+    expect(checkFirst(100)).toBe(100);
+    for (const bad of [-1, 101, 10000]) {
+      try {
+        checkFirst(bad);
+        throw new Error('expected an error');
+      } catch (err) {
+        expect((err as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
+      }
+    }
+  });
+});
+
+describe('tokens', () => {
+  it('verifies what it signs', () => {
+    const token = signToken({ sub: 'c-1', role: 'CUSTOMER' });
+    expect(verifyToken(token)).toEqual({ sub: 'c-1', role: 'CUSTOMER' });
+    expect(identityFromHeader(`Bearer ${token}`)).toEqual({ sub: 'c-1', role: 'CUSTOMER' });
+  });
+
+  it('keeps the store of staff tokens', () => {
+    expect(verifyToken(signToken({ sub: 'e-1', role: 'CLERK', storeId: 'store-2' }))).toEqual({
+      sub: 'e-1',
+      role: 'CLERK',
+      storeId: 'store-2',
+    });
+  });
+
+  it('refuses tampered, expired, unsigned and foreign tokens', () => {
+    const token = signToken({ sub: 'c-1', role: 'CUSTOMER' });
+    const [header, payload, signature] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'ADMIN' })).toString('base64url');
+    expect(() => verifyToken(`${header}.${forged}.${signature}`)).toThrow(InvalidTokenError);
+
+    const expired = jwt.sign({ role: 'CUSTOMER' }, jwtSecret(), {
+      algorithm: 'HS256',
+      subject: 'c-1',
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      expiresIn: -10,
+    });
+    expect(() => verifyToken(expired)).toThrow('token expired');
+
+    const none = jwt.sign({ role: 'ADMIN', sub: 'x', iss: JWT_ISSUER, aud: JWT_AUDIENCE }, '', { algorithm: 'none' });
+    expect(() => verifyToken(none)).toThrow(InvalidTokenError);
+
+    const otherAudience = jwt.sign({ role: 'ADMIN' }, jwtSecret(), { algorithm: 'HS256', subject: 'x', issuer: JWT_ISSUER, audience: 'other' });
+    expect(() => verifyToken(otherAudience)).toThrow(InvalidTokenError);
+
+    const unknownRole = signToken({ sub: 'x', role: 'ROOT' as never });
+    expect(() => verifyToken(unknownRole)).toThrow(InvalidTokenError);
+  });
+
+  it('refuses a malformed Authorization header', () => {
+    expect(identityFromHeader(undefined)).toBeNull();
+    expect(() => identityFromHeader('Basic abc')).toThrow(InvalidTokenError);
+  });
+});
