@@ -1,0 +1,125 @@
+/**
+ * `npm start`: the whole supergraph on one machine (DESIGN.md "Running it").
+ *
+ * PostgreSQL from DATABASE_URL, else embedded (data in .data/pg, port EMBEDDED_PG_PORT=5433);
+ * one database per subgraph (DB_PREFIX prepended); Redis from REDIS_URL, else a throwaway
+ * redis-server when installed; every subgraph, then the router on BASE_PORT (4000). Demo data is
+ * seeded once (SEED_DEMO=0 skips it). Ctrl-C or SIGTERM stops the router, then the subgraphs,
+ * then Redis and PostgreSQL, and exits 0.
+ */
+import * as demo from '../subgraphs/kit/demo-ids';
+import { AbortedError, prefixedSink, startStack, StartupError, stackOptionsFromEnv, type RunningStack } from './services';
+
+const sink = prefixedSink();
+const say = (message: string) => sink('start', 'stdout', message);
+
+function banner(stack: RunningStack, basePort: number): string {
+  const lines = [
+    '',
+    `  Apollo Sandbox:  http://localhost:${basePort}/`,
+    `  GraphQL:         ${stack.routerUrl}`,
+    ...Object.entries(stack.subgraphUrls).map(([name, url]) => `  ${(name + ':').padEnd(17)}${url}`),
+    '',
+    '  Demo data (subgraphs/kit/demo-ids.ts):',
+    `    stores      ${demo.DEMO_STORES.map((s) => s.id).join(', ')}`,
+    `    locations   ${demo.DEMO_LOCATIONS.map((l) => l.id).join(', ')}`,
+    `    products    ${demo.demoProductId(1)} .. ${demo.demoProductId(demo.DEMO_PRODUCT_COUNT)} (SKUs ${demo.demoSku(1)} .. ${demo.demoSku(demo.DEMO_PRODUCT_COUNT)})`,
+    ...accountLines(),
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Demo people come from whichever arrays demo-ids.ts exports (customers, staff...): any exported
+ * array of objects with an email or username and a password.
+ */
+function accountLines(): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(demo as Record<string, unknown>)) {
+    if (!Array.isArray(value)) continue;
+    const people = value.filter(
+      (v): v is Record<string, unknown> =>
+        typeof v === 'object' && v !== null && ('email' in v || 'username' in v) && 'password' in v,
+    );
+    if (people.length === 0) continue;
+    out.push(`    ${key.replace(/^DEMO_/, '').toLowerCase()}:`);
+    for (const p of people) {
+      const login = String(p.email ?? p.username);
+      const extra = ['role', 'storeId'].filter((k) => p[k] !== undefined).map((k) => `${k}=${String(p[k])}`);
+      out.push(`      ${login} / ${String(p.password)}${extra.length ? `  (${extra.join(', ')})` : ''}`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const options = stackOptionsFromEnv();
+  const aborter = new AbortController();
+  let stack: RunningStack | null = null;
+  let shuttingDown: Promise<number> | null = null;
+  const shutdown = (reason: string, code: number, running: RunningStack) => {
+    shuttingDown ??= (async () => {
+      say(`${reason}: stopping router, subgraphs, Redis and PostgreSQL`);
+      await running.stop();
+      say('stopped');
+      return code;
+    })();
+    return shuttingDown;
+  };
+
+  let onSignal: (code: number) => void = () => undefined;
+  const signalled = new Promise<number>((resolve) => (onSignal = resolve));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stack) {
+        // startStack stops what it has started and rejects with AbortedError.
+        if (!aborter.signal.aborted) say(`${signal} during start-up: stopping what has started`);
+        aborter.abort();
+        return;
+      }
+      if (shuttingDown) {
+        say(`${signal} again: still stopping (a process that hangs is killed after 15 s)`);
+        return;
+      }
+      void shutdown(signal, 0, stack).then(onSignal);
+    });
+  }
+
+  try {
+    stack = await startStack({ ...options, sink, say, signal: aborter.signal });
+  } catch (err) {
+    if (err instanceof AbortedError) {
+      say('stopped');
+      return 0;
+    }
+    if (err instanceof StartupError) {
+      say(`start-up failed: ${err.message}`);
+      if (err.tail) {
+        say(`last output of ${err.service}:`);
+        for (const line of err.tail.split('\n')) sink(err.service, 'stderr', line);
+      }
+      return 1;
+    }
+    throw err;
+  }
+  const running = stack;
+  console.log(banner(running, options.basePort ?? 4000));
+
+  const crashed = running.crashed.then((c) => {
+    say(`${c.name} exited unexpectedly (${c.signal ?? `code ${c.code}`})`);
+    if (c.tail) for (const line of c.tail.split('\n').slice(-20)) sink(c.name, 'stderr', line);
+    return shutdown(`${c.name} crashed`, 1, running);
+  });
+  return Promise.race([signalled, crashed]);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
