@@ -1,0 +1,7 @@
+import type { MigrationClass } from '../../kit';
+import { Migration20251122000000InventoryInit } from './Migration20251122000000_inventory_init';
+
+/** Committed migrations in the order they run (explicit so tsx, jest and node see the same set). */
+export const migrations: { name: string; class: MigrationClass }[] = [
+  { name: 'Migration20251122000000_inventory_init', class: Migration20251122000000InventoryInit },
+];
