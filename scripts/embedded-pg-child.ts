@@ -5,6 +5,8 @@
  * exit hooks on SIGINT/SIGTERM that stop it at once. Here, in a detached group, it stops only when
  * the supervisor says so, after everything that uses it.
  *
+ * EMBEDDED_PG_EPHEMERAL=1 turns durability off (throwaway test clusters).
+ *
  * Protocol: sends `{ ready: url }` over IPC when accepting connections; stops on SIGTERM/SIGINT or
  * when the supervisor disappears (IPC disconnect), then exits 0.
  */
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void stop());
   process.on('disconnect', () => void stop());
 
-  server = await startEmbeddedPostgres(dir, port);
+  server = await startEmbeddedPostgres(dir, port, { ephemeral: process.env.EMBEDDED_PG_EPHEMERAL === '1' });
   if (stopRequested) {
     await server.stop();
     process.exit(0);

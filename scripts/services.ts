@@ -24,14 +24,14 @@ export interface ServiceSpec {
 }
 
 /** Every subgraph of the design, in start order. Those whose entry file does not exist yet are skipped. */
-export const SUBGRAPHS: readonly ServiceSpec[] = (['products', 'inventory', 'ecommerce', 'retail', 'reports'] as const).map(
-  (name) => ({
-    name,
-    portOffset: PORTS[name] - PORTS.router,
-    entry: `subgraphs/${name}/index.ts`,
-    urlEnv: `${name.toUpperCase()}_URL`,
-  }),
-);
+export const SUBGRAPHS: readonly ServiceSpec[] = (
+  ['products', 'inventory', 'ecommerce', 'retail', 'reports'] as const
+).map((name) => ({
+  name,
+  portOffset: PORTS[name] - PORTS.router,
+  entry: `subgraphs/${name}/index.ts`,
+  urlEnv: `${name.toUpperCase()}_URL`,
+}));
 
 export const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'router/index.ts' };
 
@@ -61,7 +61,10 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
  * Prefixes each line with the service name. pino JSON lines are shown compactly
  * (time, level, message, other fields); LOG_FORMAT=json passes them through untouched.
  */
-export function prefixedSink(out: NodeJS.WritableStream = process.stdout, raw = process.env.LOG_FORMAT === 'json'): LineSink {
+export function prefixedSink(
+  out: NodeJS.WritableStream = process.stdout,
+  raw = process.env.LOG_FORMAT === 'json',
+): LineSink {
   const color = new Map<string, number>();
   const tty = (out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
   const width = 9;
@@ -116,6 +119,11 @@ function groupAlive(pgid: number): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A timeout for Promise.race that does not keep the process alive once the race is decided. */
+function timeout(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
@@ -173,7 +181,7 @@ export function spawnService(
   });
   const exited = exitedRaw.then(async (info) => {
     // A grandchild may still hold the pipes open; do not wait for it forever.
-    await Promise.race([Promise.all(streamsDone), delay(1000)]);
+    await Promise.race([Promise.all(streamsDone), timeout(1000)]);
     return info;
   });
 
@@ -186,11 +194,11 @@ export function spawnService(
         } catch {
           /* already gone */
         }
-        const timedOut = await Promise.race([exitedRaw.then(() => false), delay(graceMs).then(() => true)]);
+        const timedOut = await Promise.race([exitedRaw.then(() => false), timeout(graceMs).then(() => true)]);
         if (timedOut) {
           opts.sink(name, 'stderr', `did not stop within ${graceMs} ms: killing it`);
           killGroup(pid, 'SIGKILL');
-          await Promise.race([exitedRaw, delay(2000)]);
+          await Promise.race([exitedRaw, timeout(2000)]);
         }
       }
       // Anything it left behind in its group (e.g. a cluster worker): ask, then insist.
@@ -371,8 +379,17 @@ export function stackOptionsFromEnv(env = process.env): StackOptions {
 
 const TSX_ARGS = ['--import', 'tsx'];
 
-/** Embedded PostgreSQL runs in a child of its own (scripts/embedded-pg-child.ts): see there why. */
-async function startEmbeddedChild(dir: string, port: number, sink: LineSink, timeoutMs: number) {
+/**
+ * Embedded PostgreSQL in a child process of its own (scripts/embedded-pg-child.ts: see there why).
+ * Resolves with the server URL once it accepts connections; `proc.stop()` shuts it down.
+ */
+export async function startEmbeddedChild(
+  dir: string,
+  port: number,
+  sink: LineSink,
+  timeoutMs = 120_000,
+  options: { ephemeral?: boolean } = {},
+): Promise<{ proc: ManagedProcess; url: string }> {
   if (!(await isPortFree(port))) {
     throw new StartupError(
       `port ${port} is taken: embedded PostgreSQL cannot start (set EMBEDDED_PG_PORT, or DATABASE_URL to use a running server)`,
@@ -381,12 +398,20 @@ async function startEmbeddedChild(dir: string, port: number, sink: LineSink, tim
     );
   }
   const proc = spawnService('postgres', process.execPath, [...TSX_ARGS, 'scripts/embedded-pg-child.ts'], {
-    env: { ...process.env, EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(port) },
+    env: {
+      ...process.env,
+      EMBEDDED_PG_DIR: dir,
+      EMBEDDED_PG_PORT: String(port),
+      EMBEDDED_PG_EPHEMERAL: options.ephemeral ? '1' : '0',
+    },
     sink,
     ipc: true,
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StartupError(`embedded PostgreSQL not ready after ${timeoutMs} ms`, 'postgres', proc.tail())), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new StartupError(`embedded PostgreSQL not ready after ${timeoutMs} ms`, 'postgres', proc.tail())),
+      timeoutMs,
+    );
     proc.child.on('message', (msg: { ready?: string }) => {
       if (msg.ready) {
         clearTimeout(timer);
@@ -395,7 +420,13 @@ async function startEmbeddedChild(dir: string, port: number, sink: LineSink, tim
     });
     void proc.exited.then((info) => {
       clearTimeout(timer);
-      reject(new StartupError(`embedded PostgreSQL exited during start-up (${info.signal ?? `code ${info.code}`})`, 'postgres', proc.tail()));
+      reject(
+        new StartupError(
+          `embedded PostgreSQL exited during start-up (${info.signal ?? `code ${info.code}`})`,
+          'postgres',
+          proc.tail(),
+        ),
+      );
     });
   });
   return { proc, url };
@@ -453,8 +484,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
   const subgraphs = opts.subgraphs ?? availableSubgraphs();
   const withRouter = opts.router !== false;
-  if (subgraphs.length === 0) throw new StartupError('no subgraph entry files found (subgraphs/<name>/index.ts)', 'start', '');
-  if (withRouter && !fs.existsSync(path.join(ROOT, ROUTER.entry))) throw new StartupError(`${ROUTER.entry} not found`, 'router', '');
+  if (subgraphs.length === 0)
+    throw new StartupError('no subgraph entry files found (subgraphs/<name>/index.ts)', 'start', '');
+  if (withRouter && !fs.existsSync(path.join(ROOT, ROUTER.entry)))
+    throw new StartupError(`${ROUTER.entry} not found`, 'router', '');
 
   let pg: ManagedProcess | null = null;
   let redis: ManagedProcess | null = null;
@@ -477,7 +510,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const wanted = [...(withRouter ? [ROUTER] : []), ...subgraphs].map((s) => basePort + s.portOffset);
     for (const port of wanted) {
       if (!(await isPortFree(port))) {
-        throw new StartupError(`port ${port} is already in use: is a stack already running? (set BASE_PORT to move this one)`, 'start', '');
+        throw new StartupError(
+          `port ${port} is already in use: is a stack already running? (set BASE_PORT to move this one)`,
+          'start',
+          '',
+        );
       }
     }
 
@@ -490,7 +527,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       say(`PostgreSQL: ${redactUrl(serverUrl)} (DATABASE_URL)`);
     } else {
       const dir = opts.embeddedDir ?? path.join(ROOT, '.data', 'pg');
-      say(`PostgreSQL: starting embedded server on port ${opts.embeddedPort}, data in ${path.relative(ROOT, dir) || dir}`);
+      say(
+        `PostgreSQL: starting embedded server on port ${opts.embeddedPort}, data in ${path.relative(ROOT, dir) || dir}`,
+      );
       const started = await startEmbeddedChild(dir, opts.embeddedPort ?? DEFAULT_EMBEDDED_PG_PORT, sink, timeoutMs);
       pg = started.proc;
       serverUrl = started.url;
@@ -512,7 +551,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       redisUrl = started.url;
       say(`Redis: started redis-server at ${redisUrl} (no persistence)`);
     } else {
-      say('Redis: REDIS_URL is not set and redis-server is not installed: Redis-backed features (cache, event streams) are off');
+      say(
+        'Redis: REDIS_URL is not set and redis-server is not installed: Redis-backed features (cache, event streams) are off',
+      );
     }
 
     checkAborted();
@@ -541,7 +582,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     say(`starting ${subgraphs.map((s) => `${s.name} :${basePort + s.portOffset}`).join(', ')}`);
     // Started together (each migrates and seeds its own database), ready in any order.
     await Promise.all(
-      services.map((p, i) => waitForHttpOk(healthUrl(basePort, subgraphs[i] as ServiceSpec), p, timeoutMs, opts.signal)),
+      services.map((p, i) =>
+        waitForHttpOk(healthUrl(basePort, subgraphs[i] as ServiceSpec), p, timeoutMs, opts.signal),
+      ),
     );
 
     let routerUrl: string | null = null;
@@ -557,13 +600,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     starting = false;
 
     const all = [...(pg ? [pg] : []), ...(redis ? [redis] : []), ...services, ...(routerProc ? [routerProc] : [])];
-    const crashed = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null; tail: string }>((resolve) => {
-      for (const p of all) {
-        void p.exited.then((info) => {
-          if (!stopped && !starting) resolve({ name: p.name, ...info, tail: p.tail() });
-        });
-      }
-    });
+    const crashed = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null; tail: string }>(
+      (resolve) => {
+        for (const p of all) {
+          void p.exited.then((info) => {
+            if (!stopped && !starting) resolve({ name: p.name, ...info, tail: p.tail() });
+          });
+        }
+      },
+    );
 
     return {
       routerUrl,

@@ -8,7 +8,14 @@
  * then Redis and PostgreSQL, and exits 0.
  */
 import * as demo from '../subgraphs/kit/demo-ids';
-import { AbortedError, prefixedSink, startStack, StartupError, stackOptionsFromEnv, type RunningStack } from './services';
+import {
+  AbortedError,
+  prefixedSink,
+  startStack,
+  StartupError,
+  stackOptionsFromEnv,
+  type RunningStack,
+} from './services';
 
 const sink = prefixedSink();
 const say = (message: string) => sink('start', 'stdout', message);
