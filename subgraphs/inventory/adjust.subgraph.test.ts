@@ -1,0 +1,223 @@
+import { Client } from 'pg';
+import { demoProductId } from '../kit';
+import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
+import { seedInventory } from './seed';
+import { startInventory, type RunningInventory } from './server';
+import { countStatements, gql, tokens } from './test-helpers';
+
+let db: TestDatabase;
+let inv: RunningInventory;
+// Reads for assertions go through a separate connection so they never count as the subgraph's statements.
+let pg: Client;
+
+beforeAll(async () => {
+  db = await freshDatabase('inventory_adjust');
+  inv = await startInventory({ dbUrl: db.url, port: 0 });
+  await seedInventory(inv.orm);
+  pg = new Client({ connectionString: db.url });
+  await pg.connect();
+});
+
+afterAll(async () => {
+  await pg?.end();
+  await inv?.stop();
+  await db?.drop();
+});
+
+const ADJUST = `
+  mutation AdjustStock($input: AdjustStockInput!) {
+    adjustStock(input: $input) {
+      level { id product { id } location { id name kind } onHand reserved available reorderPoint }
+      errors { code field message }
+    }
+  }`;
+
+interface AdjustResult {
+  adjustStock: {
+    level: { product: { id: string }; location: { id: string; kind: string }; onHand: number; reserved: number; available: number } | null;
+    errors: { code: string; field: string[] | null; message: string }[];
+  };
+}
+
+async function level(productId: string, locationId: string): Promise<{ on_hand: number; reserved: number } | undefined> {
+  const res = await pg.query<{ on_hand: number; reserved: number }>(
+    'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
+    [productId, locationId],
+  );
+  return res.rows[0];
+}
+
+async function movementCount(): Promise<number> {
+  const res = await pg.query<{ n: number }>('select count(*)::int as n from stock_movement');
+  return res.rows[0]!.n;
+}
+
+describe('adjustStock', () => {
+  it('adds stock and writes one movement, in one statement after the location lookup', async () => {
+    const productId = demoProductId(7);
+    const before = (await level(productId, 'loc-warehouse'))!;
+    const { result, statements } = await countStatements(inv, () =>
+      gql<AdjustResult>(
+        inv.url,
+        ADJUST,
+        { input: { productId, locationId: 'loc-warehouse', delta: 25, reason: 'RECEIPT', note: 'PO-1234' } },
+        tokens.admin(),
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    const payload = result.data!.adjustStock;
+    expect(payload.errors).toEqual([]);
+    expect(payload.level).toMatchObject({
+      product: { id: productId },
+      location: { id: 'loc-warehouse', kind: 'WAREHOUSE' },
+      onHand: before.on_hand + 25,
+      reserved: before.reserved,
+      available: before.on_hand + 25 - before.reserved,
+    });
+    expect(statements).toBe(2);
+
+    const mv = await pg.query(
+      'select on_hand_delta, reserved_delta, reason, note, actor from stock_movement where product_id = $1 and location_id = $2 order by id desc limit 1',
+      [productId, 'loc-warehouse'],
+    );
+    expect(mv.rows[0]).toEqual({ on_hand_delta: 25, reserved_delta: 0, reason: 'RECEIPT', note: 'PO-1234', actor: 'emp-admin' });
+  });
+
+  it('creates the level of a new product/location pair on a positive delta', async () => {
+    const res = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId: 'prod-new-1', locationId: 'loc-store-2', delta: 4 } },
+      tokens.manager('store-2'),
+    );
+    expect(res.data!.adjustStock.errors).toEqual([]);
+    expect(res.data!.adjustStock.level).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    expect(await level('prod-new-1', 'loc-store-2')).toEqual({ on_hand: 4, reserved: 0 });
+    const mv = await pg.query("select reason, on_hand_delta from stock_movement where product_id = 'prod-new-1'");
+    expect(mv.rows).toEqual([{ reason: 'ADJUSTMENT', on_hand_delta: 4 }]);
+  });
+
+  it('refuses to go below zero: INSUFFICIENT_STOCK and nothing written', async () => {
+    const productId = demoProductId(8);
+    const before = (await level(productId, 'loc-store-1'))!;
+    const movements = await movementCount();
+    const res = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId, locationId: 'loc-store-1', delta: -(before.on_hand + 1) } },
+      tokens.admin(),
+    );
+    expect(res.data!.adjustStock.level).toBeNull();
+    expect(res.data!.adjustStock.errors).toEqual([
+      expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'delta'] }),
+    ]);
+    expect(await level(productId, 'loc-store-1')).toEqual(before);
+    expect(await movementCount()).toBe(movements);
+
+    const none = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId: 'prod-never-stocked', locationId: 'loc-store-1', delta: -1 } },
+      tokens.admin(),
+    );
+    expect(none.data!.adjustStock.errors[0]!.code).toBe('INSUFFICIENT_STOCK');
+    expect(await level('prod-never-stocked', 'loc-store-1')).toBeUndefined();
+  });
+
+  it('refuses to go below the reserved units', async () => {
+    const productId = demoProductId(9);
+    await pg.query("update stock_level set on_hand = 10, reserved = 6 where product_id = $1 and location_id = 'loc-online'", [productId]);
+    const refused = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId, locationId: 'loc-online', delta: -5 } },
+      tokens.admin(),
+    );
+    expect(refused.data!.adjustStock.errors[0]).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    expect(refused.data!.adjustStock.errors[0]!.message).toContain('6 reserved');
+    const allowed = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId, locationId: 'loc-online', delta: -4 } },
+      tokens.admin(),
+    );
+    expect(allowed.data!.adjustStock.level).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
+  });
+
+  it('reports an unknown location and invalid deltas as user errors', async () => {
+    const unknown = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId: demoProductId(1), locationId: 'loc-mars', delta: 1 } },
+      tokens.admin(),
+    );
+    expect(unknown.data!.adjustStock).toEqual({
+      level: null,
+      errors: [{ code: 'UNKNOWN_LOCATION', field: ['input', 'locationId'], message: 'No location with id loc-mars' }],
+    });
+    for (const delta of [0, 1_000_001, -1_000_001]) {
+      const res = await gql<AdjustResult>(
+        inv.url,
+        ADJUST,
+        { input: { productId: demoProductId(1), locationId: 'loc-warehouse', delta } },
+        tokens.admin(),
+      );
+      expect(res.data!.adjustStock.errors).toEqual([expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'delta'] })]);
+    }
+    const longNote = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { productId: demoProductId(1), locationId: 'loc-warehouse', delta: 1, note: 'x'.repeat(501) } },
+      tokens.admin(),
+    );
+    expect(longNote.data!.adjustStock.errors[0]!.field).toEqual(['input', 'note']);
+  });
+
+  it('keeps on_hand >= reserved >= 0 under concurrent removals', async () => {
+    const productId = demoProductId(10);
+    await pg.query("update stock_level set on_hand = 20, reserved = 5 where product_id = $1 and location_id = 'loc-warehouse'", [productId]);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        gql<AdjustResult>(inv.url, ADJUST, { input: { productId, locationId: 'loc-warehouse', delta: -2 } }, tokens.admin()),
+      ),
+    );
+    const ok = results.filter((r) => r.data!.adjustStock.errors.length === 0).length;
+    expect(ok).toBe(7);
+    expect(await level(productId, 'loc-warehouse')).toEqual({ on_hand: 6, reserved: 5 });
+  });
+});
+
+describe('adjustStock permissions', () => {
+  const input = { productId: demoProductId(2), locationId: 'loc-store-1', delta: 1 };
+
+  it('refuses anonymous callers with UNAUTHENTICATED', async () => {
+    const res = await gql(inv.url, ADJUST, { input });
+    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.data?.adjustStock ?? null).toBeNull();
+  });
+
+  it('refuses customers, clerks and services with FORBIDDEN', async () => {
+    for (const token of [tokens.customer(), tokens.clerk('store-1'), tokens.service()]) {
+      const res = await gql(inv.url, ADJUST, { input }, token);
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('lets a manager adjust only their own store', async () => {
+    const before = (await level(input.productId, 'loc-store-1'))!;
+    const other = await gql(inv.url, ADJUST, { input }, tokens.manager('store-2'));
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const warehouse = await gql(inv.url, ADJUST, { input: { ...input, locationId: 'loc-warehouse' } }, tokens.manager('store-1'));
+    expect(warehouse.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await level(input.productId, 'loc-store-1')).toEqual(before);
+
+    const own = await gql<AdjustResult>(inv.url, ADJUST, { input }, tokens.manager('store-1'));
+    expect(own.data!.adjustStock.errors).toEqual([]);
+    expect(own.data!.adjustStock.level!.onHand).toBe(before.on_hand + 1);
+  });
+
+  it('lets head office adjust anywhere', async () => {
+    const res = await gql<AdjustResult>(inv.url, ADJUST, { input: { ...input, locationId: 'loc-store-5' } }, tokens.admin());
+    expect(res.data!.adjustStock.errors).toEqual([]);
+  });
+});

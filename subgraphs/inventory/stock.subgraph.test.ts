@@ -1,0 +1,280 @@
+import { DEMO_LOCATIONS, demoProductId, encodeCursor } from '../kit';
+import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
+import { seedInventory } from './seed';
+import { startInventory, type RunningInventory } from './server';
+import { countStatements, gql, tokens } from './test-helpers';
+
+let db: TestDatabase;
+let inv: RunningInventory;
+
+beforeAll(async () => {
+  db = await freshDatabase('inventory_stock');
+  inv = await startInventory({ dbUrl: db.url, port: 0 });
+  await seedInventory(inv.orm);
+});
+
+afterAll(async () => {
+  await inv?.stop();
+  await db?.drop();
+});
+
+const PRODUCT_STOCK = `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on Product {
+        id
+        stock {
+          onHand reserved available
+          levels { id onHand reserved available reorderPoint belowReorderPoint updatedAt location { id name kind } }
+        }
+      }
+    }
+  }`;
+
+interface ProductEntity {
+  id: string;
+  stock: {
+    onHand: number;
+    reserved: number;
+    available: number;
+    levels: { location: { id: string; kind: string }; onHand: number; reserved: number; available: number }[];
+  };
+}
+
+describe('Product.stock through _entities', () => {
+  it('resolves 50 products (and an unknown one) with ONE statement, in key order', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => demoProductId(50 - i));
+    ids.splice(10, 0, 'prod-unknown');
+    const representations = ids.map((id) => ({ __typename: 'Product', id }));
+    const { result, statements } = await countStatements(inv, () =>
+      gql<{ _entities: ProductEntity[] }>(inv.url, PRODUCT_STOCK, { representations }),
+    );
+    expect(result.errors).toBeUndefined();
+    const entities = result.data!._entities;
+    expect(entities.map((e) => e.id)).toEqual(ids);
+    expect(statements).toBe(1);
+
+    const unknown = entities[10]!;
+    expect(unknown.stock).toEqual({ onHand: 0, reserved: 0, available: 0, levels: [] });
+
+    for (const entity of entities.filter((e) => e.id !== 'prod-unknown')) {
+      expect(entity.stock.levels).toHaveLength(DEMO_LOCATIONS.length);
+      const sum = entity.stock.levels.reduce((s, l) => s + l.onHand, 0);
+      expect(entity.stock.onHand).toBe(sum);
+      expect(entity.stock.available).toBe(entity.stock.onHand - entity.stock.reserved);
+    }
+    const first = entities[0]!;
+    expect(first.stock.levels.map((l) => l.location.id)).toEqual([...DEMO_LOCATIONS.map((l) => l.id)].sort());
+  });
+
+  it('resolves Location references with their store', async () => {
+    const res = await gql<{ _entities: { id: string; name: string; kind: string; store: { id: string } | null }[] }>(
+      inv.url,
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Location { id name kind store { id } } } }`,
+      { r: [{ __typename: 'Location', id: 'loc-store-2' }, { __typename: 'Location', id: 'loc-warehouse' }] },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([
+      { id: 'loc-store-2', name: DEMO_LOCATIONS.find((l) => l.id === 'loc-store-2')!.name, kind: 'STORE', store: { id: 'store-2' } },
+      { id: 'loc-warehouse', name: 'Central warehouse', kind: 'WAREHOUSE', store: null },
+    ]);
+  });
+
+  it('lists locations', async () => {
+    const res = await gql<{ locations: { id: string }[]; location: { id: string } | null }>(
+      inv.url,
+      '{ locations { id } location(id: "nope") { id } }',
+    );
+    expect(res.data!.locations.map((l) => l.id).sort()).toEqual(DEMO_LOCATIONS.map((l) => l.id).sort());
+    expect(res.data!.location).toBeNull();
+  });
+});
+
+const STORE_STOCK = `
+  query ($r: [_Any!]!, $first: Int, $after: String, $lowOnly: Boolean) {
+    _entities(representations: $r) {
+      ... on Store {
+        id
+        stock(first: $first, after: $after, lowOnly: $lowOnly) {
+          totalCount
+          pageInfo { hasNextPage hasPreviousPage endCursor }
+          edges { cursor node { product { id } location { id } onHand reserved available reorderPoint belowReorderPoint } }
+        }
+      }
+    }
+  }`;
+
+interface StorePage {
+  id: string;
+  stock: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    edges: { node: { product: { id: string }; location: { id: string }; available: number; reorderPoint: number; belowReorderPoint: boolean } }[];
+  };
+}
+
+describe('Store.stock', () => {
+  it('pages through a store in product order with page + count in <= 2 statements', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const { result, statements } = await countStatements(inv, () =>
+        gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, { r: [{ __typename: 'Store', id: 'store-1' }], first: 100, after }),
+      );
+      expect(result.errors).toBeUndefined();
+      expect(statements).toBeLessThanOrEqual(2);
+      const page = result.data!._entities[0]!.stock;
+      expect(page.totalCount).toBe(300);
+      expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+      for (const edge of page.edges) {
+        expect(edge.node.location.id).toBe('loc-store-1');
+        seen.push(edge.node.product.id);
+      }
+      pages++;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => demoProductId(i + 1)));
+  });
+
+  it('filters to levels at or below their reorder point with lowOnly', async () => {
+    const res = await gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, {
+      r: [{ __typename: 'Store', id: 'store-3' }],
+      first: 100,
+      lowOnly: true,
+    });
+    const stock = res.data!._entities[0]!.stock;
+    expect(stock.totalCount).toBeGreaterThan(0);
+    expect(stock.totalCount).toBeLessThan(100);
+    expect(stock.edges).toHaveLength(stock.totalCount);
+    for (const { node } of stock.edges) {
+      expect(node.belowReorderPoint).toBe(true);
+      expect(node.available).toBeLessThanOrEqual(node.reorderPoint);
+    }
+  });
+
+  it('serves several stores (and one without a location) in 2 statements', async () => {
+    const r = ['store-1', 'store-2', 'store-3', 'store-4', 'store-5', 'store-404'].map((id) => ({ __typename: 'Store', id }));
+    const { result, statements } = await countStatements(inv, () =>
+      gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, { r, first: 5 }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toBe(2);
+    const stores = result.data!._entities;
+    expect(stores.map((s) => s.id)).toEqual(r.map((x) => x.id));
+    for (const store of stores.slice(0, 5)) {
+      expect(store.stock.edges.map((e) => e.node.product.id)).toEqual([1, 2, 3, 4, 5].map(demoProductId));
+      expect(store.stock.totalCount).toBe(300);
+    }
+    expect(stores[5]!.stock).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null },
+      edges: [],
+    });
+  });
+
+  it('refuses a forged cursor and an oversized page with BAD_USER_INPUT', async () => {
+    const r = [{ __typename: 'Store', id: 'store-1' }];
+    const forged = await gql(inv.url, STORE_STOCK, { r, after: 'bm9wZQ' });
+    expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const numeric = await gql(inv.url, STORE_STOCK, { r, after: encodeCursor([42]) });
+    expect(numeric.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const big = await gql(inv.url, STORE_STOCK, { r, first: 101 });
+    expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+const LOW_STOCK = `
+  query ($first: Int!, $locationId: ID) {
+    lowStock(first: $first, locationId: $locationId) {
+      product { id }
+      location { id name kind }
+      onHand reserved available reorderPoint belowReorderPoint
+    }
+  }`;
+
+interface LowLevel {
+  product: { id: string };
+  location: { id: string; name: string; kind: string };
+  available: number;
+  reorderPoint: number;
+  belowReorderPoint: boolean;
+}
+
+describe('lowStock', () => {
+  it('lists low levels most urgent first, in one statement', async () => {
+    const { result, statements } = await countStatements(inv, () =>
+      gql<{ lowStock: LowLevel[] }>(inv.url, LOW_STOCK, { first: 100 }, tokens.clerk('store-1')),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toBe(1);
+    const levels = result.data!.lowStock;
+    expect(levels.length).toBe(100);
+    const urgency = (l: LowLevel) => l.available / Math.max(l.reorderPoint, 1);
+    for (let i = 0; i < levels.length; i++) {
+      expect(levels[i]!.belowReorderPoint).toBe(true);
+      expect(levels[i]!.location.name).toBeTruthy();
+      if (i > 0) expect(urgency(levels[i]!)).toBeGreaterThanOrEqual(urgency(levels[i - 1]!));
+    }
+    expect(levels[0]!.available).toBe(0);
+  });
+
+  it('filters by location and honours first', async () => {
+    const res = await gql<{ lowStock: LowLevel[] }>(inv.url, LOW_STOCK, { first: 3, locationId: 'loc-warehouse' }, tokens.admin());
+    expect(res.data!.lowStock).toHaveLength(3);
+    expect(new Set(res.data!.lowStock.map((l) => l.location.id))).toEqual(new Set(['loc-warehouse']));
+  });
+
+  it('is for staff only', async () => {
+    const anonymous = await gql(inv.url, LOW_STOCK, { first: 3 });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const customer = await gql(inv.url, LOW_STOCK, { first: 3 }, tokens.customer());
+    expect(customer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('stockMovements', () => {
+  const MOVEMENTS = `
+    query ($productId: ID, $locationId: ID, $first: Int, $after: String) {
+      stockMovements(productId: $productId, locationId: $locationId, first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { node { id product { id } location { id kind } onHandDelta reservedDelta reason reference note actor createdAt } }
+      }
+    }`;
+
+  it('pages the audit trail newest first with filters', async () => {
+    const first = await gql<{
+      stockMovements: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string; reason: string; location: { id: string } } }[] };
+    }>(inv.url, MOVEMENTS, { locationId: 'loc-online', first: 2 }, tokens.admin());
+    expect(first.errors).toBeUndefined();
+    const page = first.data!.stockMovements;
+    expect(page.totalCount).toBe(300);
+    expect(page.edges).toHaveLength(2);
+    expect(page.edges[0]!.node.reason).toBe('RECEIPT');
+    expect(Number(page.edges[0]!.node.id)).toBeGreaterThan(Number(page.edges[1]!.node.id));
+    const next = await gql<{ stockMovements: { edges: { node: { id: string } }[] } }>(
+      inv.url,
+      MOVEMENTS,
+      { locationId: 'loc-online', first: 2, after: page.pageInfo.endCursor },
+      tokens.admin(),
+    );
+    expect(Number(next.data!.stockMovements.edges[0]!.node.id)).toBeLessThan(Number(page.edges[1]!.node.id));
+
+    const byProduct = await gql<{ stockMovements: { totalCount: number } }>(
+      inv.url,
+      MOVEMENTS,
+      { productId: demoProductId(1), first: 0 },
+      tokens.manager('store-1'),
+    );
+    expect(byProduct.data!.stockMovements.totalCount).toBeGreaterThan(0);
+    expect(byProduct.data!.stockMovements.totalCount).toBeLessThanOrEqual(DEMO_LOCATIONS.length);
+  });
+
+  it('is for managers and head office only', async () => {
+    const clerk = await gql(inv.url, MOVEMENTS, {}, tokens.clerk('store-1'));
+    expect(clerk.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
