@@ -34,6 +34,8 @@ export async function openOrm(opts: DbOptions): Promise<MikroORM> {
       allOrNothing: true,
       tableName: 'mikro_orm_migrations',
       snapshot: false,
+      // Applied migrations are logged by the kit as JSON, not printed to the console.
+      silent: true,
     },
     allowGlobalContext: false,
     debug: false,
