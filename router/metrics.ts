@@ -1,0 +1,30 @@
+import { Counter, Histogram } from 'prom-client';
+import { createMetrics, type Metrics } from '../subgraphs/kit';
+
+/** The kit's metrics (HTTP, operations, errors) plus what only the router measures. */
+export interface RouterMetrics extends Metrics {
+  subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
+  subgraphRetries: Counter<'subgraph'>;
+}
+
+const FETCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createRouterMetrics(): RouterMetrics {
+  const base = createMetrics('router');
+  return {
+    ...base,
+    subgraphFetchDuration: new Histogram({
+      name: 'subgraph_fetch_duration_seconds',
+      help: 'Latency of the router\'s calls to each subgraph (all attempts), by outcome',
+      labelNames: ['subgraph', 'outcome'],
+      buckets: FETCH_BUCKETS,
+      registers: [base.registry],
+    }),
+    subgraphRetries: new Counter({
+      name: 'subgraph_fetch_retries_total',
+      help: 'Subgraph calls retried after a connection error (queries only)',
+      labelNames: ['subgraph'],
+      registers: [base.registry],
+    }),
+  };
+}

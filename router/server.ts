@@ -1,0 +1,233 @@
+import { timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  closeGracefully,
+  createHttpHost,
+  createLogger,
+  identityFromHeader,
+  InvalidTokenError,
+  listen,
+  makeFormatError,
+  metricsPlugin,
+  type Logger,
+} from '../subgraphs/kit';
+import { SubgraphDataSource, type RouterContext } from './datasource';
+import { createRouterMetrics, type RouterMetrics } from './metrics';
+import { createAgent } from './subgraph-client';
+
+export const SUPERGRAPH_PATH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
+
+export interface RouterOptions {
+  /** Composed supergraph SDL; default: the committed schema/supergraph.graphql. */
+  supergraphSdl?: string;
+  port?: number;
+  /** Bind address; default 127.0.0.1 (the router is reached through Kong, or locally). */
+  host?: string;
+  /**
+   * Routing URL overrides by subgraph name; a value may list several replica URLs (array or
+   * comma-separated string) which are round-robined. Unset names fall back to <NAME>_URL in the
+   * environment, then to the routing URL in the supergraph.
+   */
+  subgraphUrls?: Record<string, string | string[]>;
+  /** Refuse requests whose x-gateway-secret header differs (403). Default: from env (gatewaySecretFromEnv). */
+  gatewaySecret?: string | null;
+  /** Production: no landing page, no introspection. Default: NODE_ENV === 'production'. */
+  production?: boolean;
+  /** Retries of a query fetch after a connection error. Default 2. */
+  maxRetries?: number;
+  /** Connections per subgraph origin in the keep-alive pool. Default 128. */
+  connectionsPerOrigin?: number;
+}
+
+export interface RunningRouter {
+  url: string;
+  port: number;
+  server: Server;
+  metrics: RouterMetrics;
+  log: Logger;
+  /** The resolved URLs per subgraph, after overrides. */
+  subgraphUrls: Record<string, string[]>;
+  stop: () => Promise<void>;
+}
+
+export function loadSupergraphSdl(file = SUPERGRAPH_PATH): string {
+  return fs.readFileSync(file, 'utf8');
+}
+
+export function envVarForSubgraph(name: string): string {
+  return `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
+}
+
+export function splitUrls(value: string | string[]): string[] {
+  const list = Array.isArray(value) ? value : value.split(',');
+  return list.map((u) => u.trim()).filter((u) => u.length > 0);
+}
+
+/** Override > <NAME>_URL env > the supergraph's routing URL. */
+export function resolveSubgraphUrls(
+  name: string,
+  supergraphUrl: string | undefined,
+  overrides: Record<string, string | string[]> | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const override = overrides?.[name];
+  if (override !== undefined && splitUrls(override).length) return splitUrls(override);
+  const fromEnv = env[envVarForSubgraph(name)];
+  if (fromEnv && splitUrls(fromEnv).length) return splitUrls(fromEnv);
+  if (!supergraphUrl) throw new Error(`no URL for subgraph ${name}: set ${envVarForSubgraph(name)}`);
+  return [supergraphUrl];
+}
+
+const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
+const FALSY = new Set(['0', 'false', 'no', 'off']);
+
+/**
+ * KONG_SHARED_SECRET=<secret> makes the router refuse requests without `x-gateway-secret: <secret>`.
+ * REQUIRE_GATEWAY_SECRET=true without a secret is a configuration error (fail closed); any other
+ * non-boolean REQUIRE_GATEWAY_SECRET value is taken as the secret itself.
+ */
+export function gatewaySecretFromEnv(env: NodeJS.ProcessEnv = process.env): string | null {
+  const secret = env.KONG_SHARED_SECRET?.trim();
+  if (secret) return secret;
+  const required = env.REQUIRE_GATEWAY_SECRET?.trim();
+  if (!required || FALSY.has(required.toLowerCase())) return null;
+  if (TRUTHY.has(required.toLowerCase())) {
+    throw new Error('REQUIRE_GATEWAY_SECRET is set but KONG_SHARED_SECRET is empty: refusing to start open');
+  }
+  return required;
+}
+
+function secretMatches(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  const buf = Buffer.from(given);
+  return buf.length === expected.length && timingSafeEqual(buf, expected);
+}
+
+/**
+ * Router-side formatError: errors a subgraph returned (the gateway tags them with serviceName)
+ * were already masked by that subgraph's own formatError and keep their code and message;
+ * errors raised in the router itself go through the kit's masking (no stack, no socket text).
+ */
+function makeRouterFormatError(log: Logger) {
+  const kitFormat = makeFormatError(log);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (formatted.extensions?.serviceName !== undefined) {
+      const { stacktrace: _s, ...extensions } = formatted.extensions;
+      return { ...formatted, extensions };
+    }
+    return kitFormat(formatted, error);
+  };
+}
+
+function contextFor(req: IncomingMessage, requestId: string): RouterContext {
+  const authorization = req.headers.authorization;
+  try {
+    // Refuse bad tokens here, before any subgraph work; each subgraph verifies the token again.
+    identityFromHeader(authorization);
+  } catch (err) {
+    if (err instanceof InvalidTokenError) {
+      throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+    throw err;
+  }
+  const forward: Record<string, string> = { 'x-request-id': requestId };
+  if (authorization) forward.authorization = authorization;
+  const consumer = req.headers['x-consumer-username'];
+  if (typeof consumer === 'string') forward['x-consumer-username'] = consumer;
+  return { requestId, forward };
+}
+
+export async function startRouter(opts: RouterOptions = {}): Promise<RunningRouter> {
+  const log = createLogger('router');
+  const metrics = createRouterMetrics();
+  const production = opts.production ?? process.env.NODE_ENV === 'production';
+  const secret = opts.gatewaySecret === undefined ? gatewaySecretFromEnv() : opts.gatewaySecret;
+  const secretBuf = secret ? Buffer.from(secret) : null;
+  const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
+  const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
+  const resolvedUrls: Record<string, string[]> = {};
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: log,
+    buildService: ({ name, url }) => {
+      const urls = resolveSubgraphUrls(name, url, opts.subgraphUrls);
+      resolvedUrls[name] = urls;
+      return new SubgraphDataSource({ name, urls, agent, metrics, log, maxRetries: opts.maxRetries });
+    },
+  });
+
+  let ready = false;
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    logger: log,
+    // Nothing is reported to Apollo Studio; these plugins only cost CPU per request (traces,
+    // usage signatures) or try network calls, so they are turned off explicitly.
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      metricsPlugin<RouterContext>(metrics),
+    ],
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    formatError: makeRouterFormatError(log),
+    // index.ts handles signals (and a cluster primary coordinates workers).
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+  ready = true;
+
+  const extraRoutes = secretBuf
+    ? (req: IncomingMessage, res: ServerResponse): boolean => {
+        if (secretMatches(req.headers['x-gateway-secret'], secretBuf)) return false;
+        const body = JSON.stringify({
+          errors: [{ message: 'Requests must come through the API gateway', extensions: { code: 'FORBIDDEN' } }],
+        });
+        res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+        return true;
+      }
+    : undefined;
+
+  const server = createHttpHost<RouterContext>({
+    apollo,
+    context: async (req, requestId) => contextFor(req, requestId),
+    metrics,
+    log,
+    ready: async () => ready,
+    extraRoutes,
+  });
+  const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
+  const port = await listen(server, opts.port ?? 0, host);
+  const url = `http://${host}:${port}/graphql`;
+  log.info({ url, subgraphs: resolvedUrls, gatewaySecret: Boolean(secretBuf), production }, 'router listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      await closeGracefully(server);
+      await apollo.stop();
+      await agent.close();
+      log.info('router stopped');
+    })();
+    return stopping;
+  };
+  return { url, port, server, metrics, log, subgraphUrls: resolvedUrls, stop };
+}
+
+export type { RouterContext };
