@@ -81,8 +81,10 @@ async function runPrimary(): Promise<void> {
       process.exit(forcedKill ? 1 : 0);
     });
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // `on`, not `once`: a second signal (Ctrl-C twice, or a group-wide SIGTERM plus ours) must not
+  // fall back to the default action and kill the process mid-drain.
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 
   if (!process.env.INVENTORY_DATABASE_URL && process.env.DATABASE_URL) {
     await ensureDatabase(process.env.DATABASE_URL, 'inventory');
@@ -98,19 +100,25 @@ async function runPrimary(): Promise<void> {
     await orm.close();
   }
 
-  metricsServer = serveAggregatedMetrics();
+  metricsServer = serveAggregatedMetrics(() => [...live.values()].every((w) => w.listening));
   for (let i = 0; i < replicas; i++) fork();
   log.info({ event: 'primary_started', primaryPid: process.pid, replicas, port }, 'inventory primary started');
 }
 
 /** Prometheus scrapes one endpoint for all workers; counters and histograms are summed. */
-function serveAggregatedMetrics(): http.Server | null {
+function serveAggregatedMetrics(allListening: () => boolean): http.Server | null {
   const setting = process.env.METRICS_PORT;
   if (setting === 'off') return null;
   const metricsPort = setting === undefined ? port + 100 : Number(setting);
   const registry = new AggregatorRegistry();
   const server = http.createServer((req, res) => {
     if (req.url === '/metrics') {
+      // A worker still loading cannot answer yet and would stall the scrape for 5 s.
+      if (!allListening()) {
+        res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
+        res.end('workers starting');
+        return;
+      }
       registry.clusterMetrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });
@@ -155,8 +163,8 @@ async function runWorker(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   // The primary died: a worker must not outlive it.
   process.once('disconnect', () => stop('primary disconnected'));
 }
