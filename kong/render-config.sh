@@ -26,8 +26,11 @@ if [ "${#KONG_SHARED_SECRET}" -lt 24 ]; then
   exit 64
 fi
 
+# The rendered file holds the secret: readable by the Kong user only.
+old_umask=$(umask)
 umask 077
 sed "s/\${KONG_SHARED_SECRET}/${KONG_SHARED_SECRET}/g" "$template" > "$output"
+umask "$old_umask"
 if grep -q '\${' "$output"; then
   echo "render-config: unresolved \${...} placeholder left in $output" >&2
   exit 65

@@ -1,0 +1,248 @@
+/**
+ * kong/kong.yml (DB-less declarative config) and kong/render-config.sh: the gateway in front of the
+ * routers authenticates every consumer, rate-limits each one, tags requests and balances the
+ * router replicas that docker-compose.yml defines.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import {
+  ROUTERS,
+  arr,
+  listeningPorts,
+  loadCompose,
+  loadYaml,
+  obj,
+  readText,
+  rootPath,
+  str,
+  type Obj,
+} from './ops-helpers';
+
+const kong = obj(loadYaml('kong/kong.yml'), 'kong.yml');
+const compose = loadCompose();
+
+const upstreams = arr(kong.upstreams ?? [], 'upstreams').map((u) => obj(u, 'upstream'));
+const kongServices = arr(kong.services ?? [], 'services').map((s) => obj(s, 'service'));
+const consumers = arr(kong.consumers ?? [], 'consumers').map((c) => obj(c, 'consumer'));
+const globalPlugins = arr(kong.plugins ?? [], 'plugins').map((p) => obj(p, 'plugin'));
+
+const supergraph = kongServices.find((s) => s.name === 'supergraph');
+const routers = upstreams.find((u) => u.name === 'routers');
+
+function pluginsOf(entity: Obj | undefined): Obj[] {
+  return entity && Array.isArray(entity.plugins) ? entity.plugins.map((p) => obj(p, 'plugin')) : [];
+}
+
+/** Plugin on the supergraph service, or global. */
+function plugin(name: string): Obj {
+  const found = [...pluginsOf(supergraph), ...globalPlugins].find((p) => p.name === name);
+  if (!found) throw new Error(`plugin ${name} is not configured on the supergraph service or globally`);
+  return found;
+}
+
+function config(p: Obj): Obj {
+  return obj(p.config, `${String(p.name)} config`);
+}
+
+/** Plugins bundled with Kong Gateway OSS 3.x that this file may use. */
+const KONG_OSS_PLUGINS = new Set([
+  'key-auth',
+  'rate-limiting',
+  'correlation-id',
+  'request-transformer',
+  'response-transformer',
+  'prometheus',
+  'cors',
+  'request-size-limiting',
+  'ip-restriction',
+  'acl',
+  'bot-detection',
+  'proxy-cache',
+]);
+
+const CONSUMERS = ['web-storefront', 'mobile-app', 'pos-terminals', 'partner-acme', 'head-office'];
+
+describe('kong/kong.yml', () => {
+  test('is decK / DB-less format 3.0', () => {
+    expect(kong._format_version).toBe('3.0');
+  });
+
+  test('uses only bundled open-source plugins', () => {
+    const all = [...globalPlugins, ...kongServices.flatMap(pluginsOf), ...consumers.flatMap(pluginsOf)];
+    for (const p of all) expect(KONG_OSS_PLUGINS).toContain(p.name);
+  });
+
+  test('upstream "routers" balances the compose router replicas on their port, with active health checks on /health/ready', () => {
+    expect(routers).toBeDefined();
+    const targets = arr(routers?.targets, 'targets').map((t) => str(obj(t, 'target').target, 'target'));
+    expect(targets.map((t) => t.split(':')[0]).sort()).toEqual([...ROUTERS].sort());
+    for (const t of targets) {
+      const [host = '', port = ''] = t.split(':');
+      const svc = compose.services.get(host);
+      expect(svc).toBeDefined();
+      if (svc) expect(listeningPorts(svc)).toContain(Number(port));
+    }
+    const active = obj(obj(routers?.healthchecks, 'healthchecks').active, 'active healthchecks');
+    expect(active).toMatchObject({ type: 'http', http_path: '/health/ready' });
+    expect(Number(obj(active.healthy, 'healthy').interval)).toBeGreaterThan(0);
+    expect(Number(obj(active.unhealthy, 'unhealthy').interval)).toBeGreaterThan(0);
+  });
+
+  test('service "supergraph" proxies /graphql to the upstream', () => {
+    expect(supergraph).toBeDefined();
+    expect(supergraph?.host).toBe('routers');
+    expect(supergraph?.port).toBe(4000);
+    const routes = arr(supergraph?.routes, 'routes').map((r) => obj(r, 'route'));
+    expect(routes.some((r) => arr(r.paths, 'paths').includes('/graphql'))).toBe(true);
+    // With a prefix route, the upstream path must stay /graphql.
+    for (const r of routes) if (r.strip_path !== false) expect(supergraph?.path).toBe('/graphql');
+  });
+
+  test('key-auth reads the apikey header and hides it from the router', () => {
+    const c = config(plugin('key-auth'));
+    expect(c.key_names).toEqual(['apikey']);
+    expect(c.hide_credentials).toBe(true);
+    expect(c.key_in_query).toBe(false);
+    expect(c.anonymous ?? null).toBeNull();
+  });
+
+  test('correlation-id sets and echoes X-Request-ID', () => {
+    expect(config(plugin('correlation-id'))).toMatchObject({ header_name: 'X-Request-ID', echo_downstream: true });
+  });
+
+  test('request-transformer replaces any client x-gateway-secret with the KONG_SHARED_SECRET placeholder', () => {
+    const c = config(plugin('request-transformer'));
+    expect(obj(c.remove, 'remove').headers).toEqual(['x-gateway-secret']);
+    expect(obj(c.add, 'add').headers).toEqual(['x-gateway-secret:${KONG_SHARED_SECRET}']);
+  });
+
+  test('prometheus runs globally with upstream health metrics', () => {
+    const p = globalPlugins.find((g) => g.name === 'prometheus');
+    expect(p).toBeDefined();
+    expect(config(p ?? {})).toMatchObject({ per_consumer: true, upstream_health_metrics: true });
+  });
+
+  test('cors allows the storefront origins and the apikey header', () => {
+    const c = config(plugin('cors'));
+    expect(arr(c.origins, 'origins').length).toBeGreaterThan(0);
+    for (const o of arr(c.origins, 'origins')) expect(str(o, 'origin')).toMatch(/^https?:\/\/[^*]+$/);
+    expect(c.headers).toEqual(expect.arrayContaining(['apikey', 'Authorization', 'Content-Type', 'X-Request-ID']));
+    expect(c.credentials).toBe(false);
+  });
+
+  test('every consumer of the design exists with a unique dev key and its own rate limit', () => {
+    expect(consumers.map((c) => c.username).sort()).toEqual([...CONSUMERS].sort());
+    const keys: string[] = [];
+    for (const c of consumers) {
+      const creds = arr(c.keyauth_credentials, `${String(c.username)} keyauth_credentials`).map((k) => obj(k, 'key'));
+      expect(creds.length).toBeGreaterThan(0);
+      for (const k of creds) keys.push(str(k.key, 'key'));
+      const limits = pluginsOf(c).filter((p) => p.name === 'rate-limiting');
+      expect({ consumer: c.username, limits: limits.length }).toEqual({ consumer: c.username, limits: 1 });
+      const lc = config(limits[0] ?? {});
+      expect(['second', 'minute', 'hour', 'day'].some((w) => typeof lc[w] === 'number' && (lc[w] as number) > 0)).toBe(true);
+      expect(lc.limit_by).toBe('consumer');
+    }
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const k of keys) expect(k).toMatch(/^dev-/);
+    expect(readText('kong/kong.yml')).toMatch(/DEVELOPMENT KEYS/);
+  });
+
+  test('limits rank the channels: web and mobile highest, then POS, then back-office, partners lowest', () => {
+    const perMinute = (username: string): number => {
+      const c = consumers.find((x) => x.username === username);
+      const limit = pluginsOf(c).find((p) => p.name === 'rate-limiting');
+      return Number(config(limit ?? {}).minute);
+    };
+    expect(perMinute('web-storefront')).toBeGreaterThan(perMinute('pos-terminals'));
+    expect(perMinute('mobile-app')).toBeGreaterThan(perMinute('pos-terminals'));
+    expect(perMinute('pos-terminals')).toBeGreaterThan(perMinute('head-office'));
+    expect(perMinute('head-office')).toBeGreaterThan(perMinute('partner-acme'));
+  });
+
+  test('the k6 scripts default to a key Kong knows', () => {
+    const m = /API_KEY = __ENV\.API_KEY \|\| '([^']+)'/.exec(readText('loadtests/k6/lib/config.js'));
+    const keys = consumers.flatMap((c) => arr(c.keyauth_credentials, 'creds').map((k) => obj(k, 'key').key));
+    expect(keys).toContain(m?.[1]);
+  });
+});
+
+describe('kong in docker-compose.yml', () => {
+  const kongSvc = compose.services.get('kong');
+
+  test('runs DB-less from the rendered declarative file, admin on localhost only', () => {
+    expect(kongSvc?.env).toMatchObject({ KONG_DATABASE: 'off', KONG_DECLARATIVE_TEMPLATE: '/kong-config/kong.yml' });
+    expect(kongSvc?.raw.volumes).toEqual(['./kong:/kong-config:ro']);
+    expect(kongSvc?.raw.entrypoint).toEqual(['/bin/sh', '/kong-config/render-config.sh']);
+    expect(kongSvc?.ports).toEqual(
+      expect.arrayContaining([
+        { hostIp: '0.0.0.0', hostPort: 8000, containerPort: 8000 },
+        { hostIp: '127.0.0.1', hostPort: 8001, containerPort: 8001 },
+      ]),
+    );
+  });
+});
+
+describe('kong/render-config.sh', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-render-'));
+    // Stand-ins for the kong CLI (`kong config parse`) and the image's entrypoint.
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'bin', 'kong'), '#!/bin/sh\necho "kong $*" >> "$STUB_LOG"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'entrypoint.sh'), '#!/bin/sh\necho "entrypoint $*" >> "$STUB_LOG"\n', {
+      mode: 0o755,
+    });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function render(secret: string | undefined) {
+    const out = path.join(dir, `kong-${Math.random().toString(36).slice(2)}.yml`);
+    const log = path.join(dir, 'stub.log');
+    fs.writeFileSync(log, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+      KONG_DECLARATIVE_TEMPLATE: rootPath('kong/kong.yml'),
+      KONG_DECLARATIVE_CONFIG: out,
+      KONG_ENTRYPOINT: path.join(dir, 'entrypoint.sh'),
+      STUB_LOG: log,
+    };
+    if (secret !== undefined) env.KONG_SHARED_SECRET = secret;
+    const res = spawnSync('sh', [rootPath('kong/render-config.sh'), 'kong', 'docker-start'], { env, encoding: 'utf8' });
+    return { status: res.status, stderr: res.stderr, out, log: fs.readFileSync(log, 'utf8') };
+  }
+
+  test('fills in the secret, validates the file and hands over to the entrypoint', () => {
+    const secret = 'test-secret-0123456789abcdef';
+    const r = render(secret);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rendered = obj(parseYaml(fs.readFileSync(r.out, 'utf8')), 'rendered');
+    const svc = arr(rendered.services, 'services').map((s) => obj(s, 's')).find((s) => s.name === 'supergraph');
+    const rt = pluginsOf(svc).find((p) => p.name === 'request-transformer');
+    expect(obj(config(rt ?? {}).add, 'add').headers).toEqual([`x-gateway-secret:${secret}`]);
+    expect(fs.readFileSync(r.out, 'utf8')).not.toContain('${');
+    expect(r.log).toBe(`kong config parse ${r.out}\nentrypoint kong docker-start\n`);
+    expect(fs.statSync(r.out).mode & 0o077).toBe(0);
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['too short', 'short-secret'],
+    ['unsafe characters', 'abc/def&ghi|jkl$mno-pqrstuvwxyz'],
+  ])('refuses to start with a %s secret', (_label, secret) => {
+    const r = render(secret);
+    expect(r.status).toBe(64);
+    expect(r.log).toBe('');
+    expect(fs.existsSync(r.out)).toBe(false);
+  });
+
+  test('the compose default secret passes its own checks', () => {
+    const secret = compose.services.get('kong')?.env.KONG_SHARED_SECRET;
+    expect(render(secret).status).toBe(0);
+  });
+});
