@@ -1,0 +1,153 @@
+import { ONLINE_LOCATION_ID } from '../../kit';
+import { postGraphQL, TransportError, type GraphQLResponse } from './http';
+import { ecommerceServiceToken } from './service-token';
+
+/**
+ * Outcome of a saga step call. `transient` failures (no answer, GraphQL-level error) leave the
+ * outcome unknown and may be retried, since every inventory saga mutation is idempotent by order id;
+ * business failures (UserErrors in the payload) are definitive.
+ */
+export type StepResult<T = undefined> =
+  { ok: true; value: T } | { ok: false; transient: boolean; code: string; message: string };
+
+export interface ReserveLine {
+  productId: string;
+  quantity: number;
+}
+
+/** The inventory saga API as the checkout needs it; the HTTP client below and test doubles implement it. */
+export interface InventoryPort {
+  reserve(orderId: string, lines: ReserveLine[], ttlSeconds: number): Promise<StepResult<{ reservationId: string }>>;
+  commit(orderId: string): Promise<StepResult>;
+  release(orderId: string, reason: string): Promise<StepResult>;
+  /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
+  restock(orderId: string, reason: string): Promise<StepResult>;
+}
+
+const RESERVE = `mutation Reserve($input: ReserveStockInput!) {
+  reserveStock(input: $input) { reservation { id status } errors { code field message } }
+}`;
+const COMMIT = `mutation Commit($input: CommitReservationInput!) {
+  commitReservation(input: $input) { reservation { id status } errors { code field message } }
+}`;
+const RELEASE = `mutation Release($input: ReleaseReservationInput!) {
+  releaseReservation(input: $input) { reservation { id status } errors { code field message } }
+}`;
+const RESTOCK = `mutation Restock($input: RestockOrderInput!) {
+  restockOrder(input: $input) { reservation { id status } errors { code field message } }
+}`;
+
+interface Payload {
+  reservation: { id: string; status: string } | null;
+  errors: { code: string; field: string[] | null; message: string }[];
+}
+
+/**
+ * Calls the inventory subgraph directly (not through the router: its saga fields are @inaccessible)
+ * with ecommerce's SERVICE token. INVENTORY_URL may list several replicas; calls go round-robin,
+ * and a call that gets no answer is retried once on the next replica (safe: idempotent by order id).
+ */
+export class InventoryClient implements InventoryPort {
+  private next = 0;
+  readonly urls: string[];
+
+  constructor(
+    urls: string | string[],
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.urls = (Array.isArray(urls) ? urls : urls.split(',')).map((u) => u.trim()).filter((u) => u.length > 0);
+    if (this.urls.length === 0) throw new Error('INVENTORY_URL must name at least one inventory replica');
+  }
+
+  private pickUrl(): string {
+    const url = this.urls[this.next % this.urls.length] as string;
+    this.next = (this.next + 1) % this.urls.length;
+    return url;
+  }
+
+  private async call(field: string, query: string, input: Record<string, unknown>): Promise<StepResult<Payload>> {
+    const attempts = Math.max(2, Math.min(this.urls.length, 3));
+    let lastError = '';
+    for (let i = 0; i < attempts; i += 1) {
+      let res: GraphQLResponse<Record<string, Payload>>;
+      try {
+        res = await postGraphQL<Record<string, Payload>>(
+          this.pickUrl(),
+          query,
+          { input },
+          { token: ecommerceServiceToken(), timeoutMs: this.timeoutMs },
+        );
+      } catch (err) {
+        if (err instanceof TransportError) {
+          lastError = err.message;
+          continue;
+        }
+        throw err;
+      }
+      const payload = res.data?.[field];
+      if (!payload) {
+        const first = res.errors?.[0];
+        return {
+          ok: false,
+          transient: true,
+          code: first?.extensions?.code ?? 'INVENTORY_ERROR',
+          message: `inventory ${field} failed: ${first?.message ?? 'empty answer'}`,
+        };
+      }
+      return { ok: true, value: payload };
+    }
+    return { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: lastError };
+  }
+
+  private static businessFailure(payload: Payload): StepResult<never> | null {
+    const first = payload.errors[0];
+    if (!first) return null;
+    return { ok: false, transient: false, code: first.code, message: first.message };
+  }
+
+  async reserve(
+    orderId: string,
+    lines: ReserveLine[],
+    ttlSeconds: number,
+  ): Promise<StepResult<{ reservationId: string }>> {
+    const res = await this.call('reserveStock', RESERVE, {
+      orderId,
+      locationId: ONLINE_LOCATION_ID,
+      lines,
+      ttlSeconds,
+    });
+    if (!res.ok) return res;
+    const failed = InventoryClient.businessFailure(res.value);
+    if (failed) return failed;
+    const reservation = res.value.reservation;
+    if (!reservation)
+      return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
+    if (reservation.status !== 'PENDING' && reservation.status !== 'COMMITTED') {
+      return {
+        ok: false,
+        transient: false,
+        code: 'RESERVATION_NOT_ACTIVE',
+        message: `the order's reservation is ${reservation.status}`,
+      };
+    }
+    return { ok: true, value: { reservationId: reservation.id } };
+  }
+
+  private async simple(field: string, query: string, input: Record<string, unknown>): Promise<StepResult> {
+    const res = await this.call(field, query, input);
+    if (!res.ok) return res;
+    return InventoryClient.businessFailure(res.value) ?? { ok: true, value: undefined };
+  }
+
+  commit(orderId: string): Promise<StepResult> {
+    return this.simple('commitReservation', COMMIT, { orderId });
+  }
+
+  release(orderId: string, reason: string): Promise<StepResult> {
+    return this.simple('releaseReservation', RELEASE, { orderId, reason: reason.slice(0, 500) });
+  }
+
+  restock(orderId: string, reason: string): Promise<StepResult> {
+    return this.simple('restockOrder', RESTOCK, { orderId, reason: reason.slice(0, 500) });
+  }
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { PORTS } from '../kit';
+
+/** Everything ecommerce reads from the environment, read once at start. */
+export interface EcommerceConfig {
+  /** Products subgraph GraphQL endpoint (PRODUCTS_URL). */
+  productsUrl: string;
+  /** Inventory replicas, round-robin (INVENTORY_URL, comma-separated). */
+  inventoryUrls: string[];
+  /** Lifetime of a customer JWT (CUSTOMER_TOKEN_TTL_SECONDS, default 1 hour). */
+  customerTokenTtlSeconds: number;
+  /** Reservation lifetime asked of inventory; an uncommitted reservation expires after it (RESERVATION_TTL_SECONDS, 900). */
+  reservationTtlSeconds: number;
+  /** Longest wait for the payment provider before the saga treats it as failed (PAYMENT_TIMEOUT_MS, 5000). */
+  paymentTimeoutMs: number;
+  /** Timeout of each HTTP call to another subgraph (SUBGRAPH_CALL_TIMEOUT_MS, 10000). */
+  callTimeoutMs: number;
+  /** Tries of the stock commit in one run before leaving it to the recovery loop (2). */
+  commitTriesPerRun: number;
+  /** Runs of the stock commit (over recoveries) before the order is compensated instead (SAGA_MAX_COMMIT_ATTEMPTS, 10). */
+  maxCommitAttempts: number;
+  /** A saga not updated for this long is considered abandoned and taken over by recovery (SAGA_STUCK_AFTER_MS, 30000). */
+  stuckAfterMs: number;
+  /** How often the recovery loop looks for abandoned sagas (SAGA_RECOVERY_INTERVAL_MS, 10000; 0 disables the loop). */
+  recoveryIntervalMs: number;
+  /** An abandoned checkout older than this is compensated rather than completed (SAGA_MAX_FORWARD_AGE_MS, 600000). */
+  maxForwardAgeMs: number;
+  /** Test-only fault injection (CHECKOUT_FAULT=crash_after_reserve); refused in production. */
+  fault: 'crash_after_reserve' | null;
+  /** Identifies this process in saga leases. */
+  instanceId: string;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number; got ${raw}`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EcommerceConfig {
+  const fault = env.CHECKOUT_FAULT?.trim() || null;
+  if (fault !== null && fault !== 'crash_after_reserve') throw new Error(`unknown CHECKOUT_FAULT ${fault}`);
+  if (fault !== null && env.NODE_ENV === 'production') throw new Error('CHECKOUT_FAULT is refused in production');
+  return {
+    productsUrl: env.PRODUCTS_URL ?? `http://127.0.0.1:${PORTS.products}/graphql`,
+    inventoryUrls: (env.INVENTORY_URL ?? `http://127.0.0.1:${PORTS.inventory}/graphql`)
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+    customerTokenTtlSeconds: num(env, 'CUSTOMER_TOKEN_TTL_SECONDS', 3600),
+    reservationTtlSeconds: num(env, 'RESERVATION_TTL_SECONDS', 900),
+    paymentTimeoutMs: num(env, 'PAYMENT_TIMEOUT_MS', 5000),
+    callTimeoutMs: num(env, 'SUBGRAPH_CALL_TIMEOUT_MS', 10_000),
+    commitTriesPerRun: 2,
+    maxCommitAttempts: num(env, 'SAGA_MAX_COMMIT_ATTEMPTS', 10),
+    stuckAfterMs: num(env, 'SAGA_STUCK_AFTER_MS', 30_000),
+    recoveryIntervalMs: num(env, 'SAGA_RECOVERY_INTERVAL_MS', 10_000),
+    maxForwardAgeMs: num(env, 'SAGA_MAX_FORWARD_AGE_MS', 600_000),
+    fault,
+    instanceId: `${process.pid}-${randomBytes(4).toString('hex')}`,
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationClass } from '../../kit';
+import { Migration20251201000000Ecommerce } from './Migration20251201000000_ecommerce';
+
+/** Committed migrations in the order they run; append, never edit one that has shipped. */
+export const migrations: { name: string; class: MigrationClass }[] = [
+  { name: 'Migration20251201000000_ecommerce', class: Migration20251201000000Ecommerce },
+];

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import {
+  allow,
+  buildSchema,
+  hasRole,
+  isAuthenticated,
+  isStaffManager,
+  startSubgraph,
+  withPermissions,
+  type RunningSubgraph,
+  type StartOptions,
+  type SubgraphDefinition,
+} from '../kit';
+import { InventoryClient } from './clients/inventory';
+import { FakePaymentProvider } from './clients/payments';
+import { ProductsClient } from './clients/products';
+import { configFromEnv, type EcommerceConfig } from './config';
+import { sagaOutcomes } from './domain/deps';
+import { startRecoveryLoop, type RecoveryLoop } from './domain/recovery';
+import { entities } from './entities';
+import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
+import { migrations } from './migrations';
+import { createResolvers, type ResolverServices } from './resolvers';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
+
+const isCustomer = hasRole('CUSTOMER');
+
+/**
+ * Deny by default for mutations (the kit adds `deny` for any mutation not listed). Ownership (a
+ * customer's own cart line, address or order) needs the row, so it is checked in the domain and
+ * raises the same FORBIDDEN error.
+ */
+export const permissions = withPermissions({
+  Query: {
+    me: isAuthenticated,
+    order: isAuthenticated,
+    orders: isStaffManager,
+  },
+  Mutation: {
+    registerCustomer: allow,
+    login: allow,
+    addAddress: isCustomer,
+    updateAddress: isCustomer,
+    removeAddress: isCustomer,
+    addToCart: isCustomer,
+    updateCartLine: isCustomer,
+    removeCartLine: isCustomer,
+    checkout: isCustomer,
+    cancelOrder: hasRole('CUSTOMER', 'MANAGER', 'ADMIN'),
+    shipOrder: isStaffManager,
+  },
+});
+
+/** The process-wide collaborators, built from configuration. */
+export function createServices(config: EcommerceConfig = configFromEnv()): ResolverServices {
+  return {
+    config,
+    products: new ProductsClient(config.productsUrl, config.callTimeoutMs),
+    inventory: new InventoryClient(config.inventoryUrls, config.callTimeoutMs),
+    payments: new FakePaymentProvider(),
+  };
+}
+
+/** A definition bound to given services (tests may start several ecommerce instances in one process). */
+export function createDefinition(services: () => ResolverServices): SubgraphDefinition<EcommerceLoaders> {
+  return {
+    name: 'ecommerce',
+    typeDefs,
+    resolvers: createResolvers(services),
+    entities,
+    migrations,
+    createLoaders: makeCreateLoaders(() => services().products),
+    decorateSchema: permissions,
+  };
+}
+
+// Read from the environment on first use, so importing this module (tests, composition) reads nothing.
+let defaultServices: ResolverServices | null = null;
+const lazyServices = () => (defaultServices ??= createServices());
+
+export const definition = createDefinition(lazyServices);
+export const resolvers = definition.resolvers;
+export const schema = buildSchema(definition);
+
+export interface RunningEcommerce extends RunningSubgraph {
+  services: ResolverServices;
+  recovery: RecoveryLoop | null;
+}
+
+/**
+ * Starts the subgraph and its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS).
+ * index.ts and test stacks use this rather than the kit's startSubgraph alone.
+ */
+export async function startEcommerce(
+  opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
+): Promise<RunningEcommerce> {
+  const services = opts.services ?? createServices();
+  const running = await startSubgraph(
+    createDefinition(() => services),
+    opts,
+  );
+  const outcomes = sagaOutcomes(running.metrics);
+  const recovery =
+    opts.recovery === false
+      ? null
+      : startRecoveryLoop(
+          () => ({
+            config: services.config,
+            inventory: services.inventory,
+            payments: services.payments,
+            em: running.orm.em.fork(),
+            log: running.log.child({ component: 'saga-recovery' }),
+            outcomes,
+          }),
+          services.config.recoveryIntervalMs,
+        );
+  const stop = async () => {
+    await recovery?.stop();
+    await running.stop();
+  };
+  return { ...running, services, recovery, stop };
+}
