@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { RunningSubgraph, SubgraphDefinition } from '../../subgraphs/kit';
+import type { RunningSubgraph, StartOptions, SubgraphDefinition } from '../../subgraphs/kit';
 import { startSubgraph } from '../../subgraphs/kit';
 import { composeSubgraphs } from '../../schema/compose';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../router/server';
@@ -72,7 +72,7 @@ interface SubgraphModule {
   definition: SubgraphDefinition<unknown>;
 }
 
-type Seed = (orm: MikroORM) => Promise<void>;
+type Seed = (orm: MikroORM) => Promise<unknown>;
 
 const SUBGRAPHS_DIR = path.join(__dirname, '..', '..', 'subgraphs');
 
@@ -80,16 +80,25 @@ const SUBGRAPHS_DIR = path.join(__dirname, '..', '..', 'subgraphs');
  * Loaded lazily by path so that a stack of products alone runs (and typechecks) before the other
  * subgraphs exist. Each seed module exports seed<Name>(orm), e.g. seedProducts.
  */
-async function loadService(name: StackService): Promise<{ definition: SubgraphDefinition<unknown>; seed?: Seed }> {
+type Start = (opts: StartOptions) => Promise<RunningSubgraph>;
+
+async function loadService(name: StackService): Promise<{ definition: SubgraphDefinition<unknown>; start: Start; seed?: Seed }> {
   const dir = path.join(SUBGRAPHS_DIR, name);
-  const mod = (await import(path.join(dir, 'server'))) as SubgraphModule;
+  const mod = (await import(path.join(dir, 'server'))) as SubgraphModule & Record<string, unknown>;
+  // A subgraph with background work (inventory's reservation sweeper) exports start<Name>(opts).
+  const own = mod[`start${capitalise(name)}`];
+  const start: Start = typeof own === 'function' ? (own as Start) : (opts) => startSubgraph(mod.definition, opts);
   let seed: Seed | undefined;
   if (fs.existsSync(path.join(dir, 'seed.ts'))) {
     const seedMod = (await import(path.join(dir, 'seed'))) as Record<string, unknown>;
-    const fn = seedMod[`seed${name[0]?.toUpperCase()}${name.slice(1)}`];
+    const fn = seedMod[`seed${capitalise(name)}`];
     if (typeof fn === 'function') seed = fn as Seed;
   }
-  return { definition: mod.definition, seed };
+  return { definition: mod.definition, start, seed };
+}
+
+function capitalise(s: string): string {
+  return `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -124,18 +133,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const services = [...new Set(opts.services)];
     const loaded = await Promise.all(services.map(async (name) => ({ name, ...(await loadService(name)) })));
     await Promise.all(
-      loaded.map(async ({ name, definition, seed }) => {
+      loaded.map(async ({ name, start, seed }) => {
         const db = await freshDatabase(name);
         databases[name] = db;
-        const afterMigrate = opts.seed && seed ? seed : undefined;
-        const first = await startSubgraph(definition, { dbUrl: db.url, port: 0, afterMigrate });
+        const afterMigrate = opts.seed && seed ? async (orm: MikroORM) => void (await seed(orm)) : undefined;
+        const first = await start({ dbUrl: db.url, port: 0, afterMigrate });
         const list = [first];
         running[name] = list;
         const replicas = name === 'inventory' ? Math.max(1, opts.inventoryReplicas ?? 1) : 1;
         // Replicas share the database the first instance migrated (like the cluster's workers).
         const more = await Promise.all(
           Array.from({ length: replicas - 1 }, () =>
-            startSubgraph(definition, { dbUrl: db.url, port: 0, runMigrations: false }),
+            start({ dbUrl: db.url, port: 0, runMigrations: false }),
           ),
         );
         list.push(...more);
