@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { Kind, parse, validate, visit, type ASTNode, type DocumentNode } from 'graphql';
+import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT } from '../kit';
+import { AccessDenied, assertMayAdjust } from './domain/access';
+import { validateAdjustment, type AdjustStockInput } from './domain/adjust';
+import { isLow, productStock, type LevelView } from './domain/views';
+import { demoStockLevels } from './seed';
+import { schema } from './server';
+
+const SDL = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
+
+/** The inventory operations of the client contract (shared/contract/operations.graphql), verbatim. */
+const CONTRACT_OPERATIONS = `
+query StoreStock($storeId: ID!, $first: Int!, $lowOnly: Boolean) {
+  store(id: $storeId) {
+    id name
+    stock(first: $first, lowOnly: $lowOnly) {
+      totalCount
+      edges { node { product { id name sku } onHand reserved available reorderPoint } }
+    }
+  }
+}
+
+query LowStock($first: Int!) {
+  lowStock(first: $first) {
+    product { id name category { name } }
+    location { id name kind }
+    available reorderPoint
+  }
+}
+
+mutation AdjustStock($input: AdjustStockInput!) {
+  adjustStock(input: $input) {
+    level { product { id } location { id } onHand available }
+    errors { code field message }
+  }
+}
+
+query CatalogStock($id: ID!) {
+  product(id: $id) {
+    stock {
+      onHand reserved available
+      levels { location { id name kind } onHand reserved available reorderPoint }
+    }
+  }
+}
+`;
+
+/** Just enough of the products and retail subgraphs to compose the contract's inventory operations. */
+const PRODUCTS_STUB = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Category { id: ID! name: String! }
+  type Product @key(fields: "id") { id: ID! sku: String! name: String! category: Category }
+  type Query { product(id: ID!): Product }
+`;
+const RETAIL_STUB = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Store @key(fields: "id") { id: ID! name: String! }
+  type Query { store(id: ID!): Store }
+`;
+
+function compose() {
+  return composeServices([
+    { name: 'inventory', url: 'http://inventory/graphql', typeDefs: parse(SDL) },
+    { name: 'products', url: 'http://products/graphql', typeDefs: parse(PRODUCTS_STUB) },
+    { name: 'retail', url: 'http://retail/graphql', typeDefs: parse(RETAIL_STUB) },
+  ]);
+}
+
+describe('inventory SDL', () => {
+  it('composes with products and retail and serves the contract operations', () => {
+    const result = compose();
+    expect(result.errors?.map((e) => e.message)).toBeUndefined();
+    const api = result.schema!.toAPISchema().toGraphQLJSSchema();
+    expect(validate(api, parse(CONTRACT_OPERATIONS)).map((e) => e.message)).toEqual([]);
+  });
+
+  it('hides the saga mutations and their types from the public API', () => {
+    const api = compose().schema!.toAPISchema().toGraphQLJSSchema();
+    expect(Object.keys(api.getMutationType()!.getFields())).toEqual(['adjustStock']);
+    for (const type of ['Reservation', 'ReservationLine', 'ReservationStatus', 'ReserveStockInput', 'ReserveStockPayload']) {
+      expect(api.getType(type)).toBeUndefined();
+    }
+    // ...but the subgraph itself serves them to services that call it directly.
+    expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual([
+      'adjustStock',
+      'commitReservation',
+      'releaseReservation',
+      'reserveStock',
+    ]);
+  });
+
+  it('describes every type, field, argument and enum value', () => {
+    const missing: string[] = [];
+    const doc: DocumentNode = parse(SDL);
+    const needs = new Set<string>([
+      Kind.OBJECT_TYPE_DEFINITION,
+      Kind.INPUT_OBJECT_TYPE_DEFINITION,
+      Kind.ENUM_TYPE_DEFINITION,
+      Kind.SCALAR_TYPE_DEFINITION,
+      Kind.FIELD_DEFINITION,
+      Kind.INPUT_VALUE_DEFINITION,
+      Kind.ENUM_VALUE_DEFINITION,
+    ]);
+    const stack: string[] = [];
+    visit(doc, {
+      enter(node: ASTNode) {
+        const name = 'name' in node && node.name && typeof node.name === 'object' && 'value' in node.name ? node.name.value : '';
+        stack.push(name);
+        const rootType = node.kind === Kind.OBJECT_TYPE_DEFINITION && ['Query', 'Mutation'].includes(name);
+        if (needs.has(node.kind) && !rootType && !('description' in node && node.description)) missing.push(stack.join('.'));
+      },
+      leave() {
+        stack.pop();
+      },
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('stock rules', () => {
+  const level = (onHand: number, reserved: number, reorderPoint = 5): LevelView => ({
+    productId: 'p',
+    locationId: 'l',
+    onHand,
+    reserved,
+    reorderPoint,
+    updatedAt: new Date(0),
+    location: { id: 'l', name: 'L', kind: 'STORE', storeId: 's' },
+  });
+
+  it('sums a product over its levels; no levels means zeros', () => {
+    expect(productStock([])).toEqual({ onHand: 0, reserved: 0, available: 0, levels: [] });
+    const levels = [level(10, 2), level(5, 5)];
+    expect(productStock(levels)).toEqual({ onHand: 15, reserved: 7, available: 8, levels });
+  });
+
+  it('calls a level low when available is at or below the reorder point', () => {
+    expect(isLow(level(10, 5, 5))).toBe(true);
+    expect(isLow(level(11, 5, 5))).toBe(false);
+    expect(isLow(level(0, 0, 0))).toBe(true);
+  });
+
+  it('validates adjustments', () => {
+    const base: AdjustStockInput = { productId: 'prod-0001', locationId: 'loc-warehouse', delta: 1, reason: 'ADJUSTMENT', note: null };
+    expect(validateAdjustment(base)).toEqual([]);
+    expect(validateAdjustment({ ...base, delta: -1_000_000 })).toEqual([]);
+    for (const delta of [0, 1.5, 1_000_001, -1_000_001]) {
+      expect(validateAdjustment({ ...base, delta }).map((e) => e.code)).toEqual(['INVALID_QUANTITY']);
+    }
+    expect(validateAdjustment({ ...base, productId: ' ' }).map((e) => e.field)).toEqual([['input', 'productId']]);
+    expect(validateAdjustment({ ...base, note: 'x'.repeat(501) }).map((e) => e.field)).toEqual([['input', 'note']]);
+  });
+
+  it('lets head office adjust anywhere and managers only at their own store', () => {
+    const store1 = { id: 'loc-store-1', name: 'S1', kind: 'STORE' as const, storeId: 'store-1' };
+    const warehouse = { id: 'loc-warehouse', name: 'W', kind: 'WAREHOUSE' as const, storeId: null };
+    expect(() => assertMayAdjust({ sub: 'a', role: 'ADMIN' }, warehouse)).not.toThrow();
+    expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER', storeId: 'store-1' }, store1)).not.toThrow();
+    expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER', storeId: 'store-2' }, store1)).toThrow(AccessDenied);
+    expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER', storeId: 'store-1' }, warehouse)).toThrow(AccessDenied);
+    expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER' }, store1)).toThrow(AccessDenied);
+    expect(() => assertMayAdjust({ sub: 'c', role: 'CLERK', storeId: 'store-1' }, store1)).toThrow(AccessDenied);
+  });
+});
+
+describe('demo stock', () => {
+  it('is deterministic, covers every product at every location, and ~10% starts low', () => {
+    const levels = demoStockLevels();
+    expect(demoStockLevels()).toEqual(levels);
+    expect(levels).toHaveLength(DEMO_PRODUCT_COUNT * DEMO_LOCATIONS.length);
+    expect(new Set(levels.map((l) => `${l.productId}@${l.locationId}`)).size).toBe(levels.length);
+    const online = levels.filter((l) => l.locationId === 'loc-online');
+    expect(online.every((l) => l.onHand >= l.reorderPoint + 200)).toBe(true);
+    const physical = levels.filter((l) => l.locationId !== 'loc-online');
+    const lowShare = physical.filter((l) => l.onHand <= l.reorderPoint).length / physical.length;
+    expect(lowShare).toBeGreaterThan(0.06);
+    expect(lowShare).toBeLessThan(0.14);
+    expect(levels.every((l) => l.onHand >= 0 && l.reorderPoint >= 0)).toBe(true);
+  });
+});
