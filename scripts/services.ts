@@ -72,7 +72,14 @@ export function prefixedSink(
     if (!color.has(service)) color.set(service, COLORS[color.size % COLORS.length] ?? 37);
     const label = service.padEnd(width);
     const prefix = tty ? `\x1b[${color.get(service)}m${label}|\x1b[0m ` : `${label}| `;
-    out.write(prefix + (raw ? line : formatLogLine(line)) + '\n');
+    const text = raw ? line : formatLogLine(line);
+    // A multi-line message (stack trace, gateway banner) keeps the prefix on every line.
+    out.write(
+      text
+        .split('\n')
+        .map((l) => prefix + l)
+        .join('\n') + '\n',
+    );
   };
 }
 

@@ -78,6 +78,7 @@ async function main(): Promise<number> {
   };
 
   let onSignal: (code: number) => void = () => undefined;
+  let firstSignalAt = 0;
   const signalled = new Promise<number>((resolve) => (onSignal = resolve));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -88,9 +89,12 @@ async function main(): Promise<number> {
         return;
       }
       if (shuttingDown) {
-        say(`${signal} again: still stopping (a process that hangs is killed after 15 s)`);
+        // tsx (npm start) forwards the terminal's Ctrl-C, so one arrives twice at once: stay quiet then.
+        if (Date.now() - firstSignalAt > 1000)
+          say(`${signal} again: still stopping (a process that hangs is killed after 15 s)`);
         return;
       }
+      firstSignalAt = Date.now();
       void shutdown(signal, 0, stack).then(onSignal);
     });
   }
