@@ -36,7 +36,11 @@ function expectUrlOnService(url: string, expectedService?: string): URL {
   const target = services.get(u.hostname);
   expect({ url, serviceExists: target !== undefined }).toEqual({ url, serviceExists: true });
   if (expectedService) expect(u.hostname).toBe(expectedService);
-  if (target) expect({ url, listening: listeningPorts(target) }).toEqual({ url, listening: expect.arrayContaining([Number(u.port)]) });
+  if (target)
+    expect({ url, listening: listeningPorts(target) }).toEqual({
+      url,
+      listening: expect.arrayContaining([Number(u.port)]),
+    });
   return u;
 }
 
@@ -65,7 +69,10 @@ describe('docker-compose.yml: services and dependencies', () => {
 
   test('service_healthy dependencies have a healthcheck, and every service has one', () => {
     for (const svc of services.values()) {
-      expect({ service: svc.name, healthcheck: svc.healthcheck !== null }).toEqual({ service: svc.name, healthcheck: true });
+      expect({ service: svc.name, healthcheck: svc.healthcheck !== null }).toEqual({
+        service: svc.name,
+        healthcheck: true,
+      });
       const test = svc.healthcheck?.test;
       expect(Array.isArray(test) || typeof test === 'string').toBe(true);
       for (const [dep, condition] of Object.entries(svc.dependsOn)) {
@@ -89,7 +96,10 @@ describe('docker-compose.yml: services and dependencies', () => {
   test('node services wait for their database and Redis to be healthy; routers wait for every subgraph; Kong for the routers', () => {
     for (const subgraph of SUBGRAPHS) {
       for (const name of subgraphServices(subgraph)) {
-        expect(service(name).dependsOn).toMatchObject({ [`postgres-${subgraph}`]: 'service_healthy', redis: 'service_healthy' });
+        expect(service(name).dependsOn).toMatchObject({
+          [`postgres-${subgraph}`]: 'service_healthy',
+          redis: 'service_healthy',
+        });
       }
     }
     for (const router of ROUTERS) {
@@ -135,7 +145,12 @@ describe('docker-compose.yml: router configuration', () => {
 
   test.each(ROUTERS)('%s: production mode, reachable inside the network, behind Kong', (router) => {
     const env = service(router).env;
-    expect(env).toMatchObject({ SERVICE: 'router', NODE_ENV: 'production', ROUTER_HOST: '0.0.0.0', PORT: String(PORTS.router) });
+    expect(env).toMatchObject({
+      SERVICE: 'router',
+      NODE_ENV: 'production',
+      ROUTER_HOST: '0.0.0.0',
+      PORT: String(PORTS.router),
+    });
     expect(env.KONG_SHARED_SECRET).toBe(service('kong').env.KONG_SHARED_SECRET);
     expect((env.KONG_SHARED_SECRET ?? '').length).toBeGreaterThanOrEqual(24);
     expect((env.JWT_SECRET ?? '').length).toBeGreaterThanOrEqual(32);
@@ -180,7 +195,9 @@ describe('docker-compose.yml: subgraphs and their databases', () => {
   });
 
   test('no two subgraphs share a database container or a data volume', () => {
-    const hosts = SUBGRAPHS.map((s) => new URL(service(subgraphServices(s)[0] ?? s).env[`${s.toUpperCase()}_DATABASE_URL`] ?? '').hostname);
+    const hosts = SUBGRAPHS.map(
+      (s) => new URL(service(subgraphServices(s)[0] ?? s).env[`${s.toUpperCase()}_DATABASE_URL`] ?? '').hostname,
+    );
     expect(new Set(hosts).size).toBe(SUBGRAPHS.length);
     const volumes = SUBGRAPHS.map((s) => JSON.stringify(service(`postgres-${s}`).raw.volumes));
     expect(new Set(volumes).size).toBe(SUBGRAPHS.length);
@@ -189,7 +206,12 @@ describe('docker-compose.yml: subgraphs and their databases', () => {
   test.each([...SUBGRAPHS])('%s: HOST, PORT, JWT_SECRET, REDIS_URL and SERVICE are set', (subgraph) => {
     for (const name of subgraphServices(subgraph)) {
       const env = service(name).env;
-      expect(env).toMatchObject({ SERVICE: subgraph, HOST: '0.0.0.0', PORT: String(PORTS[subgraph]), NODE_ENV: 'production' });
+      expect(env).toMatchObject({
+        SERVICE: subgraph,
+        HOST: '0.0.0.0',
+        PORT: String(PORTS[subgraph]),
+        NODE_ENV: 'production',
+      });
       expect(env.JWT_SECRET).toBe(service('router-1').env.JWT_SECRET);
       expectUrlOnService(env.REDIS_URL ?? '', 'redis');
       expect(service(name).ports).toEqual([]);
@@ -232,7 +254,11 @@ describe('docker-compose.yml: ports, volumes, secrets', () => {
       for (const v of arr(svc.raw.volumes, `${svc.name} volumes`)) {
         const source = str(v, 'volume').split(':')[0] ?? '';
         if (source.startsWith('.') || source.startsWith('/')) {
-          expect({ service: svc.name, source, exists: fs.existsSync(rootPath(source)) }).toEqual({ service: svc.name, source, exists: true });
+          expect({ service: svc.name, source, exists: fs.existsSync(rootPath(source)) }).toEqual({
+            service: svc.name,
+            source,
+            exists: true,
+          });
         } else {
           expect(Object.keys(compose.volumes)).toContain(source);
         }

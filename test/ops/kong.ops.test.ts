@@ -143,7 +143,9 @@ describe('kong/kong.yml', () => {
       const limits = pluginsOf(c).filter((p) => p.name === 'rate-limiting');
       expect({ consumer: c.username, limits: limits.length }).toEqual({ consumer: c.username, limits: 1 });
       const lc = config(limits[0] ?? {});
-      expect(['second', 'minute', 'hour', 'day'].some((w) => typeof lc[w] === 'number' && (lc[w] as number) > 0)).toBe(true);
+      expect(['second', 'minute', 'hour', 'day'].some((w) => typeof lc[w] === 'number' && (lc[w] as number) > 0)).toBe(
+        true,
+      );
       expect(lc.limit_by).toBe('consumer');
     }
     expect(new Set(keys).size).toBe(keys.length);
@@ -221,7 +223,9 @@ describe('kong/render-config.sh', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const rendered = obj(parseYaml(fs.readFileSync(r.out, 'utf8')), 'rendered');
-    const svc = arr(rendered.services, 'services').map((s) => obj(s, 's')).find((s) => s.name === 'supergraph');
+    const svc = arr(rendered.services, 'services')
+      .map((s) => obj(s, 's'))
+      .find((s) => s.name === 'supergraph');
     const rt = pluginsOf(svc).find((p) => p.name === 'request-transformer');
     expect(obj(config(rt ?? {}).add, 'add').headers).toEqual([`x-gateway-secret:${secret}`]);
     expect(fs.readFileSync(r.out, 'utf8')).not.toContain('${');

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import client from 'prom-client';
 import {
-  ROUTERS,
   SUBGRAPHS,
   appServices,
   arr,
@@ -24,7 +23,6 @@ import {
   rootPath,
   sourceFiles,
   str,
-  subgraphServices,
   type Obj,
 } from './ops-helpers';
 
@@ -70,7 +68,12 @@ function panelsOf(dashboard: Obj): Obj[] {
 
 function dashboardExprs(dashboard: Obj): string[] {
   return panelsOf(dashboard).flatMap((p) =>
-    Array.isArray(p.targets) ? p.targets.filter(isObj).map((t) => String(t.expr ?? '')).filter(Boolean) : [],
+    Array.isArray(p.targets)
+      ? p.targets
+          .filter(isObj)
+          .map((t) => String(t.expr ?? ''))
+          .filter(Boolean)
+      : [],
   );
 }
 
@@ -218,7 +221,17 @@ describe('metric names in alert rules and dashboards', () => {
 
 describe('monitoring/prometheus.yml', () => {
   test('has only keys Prometheus accepts (it rejects unknown fields)', () => {
-    const allowed = ['global', 'rule_files', 'scrape_configs', 'scrape_config_files', 'alerting', 'remote_write', 'remote_read', 'storage', 'tracing'];
+    const allowed = [
+      'global',
+      'rule_files',
+      'scrape_configs',
+      'scrape_config_files',
+      'alerting',
+      'remote_write',
+      'remote_read',
+      'storage',
+      'tracing',
+    ];
     for (const key of Object.keys(prom)) expect(allowed).toContain(key);
   });
 
@@ -242,8 +255,16 @@ describe('monitoring/prometheus.yml', () => {
         const [host = '', port = ''] = target.split(':');
         if (host === 'localhost' && job.job_name === 'prometheus') continue;
         const svc = compose.services.get(host);
-        expect({ job: job.job_name, target, service: svc !== undefined }).toEqual({ job: job.job_name, target, service: true });
-        if (svc) expect({ target, ports: listeningPorts(svc) }).toEqual({ target, ports: expect.arrayContaining([Number(port)]) });
+        expect({ job: job.job_name, target, service: svc !== undefined }).toEqual({
+          job: job.job_name,
+          target,
+          service: true,
+        });
+        if (svc)
+          expect({ target, ports: listeningPorts(svc) }).toEqual({
+            target,
+            ports: expect.arrayContaining([Number(port)]),
+          });
       }
     }
   });
@@ -289,7 +310,9 @@ describe('monitoring/prometheus.yml', () => {
   test('rule files exist and are mounted next to the config in the prometheus container', () => {
     const files = arr(prom.rule_files, 'rule_files').map((f) => str(f, 'rule file'));
     expect(files.length).toBeGreaterThan(0);
-    const mounts = arr(compose.services.get('prometheus')?.raw.volumes, 'prometheus volumes').map((v) => str(v, 'mount'));
+    const mounts = arr(compose.services.get('prometheus')?.raw.volumes, 'prometheus volumes').map((v) =>
+      str(v, 'mount'),
+    );
     const configMount = mounts.find((m) => m.startsWith('./monitoring/prometheus.yml:'));
     const configDir = path.posix.dirname(configMount?.split(':')[1] ?? '');
     for (const f of files) {
@@ -307,7 +330,10 @@ describe('monitoring/alerts.yml', () => {
     for (const rule of rules) {
       const r = rule.raw;
       expect({ alert: rule.alert, expr: rule.expr.trim().length > 0 }).toEqual({ alert: rule.alert, expr: true });
-      expect({ alert: rule.alert, for: r.for }).toEqual({ alert: rule.alert, for: expect.stringMatching(/^\d+[smhdw]$/) });
+      expect({ alert: rule.alert, for: r.for }).toEqual({
+        alert: rule.alert,
+        for: expect.stringMatching(/^\d+[smhdw]$/),
+      });
       expect(['critical', 'warning', 'info']).toContain(obj(r.labels, `${rule.alert} labels`).severity);
       const annotations = obj(r.annotations, `${rule.alert} annotations`);
       expect(typeof annotations.summary).toBe('string');
@@ -390,13 +416,28 @@ describe('Grafana provisioning', () => {
     const exprs = dashboardExprs(overview).join('\n');
     expect(exprs).toMatch(/sum by \(service\) \(rate\(http_request_duration_seconds_count/);
     for (const q of ['0.5', '0.95', '0.99']) {
-      expect(exprs).toContain(`histogram_quantile(${q}, sum by (service, operation, le) (rate(graphql_operation_duration_seconds_bucket`);
+      expect(exprs).toContain(
+        `histogram_quantile(${q}, sum by (service, operation, le) (rate(graphql_operation_duration_seconds_bucket`,
+      );
     }
-    for (const m of ['graphql_errors_total', 'db_statements_total', 'dataloader_batch_size', 'process_cpu_seconds_total', 'process_resident_memory_bytes']) {
+    for (const m of [
+      'graphql_errors_total',
+      'db_statements_total',
+      'dataloader_batch_size',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+    ]) {
       expect(exprs).toContain(m);
     }
-    const inventory = dashboardExprs(dashboards.find((d) => d.json.uid === 'inventory-checkout')?.json ?? {}).join('\n');
-    for (const m of ['saga_outcomes_total', 'inventory_reservation_operations_total', 'outbox_backlog', 'stream_consumer_lag']) {
+    const inventory = dashboardExprs(dashboards.find((d) => d.json.uid === 'inventory-checkout')?.json ?? {}).join(
+      '\n',
+    );
+    for (const m of [
+      'saga_outcomes_total',
+      'inventory_reservation_operations_total',
+      'outbox_backlog',
+      'stream_consumer_lag',
+    ]) {
       expect(inventory).toContain(m);
     }
   });

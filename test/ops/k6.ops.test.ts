@@ -1,0 +1,384 @@
+/**
+ * loadtests/k6: the scripts type-check against @types/k6, their GraphQL operations are the
+ * client contract's and validate against the composed supergraph (with the variables the scripts
+ * send), and the scripts themselves run correctly against a stubbed k6 runtime (no k6 binary here).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { Supergraph } from '@apollo/federation-internals';
+import { Kind, getVariableValues, parse, print, validate, type OperationDefinitionNode } from 'graphql';
+import ts from 'typescript';
+import { ROOT, readText, rootPath } from './ops-helpers';
+
+const K6_DIR = rootPath('loadtests/k6');
+const SCRIPTS = ['catalog.js', 'product-detail.js', 'checkout.js'];
+/** Subgraphs the design brings in after the first three: operations needing them may wait. */
+const LATER_SUBGRAPHS = new Set(['retail', 'reports']);
+const ALL_SUBGRAPHS = new Set(['products', 'inventory', 'ecommerce', 'retail', 'reports']);
+
+interface Operation {
+  name: string;
+  subgraphs: string[];
+  contract: boolean;
+  query: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A tiny module loader: the scripts are ES modules for k6; here they are transpiled to CommonJS
+// and run in a vm context whose `require` serves stubs for the k6 modules.
+// ---------------------------------------------------------------------------------------------
+
+type Exports = Record<string, unknown>;
+
+function loadModules(stubs: Record<string, Exports>, env: Record<string, string> = {}) {
+  const context = vm.createContext({ __ENV: env, console: { log() {}, info() {}, warn() {}, error() {}, debug() {} } });
+  const cache = new Map<string, Exports>();
+  const load = (file: string): Exports => {
+    const cached = cache.get(file);
+    if (cached) return cached;
+    const source = fs.readFileSync(file, 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+      fileName: file,
+    });
+    const module = { exports: {} as Exports };
+    cache.set(file, module.exports);
+    const wrapper = vm.runInContext(`(function (require, module, exports) {${outputText}\n})`, context, {
+      filename: file,
+    }) as (req: (spec: string) => Exports, m: { exports: Exports }, e: Exports) => void;
+    wrapper(
+      (spec) => {
+        const stub = stubs[spec];
+        if (stub) return stub;
+        if (!spec.startsWith('.')) throw new Error(`${path.basename(file)} imports ${spec}, which k6 does not provide`);
+        return load(path.resolve(path.dirname(file), spec));
+      },
+      module,
+      module.exports,
+    );
+    return module.exports;
+  };
+  return load;
+}
+
+/** Operations and variable builders: a pure module, loaded without any k6 stub. */
+function loadOperations(): { operations: Operation[]; samples: Record<string, Record<string, unknown>> } {
+  const mod = loadModules({})(path.join(K6_DIR, 'lib/operations.js'));
+  // JSON round trip: plain objects of this realm.
+  const ops = JSON.parse(JSON.stringify(mod.OPERATIONS)) as Record<string, Operation>;
+  const samples = JSON.parse(JSON.stringify((mod.sampleVariables as () => unknown)())) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  return { operations: Object.values(ops), samples };
+}
+
+function operationDefinition(op: Operation): OperationDefinitionNode {
+  const doc = parse(op.query);
+  const defs = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (defs.length !== 1 || doc.definitions.length !== 1) throw new Error(`${op.name}: one operation per document`);
+  const def = defs[0];
+  if (!def) throw new Error(`${op.name}: no operation`);
+  return def;
+}
+
+const { operations, samples } = loadOperations();
+
+describe('k6 scripts type-check', () => {
+  test('npx tsc -p loadtests/k6/tsconfig.json exits 0', () => {
+    const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+    const res = spawnSync(process.execPath, [tsc, '-p', path.join(K6_DIR, 'tsconfig.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(`${res.stdout}${res.stderr}`).toBe('');
+    expect(res.status).toBe(0);
+  }, 60_000);
+
+  test('the tsconfig checks every script with @types/k6, strictly, without emitting', () => {
+    const raw = ts.parseConfigFileTextToJson('tsconfig.json', readText('loadtests/k6/tsconfig.json'));
+    const opts = (raw.config as { compilerOptions: Record<string, unknown> }).compilerOptions;
+    expect(opts).toMatchObject({ allowJs: true, checkJs: true, noEmit: true, strict: true, types: ['k6'] });
+    for (const s of SCRIPTS) expect(readText(`loadtests/k6/${s}`).startsWith('// @ts-check')).toBe(true);
+  });
+});
+
+describe('k6 GraphQL operations', () => {
+  test('every operation parses, is named as exported and lists real subgraphs', () => {
+    expect(operations.map((o) => o.name)).toEqual(
+      expect.arrayContaining(['CatalogPage', 'ProductDetail', 'RegisterCustomer', 'Login', 'AddToCart', 'Checkout']),
+    );
+    for (const op of operations) {
+      const def = operationDefinition(op);
+      expect(def.name?.value).toBe(op.name);
+      expect(op.subgraphs.length).toBeGreaterThan(0);
+      for (const s of op.subgraphs) expect(ALL_SUBGRAPHS).toContain(s);
+      expect(Object.keys(samples)).toContain(op.name);
+    }
+  });
+
+  const contractFile =
+    process.env.CONTRACT_FILE ?? path.resolve(ROOT, '..', 'shared', 'contract', 'operations.graphql');
+  (fs.existsSync(contractFile) ? test : test.skip)('contract operations are the client contract, verbatim', () => {
+    const contract = new Map<string, string>();
+    for (const def of parse(fs.readFileSync(contractFile, 'utf8')).definitions) {
+      if (def.kind === Kind.OPERATION_DEFINITION && def.name) contract.set(def.name.value, print(def));
+    }
+    for (const op of operations.filter((o) => o.contract)) {
+      expect({ name: op.name, inContract: contract.has(op.name) }).toEqual({ name: op.name, inContract: true });
+      expect(print(operationDefinition(op))).toBe(contract.get(op.name));
+    }
+    for (const op of operations.filter((o) => !o.contract)) expect(contract.has(op.name)).toBe(false);
+  });
+
+  const sdlFile = process.env.SUPERGRAPH_FILE ?? rootPath('schema/supergraph.graphql');
+  const describeSchema = fs.existsSync(sdlFile) ? describe : describe.skip;
+  describeSchema('against the supergraph', () => {
+    let composed: Set<string>;
+    let api: ReturnType<ReturnType<Supergraph['apiSchema']>['toGraphQLJSSchema']>;
+    beforeAll(() => {
+      // As the router and ../shared/tools/check-contract.cjs see it: the API schema of the supergraph.
+      const supergraph = Supergraph.build(fs.readFileSync(sdlFile, 'utf8'));
+      composed = new Set(supergraph.subgraphsMetadata().map((m) => m.name));
+      api = supergraph.apiSchema().toGraphQLJSSchema();
+    });
+
+    test.each(operations.map((o) => [o.name, o] as const))(
+      '%s validates, with the variables the scripts send',
+      (_n, op) => {
+        const missing = op.subgraphs.filter((s) => !composed.has(s));
+        // Only a subgraph the design brings in later may be missing; anything else is a failure.
+        expect(missing.filter((s) => !LATER_SUBGRAPHS.has(s))).toEqual([]);
+        if (missing.length) {
+          console.info(`${op.name}: not validated until ${missing.join(', ')} joins the supergraph`);
+          return;
+        }
+        const def = operationDefinition(op);
+        expect(validate(api, { kind: Kind.DOCUMENT, definitions: [def] }).map((e) => e.message)).toEqual([]);
+        const coerced = getVariableValues(api, def.variableDefinitions ?? [], samples[op.name] ?? {});
+        expect((coerced.errors ?? []).map((e) => e.message)).toEqual([]);
+      },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Running the scripts against stubs
+// ---------------------------------------------------------------------------------------------
+
+interface Sent {
+  url: string;
+  operationName: string;
+  variables: Record<string, unknown>;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+function k6Stubs(respond: (req: Sent) => unknown) {
+  const sent: Sent[] = [];
+  const metrics: { name: string; value: number | boolean; tags?: Record<string, string> }[] = [];
+  const failedChecks: string[] = [];
+  const metric = (name: string) => ({
+    add: (value: number | boolean, tags?: Record<string, string>) => metrics.push({ name, value, tags }),
+  });
+  class MetricStub {
+    add: (value: number | boolean, tags?: Record<string, string>) => void;
+    constructor(name: string) {
+      this.add = metric(name).add;
+    }
+  }
+  const vu = { idInTest: 7, iterationInScenario: 0 };
+  const stubs: Record<string, Exports> = {
+    k6: {
+      check: (value: unknown, sets: Record<string, (v: unknown) => boolean>) => {
+        let all = true;
+        for (const [name, fn] of Object.entries(sets)) {
+          if (!fn(value)) {
+            all = false;
+            failedChecks.push(name);
+          }
+        }
+        return all;
+      },
+      sleep: () => undefined,
+      fail: (msg?: string) => {
+        throw new Error(`k6 fail(): ${msg ?? ''}`);
+      },
+    },
+    'k6/http': {
+      __esModule: true,
+      default: {
+        post: (
+          url: string,
+          body: string,
+          params: { headers: Record<string, string>; tags: Record<string, string> },
+        ) => {
+          const parsed = JSON.parse(body) as {
+            operationName: string;
+            variables: Record<string, unknown>;
+            query: string;
+          };
+          const req: Sent = {
+            url,
+            operationName: parsed.operationName,
+            variables: parsed.variables,
+            headers: params.headers,
+            tags: params.tags,
+          };
+          sent.push(req);
+          return { status: 200, body: JSON.stringify(respond(req)) };
+        },
+      },
+    },
+    'k6/metrics': { Counter: MetricStub, Rate: MetricStub, Trend: MetricStub, Gauge: MetricStub },
+    'k6/execution': { __esModule: true, default: { vu } },
+  };
+  return { stubs, sent, metrics, failedChecks, vu };
+}
+
+function script(name: string, stubs: Record<string, Exports>, env: Record<string, string> = {}) {
+  return loadModules(stubs, env)(path.join(K6_DIR, name));
+}
+
+type Options = {
+  scenarios: Record<string, { executor: string; vus?: number; duration?: string }>;
+  thresholds: Record<string, string[]>;
+};
+
+describe('k6 scripts run against a stubbed k6', () => {
+  test('catalog: 100 VUs, p95 < 105 ms and < 1 % errors; setup collects real cursors and pages start from them', () => {
+    const pages = ['c1', 'c2', 'c3'];
+    const k6 = k6Stubs((req) => {
+      const after = req.variables.after as string | null;
+      const i = after === null ? 0 : pages.indexOf(after) + 1;
+      return {
+        data: {
+          products: {
+            totalCount: 60,
+            pageInfo: { hasNextPage: i < 2, endCursor: pages[i] },
+            edges: [],
+          },
+        },
+      };
+    });
+    const mod = script('catalog.js', k6.stubs);
+    const options = mod.options as Options;
+    expect(options.scenarios.catalog).toMatchObject({ executor: 'constant-vus', vus: 100 });
+    expect(options.thresholds['http_req_duration{scenario:catalog}']).toEqual(['p(95)<105']);
+    expect(options.thresholds['graphql_errors{scenario:catalog}']).toEqual(['rate<0.01']);
+    expect(options.thresholds['http_req_failed{scenario:catalog}']).toEqual(['rate<0.01']);
+
+    const data = (mod.setup as () => { cursors: (string | null)[] })();
+    expect(data.cursors).toEqual([null, 'c1', 'c2', 'c3']);
+    const run = mod.default as (d: unknown) => void;
+    k6.sent.length = 0;
+    for (let i = 0; i < 30; i++) run(data);
+    expect(k6.sent.every((r) => r.operationName === 'CatalogPage')).toBe(true);
+    expect(new Set(k6.sent.map((r) => r.variables.after))).toEqual(new Set([null, 'c1', 'c2', 'c3']));
+    expect(k6.sent[0]).toMatchObject({
+      url: 'http://localhost:8000/graphql',
+      headers: { apikey: 'dev-web-storefront-key', 'content-type': 'application/json' },
+      tags: { operation: 'CatalogPage' },
+    });
+    expect(k6.failedChecks).toEqual([]);
+    expect(k6.metrics.filter((m) => m.name === 'graphql_errors').every((m) => m.value === false)).toBe(true);
+  });
+
+  test('BASE_URL, API_KEY and VUS come from the environment', () => {
+    const k6 = k6Stubs(() => ({ data: { product: { id: 'prod-0001', stock: { levels: [] } } } }));
+    const mod = script('product-detail.js', k6.stubs, {
+      BASE_URL: 'http://router:4000/graphql',
+      API_KEY: 'other-key',
+      VUS: '12',
+    });
+    expect((mod.options as Options).scenarios.product_detail?.vus).toBe(12);
+    (mod.default as () => void)();
+    expect(k6.sent[0]).toMatchObject({ url: 'http://router:4000/graphql', headers: { apikey: 'other-key' } });
+    expect(k6.sent[0]?.operationName).toBe('ProductDetail');
+    expect(String(k6.sent[0]?.variables.id)).toMatch(/^prod-0\d{3}$/);
+  });
+
+  test('a GraphQL error counts as an error even with HTTP 200', () => {
+    const k6 = k6Stubs(() => ({
+      errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      data: null,
+    }));
+    const mod = script('product-detail.js', k6.stubs);
+    (mod.default as () => void)();
+    expect(k6.metrics.filter((m) => m.name === 'graphql_errors').map((m) => m.value)).toEqual([true]);
+    expect(k6.failedChecks).toContain('no GraphQL errors');
+  });
+
+  test('checkout: a distinct customer per VU, registered once, then cart and checkout with a fresh idempotency key', () => {
+    const orders = new Map<string, string>();
+    const k6 = k6Stubs((req) => {
+      switch (req.operationName) {
+        case 'RegisterCustomer':
+          return { data: { registerCustomer: { token: 'tok-7', customer: { id: 'c7' }, errors: [] } } };
+        case 'AddAddress':
+          return { data: { addAddress: { address: { id: 'addr-7', isDefault: true }, errors: [] } } };
+        case 'AddToCart':
+          return { data: { addToCart: { cart: { id: 'cart-7', itemCount: 1 }, errors: [] } } };
+        case 'Checkout': {
+          const input = req.variables.input as { idempotencyKey: string };
+          const id = orders.get(input.idempotencyKey) ?? `order-${orders.size + 1}`;
+          orders.set(input.idempotencyKey, id);
+          return { data: { checkout: { order: { id, status: 'CONFIRMED' }, errors: [] } } };
+        }
+        default:
+          throw new Error(`unexpected ${req.operationName}`);
+      }
+    });
+    const mod = script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
+    const data = (mod.setup as () => { runId: string })();
+    expect(data.runId).toBe('run1');
+    const run = mod.default as (d: unknown) => void;
+    for (let i = 0; i < 3; i++) {
+      k6.vu.iterationInScenario = i;
+      run(data);
+    }
+    const names = k6.sent.map((r) => r.operationName);
+    expect(names.filter((n) => n === 'RegisterCustomer')).toHaveLength(1);
+    expect(names.slice(0, 2)).toEqual(['RegisterCustomer', 'AddAddress']);
+    expect(names.filter((n) => n === 'AddToCart').length).toBeGreaterThanOrEqual(3);
+    const register = k6.sent[0]?.variables.input as { email: string };
+    expect(register.email).toBe('k6-run1-vu7@loadtest.example.com');
+    for (const r of k6.sent.slice(1)) expect(r.headers.authorization).toBe('Bearer tok-7');
+    const keys = k6.sent
+      .filter((r) => r.operationName === 'Checkout')
+      .map((r) => r.variables.input as { idempotencyKey: string; shippingAddressId: string })
+      .map((i) => {
+        expect(i.shippingAddressId).toBe('addr-7');
+        return i.idempotencyKey;
+      });
+    expect(new Set(keys)).toEqual(new Set(['k6-run1-7-0', 'k6-run1-7-1', 'k6-run1-7-2']));
+    expect(k6.metrics.filter((m) => m.name === 'checkout_completed').map((m) => m.value)).toEqual([true, true, true]);
+    expect(k6.metrics.filter((m) => m.name === 'checkout_replay_same_order').every((m) => m.value === true)).toBe(true);
+    expect(k6.failedChecks).toEqual([]);
+    const thresholds = (mod.options as Options).thresholds;
+    expect(thresholds['graphql_errors{scenario:checkout}']).toEqual(['rate<0.01']);
+  });
+
+  test('checkout: a rerun with the same RUN_ID logs the existing customer in', () => {
+    const k6 = k6Stubs((req) => {
+      if (req.operationName === 'RegisterCustomer')
+        return {
+          data: {
+            registerCustomer: { token: null, customer: null, errors: [{ code: 'EMAIL_TAKEN', message: 'taken' }] },
+          },
+        };
+      if (req.operationName === 'Login')
+        return { data: { login: { token: 'tok-again', customer: { id: 'c7' }, errors: [] } } };
+      if (req.operationName === 'AddAddress')
+        return { data: { addAddress: { address: { id: 'addr-8' }, errors: [] } } };
+      if (req.operationName === 'AddToCart') return { data: { addToCart: { cart: { id: 'cart' }, errors: [] } } };
+      return { data: { checkout: { order: { id: 'o', status: 'CONFIRMED' }, errors: [] } } };
+    });
+    const mod = script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
+    (mod.default as (d: unknown) => void)({ runId: 'run1' });
+    expect(k6.sent.map((r) => r.operationName).slice(0, 3)).toEqual(['RegisterCustomer', 'Login', 'AddAddress']);
+    expect(k6.sent.find((r) => r.operationName === 'Checkout')?.headers.authorization).toBe('Bearer tok-again');
+  });
+});
