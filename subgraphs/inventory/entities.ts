@@ -21,10 +21,11 @@ export const MOVEMENT_REASONS = [
   'RESERVATION_RELEASED',
   'RESERVATION_EXPIRED',
   'RESERVATION_COMMITTED',
+  'RESERVATION_RESTOCKED',
 ] as const;
 export type MovementReason = (typeof MOVEMENT_REASONS)[number];
 
-export const RESERVATION_STATUSES = ['PENDING', 'COMMITTED', 'RELEASED', 'EXPIRED'] as const;
+export const RESERVATION_STATUSES = ['PENDING', 'COMMITTED', 'RELEASED', 'EXPIRED', 'RESTOCKED'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export interface Location {

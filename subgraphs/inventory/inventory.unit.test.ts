@@ -89,6 +89,7 @@ describe('inventory SDL', () => {
       'commitReservation',
       'releaseReservation',
       'reserveStock',
+      'restockOrder',
     ]);
   });
 

@@ -15,6 +15,7 @@ import { AccessDenied, actorName } from './domain/access';
 import { adjustStock, type AdjustmentReason } from './domain/adjust';
 import { inventoryMetrics } from './domain/metrics';
 import { commitReservation, releaseReservation, reserveStock } from './domain/reservations';
+import { restockOrder } from './domain/restock';
 import { allLocations, lowStock, movementCount, movementPage, type MovementFilter } from './domain/stock';
 import { available, isLow, productStock, type LevelView, type LocationView, type MovementView, type ReservationView } from './domain/views';
 import { storeCountKey, storePageKey, type Loaders } from './loaders';
@@ -150,6 +151,15 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
 
     releaseReservation: async (_p: unknown, args: { input: { orderId: string; reason?: string | null } }, ctx: Ctx) => {
       const result = await releaseReservation(ctx.em, actorName(caller(ctx)), {
+        orderId: args.input.orderId,
+        reason: args.input.reason ?? null,
+      });
+      inventoryMetrics(ctx.metrics).reservations.inc({ outcome: result.outcome });
+      return { reservation: result.reservation, errors: result.errors };
+    },
+
+    restockOrder: async (_p: unknown, args: { input: { orderId: string; reason?: string | null } }, ctx: Ctx) => {
+      const result = await restockOrder(ctx.em, actorName(caller(ctx)), {
         orderId: args.input.orderId,
         reason: args.input.reason ?? null,
       });

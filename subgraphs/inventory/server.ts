@@ -37,6 +37,7 @@ export const permissions = withPermissions({
     reserveStock: isService,
     commitReservation: isService,
     releaseReservation: isService,
+    restockOrder: isService,
   },
 });
 

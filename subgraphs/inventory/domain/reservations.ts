@@ -127,7 +127,7 @@ function sameLines(a: ReservationLineView[], b: ReservationLineView[]): boolean 
 
 /** What a repeated reserveStock for an order returns: the first reservation, never a second one. */
 function duplicateResult(existing: ReservationView, locationId: string, lines: MergedLine[]): ReservationResult<ReserveOutcome> {
-  if (existing.status === 'RELEASED' || existing.status === 'EXPIRED') {
+  if (existing.status === 'RELEASED' || existing.status === 'EXPIRED' || existing.status === 'RESTOCKED') {
     return { reservation: existing, errors: [notActive(existing)], outcome: 'not_active' };
   }
   if (existing.locationId !== locationId || !sameLines(existing.lines, lines)) {
@@ -406,7 +406,7 @@ export async function releaseReservation(
       if (reservation.status === 'RELEASED' || reservation.status === 'EXPIRED') {
         return { commit: true, result: { reservation, errors: [], outcome: 'already_released' } };
       }
-      if (reservation.status === 'COMMITTED') {
+      if (reservation.status === 'COMMITTED' || reservation.status === 'RESTOCKED') {
         return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
       }
       await releaseLocked(tx, [reservation.id], 'RELEASED', input.reason, actor);

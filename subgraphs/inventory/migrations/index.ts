@@ -1,7 +1,9 @@
 import type { MigrationClass } from '../../kit';
 import { Migration20251122000000InventoryInit } from './Migration20251122000000_inventory_init';
+import { Migration20251122010000InventoryRestock } from './Migration20251122010000_inventory_restock';
 
 /** Committed migrations in the order they run (explicit so tsx, jest and node see the same set). */
 export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20251122000000_inventory_init', class: Migration20251122000000InventoryInit },
+  { name: 'Migration20251122010000_inventory_restock', class: Migration20251122010000InventoryRestock },
 ];
