@@ -120,6 +120,80 @@ describe('docker-compose.yml: services and dependencies', () => {
   });
 });
 
+describe('docker-compose.yml: only keys compose knows (no docker here to run `docker compose config`)', () => {
+  const SERVICE_KEYS = [
+    'build',
+    'image',
+    'init',
+    'restart',
+    'stop_grace_period',
+    'security_opt',
+    'logging',
+    'healthcheck',
+    'environment',
+    'depends_on',
+    'ports',
+    'volumes',
+    'command',
+    'entrypoint',
+    'shm_size',
+    'networks',
+    'deploy',
+    'expose',
+    'user',
+    'read_only',
+    'tmpfs',
+    'ulimits',
+    'cap_drop',
+    'cap_add',
+    'labels',
+    'env_file',
+    'working_dir',
+    'pull_policy',
+  ];
+
+  test('top level, services, healthchecks, depends_on and logging use valid keys', () => {
+    for (const key of Object.keys(compose.raw)) {
+      expect({
+        key,
+        valid: ['name', 'services', 'volumes', 'networks', 'configs', 'secrets'].includes(key) || key.startsWith('x-'),
+      }).toEqual({ key, valid: true });
+    }
+    for (const svc of services.values()) {
+      for (const key of Object.keys(svc.raw))
+        expect({ service: svc.name, key, valid: SERVICE_KEYS.includes(key) }).toEqual({
+          service: svc.name,
+          key,
+          valid: true,
+        });
+      for (const key of Object.keys(svc.healthcheck ?? {})) {
+        expect(['test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval', 'disable']).toContain(key);
+      }
+      for (const key of ['interval', 'timeout', 'start_period']) {
+        const v = svc.healthcheck?.[key];
+        if (v !== undefined) expect(String(v)).toMatch(/^\d+(ms|s|m|h)$/);
+      }
+      const dependsOn = svc.raw.depends_on;
+      if (isObj(dependsOn)) {
+        for (const cond of Object.values(dependsOn))
+          for (const key of Object.keys(isObj(cond) ? cond : {}))
+            expect(['condition', 'restart', 'required']).toContain(key);
+      }
+      if (isObj(svc.raw.logging))
+        for (const key of Object.keys(svc.raw.logging)) expect(['driver', 'options']).toContain(key);
+      if (isObj(svc.raw.build))
+        for (const key of Object.keys(svc.raw.build))
+          expect(['context', 'dockerfile', 'args', 'target']).toContain(key);
+      expect(['no', 'always', 'on-failure', 'unless-stopped', undefined]).toContain(svc.raw.restart);
+      // Environment values are strings after YAML parsing (compose rejects nested values).
+      if (isObj(svc.raw.environment)) {
+        for (const [k, v] of Object.entries(svc.raw.environment))
+          expect({ k, type: typeof v }).toEqual({ k, type: 'string' });
+      }
+    }
+  });
+});
+
 describe('docker-compose.yml: router configuration', () => {
   const urlVars: Record<string, string[]> = {
     PRODUCTS_URL: ['products'],

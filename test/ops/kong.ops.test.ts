@@ -63,6 +63,137 @@ const KONG_OSS_PLUGINS = new Set([
   'proxy-cache',
 ]);
 
+/**
+ * Fields of Kong 3.x entities and plugin configs (from their schemas): Kong refuses to start on an
+ * unknown field, and there is no Kong here to try, so a typo must fail this test instead.
+ */
+const ENTITY_FIELDS: Record<string, string[]> = {
+  upstream: [
+    'name',
+    'algorithm',
+    'slots',
+    'healthchecks',
+    'targets',
+    'hash_on',
+    'hash_fallback',
+    'hash_on_header',
+    'host_header',
+    'tags',
+    'use_srv_name',
+  ],
+  target: ['target', 'weight', 'tags'],
+  service: [
+    'name',
+    'host',
+    'port',
+    'protocol',
+    'path',
+    'connect_timeout',
+    'read_timeout',
+    'write_timeout',
+    'retries',
+    'routes',
+    'plugins',
+    'tags',
+    'enabled',
+  ],
+  route: [
+    'name',
+    'paths',
+    'strip_path',
+    'preserve_host',
+    'methods',
+    'protocols',
+    'hosts',
+    'headers',
+    'regex_priority',
+    'path_handling',
+    'https_redirect_status_code',
+    'request_buffering',
+    'response_buffering',
+    'tags',
+    'plugins',
+  ],
+  consumer: ['username', 'custom_id', 'tags', 'keyauth_credentials', 'plugins'],
+  keyauth_credential: ['key', 'tags', 'ttl'],
+  plugin: ['name', 'config', 'enabled', 'tags', 'protocols', 'instance_name'],
+};
+const PLUGIN_FIELDS: Record<string, string[]> = {
+  'key-auth': [
+    'key_names',
+    'hide_credentials',
+    'anonymous',
+    'key_in_header',
+    'key_in_query',
+    'key_in_body',
+    'run_on_preflight',
+    'realm',
+  ],
+  'correlation-id': ['header_name', 'generator', 'echo_downstream'],
+  'request-transformer': ['http_method', 'remove', 'rename', 'replace', 'add', 'append'],
+  cors: [
+    'origins',
+    'headers',
+    'exposed_headers',
+    'methods',
+    'max_age',
+    'credentials',
+    'private_network',
+    'preflight_continue',
+    'allow_origin_absent',
+  ],
+  'request-size-limiting': ['allowed_payload_size', 'size_unit', 'require_content_length'],
+  'rate-limiting': [
+    'second',
+    'minute',
+    'hour',
+    'day',
+    'month',
+    'year',
+    'limit_by',
+    'header_name',
+    'path',
+    'policy',
+    'fault_tolerant',
+    'hide_client_headers',
+    'error_code',
+    'error_message',
+    'sync_rate',
+    'redis',
+  ],
+  prometheus: [
+    'per_consumer',
+    'status_code_metrics',
+    'latency_metrics',
+    'bandwidth_metrics',
+    'upstream_health_metrics',
+    'ai_metrics',
+  ],
+};
+const HEALTHCHECK_FIELDS = {
+  active: [
+    'type',
+    'http_path',
+    'timeout',
+    'concurrency',
+    'https_verify_certificate',
+    'https_sni',
+    'headers',
+    'healthy',
+    'unhealthy',
+  ],
+  activeHealthy: ['interval', 'successes', 'http_statuses'],
+  activeUnhealthy: ['interval', 'http_failures', 'tcp_failures', 'timeouts', 'http_statuses'],
+  passive: ['type', 'healthy', 'unhealthy'],
+  passiveHealthy: ['successes', 'http_statuses'],
+  passiveUnhealthy: ['http_failures', 'tcp_failures', 'timeouts', 'http_statuses'],
+};
+
+function expectOnlyFields(value: unknown, allowed: string[], where: string): void {
+  const unknown = Object.keys(obj(value, where)).filter((k) => !allowed.includes(k));
+  expect({ where, unknown }).toEqual({ where, unknown: [] });
+}
+
 const CONSUMERS = ['web-storefront', 'mobile-app', 'pos-terminals', 'partner-acme', 'head-office'];
 
 describe('kong/kong.yml', () => {
@@ -73,6 +204,49 @@ describe('kong/kong.yml', () => {
   test('uses only bundled open-source plugins', () => {
     const all = [...globalPlugins, ...kongServices.flatMap(pluginsOf), ...consumers.flatMap(pluginsOf)];
     for (const p of all) expect(KONG_OSS_PLUGINS).toContain(p.name);
+  });
+
+  test('every entity, health check and plugin config uses only fields Kong 3.x knows', () => {
+    expectOnlyFields(
+      kong,
+      ['_format_version', '_transform', 'upstreams', 'services', 'consumers', 'plugins'],
+      'kong.yml',
+    );
+    const checkPlugins = (list: Obj[], where: string) => {
+      for (const p of list) {
+        expectOnlyFields(p, ENTITY_FIELDS.plugin ?? [], `${where} plugin ${String(p.name)}`);
+        expectOnlyFields(p.config ?? {}, PLUGIN_FIELDS[String(p.name)] ?? [], `${where} ${String(p.name)} config`);
+      }
+    };
+    for (const u of upstreams) {
+      expectOnlyFields(u, ENTITY_FIELDS.upstream ?? [], `upstream ${String(u.name)}`);
+      for (const t of arr(u.targets, 'targets')) expectOnlyFields(t, ENTITY_FIELDS.target ?? [], 'target');
+      const hc = obj(u.healthchecks, 'healthchecks');
+      expectOnlyFields(hc, ['active', 'passive', 'threshold'], 'healthchecks');
+      const active = obj(hc.active, 'active');
+      const passive = obj(hc.passive ?? {}, 'passive');
+      expectOnlyFields(active, HEALTHCHECK_FIELDS.active, 'active');
+      expectOnlyFields(active.healthy ?? {}, HEALTHCHECK_FIELDS.activeHealthy, 'active.healthy');
+      expectOnlyFields(active.unhealthy ?? {}, HEALTHCHECK_FIELDS.activeUnhealthy, 'active.unhealthy');
+      expectOnlyFields(passive, HEALTHCHECK_FIELDS.passive, 'passive');
+      expectOnlyFields(passive.healthy ?? {}, HEALTHCHECK_FIELDS.passiveHealthy, 'passive.healthy');
+      expectOnlyFields(passive.unhealthy ?? {}, HEALTHCHECK_FIELDS.passiveUnhealthy, 'passive.unhealthy');
+    }
+    for (const svc of kongServices) {
+      expectOnlyFields(svc, ENTITY_FIELDS.service ?? [], `service ${String(svc.name)}`);
+      for (const r of arr(svc.routes ?? [], 'routes')) expectOnlyFields(r, ENTITY_FIELDS.route ?? [], 'route');
+      checkPlugins(pluginsOf(svc), `service ${String(svc.name)}`);
+    }
+    for (const c of consumers) {
+      expectOnlyFields(c, ENTITY_FIELDS.consumer ?? [], `consumer ${String(c.username)}`);
+      for (const k of arr(c.keyauth_credentials ?? [], 'creds'))
+        expectOnlyFields(k, ENTITY_FIELDS.keyauth_credential ?? [], 'key');
+      checkPlugins(pluginsOf(c), `consumer ${String(c.username)}`);
+    }
+    checkPlugins(globalPlugins, 'global');
+    const rt = config(plugin('request-transformer'));
+    for (const part of ['remove', 'add'])
+      expectOnlyFields(rt[part], ['body', 'headers', 'querystring'], `request-transformer ${part}`);
   });
 
   test('upstream "routers" balances the compose router replicas on their port, with active health checks on /health/ready', () => {
