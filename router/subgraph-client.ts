@@ -56,18 +56,39 @@ interface Target {
   origin: string;
   path: string;
   url: string;
+  /** Skipped by pick() until then (ms epoch) after a refused connection: nothing listens there. */
+  downUntil: number;
 }
 
-/** Round-robin over the replica URLs of one subgraph. */
+/** Errors meaning no process listens at that address (as opposed to one dropped connection). */
+const DOWN_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 3 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Round-robin over the replica URLs of one subgraph, with passive health: a replica that refused a
+ * connection is skipped for `cooldownMs` (unless every replica is down, then all are tried).
+ */
 export class Endpoints {
   private readonly targets: Target[];
   private next = 0;
 
-  constructor(urls: string[]) {
+  constructor(
+    urls: string[],
+    private readonly cooldownMs = 2_000,
+  ) {
     if (urls.length === 0) throw new Error('a subgraph needs at least one URL');
     this.targets = urls.map((url) => {
       const u = new URL(url);
-      return { origin: u.origin, path: u.pathname + u.search, url };
+      return { origin: u.origin, path: u.pathname + u.search, url, downUntil: 0 };
     });
   }
 
@@ -76,9 +97,24 @@ export class Endpoints {
   }
 
   pick(): Target {
-    const t = this.targets[this.next % this.targets.length] as Target;
-    this.next = (this.next + 1) % this.targets.length;
+    const n = this.targets.length;
+    const now = n > 1 ? Date.now() : 0;
+    for (let i = 0; i < n; i++) {
+      const t = this.targets[(this.next + i) % n] as Target;
+      if (t.downUntil <= now) {
+        this.next = (this.next + i + 1) % n;
+        return t;
+      }
+    }
+    const t = this.targets[this.next % n] as Target;
+    this.next = (this.next + 1) % n;
     return t;
+  }
+
+  /** Records a failed attempt on a target; refused connections take it out of rotation for a while. */
+  failed(target: Target, err: unknown): void {
+    const code = errorCode(err);
+    if (code && DOWN_CODES.has(code) && this.targets.length > 1) target.downUntil = Date.now() + this.cooldownMs;
   }
 }
 
@@ -117,6 +153,7 @@ export async function postWithRetry(
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text, url: target.url };
     } catch (err) {
+      endpoints.failed(target, err);
       if (!opts.retryable || attempt >= opts.maxRetries || !isConnectionError(err)) throw err;
       opts.onRetry?.(err, attempt + 1);
       await delay(RETRY_DELAYS_MS[attempt] ?? 150);
