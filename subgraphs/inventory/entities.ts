@@ -21,7 +21,6 @@ export const MOVEMENT_REASONS = [
   'RESERVATION_RELEASED',
   'RESERVATION_EXPIRED',
   'RESERVATION_COMMITTED',
-  'RESERVATION_RESTOCKED',
 ] as const;
 export type MovementReason = (typeof MOVEMENT_REASONS)[number];
 

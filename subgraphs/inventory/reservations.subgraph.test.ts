@@ -49,6 +49,10 @@ const COMMIT = `
   mutation ($input: CommitReservationInput!) {
     commitReservation(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
   }`;
+const RESTOCK = `
+  mutation ($input: RestockOrderInput!) {
+    restockOrder(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
+  }`;
 const RELEASE = `
   mutation ($input: ReleaseReservationInput!) {
     releaseReservation(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
@@ -81,6 +85,12 @@ async function release(orderId: string, reason?: string, replica = next()): Prom
   const res = await gql<{ releaseReservation: Payload }>(replica.url, RELEASE, { input: { orderId, reason } }, service);
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   return res.data!.releaseReservation;
+}
+
+async function restock(orderId: string, reason?: string, replica = next()): Promise<Payload> {
+  const res = await gql<{ restockOrder: Payload }>(replica.url, RESTOCK, { input: { orderId, reason } }, service);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data!.restockOrder;
 }
 
 async function level(productId: string, locationId = 'loc-online'): Promise<{ on_hand: number; reserved: number }> {
@@ -309,6 +319,29 @@ describe('commitReservation and releaseReservation', () => {
     expect(await level(p)).toEqual(before);
   });
 
+  it('restocks a committed order once (cancellation after checkout)', async () => {
+    const p = demoProductId(145);
+    const before = await level(p);
+    await reserve({ orderId: 'order-restock', lines: [{ productId: p, quantity: 3 }] });
+    const pending = await restock('order-restock');
+    expect(pending.errors[0]!.code).toBe('RESERVATION_NOT_COMMITTED');
+    await commit('order-restock');
+    expect(await level(p)).toEqual({ on_hand: before.on_hand - 3, reserved: before.reserved });
+
+    const results = await Promise.all(replicas.map((r) => restock('order-restock', 'order cancelled by customer', r)));
+    for (const r of results) {
+      expect(r.errors).toEqual([]);
+      expect(r.reservation!.status).toBe('RESTOCKED');
+    }
+    expect(await level(p)).toEqual(before);
+    const mv = await pg.query("select on_hand_delta, reason, note from stock_movement where reference = 'order-restock' and reason = 'RETURN'");
+    expect(mv.rows).toEqual([{ on_hand_delta: 3, reason: 'RETURN', note: 'order cancelled by customer' }]);
+    expect((await release('order-restock')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
+    expect((await commit('order-restock')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
+    expect((await restock('order-never')).errors[0]!.code).toBe('RESERVATION_NOT_FOUND');
+    expect(await level(p)).toEqual(before);
+  });
+
   it('reports an unknown order on commit', async () => {
     const res = await commit('order-nope');
     expect(res).toEqual({
@@ -377,6 +410,8 @@ describe('saga API access', () => {
       expect(c.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const r = await gql(next().url, RELEASE, { input: { orderId: 'x' } }, token);
       expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const s = await gql(next().url, RESTOCK, { input: { orderId: 'x' } }, token);
+      expect(s.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect(await count("select count(*)::int as n from reservation where order_id in ('order-auth', 'x')")).toBe(0);
   });

@@ -1,9 +1,9 @@
 import type { MigrationClass } from '../../kit';
 import { Migration20251122000000InventoryInit } from './Migration20251122000000_inventory_init';
-import { Migration20251122010000InventoryRestock } from './Migration20251122010000_inventory_restock';
+import { Migration20251201000000ReservationRestocked } from './Migration20251201000000_reservation_restocked';
 
 /** Committed migrations in the order they run (explicit so tsx, jest and node see the same set). */
 export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20251122000000_inventory_init', class: Migration20251122000000InventoryInit },
-  { name: 'Migration20251122010000_inventory_restock', class: Migration20251122010000InventoryRestock },
+  { name: 'Migration20251201000000_reservation_restocked', class: Migration20251201000000ReservationRestocked },
 ];
