@@ -266,7 +266,8 @@ describe('commitReservation and releaseReservation', () => {
     const { result: committed, statements } = await countStatements(replica, () => commit('order-commit', replica));
     expect(committed.errors).toEqual([]);
     expect(committed.reservation).toMatchObject({ status: 'COMMITTED', lines: [{ product: { id: p }, quantity: 2 }] });
-    expect(statements).toBeLessThanOrEqual(6);
+    // begin, lock the reservation, lock its levels, update + movements + status, commit; + `location`
+    expect(statements).toBe(6);
     expect(await level(p)).toEqual({ on_hand: before.on_hand - 2, reserved: before.reserved });
     const mv = await pg.query(
       "select on_hand_delta, reserved_delta from stock_movement where reference = 'order-commit' and reason = 'RESERVATION_COMMITTED'",

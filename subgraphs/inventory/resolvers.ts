@@ -86,7 +86,12 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     stockMovements: async (_p: unknown, args: MovementArgs, ctx: Ctx) => {
       const first = checkFirst(args.first, 20);
       const filter: MovementFilter = { productId: args.productId ?? null, locationId: args.locationId ?? null };
-      const rows = await movementPage(ctx.em, filter, first + 1, afterKey(args.after));
+      const beforeId = afterKey(args.after);
+      // Movement cursors carry the numeric identity value; anything else was not issued here.
+      if (beforeId !== null && !/^\d{1,19}$/.test(beforeId)) {
+        throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
+      }
+      const rows = await movementPage(ctx.em, filter, first + 1, beforeId);
       return toConnection(rows, first, (m) => encodeCursor([m.id]), () => movementCount(ctx.em, filter), args.after != null);
     },
   },

@@ -273,6 +273,11 @@ describe('stockMovements', () => {
     expect(byProduct.data!.stockMovements.totalCount).toBeLessThanOrEqual(DEMO_LOCATIONS.length);
   });
 
+  it('refuses a cursor it did not issue', async () => {
+    const res = await gql(inv.url, MOVEMENTS, { after: encodeCursor(['prod-0001']) }, tokens.admin());
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('is for managers and head office only', async () => {
     const clerk = await gql(inv.url, MOVEMENTS, {}, tokens.clerk('store-1'));
     expect(clerk.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
