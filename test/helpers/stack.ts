@@ -132,24 +132,32 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     const services = [...new Set(opts.services)];
     const loaded = await Promise.all(services.map(async (name) => ({ name, ...(await loadService(name)) })));
-    await Promise.all(
-      loaded.map(async ({ name, start, seed }) => {
-        const db = await freshDatabase(name);
-        databases[name] = db;
-        const afterMigrate = opts.seed && seed ? async (orm: MikroORM) => void (await seed(orm)) : undefined;
-        const first = await start({ dbUrl: db.url, port: 0, afterMigrate });
-        const list = [first];
-        running[name] = list;
-        const replicas = name === 'inventory' ? Math.max(1, opts.inventoryReplicas ?? 1) : 1;
-        // Replicas share the database the first instance migrated (like the cluster's workers).
-        const more = await Promise.all(
-          Array.from({ length: replicas - 1 }, () =>
-            start({ dbUrl: db.url, port: 0, runMigrations: false }),
-          ),
-        );
-        list.push(...more);
-      }),
-    );
+    const startOne = async ({ name, start, seed }: (typeof loaded)[number]) => {
+      const db = await freshDatabase(name);
+      databases[name] = db;
+      const afterMigrate = opts.seed && seed ? async (orm: MikroORM) => void (await seed(orm)) : undefined;
+      const first = await start({ dbUrl: db.url, port: 0, afterMigrate });
+      const list = [first];
+      running[name] = list;
+      const replicas = name === 'inventory' ? Math.max(1, opts.inventoryReplicas ?? 1) : 1;
+      // Replicas share the database the first instance migrated (like the cluster's workers).
+      const more = await Promise.all(
+        Array.from({ length: replicas - 1 }, () => start({ dbUrl: db.url, port: 0, runMigrations: false })),
+      );
+      list.push(...more);
+    };
+    // ecommerce calls products (price lookups) and inventory (saga steps) directly, so it starts after
+    // them and is told their URLs (unless the test set PRODUCTS_URL / INVENTORY_URL itself).
+    const callsOthers = (name: StackService) => name === 'ecommerce';
+    await Promise.all(loaded.filter((s) => !callsOthers(s.name)).map(startOne));
+    const setEnv = (key: string, value: string | undefined) => {
+      if (value === undefined || opts.env?.[key] !== undefined) return;
+      if (!(key in savedEnv)) savedEnv[key] = process.env[key];
+      process.env[key] = value;
+    };
+    setEnv('PRODUCTS_URL', running.products?.[0]?.url);
+    setEnv('INVENTORY_URL', running.inventory?.map((s) => s.url).join(','));
+    await Promise.all(loaded.filter((s) => callsOthers(s.name)).map(startOne));
 
     const sources = loaded.map(({ name, definition }) => ({
       name,
