@@ -102,8 +102,13 @@ describe('docker-compose.yml: services and dependencies', () => {
         });
       }
     }
+    // Subgraphs parked in a profile (not built yet) are not started by default, so routers cannot wait for them.
+    const active = SUBGRAPHS.flatMap(subgraphServices).filter(
+      (name) => !(compose.raw.services as Record<string, { profiles?: string[] }>)[name]?.profiles,
+    );
+    expect(active).toEqual(expect.arrayContaining(['products', 'inventory-1', 'ecommerce']));
     for (const router of ROUTERS) {
-      for (const name of SUBGRAPHS.flatMap(subgraphServices)) {
+      for (const name of active) {
         expect(service(router).dependsOn[name]).toBe('service_healthy');
       }
     }
@@ -150,6 +155,7 @@ describe('docker-compose.yml: only keys compose knows (no docker here to run `do
     'env_file',
     'working_dir',
     'pull_policy',
+    'profiles',
   ];
 
   test('top level, services, healthchecks, depends_on and logging use valid keys', () => {
