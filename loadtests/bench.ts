@@ -1,0 +1,505 @@
+/**
+ * `npm run bench`: how much the router costs, measured in one run against three targets serving the
+ * same page (the contract's CatalogPage, first: 20):
+ *
+ *   router  CatalogPage through our router (products + inventory's stock)
+ *   direct  the same query minus `stock`, straight to the products subgraph: the limit
+ *   stock   CatalogPage through a stock @apollo/gateway with its documented defaults
+ *           (loadtests/stock-gateway.ts, its own process, same supergraph, same subgraphs)
+ *
+ * Each: a correctness check of the first response, a warm-up, then autocannon at fixed concurrency
+ * (throughput, latency under saturation), then a fixed rate (latency at a normal load). Then the
+ * checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
+ * Prints a table and writes loadtests/results/latest.json.
+ *
+ * Uses a running stack when ROUTER_URL (default http://127.0.0.1:4000/graphql) answers, with
+ * subgraphs at the router's port +1, +2, +3 unless PRODUCTS_URL, INVENTORY_URL, ECOMMERCE_URL say
+ * otherwise (then JWT_SECRET must be that stack's). Otherwise starts one like `npm start` does
+ * (scripts/services.ts): embedded PostgreSQL or DATABASE_URL, databases prefixed bench_, seeded,
+ * ports from BENCH_BASE_PORT (4100); its output goes to loadtests/results/stack.log.
+ *
+ * Knobs (env): BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
+ * BENCH_RATE_CONNECTIONS=10 BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
+ * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
+ *
+ * The load generator shares the machine with everything it measures: on 2 cores the absolute
+ * numbers are lower bounds; the ratios between targets, measured in the same run, are the point.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { signToken } from '../subgraphs/kit/auth';
+import {
+  DEV_JWT_SECRET,
+  ROOT,
+  SUBGRAPHS,
+  prefixedSink,
+  spawnService,
+  startStack,
+  stackOptionsFromEnv,
+  type ManagedProcess,
+  type RunningStack,
+} from '../scripts/services';
+import { runCheckoutScenario, type CheckoutResult } from './checkout';
+import { cpuMsOfGroup, envInt, gql, percentile, round } from './util';
+
+const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
+
+const CATALOG_PAGE = /* GraphQL */ `
+  query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
+    products(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          sku
+          name
+          price {
+            amount
+            currency
+          }
+          category {
+            id
+            name
+          }
+          stock {
+            available
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** CatalogPage with only the products subgraph's own fields: what the products subgraph alone can serve. */
+const CATALOG_PAGE_DIRECT = CATALOG_PAGE.replace(/stock\s*\{\s*available\s*\}/, '');
+if (CATALOG_PAGE_DIRECT === CATALOG_PAGE)
+  throw new Error('CatalogPage without stock: the stock selection was not found');
+
+interface Target {
+  key: 'router' | 'direct' | 'stock';
+  label: string;
+  url: string;
+  query: string;
+  withStock: boolean;
+  /** Process group serving it (for CPU per request), when this run started it. */
+  pgid: number | null;
+}
+
+interface LoadStats {
+  requests: number;
+  durationS: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  errors: number;
+  errorDetail: { non2xx: number; socket: number; timeouts: number; badBody: number };
+  /** CPU milliseconds the serving process used per request (null when not known). */
+  cpuMsPerRequest: number | null;
+}
+
+interface TargetResult {
+  target: string;
+  url: string;
+  saturated: LoadStats;
+  fixedRate: LoadStats & { targetRate: number };
+}
+
+const config = {
+  duration: envInt('BENCH_DURATION', 10),
+  connections: envInt('BENCH_CONNECTIONS', 50),
+  warmup: envInt('BENCH_WARMUP', 3),
+  rate: envInt('BENCH_RATE', 100),
+  rateConnections: envInt('BENCH_RATE_CONNECTIONS', 10),
+  rateDuration: envInt('BENCH_RATE_DURATION', 10),
+  first: 20,
+  targets: (process.env.BENCH_TARGETS ?? 'router,direct,stock').split(',').map((s) => s.trim()),
+  checkoutCount: envInt('CHECKOUT_COUNT', 200),
+  checkoutConcurrency: envInt('CHECKOUT_CONCURRENCY', 20),
+};
+
+function log(message: string): void {
+  console.log(`bench | ${message}`);
+}
+
+async function reachable(graphqlUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/health/ready', graphqlUrl), { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function withPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
+
+interface Environment {
+  routerUrl: string;
+  subgraphUrls: Record<string, string>;
+  started: RunningStack | null;
+  routerPgid: number | null;
+  productsPgid: number | null;
+}
+
+/** A running stack if the router answers, else one started here like `npm start` does. */
+async function environment(): Promise<Environment> {
+  const routerUrl = process.env.ROUTER_URL ?? 'http://127.0.0.1:4000/graphql';
+  if (await reachable(routerUrl)) {
+    const base = Number(new URL(routerUrl).port || 80);
+    const subgraphUrls: Record<string, string> = {};
+    for (const s of SUBGRAPHS) {
+      subgraphUrls[s.name] = process.env[s.urlEnv ?? ''] ?? withPort(routerUrl, base + s.portOffset);
+    }
+    log(`using the running stack at ${routerUrl}`);
+    return { routerUrl, subgraphUrls, started: null, routerPgid: null, productsPgid: null };
+  }
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const logFile = path.join(RESULTS_DIR, 'stack.log');
+  const out = fs.createWriteStream(logFile);
+  const options = stackOptionsFromEnv();
+  const basePort = envInt('BENCH_BASE_PORT', 4100);
+  log(
+    `no router at ${routerUrl}: starting a stack on ports ${basePort}.. with ${options.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL'}, databases bench_* (log: ${path.relative(ROOT, logFile)})`,
+  );
+  const started = await startStack({
+    ...options,
+    basePort,
+    dbPrefix: process.env.BENCH_DB_PREFIX ?? 'bench_',
+    seed: true,
+    sink: prefixedSink(out, true),
+    say: (m) => {
+      out.write(`start    | ${m}\n`);
+      log(m);
+    },
+  });
+  const pgidOf = (name: string) => started.processes.find((p) => p.name === name)?.pid ?? null;
+  return {
+    routerUrl: started.routerUrl ?? '',
+    subgraphUrls: started.subgraphUrls,
+    started,
+    routerPgid: pgidOf('router'),
+    productsPgid: pgidOf('products'),
+  };
+}
+
+async function startStockGateway(subgraphUrls: Record<string, string>): Promise<{ proc: ManagedProcess; url: string }> {
+  const sinkFile = fs.createWriteStream(path.join(RESULTS_DIR, 'stock-gateway.log'));
+  const proc = spawnService(
+    'stock-gw',
+    process.execPath,
+    ['--import', 'tsx', path.join('loadtests', 'stock-gateway.ts')],
+    {
+      env: { ...process.env, PORT: '0', SUBGRAPH_URLS: JSON.stringify(subgraphUrls), NODE_ENV: 'development' },
+      sink: prefixedSink(sinkFile, true),
+      ipc: true,
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.child.on('message', (msg: { ready?: string }) => {
+      if (msg.ready) resolve(msg.ready);
+    });
+    void proc.exited.then(() => reject(new Error(`stock gateway exited during start-up:\n${proc.tail()}`)));
+  });
+  return { proc, url };
+}
+
+interface PageCheck {
+  ok: boolean;
+  reason: string;
+  body: string;
+}
+
+/** The first response must be the real page: 20 edges, no errors, stock on every node when asked. */
+async function checkPage(target: Target): Promise<PageCheck> {
+  const res = await gql(target.url, target.query, { first: config.first });
+  const body = res.body as {
+    data?: { products?: { edges?: { node: { id: string; stock?: { available: number } | null } }[] } };
+    errors?: { message: string }[];
+  };
+  const text = JSON.stringify(res.body);
+  if (res.status !== 200) return { ok: false, reason: `HTTP ${res.status}`, body: text };
+  if (body.errors?.length)
+    return { ok: false, reason: `errors: ${body.errors.map((e) => e.message).join('; ')}`, body: text };
+  const edges = body.data?.products?.edges ?? [];
+  if (edges.length !== config.first) return { ok: false, reason: `${edges.length} edges`, body: text };
+  if (target.withStock && !edges.every((e) => typeof e.node.stock?.available === 'number')) {
+    return { ok: false, reason: 'a node has no stock.available', body: text };
+  }
+  if (!target.withStock && edges.some((e) => 'stock' in e.node))
+    return { ok: false, reason: 'unexpected stock', body: text };
+  return { ok: true, reason: 'ok', body: text };
+}
+
+/** A body is good when it is the page: edges present, no GraphQL errors. Cheap string tests (hot path). */
+function verifyBody(raw: string | Buffer | undefined): boolean {
+  const body = typeof raw === 'string' ? raw : (raw?.toString() ?? '');
+  return body.includes('"edges":[') && !body.includes('"errors":');
+}
+
+async function load(
+  target: Target,
+  opts: { connections: number; duration: number; overallRate?: number },
+): Promise<LoadStats> {
+  const latencies: number[] = [];
+  const cpuBefore = target.pgid ? cpuMsOfGroup(target.pgid) : null;
+  const started = process.hrtime.bigint();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: target.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: target.query, variables: { first: config.first }, operationName: 'CatalogPage' }),
+        connections: opts.connections,
+        duration: opts.duration,
+        overallRate: opts.overallRate,
+        timeout: 10,
+        verifyBody,
+      },
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
+    );
+    // Every response's latency (ms, fractional): autocannon's own histogram has no p95.
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+  const durationS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = target.pgid ? cpuMsOfGroup(target.pgid) : null;
+  latencies.sort((a, b) => a - b);
+  const requests = latencies.length;
+  const non2xx = result.non2xx;
+  const errorDetail = {
+    non2xx,
+    socket: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    badBody: result.mismatches,
+  };
+  return {
+    requests,
+    durationS: round(durationS, 2),
+    rps: round(requests / durationS, 1),
+    p50: round(percentile(latencies, 0.5), 2),
+    p95: round(percentile(latencies, 0.95), 2),
+    p99: round(percentile(latencies, 0.99), 2),
+    max: round(latencies[latencies.length - 1] ?? 0, 2),
+    errors: non2xx + result.errors + result.mismatches,
+    errorDetail,
+    cpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && requests > 0 ? round((cpuAfter - cpuBefore) / requests, 3) : null,
+  };
+}
+
+async function benchTarget(target: Target): Promise<TargetResult> {
+  const check = await checkPage(target);
+  if (!check.ok)
+    throw new Error(`${target.key}: first response is wrong (${check.reason}): ${check.body.slice(0, 500)}`);
+  log(
+    `${target.key}: first response ok (${config.first} edges${target.withStock ? ', stock on each' : ''}); warming up ${config.warmup} s`,
+  );
+  if (config.warmup > 0) await load(target, { connections: config.connections, duration: config.warmup });
+  log(`${target.key}: ${config.connections} connections for ${config.duration} s`);
+  const saturated = await load(target, { connections: config.connections, duration: config.duration });
+  log(
+    `${target.key}: ${config.rate} requests/s over ${config.rateConnections} connections for ${config.rateDuration} s`,
+  );
+  const fixed = await load(target, {
+    connections: config.rateConnections,
+    duration: config.rateDuration,
+    overallRate: config.rate,
+  });
+  return { target: target.label, url: target.url, saturated, fixedRate: { ...fixed, targetRate: config.rate } };
+}
+
+function fmt(n: number | null, digits = 1): string {
+  return n === null ? '-' : n.toFixed(digits);
+}
+
+function table(results: Record<string, TargetResult>): string {
+  const head = [
+    'target'.padEnd(36),
+    'req/s'.padStart(8),
+    'p50'.padStart(7),
+    'p95'.padStart(7),
+    'p99'.padStart(7),
+    'err'.padStart(5),
+    'cpu/req'.padStart(8),
+    '|',
+    `@${config.rate}/s`.padStart(7),
+    'p50'.padStart(7),
+    'p95'.padStart(7),
+    'p99'.padStart(7),
+    'err'.padStart(5),
+  ].join(' ');
+  const rows = Object.values(results).map((r) =>
+    [
+      r.target.padEnd(36),
+      fmt(r.saturated.rps).padStart(8),
+      fmt(r.saturated.p50).padStart(7),
+      fmt(r.saturated.p95).padStart(7),
+      fmt(r.saturated.p99).padStart(7),
+      String(r.saturated.errors).padStart(5),
+      fmt(r.saturated.cpuMsPerRequest, 2).padStart(8),
+      '|',
+      fmt(r.fixedRate.rps).padStart(7),
+      fmt(r.fixedRate.p50).padStart(7),
+      fmt(r.fixedRate.p95).padStart(7),
+      fmt(r.fixedRate.p99).padStart(7),
+      String(r.fixedRate.errors).padStart(5),
+    ].join(' '),
+  );
+  return [
+    `latency in ms; left: ${config.connections} connections for ${config.duration} s; right: fixed ${config.rate} requests/s over ${config.rateConnections} connections; cpu/req: CPU ms of the serving process per request`,
+    head,
+    '-'.repeat(head.length),
+    ...rows,
+  ].join('\n');
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | null {
+  return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const loadBefore = os.loadavg();
+  if ((loadBefore[0] ?? 0) > os.cpus().length * 0.5) {
+    log(
+      `warning: load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: other work competes with the bench`,
+    );
+  }
+  const env = await environment();
+  let stockGateway: ManagedProcess | null = null;
+  const stopAll = async () => {
+    if (stockGateway) await stockGateway.stop();
+    if (env.started) {
+      log('stopping the stack it started');
+      await env.started.stop();
+    }
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+  try {
+    // Signed like the stack's own tokens: the bench's stack uses the dev secret unless JWT_SECRET says otherwise.
+    process.env.JWT_SECRET ??= DEV_JWT_SECRET;
+
+    const targets: Target[] = [];
+    if (config.targets.includes('router')) {
+      targets.push({
+        key: 'router',
+        label: 'router: CatalogPage(first: 20)',
+        url: env.routerUrl,
+        query: CATALOG_PAGE,
+        withStock: true,
+        pgid: env.routerPgid,
+      });
+    }
+    if (config.targets.includes('direct')) {
+      const url = env.subgraphUrls.products;
+      if (!url) throw new Error('no products subgraph URL');
+      targets.push({
+        key: 'direct',
+        label: 'direct: products subgraph, no stock',
+        url,
+        query: CATALOG_PAGE_DIRECT,
+        withStock: false,
+        pgid: env.productsPgid,
+      });
+    }
+    if (config.targets.includes('stock')) {
+      const gw = await startStockGateway(env.subgraphUrls);
+      stockGateway = gw.proc;
+      log(`stock @apollo/gateway (defaults) at ${gw.url}`);
+      targets.push({
+        key: 'stock',
+        label: 'stock @apollo/gateway: CatalogPage',
+        url: gw.url,
+        query: CATALOG_PAGE,
+        withStock: true,
+        pgid: gw.proc.pid,
+      });
+    }
+
+    const results: Record<string, TargetResult> = {};
+    for (const target of targets) results[target.key] = await benchTarget(target);
+
+    let checkout: CheckoutResult | { skipped: string } = { skipped: 'CHECKOUT_COUNT=0' };
+    if (config.checkoutCount > 0) {
+      checkout = await runCheckoutScenario({
+        routerUrl: env.routerUrl,
+        count: config.checkoutCount,
+        concurrency: config.checkoutConcurrency,
+        adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
+        log,
+      });
+    }
+
+    const ratios = {
+      routerOverDirect: {
+        throughput: ratio(results.router?.saturated.rps, results.direct?.saturated.rps),
+        p95AtFixedRate: ratio(results.router?.fixedRate.p95, results.direct?.fixedRate.p95),
+      },
+      routerOverStock: {
+        throughput: ratio(results.router?.saturated.rps, results.stock?.saturated.rps),
+        p95AtFixedRate: ratio(results.router?.fixedRate.p95, results.stock?.fixedRate.p95),
+        p95Saturated: ratio(results.router?.saturated.p95, results.stock?.saturated.p95),
+      },
+    };
+
+    console.log('');
+    console.log(table(results));
+    console.log('');
+    console.log(
+      `router/direct: throughput ${fmt(ratios.routerOverDirect.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverDirect.p95AtFixedRate, 2)}x`,
+    );
+    console.log(
+      `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x`,
+    );
+    if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
+    else {
+      console.log(
+        `checkout: ${checkout.checkouts} checkouts (${checkout.lines} lines) at concurrency ${checkout.concurrency}: ` +
+          `${fmt(checkout.perSecond)}/s, p50 ${fmt(checkout.p50)} ms, p95 ${fmt(checkout.p95)} ms, p99 ${fmt(checkout.p99)} ms, ` +
+          `errors ${checkout.errors}${checkout.errors ? ` ${JSON.stringify(checkout.errorCodes)}` : ''}`,
+      );
+    }
+
+    const report = {
+      at: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? '',
+        node: process.version,
+        loadavg: os.loadavg(),
+      },
+      stack: env.started ? 'started by the bench' : 'already running',
+      config,
+      results,
+      ratios,
+      checkout,
+    };
+    const file = path.join(RESULTS_DIR, 'latest.json');
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    console.log(`\nwritten to ${path.relative(ROOT, file)}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
