@@ -295,7 +295,9 @@ async function markCompensated(em: EntityManager, orderId: string, owner: string
   const n = await execute(
     em,
     `update checkout_sagas
-        set compensations_done = (select array_agg(distinct s) from unnest(compensations_done || ?::text[]) s),
+        set compensations_done = compensations_done || array(
+              select t.s from unnest(?::text[]) with ordinality as t(s, i)
+               where not (t.s = any(compensations_done)) order by t.i),
             step = null, attempts = 0, updated_at = now()
       where order_id = ? and owner = ?`,
     [steps, orderId, owner],
