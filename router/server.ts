@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -25,6 +26,7 @@ import {
 } from '../subgraphs/kit';
 import { SubgraphDataSource, type RouterContext } from './datasource';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
+import { DEFAULT_MAX_DEPTH, depthLimitRule } from './limits';
 import { createAgent } from './subgraph-client';
 
 export const SUPERGRAPH_PATH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -49,6 +51,8 @@ export interface RouterOptions {
   maxRetries?: number;
   /** Connections per subgraph origin in the keep-alive pool. Default 128. */
   connectionsPerOrigin?: number;
+  /** Deepest field nesting an operation may have. Default MAX_QUERY_DEPTH env, else 15. */
+  maxDepth?: number;
 }
 
 export interface RunningRouter {
@@ -179,10 +183,15 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // Subgraphs send no cache hints (the kit disables them too), so computing a cache policy per
+      // request would only ever yield "no-store"; re-enable together with @cacheControl if a CDN
+      // is put in front.
+      ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       metricsPlugin<RouterContext>(metrics),
     ],
     introspection: !production,
+    validationRules: [depthLimitRule(opts.maxDepth ?? (Number(process.env.MAX_QUERY_DEPTH) || DEFAULT_MAX_DEPTH))],
     includeStacktraceInErrorResponses: false,
     formatError: makeRouterFormatError(log),
     // index.ts handles signals (and a cluster primary coordinates workers).

@@ -92,6 +92,20 @@ describe('router behaviour (products behind the router)', () => {
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', serviceName: 'products' });
   });
 
+  it('refuses operations nested deeper than the limit (15) before calling any subgraph', async () => {
+    const calls = seen.length;
+    const deep = `{ categories { ${'parent { '.repeat(15)}id${' }'.repeat(15)} } }`;
+    const { status, body } = await stack.gql(deep);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'Operation is nested 17 levels deep; the limit is 15',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(seen.length).toBe(calls);
+    const ok = await stack.gql(`{ categories { ${'parent { '.repeat(10)}id${' }'.repeat(10)} } }`);
+    expect(ok.body.errors).toBeUndefined();
+  });
+
   describe('with a Kong shared secret', () => {
     let guarded: RunningRouter;
     beforeAll(async () => {
