@@ -42,7 +42,7 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
-import { cpuMsOfGroup, envInt, gql, percentile, round } from './util';
+import { cpuSnapshot, envInt, gql, percentile, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
@@ -88,8 +88,8 @@ interface Target {
   url: string;
   query: string;
   withStock: boolean;
-  /** Process group serving it (for CPU per request), when this run started it. */
-  pgid: number | null;
+  /** Name of the process serving it in Environment.processes (for CPU per request). */
+  server: string;
 }
 
 interface LoadStats {
@@ -104,6 +104,8 @@ interface LoadStats {
   errorDetail: { non2xx: number; socket: number; timeouts: number; badBody: number };
   /** CPU milliseconds the serving process used per request (null when not known). */
   cpuMsPerRequest: number | null;
+  /** CPU ms per request of every known process: where a request's cost goes on a shared machine. */
+  cpuBreakdown: Record<string, number>;
 }
 
 interface TargetResult {
@@ -122,6 +124,8 @@ const config = {
   rateDuration: envInt('BENCH_RATE_DURATION', 10),
   first: 20,
   targets: (process.env.BENCH_TARGETS ?? 'router,direct,stock').split(',').map((s) => s.trim()),
+  /** Rounds over all targets in turn; each target's median round is kept (drift on a shared machine). */
+  rounds: Math.max(1, envInt('BENCH_ROUNDS', 1)),
   checkoutCount: envInt('CHECKOUT_COUNT', 200),
   checkoutConcurrency: envInt('CHECKOUT_CONCURRENCY', 20),
 };
@@ -150,8 +154,8 @@ interface Environment {
   routerUrl: string;
   subgraphUrls: Record<string, string>;
   started: RunningStack | null;
-  routerPgid: number | null;
-  productsPgid: number | null;
+  /** Processes whose CPU time is measured (name -> pid): those this run started. */
+  processes: Record<string, number>;
 }
 
 /** A running stack if the router answers, else one started here like `npm start` does. */
@@ -164,7 +168,7 @@ async function environment(): Promise<Environment> {
       subgraphUrls[s.name] = process.env[s.urlEnv ?? ''] ?? withPort(routerUrl, base + s.portOffset);
     }
     log(`using the running stack at ${routerUrl}`);
-    return { routerUrl, subgraphUrls, started: null, routerPgid: null, productsPgid: null };
+    return { routerUrl, subgraphUrls, started: null, processes: {} };
   }
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, 'stack.log');
@@ -185,13 +189,11 @@ async function environment(): Promise<Environment> {
       log(m);
     },
   });
-  const pgidOf = (name: string) => started.processes.find((p) => p.name === name)?.pid ?? null;
   return {
     routerUrl: started.routerUrl ?? '',
     subgraphUrls: started.subgraphUrls,
     started,
-    routerPgid: pgidOf('router'),
-    productsPgid: pgidOf('products'),
+    processes: Object.fromEntries(started.processes.map((p) => [p.name, p.pid])),
   };
 }
 
@@ -251,10 +253,12 @@ function verifyBody(raw: string | Buffer | undefined): boolean {
 
 async function load(
   target: Target,
+  processes: Record<string, number>,
   opts: { connections: number; duration: number; overallRate?: number },
 ): Promise<LoadStats> {
   const latencies: number[] = [];
-  const cpuBefore = target.pgid ? cpuMsOfGroup(target.pgid) : null;
+  const cpuBefore = cpuSnapshot(processes);
+  const benchCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -275,9 +279,14 @@ async function load(
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuAfter = target.pgid ? cpuMsOfGroup(target.pgid) : null;
+  const cpuAfter = cpuSnapshot(processes);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
   latencies.sort((a, b) => a - b);
   const requests = latencies.length;
+  const perRequest = (ms: number) => round(ms / Math.max(1, requests), 3);
+  const cpuBreakdown: Record<string, number> = {};
+  for (const [name, after] of Object.entries(cpuAfter)) cpuBreakdown[name] = perRequest(after - (cpuBefore[name] ?? 0));
+  cpuBreakdown['bench (load generator)'] = perRequest((benchCpu.user + benchCpu.system) / 1000);
   const non2xx = result.non2xx;
   const errorDetail = {
     non2xx,
@@ -295,30 +304,47 @@ async function load(
     max: round(latencies[latencies.length - 1] ?? 0, 2),
     errors: non2xx + result.errors + result.mismatches,
     errorDetail,
-    cpuMsPerRequest:
-      cpuBefore !== null && cpuAfter !== null && requests > 0 ? round((cpuAfter - cpuBefore) / requests, 3) : null,
+    cpuMsPerRequest: cpuBreakdown[target.server] ?? null,
+    cpuBreakdown,
   };
 }
 
-async function benchTarget(target: Target): Promise<TargetResult> {
+async function checkTarget(target: Target): Promise<void> {
   const check = await checkPage(target);
-  if (!check.ok)
+  if (!check.ok) {
     throw new Error(`${target.key}: first response is wrong (${check.reason}): ${check.body.slice(0, 500)}`);
+  }
+  log(`${target.key}: first response ok (${config.first} edges${target.withStock ? ', stock on each' : ''})`);
+}
+
+async function measureTarget(
+  target: Target,
+  processes: Record<string, number>,
+  roundLabel: string,
+): Promise<TargetResult> {
   log(
-    `${target.key}: first response ok (${config.first} edges${target.withStock ? ', stock on each' : ''}); warming up ${config.warmup} s`,
+    `${target.key}${roundLabel}: warm-up ${config.warmup} s, then ${config.connections} connections for ${config.duration} s`,
   );
-  if (config.warmup > 0) await load(target, { connections: config.connections, duration: config.warmup });
-  log(`${target.key}: ${config.connections} connections for ${config.duration} s`);
-  const saturated = await load(target, { connections: config.connections, duration: config.duration });
+  if (config.warmup > 0) await load(target, processes, { connections: config.connections, duration: config.warmup });
+  const saturated = await load(target, processes, { connections: config.connections, duration: config.duration });
   log(
-    `${target.key}: ${config.rate} requests/s over ${config.rateConnections} connections for ${config.rateDuration} s`,
+    `${target.key}${roundLabel}: ${config.rate} requests/s over ${config.rateConnections} connections for ${config.rateDuration} s`,
   );
-  const fixed = await load(target, {
+  const fixed = await load(target, processes, {
     connections: config.rateConnections,
     duration: config.rateDuration,
     overallRate: config.rate,
   });
   return { target: target.label, url: target.url, saturated, fixedRate: { ...fixed, targetRate: config.rate } };
+}
+
+/** The round with the median throughput (saturated) and, separately, the median fixed-rate p95. */
+function medianRound(rounds: TargetResult[]): TargetResult {
+  const mid = (list: TargetResult[], by: (r: TargetResult) => number) =>
+    [...list].sort((a, b) => by(a) - by(b))[Math.floor((list.length - 1) / 2)] as TargetResult;
+  const saturated = mid(rounds, (r) => r.saturated.rps).saturated;
+  const fixedRate = mid(rounds, (r) => r.fixedRate.p95).fixedRate;
+  return { ...(rounds[0] as TargetResult), saturated, fixedRate };
 }
 
 function fmt(n: number | null, digits = 1): string {
@@ -401,7 +427,7 @@ async function main(): Promise<void> {
         url: env.routerUrl,
         query: CATALOG_PAGE,
         withStock: true,
-        pgid: env.routerPgid,
+        server: 'router',
       });
     }
     if (config.targets.includes('direct')) {
@@ -413,12 +439,14 @@ async function main(): Promise<void> {
         url,
         query: CATALOG_PAGE_DIRECT,
         withStock: false,
-        pgid: env.productsPgid,
+        server: 'products',
       });
     }
     if (config.targets.includes('stock')) {
       const gw = await startStockGateway(env.subgraphUrls);
       stockGateway = gw.proc;
+      // Its CPU is measured whether or not the bench started the stack.
+      env.processes['stock-gw'] = gw.proc.pid;
       log(`stock @apollo/gateway (defaults) at ${gw.url}`);
       targets.push({
         key: 'stock',
@@ -426,12 +454,18 @@ async function main(): Promise<void> {
         url: gw.url,
         query: CATALOG_PAGE,
         withStock: true,
-        pgid: gw.proc.pid,
+        server: 'stock-gw',
       });
     }
 
+    for (const target of targets) await checkTarget(target);
+    const rounds: Record<string, TargetResult[]> = {};
+    for (let r = 1; r <= config.rounds; r++) {
+      const label = config.rounds > 1 ? ` (round ${r}/${config.rounds})` : '';
+      for (const target of targets) (rounds[target.key] ??= []).push(await measureTarget(target, env.processes, label));
+    }
     const results: Record<string, TargetResult> = {};
-    for (const target of targets) results[target.key] = await benchTarget(target);
+    for (const [key, list] of Object.entries(rounds)) results[key] = medianRound(list);
 
     let checkout: CheckoutResult | { skipped: string } = { skipped: 'CHECKOUT_COUNT=0' };
     if (config.checkoutCount > 0) {
@@ -453,17 +487,27 @@ async function main(): Promise<void> {
         throughput: ratio(results.router?.saturated.rps, results.stock?.saturated.rps),
         p95AtFixedRate: ratio(results.router?.fixedRate.p95, results.stock?.fixedRate.p95),
         p95Saturated: ratio(results.router?.saturated.p95, results.stock?.saturated.p95),
+        cpuPerRequest: ratio(
+          results.router?.saturated.cpuMsPerRequest ?? undefined,
+          results.stock?.saturated.cpuMsPerRequest ?? undefined,
+        ),
       },
     };
 
     console.log('');
     console.log(table(results));
+    for (const r of Object.values(results)) {
+      const parts = Object.entries(r.saturated.cpuBreakdown)
+        .filter(([, ms]) => ms >= 0.005)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+      if (parts.length > 1) console.log(`  cpu ms/request, ${r.target.split(':')[0]}: ${parts.join(', ')}`);
+    }
     console.log('');
     console.log(
       `router/direct: throughput ${fmt(ratios.routerOverDirect.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverDirect.p95AtFixedRate, 2)}x`,
     );
     console.log(
-      `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x`,
+      `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
     );
     if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
     else {

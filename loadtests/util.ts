@@ -47,8 +47,7 @@ export async function gql(
 
 let ticksPerSecond: number | null = null;
 
-/** CPU time (user + system, ms) used so far by every live process of a process group, from /proc. */
-export function cpuMsOfGroup(pgid: number): number {
+function clockTicks(): number {
   if (ticksPerSecond === null) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -56,7 +55,17 @@ export function cpuMsOfGroup(pgid: number): number {
       ticksPerSecond = 100;
     }
   }
-  let ticks = 0;
+  return ticksPerSecond;
+}
+
+/**
+ * CPU time (ms, user + system) used so far by each named process together with all its descendants
+ * (inventory's workers, PostgreSQL's backends), read from /proc in one pass. Children that exited
+ * are still counted, through their parent's cutime/cstime.
+ */
+export function cpuSnapshot(roots: Record<string, number>): Record<string, number> {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -65,12 +74,27 @@ export function cpuMsOfGroup(pgid: number): number {
     } catch {
       continue;
     }
-    // Fields after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]);
+    // After "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    const ppid = Number(f[1]);
+    ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
   }
-  return (ticks * 1000) / ticksPerSecond;
+  const out: Record<string, number> = {};
+  for (const [name, root] of Object.entries(roots)) {
+    let total = 0;
+    const queue = [root];
+    while (queue.length) {
+      const pid = queue.pop() as number;
+      total += ticks.get(pid) ?? 0;
+      queue.push(...(children.get(pid) ?? []));
+    }
+    out[name] = (total * 1000) / clockTicks();
+  }
+  return out;
 }
 
 /** Runs `worker` over `items` with at most `concurrency` at a time. */
