@@ -161,7 +161,14 @@ interface Result {
   failures: number;
 }
 
-async function measure(name: string, url: string, pid: number, first: number, requests: number, connections: number): Promise<Result> {
+async function measure(
+  name: string,
+  url: string,
+  pid: number,
+  first: number,
+  requests: number,
+  connections: number,
+): Promise<Result> {
   const body = JSON.stringify({ query: CATALOG_PAGE, variables: { first }, operationName: 'CatalogPage' });
   const opts = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
   await autocannon({ ...opts, connections: 10, amount: Math.min(1000, requests) }); // warm-up: plans, JIT, pools
@@ -228,7 +235,13 @@ async function main(): Promise<void> {
         start: () =>
           spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'index.ts')], {
             cwd: ROOT,
-            env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(routerPort), SUPERGRAPH_FILE: supergraphFile },
+            env: {
+              ...process.env,
+              NODE_ENV: 'production',
+              LOG_LEVEL: 'warn',
+              PORT: String(routerPort),
+              SUPERGRAPH_FILE: supergraphFile,
+            },
             stdio: ['ignore', 'ignore', 'inherit'],
           }),
         url: `http://127.0.0.1:${routerPort}/graphql`,
@@ -241,7 +254,9 @@ async function main(): Promise<void> {
       results.push(await measure(v.name, v.url, child.pid!, first, requests, connections));
       await stopChild(child);
     }
-    console.log(`CatalogPage(first: ${first}), ${requests} requests, ${connections} connections, ${os.cpus().length} CPUs`);
+    console.log(
+      `CatalogPage(first: ${first}), ${requests} requests, ${connections} connections, ${os.cpus().length} CPUs`,
+    );
     console.table(results);
     const [stock, ours] = results as [Result, Result];
     const ratio = ours.rps / stock.rps;

@@ -89,8 +89,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       } catch {
         parsed = null;
       }
-      const isGraphQLBody =
-        parsed !== null && typeof parsed === 'object' && ('data' in parsed || 'errors' in parsed);
+      const isGraphQLBody = parsed !== null && typeof parsed === 'object' && ('data' in parsed || 'errors' in parsed);
       if (res.status >= 200 && res.status < 300 && isGraphQLBody) return parsed as GatewayGraphQLResponse;
       // A subgraph that refused the request with a GraphQL body (401, 400) explains why; pass it on.
       if (isGraphQLBody && Array.isArray((parsed as { errors?: unknown }).errors)) {

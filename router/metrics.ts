@@ -15,7 +15,7 @@ export function createRouterMetrics(): RouterMetrics {
     ...base,
     subgraphFetchDuration: new Histogram({
       name: 'subgraph_fetch_duration_seconds',
-      help: 'Latency of the router\'s calls to each subgraph (all attempts), by outcome',
+      help: "Latency of the router's calls to each subgraph (all attempts), by outcome",
       labelNames: ['subgraph', 'outcome'],
       buckets: FETCH_BUCKETS,
       registers: [base.registry],

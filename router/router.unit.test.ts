@@ -11,9 +11,9 @@ describe('router configuration', () => {
       'http://inv-1:4002/graphql',
       'http://inv-2:4002/graphql',
     ]);
-    expect(resolveSubgraphUrls('inventory', 'http://localhost:4002/graphql', { inventory: ['http://x/graphql'] }, env)).toEqual([
-      'http://x/graphql',
-    ]);
+    expect(
+      resolveSubgraphUrls('inventory', 'http://localhost:4002/graphql', { inventory: ['http://x/graphql'] }, env),
+    ).toEqual(['http://x/graphql']);
     expect(resolveSubgraphUrls('products', 'http://localhost:4001/graphql', undefined, env)).toEqual([
       'http://localhost:4001/graphql',
     ]);
@@ -61,7 +61,9 @@ describe('subgraph endpoints', () => {
   it('recognises connection errors, also wrapped in a cause, and nothing else', () => {
     expect(isConnectionError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toBe(true);
-    expect(isConnectionError(new Error('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }))).toBe(true);
+    expect(
+      isConnectionError(new Error('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) })),
+    ).toBe(true);
     expect(isConnectionError(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe(false);
     expect(isConnectionError(new Error('boom'))).toBe(false);
   });
@@ -85,7 +87,9 @@ describe('depth limit', () => {
       'Operation is nested 4 levels deep; the limit is 3',
     ]);
     expect(
-      errorsFor('query Q { category { ...F } } fragment F on Category { children { ... on Category { parent { id } } } }'),
+      errorsFor(
+        'query Q { category { ...F } } fragment F on Category { children { ... on Category { parent { id } } } }',
+      ),
     ).toHaveLength(1);
   });
 });

@@ -164,7 +164,8 @@ export async function postWithRetry(
 class SimpleHeaders implements FetcherHeaders {
   private readonly map = new Map<string, string>();
   constructor(raw: Record<string, string | string[] | undefined>) {
-    for (const [k, v] of Object.entries(raw)) if (v !== undefined) this.map.set(k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v);
+    for (const [k, v] of Object.entries(raw))
+      if (v !== undefined) this.map.set(k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v);
   }
   append(name: string, value: string): void {
     const k = name.toLowerCase();

@@ -13,7 +13,11 @@ describe('supergraph composition', () => {
     const freshLines = (fresh.supergraphSdl ?? '').split('\n');
     const committedLines = committed.split('\n');
     const firstDiff = freshLines.findIndex((line, i) => line !== committedLines[i]);
-    expect({ firstDifferentLine: firstDiff === -1 ? null : firstDiff + 1, fresh: freshLines[firstDiff], committed: committedLines[firstDiff] }).toEqual({
+    expect({
+      firstDifferentLine: firstDiff === -1 ? null : firstDiff + 1,
+      fresh: freshLines[firstDiff],
+      committed: committedLines[firstDiff],
+    }).toEqual({
       firstDifferentLine: null,
       fresh: undefined,
       committed: undefined,

@@ -122,7 +122,9 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
     const [a, b] = stack.instances('inventory');
     const count = async (s: typeof a) => {
       const m = await s!.metrics.httpDuration.get();
-      return m.values.filter((v) => v.metricName?.endsWith('_count') && v.labels.route === '/graphql').reduce((n, v) => n + v.value, 0);
+      return m.values
+        .filter((v) => v.metricName?.endsWith('_count') && v.labels.route === '/graphql')
+        .reduce((n, v) => n + v.value, 0);
     };
     const before = [await count(a), await count(b)];
     for (let i = 0; i < 6; i++) await stack.gql(OPERATIONS.CatalogPage, { first: 5 });

@@ -12,7 +12,10 @@ const CHECKER = path.join(ROOT, '..', 'shared', 'tools', 'check-contract.cjs');
 const REQUIRED: { needs: string[]; operations: string[] }[] = [
   { needs: ['products'], operations: ['SearchProducts', 'CategoryTree', 'CreateProduct', 'ChangeProductPrice'] },
   { needs: ['products', 'inventory'], operations: ['CatalogPage', 'LowStock', 'AdjustStock'] },
-  { needs: ['products', 'inventory', 'retail'], operations: ['StoreStock', 'RequestReplenishment', 'ApproveReplenishment'] },
+  {
+    needs: ['products', 'inventory', 'retail'],
+    operations: ['StoreStock', 'RequestReplenishment', 'ApproveReplenishment'],
+  },
   {
     needs: ['products', 'inventory', 'ecommerce'],
     operations: ['RegisterCustomer', 'Login', 'Me', 'AddToCart', 'Checkout', 'CancelOrder'],
@@ -46,7 +49,9 @@ describe('client contract (../shared/contract/operations.graphql)', () => {
     const present = new Set(subgraphsInSupergraph());
     const expected = REQUIRED.filter((r) => r.needs.every((n) => present.has(n))).flatMap((r) => r.operations);
     expect(expected).toContain('CatalogPage');
-    const failing = results.filter((r) => expected.includes(r.name) && !r.ok).map((r) => `${r.name}: ${r.errors.join(' | ')}`);
+    const failing = results
+      .filter((r) => expected.includes(r.name) && !r.ok)
+      .map((r) => `${r.name}: ${r.errors.join(' | ')}`);
     expect(failing).toEqual([]);
     expect(results.map((r) => r.name)).toEqual(expect.arrayContaining(expected));
   });

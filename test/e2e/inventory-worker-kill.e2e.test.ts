@@ -62,7 +62,10 @@ class InventoryCluster {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const tail = this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
+        const tail = this.lines
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join('\n');
         reject(new Error(`inventory cluster: no ${what} within ${timeoutMs} ms; last lines:\n${tail}`));
       }, timeoutMs);
       this.waiters.push({
@@ -180,7 +183,11 @@ describe('inventory cluster worker killed during a burst of catalogue queries', 
     expect(completed).toBe(total);
     expect(failures).toEqual([]);
 
-    const exited = await cluster.waitFor((l) => l.event === 'worker_exited' && l.workerPid === victim, 10_000, 'exit of the killed worker');
+    const exited = await cluster.waitFor(
+      (l) => l.event === 'worker_exited' && l.workerPid === victim,
+      10_000,
+      'exit of the killed worker',
+    );
     expect(exited.signal).toBe('SIGKILL');
     const replacement = await cluster.waitFor(
       (l) => l.event === 'worker_started' && typeof l.workerPid === 'number' && !workersBefore.includes(l.workerPid),

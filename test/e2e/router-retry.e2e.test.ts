@@ -75,7 +75,12 @@ describe('router subgraph client: retries and failures', () => {
   let router: RunningRouter;
   let supergraphSdl: string;
 
-  async function post(query: string): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
+  async function post(
+    query: string,
+  ): Promise<{
+    status: number;
+    body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  }> {
     const res = await fetch(router.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

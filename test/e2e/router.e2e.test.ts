@@ -44,7 +44,9 @@ describe('router behaviour (products behind the router)', () => {
 
   it('forwards the client x-request-id to the subgraphs and echoes it', async () => {
     const requestId = `e2e-${Date.now()}`;
-    const { status, headers, body } = await stack.gql(CATALOG_NAMES, undefined, { headers: { 'x-request-id': requestId } });
+    const { status, headers, body } = await stack.gql(CATALOG_NAMES, undefined, {
+      headers: { 'x-request-id': requestId },
+    });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(headers.get('x-request-id')).toBe(requestId);
@@ -58,7 +60,7 @@ describe('router behaviour (products behind the router)', () => {
     expect(seen.some((h) => h['x-request-id'] === generated)).toBe(true);
   });
 
-  it('forwards the Authorization header (and Kong\'s consumer name) to the subgraphs', async () => {
+  it("forwards the Authorization header (and Kong's consumer name) to the subgraphs", async () => {
     const token = signToken({ sub: 'emp-admin', role: 'ADMIN' });
     const { body } = await stack.gql(CATALOG_NAMES, undefined, {
       token,
@@ -79,7 +81,10 @@ describe('router behaviour (products behind the router)', () => {
       token: signToken({ sub: 'emp-admin', role: 'ADMIN' }, -10),
     });
     expect(expired.status).toBe(401);
-    expect(expired.body.errors?.[0]).toMatchObject({ message: 'token expired', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(expired.body.errors?.[0]).toMatchObject({
+      message: 'token expired',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     const notBearer = await stack.gql(CATALOG_NAMES, undefined, { headers: { authorization: 'Basic abc' } });
     expect(notBearer.status).toBe(401);
     expect(seen.length).toBe(calls);

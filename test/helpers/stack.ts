@@ -82,7 +82,9 @@ const SUBGRAPHS_DIR = path.join(__dirname, '..', '..', 'subgraphs');
  */
 type Start = (opts: StartOptions) => Promise<RunningSubgraph>;
 
-async function loadService(name: StackService): Promise<{ definition: SubgraphDefinition<unknown>; start: Start; seed?: Seed }> {
+async function loadService(
+  name: StackService,
+): Promise<{ definition: SubgraphDefinition<unknown>; start: Start; seed?: Seed }> {
   const dir = path.join(SUBGRAPHS_DIR, name);
   const mod = (await import(path.join(dir, 'server'))) as SubgraphModule & Record<string, unknown>;
   // A subgraph with background work (inventory's reservation sweeper) exports start<Name>(opts).
@@ -243,36 +245,93 @@ export const OPERATIONS = {
     query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
       products(first: $first, after: $after, filter: $filter) {
         totalCount
-        pageInfo { hasNextPage endCursor }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
         edges {
           cursor
           node {
-            id sku name
-            price { amount currency }
-            category { id name }
-            stock { available }
+            id
+            sku
+            name
+            price {
+              amount
+              currency
+            }
+            category {
+              id
+              name
+            }
+            stock {
+              available
+            }
           }
         }
       }
-    }`,
+    }
+  `,
   /** The contract's ProductDetail without salesStats (reports adds it later). */
   ProductDetail: /* GraphQL */ `
     query ProductDetail($id: ID!) {
       product(id: $id) {
-        id sku name description active
-        price { amount currency }
-        category { id name parent { id name } }
+        id
+        sku
+        name
+        description
+        active
+        price {
+          amount
+          currency
+        }
+        category {
+          id
+          name
+          parent {
+            id
+            name
+          }
+        }
         stock {
-          onHand reserved available
-          levels { location { id name kind } onHand reserved available reorderPoint }
+          onHand
+          reserved
+          available
+          levels {
+            location {
+              id
+              name
+              kind
+            }
+            onHand
+            reserved
+            available
+            reorderPoint
+          }
         }
       }
-    }`,
+    }
+  `,
   CreateProduct: /* GraphQL */ `
     mutation CreateProduct($input: CreateProductInput!) {
       createProduct(input: $input) {
-        product { id sku name price { amount currency } category { id } }
-        errors { code field message }
+        product {
+          id
+          sku
+          name
+          price {
+            amount
+            currency
+          }
+          category {
+            id
+          }
+        }
+        errors {
+          code
+          field
+          message
+        }
       }
-    }`,
+    }
+  `,
 } as const;
