@@ -524,7 +524,9 @@ async function main(): Promise<void> {
         cpus: os.cpus().length,
         model: os.cpus()[0]?.model ?? '',
         node: process.version,
-        loadavg: os.loadavg(),
+        /** 1/5/15-minute load averages before and after: above the core count, other work competed. */
+        loadavgBefore: loadBefore,
+        loadavgAfter: os.loadavg(),
       },
       stack: env.started ? 'started by the bench' : 'already running',
       config,

@@ -7,6 +7,8 @@
  * seeded once (SEED_DEMO=0 skips it). Ctrl-C or SIGTERM stops the router, then the subgraphs,
  * then Redis and PostgreSQL, and exits 0.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as demo from '../subgraphs/kit/demo-ids';
 import {
   AbortedError,
@@ -14,13 +16,14 @@ import {
   startStack,
   StartupError,
   stackOptionsFromEnv,
+  ROOT,
   type RunningStack,
 } from './services';
 
 const sink = prefixedSink();
 const say = (message: string) => sink('start', 'stdout', message);
 
-function banner(stack: RunningStack, basePort: number): string {
+function banner(stack: RunningStack, basePort: number, accounts: string[]): string {
   const lines = [
     '',
     `  Apollo Sandbox:  http://localhost:${basePort}/`,
@@ -31,7 +34,7 @@ function banner(stack: RunningStack, basePort: number): string {
     `    stores      ${demo.DEMO_STORES.map((s) => s.id).join(', ')}`,
     `    locations   ${demo.DEMO_LOCATIONS.map((l) => l.id).join(', ')}`,
     `    products    ${demo.demoProductId(1)} .. ${demo.demoProductId(demo.DEMO_PRODUCT_COUNT)} (SKUs ${demo.demoSku(1)} .. ${demo.demoSku(demo.DEMO_PRODUCT_COUNT)})`,
-    ...accountLines(),
+    ...(accounts.length ? ['    sign in with (login / password):', ...accounts] : []),
     '',
     '  Ctrl-C stops everything.',
     '',
@@ -40,23 +43,40 @@ function banner(stack: RunningStack, basePort: number): string {
 }
 
 /**
- * Demo people come from whichever arrays demo-ids.ts exports (customers, staff...): any exported
- * array of objects with an email or username and a password.
+ * Demo people come from the seeds of the running subgraphs (ecommerce customers, retail staff...):
+ * any exported array of objects with an email or username, signing in with their own `password`
+ * or the module's exported *PASSWORD constant. Read at run time so that a new seed shows up here
+ * without this file knowing its shape.
  */
-function accountLines(): string[] {
+async function accountLines(subgraphs: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const [key, value] of Object.entries(demo as Record<string, unknown>)) {
-    if (!Array.isArray(value)) continue;
-    const people = value.filter(
-      (v): v is Record<string, unknown> =>
-        typeof v === 'object' && v !== null && ('email' in v || 'username' in v) && 'password' in v,
-    );
-    if (people.length === 0) continue;
-    out.push(`    ${key.replace(/^DEMO_/, '').toLowerCase()}:`);
-    for (const p of people) {
-      const login = String(p.email ?? p.username);
-      const extra = ['role', 'storeId'].filter((k) => p[k] !== undefined).map((k) => `${k}=${String(p[k])}`);
-      out.push(`      ${login} / ${String(p.password)}${extra.length ? `  (${extra.join(', ')})` : ''}`);
+  for (const name of subgraphs) {
+    const file = path.join(ROOT, 'subgraphs', name, 'seed.ts');
+    if (!fs.existsSync(file)) continue;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(file)) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const shared = Object.entries(mod).find(([k, v]) => /PASSWORD/.test(k) && typeof v === 'string')?.[1] as
+      string | undefined;
+    for (const [key, value] of Object.entries(mod)) {
+      if (!Array.isArray(value)) continue;
+      const people = value.filter(
+        (v): v is Record<string, unknown> =>
+          typeof v === 'object' && v !== null && (typeof v.email === 'string' || typeof v.username === 'string'),
+      );
+      if (people.length === 0) continue;
+      out.push(`    ${key.replace(/^DEMO_/, '').toLowerCase()} (${name}):`);
+      for (const p of people) {
+        const login = String(p.email ?? p.username);
+        const password = typeof p.password === 'string' ? p.password : (shared ?? '?');
+        const extra = ['id', 'role', 'storeId']
+          .filter((k) => typeof p[k] === 'string')
+          .map((k) => `${k}=${String(p[k])}`);
+        out.push(`      ${login.padEnd(28)} ${password}${extra.length ? `   (${extra.join(', ')})` : ''}`);
+      }
     }
   }
   return out;
@@ -117,7 +137,7 @@ async function main(): Promise<number> {
     throw err;
   }
   const running = stack;
-  console.log(banner(running, options.basePort ?? 4000));
+  console.log(banner(running, options.basePort ?? 4000, await accountLines(Object.keys(running.subgraphUrls))));
 
   const crashed = running.crashed.then((c) => {
     say(`${c.name} exited unexpectedly (${c.signal ?? `code ${c.code}`})`);
