@@ -32,15 +32,29 @@ async function runWorker(): Promise<void> {
 function runPrimary(workers: number): void {
   const log = createLogger('router');
   let stopping = false;
+  let quickFailures = 0;
+  const startedAt = new Map<number, number>();
   const fork = () => {
+    if (stopping) return;
     const w = cluster.fork();
-    log.info({ worker: w.process.pid }, 'router worker started');
+    startedAt.set(w.id, Date.now());
+    log.info({ event: 'worker_forked', workerPid: w.process.pid }, 'router worker started');
   };
   for (let i = 0; i < workers; i++) fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    log.error({ worker: worker.process.pid, code, signal }, 'router worker died; starting a replacement');
-    fork();
+    // A worker that dies right after starting (bad supergraph, port taken) is replaced with
+    // backoff instead of in a tight fork loop.
+    const quick = Date.now() - (startedAt.get(worker.id) ?? 0) < 5_000;
+    startedAt.delete(worker.id);
+    quickFailures = quick ? quickFailures + 1 : 0;
+    const delay = quickFailures === 0 ? 0 : Math.min(30_000, 250 * 2 ** Math.min(quickFailures, 7));
+    log.error(
+      { event: 'worker_exited', workerPid: worker.process.pid, code, signal, replaceInMs: delay },
+      'router worker died; starting a replacement',
+    );
+    // Not unref'd: with every worker gone this timer is what keeps the primary alive.
+    setTimeout(fork, delay);
   });
   const shutdown = () => {
     if (stopping) return;
@@ -53,8 +67,9 @@ function runPrimary(workers: number): void {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
     });
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // `on`, not `once`: a second signal must not kill the primary mid-drain.
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 const workers = workerCount();

@@ -223,6 +223,12 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
   const port = await listen(server, opts.port ?? 0, host);
   const url = `http://${host}:${port}/graphql`;
+  if (!secretBuf && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    log.warn(
+      { host },
+      'router listens beyond loopback without KONG_SHARED_SECRET: requests need not come through Kong',
+    );
+  }
   log.info({ url, subgraphs: resolvedUrls, gatewaySecret: Boolean(secretBuf), production }, 'router listening');
 
   let stopping: Promise<void> | null = null;
