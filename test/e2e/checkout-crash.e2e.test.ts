@@ -67,7 +67,9 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     };
     if (fault) env.CHECKOUT_FAULT = 'crash_after_reserve';
     else delete env.CHECKOUT_FAULT;
-    const proc = spawn('npx', ['tsx', 'subgraphs/ecommerce/index.ts'], {
+    // `npx tsx file` is `node --import tsx file` after two wrapper processes; spawning node directly
+    // makes proc.pid the server itself, so the test stops exactly the process it started.
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/ecommerce/index.ts'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,8 +98,19 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     current = null;
     if (!child || child.proc.exitCode !== null) return;
     child.proc.kill('SIGTERM');
-    await Promise.race([child.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([child.exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+    // The port is free once the server process itself is gone.
+    await waitFor(async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port}/health/live`);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 15_000);
   }
 
   beforeAll(async () => {
@@ -134,6 +147,16 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
         [orderId],
       )
     ).map((r) => r.status);
+
+  /** Waits for the recovery loop of the running process to bring the saga to `state`. */
+  async function settled(orderId: string, state: string): Promise<void> {
+    try {
+      await waitFor(async () => (await sagaOf(orderId))?.state === state, 30_000);
+    } catch {
+      const saga = await sqlRows(db.url, 'select * from checkout_sagas where order_id = $1', [orderId]);
+      throw new Error(`saga did not reach ${state}: ${JSON.stringify(saga)}\n${current?.output() ?? ''}`);
+    }
+  }
 
   /** Crashes ecommerce in the middle of one checkout; returns the interrupted order's id. */
   async function crashDuringCheckout(
@@ -178,7 +201,7 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
 
     current = startEcommerce(false);
     await ready(current);
-    await waitFor(async () => (await sagaOf(orderId))?.state === 'CONFIRMED', 30_000);
+    await settled(orderId, 'CONFIRMED');
 
     expect(await sagaOf(orderId)).toEqual({ state: 'CONFIRMED', order_status: 'CONFIRMED' });
     expect(await reservationOf(orderId)).toEqual(['COMMITTED']);
@@ -211,7 +234,7 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     const orderId2 = await crashDuringCheckout(d, 'prod-0201', before2, CARD_DECLINED);
     current = startEcommerce(false);
     await ready(current);
-    await waitFor(async () => (await sagaOf(orderId2))?.state === 'CANCELLED', 30_000);
+    await settled(orderId2, 'CANCELLED');
     expect(await reservationOf(orderId2)).toEqual(['RELEASED']);
     expect(await onlineStock(gql, 'prod-0201')).toEqual(before2);
     const history2 = await sqlRows<{ status: string }>(

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { forbidden, userError, type UserError } from '../../kit';
 import type { ProductInfo } from '../clients/products';
 import type { ProductLookup } from './deps';
-import { cartLinesByCarts, type CartView } from './rows';
+import { cartLinesByCarts, toDate, type CartView } from './rows';
 import { execute, query, queryOne } from './sql';
 import { checkQuantity, MAX_LINE_QUANTITY } from './validation';
 
@@ -18,7 +18,7 @@ export interface CartResult {
 interface CartRow {
   id: string;
   customer_id: string;
-  updated_at: Date;
+  updated_at: Date | string;
 }
 
 /** The customer's active cart, created on first use (every customer has exactly one). */
@@ -37,7 +37,7 @@ export async function ensureCart(em: EntityManager, customerId: string): Promise
     row = await find();
   }
   if (!row) throw new Error(`no active cart for customer ${customerId}`);
-  return { id: row.id, customerId: row.customer_id, updatedAt: row.updated_at };
+  return { id: row.id, customerId: row.customer_id, updatedAt: toDate(row.updated_at) };
 }
 
 /** The cart with its lines read now, so a payload shows what the mutation did. */

@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DomainDeps } from './deps';
 import { runSaga, takeOverForCancellation } from './saga-runner';
+import { toDate } from './rows';
 import type { SagaState } from './saga';
 import { query } from './sql';
 
 interface ClaimedSaga {
   order_id: string;
   state: SagaState;
-  created_at: Date;
+  created_at: Date | string;
 }
 
 /**
@@ -48,7 +49,7 @@ export async function recoverOnce(deps: DomainDeps, runId: string, limit = 20): 
   const claimed = await claimStuckSagas(deps.em, owner, deps.config.stuckAfterMs, limit);
   for (const saga of claimed) {
     const log = deps.log.child({ orderId: saga.order_id, state: saga.state });
-    const age = Date.now() - saga.created_at.getTime();
+    const age = Date.now() - toDate(saga.created_at).getTime();
     const forward = saga.state === 'PENDING' || saga.state === 'STOCK_RESERVED' || saga.state === 'PAYMENT_AUTHORIZED';
     if (forward && age > deps.config.maxForwardAgeMs) {
       log.warn('abandoned checkout too old to complete; compensating');

@@ -103,6 +103,11 @@ export interface SagaView {
   updatedAt: Date;
 }
 
+/** timestamptz columns arrive as strings (MikroORM's pg type parsers) or Dates; domain objects hold Dates. */
+export function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
 export const CUSTOMER_COLUMNS = 'id, email, first_name, last_name, phone, created_at';
 export interface CustomerRow {
   id: string;
@@ -110,7 +115,7 @@ export interface CustomerRow {
   first_name: string;
   last_name: string;
   phone: string | null;
-  created_at: Date;
+  created_at: Date | string;
 }
 export function toCustomer(r: CustomerRow): CustomerView {
   return {
@@ -119,7 +124,7 @@ export function toCustomer(r: CustomerRow): CustomerView {
     firstName: r.first_name,
     lastName: r.last_name,
     phone: r.phone,
-    createdAt: r.created_at,
+    createdAt: toDate(r.created_at),
   };
 }
 
@@ -136,7 +141,7 @@ export interface AddressRow {
   postal_code: string;
   country: string;
   is_default: boolean;
-  created_at: Date;
+  created_at: Date | string;
 }
 export function toAddress(r: AddressRow): AddressView {
   return {
@@ -150,7 +155,7 @@ export function toAddress(r: AddressRow): AddressView {
     postalCode: r.postal_code,
     country: r.country,
     isDefault: r.is_default,
-    createdAt: r.created_at,
+    createdAt: toDate(r.created_at),
   };
 }
 
@@ -192,8 +197,8 @@ export interface OrderRow {
   payment_last4: string;
   idempotency_key: string;
   cancel_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 export function toOrder(r: OrderRow): OrderView {
   return {
@@ -211,8 +216,8 @@ export function toOrder(r: OrderRow): OrderView {
     paymentLast4: r.payment_last4,
     idempotencyKey: r.idempotency_key,
     cancelReason: r.cancel_reason,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
   };
 }
 
@@ -228,7 +233,7 @@ interface OrderLineRow {
 interface StatusChangeRow {
   order_id: string;
   status: OrderStatus;
-  at: Date;
+  at: Date | string;
   note: string | null;
 }
 interface SagaRow {
@@ -243,8 +248,8 @@ interface SagaRow {
   payment_token: string | null;
   payment_authorization_id: string | null;
   owner: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 // ---------- batched reads (loaders.ts) and single reads ----------
@@ -313,7 +318,7 @@ export async function historyByOrders(em: EntityManager, orderIds: readonly stri
     'select order_id, status, at, note from order_status_changes where order_id = any(?::text[]) order by order_id, id',
     [orderIds],
   );
-  return rows.map((r) => ({ orderId: r.order_id, status: r.status, at: r.at, note: r.note }));
+  return rows.map((r) => ({ orderId: r.order_id, status: r.status, at: toDate(r.at), note: r.note }));
 }
 
 /** The order with its lines and history read now (for mutation payloads). */
@@ -345,7 +350,7 @@ export async function sagaByOrder(em: EntityManager, orderId: string): Promise<S
     paymentToken: r.payment_token,
     paymentAuthorizationId: r.payment_authorization_id,
     owner: r.owner,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
   };
 }
