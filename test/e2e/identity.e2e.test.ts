@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { JWT_AUDIENCE, JWT_ISSUER, jwtSecret, signToken } from '../../subgraphs/kit';
 import { DEMO_CUSTOMER_PASSWORD } from '../../subgraphs/ecommerce/seed';
@@ -179,6 +181,35 @@ describe('ecommerce identity through the router', () => {
       const me = await gql(CONTRACT.Me, {}, { token: staff });
       expect(me.body.errors).toBeUndefined();
       expect(me.body.data!.me).toBeNull();
+    });
+
+    it('`npm run token` mints a dev token the router accepts, and refuses to under NODE_ENV=production', async () => {
+      const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+          cwd: path.join(__dirname, '..', '..'),
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+      const ok = run(['--role', 'ADMIN', '--sub', 'emp-cli']);
+      expect(ok.status).toBe(0);
+      const token = ok.stdout.trim();
+      expect(jwt.decode(token)).toMatchObject({ sub: 'emp-cli', role: 'ADMIN' });
+      const orders = await gql(OPS.Orders, { first: 1 }, { token });
+      expect(orders.body.errors).toBeUndefined();
+      expect(orders.body.data.orders.totalCount).toEqual(expect.any(Number));
+
+      const manager = run(['--role', 'manager', '--store', 'store-1']);
+      expect(jwt.decode(manager.stdout.trim())).toMatchObject({
+        role: 'MANAGER',
+        storeId: 'store-1',
+        sub: 'dev-manager',
+      });
+
+      const prod = run(['--role', 'ADMIN'], { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) });
+      expect(prod.status).toBe(1);
+      expect(prod.stdout).toBe('');
+      expect(prod.stderr).toContain('NODE_ENV=production');
+      expect(run(['--role', 'BOSS']).status).toBe(1);
     });
 
     it('anonymous callers cannot use customer mutations (UNAUTHENTICATED)', async () => {
