@@ -42,7 +42,7 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
-import { cpuSnapshot, envInt, gql, percentile, round } from './util';
+import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
@@ -168,7 +168,16 @@ async function environment(): Promise<Environment> {
       subgraphUrls[s.name] = process.env[s.urlEnv ?? ''] ?? withPort(routerUrl, base + s.portOffset);
     }
     log(`using the running stack at ${routerUrl}`);
-    return { routerUrl, subgraphUrls, started: null, processes: {} };
+    // Its processes, found by the ports they listen on, so that CPU per request is known too.
+    const processes: Record<string, number> = {};
+    const ports: Record<string, number> = { router: base };
+    for (const [name, url] of Object.entries(subgraphUrls)) ports[name] = Number(new URL(url).port);
+    if (!process.env.DATABASE_URL) ports.postgres = envInt('EMBEDDED_PG_PORT', 5433);
+    for (const [name, port] of Object.entries(ports)) {
+      const pid = pidListeningOn(port);
+      if (pid !== null) processes[name] = pid;
+    }
+    return { routerUrl, subgraphUrls, started: null, processes };
   }
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, 'stack.log');

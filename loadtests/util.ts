@@ -115,3 +115,47 @@ export async function pool<T, R>(
   await Promise.all(runners);
   return results;
 }
+
+/**
+ * The pid of the process listening on a local TCP port, from /proc/net/tcp{,6} and the processes'
+ * socket fds; null when not found (or not visible to this user). Lets the bench attribute CPU time
+ * to the processes of a stack it did not start.
+ */
+export function pidListeningOn(port: number): number | null {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode (10th column); st 0A = LISTEN
+      if (f.length < 10 || f[3] !== '0A') continue;
+      const localPort = parseInt((f[1] ?? '').split(':')[1] ?? '', 16);
+      if (localPort === port && f[9]) inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return null;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = fs.readlinkSync(`/proc/${entry}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1] as string)) return Number(entry);
+      } catch {
+        /* fd closed meanwhile */
+      }
+    }
+  }
+  return null;
+}
