@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { checkFirst, DecimalScalar, forbidden, money, unauthenticated, type Context } from '../kit';
+import type { ProductsClient } from './clients/products';
 import type { DomainDeps, EcommerceServices } from './domain/deps';
 import { sagaOutcomes } from './domain/deps';
 import { addAddress, removeAddress, updateAddress } from './domain/addresses';
@@ -8,15 +9,7 @@ import { addToCart, ensureCart, removeCartLine, updateCartLine } from './domain/
 import { checkout, type CheckoutInput } from './domain/checkout';
 import { login, registerCustomer, type LoginInput, type RegisterInput } from './domain/customers';
 import { allOrders, assertCanSeeOrder, cancelOrder, customerOrders, shipOrder } from './domain/orders';
-import type {
-  AddressFields,
-  AddressView,
-  CartLineView,
-  CartView,
-  CustomerView,
-  OrderLineView,
-  OrderView,
-} from './domain/rows';
+import type { AddressFields, CartLineView, CartView, CustomerView, OrderLineView, OrderView } from './domain/rows';
 import type { OrderStatus } from './domain/saga';
 import type { AddressInputShape } from './domain/validation';
 import type { EcommerceLoaders } from './loaders';
@@ -25,7 +18,7 @@ type Ctx = Context<EcommerceLoaders>;
 
 /** Everything the resolvers need besides the request context. */
 export interface ResolverServices extends EcommerceServices {
-  products: import('./clients/products').ProductsClient;
+  products: ProductsClient;
 }
 
 const DateTimeScalar = new GraphQLScalarType({
@@ -142,10 +135,6 @@ export function createResolvers(services: () => ResolverServices): GraphQLResolv
       cart: (c: CustomerView, _a, ctx: Ctx) => ensureCart(ctx.em, c.id),
       orders: (c: CustomerView, args: { first?: number | null; after?: string | null }, ctx: Ctx) =>
         customerOrders(ctx.em, c.id, checkFirst(args.first), args.after),
-    },
-
-    Address: {
-      isDefault: (a: AddressView) => a.isDefault,
     },
 
     Cart: {
