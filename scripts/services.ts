@@ -459,6 +459,8 @@ async function startRedis(sink: LineSink, timeoutMs: number) {
         resolve(d.toString().startsWith('+PONG'));
       });
       sock.once('error', () => resolve(false));
+      sock.once('close', () => resolve(false));
+      sock.setTimeout(1000, () => sock.destroy());
     });
     if (ok) break;
     if (Date.now() > deadline) throw new StartupError('redis-server not ready', 'redis', proc.tail());
