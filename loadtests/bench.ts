@@ -31,7 +31,6 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { signToken } from '../subgraphs/kit/auth';
 import {
-  DEV_JWT_SECRET,
   ROOT,
   SUBGRAPHS,
   prefixedSink,
@@ -425,8 +424,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
   try {
-    // Signed like the stack's own tokens: the bench's stack uses the dev secret unless JWT_SECRET says otherwise.
-    process.env.JWT_SECRET ??= DEV_JWT_SECRET;
+    // The admin token (stock top-ups) is signed like the stack's own: JWT_SECRET, else the kit's dev secret.
 
     const targets: Target[] = [];
     if (config.targets.includes('router')) {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { jwtSecret } from '../subgraphs/kit/auth';
 import { databaseUrl, ensureDatabase } from '../subgraphs/kit/db';
 import { PORTS, type ServiceName } from '../subgraphs/kit/env';
 
@@ -37,8 +38,18 @@ export const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'rout
 
 export const DEFAULT_BASE_PORT = PORTS.router;
 export const DEFAULT_EMBEDDED_PG_PORT = 5433;
-/** Development JWT secret shared by every process of a local stack (never used in production). */
-export const DEV_JWT_SECRET = 'local-stack-dev-secret-0123456789abcdef0123';
+/**
+ * The JWT secret every process of a local stack shares: JWT_SECRET, else the kit's development
+ * secret (the one `npm run token` signs with too). Undefined under NODE_ENV=production without
+ * JWT_SECRET, so that each service refuses to start with its own clear error.
+ */
+export function stackJwtSecret(): string | undefined {
+  try {
+    return jwtSecret();
+  } catch {
+    return undefined;
+  }
+}
 
 export function availableSubgraphs(root = ROOT): ServiceSpec[] {
   return SUBGRAPHS.filter((s) => fs.existsSync(path.join(root, s.entry)));
@@ -379,7 +390,7 @@ export function stackOptionsFromEnv(env = process.env): StackOptions {
     basePort: envNumber(env.BASE_PORT, DEFAULT_BASE_PORT),
     redisUrl: env.REDIS_URL || undefined,
     seed: env.SEED_DEMO !== '0',
-    jwtSecret: env.JWT_SECRET || DEV_JWT_SECRET,
+    jwtSecret: env === process.env ? stackJwtSecret() : env.JWT_SECRET,
     startTimeoutMs: envNumber(env.START_TIMEOUT_MS, 180_000),
   };
 }
@@ -570,7 +581,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const s of subgraphs) subgraphUrls[s.name] = serviceUrl(basePort, s);
     const common: NodeJS.ProcessEnv = {
       ...process.env,
-      JWT_SECRET: opts.jwtSecret ?? DEV_JWT_SECRET,
+      ...(opts.jwtSecret ? { JWT_SECRET: opts.jwtSecret } : {}),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       ...Object.fromEntries(subgraphs.map((s) => [s.urlEnv ?? `${s.name.toUpperCase()}_URL`, subgraphUrls[s.name]])),
       ...opts.env,

@@ -35,6 +35,9 @@ function banner(stack: RunningStack, basePort: number, accounts: string[]): stri
     `    locations   ${demo.DEMO_LOCATIONS.map((l) => l.id).join(', ')}`,
     `    products    ${demo.demoProductId(1)} .. ${demo.demoProductId(demo.DEMO_PRODUCT_COUNT)} (SKUs ${demo.demoSku(1)} .. ${demo.demoSku(demo.DEMO_PRODUCT_COUNT)})`,
     ...(accounts.length ? ['    sign in with (login / password):', ...accounts] : []),
+    ...(fs.existsSync(path.join(ROOT, 'scripts', 'token.ts'))
+      ? ['', '  A token for the Authorization header: npm run token -- --role ADMIN']
+      : []),
     '',
     '  Ctrl-C stops everything.',
     '',

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { dropDatabase } from '../../subgraphs/kit';
+import { dropDatabase, signToken } from '../../subgraphs/kit';
 import { availableSubgraphs, isPortFree, ROOT, SUBGRAPHS } from '../../scripts/services';
 import { testServerUrl } from '../helpers/db';
 import { OPERATIONS } from '../helpers/stack';
@@ -174,6 +174,20 @@ describe('npm start (scripts/start.ts)', () => {
     expect(edges).toHaveLength(20);
     for (const { node } of edges) expect(typeof node.stock?.available).toBe('number');
     expect(body.data?.products.totalCount).toBeGreaterThanOrEqual(300);
+
+    // Tokens signed like `npm run token` (JWT_SECRET or the kit's dev secret) are accepted, and
+    // the ecommerce demo customers were seeded.
+    if (availableSubgraphs().some((sg) => sg.name === 'ecommerce')) {
+      const me = await fetch(routerUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${signToken({ sub: 'cust-0001', role: 'CUSTOMER' })}`,
+        },
+        body: JSON.stringify({ query: '{ me { id email } }' }),
+      });
+      expect(await me.json()).toEqual({ data: { me: { id: 'cust-0001', email: 'alice@example.com' } } });
+    }
 
     // The Sandbox landing page is served at the printed URL (browsers ask for HTML).
     const landing = await fetch(`http://127.0.0.1:${base}/`, { headers: { accept: 'text/html' } });
