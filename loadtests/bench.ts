@@ -8,7 +8,7 @@
  *           (loadtests/stock-gateway.ts, its own process, same supergraph, same subgraphs)
  *
  * Each: a correctness check of the first response, a warm-up, then autocannon at fixed concurrency
- * (throughput, latency under saturation), then a fixed rate (latency at a normal load). Then the
+ * (throughput, latency under saturation), then a fixed rate, evenly paced (latency at a normal load). Then the
  * checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
  * Prints a table and writes loadtests/results/latest.json.
  *
@@ -19,7 +19,7 @@
  * ports from BENCH_BASE_PORT (4100); its output goes to loadtests/results/stack.log.
  *
  * Knobs (env): BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
- * BENCH_RATE_CONNECTIONS=10 BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
+ * BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
  * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
  *
  * The load generator shares the machine with everything it measures: on 2 cores the absolute
@@ -41,6 +41,7 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
+import { pacedLoad } from './paced';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
@@ -119,7 +120,6 @@ const config = {
   connections: envInt('BENCH_CONNECTIONS', 50),
   warmup: envInt('BENCH_WARMUP', 3),
   rate: envInt('BENCH_RATE', 100),
-  rateConnections: envInt('BENCH_RATE_CONNECTIONS', 10),
   rateDuration: envInt('BENCH_RATE_DURATION', 10),
   first: 20,
   targets: (process.env.BENCH_TARGETS ?? 'router,direct,stock').split(',').map((s) => s.trim()),
@@ -264,28 +264,41 @@ async function load(
   processes: Record<string, number>,
   opts: { connections: number; duration: number; overallRate?: number },
 ): Promise<LoadStats> {
-  const latencies: number[] = [];
   const cpuBefore = cpuSnapshot(processes);
   const benchCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: target.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: target.query, variables: { first: config.first }, operationName: 'CatalogPage' }),
-        connections: opts.connections,
-        duration: opts.duration,
-        overallRate: opts.overallRate,
-        timeout: 10,
-        verifyBody,
-      },
-      (err, res) => (err ? reject(err as Error) : resolve(res)),
-    );
-    // Every response's latency (ms, fractional): autocannon's own histogram has no p95.
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
+  const body = JSON.stringify({ query: target.query, variables: { first: config.first }, operationName: 'CatalogPage' });
+  let latencies: number[] = [];
+  let errorDetail: LoadStats['errorDetail'];
+  if (opts.overallRate) {
+    const paced = await pacedLoad({ url: target.url, body, rate: opts.overallRate, durationS: opts.duration, verifyBody });
+    latencies = paced.latencies;
+    errorDetail = { non2xx: paced.non2xx, socket: paced.socketErrors, timeouts: 0, badBody: paced.badBody };
+  } else {
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: target.url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          connections: opts.connections,
+          duration: opts.duration,
+          timeout: 10,
+          verifyBody,
+        },
+        (err, res) => (err ? reject(err as Error) : resolve(res)),
+      );
+      // Every response's latency (ms, fractional): autocannon's own histogram has no p95.
+      instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    });
+    errorDetail = {
+      non2xx: result.non2xx,
+      socket: result.errors - result.timeouts,
+      timeouts: result.timeouts,
+      badBody: result.mismatches,
+    };
+  }
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuAfter = cpuSnapshot(processes);
   const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -295,13 +308,6 @@ async function load(
   const cpuBreakdown: Record<string, number> = {};
   for (const [name, after] of Object.entries(cpuAfter)) cpuBreakdown[name] = perRequest(after - (cpuBefore[name] ?? 0));
   cpuBreakdown['bench (load generator)'] = perRequest((benchCpu.user + benchCpu.system) / 1000);
-  const non2xx = result.non2xx;
-  const errorDetail = {
-    non2xx,
-    socket: result.errors - result.timeouts,
-    timeouts: result.timeouts,
-    badBody: result.mismatches,
-  };
   return {
     requests,
     durationS: round(durationS, 2),
@@ -310,7 +316,7 @@ async function load(
     p95: round(percentile(latencies, 0.95), 2),
     p99: round(percentile(latencies, 0.99), 2),
     max: round(latencies[latencies.length - 1] ?? 0, 2),
-    errors: non2xx + result.errors + result.mismatches,
+    errors: errorDetail.non2xx + errorDetail.socket + errorDetail.timeouts + errorDetail.badBody,
     errorDetail,
     cpuMsPerRequest: cpuBreakdown[target.server] ?? null,
     cpuBreakdown,
@@ -336,10 +342,10 @@ async function measureTarget(
   if (config.warmup > 0) await load(target, processes, { connections: config.connections, duration: config.warmup });
   const saturated = await load(target, processes, { connections: config.connections, duration: config.duration });
   log(
-    `${target.key}${roundLabel}: ${config.rate} requests/s over ${config.rateConnections} connections for ${config.rateDuration} s`,
+    `${target.key}${roundLabel}: ${config.rate} requests/s, evenly paced (open model), for ${config.rateDuration} s`,
   );
   const fixed = await load(target, processes, {
-    connections: config.rateConnections,
+    connections: 0,
     duration: config.rateDuration,
     overallRate: config.rate,
   });
@@ -393,7 +399,7 @@ function table(results: Record<string, TargetResult>): string {
     ].join(' '),
   );
   return [
-    `latency in ms; left: ${config.connections} connections for ${config.duration} s; right: fixed ${config.rate} requests/s over ${config.rateConnections} connections; cpu/req: CPU ms of the serving process per request`,
+    `latency in ms; left: ${config.connections} connections for ${config.duration} s; right: ${config.rate} requests/s evenly paced, latency from each request's scheduled start; cpu/req: CPU ms of the serving process per request`,
     head,
     '-'.repeat(head.length),
     ...rows,
