@@ -43,7 +43,7 @@ export interface ClientOptions {
 
 export function createAgent(opts: ClientOptions = {}): Agent {
   return new Agent({
-    connections: opts.connectionsPerOrigin ?? 128,
+    connections: opts.connectionsPerOrigin ?? Number(process.env.SUBGRAPH_CONNECTIONS ?? 128),
     keepAliveTimeout: opts.keepAliveMs ?? 60_000,
     keepAliveMaxTimeout: opts.keepAliveMs ?? 60_000,
     headersTimeout: opts.timeoutMs ?? 30_000,

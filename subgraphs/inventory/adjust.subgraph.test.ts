@@ -34,12 +34,21 @@ const ADJUST = `
 
 interface AdjustResult {
   adjustStock: {
-    level: { product: { id: string }; location: { id: string; kind: string }; onHand: number; reserved: number; available: number } | null;
+    level: {
+      product: { id: string };
+      location: { id: string; kind: string };
+      onHand: number;
+      reserved: number;
+      available: number;
+    } | null;
     errors: { code: string; field: string[] | null; message: string }[];
   };
 }
 
-async function level(productId: string, locationId: string): Promise<{ on_hand: number; reserved: number } | undefined> {
+async function level(
+  productId: string,
+  locationId: string,
+): Promise<{ on_hand: number; reserved: number } | undefined> {
   const res = await pg.query<{ on_hand: number; reserved: number }>(
     'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
     [productId, locationId],
@@ -80,7 +89,13 @@ describe('adjustStock', () => {
       'select on_hand_delta, reserved_delta, reason, note, actor from stock_movement where product_id = $1 and location_id = $2 order by id desc limit 1',
       [productId, 'loc-warehouse'],
     );
-    expect(mv.rows[0]).toEqual({ on_hand_delta: 25, reserved_delta: 0, reason: 'RECEIPT', note: 'PO-1234', actor: 'emp-admin' });
+    expect(mv.rows[0]).toEqual({
+      on_hand_delta: 25,
+      reserved_delta: 0,
+      reason: 'RECEIPT',
+      note: 'PO-1234',
+      actor: 'emp-admin',
+    });
   });
 
   it('creates the level of a new product/location pair on a positive delta', async () => {
@@ -126,7 +141,10 @@ describe('adjustStock', () => {
 
   it('refuses to go below the reserved units', async () => {
     const productId = demoProductId(9);
-    await pg.query("update stock_level set on_hand = 10, reserved = 6 where product_id = $1 and location_id = 'loc-online'", [productId]);
+    await pg.query(
+      "update stock_level set on_hand = 10, reserved = 6 where product_id = $1 and location_id = 'loc-online'",
+      [productId],
+    );
     const refused = await gql<AdjustResult>(
       inv.url,
       ADJUST,
@@ -162,7 +180,9 @@ describe('adjustStock', () => {
         { input: { productId: demoProductId(1), locationId: 'loc-warehouse', delta } },
         tokens.admin(),
       );
-      expect(res.data!.adjustStock.errors).toEqual([expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'delta'] })]);
+      expect(res.data!.adjustStock.errors).toEqual([
+        expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'delta'] }),
+      ]);
     }
     const longNote = await gql<AdjustResult>(
       inv.url,
@@ -175,10 +195,18 @@ describe('adjustStock', () => {
 
   it('keeps on_hand >= reserved >= 0 under concurrent removals', async () => {
     const productId = demoProductId(10);
-    await pg.query("update stock_level set on_hand = 20, reserved = 5 where product_id = $1 and location_id = 'loc-warehouse'", [productId]);
+    await pg.query(
+      "update stock_level set on_hand = 20, reserved = 5 where product_id = $1 and location_id = 'loc-warehouse'",
+      [productId],
+    );
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        gql<AdjustResult>(inv.url, ADJUST, { input: { productId, locationId: 'loc-warehouse', delta: -2 } }, tokens.admin()),
+        gql<AdjustResult>(
+          inv.url,
+          ADJUST,
+          { input: { productId, locationId: 'loc-warehouse', delta: -2 } },
+          tokens.admin(),
+        ),
       ),
     );
     const ok = results.filter((r) => r.data!.adjustStock.errors.length === 0).length;
@@ -207,7 +235,12 @@ describe('adjustStock permissions', () => {
     const before = (await level(input.productId, 'loc-store-1'))!;
     const other = await gql(inv.url, ADJUST, { input }, tokens.manager('store-2'));
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const warehouse = await gql(inv.url, ADJUST, { input: { ...input, locationId: 'loc-warehouse' } }, tokens.manager('store-1'));
+    const warehouse = await gql(
+      inv.url,
+      ADJUST,
+      { input: { ...input, locationId: 'loc-warehouse' } },
+      tokens.manager('store-1'),
+    );
     expect(warehouse.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(await level(input.productId, 'loc-store-1')).toEqual(before);
 
@@ -217,7 +250,12 @@ describe('adjustStock permissions', () => {
   });
 
   it('lets head office adjust anywhere', async () => {
-    const res = await gql<AdjustResult>(inv.url, ADJUST, { input: { ...input, locationId: 'loc-store-5' } }, tokens.admin());
+    const res = await gql<AdjustResult>(
+      inv.url,
+      ADJUST,
+      { input: { ...input, locationId: 'loc-store-5' } },
+      tokens.admin(),
+    );
     expect(res.data!.adjustStock.errors).toEqual([]);
   });
 });

@@ -45,13 +45,19 @@ async function waitFor<T>(what: string, probe: () => T | undefined | null | fals
   for (;;) {
     const value = probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** One request on a fresh connection, so each one is handed to a worker by the primary anew. */
-function request(method: 'GET' | 'POST', p: number, urlPath: string, body?: unknown): Promise<{ status: number; body: string }> {
+function request(
+  method: 'GET' | 'POST',
+  p: number,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -75,7 +81,8 @@ function request(method: 'GET' | 'POST', p: number, urlPath: string, body?: unkn
 }
 
 const STOCK_QUERY = {
-  query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock { available levels { location { id } } } } } }',
+  query:
+    'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock { available levels { location { id } } } } } }',
   variables: { r: [{ __typename: 'Product', id: 'prod-0001' }] },
 };
 
@@ -165,7 +172,9 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
   const during = await Promise.all(Array.from({ length: 12 }, () => stockRequestSucceeds()));
   expect(during.every(Boolean)).toBe(true);
 
-  const replacement = await waitFor('a replacement worker', () => started().find((l) => !firstPids.includes(l.workerPid!)));
+  const replacement = await waitFor('a replacement worker', () =>
+    started().find((l) => !firstPids.includes(l.workerPid!)),
+  );
   expect(isAlive(replacement.workerPid!)).toBe(true);
   const after = await Promise.all(Array.from({ length: 12 }, () => stockRequestSucceeds()));
   expect(after.every(Boolean)).toBe(true);

@@ -141,4 +141,10 @@ export const ReservationLineSchema = new EntitySchema<ReservationLine>({
   },
 });
 
-export const entities = [LocationSchema, StockLevelSchema, StockMovementSchema, ReservationSchema, ReservationLineSchema];
+export const entities = [
+  LocationSchema,
+  StockLevelSchema,
+  StockMovementSchema,
+  ReservationSchema,
+  ReservationLineSchema,
+];

@@ -137,7 +137,10 @@ function serveAggregatedMetrics(allListening: () => boolean): http.Server | null
   });
   server.on('error', (err) => log.warn({ err, metricsPort }, 'aggregated metrics endpoint not available'));
   server.listen(metricsPort, process.env.HOST ?? '127.0.0.1', () =>
-    log.info({ event: 'metrics_listening', metricsPort: (server.address() as { port: number }).port }, 'aggregated metrics served'),
+    log.info(
+      { event: 'metrics_listening', metricsPort: (server.address() as { port: number }).port },
+      'aggregated metrics served',
+    ),
   );
   return server;
 }

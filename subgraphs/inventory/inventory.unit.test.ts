@@ -80,7 +80,13 @@ describe('inventory SDL', () => {
   it('hides the saga mutations and their types from the public API', () => {
     const api = compose().schema!.toAPISchema().toGraphQLJSSchema();
     expect(Object.keys(api.getMutationType()!.getFields())).toEqual(['adjustStock']);
-    for (const type of ['Reservation', 'ReservationLine', 'ReservationStatus', 'ReserveStockInput', 'ReserveStockPayload']) {
+    for (const type of [
+      'Reservation',
+      'ReservationLine',
+      'ReservationStatus',
+      'ReserveStockInput',
+      'ReserveStockPayload',
+    ]) {
       expect(api.getType(type)).toBeUndefined();
     }
     // ...but the subgraph itself serves them to services that call it directly.
@@ -108,10 +114,12 @@ describe('inventory SDL', () => {
     const stack: string[] = [];
     visit(doc, {
       enter(node: ASTNode) {
-        const name = 'name' in node && node.name && typeof node.name === 'object' && 'value' in node.name ? node.name.value : '';
+        const name =
+          'name' in node && node.name && typeof node.name === 'object' && 'value' in node.name ? node.name.value : '';
         stack.push(name);
         const rootType = node.kind === Kind.OBJECT_TYPE_DEFINITION && ['Query', 'Mutation'].includes(name);
-        if (needs.has(node.kind) && !rootType && !('description' in node && node.description)) missing.push(stack.join('.'));
+        if (needs.has(node.kind) && !rootType && !('description' in node && node.description))
+          missing.push(stack.join('.'));
       },
       leave() {
         stack.pop();
@@ -145,7 +153,13 @@ describe('stock rules', () => {
   });
 
   it('validates adjustments', () => {
-    const base: AdjustStockInput = { productId: 'prod-0001', locationId: 'loc-warehouse', delta: 1, reason: 'ADJUSTMENT', note: null };
+    const base: AdjustStockInput = {
+      productId: 'prod-0001',
+      locationId: 'loc-warehouse',
+      delta: 1,
+      reason: 'ADJUSTMENT',
+      note: null,
+    };
     expect(validateAdjustment(base)).toEqual([]);
     expect(validateAdjustment({ ...base, delta: -1_000_000 })).toEqual([]);
     for (const delta of [0, 1.5, 1_000_001, -1_000_001]) {

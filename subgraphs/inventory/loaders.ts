@@ -1,11 +1,22 @@
 import type DataLoader from 'dataloader';
 import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
-import { levelsOfProducts, locationsByIds, storeLevelCounts, storePages, type StorePageKey, type StorePageRow } from './domain/stock';
+import {
+  levelsOfProducts,
+  locationsByIds,
+  totalsOfProducts,
+  type StockTotalsRow,
+  storeLevelCounts,
+  storePages,
+  type StorePageKey,
+  type StorePageRow,
+} from './domain/stock';
 import type { LevelView, LocationView } from './domain/views';
 
 export interface Loaders {
   /** All levels of a product (with their locations); one statement per batch of products. */
   levelsByProduct: DataLoader<string, LevelView[]>;
+  /** onHand/reserved summed over a product's locations; one statement per batch of products. */
+  totalsByProduct: DataLoader<string, StockTotalsRow | null>;
   locationById: DataLoader<string, LocationView | null>;
   /** One page of a store's levels; pages of many stores with the same arguments share a statement. */
   storePage: DataLoader<string, { key: string; rows: StorePageRow[] } | null>;
@@ -34,8 +45,24 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
   return {
-    levelsByProduct: groupedLoader('inventory.levelsByProduct', metrics, (ids) => levelsOfProducts(em, ids), (row) => row.productId),
-    locationById: keyedLoader('inventory.locationById', metrics, (ids) => locationsByIds(em, ids), (row) => row.id),
+    levelsByProduct: groupedLoader(
+      'inventory.levelsByProduct',
+      metrics,
+      (ids) => levelsOfProducts(em, ids),
+      (row) => row.productId,
+    ),
+    totalsByProduct: keyedLoader(
+      'inventory.totalsByProduct',
+      metrics,
+      (ids) => totalsOfProducts(em, ids),
+      (row) => row.productId,
+    ),
+    locationById: keyedLoader(
+      'inventory.locationById',
+      metrics,
+      (ids) => locationsByIds(em, ids),
+      (row) => row.id,
+    ),
     storePage: keyedLoader(
       'inventory.storePage',
       metrics,

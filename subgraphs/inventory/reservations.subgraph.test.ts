@@ -39,7 +39,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const RESERVATION_FIELDS = 'id orderId status expiresAt createdAt location { id kind } lines { product { id } quantity }';
+const RESERVATION_FIELDS =
+  'id orderId status expiresAt createdAt location { id kind } lines { product { id } quantity }';
 
 const RESERVE = `
   mutation ($input: ReserveStockInput!) {
@@ -124,7 +125,16 @@ describe('reserveStock', () => {
     const [b1, b2] = [await level(p1), await level(p2)];
     const replica = next();
     const { result, statements, byKind } = await countStatements(replica, () =>
-      reserve({ orderId: 'order-basic', lines: [{ productId: p2, quantity: 2 }, { productId: p1, quantity: 3 }] }, replica),
+      reserve(
+        {
+          orderId: 'order-basic',
+          lines: [
+            { productId: p2, quantity: 2 },
+            { productId: p1, quantity: 3 },
+          ],
+        },
+        replica,
+      ),
     );
     expect(result.errors).toEqual([]);
     expect(result.reservation).toMatchObject({
@@ -150,8 +160,22 @@ describe('reserveStock', () => {
       "select product_id, on_hand_delta, reserved_delta, reason, reference, actor from stock_movement where reference = 'order-basic' order by product_id",
     );
     expect(mv.rows).toEqual([
-      { product_id: p1, on_hand_delta: 0, reserved_delta: 3, reason: 'RESERVATION', reference: 'order-basic', actor: 'ecommerce' },
-      { product_id: p2, on_hand_delta: 0, reserved_delta: 2, reason: 'RESERVATION', reference: 'order-basic', actor: 'ecommerce' },
+      {
+        product_id: p1,
+        on_hand_delta: 0,
+        reserved_delta: 3,
+        reason: 'RESERVATION',
+        reference: 'order-basic',
+        actor: 'ecommerce',
+      },
+      {
+        product_id: p2,
+        on_hand_delta: 0,
+        reserved_delta: 2,
+        reason: 'RESERVATION',
+        reference: 'order-basic',
+        actor: 'ecommerce',
+      },
     ]);
   });
 
@@ -204,15 +228,31 @@ describe('reserveStock', () => {
     ]);
     const empty = await reserve({ orderId: 'order-empty', lines: [] });
     expect(empty.errors[0]!.field).toEqual(['input', 'lines']);
-    const unknown = await reserve({ orderId: 'order-mars', locationId: 'loc-mars', lines: [{ productId: demoProductId(1), quantity: 1 }] });
-    expect(unknown.errors).toEqual([expect.objectContaining({ code: 'UNKNOWN_LOCATION', field: ['input', 'locationId'] })]);
-    expect(await count("select count(*)::int as n from reservation where order_id in ('order-bad', 'order-empty', 'order-mars')")).toBe(0);
+    const unknown = await reserve({
+      orderId: 'order-mars',
+      locationId: 'loc-mars',
+      lines: [{ productId: demoProductId(1), quantity: 1 }],
+    });
+    expect(unknown.errors).toEqual([
+      expect.objectContaining({ code: 'UNKNOWN_LOCATION', field: ['input', 'locationId'] }),
+    ]);
+    expect(
+      await count(
+        "select count(*)::int as n from reservation where order_id in ('order-bad', 'order-empty', 'order-mars')",
+      ),
+    ).toBe(0);
   });
 
   it('merges lines of the same product', async () => {
     const p = demoProductId(120);
     const before = await level(p);
-    const res = await reserve({ orderId: 'order-merge', lines: [{ productId: p, quantity: 1 }, { productId: p, quantity: 2 }] });
+    const res = await reserve({
+      orderId: 'order-merge',
+      lines: [
+        { productId: p, quantity: 1 },
+        { productId: p, quantity: 2 },
+      ],
+    });
     expect(res.reservation!.lines).toEqual([{ product: { id: p }, quantity: 3 }]);
     expect((await level(p)).reserved).toBe(before.reserved + 3);
   });
@@ -246,13 +286,18 @@ describe('reserveStock', () => {
     const won = results.filter((r) => r.reservation !== null);
     const lost = results.filter((r) => r.reservation === null);
     expect(won).toHaveLength(10);
-    for (const r of lost) expect(r.errors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0'] })]);
+    for (const r of lost)
+      expect(r.errors).toEqual([
+        expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0'] }),
+      ]);
     expect(await level('prod-hot')).toEqual({ on_hand: 10, reserved: 10 });
     expect(await count("select count(*)::int as n from reservation where order_id like 'order-hot-%'")).toBe(10);
 
     // Commit half and release half, concurrently and on different replicas: the stock adds up.
     const orders = won.map((r) => r.reservation!.orderId);
-    await Promise.all(orders.map((o, i) => (i % 2 === 0 ? commit(o, replicas[i % 3]) : release(o, 'test', replicas[(i + 1) % 3]))));
+    await Promise.all(
+      orders.map((o, i) => (i % 2 === 0 ? commit(o, replicas[i % 3]) : release(o, 'test', replicas[(i + 1) % 3]))),
+    );
     expect(await level('prod-hot')).toEqual({ on_hand: 5, reserved: 0 });
   });
 });
@@ -314,7 +359,12 @@ describe('commitReservation and releaseReservation', () => {
     const before = await level(p);
     const released = await release('order-ghost', 'checkout abandoned');
     expect(released.errors).toEqual([]);
-    expect(released.reservation).toMatchObject({ orderId: 'order-ghost', status: 'RELEASED', location: null, lines: [] });
+    expect(released.reservation).toMatchObject({
+      orderId: 'order-ghost',
+      status: 'RELEASED',
+      location: null,
+      lines: [],
+    });
     const late = await reserve({ orderId: 'order-ghost', lines: [{ productId: p, quantity: 1 }] });
     expect(late.errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
     expect(await level(p)).toEqual(before);
@@ -335,7 +385,9 @@ describe('commitReservation and releaseReservation', () => {
       expect(r.reservation!.status).toBe('RESTOCKED');
     }
     expect(await level(p)).toEqual(before);
-    const mv = await pg.query("select on_hand_delta, reason, note from stock_movement where reference = 'order-restock' and reason = 'RETURN'");
+    const mv = await pg.query(
+      "select on_hand_delta, reason, note from stock_movement where reference = 'order-restock' and reason = 'RETURN'",
+    );
     expect(mv.rows).toEqual([{ on_hand_delta: 3, reason: 'RETURN', note: 'order cancelled by customer' }]);
     expect((await release('order-restock')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
     expect((await commit('order-restock')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
@@ -347,7 +399,9 @@ describe('commitReservation and releaseReservation', () => {
     const res = await commit('order-nope');
     expect(res).toEqual({
       reservation: null,
-      errors: [{ code: 'RESERVATION_NOT_FOUND', field: ['input', 'orderId'], message: 'No reservation for order order-nope' }],
+      errors: [
+        { code: 'RESERVATION_NOT_FOUND', field: ['input', 'orderId'], message: 'No reservation for order order-nope' },
+      ],
     });
   });
 });
@@ -366,14 +420,20 @@ describe('reservation expiry', () => {
     const swept = await Promise.all(replicas.map((r) => r.sweeper.runOnce()));
     expect(swept.reduce((a, b) => a + b, 0)).toBe(3);
     expect(await level(p)).toEqual({ on_hand: before.on_hand, reserved: before.reserved + 1 });
-    const statuses = await pg.query("select order_id, status from reservation where order_id like 'order-exp-%' order by order_id");
+    const statuses = await pg.query(
+      "select order_id, status from reservation where order_id like 'order-exp-%' order by order_id",
+    );
     expect(statuses.rows).toEqual([
       { order_id: 'order-exp-1', status: 'EXPIRED' },
       { order_id: 'order-exp-2', status: 'EXPIRED' },
       { order_id: 'order-exp-3', status: 'EXPIRED' },
       { order_id: 'order-exp-live', status: 'PENDING' },
     ]);
-    expect(await count("select count(*)::int as n from stock_movement where reason = 'RESERVATION_EXPIRED' and reference like 'order-exp-%'")).toBe(3);
+    expect(
+      await count(
+        "select count(*)::int as n from stock_movement where reason = 'RESERVATION_EXPIRED' and reference like 'order-exp-%'",
+      ),
+    ).toBe(3);
     expect((await commit('order-exp-2')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
     expect((await release('order-exp-2')).errors).toEqual([]);
     expect(await Promise.all(replicas.map((r) => r.sweeper.runOnce()))).toEqual([0, 0, 0]);
@@ -420,7 +480,9 @@ describe('saga API access', () => {
 
 describe('invariants after everything above', () => {
   it('keeps 0 <= reserved <= on_hand, matches reservations, and the audit trail adds up', async () => {
-    expect(await count('select count(*)::int as n from stock_level where reserved < 0 or reserved > on_hand or on_hand < 0')).toBe(0);
+    expect(
+      await count('select count(*)::int as n from stock_level where reserved < 0 or reserved > on_hand or on_hand < 0'),
+    ).toBe(0);
     const mismatch = await pg.query(`
       select s.product_id, s.location_id, s.on_hand, s.reserved, coalesce(m.on_hand, 0) as mv_on_hand, coalesce(m.reserved, 0) as mv_reserved
         from stock_level s

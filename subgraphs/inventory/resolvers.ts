@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type GraphQLResolveInfo } from 'graphql';
 import {
   badInput,
   checkFirst,
@@ -17,10 +17,30 @@ import { inventoryMetrics } from './domain/metrics';
 import { commitReservation, releaseReservation, reserveStock } from './domain/reservations';
 import { restockOrder } from './domain/restock';
 import { allLocations, lowStock, movementCount, movementPage, type MovementFilter } from './domain/stock';
-import { available, isLow, productStock, type LevelView, type LocationView, type MovementView, type ReservationView } from './domain/views';
+import {
+  available,
+  isLow,
+  productStock,
+  type LevelView,
+  type LocationView,
+  type MovementView,
+  type ReservationView,
+} from './domain/views';
 import { storeCountKey, storePageKey, type Loaders } from './loaders';
 
 type Ctx = Context<Loaders>;
+
+const TOTAL_FIELDS = new Set(['onHand', 'reserved', 'available', '__typename']);
+
+/**
+ * True when the selection under Product.stock names only totals (no `levels`, no fragments): then a
+ * per-product SUM is enough and the per-location rows need not be read.
+ */
+function selectsOnlyTotals(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.every((node) =>
+    (node.selectionSet?.selections ?? []).every((sel) => sel.kind === Kind.FIELD && TOTAL_FIELDS.has(sel.name.value)),
+  );
+}
 
 function invalidDate(value: unknown): GraphQLError {
   return new GraphQLError(`DateTime must be an ISO 8601 string; got ${JSON.stringify(value)}`, {
@@ -92,7 +112,13 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
         throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
       }
       const rows = await movementPage(ctx.em, filter, first + 1, beforeId);
-      return toConnection(rows, first, (m) => encodeCursor([m.id]), () => movementCount(ctx.em, filter), args.after != null);
+      return toConnection(
+        rows,
+        first,
+        (m) => encodeCursor([m.id]),
+        () => movementCount(ctx.em, filter),
+        args.after != null,
+      );
     },
   },
 
@@ -100,7 +126,13 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     adjustStock: async (
       _p: unknown,
       args: {
-        input: { productId: string; locationId: string; delta: number; reason?: AdjustmentReason | null; note?: string | null };
+        input: {
+          productId: string;
+          locationId: string;
+          delta: number;
+          reason?: AdjustmentReason | null;
+          note?: string | null;
+        };
       },
       ctx: Ctx,
     ) => {
@@ -175,7 +207,15 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
 
   Product: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    stock: async (product: { id: string }, _a: unknown, ctx: Ctx) => productStock(await ctx.loaders.levelsByProduct.load(product.id)),
+    stock: async (product: { id: string }, _a: unknown, ctx: Ctx, info: GraphQLResolveInfo) => {
+      if (selectsOnlyTotals(info)) {
+        const totals = await ctx.loaders.totalsByProduct.load(product.id);
+        const onHand = totals?.onHand ?? 0;
+        const reserved = totals?.reserved ?? 0;
+        return { onHand, reserved, available: onHand - reserved, levels: [] };
+      }
+      return productStock(await ctx.loaders.levelsByProduct.load(product.id));
+    },
   },
 
   Store: {
@@ -184,7 +224,9 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
       const first = checkFirst(args.first, 20);
       const lowOnly = args.lowOnly ?? false;
       const afterProductId = afterKey(args.after);
-      const page = await ctx.loaders.storePage.load(storePageKey({ storeId: store.id, limit: first + 1, afterProductId, lowOnly }));
+      const page = await ctx.loaders.storePage.load(
+        storePageKey({ storeId: store.id, limit: first + 1, afterProductId, lowOnly }),
+      );
       return toConnection(
         page?.rows ?? [],
         first,
@@ -214,7 +256,8 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
   },
 
   Reservation: {
-    location: (r: ReservationView, _a: unknown, ctx: Ctx) => (r.locationId ? ctx.loaders.locationById.load(r.locationId) : null),
+    location: (r: ReservationView, _a: unknown, ctx: Ctx) =>
+      r.locationId ? ctx.loaders.locationById.load(r.locationId) : null,
   },
 
   ReservationLine: {

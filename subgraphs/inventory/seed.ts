@@ -38,7 +38,10 @@ function quantities(location: DemoLocation, random: () => number): { onHand: num
     case 'WAREHOUSE': {
       const reorderPoint = between(random, 100, 200);
       const low = random() < 0.1;
-      return { reorderPoint, onHand: low ? between(random, 0, reorderPoint) : reorderPoint + between(random, 50, 1500) };
+      return {
+        reorderPoint,
+        onHand: low ? between(random, 0, reorderPoint) : reorderPoint + between(random, 50, 1500),
+      };
     }
     case 'STORE': {
       const reorderPoint = between(random, 5, 15);

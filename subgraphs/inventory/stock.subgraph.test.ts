@@ -67,15 +67,49 @@ describe('Product.stock through _entities', () => {
     expect(first.stock.levels.map((l) => l.location.id)).toEqual([...DEMO_LOCATIONS.map((l) => l.id)].sort());
   });
 
+  it('answers totals-only selections (catalogue pages) with per-product sums equal to the levels', async () => {
+    const ids = [demoProductId(1), demoProductId(2), 'prod-unknown', demoProductId(3)];
+    const representations = ids.map((id) => ({ __typename: 'Product', id }));
+    const full = await gql<{ _entities: ProductEntity[] }>(inv.url, PRODUCT_STOCK, { representations });
+    const { result, statements } = await countStatements(inv, () =>
+      gql<{ _entities: { id: string; stock: { onHand: number; reserved: number; available: number } }[] }>(
+        inv.url,
+        `query ($representations: [_Any!]!) {
+          _entities(representations: $representations) { ... on Product { id stock { onHand reserved available } } }
+        }`,
+        { representations },
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toBe(1);
+    expect(result.data!._entities).toEqual(
+      full.data!._entities.map((e) => ({
+        id: e.id,
+        stock: { onHand: e.stock.onHand, reserved: e.stock.reserved, available: e.stock.available },
+      })),
+    );
+    expect(result.data!._entities[2]!.stock).toEqual({ onHand: 0, reserved: 0, available: 0 });
+  });
+
   it('resolves Location references with their store', async () => {
     const res = await gql<{ _entities: { id: string; name: string; kind: string; store: { id: string } | null }[] }>(
       inv.url,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Location { id name kind store { id } } } }`,
-      { r: [{ __typename: 'Location', id: 'loc-store-2' }, { __typename: 'Location', id: 'loc-warehouse' }] },
+      {
+        r: [
+          { __typename: 'Location', id: 'loc-store-2' },
+          { __typename: 'Location', id: 'loc-warehouse' },
+        ],
+      },
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!._entities).toEqual([
-      { id: 'loc-store-2', name: DEMO_LOCATIONS.find((l) => l.id === 'loc-store-2')!.name, kind: 'STORE', store: { id: 'store-2' } },
+      {
+        id: 'loc-store-2',
+        name: DEMO_LOCATIONS.find((l) => l.id === 'loc-store-2')!.name,
+        kind: 'STORE',
+        store: { id: 'store-2' },
+      },
       { id: 'loc-warehouse', name: 'Central warehouse', kind: 'WAREHOUSE', store: null },
     ]);
   });
@@ -109,7 +143,15 @@ interface StorePage {
   stock: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
-    edges: { node: { product: { id: string }; location: { id: string }; available: number; reorderPoint: number; belowReorderPoint: boolean } }[];
+    edges: {
+      node: {
+        product: { id: string };
+        location: { id: string };
+        available: number;
+        reorderPoint: number;
+        belowReorderPoint: boolean;
+      };
+    }[];
   };
 }
 
@@ -120,7 +162,11 @@ describe('Store.stock', () => {
     let pages = 0;
     for (;;) {
       const { result, statements } = await countStatements(inv, () =>
-        gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, { r: [{ __typename: 'Store', id: 'store-1' }], first: 100, after }),
+        gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, {
+          r: [{ __typename: 'Store', id: 'store-1' }],
+          first: 100,
+          after,
+        }),
       );
       expect(result.errors).toBeUndefined();
       expect(statements).toBeLessThanOrEqual(2);
@@ -156,7 +202,10 @@ describe('Store.stock', () => {
   });
 
   it('serves several stores (and one without a location) in 2 statements', async () => {
-    const r = ['store-1', 'store-2', 'store-3', 'store-4', 'store-5', 'store-404'].map((id) => ({ __typename: 'Store', id }));
+    const r = ['store-1', 'store-2', 'store-3', 'store-4', 'store-5', 'store-404'].map((id) => ({
+      __typename: 'Store',
+      id,
+    }));
     const { result, statements } = await countStatements(inv, () =>
       gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, { r, first: 5 }),
     );
@@ -222,7 +271,12 @@ describe('lowStock', () => {
   });
 
   it('filters by location and honours first', async () => {
-    const res = await gql<{ lowStock: LowLevel[] }>(inv.url, LOW_STOCK, { first: 3, locationId: 'loc-warehouse' }, tokens.admin());
+    const res = await gql<{ lowStock: LowLevel[] }>(
+      inv.url,
+      LOW_STOCK,
+      { first: 3, locationId: 'loc-warehouse' },
+      tokens.admin(),
+    );
     expect(res.data!.lowStock).toHaveLength(3);
     expect(new Set(res.data!.lowStock.map((l) => l.location.id))).toEqual(new Set(['loc-warehouse']));
   });
@@ -247,7 +301,11 @@ describe('stockMovements', () => {
 
   it('pages the audit trail newest first with filters', async () => {
     const first = await gql<{
-      stockMovements: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string; reason: string; location: { id: string } } }[] };
+      stockMovements: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        edges: { node: { id: string; reason: string; location: { id: string } } }[];
+      };
     }>(inv.url, MOVEMENTS, { locationId: 'loc-online', first: 2 }, tokens.admin());
     expect(first.errors).toBeUndefined();
     const page = first.data!.stockMovements;

@@ -1,7 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MovementReason } from '../entities';
 import { sql, toDate } from './sql';
-import { LEVEL_COLUMNS, LOW_SQL, levelFromRow, type LevelRow, type LevelView, type LocationView, type MovementView } from './views';
+import {
+  LEVEL_COLUMNS,
+  LOW_SQL,
+  levelFromRow,
+  type LevelRow,
+  type LevelView,
+  type LocationView,
+  type MovementView,
+} from './views';
 
 /** Read side of inventory: every function is one statement, whatever the number of keys. */
 
@@ -28,6 +36,26 @@ export async function levelsOfProducts(em: EntityManager, productIds: readonly s
     [productIds],
   );
   return rows.map(levelFromRow);
+}
+
+export interface StockTotalsRow {
+  productId: string;
+  onHand: number;
+  reserved: number;
+}
+
+/**
+ * Totals per product summed in SQL: one row per product instead of one per location, for the common
+ * case (catalogue pages) where only `stock { available }` is asked for.
+ */
+export async function totalsOfProducts(em: EntityManager, productIds: readonly string[]): Promise<StockTotalsRow[]> {
+  if (productIds.length === 0) return [];
+  return sql<StockTotalsRow>(
+    em,
+    `select product_id as "productId", sum(on_hand)::int as "onHand", sum(reserved)::int as "reserved"
+       from stock_level where product_id in (?) group by product_id`,
+    [productIds],
+  );
 }
 
 export interface StorePageKey {
@@ -173,6 +201,10 @@ export async function movementPage(
 
 export async function movementCount(em: EntityManager, filter: MovementFilter): Promise<number> {
   const { where, params } = movementWhere(filter, null);
-  const [row] = await sql<{ count: number }>(em, `select count(*)::int as "count" from stock_movement m ${where}`, params);
+  const [row] = await sql<{ count: number }>(
+    em,
+    `select count(*)::int as "count" from stock_movement m ${where}`,
+    params,
+  );
   return row?.count ?? 0;
 }
