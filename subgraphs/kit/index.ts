@@ -12,3 +12,4 @@ export * from './server';
 export * from './env';
 export * from './permissions';
 export * from './demo-ids';
+export * from './sql';
