@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryRows } from '../../kit/sql';
 
 /**
  * Lean SQL through the request's EntityManager (ADR 0003): inside em.transactional() the statement
@@ -7,8 +6,9 @@ import { queryRows } from '../../kit/sql';
  * comma-separated list (use it inside `in (...)`, never empty), bulk rows travel as one JSON
  * parameter (jsonb_to_recordset) so a statement's text does not grow with its input.
  */
-export function sql<T>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
-  return queryRows<T>(em, text, params);
+export async function sql<T>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
+  // execute() is typed for entity data; these statements return plain rows described by T.
+  return (await em.execute(text, params)) as unknown as T[];
 }
 
 /** Thrown inside a transaction to roll it back and hand a business result to the caller. */
