@@ -41,41 +41,13 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
+import { OPERATIONS } from '../test/helpers/operations';
 import { pacedLoad } from './paced';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
-const CATALOG_PAGE = /* GraphQL */ `
-  query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
-    products(first: $first, after: $after, filter: $filter) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-      edges {
-        cursor
-        node {
-          id
-          sku
-          name
-          price {
-            amount
-            currency
-          }
-          category {
-            id
-            name
-          }
-          stock {
-            available
-          }
-        }
-      }
-    }
-  }
-`;
+const CATALOG_PAGE = OPERATIONS.CatalogPage;
 
 /** CatalogPage with only the products subgraph's own fields: what the products subgraph alone can serve. */
 const CATALOG_PAGE_DIRECT = CATALOG_PAGE.replace(/stock\s*\{\s*available\s*\}/, '');

@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __EMBEDDED_PG__: { stop: () => Promise<void>; dir: string } | undefined;
 }
 

@@ -40,11 +40,28 @@ interface MergedLine extends ReservationLineView {
   index: number;
 }
 
+/** The order id every saga step is keyed by. */
+function orderIdError(orderId: string): UserError | null {
+  return validId(orderId)
+    ? null
+    : userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId']);
+}
+
+/** Input rules shared by the compensations (release, restock): an order id and an optional reason. */
+export function validateOrderReason(input: { orderId: string; reason: string | null }): UserError[] {
+  const errors: UserError[] = [];
+  const idError = orderIdError(input.orderId);
+  if (idError) errors.push(idError);
+  if (input.reason !== null && input.reason.length > MAX_NOTE_LENGTH) {
+    errors.push(userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']));
+  }
+  return errors;
+}
+
 function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines: MergedLine[] } {
   const errors: UserError[] = [];
-  if (!validId(input.orderId)) {
-    errors.push(userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId']));
-  }
+  const idError = orderIdError(input.orderId);
+  if (idError) errors.push(idError);
   if (input.lines.length === 0 || input.lines.length > MAX_LINES) {
     errors.push(userError('INVALID_INPUT', `lines must hold 1 to ${MAX_LINES} lines`, ['input', 'lines']));
   }
@@ -315,13 +332,8 @@ export type CommitOutcome = 'committed' | 'already_committed' | 'not_found' | 'n
 
 /** The order is confirmed: its reserved units leave the stock. Committing twice is a no-op. */
 export async function commitReservation(em: EntityManager, actor: string, orderId: string): Promise<ReservationResult<CommitOutcome>> {
-  if (!validId(orderId)) {
-    return {
-      reservation: null,
-      errors: [userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId'])],
-      outcome: 'invalid',
-    };
-  }
+  const idError = orderIdError(orderId);
+  if (idError) return { reservation: null, errors: [idError], outcome: 'invalid' };
   return inTransaction<ReservationResult<CommitOutcome>>(em, async (tx) => {
     const reservation = await findReservation(tx, orderId, true);
     if (!reservation) {
@@ -377,13 +389,7 @@ export async function releaseReservation(
   actor: string,
   input: { orderId: string; reason: string | null },
 ): Promise<ReservationResult<ReleaseOutcome>> {
-  const errors: UserError[] = [];
-  if (!validId(input.orderId)) {
-    errors.push(userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId']));
-  }
-  if (input.reason !== null && input.reason.length > MAX_NOTE_LENGTH) {
-    errors.push(userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']));
-  }
+  const errors = validateOrderReason(input);
   if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
 
   return inTransaction<ReservationResult<ReleaseOutcome>>(em, async (tx) => {

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { userError, type UserError } from '../../kit';
-import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './adjust';
-import { findReservation, type ReservationResult } from './reservations';
+import { userError } from '../../kit';
+import { findReservation, validateOrderReason, type ReservationResult } from './reservations';
 import { inTransaction, sql } from './sql';
 
 export type RestockOutcome = 'restocked' | 'already_restocked' | 'not_found' | 'not_committed' | 'invalid';
@@ -17,13 +16,7 @@ export async function restockOrder(
   actor: string,
   input: { orderId: string; reason: string | null },
 ): Promise<ReservationResult<RestockOutcome>> {
-  const errors: UserError[] = [];
-  if (!validId(input.orderId)) {
-    errors.push(userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId']));
-  }
-  if (input.reason !== null && input.reason.length > MAX_NOTE_LENGTH) {
-    errors.push(userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']));
-  }
+  const errors = validateOrderReason(input);
   if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
 
   return inTransaction<ReservationResult<RestockOutcome>>(em, async (tx) => {
