@@ -239,11 +239,21 @@ async function load(
   const cpuBefore = cpuSnapshot(processes);
   const benchCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const body = JSON.stringify({ query: target.query, variables: { first: config.first }, operationName: 'CatalogPage' });
+  const body = JSON.stringify({
+    query: target.query,
+    variables: { first: config.first },
+    operationName: 'CatalogPage',
+  });
   let latencies: number[] = [];
   let errorDetail: LoadStats['errorDetail'];
   if (opts.overallRate) {
-    const paced = await pacedLoad({ url: target.url, body, rate: opts.overallRate, durationS: opts.duration, verifyBody });
+    const paced = await pacedLoad({
+      url: target.url,
+      body,
+      rate: opts.overallRate,
+      durationS: opts.duration,
+      verifyBody,
+    });
     latencies = paced.latencies;
     errorDetail = { non2xx: paced.non2xx, socket: paced.socketErrors, timeouts: 0, badBody: paced.badBody };
   } else {
@@ -313,9 +323,7 @@ async function measureTarget(
   );
   if (config.warmup > 0) await load(target, processes, { connections: config.connections, duration: config.warmup });
   const saturated = await load(target, processes, { connections: config.connections, duration: config.duration });
-  log(
-    `${target.key}${roundLabel}: ${config.rate} requests/s, evenly paced (open model), for ${config.rateDuration} s`,
-  );
+  log(`${target.key}${roundLabel}: ${config.rate} requests/s, evenly paced (open model), for ${config.rateDuration} s`);
   const fixed = await load(target, processes, {
     connections: 0,
     duration: config.rateDuration,

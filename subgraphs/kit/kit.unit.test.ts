@@ -79,7 +79,9 @@ describe('tokens', () => {
   it('refuses tampered, expired, unsigned and foreign tokens', () => {
     const token = signToken({ sub: 'c-1', role: 'CUSTOMER' });
     const [header, payload, signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'ADMIN' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'ADMIN' }),
+    ).toString('base64url');
     expect(() => verifyToken(`${header}.${forged}.${signature}`)).toThrow(InvalidTokenError);
 
     const expired = jwt.sign({ role: 'CUSTOMER' }, jwtSecret(), {
@@ -94,7 +96,12 @@ describe('tokens', () => {
     const none = jwt.sign({ role: 'ADMIN', sub: 'x', iss: JWT_ISSUER, aud: JWT_AUDIENCE }, '', { algorithm: 'none' });
     expect(() => verifyToken(none)).toThrow(InvalidTokenError);
 
-    const otherAudience = jwt.sign({ role: 'ADMIN' }, jwtSecret(), { algorithm: 'HS256', subject: 'x', issuer: JWT_ISSUER, audience: 'other' });
+    const otherAudience = jwt.sign({ role: 'ADMIN' }, jwtSecret(), {
+      algorithm: 'HS256',
+      subject: 'x',
+      issuer: JWT_ISSUER,
+      audience: 'other',
+    });
     expect(() => verifyToken(otherAudience)).toThrow(InvalidTokenError);
 
     const unknownRole = signToken({ sub: 'x', role: 'ROOT' as never });

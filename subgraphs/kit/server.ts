@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -113,7 +116,11 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
     // Subgraphs never send inline traces: computing them costs CPU on every request and
     // nothing here reports them to Apollo Studio.
     // and no HTTP cache sits in front, so cache-control hints would be computed for nothing.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), metricsPlugin(metrics)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      metricsPlugin(metrics),
+    ],
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(log),
     introspection: process.env.NODE_ENV !== 'production',

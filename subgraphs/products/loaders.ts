@@ -26,7 +26,12 @@ export interface ProductLoaders {
 
 /** Request-scoped: a fresh set per request, so no caller ever sees another's cached rows. */
 export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
-  const productById = keyedLoader<string, Product>('productById', metrics, (ids) => productsByIds(em, ids), (p) => p.id);
+  const productById = keyedLoader<string, Product>(
+    'productById',
+    metrics,
+    (ids) => productsByIds(em, ids),
+    (p) => p.id,
+  );
 
   const categoryById: DataLoader<string, Category | null> = keyedLoader<string, Category>(
     'categoryById',

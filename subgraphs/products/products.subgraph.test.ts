@@ -88,14 +88,27 @@ const CATALOG_PAGE = /* GraphQL */ `
   query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
     products(first: $first, after: $after, filter: $filter) {
       totalCount
-      pageInfo { hasNextPage endCursor }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
       edges {
         cursor
         node {
-          id sku name
-          price { amount currency }
-          category { id name }
-          stock { available }
+          id
+          sku
+          name
+          price {
+            amount
+            currency
+          }
+          category {
+            id
+            name
+          }
+          stock {
+            available
+          }
         }
       }
     }
@@ -105,35 +118,99 @@ const CATALOG_PAGE = /* GraphQL */ `
 const PRODUCT_DETAIL = /* GraphQL */ `
   query ProductDetail($id: ID!) {
     product(id: $id) {
-      id sku name description active
-      price { amount currency }
-      category { id name parent { id name } }
-      stock {
-        onHand reserved available
-        levels { location { id name kind } onHand reserved available reorderPoint }
+      id
+      sku
+      name
+      description
+      active
+      price {
+        amount
+        currency
       }
-      salesStats(period: { from: "2026-01-01", to: "2026-12-31" }) { unitsSold revenue { amount currency } }
+      category {
+        id
+        name
+        parent {
+          id
+          name
+        }
+      }
+      stock {
+        onHand
+        reserved
+        available
+        levels {
+          location {
+            id
+            name
+            kind
+          }
+          onHand
+          reserved
+          available
+          reorderPoint
+        }
+      }
+      salesStats(period: { from: "2026-01-01", to: "2026-12-31" }) {
+        unitsSold
+        revenue {
+          amount
+          currency
+        }
+      }
     }
   }
 `;
 
 const SEARCH_PRODUCTS = /* GraphQL */ `
   query SearchProducts($text: String!, $first: Int!) {
-    searchProducts(text: $text, first: $first) { id sku name price { amount currency } }
+    searchProducts(text: $text, first: $first) {
+      id
+      sku
+      name
+      price {
+        amount
+        currency
+      }
+    }
   }
 `;
 
 const CATEGORY_TREE = /* GraphQL */ `
   query CategoryTree {
-    categories { id name productCount children { id name productCount } }
+    categories {
+      id
+      name
+      productCount
+      children {
+        id
+        name
+        productCount
+      }
+    }
   }
 `;
 
 const CREATE_PRODUCT = /* GraphQL */ `
   mutation CreateProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
-      product { id sku name price { amount currency } category { id } }
-      errors { code field message }
+      product {
+        id
+        sku
+        name
+        price {
+          amount
+          currency
+        }
+        category {
+          id
+        }
+      }
+      errors {
+        code
+        field
+        message
+      }
     }
   }
 `;
@@ -141,8 +218,18 @@ const CREATE_PRODUCT = /* GraphQL */ `
 const CHANGE_PRODUCT_PRICE = /* GraphQL */ `
   mutation ChangeProductPrice($input: ChangeProductPriceInput!) {
     changeProductPrice(input: $input) {
-      product { id price { amount currency } }
-      errors { code field message }
+      product {
+        id
+        price {
+          amount
+          currency
+        }
+      }
+      errors {
+        code
+        field
+        message
+      }
     }
   }
 `;
@@ -255,7 +342,9 @@ describe('catalogue pages', () => {
     for (const e of root.data.products.edges) expect(childIds.has(e.node.category.id)).toBe(true);
 
     const child = await gql(CATALOG, { first: 100, filter: { categoryId: 'cat-electronics-tv' } });
-    expect(child.data.products.totalCount).toBe(demoProducts().filter((p) => p.categoryId === 'cat-electronics-tv').length);
+    expect(child.data.products.totalCount).toBe(
+      demoProducts().filter((p) => p.categoryId === 'cat-electronics-tv').length,
+    );
     expect(child.data.products.edges.every((e: Json) => e.node.category.id === 'cat-electronics-tv')).toBe(true);
 
     const none = await gql(CATALOG, { first: 10, filter: { categoryId: 'cat-nope' } });
@@ -263,8 +352,12 @@ describe('catalogue pages', () => {
   });
 
   it('filters by active flag, text and price range', async () => {
-    const inactive = await gql(`{ products(first: 100, filter: { active: false }) { totalCount edges { node { id active } } } }`);
-    const expectedInactive = demoProducts().filter((p) => !p.active).map((p) => p.id);
+    const inactive = await gql(
+      `{ products(first: 100, filter: { active: false }) { totalCount edges { node { id active } } } }`,
+    );
+    const expectedInactive = demoProducts()
+      .filter((p) => !p.active)
+      .map((p) => p.id);
     expect(expectedInactive.length).toBeGreaterThan(0);
     expect(inactive.data.products.edges.map((e: Json) => e.node.id).sort()).toEqual(expectedInactive.sort());
     expect(inactive.data.products.totalCount).toBe(expectedInactive.length);
@@ -295,9 +388,7 @@ describe('catalogue pages', () => {
     // page + count + one batched category lookup, whatever the page size
     expect(perSize).toEqual([3, 3, 3]);
 
-    const noCount = await counted(() =>
-      gql(`{ products(first: 50) { edges { node { id category { name } } } } }`),
-    );
+    const noCount = await counted(() => gql(`{ products(first: 50) { edges { node { id category { name } } } } }`));
     expect(noCount.statements).toBe(2);
   });
 
@@ -494,11 +585,7 @@ describe('malformed input', () => {
 
   it('refuses a malformed price with BAD_USER_INPUT and writes nothing', async () => {
     const before = await rowCount('products');
-    const asVariable = await gql(
-      CREATE_PRODUCT,
-      { input: { sku: 'ABC-1', name: 'Abc', price: 'abc' } },
-      MANAGER,
-    );
+    const asVariable = await gql(CREATE_PRODUCT, { input: { sku: 'ABC-1', name: 'Abc', price: 'abc' } }, MANAGER);
     expect(codes(asVariable.errors)).toEqual(['BAD_USER_INPUT']);
     const asLiteral = await gql(
       `mutation { createProduct(input: { sku: "ABC-2", name: "Abc", price: "abc" }) { product { id } } }`,
@@ -593,15 +680,31 @@ describe('createProduct', () => {
     });
     expect(await rowCount('products')).toBe(before + 1);
 
-    const read = await gql(`query($id: ID!) { product(id: $id) { sku description active createdAt priceHistory { id } } }`, {
-      id: product.id,
+    const read = await gql(
+      `query($id: ID!) { product(id: $id) { sku description active createdAt priceHistory { id } } }`,
+      {
+        id: product.id,
+      },
+    );
+    expect(read.data.product).toMatchObject({
+      sku: 'NEW-SKU-1',
+      description: 'Réduction de bruit',
+      active: true,
+      priceHistory: [],
     });
-    expect(read.data.product).toMatchObject({ sku: 'NEW-SKU-1', description: 'Réduction de bruit', active: true, priceHistory: [] });
     expect(Number.isNaN(Date.parse(read.data.product.createdAt))).toBe(false);
 
-    const admin = await gql(CREATE_PRODUCT, { input: { sku: 'ADMIN-1', name: 'Admin item', price: '1', active: false } }, tokenFor('ADMIN'));
+    const admin = await gql(
+      CREATE_PRODUCT,
+      { input: { sku: 'ADMIN-1', name: 'Admin item', price: '1', active: false } },
+      tokenFor('ADMIN'),
+    );
     expect(admin.data.createProduct.errors).toEqual([]);
-    expect(admin.data.createProduct.product).toMatchObject({ sku: 'ADMIN-1', category: null, price: { amount: '1.00' } });
+    expect(admin.data.createProduct.product).toMatchObject({
+      sku: 'ADMIN-1',
+      category: null,
+      price: { amount: '1.00' },
+    });
   });
 
   it.each([
@@ -612,7 +715,11 @@ describe('createProduct', () => {
     ['a zero price', { sku: 'OK-3', name: 'X', price: '0' }, [['INVALID_PRICE', 'price']]],
     ['a negative price', { sku: 'OK-4', name: 'X', price: '-5.00' }, [['INVALID_PRICE', 'price']]],
     ['a price over the limit', { sku: 'OK-5', name: 'X', price: '99999999.00' }, [['INVALID_PRICE', 'price']]],
-    ['an unknown category', { sku: 'OK-6', name: 'X', price: '1.00', categoryId: 'cat-nope' }, [['UNKNOWN_CATEGORY', 'categoryId']]],
+    [
+      'an unknown category',
+      { sku: 'OK-6', name: 'X', price: '1.00', categoryId: 'cat-nope' },
+      [['UNKNOWN_CATEGORY', 'categoryId']],
+    ],
     ['an existing SKU', { sku: 'SKU-0001', name: 'X', price: '1.00' }, [['DUPLICATE_SKU', 'sku']]],
     ['an existing SKU in lower case', { sku: 'sku-0002', name: 'X', price: '1.00' }, [['DUPLICATE_SKU', 'sku']]],
     [
@@ -688,13 +795,19 @@ describe('stable cursors', () => {
     const page2 = await gql(CATALOG, { first: 10, after: cursor });
 
     // "A..." sorts before the first seeded names ("Ballon...", "Barre..."), so before the cursor.
-    const created = await gql(CREATE_PRODUCT, { input: { sku: 'BEFORE-1', name: 'Aaa premier article', price: '3.00' } }, MANAGER);
+    const created = await gql(
+      CREATE_PRODUCT,
+      { input: { sku: 'BEFORE-1', name: 'Aaa premier article', price: '3.00' } },
+      MANAGER,
+    );
     expect(created.data.createProduct.errors).toEqual([]);
     const first = await gql(CATALOG, { first: 1 });
     expect(first.data.products.edges[0].node.sku).toBe('BEFORE-1');
 
     const again = await gql(CATALOG, { first: 10, after: cursor });
-    expect(again.data.products.edges.map((e: Json) => e.node.id)).toEqual(page2.data.products.edges.map((e: Json) => e.node.id));
+    expect(again.data.products.edges.map((e: Json) => e.node.id)).toEqual(
+      page2.data.products.edges.map((e: Json) => e.node.id),
+    );
   });
 
   it('shows a product inserted after the cursor on the next page, without repeating earlier ones', async () => {
@@ -724,7 +837,11 @@ describe('changeProductPrice', () => {
     const original = (await gql(HISTORY, { id })).data.product;
     const historyBefore = await rowCount('product_price_changes');
 
-    const first = await gql(CHANGE_PRODUCT_PRICE, { input: { productId: id, price: '19.99', reason: 'Promotion' } }, MANAGER);
+    const first = await gql(
+      CHANGE_PRODUCT_PRICE,
+      { input: { productId: id, price: '19.99', reason: 'Promotion' } },
+      MANAGER,
+    );
     expect(first.errors).toBeUndefined();
     expect(first.data.changeProductPrice).toEqual({
       product: { id, price: { amount: '19.99', currency: 'CAD' } },
@@ -746,11 +863,16 @@ describe('changeProductPrice', () => {
       newPrice: { amount: '19.99' },
       reason: 'Promotion',
     });
-    expect(Date.parse(after.priceHistory[0].changedAt)).toBeGreaterThanOrEqual(Date.parse(after.priceHistory[1].changedAt));
+    expect(Date.parse(after.priceHistory[0].changedAt)).toBeGreaterThanOrEqual(
+      Date.parse(after.priceHistory[1].changedAt),
+    );
     expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(original.updatedAt));
     expect(await rowCount('product_price_changes')).toBe(historyBefore + 2);
 
-    const limited = await gql(`query($id: ID!) { product(id: $id) { priceHistory(first: 1) { newPrice { amount } } } }`, { id });
+    const limited = await gql(
+      `query($id: ID!) { product(id: $id) { priceHistory(first: 1) { newPrice { amount } } } }`,
+      { id },
+    );
     expect(limited.data.product.priceHistory).toEqual([{ newPrice: { amount: '24.50' } }]);
 
     // Setting the same price again is not a change.
@@ -771,7 +893,11 @@ describe('changeProductPrice', () => {
     ['an unknown product', { productId: 'prod-missing', price: '10.00' }, [['NOT_FOUND', 'productId']]],
     ['a zero price', { productId: demoProductId(11), price: '0.00' }, [['INVALID_PRICE', 'price']]],
     ['a negative price', { productId: demoProductId(11), price: '-1' }, [['INVALID_PRICE', 'price']]],
-    ['an over-long reason', { productId: demoProductId(11), price: '10.00', reason: 'r'.repeat(501) }, [['INVALID_REASON', 'reason']]],
+    [
+      'an over-long reason',
+      { productId: demoProductId(11), price: '10.00', reason: 'r'.repeat(501) },
+      [['INVALID_REASON', 'reason']],
+    ],
     [
       'an unknown product and a bad price',
       { productId: 'prod-missing', price: '0' },
@@ -782,13 +908,17 @@ describe('changeProductPrice', () => {
     ],
   ])('reports %s and writes nothing', async (_label, input, expected) => {
     const historyBefore = await rowCount('product_price_changes');
-    const priceBefore = await pg.query('select price_cents, updated_at from products where id = $1', [demoProductId(11)]);
+    const priceBefore = await pg.query('select price_cents, updated_at from products where id = $1', [
+      demoProductId(11),
+    ]);
     const { data, errors } = await gql(CHANGE_PRODUCT_PRICE, { input }, MANAGER);
     expect(errors).toBeUndefined();
     expect(data.changeProductPrice.product).toBeNull();
     expect(data.changeProductPrice.errors.map((e: Json) => [e.code, e.field[1]])).toEqual(expected);
     expect(await rowCount('product_price_changes')).toBe(historyBefore);
-    const priceAfter = await pg.query('select price_cents, updated_at from products where id = $1', [demoProductId(11)]);
+    const priceAfter = await pg.query('select price_cents, updated_at from products where id = $1', [
+      demoProductId(11),
+    ]);
     expect(priceAfter.rows).toEqual(priceBefore.rows);
   });
 
@@ -851,7 +981,9 @@ describe('seed', () => {
     const changed = await pg.query('select price_cents from products where id = $1', [demoProductId(10)]);
     await seedProducts(sg.orm);
     expect([await rowCount('categories'), await rowCount('products')]).toEqual(counts);
-    expect((await pg.query('select price_cents from products where id = $1', [demoProductId(10)])).rows).toEqual(changed.rows);
+    expect((await pg.query('select price_cents from products where id = $1', [demoProductId(10)])).rows).toEqual(
+      changed.rows,
+    );
     const roots = DEMO_CATEGORIES.length;
     const children = DEMO_CATEGORIES.reduce((n, r) => n + r.children.length, 0);
     expect(counts[0]).toBe(roots + children);

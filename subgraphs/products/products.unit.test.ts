@@ -140,7 +140,9 @@ describe('demo catalogue', () => {
 
   it('has the shared demo ids and SKUs', () => {
     expect(products).toHaveLength(DEMO_PRODUCT_COUNT);
-    expect(products.map((p) => p.id)).toEqual(Array.from({ length: DEMO_PRODUCT_COUNT }, (_, i) => demoProductId(i + 1)));
+    expect(products.map((p) => p.id)).toEqual(
+      Array.from({ length: DEMO_PRODUCT_COUNT }, (_, i) => demoProductId(i + 1)),
+    );
     expect(products.map((p) => p.sku)).toEqual(Array.from({ length: DEMO_PRODUCT_COUNT }, (_, i) => demoSku(i + 1)));
     expect(new Set(products.map((p) => p.name)).size).toBe(DEMO_PRODUCT_COUNT);
   });

@@ -38,10 +38,30 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Électronique',
     slug: 'electronique',
     children: [
-      { key: 'audio', name: 'Audio', price: [29, 449], kinds: ['Casque audio sans fil', 'Écouteurs intra-auriculaires', 'Enceinte Bluetooth', 'Barre de son'] },
-      { key: 'tv', name: 'Téléviseurs', price: [149, 2499], kinds: ['Téléviseur 4K 55 po', 'Téléviseur OLED 65 po', 'Support mural TV', 'Lecteur multimédia'] },
-      { key: 'computers', name: 'Informatique', price: [25, 1899], kinds: ['Ordinateur portable 14 po', 'Souris ergonomique', 'Clavier mécanique', 'Écran 27 po'] },
-      { key: 'phones', name: 'Téléphonie', price: [19, 1299], kinds: ['Téléphone intelligent', 'Étui de protection', 'Chargeur rapide USB-C', 'Montre connectée'] },
+      {
+        key: 'audio',
+        name: 'Audio',
+        price: [29, 449],
+        kinds: ['Casque audio sans fil', 'Écouteurs intra-auriculaires', 'Enceinte Bluetooth', 'Barre de son'],
+      },
+      {
+        key: 'tv',
+        name: 'Téléviseurs',
+        price: [149, 2499],
+        kinds: ['Téléviseur 4K 55 po', 'Téléviseur OLED 65 po', 'Support mural TV', 'Lecteur multimédia'],
+      },
+      {
+        key: 'computers',
+        name: 'Informatique',
+        price: [25, 1899],
+        kinds: ['Ordinateur portable 14 po', 'Souris ergonomique', 'Clavier mécanique', 'Écran 27 po'],
+      },
+      {
+        key: 'phones',
+        name: 'Téléphonie',
+        price: [19, 1299],
+        kinds: ['Téléphone intelligent', 'Étui de protection', 'Chargeur rapide USB-C', 'Montre connectée'],
+      },
     ],
   },
   {
@@ -49,9 +69,24 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Maison',
     slug: 'maison',
     children: [
-      { key: 'kitchen', name: 'Cuisine', price: [15, 399], kinds: ['Cafetière filtre', 'Poêle antiadhésive 28 cm', 'Mélangeur haute vitesse', 'Ensemble de couteaux'] },
-      { key: 'furniture', name: 'Mobilier', price: [79, 899], kinds: ['Chaise de bureau', 'Table basse en chêne', 'Bibliothèque 5 tablettes'] },
-      { key: 'decor', name: 'Décoration', price: [9, 129], kinds: ['Lampe de table', 'Coussin décoratif', 'Cadre photo', 'Bougie parfumée'] },
+      {
+        key: 'kitchen',
+        name: 'Cuisine',
+        price: [15, 399],
+        kinds: ['Cafetière filtre', 'Poêle antiadhésive 28 cm', 'Mélangeur haute vitesse', 'Ensemble de couteaux'],
+      },
+      {
+        key: 'furniture',
+        name: 'Mobilier',
+        price: [79, 899],
+        kinds: ['Chaise de bureau', 'Table basse en chêne', 'Bibliothèque 5 tablettes'],
+      },
+      {
+        key: 'decor',
+        name: 'Décoration',
+        price: [9, 129],
+        kinds: ['Lampe de table', 'Coussin décoratif', 'Cadre photo', 'Bougie parfumée'],
+      },
     ],
   },
   {
@@ -59,10 +94,30 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Vêtements',
     slug: 'vetements',
     children: [
-      { key: 'men', name: 'Homme', price: [25, 349], kinds: ['Chemise en lin homme', 'Jean coupe droite homme', "Manteau d'hiver homme"] },
-      { key: 'women', name: 'Femme', price: [25, 349], kinds: ["Robe d'été", 'Chandail en laine femme', 'Pantalon de yoga'] },
-      { key: 'kids', name: 'Enfant', price: [12, 149], kinds: ['Pyjama enfant', 'Habit de neige enfant', 'T-shirt enfant'] },
-      { key: 'shoes', name: 'Chaussures', price: [39, 249], kinds: ["Bottes d'hiver", 'Espadrilles de course', 'Sandales de marche'] },
+      {
+        key: 'men',
+        name: 'Homme',
+        price: [25, 349],
+        kinds: ['Chemise en lin homme', 'Jean coupe droite homme', "Manteau d'hiver homme"],
+      },
+      {
+        key: 'women',
+        name: 'Femme',
+        price: [25, 349],
+        kinds: ["Robe d'été", 'Chandail en laine femme', 'Pantalon de yoga'],
+      },
+      {
+        key: 'kids',
+        name: 'Enfant',
+        price: [12, 149],
+        kinds: ['Pyjama enfant', 'Habit de neige enfant', 'T-shirt enfant'],
+      },
+      {
+        key: 'shoes',
+        name: 'Chaussures',
+        price: [39, 249],
+        kinds: ["Bottes d'hiver", 'Espadrilles de course', 'Sandales de marche'],
+      },
     ],
   },
   {
@@ -70,9 +125,24 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Sports et plein air',
     slug: 'sports-plein-air',
     children: [
-      { key: 'camping', name: 'Camping', price: [29, 599], kinds: ['Tente 4 places', 'Sac de couchage -10 °C', 'Réchaud de camping'] },
-      { key: 'cycling', name: 'Vélo', price: [19, 1499], kinds: ['Vélo hybride', 'Casque de vélo', 'Lumière de vélo USB'] },
-      { key: 'fitness', name: 'Mise en forme', price: [12, 399], kinds: ['Tapis de yoga', 'Haltères réglables', 'Corde à sauter'] },
+      {
+        key: 'camping',
+        name: 'Camping',
+        price: [29, 599],
+        kinds: ['Tente 4 places', 'Sac de couchage -10 °C', 'Réchaud de camping'],
+      },
+      {
+        key: 'cycling',
+        name: 'Vélo',
+        price: [19, 1499],
+        kinds: ['Vélo hybride', 'Casque de vélo', 'Lumière de vélo USB'],
+      },
+      {
+        key: 'fitness',
+        name: 'Mise en forme',
+        price: [12, 399],
+        kinds: ['Tapis de yoga', 'Haltères réglables', 'Corde à sauter'],
+      },
     ],
   },
   {
@@ -80,8 +150,18 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Jouets',
     slug: 'jouets',
     children: [
-      { key: 'board-games', name: 'Jeux de société', price: [15, 89], kinds: ['Jeu de société familial', 'Casse-tête 1000 pièces', 'Jeu de cartes'] },
-      { key: 'building', name: 'Construction', price: [19, 199], kinds: ['Ensemble de blocs de construction', 'Circuit de billes', 'Maquette en bois'] },
+      {
+        key: 'board-games',
+        name: 'Jeux de société',
+        price: [15, 89],
+        kinds: ['Jeu de société familial', 'Casse-tête 1000 pièces', 'Jeu de cartes'],
+      },
+      {
+        key: 'building',
+        name: 'Construction',
+        price: [19, 199],
+        kinds: ['Ensemble de blocs de construction', 'Circuit de billes', 'Maquette en bois'],
+      },
       { key: 'outdoor', name: 'Jeux extérieurs', price: [15, 179], kinds: ['Trottinette', 'Ballon de soccer', 'Luge'] },
     ],
   },
@@ -90,9 +170,24 @@ export const DEMO_CATEGORIES: readonly DemoRoot[] = [
     name: 'Épicerie fine',
     slug: 'epicerie-fine',
     children: [
-      { key: 'coffee', name: 'Café et thé', price: [6, 49], kinds: ['Café en grains 1 kg', 'Thé vert biologique', "Capsules d'espresso"] },
-      { key: 'pantry', name: 'Garde-manger', price: [4, 39], kinds: ["Sirop d'érable 540 ml", 'Chocolat noir 70 %', 'Craquelins au romarin'] },
-      { key: 'beverages', name: 'Boissons', price: [3, 29], kinds: ['Jus de pomme 2 L', 'Eau pétillante 12 x 355 ml', 'Kombucha'] },
+      {
+        key: 'coffee',
+        name: 'Café et thé',
+        price: [6, 49],
+        kinds: ['Café en grains 1 kg', 'Thé vert biologique', "Capsules d'espresso"],
+      },
+      {
+        key: 'pantry',
+        name: 'Garde-manger',
+        price: [4, 39],
+        kinds: ["Sirop d'érable 540 ml", 'Chocolat noir 70 %', 'Craquelins au romarin'],
+      },
+      {
+        key: 'beverages',
+        name: 'Boissons',
+        price: [3, 29],
+        kinds: ['Jus de pomme 2 L', 'Eau pétillante 12 x 355 ml', 'Kombucha'],
+      },
     ],
   },
 ];
@@ -173,7 +268,16 @@ async function seed(em: EntityManager): Promise<void> {
     `insert into products (id, sku, name, description, price_cents, currency, active, category_id)
      values ${placeholders(products.length, 8)}
      on conflict do nothing`,
-    products.flatMap((p) => [p.id, p.sku, p.name, p.description, p.priceCents, DEFAULT_CURRENCY, p.active, p.categoryId]),
+    products.flatMap((p) => [
+      p.id,
+      p.sku,
+      p.name,
+      p.description,
+      p.priceCents,
+      DEFAULT_CURRENCY,
+      p.active,
+      p.categoryId,
+    ]),
   );
 }
 

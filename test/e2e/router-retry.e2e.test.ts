@@ -75,9 +75,7 @@ describe('router subgraph client: retries and failures', () => {
   let router: RunningRouter;
   let supergraphSdl: string;
 
-  async function post(
-    query: string,
-  ): Promise<{
+  async function post(query: string): Promise<{
     status: number;
     body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   }> {

@@ -17,6 +17,8 @@ export function assertMayAdjust(identity: Identity, location: LocationView): voi
   if (identity.role === 'ADMIN') return;
   if (identity.role === 'MANAGER' && identity.storeId && location.storeId === identity.storeId) return;
   throw new AccessDenied(
-    identity.role === 'MANAGER' ? 'Managers may only adjust the stock of their own store' : 'Not allowed to adjust stock',
+    identity.role === 'MANAGER'
+      ? 'Managers may only adjust the stock of their own store'
+      : 'Not allowed to adjust stock',
   );
 }

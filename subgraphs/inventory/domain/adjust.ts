@@ -33,18 +33,23 @@ export function validId(value: string): boolean {
 export function validateAdjustment(input: AdjustStockInput): UserError[] {
   const errors: UserError[] = [];
   if (!validId(input.productId)) {
-    errors.push(userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'productId']));
+    errors.push(
+      userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'productId']),
+    );
   }
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > MAX_QUANTITY) {
     errors.push(
-      userError('INVALID_QUANTITY', `delta must be a non-zero whole number between -${MAX_QUANTITY} and ${MAX_QUANTITY}`, [
-        'input',
-        'delta',
-      ]),
+      userError(
+        'INVALID_QUANTITY',
+        `delta must be a non-zero whole number between -${MAX_QUANTITY} and ${MAX_QUANTITY}`,
+        ['input', 'delta'],
+      ),
     );
   }
   if (!ADJUSTMENT_REASONS.includes(input.reason)) {
-    errors.push(userError('INVALID_INPUT', `reason must be one of ${ADJUSTMENT_REASONS.join(', ')}`, ['input', 'reason']));
+    errors.push(
+      userError('INVALID_INPUT', `reason must be one of ${ADJUSTMENT_REASONS.join(', ')}`, ['input', 'reason']),
+    );
   }
   if (input.note !== null && input.note.length > MAX_NOTE_LENGTH) {
     errors.push(userError('INVALID_INPUT', `note must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'note']));
@@ -58,7 +63,12 @@ const RETURNING = `product_id as "productId", location_id as "locationId", on_ha
 type AdjustedRow = Omit<LevelRow, 'locationName' | 'locationKind' | 'locationStoreId'>;
 
 function withLocation(row: AdjustedRow, location: LocationView): LevelView {
-  return levelFromRow({ ...row, locationName: location.name, locationKind: location.kind, locationStoreId: location.storeId });
+  return levelFromRow({
+    ...row,
+    locationName: location.name,
+    locationKind: location.kind,
+    locationStoreId: location.storeId,
+  });
 }
 
 /**
@@ -68,7 +78,11 @@ function withLocation(row: AdjustedRow, location: LocationView): LevelView {
  * inserted from the UPDATE's RETURNING, i.e. only when a row changed. Concurrent adjustments and
  * reservations serialise on the row lock, and the condition is re-checked on the latest version.
  */
-export async function adjustStock(em: EntityManager, identity: Identity, input: AdjustStockInput): Promise<AdjustStockResult> {
+export async function adjustStock(
+  em: EntityManager,
+  identity: Identity,
+  input: AdjustStockInput,
+): Promise<AdjustStockResult> {
   const errors = validateAdjustment(input);
   if (errors.length) return { level: null, errors, outcome: 'invalid' };
 

@@ -27,7 +27,8 @@ export interface ReserveStockInput {
   ttlSeconds: number | null;
 }
 
-export type ReserveOutcome = 'reserved' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
+export type ReserveOutcome =
+  'reserved' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
 
 export interface ReservationResult<O extends string> {
   reservation: ReservationView | null;
@@ -53,7 +54,9 @@ export function validateOrderReason(input: { orderId: string; reason: string | n
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
   if (input.reason !== null && input.reason.length > MAX_NOTE_LENGTH) {
-    errors.push(userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']));
+    errors.push(
+      userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']),
+    );
   }
   return errors;
 }
@@ -65,18 +68,35 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
   if (input.lines.length === 0 || input.lines.length > MAX_LINES) {
     errors.push(userError('INVALID_INPUT', `lines must hold 1 to ${MAX_LINES} lines`, ['input', 'lines']));
   }
-  if (input.ttlSeconds !== null && (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > MAX_TTL_SECONDS)) {
-    errors.push(userError('INVALID_INPUT', `ttlSeconds must be between 1 and ${MAX_TTL_SECONDS}`, ['input', 'ttlSeconds']));
+  if (
+    input.ttlSeconds !== null &&
+    (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > MAX_TTL_SECONDS)
+  ) {
+    errors.push(
+      userError('INVALID_INPUT', `ttlSeconds must be between 1 and ${MAX_TTL_SECONDS}`, ['input', 'ttlSeconds']),
+    );
   }
   const merged = new Map<string, MergedLine>();
   input.lines.forEach((line, index) => {
     if (!validId(line.productId)) {
-      errors.push(userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'lines', String(index), 'productId']));
+      errors.push(
+        userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, [
+          'input',
+          'lines',
+          String(index),
+          'productId',
+        ]),
+      );
       return;
     }
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
       errors.push(
-        userError('INVALID_QUANTITY', `quantity must be a whole number from 1 to ${MAX_QUANTITY}`, ['input', 'lines', String(index), 'quantity']),
+        userError('INVALID_QUANTITY', `quantity must be a whole number from 1 to ${MAX_QUANTITY}`, [
+          'input',
+          'lines',
+          String(index),
+          'quantity',
+        ]),
       );
       return;
     }
@@ -84,10 +104,19 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
     if (existing) existing.quantity += line.quantity;
     else merged.set(line.productId, { productId: line.productId, quantity: line.quantity, index });
   });
-  const lines = [...merged.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  const lines = [...merged.values()].sort((a, b) =>
+    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
+  );
   for (const line of lines) {
     if (line.quantity > MAX_QUANTITY) {
-      errors.push(userError('INVALID_QUANTITY', `at most ${MAX_QUANTITY} units of one product`, ['input', 'lines', String(line.index), 'quantity']));
+      errors.push(
+        userError('INVALID_QUANTITY', `at most ${MAX_QUANTITY} units of one product`, [
+          'input',
+          'lines',
+          String(line.index),
+          'quantity',
+        ]),
+      );
     }
   }
   return { errors, lines };
@@ -121,7 +150,11 @@ function reservationFromRow(row: ReservationRow): ReservationView {
 }
 
 /** The reservation of an order with its lines; `lock` takes its row lock for the transaction. */
-export async function findReservation(em: EntityManager, orderId: string, lock = false): Promise<ReservationView | null> {
+export async function findReservation(
+  em: EntityManager,
+  orderId: string,
+  lock = false,
+): Promise<ReservationView | null> {
   const [row] = await sql<ReservationRow>(
     em,
     `select ${RESERVATION_COLUMNS} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
@@ -139,11 +172,18 @@ function notActive(reservation: ReservationView): UserError {
 }
 
 function sameLines(a: ReservationLineView[], b: ReservationLineView[]): boolean {
-  return a.length === b.length && a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity);
+  return (
+    a.length === b.length &&
+    a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity)
+  );
 }
 
 /** What a repeated reserveStock for an order returns: the first reservation, never a second one. */
-function duplicateResult(existing: ReservationView, locationId: string, lines: MergedLine[]): ReservationResult<ReserveOutcome> {
+function duplicateResult(
+  existing: ReservationView,
+  locationId: string,
+  lines: MergedLine[],
+): ReservationResult<ReserveOutcome> {
   if (existing.status === 'RELEASED' || existing.status === 'EXPIRED' || existing.status === 'RESTOCKED') {
     return { reservation: existing, errors: [notActive(existing)], outcome: 'not_active' };
   }
@@ -164,7 +204,11 @@ function duplicateResult(existing: ReservationView, locationId: string, lines: M
 }
 
 /** Holds stock for an order: every line or none, once per order id. */
-export async function reserveStock(em: EntityManager, actor: string, input: ReserveStockInput): Promise<ReservationResult<ReserveOutcome>> {
+export async function reserveStock(
+  em: EntityManager,
+  actor: string,
+  input: ReserveStockInput,
+): Promise<ReservationResult<ReserveOutcome>> {
   const { errors, lines } = validateReserve(input);
   if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
   const locationId = input.locationId ?? ONLINE_LOCATION_ID;
@@ -331,7 +375,11 @@ export async function releaseLocked(
 export type CommitOutcome = 'committed' | 'already_committed' | 'not_found' | 'not_active' | 'invalid';
 
 /** The order is confirmed: its reserved units leave the stock. Committing twice is a no-op. */
-export async function commitReservation(em: EntityManager, actor: string, orderId: string): Promise<ReservationResult<CommitOutcome>> {
+export async function commitReservation(
+  em: EntityManager,
+  actor: string,
+  orderId: string,
+): Promise<ReservationResult<CommitOutcome>> {
   const idError = orderIdError(orderId);
   if (idError) return { reservation: null, errors: [idError], outcome: 'invalid' };
   return inTransaction<ReservationResult<CommitOutcome>>(em, async (tx) => {
@@ -346,7 +394,8 @@ export async function commitReservation(em: EntityManager, actor: string, orderI
         },
       };
     }
-    if (reservation.status === 'COMMITTED') return { commit: true, result: { reservation, errors: [], outcome: 'already_committed' } };
+    if (reservation.status === 'COMMITTED')
+      return { commit: true, result: { reservation, errors: [], outcome: 'already_committed' } };
     if (reservation.status !== 'PENDING') {
       return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
     }
@@ -373,7 +422,10 @@ export async function commitReservation(em: EntityManager, actor: string, orderI
        update reservation set status = 'COMMITTED', updated_at = now() where id = ?`,
       [reservation.id, reservation.locationId, reservation.locationId, orderId, actor, reservation.id],
     );
-    return { commit: true, result: { reservation: { ...reservation, status: 'COMMITTED' }, errors: [], outcome: 'committed' } };
+    return {
+      commit: true,
+      result: { reservation: { ...reservation, status: 'COMMITTED' }, errors: [], outcome: 'committed' },
+    };
   });
 }
 
@@ -416,7 +468,10 @@ export async function releaseReservation(
         return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
       }
       await releaseLocked(tx, [reservation.id], 'RELEASED', input.reason, actor);
-      return { commit: true, result: { reservation: { ...reservation, status: 'RELEASED' }, errors: [], outcome: 'released' } };
+      return {
+        commit: true,
+        result: { reservation: { ...reservation, status: 'RELEASED' }, errors: [], outcome: 'released' },
+      };
     }
     throw new Error(`release of ${input.orderId}: reservation row kept changing`);
   });

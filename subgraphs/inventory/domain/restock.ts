@@ -26,7 +26,9 @@ export async function restockOrder(
         commit: false,
         result: {
           reservation: null,
-          errors: [userError('RESERVATION_NOT_FOUND', `No reservation for order ${input.orderId}`, ['input', 'orderId'])],
+          errors: [
+            userError('RESERVATION_NOT_FOUND', `No reservation for order ${input.orderId}`, ['input', 'orderId']),
+          ],
           outcome: 'not_found',
         },
       };

@@ -24,7 +24,10 @@ export type TxOutcome<R> = { commit: true; result: R } | { commit: false; result
  * Runs fn in one transaction. fn decides whether its work is kept: a business failure (e.g. one
  * line of a reservation short of stock) rolls everything back and still returns a result.
  */
-export async function inTransaction<R>(em: EntityManager, fn: (tx: EntityManager) => Promise<TxOutcome<R>>): Promise<R> {
+export async function inTransaction<R>(
+  em: EntityManager,
+  fn: (tx: EntityManager) => Promise<TxOutcome<R>>,
+): Promise<R> {
   try {
     return await em.transactional(async (tx) => {
       const outcome = await fn(tx);

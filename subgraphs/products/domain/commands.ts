@@ -100,7 +100,8 @@ export async function createProduct(em: EntityManager, input: CreateProductInput
     // Another request created the same SKU between our check and our insert.
     if (err instanceof UniqueConstraintViolationException) return failed([duplicateSku(sku)]);
     // The category was removed between our check and our insert.
-    if (err instanceof ForeignKeyConstraintViolationException) return failed([unknownCategory(['input', 'categoryId'])]);
+    if (err instanceof ForeignKeyConstraintViolationException)
+      return failed([unknownCategory(['input', 'categoryId'])]);
     throw err;
   }
 }
@@ -126,11 +127,7 @@ export async function changeProductPrice(
   const reason = checkReason(input.reason, ['input', 'reason'], errors);
 
   return em.transactional(async (tx) => {
-    const product = await tx.findOne(
-      ProductSchema,
-      { id: input.productId },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    const product = await tx.findOne(ProductSchema, { id: input.productId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!product) errors.push(userError('NOT_FOUND', 'No product has this id', ['input', 'productId']));
     if (errors.length || !product) return failed(errors);
     if (product.priceCents === priceCents) return { product: toProduct(product), errors: [] };
@@ -164,7 +161,8 @@ export interface UpdateProductInput {
 /** Changes descriptive fields; fields left out (or null where null means nothing) stay as they are. */
 export async function updateProduct(em: EntityManager, input: UpdateProductInput): Promise<ProductResult> {
   const errors: UserError[] = [];
-  const name = input.name === undefined || input.name === null ? undefined : checkName(input.name, ['input', 'name'], errors);
+  const name =
+    input.name === undefined || input.name === null ? undefined : checkName(input.name, ['input', 'name'], errors);
   const description =
     input.description === undefined || input.description === null
       ? undefined
@@ -206,7 +204,8 @@ export async function updateProduct(em: EntityManager, input: UpdateProductInput
       return { product: toProduct(product), errors: [] };
     });
   } catch (err) {
-    if (err instanceof ForeignKeyConstraintViolationException) return failed([unknownCategory(['input', 'categoryId'])]);
+    if (err instanceof ForeignKeyConstraintViolationException)
+      return failed([unknownCategory(['input', 'categoryId'])]);
     throw err;
   }
 }

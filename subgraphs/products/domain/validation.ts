@@ -20,11 +20,7 @@ export function checkSku(raw: string, field: string[], errors: UserError[]): str
   const sku = normalizeSku(raw);
   if (!SKU_PATTERN.test(sku)) {
     errors.push(
-      userError(
-        'INVALID_SKU',
-        'SKU must be 2 to 40 letters, digits or dashes, starting with a letter or digit',
-        field,
-      ),
+      userError('INVALID_SKU', 'SKU must be 2 to 40 letters, digits or dashes, starting with a letter or digit', field),
     );
   }
   return sku;
