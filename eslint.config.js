@@ -2,7 +2,18 @@
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.cjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      'dist/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/generated/**',
+      'schema/operations/generated.ts',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

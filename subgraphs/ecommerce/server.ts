@@ -12,7 +12,9 @@ import {
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
+  type SubgraphService,
 } from '../kit';
+import { seedEcommerce } from './seed';
 import { InventoryClient } from './clients/inventory';
 import { FakePaymentProvider } from './clients/payments';
 import { ProductsClient } from './clients/products';
@@ -123,3 +125,10 @@ export async function startEcommerce(
   };
   return { ...running, services, recovery, stop };
 }
+
+export const service: SubgraphService = {
+  name: 'ecommerce',
+  definition,
+  start: (opts) => startEcommerce(opts),
+  seed: seedEcommerce,
+};

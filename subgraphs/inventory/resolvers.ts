@@ -75,11 +75,8 @@ function caller(ctx: Ctx): Identity {
 }
 
 function afterKey(after: string | null | undefined): string | null {
-  const decoded = decodeCursor(after, 1);
-  if (decoded === null) return null;
-  const [value] = decoded;
-  if (typeof value !== 'string') throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
-  return value;
+  const decoded = decodeCursor(after, ['string']);
+  return decoded === null ? null : decoded[0];
 }
 
 interface StoreStockArgs {

@@ -11,7 +11,9 @@ import {
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
+  type SubgraphService,
 } from '../kit';
+import { seedInventory } from './seed';
 import { startReservationSweeper, type Sweeper } from './domain/sweeper';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
@@ -85,3 +87,10 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
     },
   };
 }
+
+export const service: SubgraphService = {
+  name: 'inventory',
+  definition,
+  start: startInventory,
+  seed: seedInventory,
+};

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
@@ -30,6 +33,9 @@ export async function openOrm(opts: DbOptions): Promise<MikroORM> {
     pool: { min: 0, max: opts.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10) },
     migrations: {
       migrationsList: opts.migrations,
+      // Where `npm run migration:create` writes a new migration (schemaDiff passes its own path).
+      path: os.tmpdir(),
+      emit: 'ts',
       transactional: true,
       allOrNothing: true,
       tableName: 'mikro_orm_migrations',
@@ -105,5 +111,37 @@ export async function dropDatabase(serverUrl: string, dbName: string): Promise<v
     await client.query(`drop database if exists "${dbName}" with (force)`);
   } finally {
     await client.end();
+  }
+}
+
+export interface SchemaDiff {
+  /** SQL that would bring a database migrated by the committed migrations to what the entities describe. */
+  up: string[];
+  down: string[];
+}
+
+/**
+ * Compares the entity definitions with a database on which every committed migration has run (ADR
+ * 0003: the entities are the one description of each table). Empty `up` means they agree.
+ * `write` creates a migration file with the difference in `migrationsDir` and returns its name.
+ */
+export async function schemaDiff(
+  opts: Omit<DbOptions, 'metrics'>,
+  write?: { migrationsDir: string; name?: string },
+): Promise<SchemaDiff & { fileName: string | null }> {
+  const orm = await openOrm({ ...opts, poolMax: 2 });
+  try {
+    await migrate(orm);
+    const migrator = orm.getMigrator();
+    if (!write) {
+      // createMigration with `blank` false only computes the diff until it has something to write.
+      const needed = await migrator.checkMigrationNeeded();
+      if (!needed) return { up: [], down: [], fileName: null };
+    }
+    const result = await migrator.createMigration(write?.migrationsDir ?? os.tmpdir(), false, false, write?.name);
+    if (!write && result.fileName) fs.rmSync(path.join(os.tmpdir(), result.fileName), { force: true });
+    return { up: result.diff.up, down: result.diff.down, fileName: write && result.fileName ? result.fileName : null };
+  } finally {
+    await orm.close();
   }
 }

@@ -56,3 +56,31 @@ export function createMetrics(service: string): Metrics {
     }),
   };
 }
+
+const extraCounters = new WeakMap<Registry, Map<string, Counter<string>>>();
+
+/**
+ * A business counter (saga outcomes, stock adjustments...) in this process's registry, created on
+ * first use and the same object afterwards, so resolvers and adapters can ask for it per request.
+ */
+export function businessCounter<L extends string>(
+  metrics: Pick<Metrics, 'registry'>,
+  spec: { name: string; help: string; labelNames: readonly L[] },
+): Counter<L> {
+  let byName = extraCounters.get(metrics.registry);
+  if (!byName) {
+    byName = new Map();
+    extraCounters.set(metrics.registry, byName);
+  }
+  let counter = byName.get(spec.name) as Counter<L> | undefined;
+  if (!counter) {
+    counter = new Counter({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames,
+      registers: [metrics.registry],
+    });
+    byName.set(spec.name, counter as Counter<string>);
+  }
+  return counter;
+}

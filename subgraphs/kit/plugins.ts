@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { errorCode } from './errors';
 import type { Metrics } from './metrics';
 
 /**
@@ -19,7 +20,7 @@ export function metricsPlugin<T extends BaseContext>(metrics: Metrics): ApolloSe
         },
         async didEncounterErrors(rc) {
           for (const err of rc.errors) {
-            metrics.errors.inc({ code: String(err.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+            metrics.errors.inc({ code: errorCode(err) });
           }
         },
         async willSendResponse() {

@@ -8,12 +8,23 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import { identityFromHeader, InvalidTokenError, type Identity } from './auth';
 import { isReady, migrate, openOrm, type DbOptions } from './db';
 import { makeFormatError } from './errors';
 import { closeGracefully, createHttpHost, listen } from './http';
 import { createLogger, type Logger } from './logger';
+import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
 import { metricsPlugin } from './plugins';
 
@@ -37,7 +48,12 @@ export interface SubgraphDefinition<L> {
   /** Service name: products, inventory, ecommerce, retail, reports. */
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Context<L>>;
+  /**
+   * The subgraph's resolver map, typed by its generated `Resolvers` (npm run codegen) so that a
+   * misspelled field or a wrong argument type fails the type check; checked again at start-up
+   * against the schema (checkResolverNames).
+   */
+  resolvers: object;
   entities: DbOptions['entities'];
   migrations: DbOptions['migrations'];
   /** Request-scoped DataLoaders, created fresh per request so nothing is cached across callers. */
@@ -46,8 +62,41 @@ export interface SubgraphDefinition<L> {
   decorateSchema?: (schema: GraphQLSchema) => GraphQLSchema;
 }
 
+const SPECIAL_KEYS = new Set(['__resolveReference', '__resolveType', '__isTypeOf']);
+
+/**
+ * @apollo/subgraph silently ignores resolvers for types or fields the SDL does not have; a typo
+ * would then leave a field to the default resolver. Refuse to start instead.
+ */
+export function checkResolverNames(schema: GraphQLSchema, resolvers: object): void {
+  const unknown: string[] = [];
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    const type = schema.getType(typeName);
+    if (!type) {
+      unknown.push(typeName);
+      continue;
+    }
+    if (isScalarType(type) || isUnionType(type) || isInputObjectType(type)) continue;
+    const known = new Set<string>(
+      isEnumType(type)
+        ? type.getValues().map((v) => v.name)
+        : isObjectType(type) || isInterfaceType(type)
+          ? Object.keys(type.getFields())
+          : [],
+    );
+    for (const field of Object.keys(fields as object)) {
+      if (!SPECIAL_KEYS.has(field) && !known.has(field)) unknown.push(`${typeName}.${field}`);
+    }
+  }
+  if (unknown.length) throw new Error(`resolvers name what the schema does not have: ${unknown.join(', ')}`);
+}
+
 export function buildSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
-  const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
+  // The generated Resolvers types are structurally what @apollo/subgraph expects, but its
+  // GraphQLResolverMap is an index-signature type that no generated object type is assignable to.
+  const resolvers = def.resolvers as GraphQLResolverMap<Context<L>>;
+  const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers }]);
+  checkResolverNames(schema, def.resolvers);
   return def.decorateSchema ? def.decorateSchema(schema) : schema;
 }
 
@@ -59,7 +108,7 @@ export interface StartOptions {
   /** Run committed migrations before serving (false for cluster workers: the primary did). */
   runMigrations?: boolean;
   /** Runs after migrations, before serving: demo data seeding. */
-  afterMigrate?: (orm: MikroORM) => Promise<void>;
+  afterMigrate?: (orm: MikroORM) => Promise<unknown>;
   poolMax?: number;
 }
 
@@ -150,6 +199,22 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
     return stopping;
   };
   return { name: def.name, url, port, orm, metrics, log, server, stop };
+}
+
+/**
+ * What the registry (subgraphs/registry.ts), `npm start`, the test stack and the bench know of a
+ * subgraph: its definition, how to start one instance, and its demo seed.
+ */
+export interface SubgraphService {
+  name: ServiceName;
+  // Each subgraph's loaders type differs; callers only pass the definition through (composition,
+  // start), never call its loaders.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definition: SubgraphDefinition<any>;
+  /** One instance: database opened (and migrated unless told not to), HTTP served, background work started. */
+  start: (opts: StartOptions) => Promise<RunningSubgraph>;
+  /** Idempotent demo data (SEED_DEMO=1, tests); runs after migrations. */
+  seed?: (orm: MikroORM) => Promise<unknown>;
 }
 
 /** For index.ts files: stop cleanly on SIGINT/SIGTERM. */

@@ -1,10 +1,12 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 
 /**
- * Lean, parameterised SQL on the EntityManager's pool (ADR 0003): used for hot reads and for the
- * conditional writes the ORM cannot express. Inside `em.transactional` the statement joins the
- * transaction. Placeholders are `?` (knex bindings); a JS array expands to a comma-separated list,
- * so `in (?)` takes a non-empty array. Statements are counted by db_statements_total.
+ * The one lean-SQL helper (ADR 0003), for hot reads and for the conditional writes the ORM cannot
+ * express, on the EntityManager's pool; inside `em.transactional` the statement joins the
+ * transaction. Placeholders are `?`; knex turns them into $1, $2... and the values travel as
+ * server-bound parameters, never spliced into the SQL text. A JS array is ONE parameter (a
+ * PostgreSQL array), so lists are written `= any(?::text[])`, and bulk rows `unnest(?::int[], ...)`;
+ * `in (?)` does not work with an array. Statements are counted by db_statements_total.
  */
 function raw(em: EntityManager, text: string, params: readonly unknown[]): Knex.Raw {
   // Bindings are plain values (strings, numbers, booleans, null, Dates, arrays of those).
@@ -48,4 +50,38 @@ export function pgConstraint(err: unknown): string | undefined {
   if (e && typeof e.constraint === 'string') return e.constraint;
   if (e?.cause && typeof e.cause.constraint === 'string') return e.cause.constraint;
   return undefined;
+}
+
+/** Thrown inside a transaction to roll it back and hand a business result to the caller. */
+class Rollback<R> extends Error {
+  constructor(readonly result: R) {
+    super('rollback');
+  }
+}
+
+export type TxOutcome<R> = { commit: true; result: R } | { commit: false; result: R };
+
+/**
+ * Runs fn in one transaction. fn decides whether its work is kept: a business failure (e.g. one
+ * line of a reservation short of stock) rolls everything back and still returns a result.
+ */
+export async function inTransaction<R>(
+  em: EntityManager,
+  fn: (tx: EntityManager) => Promise<TxOutcome<R>>,
+): Promise<R> {
+  try {
+    return await em.transactional(async (tx) => {
+      const outcome = await fn(tx);
+      if (!outcome.commit) throw new Rollback(outcome.result);
+      return outcome.result;
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return err.result as R;
+    throw err;
+  }
+}
+
+/** pg returns timestamptz as Date, but as text through some paths (json, unions): one Date either way. */
+export function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
 }

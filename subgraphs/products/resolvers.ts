@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Resolvers } from './generated/resolvers';
 import {
   badInput,
   checkFirst,
@@ -46,12 +46,9 @@ interface LazyConnection {
 }
 
 function keysetOf(after: string | null | undefined): { name: string; id: string } | null {
-  const values = decodeCursor(after, 2);
+  const values = decodeCursor(after, ['string', 'string']);
   if (values === null) return null;
   const [name, id] = values;
-  if (typeof name !== 'string' || typeof id !== 'string') {
-    throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
-  }
   return { name, id };
 }
 
@@ -130,4 +127,4 @@ export const resolvers = {
     productCount: (c: Category, _args: unknown, ctx: Ctx) =>
       productCountOf(c, (id) => ctx.loaders.categoryFamily.load(id)),
   },
-} satisfies GraphQLResolverMap<Ctx>;
+} satisfies Resolvers<Ctx>;

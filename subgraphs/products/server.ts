@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { buildSchema, isStaffManager, withPermissions, type SubgraphDefinition } from '../kit';
+import {
+  buildSchema,
+  isStaffManager,
+  startSubgraph,
+  withPermissions,
+  type SubgraphDefinition,
+  type SubgraphService,
+} from '../kit';
+import { seedProducts } from './seed';
 import { entities } from './entities';
 import { createLoaders, type ProductLoaders } from './loaders';
 import { migrations } from './migrations';
@@ -31,3 +39,10 @@ export const definition: SubgraphDefinition<ProductLoaders> = {
 };
 
 export const schema = buildSchema(definition);
+
+export const service: SubgraphService = {
+  name: 'products',
+  definition,
+  start: (opts) => startSubgraph(definition, opts),
+  seed: seedProducts,
+};

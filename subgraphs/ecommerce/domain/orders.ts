@@ -34,7 +34,7 @@ async function ordersPage(
   first: number,
   after: string | null | undefined,
 ): Promise<Connection<OrderView>> {
-  const cursor = decodeCursor(after, 1);
+  const cursor = decodeCursor(after, ['bigint']);
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (where.customerId) {

@@ -1,0 +1,11 @@
+/**
+ * What domain code (subgraphs/<name>/domain) may import from the kit: modules free of GraphQL,
+ * HTTP and metrics. A test (test/architecture.unit.test.ts) keeps domain imports to this file.
+ */
+export * from './user-error';
+export * from './domain-errors';
+export * from './money';
+export * from './sql';
+export * from './demo-ids';
+export type { Identity, Role } from './auth';
+export type { Logger } from './logger';

@@ -1,0 +1,82 @@
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { formatMinor, parseDecimalToMinor } from './money';
+
+/**
+ * The custom scalars every subgraph declares, defined once: each subgraph's schema.graphql declares
+ * `scalar DateTime` / `scalar Decimal` with the descriptions below (composition fails when
+ * descriptions of a shared type disagree), and its resolvers use these implementations.
+ */
+
+function invalid(what: string, value: unknown): GraphQLError {
+  return new GraphQLError(`${what}; got ${JSON.stringify(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+function literalText(ast: ValueNode): unknown {
+  return ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : ast.kind;
+}
+
+// Calendar date, time with optional fraction, and an explicit offset: "2026-03-01T14:30:00Z",
+// "2026-03-01T09:30:00.5-05:00". Date.parse alone would take "1" or "March 1" as well.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME_RULE = 'DateTime must be an ISO 8601 instant with an offset, e.g. "2026-03-01T14:30:00Z"';
+
+function parseInstant(value: unknown): Date {
+  if (typeof value !== 'string' || value.length > 40 || !ISO_INSTANT.test(value)) throw invalid(DATE_TIME_RULE, value);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid(DATE_TIME_RULE, value);
+  return date;
+}
+
+export const DATE_TIME_DESCRIPTION =
+  'An instant in time as an ISO 8601 string in UTC, e.g. "2026-03-01T14:30:00.000Z".';
+
+/** Timestamps leave the API as ISO 8601 UTC strings; PostgreSQL timestamptz arrives as Date (or text). */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: DATE_TIME_DESCRIPTION,
+  serialize(value) {
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    if (typeof value === 'string') {
+      const date = new Date(value);
+      if (!Number.isNaN(date.getTime())) return date.toISOString();
+    }
+    throw new GraphQLError('DateTime cannot represent this value');
+  },
+  parseValue: parseInstant,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw invalid(DATE_TIME_RULE, literalText(ast));
+    return parseInstant(ast.value);
+  },
+});
+
+const DECIMAL_RULE = 'Decimal must be a string like "12.50" with at most 2 decimals';
+
+function parseDecimal(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 40 || parseDecimalToMinor(value) === null) {
+    throw invalid(DECIMAL_RULE, value);
+  }
+  return value.trim();
+}
+
+export const DECIMAL_DESCRIPTION = 'A decimal number sent as a string, e.g. "12.50". Used for money amounts.';
+
+/**
+ * Decimal: money amounts travel as strings so that no client parses them into floats. Inputs stay
+ * validated strings (domain code converts them to minor units); outputs may be strings or integer
+ * minor units.
+ */
+export const DecimalScalar = new GraphQLScalarType<string, string>({
+  name: 'Decimal',
+  description: DECIMAL_DESCRIPTION,
+  serialize(value) {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' && Number.isInteger(value)) return formatMinor(value);
+    throw new GraphQLError('Decimal cannot represent this value');
+  },
+  parseValue: parseDecimal,
+  parseLiteral(ast) {
+    // A number literal (12.5) is refused like a number variable: amounts are strings, never floats.
+    if (ast.kind !== Kind.STRING) throw invalid(DECIMAL_RULE, literalText(ast));
+    return parseDecimal(ast.value);
+  },
+});
