@@ -4,6 +4,7 @@
  */
 export * from './user-error';
 export * from './domain-errors';
+export type { DomainContext } from './domain-context';
 export * from './money';
 export * from './sql';
 export * from './demo-ids';

@@ -2,6 +2,7 @@ export * from './auth';
 export * from './cluster';
 export * from './db';
 export * from './domain-errors';
+export * from './domain-context';
 export * from './errors';
 export * from './http';
 export * from './loaders';
