@@ -50,10 +50,10 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A catalogue product (owned by the products subgraph); carts and orders refer to it by id. */
+/** A sellable article of the catalogue, the same in every store and online. */
 export type Product = {
   __typename?: 'Product';
-  /** Product id, e.g. "prod-0042". */
+  /** Stable identifier, e.g. "prod-0042". */
   id: Scalars['ID']['output'];
 };
 

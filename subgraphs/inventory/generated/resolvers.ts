@@ -39,16 +39,16 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A catalogue product (owned by the products subgraph); inventory adds its stock. */
+/** A sellable article of the catalogue, the same in every store and online. */
 export type Product = {
   __typename?: 'Product';
-  /** Product id, e.g. "prod-0001". */
+  /** Stable identifier, e.g. "prod-0042". */
   id: Scalars['ID']['output'];
   /** Stock of this product summed over every location, with the level at each location. */
   stock: ProductStock;
 };
 
-/** A physical store (owned by the retail subgraph); inventory adds the stock held at its location. */
+/** A physical store of the chain. */
 export type Store = {
   __typename?: 'Store';
   /** Store id, e.g. "store-1". */
@@ -60,7 +60,7 @@ export type Store = {
   stock: StockLevelConnection;
 };
 
-/** A physical store (owned by the retail subgraph); inventory adds the stock held at its location. */
+/** A physical store of the chain. */
 export type StoreStockArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
