@@ -6,6 +6,21 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
 const MAX_BODY_BYTES = 1_000_000;
+/** How much of an over-long body is read and thrown away so the 413 reaches the client; then the socket goes. */
+const MAX_DRAIN_BYTES = 8_000_000;
+
+/** A GraphQL request as the client sent it, before Apollo Server looks at it. */
+export interface RawGraphQLRequest {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+}
+
+/** An answer given instead of executing the request (e.g. an operation over the router's limits). */
+export interface ScreenedAnswer {
+  status: number;
+  errors: { message: string; extensions: Record<string, unknown> & { code: string } }[];
+}
 
 export interface HttpHostOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
@@ -17,6 +32,11 @@ export interface HttpHostOptions<TContext extends BaseContext> {
   ready: () => Promise<boolean>;
   /** Extra routes (return true when handled), e.g. the router's landing page assets. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Looks at a GraphQL request before Apollo Server parses, validates or executes it; an answer
+   * given here is sent instead (the router's operation limits).
+   */
+  screen?: (request: RawGraphQLRequest) => ScreenedAnswer | null;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
@@ -24,22 +44,63 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
+type Body = { kind: 'ok'; text: string } | { kind: 'too-large' };
+
+/**
+ * Reads a request body up to MAX_BODY_BYTES. The rest of a larger one is read and dropped (not
+ * buffered) until the client has sent it all, so that the 413 that follows reaches a client that
+ * reads its answer only after writing its body; past MAX_DRAIN_BYTES the connection is cut.
+ */
+function readBody(req: IncomingMessage): Promise<Body> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = Number(req.headers['content-length']) > MAX_BODY_BYTES;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(null);
-        req.destroy();
-        return;
+      if (!tooLarge && size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
       }
-      chunks.push(chunk);
+      if (!tooLarge) chunks.push(chunk);
+      else if (size > MAX_BODY_BYTES + MAX_DRAIN_BYTES) {
+        req.destroy();
+        resolve({ kind: 'too-large' });
+      }
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      resolve(tooLarge ? { kind: 'too-large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }),
+    );
     req.on('error', reject);
   });
+}
+
+function errorBody(message: string, code: string, extensions: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
+}
+
+/** GraphQL over HTTP: a POST body must be JSON, declared as such (anything else is never parsed). */
+function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const type = header.split(';', 1)[0]?.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+function searchRequest(search: URLSearchParams): RawGraphQLRequest {
+  const variables = search.get('variables');
+  let parsed: unknown = undefined;
+  if (variables) {
+    try {
+      parsed = JSON.parse(variables);
+    } catch {
+      // Apollo Server answers malformed variables itself.
+    }
+  }
+  return {
+    query: search.get('query') ?? undefined,
+    operationName: search.get('operationName') ?? undefined,
+    variables: parsed,
+  };
 }
 
 function routeOf(path: string): string {
@@ -86,26 +147,39 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
       res.setHeader('x-request-id', requestId);
       let body: unknown = undefined;
       if (req.method === 'POST') {
+        if (!isJsonContentType(req.headers['content-type'])) {
+          // Not even read: a form or text/plain POST is what a cross-site page can send without preflight.
+          req.resume();
+          send(res, 415, errorBody('POST requests must have content-type application/json', 'UNSUPPORTED_MEDIA_TYPE'));
+          return;
+        }
         const raw = await readBody(req);
-        if (raw === null) {
+        if (raw.kind === 'too-large') {
+          res.setHeader('connection', 'close');
           send(
             res,
             413,
-            JSON.stringify({ errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] }),
+            errorBody(`Request body is larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE', {
+              limit: MAX_BODY_BYTES,
+            }),
           );
           return;
         }
         try {
-          body = raw.length ? JSON.parse(raw) : {};
+          body = raw.text.length ? JSON.parse(raw.text) : {};
         } catch {
-          send(
-            res,
-            400,
-            JSON.stringify({
-              errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-            }),
-          );
+          send(res, 400, errorBody('Request body is not valid JSON', 'BAD_REQUEST'));
           return;
+        }
+      }
+      if (opts.screen) {
+        const request = req.method === 'POST' ? body : searchRequest(url.searchParams);
+        if (request && typeof request === 'object' && !Array.isArray(request)) {
+          const answer = opts.screen(request as RawGraphQLRequest);
+          if (answer) {
+            send(res, answer.status, JSON.stringify({ errors: answer.errors }));
+            return;
+          }
         }
       }
       const headers = new HeaderMap();
