@@ -1,7 +1,9 @@
 /**
  * `npm run compose`: composes the subgraph schemas listed in schema/supergraph.yaml (rover's config
- * format) into schema/supergraph.graphql, the file the router loads. Exits non-zero and prints every
- * composition error when the subgraphs do not compose; the committed file is then left untouched.
+ * format) into schema/supergraph.graphql, the file the router loads. Prints every composition hint.
+ * Exits non-zero and prints every composition error when the subgraphs do not compose, or when a hint
+ * says they disagree about something they share (hintIsError, docs/adr/0013); the committed file is
+ * then left untouched.
  *
  *   npm run compose              write schema/supergraph.graphql
  *   npm run compose -- --check   exit 1 when the committed file differs from a fresh composition
@@ -31,7 +33,26 @@ export interface SubgraphSource {
 }
 
 export type ComposeResult =
-  { supergraphSdl: string; errors?: undefined } | { supergraphSdl?: undefined; errors: string[] };
+  | {
+      supergraphSdl: string;
+      /** Composition hints that do not fail composition, as "CODE: message". */
+      hints: string[];
+      errors?: undefined;
+    }
+  | { supergraphSdl?: undefined; hints?: string[]; errors: string[] };
+
+/**
+ * Whether a composition hint fails composition (docs/adr/0013). Every INCONSISTENT_* hint says that
+ * subgraphs disagree about an element they share (its description, type, default value, input fields,
+ * enum values, arguments...), and composition then silently picks one version or drops the element:
+ * here shared elements are declared identically, with the owner's text. An enum no field uses is a
+ * leftover, and an @override naming a subgraph that does not exist is a typo or a leftover. The other
+ * hints (a progressive @override in progress, merged directive arguments, an implied federation
+ * version) describe legitimate states and are only printed.
+ */
+export function hintIsError(code: string): boolean {
+  return code.startsWith('INCONSISTENT_') || code === 'UNUSED_ENUM_TYPE' || code === 'FROM_SUBGRAPH_DOES_NOT_EXIST';
+}
 
 interface RoverConfig {
   federation_version?: string | number;
@@ -43,7 +64,6 @@ export interface ConfigEntry {
   url: string;
   /** Absolute path of the schema file. */
   file: string;
-  exists: boolean;
 }
 
 /** Reads a rover-style config; schema file paths are relative to the config file, as in rover. */
@@ -58,7 +78,9 @@ export function readConfig(configPath: string = DEFAULT_CONFIG_PATH): ConfigEntr
       throw new Error(`${configPath}: subgraph "${name}" needs routing_url and schema.file`);
     }
     const file = path.resolve(path.dirname(configPath), entry.schema.file);
-    return { name, url: entry.routing_url, file, exists: fs.existsSync(file) };
+    // The config lists the subgraphs that exist (a subgraph joins it with its schema.graphql).
+    if (!fs.existsSync(file)) throw new Error(`${configPath}: subgraph "${name}": no schema file ${file}`);
+    return { name, url: entry.routing_url, file };
   });
 }
 
@@ -88,7 +110,11 @@ export function composeSubgraphs(sources: SubgraphSource[]): ComposeResult {
       }),
     };
   }
-  return { supergraphSdl: GENERATED_HEADER + result.supergraphSdl + '\n' };
+  const hints = result.hints.map((h) => ({ code: h.definition.code, text: `${h.definition.code}: ${h.message}` }));
+  const fatal = hints.filter((h) => hintIsError(h.code)).map((h) => h.text);
+  const rest = hints.filter((h) => !hintIsError(h.code)).map((h) => h.text);
+  if (fatal.length) return { errors: fatal, hints: rest };
+  return { supergraphSdl: GENERATED_HEADER + result.supergraphSdl + '\n', hints: rest };
 }
 
 export interface ComposeOptions {
@@ -97,11 +123,8 @@ export interface ComposeOptions {
   sources?: SubgraphSource[];
 }
 
-/**
- * Composes the supergraph from the config's subgraphs whose schema file exists (retail and reports
- * are listed ahead of time and join as soon as their schema.graphql lands).
- */
-export function composeSupergraph(opts: ComposeOptions = {}): ComposeResult & { skipped?: string[] } {
+/** Composes the supergraph from the subgraphs the config lists. */
+export function composeSupergraph(opts: ComposeOptions = {}): ComposeResult {
   if (opts.sources) return composeSubgraphs(opts.sources);
   let entries: ConfigEntry[];
   try {
@@ -109,18 +132,16 @@ export function composeSupergraph(opts: ComposeOptions = {}): ComposeResult & { 
   } catch (err) {
     return { errors: [(err as Error).message] };
   }
-  const present = entries.filter((e) => e.exists);
-  const result = composeSubgraphs(
-    present.map((e) => ({ name: e.name, url: e.url, typeDefs: fs.readFileSync(e.file, 'utf8') })),
+  return composeSubgraphs(
+    entries.map((e) => ({ name: e.name, url: e.url, typeDefs: fs.readFileSync(e.file, 'utf8') })),
   );
-  return { ...result, skipped: entries.filter((e) => !e.exists).map((e) => e.name) };
 }
 
 function main(): number {
   const check = process.argv.includes('--check');
   const out = process.env.SUPERGRAPH_OUT ?? DEFAULT_OUTPUT_PATH;
   const result = composeSupergraph();
-  for (const name of result.skipped ?? []) console.error(`compose: skipping ${name} (no schema file yet)`);
+  for (const hint of result.hints ?? []) console.error(`compose: hint ${hint}`);
   if (result.errors) {
     console.error(`compose: composition failed with ${result.errors.length} error(s):`);
     for (const e of result.errors) console.error(`  - ${e}`);

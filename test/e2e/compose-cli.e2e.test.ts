@@ -44,6 +44,18 @@ describe('npm run compose (schema/compose.ts)', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it('prints composition hints and fails on INCONSISTENT_DESCRIPTION, writing nothing', async () => {
+    const out = path.join(tmp, 'inconsistent.graphql');
+    const result = await compose({
+      SUPERGRAPH_CONFIG: path.join(__dirname, 'fixtures', 'inconsistent', 'supergraph.yaml'),
+      SUPERGRAPH_OUT: out,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/composition failed with 1 error/);
+    expect(result.stderr).toMatch(/INCONSISTENT_DESCRIPTION: Element "Product" has inconsistent descriptions/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('writes the same supergraph as the committed one, and --check agrees', async () => {
     const out = path.join(tmp, 'supergraph.graphql');
     const result = await compose({ SUPERGRAPH_OUT: out });
