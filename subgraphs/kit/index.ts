@@ -5,6 +5,7 @@ export * from './domain-errors';
 export * from './domain-context';
 export * from './errors';
 export * from './http';
+export * from './input-hygiene';
 export * from './loaders';
 export * from './logger';
 export * from './main';

@@ -1,7 +1,10 @@
 import jwt from 'jsonwebtoken';
-import { GraphQLError } from 'graphql';
+import { buildSchema as buildSchemaFromSdl, execute as graphqlExecute, GraphQLError, parse } from 'graphql';
 import {
   checkFirst,
+  DecimalScalar,
+  MAX_INPUT_STRING,
+  withInputHygiene,
   decodeCursor,
   encodeCursor,
   formatMinor,
@@ -111,5 +114,70 @@ describe('tokens', () => {
   it('refuses a malformed Authorization header', () => {
     expect(identityFromHeader(undefined)).toBeNull();
     expect(() => identityFromHeader('Basic abc')).toThrow(InvalidTokenError);
+  });
+});
+
+describe('input hygiene', () => {
+  const schema = buildSchemaFromSdl(`
+    type UserError { code: String! field: [String!] message: String! }
+    input LineInput { productId: ID! note: String }
+    input SaleInput { lines: [LineInput!]! }
+    type SalePayload { ok: Boolean errors: [UserError!]! }
+    type Query { product(id: ID!): String search(text: String): String }
+    type Mutation { recordSale(input: SaleInput!): SalePayload! }
+  `);
+  const resolved: string[] = [];
+  schema.getQueryType()!.getFields().product!.resolve = () => (resolved.push('product'), 'found');
+  schema.getMutationType()!.getFields().recordSale!.resolve = () => (
+    resolved.push('recordSale'),
+    { ok: true, errors: [] }
+  );
+  withInputHygiene(schema);
+  const run = (query: string, variableValues?: Record<string, unknown>) =>
+    graphqlExecute({ schema, document: parse(query), variableValues });
+
+  it('refuses control characters in arguments as BAD_USER_INPUT, naming the argument', async () => {
+    const result = await run('query($id: ID!) { product(id: $id) }', { id: 'prod\u00001' });
+    expect(result.errors?.[0]?.message).toBe('id must not contain control characters');
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'id' });
+    expect(resolved).toEqual([]);
+  });
+
+  it('refuses them inside a mutation input as a UserError with the field path, without running it', async () => {
+    const result = await run(
+      'mutation($input: SaleInput!) { recordSale(input: $input) { ok errors { code field message } } }',
+      {
+        input: { lines: [{ productId: 'prod-1' }, { productId: 'prod-2', note: 'bell\u0007' }] },
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      recordSale: {
+        ok: null,
+        errors: [
+          {
+            code: 'INVALID_CHARACTERS',
+            field: ['input', 'lines', '1', 'note'],
+            message: 'input.lines.1.note must not contain control characters',
+          },
+        ],
+      },
+    });
+    expect(resolved).toEqual([]);
+  });
+
+  it('lets tabs, line breaks and every printable character through, and caps length everywhere', async () => {
+    expect((await run('{ product(id: "a\\tb\\nc\\r d é 🛒") }')).data).toEqual({ product: 'found' });
+    const long = await run('query($t: String) { search(text: $t) }', { t: 'x'.repeat(MAX_INPUT_STRING + 1) });
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'text' });
+  });
+});
+
+describe('Decimal', () => {
+  it('refuses amounts that integer minor units cannot hold, before any SQL', () => {
+    expect(DecimalScalar.parseValue('21474836.47')).toBe('21474836.47');
+    expect(() => DecimalScalar.parseValue('21474836.48')).toThrow(/between -21474836.47 and 21474836.47/);
+    expect(() => DecimalScalar.parseValue('999999999999')).toThrow(GraphQLError);
+    expect(() => DecimalScalar.parseValue(12.5)).toThrow(/string like "12.50"/);
   });
 });

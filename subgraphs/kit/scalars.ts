@@ -51,11 +51,15 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
 
 const DECIMAL_RULE = 'Decimal must be a string like "12.50" with at most 2 decimals';
 
+/** Money columns are PostgreSQL integers of minor units: an amount beyond them is refused here, before SQL. */
+export const MAX_DECIMAL_MINOR = 2_147_483_647;
+const DECIMAL_RANGE = `Decimal must be between -${formatMinor(MAX_DECIMAL_MINOR)} and ${formatMinor(MAX_DECIMAL_MINOR)}`;
+
 function parseDecimal(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 40 || parseDecimalToMinor(value) === null) {
-    throw invalid(DECIMAL_RULE, value);
-  }
-  return value.trim();
+  const minor = typeof value === 'string' && value.length <= 40 ? parseDecimalToMinor(value) : null;
+  if (minor === null) throw invalid(DECIMAL_RULE, value);
+  if (Math.abs(minor) > MAX_DECIMAL_MINOR) throw invalid(DECIMAL_RANGE, value);
+  return (value as string).trim();
 }
 
 export const DECIMAL_DESCRIPTION = 'A decimal number sent as a string, e.g. "12.50". Used for money amounts.';

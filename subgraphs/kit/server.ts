@@ -23,6 +23,7 @@ import { identityFromHeader, InvalidTokenError, type Identity } from './auth';
 import { isReady, migrate, openOrm, type DbOptions } from './db';
 import { makeFormatError } from './errors';
 import { closeGracefully, createHttpHost, listen } from './http';
+import { withInputHygiene } from './input-hygiene';
 import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
@@ -97,6 +98,8 @@ export function buildSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
   const resolvers = def.resolvers as GraphQLResolverMap<Context<L>>;
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers }]);
   checkResolverNames(schema, def.resolvers);
+  // Hygiene first, permissions around it: an anonymous caller learns nothing about its input.
+  withInputHygiene(schema);
   return def.decorateSchema ? def.decorateSchema(schema) : schema;
 }
 
