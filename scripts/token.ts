@@ -8,7 +8,7 @@
  * Signed with JWT_SECRET (or the kit's development secret). Refused when NODE_ENV=production:
  * production tokens come from login / staffLogin only.
  */
-import { ROLES, signToken, type Identity, type Role } from '../subgraphs/kit';
+import { MAX_TOKEN_LIFETIME_SECONDS, ROLES, signToken, type Identity, type Role } from '../subgraphs/kit';
 
 const USAGE =
   'usage: npm run token -- --role <CUSTOMER|CLERK|MANAGER|ADMIN|SERVICE> [--sub <id>] [--store <store-id>] [--ttl <seconds>]';
@@ -31,8 +31,9 @@ export function parseArgs(argv: string[]): { identity: Identity; ttl: number } {
   const role = opts.get('role')?.toUpperCase();
   if (!role) fail('--role is required');
   if (!ROLES.includes(role as Role)) fail(`unknown role ${role}`);
-  const ttl = Number(opts.get('ttl') ?? 3600);
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 30 * 86_400) fail('--ttl must be 1 to 2592000 seconds');
+  const max = MAX_TOKEN_LIFETIME_SECONDS[role as Role];
+  const ttl = Number(opts.get('ttl') ?? Math.min(3600, max));
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > max) fail(`--ttl must be 1 to ${max} seconds for ${role}`);
   const identity: Identity = { sub: opts.get('sub') ?? `dev-${role.toLowerCase()}`, role: role as Role };
   const store = opts.get('store');
   if (store) identity.storeId = store;

@@ -26,7 +26,26 @@ export function jwtSecret(): string {
   return DEV_SECRET;
 }
 
+/**
+ * The longest a token of each role may live (exp - iat): a stolen token is useful for a bounded
+ * time. Customers stay signed in for a day, staff for a shift, services for a saga step.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS: Readonly<Record<Role, number>> = {
+  CUSTOMER: 24 * 3600,
+  CLERK: 12 * 3600,
+  MANAGER: 12 * 3600,
+  ADMIN: 12 * 3600,
+  SERVICE: 15 * 60,
+};
+
+/** How far in the future `iat` may be (clocks of issuers and verifiers differ a little). */
+export const CLOCK_SKEW_SECONDS = 60;
+
 export function signToken(identity: Identity, expiresInSeconds = 3600): string {
+  const max = MAX_TOKEN_LIFETIME_SECONDS[identity.role];
+  if (expiresInSeconds > max) {
+    throw new Error(`a ${identity.role} token lives at most ${max} s; ${expiresInSeconds} s was asked`);
+  }
   const payload: Record<string, unknown> = { role: identity.role };
   if (identity.storeId) payload.storeId = identity.storeId;
   return jwt.sign(payload, jwtSecret(), {
@@ -59,6 +78,14 @@ export function verifyToken(token: string): Identity {
   if (typeof decoded === 'string' || typeof decoded.sub !== 'string') throw new InvalidTokenError('invalid token');
   const role = decoded.role as Role;
   if (!ROLES.includes(role)) throw new InvalidTokenError('invalid token');
+  // jsonwebtoken accepts a token without exp (it never expires) or iat; ours always have both.
+  if (typeof decoded.exp !== 'number' || typeof decoded.iat !== 'number') {
+    throw new InvalidTokenError('token must have an expiry (exp) and an issue time (iat)');
+  }
+  if (decoded.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token issued in the future');
+  if (decoded.exp - decoded.iat > MAX_TOKEN_LIFETIME_SECONDS[role]) {
+    throw new InvalidTokenError(`token lifetime exceeds the ${MAX_TOKEN_LIFETIME_SECONDS[role]} s allowed for ${role}`);
+  }
   const identity: Identity = { sub: decoded.sub, role };
   if (typeof decoded.storeId === 'string') identity.storeId = decoded.storeId;
   return identity;

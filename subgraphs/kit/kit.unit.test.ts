@@ -111,6 +111,28 @@ describe('tokens', () => {
     expect(() => verifyToken(unknownRole)).toThrow(InvalidTokenError);
   });
 
+  it('refuses tokens without exp or iat, issued in the future, or living longer than their role allows', () => {
+    const sign = (payload: Record<string, unknown>, options: jwt.SignOptions = {}) =>
+      jwt.sign({ role: 'CUSTOMER', ...payload }, jwtSecret(), {
+        algorithm: 'HS256',
+        subject: 'c-1',
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+        ...options,
+      });
+    expect(() => verifyToken(sign({}))).toThrow('token must have an expiry (exp) and an issue time (iat)');
+    expect(() => verifyToken(sign({}, { noTimestamp: true, expiresIn: 60 }))).toThrow(
+      /expiry \(exp\) and an issue time/,
+    );
+    const now = Math.floor(Date.now() / 1000);
+    expect(() => verifyToken(sign({ iat: now + 3600, exp: now + 7200 }))).toThrow('token issued in the future');
+    expect(verifyToken(sign({ iat: now + 30, exp: now + 600 }))).toMatchObject({ sub: 'c-1' });
+    expect(() => verifyToken(sign({}, { expiresIn: 2 * 24 * 3600 }))).toThrow(
+      'token lifetime exceeds the 86400 s allowed for CUSTOMER',
+    );
+    expect(() => signToken({ sub: 's', role: 'SERVICE' }, 3600)).toThrow(/SERVICE token lives at most 900 s/);
+  });
+
   it('refuses a malformed Authorization header', () => {
     expect(identityFromHeader(undefined)).toBeNull();
     expect(() => identityFromHeader('Basic abc')).toThrow(InvalidTokenError);
