@@ -1,0 +1,216 @@
+/**
+ * The domain layer (subgraphs/<name>/domain) is free of GraphQL, HTTP and metrics: its files import
+ * none of those packages, and take from the kit only what '../../kit/domain' exports (the kit's full
+ * barrel loads the GraphQL host). Nor may it reach them through a module it imports at run time
+ * (an adapter, or the kit's barrel re-exported elsewhere): type-only imports vanish when compiled
+ * and are not followed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ts from 'typescript';
+
+const ROOT = path.join(__dirname, '..');
+const SUBGRAPHS = path.join(ROOT, 'subgraphs');
+const KIT = path.join(SUBGRAPHS, 'kit');
+const KIT_DOMAIN = path.join(KIT, 'domain.ts');
+
+/** Packages the domain must not load: GraphQL (and its tooling), Apollo, HTTP clients and servers, metrics. */
+function forbiddenPackage(spec: string): string | null {
+  if (spec === 'graphql' || spec.startsWith('graphql/') || spec.startsWith('graphql-') || spec.startsWith('@graphql-'))
+    return 'GraphQL';
+  if (spec.startsWith('@apollo/')) return 'Apollo';
+  if (['undici', 'node:http', 'node:https', 'node:http2', 'http', 'https', 'http2'].includes(spec)) return 'HTTP';
+  if (spec === 'prom-client') return 'metrics';
+  return null;
+}
+
+interface ImportRef {
+  spec: string;
+  /** Erased at compile time (`import type`, `export type`, or every named binding type-only). */
+  typeOnly: boolean;
+  line: number;
+}
+
+function importsOf(file: string): ImportRef[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const found: ImportRef[] = [];
+  const add = (spec: ts.Expression | undefined, typeOnly: boolean, node: ts.Node) => {
+    if (!spec || !ts.isStringLiteralLike(spec)) return;
+    const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+    found.push({ spec: spec.text, typeOnly, line });
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings;
+      const allNamedTypeOnly =
+        !!named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      add(node.moduleSpecifier, !!clause && (clause.isTypeOnly || (!clause.name && allNamedTypeOnly)), node);
+    } else if (ts.isExportDeclaration(node)) {
+      const named = node.exportClause;
+      const allNamedTypeOnly =
+        !!named && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      add(node.moduleSpecifier, node.isTypeOnly || allNamedTypeOnly, node);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      add(node.moduleReference.expression, node.isTypeOnly, node);
+    } else if (ts.isCallExpression(node)) {
+      const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
+      if (isRequire || node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false, node);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      add(node.argument.literal, true, node);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** The .ts file a relative specifier names, or null for a package. */
+function resolveRelative(from: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  const base = path.resolve(path.dirname(from), spec);
+  for (const candidate of [base, `${base}.ts`, path.join(base, 'index.ts')]) {
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+  }
+  return `${base}.ts`;
+}
+
+const rel = (file: string) => path.relative(ROOT, file);
+
+function domainFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts'))
+        files.push(full);
+    }
+  };
+  for (const subgraph of fs.readdirSync(SUBGRAPHS, { withFileTypes: true })) {
+    const dir = path.join(SUBGRAPHS, subgraph.name, 'domain');
+    if (subgraph.isDirectory() && fs.existsSync(dir)) walk(dir);
+  }
+  return files.sort();
+}
+
+const DOMAIN_FILES = domainFiles();
+const DOMAIN_SET = new Set(DOMAIN_FILES);
+
+describe('architecture: the domain layer is free of GraphQL, HTTP and metrics', () => {
+  it('finds the domain folders of the subgraphs', () => {
+    const subgraphs = new Set(DOMAIN_FILES.map((f) => path.relative(SUBGRAPHS, f).split(path.sep)[0]));
+    expect([...subgraphs].sort()).toEqual(expect.arrayContaining(['ecommerce', 'inventory', 'products']));
+  });
+
+  it('no file under subgraphs/*/domain imports graphql, @apollo/*, undici, node:http(s) or prom-client', () => {
+    const violations: string[] = [];
+    for (const file of DOMAIN_FILES) {
+      for (const ref of importsOf(file)) {
+        const what = forbiddenPackage(ref.spec);
+        if (what) violations.push(`${rel(file)}:${ref.line} imports ${ref.spec} (${what})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("domain code takes from the kit only what '../../kit/domain' exports, never the kit's barrel or another kit module", () => {
+    const violations: string[] = [];
+    for (const file of DOMAIN_FILES) {
+      for (const ref of importsOf(file)) {
+        const target = resolveRelative(file, ref.spec);
+        if (!target || !target.startsWith(KIT + path.sep) || target === KIT_DOMAIN) continue;
+        const barrel = target === path.join(KIT, 'index.ts') ? " (the kit's full barrel)" : '';
+        violations.push(`${rel(file)}:${ref.line} imports ${ref.spec}${barrel}; use '../../kit/domain'`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('nor does it load them through a module it imports at run time', () => {
+    // "domain/x.ts -> the module it imports": the forbidden packages reached through that module.
+    const reached = new Map<string, Set<string>>();
+    const parsed = new Map<string, string[]>();
+    const runtimeImports = (file: string) => {
+      let specs = parsed.get(file);
+      if (!specs) {
+        specs = importsOf(file)
+          .filter((r) => !r.typeOnly)
+          .map((r) => r.spec);
+        parsed.set(file, specs);
+      }
+      return specs;
+    };
+    for (const start of DOMAIN_FILES) {
+      const queue: { file: string; via: string | null }[] = [{ file: start, via: null }];
+      const visited = new Set<string>();
+      while (queue.length) {
+        const { file, via } = queue.shift()!;
+        if (visited.has(file) || !fs.existsSync(file)) continue;
+        visited.add(file);
+        for (const spec of runtimeImports(file)) {
+          const what = forbiddenPackage(spec);
+          // Direct imports are the first test's; here only what arrives through another module.
+          if (what && via) {
+            const key = `${rel(start)} -> ${via}`;
+            reached.set(key, (reached.get(key) ?? new Set()).add(spec));
+          }
+          const target = resolveRelative(file, spec);
+          // Another domain file is checked as a start of its own.
+          if (target && !DOMAIN_SET.has(target)) queue.push({ file: target, via: via ?? rel(target) });
+        }
+      }
+    }
+    const violations = [...reached].map(([chain, specs]) => `${chain} loads ${[...specs].sort().join(', ')}`);
+    expect(violations).toEqual([]);
+  });
+
+  describe('the checks themselves', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'architecture-probe-'));
+    const probe = path.join(tmp, 'probe.ts');
+    afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it('see value, type-only, re-export, require and dynamic imports', () => {
+      fs.writeFileSync(
+        probe,
+        [
+          "import { GraphQLError } from 'graphql';",
+          "import type { Counter } from 'prom-client';",
+          "import { type Dispatcher } from 'undici';",
+          "export { ApolloServer } from '@apollo/server';",
+          "const http = require('node:http');",
+          "const kit = import('../../kit');",
+          "import { userError } from '../../kit/domain';",
+          'export type T = import("../../kit/index").Metrics;',
+        ].join('\n'),
+      );
+      const refs = importsOf(probe).map((r) => [r.spec, r.typeOnly]);
+      expect(refs).toEqual([
+        ['graphql', false],
+        ['prom-client', true],
+        ['undici', true],
+        ['@apollo/server', false],
+        ['node:http', false],
+        ['../../kit', false],
+        ['../../kit/domain', false],
+        ['../../kit/index', true],
+      ]);
+      expect(refs.map(([spec]) => forbiddenPackage(spec as string))).toEqual([
+        'GraphQL',
+        'metrics',
+        'HTTP',
+        'Apollo',
+        'HTTP',
+        null,
+        null,
+        null,
+      ]);
+      const domainFile = path.join(SUBGRAPHS, 'products', 'domain', 'any.ts');
+      expect(resolveRelative(domainFile, '../../kit')).toBe(path.join(KIT, 'index.ts'));
+      expect(resolveRelative(domainFile, '../../kit/domain')).toBe(KIT_DOMAIN);
+      expect(resolveRelative(domainFile, 'graphql')).toBeNull();
+    });
+  });
+});
