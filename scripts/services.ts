@@ -1,16 +1,16 @@
 /**
- * The local topology and how to run it: which processes make up the supergraph, on which ports,
- * started from which entry files. Shared by `npm start` (scripts/start.ts), `npm run bench`
- * (loadtests/bench.ts) and the start-up test, so there is one list of services.
+ * The local topology and how to run it: the router and every subgraph of subgraphs/registry.ts,
+ * on which ports, from which entry files, in which order. Shared by `npm start` (scripts/start.ts),
+ * `npm run bench` (loadtests/bench.ts) and the start-up test, so there is one list of services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { jwtSecret } from '../subgraphs/kit/auth';
 import { databaseUrl, ensureDatabase } from '../subgraphs/kit/db';
 import { PORTS, type ServiceName } from '../subgraphs/kit/env';
+import { SUBGRAPH_LIST } from '../subgraphs/registry';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -20,21 +20,25 @@ export interface ServiceSpec {
   portOffset: number;
   /** Entry file relative to the repository root. */
   entry: string;
-  /** Env variable through which the router (and sagas) learn this subgraph's URL. */
+  /** Env variable through which the router (and the subgraphs that call this one) learn its URL. */
   urlEnv?: string;
+  /** Subgraphs this one calls directly: `npm start` has them ready before it starts this one. */
+  calls: readonly ServiceName[];
+  /** Cluster workers of the process (told through <NAME>_REPLICAS). */
+  replicas: number;
 }
 
-/** Every subgraph of the design, in start order. Those whose entry file does not exist yet are skipped. */
-export const SUBGRAPHS: readonly ServiceSpec[] = (
-  ['products', 'inventory', 'ecommerce', 'retail', 'reports'] as const
-).map((name) => ({
-  name,
-  portOffset: PORTS[name] - PORTS.router,
-  entry: `subgraphs/${name}/index.ts`,
-  urlEnv: `${name.toUpperCase()}_URL`,
+/** Every registered subgraph (subgraphs/registry.ts), in the registry's order. */
+export const SUBGRAPHS: readonly ServiceSpec[] = SUBGRAPH_LIST.map((e) => ({
+  name: e.name,
+  portOffset: e.port - PORTS.router,
+  entry: e.entry,
+  urlEnv: `${e.name.toUpperCase()}_URL`,
+  calls: e.calls,
+  replicas: e.replicas,
 }));
 
-export const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'router/index.ts' };
+export const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'router/index.ts', calls: [], replicas: 1 };
 
 export const DEFAULT_BASE_PORT = PORTS.router;
 export const DEFAULT_EMBEDDED_PG_PORT = 5433;
@@ -51,8 +55,26 @@ export function stackJwtSecret(): string | undefined {
   }
 }
 
-export function availableSubgraphs(root = ROOT): ServiceSpec[] {
-  return SUBGRAPHS.filter((s) => fs.existsSync(path.join(root, s.entry)));
+/**
+ * Start waves: each wave holds the subgraphs whose callees (among `subgraphs`) are all in earlier
+ * waves, so a saga caller never starts against a subgraph that is not serving yet, while
+ * independent subgraphs still start side by side. The test stack uses the same order.
+ */
+export function startWaves<T extends { name: string; calls: readonly string[] }>(subgraphs: readonly T[]): T[][] {
+  const present = new Set(subgraphs.map((s) => s.name));
+  const started = new Set<string>();
+  const waves: T[][] = [];
+  let left = [...subgraphs];
+  while (left.length > 0) {
+    const wave = left.filter((s) => s.calls.every((c) => started.has(c) || !present.has(c)));
+    if (wave.length === 0) {
+      throw new Error(`subgraphs call each other in a cycle: ${left.map((s) => s.name).join(', ')}`);
+    }
+    for (const s of wave) started.add(s.name);
+    waves.push(wave);
+    left = left.filter((s) => !started.has(s.name));
+  }
+  return waves;
 }
 
 export function serviceUrl(basePort: number, spec: ServiceSpec, host = '127.0.0.1'): string {
@@ -146,7 +168,7 @@ function timeout(ms: number): Promise<void> {
 
 /**
  * Spawns a process in its own process group (detached), so that a Ctrl-C in the terminal reaches
- * only the supervisor, which then stops the services in order (router, subgraphs, Redis, PostgreSQL).
+ * only the supervisor, which then stops the services in order (router, subgraphs, PostgreSQL).
  * Its group also holds its own children (inventory's cluster workers, PostgreSQL's backends), so
  * nothing it started outlives it.
  */
@@ -311,17 +333,6 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // The whole stack
 // ---------------------------------------------------------------------------------------------
@@ -335,21 +346,13 @@ export interface StackOptions {
   dbPrefix?: string;
   /** The router's port; subgraphs use base+1.. (DESIGN.md ports when 4000). */
   basePort?: number;
-  /** Redis URL to pass on; unset: a throwaway redis-server when one is installed. */
-  redisUrl?: string;
   seed?: boolean;
   jwtSecret?: string;
   /** Where child output lines go. */
   sink?: LineSink;
   /** Progress messages of the supervisor itself. */
   say?: (message: string) => void;
-  /** Extra env for every child. */
-  env?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
-  /** Which subgraphs to run (default: every one whose entry exists). */
-  subgraphs?: ServiceSpec[];
-  /** Start the router too (default true). */
-  router?: boolean;
   /** Aborting stops whatever has started and rejects with an AbortedError. */
   signal?: AbortSignal;
 }
@@ -357,17 +360,16 @@ export interface StackOptions {
 export class AbortedError extends Error {}
 
 export interface RunningStack {
-  routerUrl: string | null;
+  routerUrl: string;
   /** Subgraph name -> its /graphql URL. */
   subgraphUrls: Record<string, string>;
   databaseServerUrl: string;
   databaseNames: Record<string, string>;
-  redisUrl: string | null;
   embedded: boolean;
   processes: ManagedProcess[];
   /** Resolves with the first service to exit on its own after start-up. */
   crashed: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null; tail: string }>;
-  /** Router, then subgraphs, then Redis and PostgreSQL. Idempotent. */
+  /** Router, then subgraphs, then PostgreSQL. Idempotent. */
   stop: () => Promise<void>;
 }
 
@@ -378,7 +380,7 @@ function envNumber(value: string | undefined, fallback: number): number {
   return n;
 }
 
-/** Reads StackOptions from the environment (DATABASE_URL, DB_PREFIX, BASE_PORT, EMBEDDED_PG_*, REDIS_URL). */
+/** Reads StackOptions from the environment (DATABASE_URL, DB_PREFIX, BASE_PORT, EMBEDDED_PG_*, SEED_DEMO...). */
 export function stackOptionsFromEnv(env = process.env): StackOptions {
   const prefix = env.DB_PREFIX ?? '';
   if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`DB_PREFIX may hold only a-z, 0-9 and _: ${prefix}`);
@@ -388,7 +390,6 @@ export function stackOptionsFromEnv(env = process.env): StackOptions {
     embeddedPort: envNumber(env.EMBEDDED_PG_PORT, DEFAULT_EMBEDDED_PG_PORT),
     dbPrefix: prefix,
     basePort: envNumber(env.BASE_PORT, DEFAULT_BASE_PORT),
-    redisUrl: env.REDIS_URL || undefined,
     seed: env.SEED_DEMO !== '0',
     jwtSecret: env === process.env ? stackJwtSecret() : env.JWT_SECRET,
     startTimeoutMs: envNumber(env.START_TIMEOUT_MS, 180_000),
@@ -450,51 +451,10 @@ export async function startEmbeddedChild(
   return { proc, url };
 }
 
-async function startRedis(sink: LineSink, timeoutMs: number) {
-  const port = await freePort();
-  const proc = spawnService(
-    'redis',
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    // Its start-up banner is noise; the tail is still kept for a failure report.
-    { env: process.env, sink: quietSink },
-  );
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.hasExited()) throw new StartupError('redis-server exited during start-up', 'redis', proc.tail());
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => sock.write('PING\r\n'));
-      sock.once('data', (d) => {
-        sock.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      sock.once('error', () => resolve(false));
-      sock.once('close', () => resolve(false));
-      sock.setTimeout(1000, () => sock.destroy());
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new StartupError('redis-server not ready', 'redis', proc.tail());
-    await delay(100);
-  }
-  return { proc, url: `redis://127.0.0.1:${port}` };
-}
-
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, cmd), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /**
- * Starts PostgreSQL (unless given), the databases, Redis (when possible), every subgraph and the
- * router, waiting for each /health/ready. On any start-up failure everything already started is
- * stopped and a StartupError names the service and carries its stderr tail.
+ * Starts PostgreSQL (unless given), the databases, every registered subgraph (in start waves: see
+ * startWaves) and the router, waiting for each /health/ready. On any start-up failure everything
+ * already started is stopped and a StartupError names the service and carries its stderr tail.
  */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const opts = { ...stackOptionsFromEnv(), ...options };
@@ -502,15 +462,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const say = opts.say ?? ((m: string) => sink('start', 'stdout', m));
   const basePort = opts.basePort ?? DEFAULT_BASE_PORT;
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
-  const subgraphs = opts.subgraphs ?? availableSubgraphs();
-  const withRouter = opts.router !== false;
-  if (subgraphs.length === 0)
-    throw new StartupError('no subgraph entry files found (subgraphs/<name>/index.ts)', 'start', '');
-  if (withRouter && !fs.existsSync(path.join(ROOT, ROUTER.entry)))
-    throw new StartupError(`${ROUTER.entry} not found`, 'router', '');
+  const subgraphs = SUBGRAPHS;
 
   let pg: ManagedProcess | null = null;
-  let redis: ManagedProcess | null = null;
   const services: ManagedProcess[] = [];
   let routerProc: ManagedProcess | null = null;
   let stopped: Promise<void> | null = null;
@@ -520,15 +474,14 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     stopped ??= (async () => {
       if (routerProc) await routerProc.stop();
       await Promise.all(services.map((p) => p.stop()));
-      if (redis) await redis.stop();
       if (pg) await pg.stop(30_000);
     })();
     return stopped;
   };
 
   try {
-    const wanted = [...(withRouter ? [ROUTER] : []), ...subgraphs].map((s) => basePort + s.portOffset);
-    for (const port of wanted) {
+    for (const spec of [ROUTER, ...subgraphs]) {
+      const port = basePort + spec.portOffset;
       if (!(await isPortFree(port))) {
         throw new StartupError(
           `port ${port} is already in use: is a stack already running? (set BASE_PORT to move this one)`,
@@ -562,64 +515,50 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       await ensureDatabase(serverUrl, db);
       databaseNames[s.name] = db;
     }
-
-    let redisUrl: string | null = opts.redisUrl ?? null;
-    if (redisUrl) say(`Redis: ${redactUrl(redisUrl)} (REDIS_URL)`);
-    else if (onPath('redis-server')) {
-      const started = await startRedis(sink, 10_000);
-      redis = started.proc;
-      redisUrl = started.url;
-      say(`Redis: started redis-server at ${redisUrl} (no persistence)`);
-    } else {
-      say(
-        'Redis: REDIS_URL is not set and redis-server is not installed: Redis-backed features (cache, event streams) are off',
-      );
-    }
-
     checkAborted();
+
+    // Every process learns every subgraph's URL up front: the ports are fixed, so a caller is told
+    // where its callees will be even before they are up (the waves make sure they are by then).
     const subgraphUrls: Record<string, string> = {};
     for (const s of subgraphs) subgraphUrls[s.name] = serviceUrl(basePort, s);
     const common: NodeJS.ProcessEnv = {
       ...process.env,
       ...(opts.jwtSecret ? { JWT_SECRET: opts.jwtSecret } : {}),
-      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       ...Object.fromEntries(subgraphs.map((s) => [s.urlEnv ?? `${s.name.toUpperCase()}_URL`, subgraphUrls[s.name]])),
-      ...opts.env,
     };
     // The supervisor's own DATABASE_URL names a server; each child gets only its own database.
     delete common.DATABASE_URL;
 
-    for (const s of subgraphs) {
-      const port = basePort + s.portOffset;
-      const env: NodeJS.ProcessEnv = {
-        ...common,
-        PORT: String(port),
-        [`${s.name.toUpperCase()}_DATABASE_URL`]: databaseUrl(serverUrl, databaseNames[s.name] ?? s.name),
-        SEED_DEMO: opts.seed === false ? '0' : '1',
-      };
-      services.push(spawnService(s.name, process.execPath, [...TSX_ARGS, s.entry], { env, sink }));
-    }
-    say(`starting ${subgraphs.map((s) => `${s.name} :${basePort + s.portOffset}`).join(', ')}`);
-    // Started together (each migrates and seeds its own database), ready in any order.
-    await Promise.all(
-      services.map((p, i) =>
-        waitForHttpOk(healthUrl(basePort, subgraphs[i] as ServiceSpec), p, timeoutMs, opts.signal),
-      ),
-    );
-
-    let routerUrl: string | null = null;
-    if (withRouter) {
-      routerProc = spawnService('router', process.execPath, [...TSX_ARGS, ROUTER.entry], {
-        env: { ...common, PORT: String(basePort + ROUTER.portOffset) },
-        sink,
+    for (const wave of startWaves(subgraphs)) {
+      const procs = wave.map((s) => {
+        const replicasVar = `${s.name.toUpperCase()}_REPLICAS`;
+        const env: NodeJS.ProcessEnv = {
+          ...common,
+          PORT: String(basePort + s.portOffset),
+          [`${s.name.toUpperCase()}_DATABASE_URL`]: databaseUrl(serverUrl, databaseNames[s.name] ?? s.name),
+          SEED_DEMO: opts.seed === false ? '0' : '1',
+          ...(s.replicas > 1 && !common[replicasVar] ? { [replicasVar]: String(s.replicas) } : {}),
+        };
+        const proc = spawnService(s.name, process.execPath, [...TSX_ARGS, s.entry], { env, sink });
+        services.push(proc);
+        return proc;
       });
-      await waitForHttpOk(healthUrl(basePort, ROUTER), routerProc, timeoutMs, opts.signal);
-      routerUrl = serviceUrl(basePort, ROUTER);
+      say(`starting ${wave.map((s) => `${s.name} :${basePort + s.portOffset}`).join(', ')}`);
+      // Each migrates and seeds its own database, so a wave starts together and is ready in any order.
+      await Promise.all(
+        procs.map((p, i) => waitForHttpOk(healthUrl(basePort, wave[i] as ServiceSpec), p, timeoutMs, opts.signal)),
+      );
     }
+
+    routerProc = spawnService('router', process.execPath, [...TSX_ARGS, ROUTER.entry], {
+      env: { ...common, PORT: String(basePort + ROUTER.portOffset) },
+      sink,
+    });
+    await waitForHttpOk(healthUrl(basePort, ROUTER), routerProc, timeoutMs, opts.signal);
     checkAborted();
     starting = false;
 
-    const all = [...(pg ? [pg] : []), ...(redis ? [redis] : []), ...services, ...(routerProc ? [routerProc] : [])];
+    const all = [...(pg ? [pg] : []), ...services, routerProc];
     const crashed = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null; tail: string }>(
       (resolve) => {
         for (const p of all) {
@@ -631,11 +570,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     );
 
     return {
-      routerUrl,
+      routerUrl: serviceUrl(basePort, ROUTER),
       subgraphUrls,
       databaseServerUrl: serverUrl,
       databaseNames,
-      redisUrl,
       embedded: pg !== null,
       processes: all,
       crashed,

@@ -2,21 +2,20 @@
  * `npm start`: the whole supergraph on one machine (DESIGN.md "Running it").
  *
  * PostgreSQL from DATABASE_URL, else embedded (data in .data/pg, port EMBEDDED_PG_PORT=5433);
- * one database per subgraph (DB_PREFIX prepended); Redis from REDIS_URL, else a throwaway
- * redis-server when installed; every subgraph, then the router on BASE_PORT (4000). Demo data is
- * seeded once (SEED_DEMO=0 skips it). Ctrl-C or SIGTERM stops the router, then the subgraphs,
- * then Redis and PostgreSQL, and exits 0.
+ * one database per subgraph (DB_PREFIX prepended); every subgraph of subgraphs/registry.ts (those
+ * a subgraph calls first), then the router on BASE_PORT (4000). Demo data is seeded once
+ * (SEED_DEMO=0 skips it). Ctrl-C or SIGTERM stops the router, then the subgraphs, then
+ * PostgreSQL, and exits 0.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as demo from '../subgraphs/kit/demo-ids';
+import { registryEntry } from '../subgraphs/registry';
 import {
   AbortedError,
   prefixedSink,
   startStack,
   StartupError,
   stackOptionsFromEnv,
-  ROOT,
   type RunningStack,
 } from './services';
 
@@ -35,9 +34,8 @@ function banner(stack: RunningStack, basePort: number, accounts: string[]): stri
     `    locations   ${demo.DEMO_LOCATIONS.map((l) => l.id).join(', ')}`,
     `    products    ${demo.demoProductId(1)} .. ${demo.demoProductId(demo.DEMO_PRODUCT_COUNT)} (SKUs ${demo.demoSku(1)} .. ${demo.demoSku(demo.DEMO_PRODUCT_COUNT)})`,
     ...(accounts.length ? ['    sign in with (login / password):', ...accounts] : []),
-    ...(fs.existsSync(path.join(ROOT, 'scripts', 'token.ts'))
-      ? ['', '  A token for the Authorization header: npm run token -- --role ADMIN']
-      : []),
+    '',
+    '  A token for the Authorization header: npm run token -- --role ADMIN',
     '',
     '  Ctrl-C stops everything.',
     '',
@@ -46,19 +44,18 @@ function banner(stack: RunningStack, basePort: number, accounts: string[]): stri
 }
 
 /**
- * Demo people come from the seeds of the running subgraphs (ecommerce customers, retail staff...):
- * any exported array of objects with an email or username, signing in with their own `password`
- * or the module's exported *PASSWORD constant. Read at run time so that a new seed shows up here
- * without this file knowing its shape.
+ * Demo people come from the seed modules of the running subgraphs (ecommerce customers, later
+ * retail staff): any exported array of objects with an email or username, signing in with their
+ * own `password` or the module's exported *PASSWORD constant. Read at run time so that a new
+ * subgraph's seed shows up here without this file knowing its shape.
  */
 async function accountLines(subgraphs: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const name of subgraphs) {
-    const file = path.join(ROOT, 'subgraphs', name, 'seed.ts');
-    if (!fs.existsSync(file)) continue;
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(file)) as Record<string, unknown>;
+      // A subgraph without a seed module (or one that fails to load) simply has no accounts to show.
+      mod = (await import(path.join(registryEntry(name).dir, 'seed'))) as Record<string, unknown>;
     } catch {
       continue;
     }
@@ -92,7 +89,7 @@ async function main(): Promise<number> {
   let shuttingDown: Promise<number> | null = null;
   const shutdown = (reason: string, code: number, running: RunningStack) => {
     shuttingDown ??= (async () => {
-      say(`${reason}: stopping router, subgraphs, Redis and PostgreSQL`);
+      say(`${reason}: stopping router, subgraphs and PostgreSQL`);
       await running.stop();
       say('stopped');
       return code;

@@ -10,10 +10,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseUrl, ensureDatabase, migrate, openOrm, startSubgraph } from '../../subgraphs/kit';
-import { seedProducts } from '../../subgraphs/products/seed';
-import { definition } from '../../subgraphs/products/server';
-import { freePort, quietSink, startEmbeddedChild, type ManagedProcess } from '../../scripts/services';
+import { databaseUrl, ensureDatabase, migrate, openOrm } from '../../subgraphs/kit';
+import { REGISTRY } from '../../subgraphs/registry';
+import { quietSink, startEmbeddedChild, type ManagedProcess } from '../../scripts/services';
+import { freePort, postGraphQL } from '../helpers/toolkit';
 
 jest.setTimeout(180_000);
 
@@ -33,6 +33,8 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('initialises a cluster, migrates the products database and serves a query', async () => {
+    const products = await REGISTRY.products.load();
+    const { definition } = products;
     const dataDir = path.join(dir, 'data');
     const port = await freePort();
     const started = await startEmbeddedChild(dataDir, port, quietSink, 120_000, { ephemeral: true });
@@ -57,20 +59,14 @@ describe('embedded PostgreSQL', () => {
       await orm.close();
     }
 
-    // Migrations already applied: startSubgraph finds none pending; the seed fills the catalogue.
-    const sub = await startSubgraph(definition, { dbUrl, port: 0, afterMigrate: seedProducts });
+    // Migrations already applied: the start finds none pending; the seed fills the catalogue.
+    const sub = await products.start({ dbUrl, port: 0, afterMigrate: products.seed });
     try {
       const ready = await fetch(sub.url.replace('/graphql', '/health/ready'));
       expect(ready.status).toBe(200);
-      const res = await fetch(sub.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ products(first: 5) { totalCount edges { node { id sku name } } } }' }),
-      });
-      const body = (await res.json()) as {
-        data?: { products: { totalCount: number; edges: { node: { id: string; sku: string } }[] } };
-        errors?: unknown[];
-      };
+      const { body } = await postGraphQL<{
+        products: { totalCount: number; edges: { node: { id: string; sku: string } }[] };
+      }>(sub.url, '{ products(first: 5) { totalCount edges { node { id sku name } } } }');
       expect(body.errors).toBeUndefined();
       expect(body.data?.products.edges).toHaveLength(5);
       expect(body.data?.products.totalCount).toBeGreaterThan(5);

@@ -1,21 +1,26 @@
 /**
- * The one way e2e tests start the supergraph: fresh databases, subgraphs in-process on free ports,
- * a supergraph composed in memory from the subgraphs' current SDL, and the router in front.
+ * The one way e2e tests start the supergraph: fresh databases, the registered subgraphs
+ * (subgraphs/registry.ts) in-process on free ports, a supergraph composed in memory from their
+ * current SDL, and the router in front.
  *
  *   const stack = await startStack({ services: ['products', 'inventory'], inventoryReplicas: 2, seed: true });
- *   const { status, body } = await stack.gql(CATALOG_PAGE, { first: 20 }, { token });
+ *   const { status, body } = await stack.gql(CatalogPageDocument, { first: 20 }, { token });
  *   await stack.stop();
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import type { DocumentNode } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { RunningSubgraph, StartOptions, SubgraphDefinition } from '../../subgraphs/kit';
-import { startSubgraph } from '../../subgraphs/kit';
-import { composeSubgraphs } from '../../schema/compose';
-import { startRouter, type RouterOptions, type RunningRouter } from '../../router/server';
+import type { RunningSubgraph, SubgraphService } from '../../subgraphs/kit';
+import { REGISTRY, SUBGRAPH_LIST, type RegisteredName } from '../../subgraphs/registry';
+import { composeSubgraphs, type SubgraphSource } from '../../schema/compose';
+import { envVarForSubgraph, startRouter, type RouterOptions, type RunningRouter } from '../../router/server';
+import { startWaves } from '../../scripts/services';
 import { freshDatabase, type TestDatabase } from './db';
+import { client, statementCount, type Gql } from './toolkit';
 
-export type StackService = 'products' | 'inventory' | 'ecommerce';
+export type { GqlOptions, GqlResult } from './toolkit';
+
+/** A subgraph the stack can start: every entry of the registry. */
+export type StackService = RegisteredName;
 
 export interface StackOptions {
   services: StackService[];
@@ -28,29 +33,13 @@ export interface StackOptions {
   /** Extra router options (gatewaySecret, production...). */
   router?: Partial<RouterOptions>;
   /** Subgraph URLs not started here (e.g. a real inventory cluster a test spawned), by name. */
-  externalSubgraphs?: Record<string, { url: string | string[]; typeDefs: SubgraphDefinition<unknown>['typeDefs'] }>;
-}
-
-export interface GqlOptions {
-  token?: string;
-  headers?: Record<string, string>;
-  operationName?: string;
-}
-
-export interface GqlResult<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  // Response bodies are GraphQL JSON: data shaped by the query, errors with extensions.
-  body: {
-    data?: T | null;
-    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-  };
+  externalSubgraphs?: Record<string, { url: string | string[]; typeDefs: DocumentNode }>;
 }
 
 export interface Stack {
   routerUrl: string;
   router: RunningRouter;
-  /** products/ecommerce: one RunningSubgraph; inventory: an array of replicas. */
+  /** One RunningSubgraph per subgraph; an array of replicas for those the registry replicates (inventory). */
   services: Partial<Record<StackService, RunningSubgraph | RunningSubgraph[]>>;
   /** Every running instance of a subgraph (one, or the inventory replicas). */
   instances: (name: StackService) => RunningSubgraph[];
@@ -60,55 +49,21 @@ export interface Stack {
   supergraphSdl: string;
   /** SQL statements counted by a subgraph so far (db_statements_total summed over replicas and kinds). */
   statements: (name: StackService) => Promise<number>;
-  gql: <T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    opts?: GqlOptions,
-  ) => Promise<GqlResult<T>>;
+  /** The toolkit's GraphQL client bound to the router (text or typed documents). */
+  gql: Gql;
   stop: () => Promise<void>;
 }
 
-interface SubgraphModule {
-  definition: SubgraphDefinition<unknown>;
-}
-
-type Seed = (orm: MikroORM) => Promise<unknown>;
-
-const SUBGRAPHS_DIR = path.join(__dirname, '..', '..', 'subgraphs');
-
-/**
- * Loaded lazily by path so that a stack of products alone runs (and typechecks) before the other
- * subgraphs exist. Each seed module exports seed<Name>(orm), e.g. seedProducts.
- */
-type Start = (opts: StartOptions) => Promise<RunningSubgraph>;
-
-async function loadService(
-  name: StackService,
-): Promise<{ definition: SubgraphDefinition<unknown>; start: Start; seed?: Seed }> {
-  const dir = path.join(SUBGRAPHS_DIR, name);
-  const mod = (await import(path.join(dir, 'server'))) as SubgraphModule & Record<string, unknown>;
-  // A subgraph with background work (inventory's reservation sweeper) exports start<Name>(opts).
-  const own = mod[`start${capitalise(name)}`];
-  const start: Start = typeof own === 'function' ? (own as Start) : (opts) => startSubgraph(mod.definition, opts);
-  let seed: Seed | undefined;
-  if (fs.existsSync(path.join(dir, 'seed.ts'))) {
-    const seedMod = (await import(path.join(dir, 'seed'))) as Record<string, unknown>;
-    const fn = seedMod[`seed${capitalise(name)}`];
-    if (typeof fn === 'function') seed = fn as Seed;
-  }
-  return { definition: mod.definition, start, seed };
-}
-
-function capitalise(s: string): string {
-  return `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
-}
+/** Subgraphs some registered subgraph calls directly: their URLs go to the callers through <NAME>_URL. */
+const CALLED = new Set(SUBGRAPH_LIST.flatMap((e) => e.calls));
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const savedEnv: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
+  const setEnv = (key: string, value: string) => {
+    if (!(key in savedEnv)) savedEnv[key] = process.env[key];
+    process.env[key] = value;
+  };
+  for (const [k, v] of Object.entries(opts.env ?? {})) setEnv(k, v);
   const restoreEnv = () => {
     for (const [k, v] of Object.entries(savedEnv)) {
       if (v === undefined) delete process.env[k];
@@ -131,46 +86,52 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     restoreEnv();
   };
 
+  const instances = (name: StackService): RunningSubgraph[] => {
+    const list = running[name];
+    if (!list) throw new Error(`${name} is not part of this stack`);
+    return list;
+  };
+
   try {
-    const services = [...new Set(opts.services)];
-    const loaded = await Promise.all(services.map(async (name) => ({ name, ...(await loadService(name)) })));
-    const startOne = async ({ name, start, seed }: (typeof loaded)[number]) => {
+    const names = [...new Set(opts.services)];
+    const loaded = await Promise.all(
+      names.map(async (name) => ({ name, calls: REGISTRY[name].calls, service: await REGISTRY[name].load() })),
+    );
+
+    const startOne = async (name: StackService, service: SubgraphService) => {
       const db = await freshDatabase(name);
       databases[name] = db;
-      const afterMigrate = opts.seed && seed ? async (orm: MikroORM) => void (await seed(orm)) : undefined;
-      const first = await start({ dbUrl: db.url, port: 0, afterMigrate });
+      const seed = opts.seed ? service.seed : undefined;
+      const afterMigrate = seed ? async (orm: MikroORM) => void (await seed(orm)) : undefined;
+      const first = await service.start({ dbUrl: db.url, port: 0, afterMigrate });
       const list = [first];
       running[name] = list;
       const replicas = name === 'inventory' ? Math.max(1, opts.inventoryReplicas ?? 1) : 1;
       // Replicas share the database the first instance migrated (like the cluster's workers).
       const more = await Promise.all(
-        Array.from({ length: replicas - 1 }, () => start({ dbUrl: db.url, port: 0, runMigrations: false })),
+        Array.from({ length: replicas - 1 }, () => service.start({ dbUrl: db.url, port: 0, runMigrations: false })),
       );
       list.push(...more);
+      // A subgraph that others call (products' prices, inventory's saga steps) is found through
+      // <NAME>_URL by the callers that start after it, unless the test chose the URL itself.
+      const urlVar = envVarForSubgraph(name);
+      if (CALLED.has(name) && opts.env?.[urlVar] === undefined) setEnv(urlVar, list.map((s) => s.url).join(','));
     };
-    // ecommerce calls products (price lookups) and inventory (saga steps) directly, so it starts after
-    // them and is told their URLs (unless the test set PRODUCTS_URL / INVENTORY_URL itself).
-    const callsOthers = (name: StackService) => name === 'ecommerce';
-    await Promise.all(loaded.filter((s) => !callsOthers(s.name)).map(startOne));
-    const setEnv = (key: string, value: string | undefined) => {
-      if (value === undefined || opts.env?.[key] !== undefined) return;
-      if (!(key in savedEnv)) savedEnv[key] = process.env[key];
-      process.env[key] = value;
-    };
-    setEnv('PRODUCTS_URL', running.products?.[0]?.url);
-    setEnv('INVENTORY_URL', running.inventory?.map((s) => s.url).join(','));
-    await Promise.all(loaded.filter((s) => callsOthers(s.name)).map(startOne));
+    // The same order as `npm start`: a subgraph starts once those it calls are serving.
+    for (const wave of startWaves(loaded)) {
+      await Promise.all(wave.map(({ name, service }) => startOne(name, service)));
+    }
 
-    const sources = loaded.map(({ name, definition }) => ({
+    const sources: SubgraphSource[] = loaded.map(({ name, service }) => ({
       name,
-      url: (running[name] as RunningSubgraph[])[0]!.url,
-      typeDefs: definition.typeDefs,
+      url: instances(name)[0]!.url,
+      typeDefs: service.definition.typeDefs,
     }));
     const subgraphUrls: Record<string, string[]> = {};
-    for (const { name } of loaded) subgraphUrls[name] = (running[name] as RunningSubgraph[]).map((s) => s.url);
+    for (const { name } of loaded) subgraphUrls[name] = instances(name).map((s) => s.url);
     for (const [name, ext] of Object.entries(opts.externalSubgraphs ?? {})) {
       const urls = Array.isArray(ext.url) ? ext.url : [ext.url];
-      sources.push({ name: name as StackService, url: urls[0]!, typeDefs: ext.typeDefs });
+      sources.push({ name, url: urls[0]!, typeDefs: ext.typeDefs });
       subgraphUrls[name] = urls;
     }
     const composed = composeSubgraphs(sources);
@@ -184,22 +145,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       supergraphSdl: composed.supergraphSdl,
       subgraphUrls: { ...subgraphUrls, ...opts.router?.subgraphUrls },
     });
-    const routerUrl = router.url;
-    const runningRouter = router;
 
-    const instances = (name: StackService): RunningSubgraph[] => {
-      const list = running[name];
-      if (!list) throw new Error(`${name} is not part of this stack`);
-      return list;
-    };
     const servicesView: Stack['services'] = {};
     for (const [name, list] of Object.entries(running) as [StackService, RunningSubgraph[]][]) {
-      servicesView[name] = name === 'inventory' ? list : list[0];
+      servicesView[name] = REGISTRY[name].replicas > 1 ? list : list[0];
     }
 
-    const stack: Stack = {
-      routerUrl,
-      router: runningRouter,
+    return {
+      routerUrl: router.url,
+      router,
       services: servicesView,
       instances,
       subgraph: (name) => instances(name)[0]!,
@@ -207,32 +161,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       supergraphSdl: composed.supergraphSdl,
       statements: async (name) => {
         let total = 0;
-        for (const s of instances(name)) {
-          const metric = await s.metrics.dbStatements.get();
-          for (const v of metric.values) total += v.value;
-        }
+        for (const s of instances(name)) total += await statementCount(s.metrics);
         return total;
       },
-      gql: async (query, variables, gqlOpts = {}) => {
-        const headers: Record<string, string> = { 'content-type': 'application/json', ...gqlOpts.headers };
-        if (gqlOpts.token) headers.authorization = `Bearer ${gqlOpts.token}`;
-        const res = await fetch(routerUrl, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ query, variables, operationName: gqlOpts.operationName }),
-        });
-        const text = await res.text();
-        let body: GqlResult['body'];
-        try {
-          body = JSON.parse(text) as GqlResult['body'];
-        } catch {
-          throw new Error(`router answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
-        }
-        return { status: res.status, headers: res.headers, body } as GqlResult<never>;
-      },
+      gql: client(router.url),
       stop: stopAll,
     };
-    return stack;
   } catch (err) {
     await stopAll();
     throw err;

@@ -14,18 +14,22 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { dropDatabase, signToken } from '../../subgraphs/kit';
-import { availableSubgraphs, isPortFree, ROOT, SUBGRAPHS } from '../../scripts/services';
+import { dropDatabase } from '../../subgraphs/kit';
+import { CatalogPageDocument } from '../../schema/operations/generated';
+import { isPortFree, ROOT, SUBGRAPHS } from '../../scripts/services';
 import { testServerUrl } from '../helpers/db';
-import { OPERATIONS } from '../helpers/stack';
+import { postGraphQL, tokens } from '../helpers/toolkit';
 
 jest.setTimeout(300_000);
 
-/** A base port whose router/subgraph ports (+0..+5) and their metrics ports (+100..+105) are free. */
+/** Port offsets a stack uses: the router's (0) and each registered subgraph's. */
+const OFFSETS = [0, ...SUBGRAPHS.map((s) => s.portOffset)];
+
+/** A base port whose router/subgraph ports and their metrics ports (+100: inventory's aggregate) are free. */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 2_000) * 10;
-    const ports = [0, 1, 2, 3, 4, 5].flatMap((o) => [base + o, base + 100 + o]);
+    const ports = OFFSETS.flatMap((o) => [base + o, base + 100 + o]);
     const free = await Promise.all(ports.map((p) => isPortFree(p)));
     if (free.every(Boolean)) return base;
   }
@@ -147,28 +151,14 @@ describe('npm start (scripts/start.ts)', () => {
       const dbs = await pg.query<{ datname: string }>('select datname from pg_database where datname like $1', [
         `${prefix}%`,
       ]);
-      expect(dbs.rows.map((r) => r.datname).sort()).toEqual(
-        availableSubgraphs()
-          .map((s) => `${prefix}${s.name}`)
-          .sort(),
-      );
+      expect(dbs.rows.map((r) => r.datname).sort()).toEqual(SUBGRAPHS.map((s) => `${prefix}${s.name}`).sort());
     } finally {
       await pg.end();
     }
 
     const routerUrl = `http://127.0.0.1:${base}/graphql`;
-    const res = await fetch(routerUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: OPERATIONS.CatalogPage, variables: { first: 20 } }),
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      data?: {
-        products: { totalCount: number; edges: { node: { id: string; stock: { available: number } | null } }[] };
-      };
-      errors?: unknown[];
-    };
+    const { status, body } = await postGraphQL(routerUrl, CatalogPageDocument, { first: 20 });
+    expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const edges = body.data?.products.edges ?? [];
     expect(edges).toHaveLength(20);
@@ -177,17 +167,8 @@ describe('npm start (scripts/start.ts)', () => {
 
     // Tokens signed like `npm run token` (JWT_SECRET or the kit's dev secret) are accepted, and
     // the ecommerce demo customers were seeded.
-    if (availableSubgraphs().some((sg) => sg.name === 'ecommerce')) {
-      const me = await fetch(routerUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${signToken({ sub: 'cust-0001', role: 'CUSTOMER' })}`,
-        },
-        body: JSON.stringify({ query: '{ me { id email } }' }),
-      });
-      expect(await me.json()).toEqual({ data: { me: { id: 'cust-0001', email: 'alice@example.com' } } });
-    }
+    const me = await postGraphQL(routerUrl, '{ me { id email } }', undefined, { token: tokens.customer('cust-0001') });
+    expect(me.body).toEqual({ data: { me: { id: 'cust-0001', email: 'alice@example.com' } } });
 
     // The Sandbox landing page is served at the printed URL (browsers ask for HTML).
     const landing = await fetch(`http://127.0.0.1:${base}/`, { headers: { accept: 'text/html' } });
@@ -195,8 +176,8 @@ describe('npm start (scripts/start.ts)', () => {
     expect(await landing.text()).toMatch(/<html/i);
 
     const pids = descendants(proc.pid as number);
-    // tsx -> start.ts -> redis, every subgraph (inventory with its workers), the router.
-    expect(pids.length).toBeGreaterThanOrEqual(availableSubgraphs().length + 3);
+    // tsx -> start.ts -> every subgraph (inventory with its workers), the router.
+    expect(pids.length).toBeGreaterThanOrEqual(SUBGRAPHS.length + 3);
 
     process.kill(-(proc.pid as number), 'SIGINT');
     const result = await exited;
