@@ -41,14 +41,34 @@ describe('subgraph endpoints', () => {
     ]);
   });
 
-  it('skips a replica that refused a connection, and uses it again when all are down', () => {
+  it('skips a replica that refused a connection, and round-robins over all of them when all are down', () => {
     const e = new Endpoints(['http://a/graphql', 'http://b/graphql'], 60_000);
     const a = e.pick();
     e.failed(a, Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
     expect([1, 2, 3].map(() => e.pick().url)).toEqual(['http://b/graphql', 'http://b/graphql', 'http://b/graphql']);
     const b = e.pick();
     e.failed(b, Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
-    expect(['http://a/graphql', 'http://b/graphql']).toContain(e.pick().url);
+    // Every replica is cooling down: none is skipped, so each one keeps being tried in turn (the
+    // first to come back answers), rather than all traffic going to one of them.
+    expect([1, 2, 3, 4].map(() => e.pick().url)).toEqual([
+      'http://a/graphql',
+      'http://b/graphql',
+      'http://a/graphql',
+      'http://b/graphql',
+    ]);
+  });
+
+  it('takes a refused replica back into rotation once its cooldown has passed', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const e = new Endpoints(['http://a/graphql', 'http://b/graphql'], 2_000);
+      e.failed(e.pick(), Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+      expect([1, 2].map(() => e.pick().url)).toEqual(['http://b/graphql', 'http://b/graphql']);
+      jest.setSystemTime(1_000_000 + 2_001);
+      expect([1, 2].map(() => e.pick().url)).toEqual(['http://a/graphql', 'http://b/graphql']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('does not take a replica out of rotation for one reset connection (a killed cluster worker)', () => {

@@ -165,16 +165,13 @@ describe('monitoring/metrics-catalog.yml', () => {
     }
   });
 
-  test('planned metrics are reported until the code emits them', () => {
+  test('planned metrics are not emitted yet: a metric the code registers must be marked implemented', () => {
+    // Otherwise the name and label checks above skip it while alerts and dashboards rely on it.
     const files = sourceFiles();
-    const pending = catalog.filter((m) => m.status === 'planned' && !metricInCode(String(m.name), files));
-    // Not a failure: DESIGN.md promises them and their owners are still writing the subgraphs.
-    if (pending.length) {
-      console.info(
-        `planned metrics not emitted yet: ${pending.map((m) => `${String(m.name)} (${String(m.emitted_by)})`).join(', ')}`,
-      );
-    }
-    for (const m of pending) expect(m.status).toBe('planned');
+    const planned = catalog.filter((m) => m.status === 'planned');
+    expect(planned.length).toBeGreaterThan(0);
+    const emitted = planned.map((m) => String(m.name)).filter((name) => metricInCode(name, files));
+    expect(emitted).toEqual([]);
   });
 });
 
