@@ -4,8 +4,11 @@ import { databaseUrl, dropDatabase, ensureDatabase } from '../../subgraphs/kit';
 /** The PostgreSQL server tests use: TEST_DATABASE_URL, or the embedded one global-setup started. */
 export function testServerUrl(): string {
   const url = process.env.TEST_DATABASE_URL ?? process.env.EMBEDDED_TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set and global-setup did not start embedded PostgreSQL');
-  return url;
+  if (url) return url;
+  if (process.env.TEST_UNIT_ONLY === '1') {
+    throw new Error('a unit test asked for a database: unit tests do no I/O (name the file *.subgraph.test.ts)');
+  }
+  throw new Error('TEST_DATABASE_URL is not set and global-setup did not start embedded PostgreSQL');
 }
 
 export interface TestDatabase {

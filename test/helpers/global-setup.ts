@@ -7,12 +7,15 @@ declare global {
   var __EMBEDDED_PG__: { stop: () => Promise<void>; dir: string } | undefined;
 }
 
-/** Without TEST_DATABASE_URL the suite runs on an embedded PostgreSQL in a temporary folder. */
+/**
+ * Without TEST_DATABASE_URL the suite runs on an embedded PostgreSQL in a temporary folder, except
+ * under `npm run test:unit` (TEST_UNIT_ONLY=1): unit tests do no I/O, so no server is started.
+ */
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';
   // Many pools per test file (subgraphs, replicas); keep each small so a 100-connection server copes.
   process.env.DB_POOL_MAX ??= '4';
-  if (process.env.TEST_DATABASE_URL) return;
+  if (process.env.TEST_DATABASE_URL || process.env.TEST_UNIT_ONLY === '1') return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-test-pg-'));
   // When tests run as root, PostgreSQL runs as the postgres user and must be able to enter here.
   fs.chmodSync(dir, 0o755);
