@@ -1,17 +1,20 @@
 # syntax=docker/dockerfile:1.7
 #
-# One image for every process of the supergraph: the router and the five subgraphs.
+# One image for every process of the supergraph: the router and the three subgraphs that exist.
 # The SERVICE environment variable picks the process (docker-compose.yml sets it per service):
 #
 #   SERVICE=router     -> router/index.ts                (port 4000)
 #   SERVICE=products   -> subgraphs/products/index.ts    (port 4001)
 #   SERVICE=inventory  -> subgraphs/inventory/index.ts   (port 4002)
 #   SERVICE=ecommerce  -> subgraphs/ecommerce/index.ts   (port 4003)
-#   SERVICE=retail     -> subgraphs/retail/index.ts      (port 4004)
-#   SERVICE=reports    -> subgraphs/reports/index.ts     (port 4005)
+#
+# retail (4004) and reports (4005) are planned, not built: CMD already names them because
+# docker-compose.yml declares their services (profile `later`), but until subgraphs/retail and
+# subgraphs/reports exist such a container exits at once with node's "Cannot find module".
 #
 # TypeScript runs through tsx (ADR 0002), so there is no build step: the image holds the sources
-# and the production dependencies only.
+# and the production dependencies only (no embedded PostgreSQL, no dev tooling: scripts/,
+# tests and load tests are left out by .dockerignore).
 #
 #   docker build -t retail-supergraph .
 #   docker run --rm -e SERVICE=products -e PRODUCTS_DATABASE_URL=postgres://... retail-supergraph
@@ -31,7 +34,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="retail-supergraph" \
-      org.opencontainers.image.description="Federated GraphQL retail platform: router and subgraphs (pick one with SERVICE)"
+      org.opencontainers.image.description="Federated GraphQL retail platform: the router and the products, inventory and ecommerce subgraphs (pick one with SERVICE)"
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -48,7 +51,7 @@ RUN chmod -R a+rX /app
 # The `node` user (uid 1000) ships with the official image.
 USER node
 
-EXPOSE 4000 4001 4002 4003 4004 4005
+EXPOSE 4000 4001 4002 4003
 
 # Readiness of whichever process runs, on its own PORT (node:20-slim has no curl or wget).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=5 \

@@ -3,7 +3,10 @@
  * consistent (no Docker engine needed: the files are parsed and cross-checked).
  */
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
 import { PORTS } from '../../subgraphs/kit/env';
+import { SUBGRAPH_LIST } from '../../subgraphs/registry';
 import {
   INVENTORY_REPLICAS,
   ROUTERS,
@@ -420,4 +423,61 @@ describe('Dockerfile and .dockerignore', () => {
       expect(ignored).not.toContain(needed);
     }
   });
+
+  test('what the image runs loads only production dependencies and files the image has', () => {
+    const pkg = JSON.parse(readText('package.json')) as { dependencies?: Record<string, string> };
+    const runtime = new Set(Object.keys(pkg.dependencies ?? {}));
+    const builtins = new Set(builtinModules);
+    const entries = ['router/index.ts', ...SUBGRAPH_LIST.map((e) => e.entry)];
+    const { packages, files } = runtimePackages(entries);
+    // The walk must really have followed the imports (kit, servers, resolvers...).
+    expect(files.length).toBeGreaterThan(40);
+    expect(packages.get('@apollo/gateway')).toBeDefined();
+    const ignored = readText('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[a-z]+$/.test(l));
+    expect(ignored).toEqual(expect.arrayContaining(['scripts', 'test', 'loadtests']));
+    expect(files.filter((f) => ignored.includes(f.split('/')[0] ?? ''))).toEqual([]);
+    const outside = [...packages]
+      .filter(([name]) => !runtime.has(name) && !builtins.has(name) && !name.startsWith('node:'))
+      .map(([name, from]) => `${name} (imported by ${from})`);
+    expect(outside).toEqual([]);
+  });
 });
+
+/**
+ * npm packages loaded at run time from `entries`: follows relative imports (`import`, `export from`,
+ * `require`, literal `import()`), skipping type-only ones, which are erased before anything runs.
+ */
+function runtimePackages(entries: string[]): { packages: Map<string, string>; files: string[] } {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const resolve = (from: string, spec: string): string | null => {
+    const base = path.resolve(path.dirname(from), spec);
+    for (const candidate of [base, `${base}.ts`, path.join(base, 'index.ts')]) {
+      if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+    }
+    return null;
+  };
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, 'utf8');
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm),
+      ...text.matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ].map((m) => m[1] ?? '');
+    for (const spec of specs) {
+      if (spec.startsWith('.')) {
+        const target = resolve(file, spec);
+        if (target?.endsWith('.ts')) visit(target);
+        continue;
+      }
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+      if (!packages.has(name)) packages.set(name, path.relative(rootPath(''), file));
+    }
+  };
+  for (const entry of entries) visit(rootPath(entry));
+  return { packages, files: [...seen].map((f) => path.relative(rootPath(''), f)) };
+}
