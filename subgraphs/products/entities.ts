@@ -1,95 +1,137 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema } from '@mikro-orm/postgresql';
+import type { Category, PriceChange, Product } from './domain/types';
 
 /**
- * What the ORM knows about the catalogue tables; used for writes only (ADR 0003). Foreign keys are
- * plain scalar columns rather than ORM relations: writes set ids they have already validated, and
- * reads go through lean SQL, so relation proxies would only add hydration cost.
+ * The single description of each catalogue table (ADR 0003), built on the row interfaces of
+ * domain/types.ts: columns with their types and defaults, keys, foreign keys, indexes and CHECK
+ * constraints. `npm run migration:create -- products --check` fails when these and the committed
+ * migrations disagree, so names below are the ones the migrations gave (PostgreSQL's own
+ * `<table>_<column>_fkey` / `_check` for unnamed constraints).
+ *
+ * Foreign keys are ManyToOne relations with `mapToPk: true`: the ORM knows the constraint, and the
+ * property stays the plain id that lean reads select and writes set (no relation proxies to hydrate).
+ * PostgreSQL's default rules (no action) are spelled out because MikroORM's default update rule is
+ * cascade.
  */
 
-export interface CategoryEntity {
-  id: string;
-  name: string;
-  slug: string;
-  parentId: string | null;
-  position: number;
-  createdAt: Date;
-}
+/** `created_at`-style columns: the database fills them; the ORM sets the same instant on insert. */
+const createdAt = {
+  type: 'Date',
+  columnType: 'timestamptz',
+  defaultRaw: 'now()',
+  onCreate: () => new Date(),
+} as const;
 
-export const CategorySchema = new EntitySchema<CategoryEntity>({
+export const CategorySchema = new EntitySchema<Category>({
   name: 'Category',
   tableName: 'categories',
   properties: {
     id: { type: 'string', primary: true, columnType: 'text' },
     name: { type: 'string', columnType: 'text' },
-    slug: { type: 'string', columnType: 'text', unique: true },
-    parentId: { type: 'string', columnType: 'text', fieldName: 'parent_id', nullable: true },
-    position: { type: 'integer' },
-    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at', onCreate: () => new Date() },
+    slug: { type: 'string', columnType: 'text', unique: 'categories_slug_unique' },
+    parentId: {
+      kind: 'm:1',
+      entity: 'Category',
+      mapToPk: true,
+      fieldName: 'parent_id',
+      nullable: true,
+      foreignKeyName: 'categories_parent_id_fkey',
+      updateRule: 'no action',
+      deleteRule: 'no action',
+    },
+    position: { type: 'integer', default: 0 },
+    createdAt: { ...createdAt, fieldName: 'created_at' },
   },
+  indexes: [{ name: 'categories_parent_idx', properties: ['parentId', 'position', 'name'] }],
+  checks: [
+    { name: 'categories_name_check', expression: 'length(btrim(name)) >= 1 and length(btrim(name)) <= 100' },
+    { name: 'categories_not_own_parent', expression: 'parent_id is null or parent_id <> id' },
+  ],
 });
 
-export interface ProductEntity {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  active: boolean;
-  categoryId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const ProductSchema = new EntitySchema<ProductEntity>({
+export const ProductSchema = new EntitySchema<Product>({
   name: 'Product',
   tableName: 'products',
   properties: {
     id: { type: 'string', primary: true, columnType: 'text' },
-    sku: { type: 'string', columnType: 'text', unique: true },
+    sku: { type: 'string', columnType: 'text', unique: 'products_sku_unique' },
     name: { type: 'string', columnType: 'text' },
-    description: { type: 'string', columnType: 'text' },
+    description: { type: 'string', columnType: 'text', default: '' },
     priceCents: { type: 'integer', fieldName: 'price_cents' },
-    currency: { type: 'string', columnType: 'text' },
-    active: { type: 'boolean' },
-    categoryId: { type: 'string', columnType: 'text', fieldName: 'category_id', nullable: true },
-    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at', onCreate: () => new Date() },
-    updatedAt: {
-      type: 'Date',
-      columnType: 'timestamptz',
-      fieldName: 'updated_at',
-      onCreate: () => new Date(),
-      onUpdate: () => new Date(),
+    currency: { type: 'string', columnType: 'text', default: 'CAD' },
+    active: { type: 'boolean', default: true },
+    categoryId: {
+      kind: 'm:1',
+      entity: 'Category',
+      mapToPk: true,
+      fieldName: 'category_id',
+      nullable: true,
+      foreignKeyName: 'products_category_id_fkey',
+      updateRule: 'no action',
+      deleteRule: 'no action',
     },
+    createdAt: { ...createdAt, fieldName: 'created_at' },
+    updatedAt: { ...createdAt, fieldName: 'updated_at', onUpdate: () => new Date() },
   },
+  indexes: [
+    // Keyset pagination: ORDER BY name, id with (name, id) > (cursor) reads these in order.
+    { name: 'products_name_id_idx', properties: ['name', 'id'] },
+    { name: 'products_category_name_id_idx', properties: ['categoryId', 'name', 'id'] },
+    // Case-insensitive substring search: lower(col) LIKE '%term%' uses these trigram indexes (pg_trgm).
+    {
+      name: 'products_name_trgm_idx',
+      expression: 'create index products_name_trgm_idx on products using gin (lower(name) gin_trgm_ops)',
+    },
+    {
+      name: 'products_sku_trgm_idx',
+      expression: 'create index products_sku_trgm_idx on products using gin (lower(sku) gin_trgm_ops)',
+    },
+  ],
+  checks: [
+    { name: 'products_sku_format', expression: "sku ~ '^[A-Z0-9][A-Z0-9-]{1,39}$'" },
+    { name: 'products_name_length', expression: 'length(btrim(name)) >= 1 and length(btrim(name)) <= 200' },
+    { name: 'products_price_positive', expression: 'price_cents > 0' },
+    { name: 'products_currency_format', expression: "currency ~ '^[A-Z]{3}$'" },
+  ],
 });
 
-export interface ProductPriceChangeEntity {
-  /** bigint identity; MikroORM maps bigint to string so no precision is lost. */
-  id?: string;
-  productId: string;
-  oldPriceCents: number;
-  newPriceCents: number;
-  currency: string;
-  reason: string | null;
-  /** Who changed it (identity sub); kept for audit, not exposed through the API. */
-  changedBy: string | null;
-  changedAt: Date;
-}
-
-export const ProductPriceChangeSchema = new EntitySchema<ProductPriceChangeEntity>({
+export const ProductPriceChangeSchema = new EntitySchema<PriceChange>({
   name: 'ProductPriceChange',
   tableName: 'product_price_changes',
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
-    productId: { type: 'string', columnType: 'text', fieldName: 'product_id' },
+    // 'string' mode: MikroORM 6 maps bigint to a JS bigint by default; the API carries ids as text.
+    id: {
+      type: new BigIntType('string'),
+      columnType: 'bigint',
+      primary: true,
+      autoincrement: true,
+      generated: 'by default as identity',
+    },
+    productId: {
+      kind: 'm:1',
+      entity: 'Product',
+      mapToPk: true,
+      fieldName: 'product_id',
+      foreignKeyName: 'product_price_changes_product_id_fkey',
+      updateRule: 'no action',
+      deleteRule: 'cascade',
+    },
     oldPriceCents: { type: 'integer', fieldName: 'old_price_cents' },
     newPriceCents: { type: 'integer', fieldName: 'new_price_cents' },
     currency: { type: 'string', columnType: 'text' },
     reason: { type: 'string', columnType: 'text', nullable: true },
     changedBy: { type: 'string', columnType: 'text', fieldName: 'changed_by', nullable: true },
-    changedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'changed_at', onCreate: () => new Date() },
+    changedAt: { ...createdAt, fieldName: 'changed_at' },
   },
+  indexes: [
+    // The latest changes of each product first (latestPriceChanges); DESC keys need the expression form.
+    {
+      name: 'product_price_changes_product_idx',
+      expression:
+        'create index product_price_changes_product_idx on product_price_changes (product_id, changed_at desc, id desc)',
+    },
+  ],
+  checks: [{ name: 'product_price_changes_new_price_cents_check', expression: 'new_price_cents > 0' }],
 });
 
 export const entities = [CategorySchema, ProductSchema, ProductPriceChangeSchema];

@@ -8,6 +8,7 @@ import {
   latestPriceChanges,
   productsByIds,
   type CategoryFamily,
+  type ReadContext,
 } from './domain/catalogue';
 import type { Category, PriceChange, Product } from './domain/types';
 
@@ -26,10 +27,11 @@ export interface ProductLoaders {
 
 /** Request-scoped: a fresh set per request, so no caller ever sees another's cached rows. */
 export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
+  const ctx: ReadContext = { em };
   const productById = keyedLoader<string, Product>(
     'productById',
     metrics,
-    (ids) => productsByIds(em, ids),
+    (ids) => productsByIds(ctx, ids),
     (p) => p.id,
   );
 
@@ -37,7 +39,7 @@ export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
     'categoryById',
     metrics,
     async (ids) => {
-      const rows = await categoriesWithParents(em, ids);
+      const rows = await categoriesWithParents(ctx, ids);
       const asked = new Set(ids);
       for (const row of rows) if (!asked.has(row.id)) categoryById.prime(row.id, row);
       return rows;
@@ -48,14 +50,14 @@ export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
   const childrenOf = groupedLoader<string, Category>(
     'categoryChildren',
     metrics,
-    (ids) => childCategories(em, ids),
+    (ids) => childCategories(ctx, ids),
     (c) => c.parentId ?? '',
   );
 
   const categoryFamily = keyedLoader<string, CategoryFamily>(
     'categoryFamily',
     metrics,
-    async (ids) => familiesFromCounts(ids, await categoryCounts(em, ids)),
+    async (ids) => familiesFromCounts(ids, await categoryCounts(ctx, ids)),
     (f) => f.id,
   );
 
@@ -66,7 +68,7 @@ export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
       loader = groupedLoader<string, PriceChange>(
         'priceHistory',
         metrics,
-        (ids) => latestPriceChanges(em, ids, first),
+        (productIds) => latestPriceChanges(ctx, { productIds, first }),
         (h) => h.productId,
       );
       historyLoaders.set(first, loader);

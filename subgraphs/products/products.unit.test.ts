@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import { DEMO_PRODUCT_COUNT, demoProductId, demoSku, type UserError } from '../kit';
+import { DateTimeScalar, DEMO_PRODUCT_COUNT, demoProductId, demoSku, type UserError } from '../kit';
 import { familiesFromCounts, productCountOf, type CategoryCountRow } from './domain/catalogue';
 import {
   checkDescription,
@@ -13,7 +13,6 @@ import {
   MAX_PRICE_CENTS,
   searchTerms,
 } from './domain/validation';
-import { DateTimeScalar } from './scalars';
 import { DEMO_CATEGORIES, demoCategoryId, demoProducts } from './seed';
 
 function run<T>(check: (errors: UserError[]) => T): { value: T; codes: string[] } {

@@ -1,10 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, seededRandom } from '../kit';
-import { queryRows } from './domain/sql';
+import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, execute, seededRandom } from '../kit';
+import type { Product } from './domain/types';
 
 /**
  * Demo catalogue, idempotent (INSERT ... ON CONFLICT DO NOTHING: a re-run adds what is missing and
- * never overwrites prices changed since), three statements in all.
+ * never overwrites prices changed since), three statements in all. Lean SQL rather than the unit of
+ * work: insert-if-missing is a conditional write the unit of work cannot express without first
+ * reading all 300 rows back.
  *
  * Ids:
  * - 6 root categories `cat-<root>` (cat-electronics, cat-home, cat-clothing, cat-sports, cat-toys,
@@ -201,15 +203,8 @@ export function isDemoProductInactive(n: number): boolean {
   return n % 47 === 0;
 }
 
-interface SeedProduct {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  active: boolean;
-  categoryId: string;
-}
+/** A demo product row as seeded: currency and timestamps are the columns' defaults, every one is filed. */
+type SeedProduct = Omit<Product, 'currency' | 'createdAt' | 'updatedAt' | 'categoryId'> & { categoryId: string };
 
 /** The demo products, computed (no I/O) so tests can compare against them. */
 export function demoProducts(): SeedProduct[] {
@@ -255,7 +250,7 @@ async function seed(em: EntityManager): Promise<void> {
   );
   // Roots first, in their own statement, so the children's parent_id foreign keys always resolve.
   for (const rows of [roots, children]) {
-    await queryRows(
+    await execute(
       em,
       `insert into categories (id, name, slug, parent_id, position) values ${placeholders(rows.length, 5)}
        on conflict do nothing`,
@@ -263,7 +258,7 @@ async function seed(em: EntityManager): Promise<void> {
     );
   }
   const products = demoProducts();
-  await queryRows(
+  await execute(
     em,
     `insert into products (id, sku, name, description, price_cents, currency, active, category_id)
      values ${placeholders(products.length, 8)}

@@ -1,17 +1,24 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryRows } from './sql';
+import { queryOne, queryRows, type DomainContext } from '../../kit/domain';
 import type { Category, PriceChange, Product, ProductFilter } from './types';
 import { escapeLike, normalizeSku, searchTerms } from './validation';
 
 /**
- * Catalogue reads: one lean SQL statement each, rows aliased straight into the domain types so
- * that no per-row mapping or ORM hydration happens on the hot paths.
+ * Catalogue reads: the hot paths (catalogue pages, `_entities` batches, the category tree), so each
+ * is one lean SQL statement whose columns are aliased straight into the row types of types.ts: no
+ * per-row mapping, no ORM hydration or identity map for rows that are only serialised.
  */
 
+/**
+ * What a read needs of the request context: its unit of work. Any DomainContext is one; the
+ * request-scoped DataLoaders, which the kit builds from the EntityManager alone, pass `{ em }`.
+ */
+export type ReadContext = Pick<DomainContext, 'em'>;
+
+// Every column of the row, so that what a read returns is the table's one shape (types.ts).
 const PRODUCT_COLUMNS = `p.id, p.sku, p.name, p.description, p.price_cents as "priceCents", p.currency,
   p.active, p.category_id as "categoryId", p.created_at as "createdAt", p.updated_at as "updatedAt"`;
 
-const CATEGORY_COLUMNS = `c.id, c.name, c.slug, c.parent_id as "parentId", c.position`;
+const CATEGORY_COLUMNS = `c.id, c.name, c.slug, c.parent_id as "parentId", c.position, c.created_at as "createdAt"`;
 
 /** Appends the filter's conditions (always true when empty) and their bindings. */
 function filterConditions(filter: ProductFilter, params: unknown[]): string[] {
@@ -52,7 +59,7 @@ export interface ProductPageQuery {
 }
 
 /** Up to first+1 products after the keyset position, ordered by (name, id). */
-export async function listProducts(em: EntityManager, q: ProductPageQuery): Promise<Product[]> {
+export function listProducts({ em }: ReadContext, q: ProductPageQuery): Promise<Product[]> {
   const params: unknown[] = [];
   const where = filterConditions(q.filter, params);
   if (q.after) {
@@ -68,24 +75,21 @@ export async function listProducts(em: EntityManager, q: ProductPageQuery): Prom
   return queryRows<Product>(em, sql, params);
 }
 
-export async function countProducts(em: EntityManager, filter: ProductFilter): Promise<number> {
+export async function countProducts({ em }: ReadContext, filter: ProductFilter): Promise<number> {
   const params: unknown[] = [];
   const where = filterConditions(filter, params);
   const sql = `select count(*)::int as count from products p ${where.length ? `where ${where.join(' and ')}` : ''}`;
-  const [row] = await queryRows<{ count: number }>(em, sql, params);
+  const row = await queryOne<{ count: number }>(em, sql, params);
   return row?.count ?? 0;
 }
 
 /** Products by id, any order, unknown ids absent (the loader puts them back in key order). */
-export function productsByIds(em: EntityManager, ids: readonly string[]): Promise<Product[]> {
+export function productsByIds({ em }: ReadContext, ids: readonly string[]): Promise<Product[]> {
   return queryRows<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.id = any(?::text[])`, [ids]);
 }
 
-export async function productBySku(em: EntityManager, sku: string): Promise<Product | null> {
-  const [row] = await queryRows<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.sku = ?`, [
-    normalizeSku(sku),
-  ]);
-  return row ?? null;
+export function productBySku({ em }: ReadContext, sku: string): Promise<Product | null> {
+  return queryOne<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.sku = ?`, [normalizeSku(sku)]);
 }
 
 export interface SearchQuery {
@@ -99,7 +103,7 @@ export interface SearchQuery {
  * Products containing every word of the text in their name or SKU. Ranked: exact SKU, then names
  * starting with the text, then trigram similarity of the name to the whole text, then name.
  */
-export async function searchProducts(em: EntityManager, q: SearchQuery): Promise<Product[]> {
+export async function searchProducts({ em }: ReadContext, q: SearchQuery): Promise<Product[]> {
   if (q.first === 0) return [];
   const params: unknown[] = [];
   const where = filterConditions(
@@ -124,7 +128,7 @@ export async function searchProducts(em: EntityManager, q: SearchQuery): Promise
 }
 
 /** The whole tree (a few dozen rows), ordered for display: by position, then name. */
-export function allCategories(em: EntityManager): Promise<Category[]> {
+export function allCategories({ em }: ReadContext): Promise<Category[]> {
   return queryRows<Category>(em, `select ${CATEGORY_COLUMNS} from categories c order by c.position, c.name, c.id`);
 }
 
@@ -132,7 +136,7 @@ export function allCategories(em: EntityManager): Promise<Category[]> {
  * Categories by id plus their parents, so that `category { parent { name } }` needs no second
  * round trip (the loader primes the parents).
  */
-export function categoriesWithParents(em: EntityManager, ids: readonly string[]): Promise<Category[]> {
+export function categoriesWithParents({ em }: ReadContext, ids: readonly string[]): Promise<Category[]> {
   return queryRows<Category>(
     em,
     `select ${CATEGORY_COLUMNS} from categories c
@@ -142,7 +146,7 @@ export function categoriesWithParents(em: EntityManager, ids: readonly string[])
   );
 }
 
-export function childCategories(em: EntityManager, parentIds: readonly string[]): Promise<Category[]> {
+export function childCategories({ em }: ReadContext, parentIds: readonly string[]): Promise<Category[]> {
   return queryRows<Category>(
     em,
     `select ${CATEGORY_COLUMNS} from categories c where c.parent_id = any(?::text[]) order by c.position, c.name, c.id`,
@@ -159,7 +163,7 @@ export interface CategoryCountRow {
 }
 
 /** Direct product counts of the given categories and of their children, in one statement. */
-export function categoryCounts(em: EntityManager, ids: readonly string[]): Promise<CategoryCountRow[]> {
+export function categoryCounts({ em }: ReadContext, ids: readonly string[]): Promise<CategoryCountRow[]> {
   return queryRows<CategoryCountRow>(
     em,
     `select c.id, c.parent_id as "parentId",
@@ -208,7 +212,7 @@ export function familiesFromCounts(ids: readonly string[], rows: readonly Catego
  * tree page (roots and their children) needs a single batch: every key is a root.
  */
 export async function productCountOf(
-  category: Category,
+  category: Pick<Category, 'id' | 'parentId'>,
   familyOf: (id: string) => Promise<CategoryFamily | null>,
 ): Promise<number> {
   if (category.parentId !== null) {
@@ -218,30 +222,23 @@ export async function productCountOf(
   return (await familyOf(category.id))?.total ?? 0;
 }
 
+export interface PriceHistoryQuery {
+  productIds: readonly string[];
+  /** Changes per product, 0..100. */
+  first: number;
+}
+
 /** The latest `first` price changes of each product, most recent first. */
-export function latestPriceChanges(
-  em: EntityManager,
-  productIds: readonly string[],
-  first: number,
-): Promise<PriceChange[]> {
+export function latestPriceChanges({ em }: ReadContext, q: PriceHistoryQuery): Promise<PriceChange[]> {
   return queryRows<PriceChange>(
     em,
-    `select id, "productId", "oldPriceCents", "newPriceCents", currency, reason, "changedAt" from (
+    `select id, "productId", "oldPriceCents", "newPriceCents", currency, reason, "changedBy", "changedAt" from (
        select h.id::text as id, h.product_id as "productId", h.old_price_cents as "oldPriceCents",
-         h.new_price_cents as "newPriceCents", h.currency, h.reason, h.changed_at as "changedAt",
+         h.new_price_cents as "newPriceCents", h.currency, h.reason, h.changed_by as "changedBy",
+         h.changed_at as "changedAt",
          row_number() over (partition by h.product_id order by h.changed_at desc, h.id desc) as rank
        from product_price_changes h where h.product_id = any(?::text[])
      ) ranked where rank <= ? order by "productId", rank`,
-    [productIds, first],
+    [q.productIds, q.first],
   );
-}
-
-export async function categoryExists(em: EntityManager, id: string): Promise<boolean> {
-  const rows = await queryRows<{ one: number }>(em, 'select 1 as one from categories where id = ?', [id]);
-  return rows.length > 0;
-}
-
-export async function skuTaken(em: EntityManager, sku: string): Promise<boolean> {
-  const rows = await queryRows<{ one: number }>(em, 'select 1 as one from products where sku = ?', [sku]);
-  return rows.length > 0;
 }

@@ -1,11 +1,32 @@
-/** Plain catalogue objects, as read by lean SQL and returned by the domain; no ORM state. */
+/**
+ * The catalogue's rows, one shape per table (ADR 0003): entities.ts builds each table's
+ * EntitySchema on the interface here, lean reads select every column into it, and the GraphQL
+ * resolvers receive it as their parent (codegen mappers in subgraphs/registry.ts).
+ */
 
+/** A row of `categories`: a node of the two-level tree. */
+export interface Category {
+  id: string;
+  name: string;
+  /** Unique. */
+  slug: string;
+  /** Null for a root category. */
+  parentId: string | null;
+  /** Sort position among its siblings. */
+  position: number;
+  createdAt: Date;
+}
+
+/** A row of `products`. */
 export interface Product {
   id: string;
+  /** Unique, stored upper case. */
   sku: string;
   name: string;
   description: string;
+  /** Selling price in minor units of `currency`. */
   priceCents: number;
+  /** ISO 4217 code. */
   currency: string;
   active: boolean;
   categoryId: string | null;
@@ -13,25 +34,21 @@ export interface Product {
   updatedAt: Date;
 }
 
-export interface Category {
-  id: string;
-  name: string;
-  slug: string;
-  parentId: string | null;
-  position: number;
-}
-
+/** A row of `product_price_changes`: one change of a product's price, appended, never updated. */
 export interface PriceChange {
+  /** bigint identity, carried as a decimal string so that no precision is lost. */
   id: string;
   productId: string;
   oldPriceCents: number;
   newPriceCents: number;
   currency: string;
   reason: string | null;
+  /** Who changed it (identity sub); kept for audit, not exposed through the API. */
+  changedBy: string | null;
   changedAt: Date;
 }
 
-/** Criteria of a product list, already validated and converted to minor units. */
+/** Criteria of a product list, already validated and converted to minor units (not a row). */
 export interface ProductFilter {
   categoryId: string | null;
   active: boolean | null;
@@ -40,11 +57,3 @@ export interface ProductFilter {
   minPriceCents: number | null;
   maxPriceCents: number | null;
 }
-
-export const NO_FILTER: ProductFilter = {
-  categoryId: null,
-  active: null,
-  terms: [],
-  minPriceCents: null,
-  maxPriceCents: null,
-};

@@ -1,4 +1,5 @@
-import { parseDecimalToMinor, userError, type UserError } from '../../kit';
+import { parseDecimalToMinor, userError, type UserError } from '../../kit/domain';
+import type { ProductFilter as ProductFilterInput } from '../generated/resolvers';
 import type { ProductFilter } from './types';
 
 /** Pure checks of catalogue input; no I/O, so they are unit-tested directly. */
@@ -95,14 +96,6 @@ export function checkSearchText(text: string): Checked<string> {
     return { ok: false, message: `"text" must be 1 to ${MAX_SEARCH_LENGTH} characters after trimming` };
   }
   return { ok: true, value: trimmed };
-}
-
-export interface ProductFilterInput {
-  categoryId?: string | null;
-  active?: boolean | null;
-  text?: string | null;
-  minPrice?: string | null;
-  maxPrice?: string | null;
 }
 
 /** Converts the GraphQL filter into SQL-ready criteria; an over-long text is malformed input. */
