@@ -1,39 +1,50 @@
 /**
  * loadtests/k6: the scripts type-check against @types/k6, their GraphQL operations are the
- * client contract's and validate against the composed supergraph (with the variables the scripts
- * send), and the scripts themselves run correctly against a stubbed k6 runtime (no k6 binary here).
+ * project's client operations (schema/operations, which k6 open()s at init) and validate against the
+ * committed supergraph (with the variables the scripts send), and the scripts themselves run
+ * correctly against a stubbed k6 runtime (no k6 binary here).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, getVariableValues, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import ts from 'typescript';
+import { clientOperations, operation, operationFiles, PENDING } from '../../schema/operations';
 import { ROOT, readText, rootPath } from './ops-helpers';
 
 const K6_DIR = rootPath('loadtests/k6');
 const SCRIPTS = ['catalog.js', 'product-detail.js', 'checkout.js'];
-/** Subgraphs the design brings in after the first three: operations needing them may wait. */
-const LATER_SUBGRAPHS = new Set(['retail', 'reports']);
-const ALL_SUBGRAPHS = new Set(['products', 'inventory', 'ecommerce', 'retail', 'reports']);
 
 interface Operation {
   name: string;
-  subgraphs: string[];
-  contract: boolean;
   query: string;
 }
 
 // ---------------------------------------------------------------------------------------------
 // A tiny module loader: the scripts are ES modules for k6; here they are transpiled to CommonJS
-// and run in a vm context whose `require` serves stubs for the k6 modules.
+// and run in a vm context whose `require` serves stubs for the k6 modules, with k6's init-context
+// `open()` (which reads a file, as k6 does) and `import.meta.resolve` (relative to the module).
 // ---------------------------------------------------------------------------------------------
 
 type Exports = Record<string, unknown>;
 
+/** k6's open(): a path or a file: URL (what import.meta.resolve returns); records what was opened. */
+const opened: string[] = [];
+function k6Open(target: string): string {
+  const file = target.startsWith('file:') ? fileURLToPath(target) : path.resolve(K6_DIR, target);
+  opened.push(file);
+  return fs.readFileSync(file, 'utf8');
+}
+
 function loadModules(stubs: Record<string, Exports>, env: Record<string, string> = {}) {
-  const context = vm.createContext({ __ENV: env, console: { log() {}, info() {}, warn() {}, error() {}, debug() {} } });
+  const context = vm.createContext({
+    __ENV: env,
+    open: k6Open,
+    console: { log() {}, info() {}, warn() {}, error() {}, debug() {} },
+  });
   const cache = new Map<string, Exports>();
   const load = (file: string): Exports => {
     const cached = cache.get(file);
@@ -45,9 +56,12 @@ function loadModules(stubs: Record<string, Exports>, env: Record<string, string>
     });
     const module = { exports: {} as Exports };
     cache.set(file, module.exports);
-    const wrapper = vm.runInContext(`(function (require, module, exports) {${outputText}\n})`, context, {
+    // CommonJS has no import.meta: the module gets k6's as a parameter.
+    const body = outputText.replace(/\bimport\.meta\b/g, '__importMeta');
+    const importMeta = { resolve: (spec: string) => pathToFileURL(path.resolve(path.dirname(file), spec)).href };
+    const wrapper = vm.runInContext(`(function (require, module, exports, __importMeta) {${body}\n})`, context, {
       filename: file,
-    }) as (req: (spec: string) => Exports, m: { exports: Exports }, e: Exports) => void;
+    }) as (req: (spec: string) => Exports, m: { exports: Exports }, e: Exports, meta: typeof importMeta) => void;
     wrapper(
       (spec) => {
         const stub = stubs[spec];
@@ -57,14 +71,15 @@ function loadModules(stubs: Record<string, Exports>, env: Record<string, string>
       },
       module,
       module.exports,
+      importMeta,
     );
     return module.exports;
   };
   return load;
 }
 
-/** Operations and variable builders: a pure module, loaded without any k6 stub. */
-function loadOperations(): { operations: Operation[]; samples: Record<string, Record<string, unknown>> } {
+/** Operations and variable builders: a module without any k6 import, loaded without stubs. */
+function loadOperations() {
   const mod = loadModules({})(path.join(K6_DIR, 'lib/operations.js'));
   // JSON round trip: plain objects of this realm.
   const ops = JSON.parse(JSON.stringify(mod.OPERATIONS)) as Record<string, Operation>;
@@ -72,7 +87,9 @@ function loadOperations(): { operations: Operation[]; samples: Record<string, Re
     string,
     Record<string, unknown>
   >;
-  return { operations: Object.values(ops), samples };
+  const files = JSON.parse(JSON.stringify(mod.OPERATION_FILES)) as string[];
+  const extract = mod.extractOperation as (sources: string[], name: string) => string;
+  return { operations: Object.values(ops), samples, files, extract };
 }
 
 function operationDefinition(op: Operation): OperationDefinitionNode {
@@ -84,7 +101,7 @@ function operationDefinition(op: Operation): OperationDefinitionNode {
   return def;
 }
 
-const { operations, samples } = loadOperations();
+const { operations, samples, files: k6Files, extract } = loadOperations();
 
 describe('k6 scripts type-check', () => {
   test('npx tsc -p loadtests/k6/tsconfig.json exits 0', () => {
@@ -106,53 +123,64 @@ describe('k6 scripts type-check', () => {
 });
 
 describe('k6 GraphQL operations', () => {
-  test('every operation parses, is named as exported and lists real subgraphs', () => {
+  test('every operation parses, is named as exported and has the variables the scripts send', () => {
     expect(operations.map((o) => o.name)).toEqual(
       expect.arrayContaining(['CatalogPage', 'ProductDetail', 'RegisterCustomer', 'Login', 'AddToCart', 'Checkout']),
     );
     for (const op of operations) {
       const def = operationDefinition(op);
       expect(def.name?.value).toBe(op.name);
-      expect(op.subgraphs.length).toBeGreaterThan(0);
-      for (const s of op.subgraphs) expect(ALL_SUBGRAPHS).toContain(s);
       expect(Object.keys(samples)).toContain(op.name);
     }
   });
 
-  const contractFile =
-    process.env.CONTRACT_FILE ?? path.resolve(ROOT, '..', 'shared', 'contract', 'operations.graphql');
-  (fs.existsSync(contractFile) ? test : test.skip)('contract operations are the client contract, verbatim', () => {
-    const contract = new Map<string, string>();
-    for (const def of parse(fs.readFileSync(contractFile, 'utf8')).definitions) {
-      if (def.kind === Kind.OPERATION_DEFINITION && def.name) contract.set(def.name.value, print(def));
+  test('are read from schema/operations at init, with open() and paths relative to the module', () => {
+    expect(k6Files).toEqual(operationFiles());
+    const dir = rootPath('schema/operations');
+    expect(new Set(opened.filter((f) => f.startsWith(dir)))).toEqual(new Set(k6Files.map((f) => path.join(dir, f))));
+  });
+
+  test('every operation is the schema/operations one, verbatim', () => {
+    for (const op of operations) {
+      expect({ name: op.name, query: print(operationDefinition(op)) }).toEqual({
+        name: op.name,
+        query: operation(op.name),
+      });
     }
-    for (const op of operations.filter((o) => o.contract)) {
-      expect({ name: op.name, inContract: contract.has(op.name) }).toEqual({ name: op.name, inContract: true });
-      expect(print(operationDefinition(op))).toBe(contract.get(op.name));
+  });
+
+  test('the extractor finds every operation of schema/operations by name, and only by its whole name', () => {
+    const sources = operationFiles().map((f) => readText(`schema/operations/${f}`));
+    for (const op of clientOperations().values()) {
+      expect({ name: op.name, query: print(parse(extract(sources, op.name))) }).toEqual({
+        name: op.name,
+        query: op.source,
+      });
     }
-    for (const op of operations.filter((o) => !o.contract)) expect(contract.has(op.name)).toBe(false);
+    // "Order" is a prefix of "Orders", "Checkout" a suffix of "QuickCheckout".
+    expect(print(parse(extract(sources, 'Order')))).toBe(operation('Order'));
+    expect(print(parse(extract(sources, 'Checkout')))).toBe(operation('Checkout'));
+    expect(() => extract(sources, 'Check')).toThrow(/no operation Check in schema\/operations/);
+    const tricky = '# query Fake { x }\nquery Q($s: String = "}{") {\n  a(s: """ } """) { b } # }\n}\nquery R { c }';
+    expect(print(parse(extract([tricky], 'Q')))).toBe(print(parse(tricky.split('\nquery R')[0]!)));
+    expect(() => extract(['query Q { a { b }'], 'Q')).toThrow(/not closed/);
   });
 
   const sdlFile = process.env.SUPERGRAPH_FILE ?? rootPath('schema/supergraph.graphql');
   const describeSchema = fs.existsSync(sdlFile) ? describe : describe.skip;
   describeSchema('against the supergraph', () => {
-    let composed: Set<string>;
     let api: ReturnType<ReturnType<Supergraph['apiSchema']>['toGraphQLJSSchema']>;
     beforeAll(() => {
-      // As the router and ../shared/tools/check-contract.cjs see it: the API schema of the supergraph.
-      const supergraph = Supergraph.build(fs.readFileSync(sdlFile, 'utf8'));
-      composed = new Set(supergraph.subgraphsMetadata().map((m) => m.name));
-      api = supergraph.apiSchema().toGraphQLJSSchema();
+      // As the router sees it: the API schema of the supergraph.
+      api = Supergraph.build(fs.readFileSync(sdlFile, 'utf8')).apiSchema().toGraphQLJSSchema();
     });
 
     test.each(operations.map((o) => [o.name, o] as const))(
       '%s validates, with the variables the scripts send',
       (_n, op) => {
-        const missing = op.subgraphs.filter((s) => !composed.has(s));
-        // Only a subgraph the design brings in later may be missing; anything else is a failure.
-        expect(missing.filter((s) => !LATER_SUBGRAPHS.has(s))).toEqual([]);
-        if (missing.length) {
-          console.info(`${op.name}: not validated until ${missing.join(', ')} joins the supergraph`);
+        // Only an operation listed as waiting for a subgraph not built yet may not validate.
+        if (op.name in PENDING) {
+          console.info(`${op.name}: not validated until ${PENDING[op.name]} joins the supergraph`);
           return;
         }
         const def = operationDefinition(op);

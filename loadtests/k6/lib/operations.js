@@ -1,152 +1,91 @@
 // @ts-check
 /**
- * GraphQL operations and variable builders used by the k6 scripts.
+ * The GraphQL operations the k6 scripts send, and their variable builders.
  *
- * Pure data and pure functions: no k6 module and no __ENV here, so test/ops loads this file in Node
- * to parse every operation, validate it against schema/supergraph.graphql and check the variables
- * the builders produce against the schema's input types.
+ * The operations are the project's client operations, schema/operations/*.graphql: k6 `open()`s
+ * those files once, in the init context, and each operation is extracted from them by name, so
+ * there is no copy here. test/ops loads this module in Node (with `open` and `import.meta` provided
+ * like k6 does) and checks that every operation is the schema/operations one and validates
+ * against schema/supergraph.graphql with the variables the builders produce (operations waiting for
+ * a subgraph not built yet are listed in schema/operations/index.ts PENDING).
  *
- * Operations marked `contract: true` are copied verbatim from the client contract
- * (shared contract/operations.graphql); test/ops checks they have not drifted from it.
- * `subgraphs` lists every subgraph the operation's fields come from; an operation whose subgraph is
- * not composed yet (retail, reports come later) is skipped by the validation test, not ignored.
+ * No k6 module and no __ENV here.
  */
-
-/** @typedef {'products' | 'inventory' | 'ecommerce' | 'retail' | 'reports'} SubgraphName */
 
 /**
  * @typedef {object} Operation
  * @property {string} name Operation name, also the k6 `operation` tag.
- * @property {SubgraphName[]} subgraphs Subgraphs that serve its fields.
- * @property {boolean} contract True when the text is the client contract's.
- * @property {string} query The document (one operation).
+ * @property {string} query The document (one operation), as written in schema/operations.
  */
+
+/** The files of schema/operations (k6 cannot list a folder; test/ops checks this list is complete). */
+export const OPERATION_FILES = [
+  'catalogue.graphql',
+  'ecommerce.graphql',
+  'inventory.graphql',
+  'reports.graphql',
+  'retail.graphql',
+];
+
+// Relative to this module (open() alone resolves relative to the entry script, which k6 will change).
+const SOURCES = OPERATION_FILES.map((file) => open(import.meta.resolve('../../../schema/operations/' + file)));
+
+/**
+ * The text of the operation `name` in GraphQL documents: from its `query`/`mutation`/`subscription`
+ * keyword to the brace that closes its selection set (strings and comments are skipped while
+ * counting braces).
+ * @param {string[]} sources
+ * @param {string} name
+ * @returns {string}
+ */
+export function extractOperation(sources, name) {
+  // The name ends where its variables or its selection set begin (no look-ahead: k6's regexp engine).
+  const head = new RegExp('(^|\\n)(query|mutation|subscription)[ \\t]+' + name + '[ \\t]*[({]');
+  for (const source of sources) {
+    const match = head.exec(source);
+    if (!match) continue;
+    const start = match.index + (match[1] || '').length;
+    let depth = 0;
+    for (let i = start; i < source.length; i++) {
+      const c = source[i];
+      if (c === '#') {
+        const eol = source.indexOf('\n', i);
+        i = eol < 0 ? source.length : eol;
+      } else if (c === '"' && source.startsWith('"""', i)) {
+        const close = source.indexOf('"""', i + 3);
+        i = close < 0 ? source.length : close + 2;
+      } else if (c === '"') {
+        i++;
+        while (i < source.length && source[i] !== '"' && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
+      } else if (c === '{') {
+        depth++;
+      } else if (c === '}') {
+        depth--;
+        if (depth === 0) return source.slice(start, i + 1);
+      }
+    }
+    throw new Error('operation ' + name + ' is not closed in schema/operations');
+  }
+  throw new Error('no operation ' + name + ' in schema/operations');
+}
 
 /**
  * @param {string} name
- * @param {SubgraphName[]} subgraphs
- * @param {boolean} contract
- * @param {string} query
  * @returns {Operation}
  */
-function operation(name, subgraphs, contract, query) {
-  return { name, subgraphs, contract, query: query.trim() };
+function operation(name) {
+  return { name, query: extractOperation(SOURCES, name) };
 }
 
-export const CatalogPage = operation(
-  'CatalogPage',
-  ['products', 'inventory'],
-  true,
-  `
-query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
-  products(first: $first, after: $after, filter: $filter) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      cursor
-      node {
-        id sku name
-        price { amount currency }
-        category { id name }
-        stock { available }
-      }
-    }
-  }
-}`,
-);
-
-export const ProductDetail = operation(
-  'ProductDetail',
-  // salesStats comes from reports.
-  ['products', 'inventory', 'reports'],
-  true,
-  `
-query ProductDetail($id: ID!) {
-  product(id: $id) {
-    id sku name description active
-    price { amount currency }
-    category { id name parent { id name } }
-    stock {
-      onHand reserved available
-      levels { location { id name kind } onHand reserved available reorderPoint }
-    }
-    salesStats(period: { from: "2026-01-01", to: "2026-12-31" }) { unitsSold revenue { amount currency } }
-  }
-}`,
-);
-
-export const RegisterCustomer = operation(
-  'RegisterCustomer',
-  ['ecommerce'],
-  true,
-  `
-mutation RegisterCustomer($input: RegisterCustomerInput!) {
-  registerCustomer(input: $input) {
-    token
-    customer { id email firstName lastName }
-    errors { code field message }
-  }
-}`,
-);
-
-export const Login = operation(
-  'Login',
-  ['ecommerce'],
-  true,
-  `
-mutation Login($input: LoginInput!) {
-  login(input: $input) {
-    token
-    customer { id email }
-    errors { code field message }
-  }
-}`,
-);
-
-/** Not in the contract: checkout needs a shipping address, and a new customer has none. */
-export const AddAddress = operation(
-  'AddAddress',
-  ['ecommerce'],
-  false,
-  `
-mutation AddAddress($input: AddAddressInput!) {
-  addAddress(input: $input) {
-    address { id isDefault }
-    errors { code field message }
-  }
-}`,
-);
-
-export const AddToCart = operation(
-  'AddToCart',
-  ['ecommerce', 'products'],
-  true,
-  `
-mutation AddToCart($input: AddToCartInput!) {
-  addToCart(input: $input) {
-    cart { id itemCount subtotal { amount currency } lines { id quantity product { id name } } }
-    errors { code field message }
-  }
-}`,
-);
-
-export const Checkout = operation(
-  'Checkout',
-  ['ecommerce', 'products'],
-  true,
-  `
-mutation Checkout($input: CheckoutInput!) {
-  checkout(input: $input) {
-    order {
-      id number status
-      total { amount currency }
-      lines { product { id name } quantity unitPrice { amount currency } }
-      history { status at note }
-    }
-    errors { code field message }
-  }
-}`,
-);
+export const CatalogPage = operation('CatalogPage');
+// Needs Product.salesStats from reports: fails validation at the router until reports is composed.
+export const ProductDetail = operation('ProductDetail');
+export const RegisterCustomer = operation('RegisterCustomer');
+export const Login = operation('Login');
+// A new customer has no address, and checkout needs one.
+export const AddAddress = operation('AddAddress');
+export const AddToCart = operation('AddToCart');
+export const Checkout = operation('Checkout');
 
 /** Every operation the scripts send, by name. */
 export const OPERATIONS = {
