@@ -31,7 +31,7 @@ export async function startEmbeddedPostgres(
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` user.
     createPostgresUser: process.getuid?.() === 0,
-    // Five subgraphs, three inventory replicas and the test suite's parallel workers each hold a pool.
+    // Every subgraph, three inventory replicas and the test suite's parallel workers each hold a pool.
     postgresFlags: [
       '-c',
       'max_connections=300',

@@ -38,16 +38,16 @@ export const SUBGRAPHS: readonly ServiceSpec[] = SUBGRAPH_LIST.map((e) => ({
   replicas: e.replicas,
 }));
 
-export const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'router/index.ts', calls: [], replicas: 1 };
+const ROUTER: ServiceSpec = { name: 'router', portOffset: 0, entry: 'router/index.ts', calls: [], replicas: 1 };
 
-export const DEFAULT_BASE_PORT = PORTS.router;
-export const DEFAULT_EMBEDDED_PG_PORT = 5433;
+const DEFAULT_BASE_PORT = PORTS.router;
+const DEFAULT_EMBEDDED_PG_PORT = 5433;
 /**
  * The JWT secret every process of a local stack shares: JWT_SECRET, else the kit's development
  * secret (the one `npm run token` signs with too). Undefined under NODE_ENV=production without
  * JWT_SECRET, so that each service refuses to start with its own clear error.
  */
-export function stackJwtSecret(): string | undefined {
+function stackJwtSecret(): string | undefined {
   try {
     return jwtSecret();
   } catch {
@@ -77,7 +77,7 @@ export function startWaves<T extends { name: string; calls: readonly string[] }>
   return waves;
 }
 
-export function serviceUrl(basePort: number, spec: ServiceSpec, host = '127.0.0.1'): string {
+function serviceUrl(basePort: number, spec: ServiceSpec, host = '127.0.0.1'): string {
   return `http://${host}:${basePort + spec.portOffset}/graphql`;
 }
 
@@ -116,7 +116,7 @@ export function prefixedSink(
   };
 }
 
-export function formatLogLine(line: string): string {
+function formatLogLine(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
     const rec = JSON.parse(line) as Record<string, unknown>;
@@ -293,7 +293,7 @@ export class StartupError extends Error {
 }
 
 /** Polls `url` until it answers 200; fails as soon as `proc` exits, or after `timeoutMs`. */
-export async function waitForHttpOk(
+async function waitForHttpOk(
   url: string,
   proc: ManagedProcess | null,
   timeoutMs: number,
@@ -589,7 +589,7 @@ function healthUrl(basePort: number, spec: ServiceSpec): string {
   return `http://127.0.0.1:${basePort + spec.portOffset}/health/ready`;
 }
 
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
