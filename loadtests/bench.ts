@@ -29,6 +29,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { parse, print, visit } from 'graphql';
+import { operation } from '../schema/operations';
 import { signToken } from '../subgraphs/kit/auth';
 import {
   ROOT,
@@ -41,18 +43,28 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
-import { OPERATIONS } from '../test/helpers/operations';
 import { pacedLoad } from './paced';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
-const CATALOG_PAGE = OPERATIONS.CatalogPage;
+const CATALOG_PAGE = operation('CatalogPage');
 
-/** CatalogPage with only the products subgraph's own fields: what the products subgraph alone can serve. */
-const CATALOG_PAGE_DIRECT = CATALOG_PAGE.replace(/stock\s*\{\s*available\s*\}/, '');
-if (CATALOG_PAGE_DIRECT === CATALOG_PAGE)
-  throw new Error('CatalogPage without stock: the stock selection was not found');
+/** CatalogPage without `stock` (inventory's field): what the products subgraph alone can serve. */
+const CATALOG_PAGE_DIRECT = withoutField(CATALOG_PAGE, 'stock');
+
+function withoutField(query: string, field: string): string {
+  let removed = 0;
+  const document = visit(parse(query), {
+    Field: (node) => {
+      if (node.name.value !== field) return undefined;
+      removed++;
+      return null;
+    },
+  });
+  if (removed !== 1) throw new Error(`CatalogPage without ${field}: expected one ${field} selection, found ${removed}`);
+  return print(document);
+}
 
 interface Target {
   key: 'router' | 'direct' | 'stock';

@@ -6,7 +6,7 @@
  * checkouts per second, latency and errors (anything but a CONFIRMED order with no errors).
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT, ECOMMERCE_OPS } from '../subgraphs/ecommerce/operations';
+import { operation } from '../schema/operations';
 import { ONLINE_LOCATION_ID, seededRandom } from '../subgraphs/kit/demo-ids';
 import { gql, percentile, pool, round } from './util';
 
@@ -33,63 +33,10 @@ interface Options {
   log: (message: string) => void;
 }
 
-const ACTIVE_PRODUCTS = /* GraphQL */ `
-  query BenchProducts($first: Int!) {
-    products(first: $first, filter: { active: true }) {
-      edges {
-        node {
-          id
-          stock {
-            levels {
-              location {
-                id
-              }
-              available
-            }
-          }
-        }
-      }
-    }
-  }
-`;
-
-const ADJUST_STOCK = /* GraphQL */ `
-  mutation AdjustStock($input: AdjustStockInput!) {
-    adjustStock(input: $input) {
-      level {
-        available
-      }
-      errors {
-        code
-        message
-      }
-    }
-  }
-`;
-
-// Customer setup uses ecommerce's shared documents. The measured Checkout keeps its own lean selection:
-// the contract's also resolves each line's product through the products subgraph and the order
-// history, which would change what the bench measures (docs/benchmarks.md).
-const CHECKOUT = /* GraphQL */ `
-  mutation Checkout($input: CheckoutInput!) {
-    checkout(input: $input) {
-      order {
-        id
-        number
-        status
-        total {
-          amount
-          currency
-        }
-      }
-      errors {
-        code
-        field
-        message
-      }
-    }
-  }
-`;
+// The measured checkout is QuickCheckout, the mobile app's lean selection: the contract's Checkout also
+// resolves each line's product through the products subgraph and the order history, which would change
+// what the bench measures (docs/benchmarks.md).
+const CHECKOUT = operation('QuickCheckout');
 
 interface Customer {
   token: string;
@@ -121,7 +68,7 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
   const setupStarted = Date.now();
 
   // Products: active ones, with enough online stock for every line that may name them.
-  const listed = await gql(routerUrl, ACTIVE_PRODUCTS, { first: 40 });
+  const listed = await gql(routerUrl, operation('StockOverview'), { first: 40, filter: { active: true } });
   const edges =
     (
       listed.body.data?.products as
@@ -151,7 +98,7 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
     payloadOf(
       await gql(
         routerUrl,
-        ADJUST_STOCK,
+        operation('AdjustStock'),
         {
           input: {
             productId: p.id,
@@ -175,7 +122,7 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
   const run = randomBytes(4).toString('hex');
   const customers = await pool(plan, 6, async (lines, i): Promise<Customer> => {
     const reg = payloadOf(
-      await gql(routerUrl, CONTRACT.RegisterCustomer, {
+      await gql(routerUrl, operation('RegisterCustomer'), {
         input: {
           email: `bench-${run}-${i}@example.com`,
           password: `bench-password-${run}`,
@@ -189,7 +136,7 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
     const addr = payloadOf(
       await gql(
         routerUrl,
-        ECOMMERCE_OPS.AddAddress,
+        operation('AddAddress'),
         {
           input: {
             address: {
@@ -205,7 +152,8 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
       ),
       'addAddress',
     );
-    for (const line of lines) payloadOf(await gql(routerUrl, CONTRACT.AddToCart, { input: line }, token), 'addToCart');
+    for (const line of lines)
+      payloadOf(await gql(routerUrl, operation('AddToCart'), { input: line }, token), 'addToCart');
     return { token, addressId: (addr.address as { id: string }).id, lines };
   });
   const setupS = (Date.now() - setupStarted) / 1000;

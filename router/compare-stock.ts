@@ -12,11 +12,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { composeSubgraphs } from '../schema/compose';
+import { operation } from '../schema/operations';
+import { freePort } from '../test/helpers/toolkit';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -25,12 +26,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const CATALOG_PAGE = `query CatalogPage($first: Int!, $after: String, $filter: ProductFilter) {
-  products(first: $first, after: $after, filter: $filter) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { id sku name price { amount currency } category { id name } stock { available } } }
-  }
-}`;
+const CATALOG_PAGE = operation('CatalogPage');
 
 // ---------- child roles ----------
 
@@ -90,14 +86,6 @@ async function runStock(port: number, supergraphFile: string): Promise<void> {
 }
 
 // ---------- orchestration ----------
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 function spawnSelf(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', __filename, ...args], {
