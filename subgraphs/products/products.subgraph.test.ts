@@ -852,6 +852,22 @@ describe('updateProduct', () => {
     const missing = await gql<Json>(UPDATE_PRODUCT, { input: { productId: 'prod-missing', name: 'X' } }, MANAGER);
     expect(missing.body.data.updateProduct.errors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
   });
+
+  it('reports an empty category id as unknown, on update and on create', async () => {
+    const id = demoProductId(22);
+    const before = await pg.query('select * from products where id = $1', [id]);
+    const update = await gql<Json>(UPDATE_PRODUCT, { input: { productId: id, categoryId: '' } }, MANAGER);
+    expect(update.body.errors).toBeUndefined();
+    expect(update.body.data.updateProduct).toMatchObject({ product: null, errors: [{ code: 'UNKNOWN_CATEGORY' }] });
+    expect((await pg.query('select * from products where id = $1', [id])).rows).toEqual(before.rows);
+
+    const create = await gql<Json>(
+      CREATE_PRODUCT,
+      { input: { sku: 'EMPTY-CAT-1', name: 'X', price: '1.00', categoryId: '' } },
+      MANAGER,
+    );
+    expect(create.body.data.createProduct).toMatchObject({ product: null, errors: [{ code: 'UNKNOWN_CATEGORY' }] });
+  });
 });
 
 describe('seed', () => {

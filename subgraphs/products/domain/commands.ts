@@ -140,7 +140,9 @@ export async function updateProduct(ctx: DomainContext, input: UpdateProductInpu
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!product) errors.push(notFound());
-      if (input.categoryId && (await tx.count(CategorySchema, { id: input.categoryId })) === 0) {
+      // Every given id is checked, "" included: no unknown id may reach the relation (MikroORM 6
+      // overflows its stack on an empty primary key instead of letting the foreign key refuse it).
+      if (typeof input.categoryId === 'string' && (await tx.count(CategorySchema, { id: input.categoryId })) === 0) {
         errors.push(unknownCategory());
       }
       if (errors.length || !product) return failed(errors);
