@@ -1,0 +1,187 @@
+/**
+ * Hostile input through the router, generated from the supergraph (test/helpers/hostile.ts): every
+ * mutation and every argument reachable from Query, each input leaf replaced in turn by hostile
+ * values, sent with a token of a role the field allows. Never an INTERNAL_SERVER_ERROR, never a stack,
+ * a path or SQL text; a mutation that was refused changed no row of any subgraph's database.
+ */
+import { Supergraph } from '@apollo/federation-internals';
+import { Client } from 'pg';
+import { SUBGRAPH_LIST } from '../../subgraphs/registry';
+import { generateCorpus, LEAKS, type HostileCase, type IdHints } from '../helpers/hostile';
+import { startStack, type Stack } from '../helpers/stack';
+import { tokens, type GqlResult } from '../helpers/toolkit';
+
+type Body = GqlResult['body'];
+
+/** Row count and checksum of every table of one database, in one statement on a kept connection. */
+async function snapshotter(url: string): Promise<{ take: () => Promise<string>; close: () => Promise<void> }> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const tables = (
+    await client.query<{ name: string }>(
+      `select table_name as name from information_schema.tables
+        where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'
+        order by table_name`,
+    )
+  ).rows.map((r) => r.name);
+  const sql = tables
+    .map(
+      (t) =>
+        `select '${t}' as t, count(*)::int as n, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h from "${t}" x`,
+    )
+    .join(' union all ');
+  return {
+    take: async () =>
+      tables.length
+        ? (await client.query<{ t: string; n: number; h: string }>(sql)).rows
+            .map((r) => `${r.t}:${r.n}:${r.h}`)
+            .join('\n')
+        : '',
+    close: () => client.end(),
+  };
+}
+
+function refused(c: HostileCase, body: Body): boolean {
+  if (body.errors?.length) return true;
+  const data = body.data as Record<string, unknown> | null | undefined;
+  const payload = data?.[c.field] as { errors?: unknown[] } | null | undefined;
+  return payload === null || payload === undefined || (Array.isArray(payload.errors) && payload.errors.length > 0);
+}
+
+function leaks(body: unknown): string[] {
+  const found: string[] = [];
+  for (const err of (body as Body).errors ?? []) {
+    const text = JSON.stringify(err);
+    for (const re of LEAKS) if (re.test(text)) found.push(`${re}: ${text.slice(0, 300)}`);
+    if (err.extensions && ('stacktrace' in err.extensions || 'exception' in err.extensions))
+      found.push(`stack in ${text.slice(0, 200)}`);
+  }
+  for (const e of ((body as Body).data ? JSON.stringify((body as Body).data) : '').matchAll(/"message":"([^"]*)"/g)) {
+    for (const re of LEAKS) if (re.test(e[1] ?? '')) found.push(`${re} in a UserError: ${e[1]}`);
+  }
+  return found;
+}
+
+describe('hostile input, generated from the supergraph', () => {
+  let stack: Stack;
+  let snapshotters: { name: string; take: () => Promise<string>; close: () => Promise<void> }[] = [];
+  const snapshot = async () =>
+    (await Promise.all(snapshotters.map(async (s) => `${s.name}\n${await s.take()}`))).join('\n');
+
+  beforeAll(async () => {
+    stack = await startStack({ services: SUBGRAPH_LIST.map((s) => s.name), seed: true });
+    snapshotters = await Promise.all(
+      Object.entries(stack.databases).map(async ([name, db]) => ({ name, ...(await snapshotter(db!.url)) })),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(snapshotters.map((s) => s.close()));
+    await stack?.stop();
+  });
+
+  it('never crashes, never leaks, and a refused mutation writes nothing', async () => {
+    const api = Supergraph.build(stack.supergraphSdl).apiSchema().toGraphQLJSSchema();
+    const customer = tokens.customer('cust-0001');
+    const hints: IdHints = await idHints(stack, customer);
+    const { cases, fields } = generateCorpus(api, hints);
+    const roles = [
+      ['ADMIN', tokens.admin()],
+      ['MANAGER', tokens.manager('store-1')],
+      ['CLERK', tokens.clerk('store-1')],
+      ['CUSTOMER', customer],
+    ] as const;
+
+    // The role each field allows: probed with a NUL (the kit refuses it after the permission check, so
+    // probing writes nothing), then the first role that is not refused with FORBIDDEN/UNAUTHENTICATED.
+    const roleOf = new Map<string, string | undefined>();
+    const denied = (b: Body) =>
+      (b.errors ?? []).some((e) => e.extensions?.code === 'FORBIDDEN' || e.extensions?.code === 'UNAUTHENTICATED');
+    const failures: string[] = [];
+    const roleFor = async (field: string, operation: string): Promise<string | undefined> => {
+      const key = `${operation} ${field}`;
+      if (!roleOf.has(key)) {
+        const probe =
+          cases.find((x) => x.field === field && x.operation === operation && x.label.endsWith('= NUL')) ??
+          cases.find((x) => x.field === field && x.operation === operation);
+        let chosen: string | undefined;
+        for (const [, token] of roles) {
+          const res = await stack.gql(probe!.query, probe!.variables, { token });
+          if (!denied(res.body)) {
+            chosen = token;
+            break;
+          }
+        }
+        roleOf.set(key, chosen);
+      }
+      return roleOf.get(key);
+    };
+    const check = (c: HostileCase, res: GqlResult) => {
+      const where = `${c.operation} ${c.field} [${c.label}]`;
+      const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+      if (res.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) {
+        failures.push(`${where}: status ${res.status}, ${JSON.stringify(res.body.errors).slice(0, 300)}`);
+      }
+      for (const leak of leaks(res.body)) failures.push(`${where}: leaks ${leak}`);
+      return where;
+    };
+    const hostile = cases.filter((c) => c.label !== 'baseline');
+    for (const c of hostile) await roleFor(c.field, c.operation);
+
+    // Queries write nothing: sent eight at a time.
+    const queries = hostile.filter((c) => c.operation === 'query');
+    for (let i = 0; i < queries.length; i += 8) {
+      await Promise.all(
+        queries
+          .slice(i, i + 8)
+          .map(async (c) => check(c, await stack.gql(c.query, c.variables, { token: roleOf.get(`query ${c.field}`) }))),
+      );
+    }
+    // Mutations one at a time, each refused one checked against the snapshot taken before it.
+    let before = await snapshot();
+    for (const c of hostile.filter((x) => x.operation === 'mutation')) {
+      const res = await stack.gql(c.query, c.variables, { token: roleOf.get(`mutation ${c.field}`) });
+      const where = check(c, res);
+      // A request refused before execution (data absent: the router refused its variables) reached no
+      // subgraph and cannot have written; every other mutation is checked against a fresh snapshot.
+      if (res.body.data !== undefined) {
+        const after = await snapshot();
+        if (refused(c, res.body) && after !== before) failures.push(`${where}: refused, but the database changed`);
+        before = after;
+      }
+    }
+    const sent = hostile.length;
+    const operations = new Set(cases.map((c) => `${c.operation} ${c.field}`)).size;
+    console.info(
+      `hostile input: ${operations} operations (${fields.filter((f) => f.startsWith('mutation')).length} mutations), ${sent} cases`,
+    );
+    expect(fields.filter((f) => f.startsWith('mutation')).length).toBe(
+      Object.keys(api.getMutationType()?.getFields() ?? {}).length,
+    );
+    expect(failures).toEqual([]);
+  }, 300_000);
+});
+
+/** Ids of live rows for the baseline values, read through the router like a client would. */
+async function idHints(stack: Stack, customer: string): Promise<IdHints> {
+  const hints: IdHints = {
+    productId: 'prod-0001',
+    id: 'prod-0001',
+    sku: 'SKU-0001',
+    locationId: 'loc-store-1',
+    storeId: 'store-1',
+    categoryId: 'cat-electronics',
+    email: 'alice@example.com',
+    password: 'demo-password',
+    idempotencyKey: 'hostile-key-1',
+  };
+  const me = await stack.gql<{ me: { addresses: { id: string }[]; cart: { lines: { id: string }[] } } | null }>(
+    '{ me { addresses { id } cart { lines { id } } } }',
+    {},
+    { token: customer },
+  );
+  const address = me.body.data?.me?.addresses[0]?.id;
+  if (address) Object.assign(hints, { addressId: address, shippingAddressId: address, billingAddressId: address });
+  const line = me.body.data?.me?.cart.lines[0]?.id;
+  if (line) hints.lineId = line;
+  return hints;
+}
