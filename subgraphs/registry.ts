@@ -63,7 +63,21 @@ export const REGISTRY = {
       ProductConnection: 'models#ProductConnectionModel',
     },
   }),
-  inventory: entry('inventory', () => load<typeof import('./inventory/server')>('inventory'), { replicas: 3 }),
+  inventory: entry('inventory', () => load<typeof import('./inventory/server')>('inventory'), {
+    replicas: 3,
+    mappers: {
+      Product: 'models#EntityRef',
+      Store: 'models#EntityRef',
+      Location: 'entities#Location',
+      ProductStock: 'domain/levels#ProductStock',
+      StockLevel: 'domain/levels#LevelWithLocation',
+      StockLevelConnection: 'models#StockLevelConnectionModel',
+      StockMovement: 'entities#StockMovement',
+      StockMovementConnection: 'models#StockMovementConnectionModel',
+      Reservation: 'domain/reservations#ReservationWithLines',
+      ReservationLine: 'entities#ReservationLine',
+    },
+  }),
   ecommerce: entry('ecommerce', () => load<typeof import('./ecommerce/server')>('ecommerce'), {
     calls: ['products', 'inventory'],
   }),

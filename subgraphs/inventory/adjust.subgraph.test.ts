@@ -3,16 +3,19 @@ import { demoProductId } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
-import { countStatements, gql, tokens } from './test-helpers';
+import { client, tokens, type Gql } from '../../test/helpers/toolkit';
+import { countStatements } from './test-helpers';
 
 let db: TestDatabase;
 let inv: RunningInventory;
+let gql: Gql;
 // Reads for assertions go through a separate connection so they never count as the subgraph's statements.
 let pg: Client;
 
 beforeAll(async () => {
   db = await freshDatabase('inventory_adjust');
   inv = await startInventory({ dbUrl: db.url, port: 0 });
+  gql = client(inv.url);
   await seedInventory(inv.orm);
   pg = new Client({ connectionString: db.url });
   await pg.connect();
@@ -67,14 +70,13 @@ describe('adjustStock', () => {
     const before = (await level(productId, 'loc-warehouse'))!;
     const { result, statements } = await countStatements(inv, () =>
       gql<AdjustResult>(
-        inv.url,
         ADJUST,
         { input: { productId, locationId: 'loc-warehouse', delta: 25, reason: 'RECEIPT', note: 'PO-1234' } },
-        tokens.admin(),
+        { token: tokens.admin() },
       ),
     );
-    expect(result.errors).toBeUndefined();
-    const payload = result.data!.adjustStock;
+    expect(result.body.errors).toBeUndefined();
+    const payload = result.body.data!.adjustStock;
     expect(payload.errors).toEqual([]);
     expect(payload.level).toMatchObject({
       product: { id: productId },
@@ -100,13 +102,12 @@ describe('adjustStock', () => {
 
   it('creates the level of a new product/location pair on a positive delta', async () => {
     const res = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId: 'prod-new-1', locationId: 'loc-store-2', delta: 4 } },
-      tokens.manager('store-2'),
+      { token: tokens.manager('store-2') },
     );
-    expect(res.data!.adjustStock.errors).toEqual([]);
-    expect(res.data!.adjustStock.level).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    expect(res.body.data!.adjustStock.errors).toEqual([]);
+    expect(res.body.data!.adjustStock.level).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
     expect(await level('prod-new-1', 'loc-store-2')).toEqual({ on_hand: 4, reserved: 0 });
     const mv = await pg.query("select reason, on_hand_delta from stock_movement where product_id = 'prod-new-1'");
     expect(mv.rows).toEqual([{ reason: 'ADJUSTMENT', on_hand_delta: 4 }]);
@@ -117,25 +118,23 @@ describe('adjustStock', () => {
     const before = (await level(productId, 'loc-store-1'))!;
     const movements = await movementCount();
     const res = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId, locationId: 'loc-store-1', delta: -(before.on_hand + 1) } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(res.data!.adjustStock.level).toBeNull();
-    expect(res.data!.adjustStock.errors).toEqual([
+    expect(res.body.data!.adjustStock.level).toBeNull();
+    expect(res.body.data!.adjustStock.errors).toEqual([
       expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'delta'] }),
     ]);
     expect(await level(productId, 'loc-store-1')).toEqual(before);
     expect(await movementCount()).toBe(movements);
 
     const none = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId: 'prod-never-stocked', locationId: 'loc-store-1', delta: -1 } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(none.data!.adjustStock.errors[0]!.code).toBe('INSUFFICIENT_STOCK');
+    expect(none.body.data!.adjustStock.errors[0]!.code).toBe('INSUFFICIENT_STOCK');
     expect(await level('prod-never-stocked', 'loc-store-1')).toBeUndefined();
   });
 
@@ -146,51 +145,46 @@ describe('adjustStock', () => {
       [productId],
     );
     const refused = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId, locationId: 'loc-online', delta: -5 } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(refused.data!.adjustStock.errors[0]).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
-    expect(refused.data!.adjustStock.errors[0]!.message).toContain('6 reserved');
+    expect(refused.body.data!.adjustStock.errors[0]).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    expect(refused.body.data!.adjustStock.errors[0]!.message).toContain('6 reserved');
     const allowed = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId, locationId: 'loc-online', delta: -4 } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(allowed.data!.adjustStock.level).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
+    expect(allowed.body.data!.adjustStock.level).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
   });
 
   it('reports an unknown location and invalid deltas as user errors', async () => {
     const unknown = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId: demoProductId(1), locationId: 'loc-mars', delta: 1 } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(unknown.data!.adjustStock).toEqual({
+    expect(unknown.body.data!.adjustStock).toEqual({
       level: null,
       errors: [{ code: 'UNKNOWN_LOCATION', field: ['input', 'locationId'], message: 'No location with id loc-mars' }],
     });
     for (const delta of [0, 1_000_001, -1_000_001]) {
       const res = await gql<AdjustResult>(
-        inv.url,
         ADJUST,
         { input: { productId: demoProductId(1), locationId: 'loc-warehouse', delta } },
-        tokens.admin(),
+        { token: tokens.admin() },
       );
-      expect(res.data!.adjustStock.errors).toEqual([
+      expect(res.body.data!.adjustStock.errors).toEqual([
         expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'delta'] }),
       ]);
     }
     const longNote = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { productId: demoProductId(1), locationId: 'loc-warehouse', delta: 1, note: 'x'.repeat(501) } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(longNote.data!.adjustStock.errors[0]!.field).toEqual(['input', 'note']);
+    expect(longNote.body.data!.adjustStock.errors[0]!.field).toEqual(['input', 'note']);
   });
 
   it('keeps on_hand >= reserved >= 0 under concurrent removals', async () => {
@@ -202,14 +196,13 @@ describe('adjustStock', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         gql<AdjustResult>(
-          inv.url,
           ADJUST,
           { input: { productId, locationId: 'loc-warehouse', delta: -2 } },
-          tokens.admin(),
+          { token: tokens.admin() },
         ),
       ),
     );
-    const ok = results.filter((r) => r.data!.adjustStock.errors.length === 0).length;
+    const ok = results.filter((r) => r.body.data!.adjustStock.errors.length === 0).length;
     expect(ok).toBe(7);
     expect(await level(productId, 'loc-warehouse')).toEqual({ on_hand: 6, reserved: 5 });
   });
@@ -219,43 +212,41 @@ describe('adjustStock permissions', () => {
   const input = { productId: demoProductId(2), locationId: 'loc-store-1', delta: 1 };
 
   it('refuses anonymous callers with UNAUTHENTICATED', async () => {
-    const res = await gql(inv.url, ADJUST, { input });
-    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(res.data?.adjustStock ?? null).toBeNull();
+    const res = await gql(ADJUST, { input });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.body.data?.adjustStock ?? null).toBeNull();
   });
 
   it('refuses customers, clerks and services with FORBIDDEN', async () => {
     for (const token of [tokens.customer(), tokens.clerk('store-1'), tokens.service()]) {
-      const res = await gql(inv.url, ADJUST, { input }, token);
-      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const res = await gql(ADJUST, { input }, { token });
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
   });
 
   it('lets a manager adjust only their own store', async () => {
     const before = (await level(input.productId, 'loc-store-1'))!;
-    const other = await gql(inv.url, ADJUST, { input }, tokens.manager('store-2'));
-    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const other = await gql(ADJUST, { input }, { token: tokens.manager('store-2') });
+    expect(other.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const warehouse = await gql(
-      inv.url,
       ADJUST,
       { input: { ...input, locationId: 'loc-warehouse' } },
-      tokens.manager('store-1'),
+      { token: tokens.manager('store-1') },
     );
-    expect(warehouse.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(warehouse.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(await level(input.productId, 'loc-store-1')).toEqual(before);
 
-    const own = await gql<AdjustResult>(inv.url, ADJUST, { input }, tokens.manager('store-1'));
-    expect(own.data!.adjustStock.errors).toEqual([]);
-    expect(own.data!.adjustStock.level!.onHand).toBe(before.on_hand + 1);
+    const own = await gql<AdjustResult>(ADJUST, { input }, { token: tokens.manager('store-1') });
+    expect(own.body.data!.adjustStock.errors).toEqual([]);
+    expect(own.body.data!.adjustStock.level!.onHand).toBe(before.on_hand + 1);
   });
 
   it('lets head office adjust anywhere', async () => {
     const res = await gql<AdjustResult>(
-      inv.url,
       ADJUST,
       { input: { ...input, locationId: 'loc-store-5' } },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(res.data!.adjustStock.errors).toEqual([]);
+    expect(res.body.data!.adjustStock.errors).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
+import { freePort, waitFor } from '../../test/helpers/toolkit';
 
 /**
  * The real entry point as a process tree: primary + 3 workers sharing one port (ADR 0005).
@@ -29,25 +29,12 @@ const seenPids = new Set<number>();
 let port = 0;
 let metricsPort = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
+/** Waits for a condition on the process tree's log; the log is printed when it never comes. */
+async function waitForLog<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
+  try {
+    return await waitFor(what, probe, 120_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
   }
 }
 
@@ -152,7 +139,7 @@ afterAll(async () => {
 });
 
 it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on SIGTERM', async () => {
-  await waitFor('3 workers', () => started().length >= 3);
+  await waitForLog('3 workers', () => started().length >= 3);
   const firstPids = started().map((l) => l.workerPid!);
   expect(new Set(firstPids).size).toBe(3);
 
@@ -162,7 +149,7 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
 
   const victim = firstPids[1]!;
   process.kill(victim, 'SIGKILL');
-  const exited = await waitFor('the killed worker to be reported', () =>
+  const exited = await waitForLog('the killed worker to be reported', () =>
     lines.find((l) => l.event === 'worker_exited' && l.workerPid === victim),
   );
   expect(exited.signal).toBe('SIGKILL');
@@ -172,7 +159,7 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
   const during = await Promise.all(Array.from({ length: 12 }, () => stockRequestSucceeds()));
   expect(during.every(Boolean)).toBe(true);
 
-  const replacement = await waitFor('a replacement worker', () =>
+  const replacement = await waitForLog('a replacement worker', () =>
     started().find((l) => !firstPids.includes(l.workerPid!)),
   );
   expect(isAlive(replacement.workerPid!)).toBe(true);

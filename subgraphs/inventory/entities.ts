@@ -1,40 +1,60 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
+import type { LocationKind, ReservationStatus, StockMovementReason } from './generated/resolvers';
 
 /**
- * What MikroORM knows about inventory's tables (ADR 0003). The tables themselves, with their CHECK
- * constraints and partial indexes, are defined by the hand-written SQL in migrations/. Hot reads and
- * the stock-changing statements are lean SQL (domain/); these schemas keep the ORM's metadata in
- * step with the database for anything that uses the EntityManager.
+ * Inventory's tables, described once (ADR 0003): each interface is the row of one table, used by the
+ * ORM and by the lean reads alike, and each schema describes its table completely (types, defaults,
+ * keys, foreign keys, indexes, CHECK constraints), so `npm run migration:create -- inventory --check`
+ * finds nothing between these and the committed migrations. Columns follow the naming strategy
+ * (onHand -> on_hand); foreign keys are ManyToOne relations mapped to plain ids (mapToPk), with the
+ * constraint names PostgreSQL gave them in the first migration. `[OptionalProps]` names the columns
+ * the database fills in by default, which the unit of work may leave out of an INSERT.
  */
 
-export type LocationKind = 'WAREHOUSE' | 'STORE' | 'ONLINE';
+/** The values of a GraphQL enum in the order the CHECK constraint lists them; the Record type makes it complete. */
+function enumItems<T extends string>(all: Record<T, true>): T[] {
+  return Object.keys(all) as T[];
+}
 
-export const MOVEMENT_REASONS = [
-  'ADJUSTMENT',
-  'RECEIPT',
-  'SALE',
-  'RETURN',
-  'DAMAGE',
-  'TRANSFER_IN',
-  'TRANSFER_OUT',
-  'RESERVATION',
-  'RESERVATION_RELEASED',
-  'RESERVATION_EXPIRED',
-  'RESERVATION_COMMITTED',
-] as const;
-export type MovementReason = (typeof MOVEMENT_REASONS)[number];
+export const LOCATION_KINDS = enumItems<LocationKind>({ WAREHOUSE: true, STORE: true, ONLINE: true });
 
-export const RESERVATION_STATUSES = ['PENDING', 'COMMITTED', 'RELEASED', 'EXPIRED', 'RESTOCKED'] as const;
-export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+export type MovementReason = StockMovementReason;
+export const MOVEMENT_REASONS = enumItems<MovementReason>({
+  ADJUSTMENT: true,
+  RECEIPT: true,
+  SALE: true,
+  RETURN: true,
+  DAMAGE: true,
+  TRANSFER_IN: true,
+  TRANSFER_OUT: true,
+  RESERVATION: true,
+  RESERVATION_RELEASED: true,
+  RESERVATION_EXPIRED: true,
+  RESERVATION_COMMITTED: true,
+});
 
+export const RESERVATION_STATUSES = enumItems<ReservationStatus>({
+  PENDING: true,
+  COMMITTED: true,
+  RELEASED: true,
+  EXPIRED: true,
+  RESTOCKED: true,
+});
+
+export type { LocationKind, ReservationStatus };
+
+/** A place where stock is held (table location). */
 export interface Location {
   id: string;
   name: string;
   kind: LocationKind;
+  /** Set exactly when kind is STORE (CHECK location_store_iff_store_kind). */
   storeId: string | null;
   createdAt: Date;
+  [OptionalProps]?: 'createdAt';
 }
 
+/** The stock of one product at one location (table stock_level). */
 export interface StockLevel {
   productId: string;
   locationId: string;
@@ -42,9 +62,12 @@ export interface StockLevel {
   reserved: number;
   reorderPoint: number;
   updatedAt: Date;
+  [OptionalProps]?: 'onHand' | 'reserved' | 'reorderPoint' | 'updatedAt';
 }
 
+/** One entry of the stock audit trail (table stock_movement). */
 export interface StockMovement {
+  /** bigint identity, as a decimal string so no precision is lost. */
   id: string;
   productId: string;
   locationId: string;
@@ -55,65 +78,126 @@ export interface StockMovement {
   note: string | null;
   actor: string;
   createdAt: Date;
+  [OptionalProps]?: 'createdAt';
 }
 
+/** Stock held for one order (table reservation). */
 export interface Reservation {
   id: string;
   orderId: string;
+  /** Null for a release recorded before any reservation of the order (a tombstone). */
   locationId: string | null;
   status: ReservationStatus;
   expiresAt: Date;
   releaseReason: string | null;
   createdAt: Date;
   updatedAt: Date;
+  [OptionalProps]?: 'createdAt' | 'updatedAt';
 }
 
+/** Units of one product held by a reservation (table reservation_line). */
 export interface ReservationLine {
   reservationId: string;
   productId: string;
   quantity: number;
 }
 
+const text = { type: 'string', columnType: 'text' } as const;
+const timestamp = { type: 'Date', columnType: 'timestamptz' } as const;
+const now = { ...timestamp, defaultRaw: 'now()' } as const;
+/** PostgreSQL's defaults for a foreign key; MikroORM would otherwise add ON UPDATE CASCADE. */
+const plainForeignKey = { updateRule: 'no action', deleteRule: 'no action' } as const;
+
 export const LocationSchema = new EntitySchema<Location>({
   name: 'Location',
   tableName: 'location',
   properties: {
-    id: { type: 'string', primary: true },
-    name: { type: 'string' },
-    kind: { type: 'string' },
-    storeId: { type: 'string', nullable: true, unique: true },
-    createdAt: { type: 'Date', defaultRaw: 'now()' },
+    id: { ...text, primary: true },
+    name: { ...text },
+    kind: { enum: true, items: LOCATION_KINDS, columnType: 'text' },
+    storeId: { ...text, nullable: true, unique: 'location_store_id_unique' },
+    createdAt: { ...now },
   },
+  checks: [{ name: 'location_store_iff_store_kind', expression: "(kind = 'STORE') = (store_id is not null)" }],
 });
 
 export const StockLevelSchema = new EntitySchema<StockLevel>({
   name: 'StockLevel',
   tableName: 'stock_level',
   properties: {
-    productId: { type: 'string', primary: true },
-    locationId: { type: 'string', primary: true },
-    onHand: { type: 'integer' },
-    reserved: { type: 'integer' },
-    reorderPoint: { type: 'integer' },
-    updatedAt: { type: 'Date', defaultRaw: 'now()' },
+    productId: { ...text, primary: true },
+    locationId: {
+      kind: 'm:1',
+      entity: 'Location',
+      mapToPk: true,
+      primary: true,
+      fieldName: 'location_id',
+      foreignKeyName: 'stock_level_location_id_fkey',
+      ...plainForeignKey,
+    },
+    onHand: { type: 'integer', default: 0 },
+    reserved: { type: 'integer', default: 0 },
+    reorderPoint: { type: 'integer', default: 0 },
+    updatedAt: { ...now },
   },
+  indexes: [
+    // Store pages walk one location in product order.
+    { name: 'stock_level_location_product_idx', properties: ['locationId', 'productId'] },
+    // Serves lowOnly pages and lowStock without scanning healthy levels.
+    {
+      name: 'stock_level_low_idx',
+      expression:
+        'create index stock_level_low_idx on stock_level (location_id, product_id) where on_hand - reserved <= reorder_point',
+    },
+  ],
+  // The last line of defence against overselling: even a buggy statement cannot make reserved
+  // exceed on_hand or either go negative.
+  checks: [
+    { name: 'stock_level_on_hand_non_negative', expression: 'on_hand >= 0' },
+    { name: 'stock_level_reserved_non_negative', expression: 'reserved >= 0' },
+    { name: 'stock_level_reserved_within_on_hand', expression: 'reserved <= on_hand' },
+    { name: 'stock_level_reorder_point_non_negative', expression: 'reorder_point >= 0' },
+  ],
 });
 
 export const StockMovementSchema = new EntitySchema<StockMovement>({
   name: 'StockMovement',
   tableName: 'stock_movement',
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
-    productId: { type: 'string' },
-    locationId: { type: 'string' },
+    id: { type: 'bigint', columnType: 'bigint', primary: true, autoincrement: true, generated: 'identity' },
+    productId: { ...text },
+    locationId: {
+      kind: 'm:1',
+      entity: 'Location',
+      mapToPk: true,
+      fieldName: 'location_id',
+      foreignKeyName: 'stock_movement_location_id_fkey',
+      ...plainForeignKey,
+    },
     onHandDelta: { type: 'integer' },
     reservedDelta: { type: 'integer' },
-    reason: { type: 'string' },
-    reference: { type: 'string', nullable: true },
-    note: { type: 'string', nullable: true },
-    actor: { type: 'string' },
-    createdAt: { type: 'Date', defaultRaw: 'now()' },
+    reason: { enum: true, items: MOVEMENT_REASONS, columnType: 'text' },
+    reference: { ...text, nullable: true },
+    note: { ...text, nullable: true },
+    actor: { ...text },
+    createdAt: { ...now },
   },
+  indexes: [
+    // The audit trail is read newest first, by product or by location (keyset on id).
+    {
+      name: 'stock_movement_product_idx',
+      expression: 'create index stock_movement_product_idx on stock_movement (product_id, id desc)',
+    },
+    {
+      name: 'stock_movement_location_idx',
+      expression: 'create index stock_movement_location_idx on stock_movement (location_id, id desc)',
+    },
+    {
+      name: 'stock_movement_reference_idx',
+      expression: 'create index stock_movement_reference_idx on stock_movement (reference) where reference is not null',
+    },
+  ],
+  checks: [{ name: 'stock_movement_changes_something', expression: 'on_hand_delta <> 0 or reserved_delta <> 0' }],
 });
 
 export const ReservationSchema = new EntitySchema<Reservation>({
@@ -121,24 +205,49 @@ export const ReservationSchema = new EntitySchema<Reservation>({
   tableName: 'reservation',
   properties: {
     id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
-    orderId: { type: 'string', unique: true },
-    locationId: { type: 'string', nullable: true },
-    status: { type: 'string' },
-    expiresAt: { type: 'Date' },
-    releaseReason: { type: 'string', nullable: true },
-    createdAt: { type: 'Date', defaultRaw: 'now()' },
-    updatedAt: { type: 'Date', defaultRaw: 'now()' },
+    orderId: { ...text, unique: 'reservation_order_id_unique' },
+    locationId: {
+      kind: 'm:1',
+      entity: 'Location',
+      mapToPk: true,
+      nullable: true,
+      fieldName: 'location_id',
+      foreignKeyName: 'reservation_location_id_fkey',
+      ...plainForeignKey,
+    },
+    status: { enum: true, items: RESERVATION_STATUSES, columnType: 'text' },
+    expiresAt: { ...timestamp },
+    releaseReason: { ...text, nullable: true },
+    createdAt: { ...now },
+    updatedAt: { ...now },
   },
+  indexes: [
+    // The expiry sweeper looks only at pending reservations, oldest deadline first.
+    {
+      name: 'reservation_pending_expiry_idx',
+      expression: "create index reservation_pending_expiry_idx on reservation (expires_at) where status = 'PENDING'",
+    },
+  ],
 });
 
 export const ReservationLineSchema = new EntitySchema<ReservationLine>({
   name: 'ReservationLine',
   tableName: 'reservation_line',
   properties: {
-    reservationId: { type: 'uuid', primary: true },
-    productId: { type: 'string', primary: true },
+    reservationId: {
+      kind: 'm:1',
+      entity: 'Reservation',
+      mapToPk: true,
+      primary: true,
+      fieldName: 'reservation_id',
+      foreignKeyName: 'reservation_line_reservation_id_fkey',
+      updateRule: 'no action',
+      deleteRule: 'cascade',
+    },
+    productId: { ...text, primary: true },
     quantity: { type: 'integer' },
   },
+  checks: [{ name: 'reservation_line_quantity_positive', expression: 'quantity > 0' }],
 });
 
 export const entities = [

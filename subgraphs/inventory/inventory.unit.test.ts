@@ -2,57 +2,31 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { Kind, parse, validate, visit, type ASTNode, type DocumentNode } from 'graphql';
-import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT } from '../kit';
-import { AccessDenied, assertMayAdjust } from './domain/access';
-import { validateAdjustment, type AdjustStockInput } from './domain/adjust';
-import { isLow, productStock, type LevelView } from './domain/views';
+import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, AccessDenied } from '../kit';
+import { operation } from '../../schema/operations';
+import { assertMayAdjust } from './domain/access';
+import { validateAdjustment } from './domain/adjust';
+import { isLow, productStock, type LevelWithLocation } from './domain/levels';
+import type { AdjustStockInput } from './generated/resolvers';
 import { demoStockLevels } from './seed';
 import { schema } from './server';
 
 const SDL = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
-/** The inventory operations of the client contract (shared/contract/operations.graphql), verbatim. */
-const CONTRACT_OPERATIONS = `
-query StoreStock($storeId: ID!, $first: Int!, $lowOnly: Boolean) {
-  store(id: $storeId) {
-    id name
-    stock(first: $first, lowOnly: $lowOnly) {
-      totalCount
-      edges { node { product { id name sku } onHand reserved available reorderPoint } }
-    }
-  }
-}
+/**
+ * The client operations (schema/operations) that read or change inventory's fields: its own, and
+ * ProductDetail, whose `stock { ... levels { ... } }` selection inventory serves.
+ */
+const CLIENT_OPERATIONS = ['StoreStock', 'LowStock', 'AdjustStock', 'ProductDetail'].map(operation).join('\n');
 
-query LowStock($first: Int!) {
-  lowStock(first: $first) {
-    product { id name category { name } }
-    location { id name kind }
-    available reorderPoint
-  }
-}
-
-mutation AdjustStock($input: AdjustStockInput!) {
-  adjustStock(input: $input) {
-    level { product { id } location { id } onHand available }
-    errors { code field message }
-  }
-}
-
-query CatalogStock($id: ID!) {
-  product(id: $id) {
-    stock {
-      onHand reserved available
-      levels { location { id name kind } onHand reserved available reorderPoint }
-    }
-  }
-}
-`;
-
-/** Just enough of the products and retail subgraphs to compose the contract's inventory operations. */
+/** Just enough of the products, retail and reports subgraphs to compose those operations. */
 const PRODUCTS_STUB = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type Category { id: ID! name: String! }
-  type Product @key(fields: "id") { id: ID! sku: String! name: String! category: Category }
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+  type Money @shareable { amount: String! currency: String! }
+  type Category { id: ID! name: String! parent: Category }
+  type Product @key(fields: "id") {
+    id: ID! sku: String! name: String! description: String! active: Boolean! price: Money! category: Category
+  }
   type Query { product(id: ID!): Product }
 `;
 const RETAIL_STUB = `
@@ -60,21 +34,29 @@ const RETAIL_STUB = `
   type Store @key(fields: "id") { id: ID! name: String! }
   type Query { store(id: ID!): Store }
 `;
+const REPORTS_STUB = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+  type Money @shareable { amount: String! currency: String! }
+  input PeriodInput { from: String! to: String! }
+  type SalesStats { unitsSold: Int! revenue: Money! }
+  type Product @key(fields: "id") { id: ID! salesStats(period: PeriodInput!): SalesStats! }
+`;
 
 function compose() {
   return composeServices([
     { name: 'inventory', url: 'http://inventory/graphql', typeDefs: parse(SDL) },
     { name: 'products', url: 'http://products/graphql', typeDefs: parse(PRODUCTS_STUB) },
     { name: 'retail', url: 'http://retail/graphql', typeDefs: parse(RETAIL_STUB) },
+    { name: 'reports', url: 'http://reports/graphql', typeDefs: parse(REPORTS_STUB) },
   ]);
 }
 
 describe('inventory SDL', () => {
-  it('composes with products and retail and serves the contract operations', () => {
+  it('composes with products, retail and reports and serves the client operations', () => {
     const result = compose();
     expect(result.errors?.map((e) => e.message)).toBeUndefined();
     const api = result.schema!.toAPISchema().toGraphQLJSSchema();
-    expect(validate(api, parse(CONTRACT_OPERATIONS)).map((e) => e.message)).toEqual([]);
+    expect(validate(api, parse(CLIENT_OPERATIONS)).map((e) => e.message)).toEqual([]);
   });
 
   it('hides the saga mutations and their types from the public API', () => {
@@ -130,14 +112,14 @@ describe('inventory SDL', () => {
 });
 
 describe('stock rules', () => {
-  const level = (onHand: number, reserved: number, reorderPoint = 5): LevelView => ({
+  const level = (onHand: number, reserved: number, reorderPoint = 5): LevelWithLocation => ({
     productId: 'p',
     locationId: 'l',
     onHand,
     reserved,
     reorderPoint,
     updatedAt: new Date(0),
-    location: { id: 'l', name: 'L', kind: 'STORE', storeId: 's' },
+    location: { id: 'l', name: 'L', kind: 'STORE', storeId: 's', createdAt: new Date(0) },
   });
 
   it('sums a product over its levels; no levels means zeros', () => {

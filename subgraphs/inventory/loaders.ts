@@ -1,30 +1,30 @@
 import type DataLoader from 'dataloader';
 import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
+import type { Location } from './entities';
+import type { LevelWithLocation, ProductTotals } from './domain/levels';
 import {
   levelsOfProducts,
   locationsByIds,
-  totalsOfProducts,
-  type StockTotalsRow,
   storeLevelCounts,
   storePages,
-  type StorePageKey,
-  type StorePageRow,
+  totalsOfProducts,
+  type StorePageArgs,
 } from './domain/stock';
-import type { LevelView, LocationView } from './domain/views';
 
 export interface Loaders {
   /** All levels of a product (with their locations); one statement per batch of products. */
-  levelsByProduct: DataLoader<string, LevelView[]>;
+  levelsByProduct: DataLoader<string, LevelWithLocation[]>;
   /** onHand/reserved summed over a product's locations; one statement per batch of products. */
-  totalsByProduct: DataLoader<string, StockTotalsRow | null>;
-  locationById: DataLoader<string, LocationView | null>;
+  totalsByProduct: DataLoader<string, ProductTotals | null>;
+  locationById: DataLoader<string, Location | null>;
   /** One page of a store's levels; pages of many stores with the same arguments share a statement. */
-  storePage: DataLoader<string, { key: string; rows: StorePageRow[] } | null>;
+  storePage: DataLoader<string, { key: string; rows: LevelWithLocation[] } | null>;
   /** Number of levels of a store (key: storeId + lowOnly); one statement per batch. */
   storeCount: DataLoader<string, { key: string; count: number } | null>;
 }
 
-export function storePageKey(key: StorePageKey): string {
+/** A DataLoader key of one store's page (DataLoader keys must compare as strings). */
+export function storePageKey(key: StorePageArgs & { storeId: string }): string {
   return JSON.stringify([key.storeId, key.limit, key.afterProductId, key.lowOnly]);
 }
 
@@ -44,23 +44,24 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 }
 
 export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
+  const ctx = { em };
   return {
     levelsByProduct: groupedLoader(
       'inventory.levelsByProduct',
       metrics,
-      (ids) => levelsOfProducts(em, ids),
+      (ids) => levelsOfProducts(ctx, ids),
       (row) => row.productId,
     ),
     totalsByProduct: keyedLoader(
       'inventory.totalsByProduct',
       metrics,
-      (ids) => totalsOfProducts(em, ids),
+      (ids) => totalsOfProducts(ctx, ids),
       (row) => row.productId,
     ),
     locationById: keyedLoader(
       'inventory.locationById',
       metrics,
-      (ids) => locationsByIds(em, ids),
+      (ids) => locationsByIds(ctx, ids),
       (row) => row.id,
     ),
     storePage: keyedLoader(
@@ -71,16 +72,17 @@ export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
           const [storeId, limit, afterProductId, lowOnly] = JSON.parse(k) as [string, number, string | null, boolean];
           return { key: k, storeId, limit, afterProductId, lowOnly };
         });
-        const results: { key: string; rows: StorePageRow[] }[] = [];
+        const results: { key: string; rows: LevelWithLocation[] }[] = [];
         // Stores listed in one query usually share their page arguments: one statement per group.
         for (const group of groupBy(parsed, (p) => JSON.stringify([p.limit, p.afterProductId, p.lowOnly])).values()) {
           const head = group[0]!;
-          const rows = await storePages(
-            em,
-            group.map((p) => p.storeId),
-            { limit: head.limit, afterProductId: head.afterProductId, lowOnly: head.lowOnly },
-          );
-          const byStore = groupBy(rows, (r) => r.storeId);
+          const rows = await storePages(ctx, {
+            storeIds: group.map((p) => p.storeId),
+            limit: head.limit,
+            afterProductId: head.afterProductId,
+            lowOnly: head.lowOnly,
+          });
+          const byStore = groupBy(rows, (r) => r.location.storeId ?? '');
           for (const p of group) results.push({ key: p.key, rows: byStore.get(p.storeId) ?? [] });
         }
         return results;
@@ -97,11 +99,10 @@ export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
         });
         const results: { key: string; count: number }[] = [];
         for (const group of groupBy(parsed, (p) => String(p.lowOnly)).values()) {
-          const counts = await storeLevelCounts(
-            em,
-            group.map((p) => p.storeId),
-            group[0]!.lowOnly,
-          );
+          const counts = await storeLevelCounts(ctx, {
+            storeIds: group.map((p) => p.storeId),
+            lowOnly: group[0]!.lowOnly,
+          });
           const byStore = new Map(counts.map((c) => [c.storeId, c.count]));
           for (const p of group) results.push({ key: p.key, count: byStore.get(p.storeId) ?? 0 });
         }

@@ -3,7 +3,8 @@ import { demoProductId } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
-import { countStatements, gql, tokens } from './test-helpers';
+import { postGraphQL, tokens } from '../../test/helpers/toolkit';
+import { countStatements } from './test-helpers';
 
 /**
  * Three in-process replicas on one database, as in production: every request below picks a
@@ -73,25 +74,40 @@ interface Payload {
 }
 
 async function reserve(input: Record<string, unknown>, replica = next()): Promise<Payload> {
-  const res = await gql<{ reserveStock: Payload }>(replica.url, RESERVE, { input }, service);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!.reserveStock;
+  const res = await postGraphQL<{ reserveStock: Payload }>(replica.url, RESERVE, { input }, { token: service });
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data!.reserveStock;
 }
 async function commit(orderId: string, replica = next()): Promise<Payload> {
-  const res = await gql<{ commitReservation: Payload }>(replica.url, COMMIT, { input: { orderId } }, service);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!.commitReservation;
+  const res = await postGraphQL<{ commitReservation: Payload }>(
+    replica.url,
+    COMMIT,
+    { input: { orderId } },
+    { token: service },
+  );
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data!.commitReservation;
 }
 async function release(orderId: string, reason?: string, replica = next()): Promise<Payload> {
-  const res = await gql<{ releaseReservation: Payload }>(replica.url, RELEASE, { input: { orderId, reason } }, service);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!.releaseReservation;
+  const res = await postGraphQL<{ releaseReservation: Payload }>(
+    replica.url,
+    RELEASE,
+    { input: { orderId, reason } },
+    { token: service },
+  );
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data!.releaseReservation;
 }
 
 async function restock(orderId: string, reason?: string, replica = next()): Promise<Payload> {
-  const res = await gql<{ restockOrder: Payload }>(replica.url, RESTOCK, { input: { orderId, reason } }, service);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!.restockOrder;
+  const res = await postGraphQL<{ restockOrder: Payload }>(
+    replica.url,
+    RESTOCK,
+    { input: { orderId, reason } },
+    { token: service },
+  );
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data!.restockOrder;
 }
 
 async function level(productId: string, locationId = 'loc-online'): Promise<{ on_hand: number; reserved: number }> {
@@ -109,13 +125,13 @@ async function count(sqlText: string, params: unknown[] = []): Promise<number> {
 
 /** Gives a fresh product exactly `units` at loc-online, through the public API. */
 async function stockUp(productId: string, units: number): Promise<void> {
-  const res = await gql<{ adjustStock: Payload }>(
+  const res = await postGraphQL<{ adjustStock: Payload }>(
     next().url,
     'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
     { input: { productId, locationId: 'loc-online', delta: units, reason: 'RECEIPT' } },
-    tokens.admin(),
+    { token: tokens.admin() },
   );
-  expect(res.data!.adjustStock.errors).toEqual([]);
+  expect(res.body.data!.adjustStock.errors).toEqual([]);
 }
 
 describe('reserveStock', () => {
@@ -462,17 +478,17 @@ describe('reservation expiry', () => {
 describe('saga API access', () => {
   it('needs the SERVICE role', async () => {
     const input = { orderId: 'order-auth', lines: [{ productId: demoProductId(1), quantity: 1 }] };
-    const anonymous = await gql(next().url, RESERVE, { input });
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const anonymous = await postGraphQL(next().url, RESERVE, { input });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     for (const token of [tokens.admin(), tokens.customer(), tokens.manager('store-1')]) {
-      const res = await gql(next().url, RESERVE, { input }, token);
-      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const c = await gql(next().url, COMMIT, { input: { orderId: 'x' } }, token);
-      expect(c.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const r = await gql(next().url, RELEASE, { input: { orderId: 'x' } }, token);
-      expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const s = await gql(next().url, RESTOCK, { input: { orderId: 'x' } }, token);
-      expect(s.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const res = await postGraphQL(next().url, RESERVE, { input }, { token });
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const c = await postGraphQL(next().url, COMMIT, { input: { orderId: 'x' } }, { token });
+      expect(c.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const r = await postGraphQL(next().url, RELEASE, { input: { orderId: 'x' } }, { token });
+      expect(r.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const s = await postGraphQL(next().url, RESTOCK, { input: { orderId: 'x' } }, { token });
+      expect(s.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect(await count("select count(*)::int as n from reservation where order_id in ('order-auth', 'x')")).toBe(0);
   });

@@ -1,6 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, demoProductId, seededRandom, type DemoLocation } from '../kit';
-import { sql } from './domain/sql';
+import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, demoProductId, queryRows, seededRandom, type DemoLocation } from '../kit';
 
 export interface SeedLevel {
   productId: string;
@@ -52,13 +51,16 @@ function quantities(location: DemoLocation, random: () => number): { onHand: num
 }
 
 /**
- * Idempotent: two statements, each an INSERT ... ON CONFLICT DO NOTHING, so running it again (or
- * on a database where stock has since moved) changes nothing. Initial stock is recorded as RECEIPT
- * movements so that the audit trail adds up to on_hand from the first day.
+ * Idempotent demo data. Raw SQL, not the unit of work: the write is bulk (2,100 levels and their
+ * movements) and conditional (only what does not exist yet is inserted, and the opening RECEIPT
+ * movement only for the levels this run created, so that the audit trail adds up to on_hand from the
+ * first day); two statements, each an INSERT ... ON CONFLICT DO NOTHING with its rows as one JSON
+ * parameter, instead of reading and hydrating thousands of entities on every start. Running it again
+ * (or on a database where stock has since moved) changes nothing.
  */
 export async function seedInventory(orm: MikroORM): Promise<{ locations: number; levels: number }> {
   const em = orm.em.fork() as EntityManager;
-  const locations = await sql<{ id: string }>(
+  const locations = await queryRows<{ id: string }>(
     em,
     `insert into location (id, name, kind, store_id)
      select id, name, kind, store_id from jsonb_to_recordset(?::jsonb) as x(id text, name text, kind text, store_id text)
@@ -66,7 +68,7 @@ export async function seedInventory(orm: MikroORM): Promise<{ locations: number;
      returning id`,
     [JSON.stringify(DEMO_LOCATIONS.map((l) => ({ id: l.id, name: l.name, kind: l.kind, store_id: l.storeId })))],
   );
-  const levels = await sql<{ productId: string }>(
+  const levels = await queryRows<{ productId: string }>(
     em,
     `with ins as (
        insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)

@@ -14,7 +14,7 @@ import {
   type SubgraphService,
 } from '../kit';
 import { seedInventory } from './seed';
-import { startReservationSweeper, type Sweeper } from './domain/sweeper';
+import { startReservationSweeper, type Sweeper } from './sweeper';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { migrations } from './migrations';
@@ -81,10 +81,7 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
   return {
     ...running,
     sweeper,
-    stop: () => {
-      stopping ??= sweeper.stop().then(stopSubgraph);
-      return stopping;
-    },
+    stop: () => (stopping ??= sweeper.stop().then(stopSubgraph)),
   };
 }
 

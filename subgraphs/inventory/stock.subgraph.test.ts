@@ -2,14 +2,17 @@ import { DEMO_LOCATIONS, demoProductId, encodeCursor } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
-import { countStatements, gql, tokens } from './test-helpers';
+import { client, tokens, type Gql } from '../../test/helpers/toolkit';
+import { countStatements } from './test-helpers';
 
 let db: TestDatabase;
 let inv: RunningInventory;
+let gql: Gql;
 
 beforeAll(async () => {
   db = await freshDatabase('inventory_stock');
   inv = await startInventory({ dbUrl: db.url, port: 0 });
+  gql = client(inv.url);
   await seedInventory(inv.orm);
 });
 
@@ -47,10 +50,10 @@ describe('Product.stock through _entities', () => {
     ids.splice(10, 0, 'prod-unknown');
     const representations = ids.map((id) => ({ __typename: 'Product', id }));
     const { result, statements } = await countStatements(inv, () =>
-      gql<{ _entities: ProductEntity[] }>(inv.url, PRODUCT_STOCK, { representations }),
+      gql<{ _entities: ProductEntity[] }>(PRODUCT_STOCK, { representations }),
     );
-    expect(result.errors).toBeUndefined();
-    const entities = result.data!._entities;
+    expect(result.body.errors).toBeUndefined();
+    const entities = result.body.data!._entities;
     expect(entities.map((e) => e.id)).toEqual(ids);
     expect(statements).toBe(1);
 
@@ -70,30 +73,28 @@ describe('Product.stock through _entities', () => {
   it('answers totals-only selections (catalogue pages) with per-product sums equal to the levels', async () => {
     const ids = [demoProductId(1), demoProductId(2), 'prod-unknown', demoProductId(3)];
     const representations = ids.map((id) => ({ __typename: 'Product', id }));
-    const full = await gql<{ _entities: ProductEntity[] }>(inv.url, PRODUCT_STOCK, { representations });
+    const full = await gql<{ _entities: ProductEntity[] }>(PRODUCT_STOCK, { representations });
     const { result, statements } = await countStatements(inv, () =>
       gql<{ _entities: { id: string; stock: { onHand: number; reserved: number; available: number } }[] }>(
-        inv.url,
         `query ($representations: [_Any!]!) {
           _entities(representations: $representations) { ... on Product { id stock { onHand reserved available } } }
         }`,
         { representations },
       ),
     );
-    expect(result.errors).toBeUndefined();
+    expect(result.body.errors).toBeUndefined();
     expect(statements).toBe(1);
-    expect(result.data!._entities).toEqual(
-      full.data!._entities.map((e) => ({
+    expect(result.body.data!._entities).toEqual(
+      full.body.data!._entities.map((e) => ({
         id: e.id,
         stock: { onHand: e.stock.onHand, reserved: e.stock.reserved, available: e.stock.available },
       })),
     );
-    expect(result.data!._entities[2]!.stock).toEqual({ onHand: 0, reserved: 0, available: 0 });
+    expect(result.body.data!._entities[2]!.stock).toEqual({ onHand: 0, reserved: 0, available: 0 });
   });
 
   it('resolves Location references with their store', async () => {
     const res = await gql<{ _entities: { id: string; name: string; kind: string; store: { id: string } | null }[] }>(
-      inv.url,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Location { id name kind store { id } } } }`,
       {
         r: [
@@ -102,8 +103,8 @@ describe('Product.stock through _entities', () => {
         ],
       },
     );
-    expect(res.errors).toBeUndefined();
-    expect(res.data!._entities).toEqual([
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!._entities).toEqual([
       {
         id: 'loc-store-2',
         name: DEMO_LOCATIONS.find((l) => l.id === 'loc-store-2')!.name,
@@ -116,11 +117,10 @@ describe('Product.stock through _entities', () => {
 
   it('lists locations', async () => {
     const res = await gql<{ locations: { id: string }[]; location: { id: string } | null }>(
-      inv.url,
       '{ locations { id } location(id: "nope") { id } }',
     );
-    expect(res.data!.locations.map((l) => l.id).sort()).toEqual(DEMO_LOCATIONS.map((l) => l.id).sort());
-    expect(res.data!.location).toBeNull();
+    expect(res.body.data!.locations.map((l) => l.id).sort()).toEqual(DEMO_LOCATIONS.map((l) => l.id).sort());
+    expect(res.body.data!.location).toBeNull();
   });
 });
 
@@ -162,15 +162,15 @@ describe('Store.stock', () => {
     let pages = 0;
     for (;;) {
       const { result, statements } = await countStatements(inv, () =>
-        gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, {
+        gql<{ _entities: StorePage[] }>(STORE_STOCK, {
           r: [{ __typename: 'Store', id: 'store-1' }],
           first: 100,
           after,
         }),
       );
-      expect(result.errors).toBeUndefined();
+      expect(result.body.errors).toBeUndefined();
       expect(statements).toBeLessThanOrEqual(2);
-      const page = result.data!._entities[0]!.stock;
+      const page = result.body.data!._entities[0]!.stock;
       expect(page.totalCount).toBe(300);
       expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
       for (const edge of page.edges) {
@@ -186,12 +186,12 @@ describe('Store.stock', () => {
   });
 
   it('filters to levels at or below their reorder point with lowOnly', async () => {
-    const res = await gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, {
+    const res = await gql<{ _entities: StorePage[] }>(STORE_STOCK, {
       r: [{ __typename: 'Store', id: 'store-3' }],
       first: 100,
       lowOnly: true,
     });
-    const stock = res.data!._entities[0]!.stock;
+    const stock = res.body.data!._entities[0]!.stock;
     expect(stock.totalCount).toBeGreaterThan(0);
     expect(stock.totalCount).toBeLessThan(100);
     expect(stock.edges).toHaveLength(stock.totalCount);
@@ -207,11 +207,11 @@ describe('Store.stock', () => {
       id,
     }));
     const { result, statements } = await countStatements(inv, () =>
-      gql<{ _entities: StorePage[] }>(inv.url, STORE_STOCK, { r, first: 5 }),
+      gql<{ _entities: StorePage[] }>(STORE_STOCK, { r, first: 5 }),
     );
-    expect(result.errors).toBeUndefined();
+    expect(result.body.errors).toBeUndefined();
     expect(statements).toBe(2);
-    const stores = result.data!._entities;
+    const stores = result.body.data!._entities;
     expect(stores.map((s) => s.id)).toEqual(r.map((x) => x.id));
     for (const store of stores.slice(0, 5)) {
       expect(store.stock.edges.map((e) => e.node.product.id)).toEqual([1, 2, 3, 4, 5].map(demoProductId));
@@ -226,12 +226,12 @@ describe('Store.stock', () => {
 
   it('refuses a forged cursor and an oversized page with BAD_USER_INPUT', async () => {
     const r = [{ __typename: 'Store', id: 'store-1' }];
-    const forged = await gql(inv.url, STORE_STOCK, { r, after: 'bm9wZQ' });
-    expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const numeric = await gql(inv.url, STORE_STOCK, { r, after: encodeCursor([42]) });
-    expect(numeric.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const big = await gql(inv.url, STORE_STOCK, { r, first: 101 });
-    expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const forged = await gql(STORE_STOCK, { r, after: 'bm9wZQ' });
+    expect(forged.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const numeric = await gql(STORE_STOCK, { r, after: encodeCursor([42]) });
+    expect(numeric.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const big = await gql(STORE_STOCK, { r, first: 101 });
+    expect(big.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 
@@ -255,11 +255,11 @@ interface LowLevel {
 describe('lowStock', () => {
   it('lists low levels most urgent first, in one statement', async () => {
     const { result, statements } = await countStatements(inv, () =>
-      gql<{ lowStock: LowLevel[] }>(inv.url, LOW_STOCK, { first: 100 }, tokens.clerk('store-1')),
+      gql<{ lowStock: LowLevel[] }>(LOW_STOCK, { first: 100 }, { token: tokens.clerk('store-1') }),
     );
-    expect(result.errors).toBeUndefined();
+    expect(result.body.errors).toBeUndefined();
     expect(statements).toBe(1);
-    const levels = result.data!.lowStock;
+    const levels = result.body.data!.lowStock;
     expect(levels.length).toBe(100);
     const urgency = (l: LowLevel) => l.available / Math.max(l.reorderPoint, 1);
     for (let i = 0; i < levels.length; i++) {
@@ -272,20 +272,19 @@ describe('lowStock', () => {
 
   it('filters by location and honours first', async () => {
     const res = await gql<{ lowStock: LowLevel[] }>(
-      inv.url,
       LOW_STOCK,
       { first: 3, locationId: 'loc-warehouse' },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(res.data!.lowStock).toHaveLength(3);
-    expect(new Set(res.data!.lowStock.map((l) => l.location.id))).toEqual(new Set(['loc-warehouse']));
+    expect(res.body.data!.lowStock).toHaveLength(3);
+    expect(new Set(res.body.data!.lowStock.map((l) => l.location.id))).toEqual(new Set(['loc-warehouse']));
   });
 
   it('is for staff only', async () => {
-    const anonymous = await gql(inv.url, LOW_STOCK, { first: 3 });
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const customer = await gql(inv.url, LOW_STOCK, { first: 3 }, tokens.customer());
-    expect(customer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await gql(LOW_STOCK, { first: 3 });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const customer = await gql(LOW_STOCK, { first: 3 }, { token: tokens.customer() });
+    expect(customer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 
@@ -306,38 +305,36 @@ describe('stockMovements', () => {
         pageInfo: { hasNextPage: boolean; endCursor: string };
         edges: { node: { id: string; reason: string; location: { id: string } } }[];
       };
-    }>(inv.url, MOVEMENTS, { locationId: 'loc-online', first: 2 }, tokens.admin());
-    expect(first.errors).toBeUndefined();
-    const page = first.data!.stockMovements;
+    }>(MOVEMENTS, { locationId: 'loc-online', first: 2 }, { token: tokens.admin() });
+    expect(first.body.errors).toBeUndefined();
+    const page = first.body.data!.stockMovements;
     expect(page.totalCount).toBe(300);
     expect(page.edges).toHaveLength(2);
     expect(page.edges[0]!.node.reason).toBe('RECEIPT');
     expect(Number(page.edges[0]!.node.id)).toBeGreaterThan(Number(page.edges[1]!.node.id));
     const next = await gql<{ stockMovements: { edges: { node: { id: string } }[] } }>(
-      inv.url,
       MOVEMENTS,
       { locationId: 'loc-online', first: 2, after: page.pageInfo.endCursor },
-      tokens.admin(),
+      { token: tokens.admin() },
     );
-    expect(Number(next.data!.stockMovements.edges[0]!.node.id)).toBeLessThan(Number(page.edges[1]!.node.id));
+    expect(Number(next.body.data!.stockMovements.edges[0]!.node.id)).toBeLessThan(Number(page.edges[1]!.node.id));
 
     const byProduct = await gql<{ stockMovements: { totalCount: number } }>(
-      inv.url,
       MOVEMENTS,
       { productId: demoProductId(1), first: 0 },
-      tokens.manager('store-1'),
+      { token: tokens.manager('store-1') },
     );
-    expect(byProduct.data!.stockMovements.totalCount).toBeGreaterThan(0);
-    expect(byProduct.data!.stockMovements.totalCount).toBeLessThanOrEqual(DEMO_LOCATIONS.length);
+    expect(byProduct.body.data!.stockMovements.totalCount).toBeGreaterThan(0);
+    expect(byProduct.body.data!.stockMovements.totalCount).toBeLessThanOrEqual(DEMO_LOCATIONS.length);
   });
 
   it('refuses a cursor it did not issue', async () => {
-    const res = await gql(inv.url, MOVEMENTS, { after: encodeCursor(['prod-0001']) }, tokens.admin());
-    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const res = await gql(MOVEMENTS, { after: encodeCursor(['prod-0001']) }, { token: tokens.admin() });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('is for managers and head office only', async () => {
-    const clerk = await gql(inv.url, MOVEMENTS, {}, tokens.clerk('store-1'));
-    expect(clerk.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const clerk = await gql(MOVEMENTS, {}, { token: tokens.clerk('store-1') });
+    expect(clerk.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

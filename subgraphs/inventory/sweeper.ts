@@ -1,7 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger, Metrics } from '../../kit';
-import { inventoryMetrics } from './metrics';
-import { expireDueReservations } from './reservations';
+import type { Logger, Metrics } from '../kit';
+import { expireDueReservations } from './domain/reservations';
+import { reservationOutcomes } from './metrics';
+
+/**
+ * The reservation expiry sweeper: a background job (no request, no caller) that runs the domain's
+ * expiry step on a timer and counts what it expired. Every replica runs one.
+ */
 
 export interface SweeperOptions {
   orm: MikroORM;
@@ -28,27 +33,30 @@ export function sweepIntervalFromEnv(): number {
 }
 
 /**
- * Releases expired PENDING reservations in the background. Every replica runs one; they never
- * take the same reservation (FOR UPDATE SKIP LOCKED). The timer is unref'd so it never keeps a
- * process alive on its own.
+ * Releases expired PENDING reservations in the background. Replicas never take the same reservation
+ * (FOR UPDATE SKIP LOCKED in the domain step). The timer is unref'd so it never keeps a process
+ * alive on its own.
  */
 export function startReservationSweeper(opts: SweeperOptions): Sweeper {
   const batchSize = opts.batchSize ?? 100;
-  const expired = inventoryMetrics(opts.metrics).reservations;
+  const outcomes = reservationOutcomes(opts.metrics);
   let current: Promise<number> | null = null;
   let stopped = false;
+  let sweeps = 0;
 
   const sweep = async (): Promise<number> => {
+    const requestId = `reservation-sweep-${++sweeps}`;
+    const log = opts.log.child({ requestId });
     let total = 0;
     for (let i = 0; i < MAX_BATCHES_PER_SWEEP && !stopped; i++) {
       const em = opts.orm.em.fork() as EntityManager;
-      const count = await expireDueReservations(em, batchSize);
+      const count = await expireDueReservations({ em, identity: null, requestId, log }, { batchSize });
       total += count;
       if (count < batchSize) break;
     }
     if (total > 0) {
-      expired.inc({ outcome: 'expired' }, total);
-      opts.log.info({ expired: total }, 'expired reservations released');
+      outcomes.inc({ outcome: 'expired' }, total);
+      log.info({ expired: total }, 'expired reservations released');
     }
     return total;
   };

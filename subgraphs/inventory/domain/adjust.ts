@@ -1,29 +1,29 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { userError, type Identity, type UserError } from '../../kit';
-import { actorName, assertMayAdjust } from './access';
+import { queryOne, toDate, userError, type DomainContext, type UserError } from '../../kit/domain';
+import type { Location, StockLevel } from '../entities';
+import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
+import { actorName, assertMayAdjust, callerOf } from './access';
+import type { LevelWithLocation } from './levels';
+import type { RawRow } from './rows';
 import { locationsByIds } from './stock';
-import { sql } from './sql';
-import { levelFromRow, type LevelRow, type LevelView, type LocationView } from './views';
 
-export const ADJUSTMENT_REASONS = ['ADJUSTMENT', 'RECEIPT', 'SALE', 'RETURN', 'DAMAGE'] as const;
-export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
+export const ADJUSTMENT_REASONS = [
+  'ADJUSTMENT',
+  'RECEIPT',
+  'SALE',
+  'RETURN',
+  'DAMAGE',
+] as const satisfies readonly AdjustmentReason[];
 
 export const MAX_QUANTITY = 1_000_000;
 export const MAX_NOTE_LENGTH = 500;
 export const MAX_ID_LENGTH = 100;
 
-export interface AdjustStockInput {
-  productId: string;
-  locationId: string;
-  delta: number;
-  reason: AdjustmentReason;
-  note: string | null;
-}
+export type AdjustOutcome = 'adjusted' | 'invalid' | 'unknown_location' | 'insufficient_stock';
 
 export interface AdjustStockResult {
-  level: LevelView | null;
+  level: LevelWithLocation | null;
   errors: UserError[];
-  outcome: 'adjusted' | 'invalid' | 'unknown_location' | 'insufficient_stock';
+  outcome: AdjustOutcome;
 }
 
 export function validId(value: string): boolean {
@@ -46,47 +46,41 @@ export function validateAdjustment(input: AdjustStockInput): UserError[] {
       ),
     );
   }
-  if (!ADJUSTMENT_REASONS.includes(input.reason)) {
+  const reason = input.reason ?? 'ADJUSTMENT';
+  if (!ADJUSTMENT_REASONS.includes(reason)) {
     errors.push(
       userError('INVALID_INPUT', `reason must be one of ${ADJUSTMENT_REASONS.join(', ')}`, ['input', 'reason']),
     );
   }
-  if (input.note !== null && input.note.length > MAX_NOTE_LENGTH) {
+  if (input.note != null && input.note.length > MAX_NOTE_LENGTH) {
     errors.push(userError('INVALID_INPUT', `note must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'note']));
   }
   return errors;
 }
 
-const RETURNING = `product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved,
-                   reorder_point as "reorderPoint", updated_at as "updatedAt"`;
+/** The stock_level row as RETURNING gives it, aliased to the StockLevel interface. */
+const LEVEL_RETURNING = `product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved,
+                         reorder_point as "reorderPoint", updated_at as "updatedAt"`;
 
-type AdjustedRow = Omit<LevelRow, 'locationName' | 'locationKind' | 'locationStoreId'>;
-
-function withLocation(row: AdjustedRow, location: LocationView): LevelView {
-  return levelFromRow({
-    ...row,
-    locationName: location.name,
-    locationKind: location.kind,
-    locationStoreId: location.storeId,
-  });
+function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLocation {
+  return { ...row, updatedAt: toDate(row.updatedAt), location };
 }
 
 /**
- * Adds delta to a level. Each write is ONE statement (a data-modifying CTE), so the level change and
- * its audit row commit or fail together without an explicit transaction: the conditional UPDATE
- * changes the row only when the result stays >= reserved (and so >= 0), and the movement row is
- * inserted from the UPDATE's RETURNING, i.e. only when a row changed. Concurrent adjustments and
- * reservations serialise on the row lock, and the condition is re-checked on the latest version.
+ * Adds delta to a level. Raw SQL, not the unit of work: the change is conditional on the row's latest
+ * version, which a read-modify-flush could not guarantee without a lock and two more round trips.
+ * Each write is ONE statement (a data-modifying CTE), so the level change and its audit row commit or
+ * fail together without an explicit transaction: the conditional UPDATE changes the row only when the
+ * result stays >= reserved (and so >= 0), and the movement row is inserted from the UPDATE's
+ * RETURNING, i.e. only when a row changed. Concurrent adjustments and reservations serialise on the
+ * row lock, and the condition is re-checked on the latest version.
  */
-export async function adjustStock(
-  em: EntityManager,
-  identity: Identity,
-  input: AdjustStockInput,
-): Promise<AdjustStockResult> {
+export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): Promise<AdjustStockResult> {
+  const identity = callerOf(ctx);
   const errors = validateAdjustment(input);
   if (errors.length) return { level: null, errors, outcome: 'invalid' };
 
-  const [location] = await locationsByIds(em, [input.locationId]);
+  const [location] = await locationsByIds(ctx, [input.locationId]);
   if (!location) {
     return {
       level: null,
@@ -97,17 +91,19 @@ export async function adjustStock(
   assertMayAdjust(identity, location);
 
   const actor = actorName(identity);
-  const { productId, locationId, delta, reason, note } = input;
+  const { productId, locationId, delta } = input;
+  const reason = input.reason ?? 'ADJUSTMENT';
+  const note = input.note ?? null;
   // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
   // after which the UPDATE branch finds the row.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const [updated] = await sql<AdjustedRow>(
-      em,
+    const updated = await queryOne<RawRow<StockLevel>>(
+      ctx.em,
       `with upd as (
          update stock_level
             set on_hand = on_hand + ?, updated_at = now()
           where product_id = ? and location_id = ? and on_hand + ? >= reserved
-         returning ${RETURNING}
+         returning ${LEVEL_RETURNING}
        ), mv as (
          insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
          select "productId", "locationId", ?, 0, ?, null, ?, ? from upd
@@ -119,13 +115,13 @@ export async function adjustStock(
     if (delta < 0) break;
 
     // No row for this pair yet: the first receipt creates it.
-    const [inserted] = await sql<AdjustedRow>(
-      em,
+    const inserted = await queryOne<RawRow<StockLevel>>(
+      ctx.em,
       `with ins as (
          insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
          values (?, ?, ?, 0, 0)
          on conflict (product_id, location_id) do nothing
-         returning ${RETURNING}
+         returning ${LEVEL_RETURNING}
        ), mv as (
          insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
          select "productId", "locationId", ?, 0, ?, null, ?, ? from ins
@@ -137,8 +133,8 @@ export async function adjustStock(
   }
 
   // Only reached when removing more than can be removed: report what is there (nothing was written).
-  const [current] = await sql<{ onHand: number; reserved: number }>(
-    em,
+  const current = await queryOne<Pick<StockLevel, 'onHand' | 'reserved'>>(
+    ctx.em,
     'select on_hand as "onHand", reserved from stock_level where product_id = ? and location_id = ?',
     [productId, locationId],
   );

@@ -1,13 +1,32 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ONLINE_LOCATION_ID, userError, type UserError } from '../../kit';
-import type { ReservationStatus } from '../entities';
+import {
+  execute,
+  inTransaction,
+  ONLINE_LOCATION_ID,
+  queryOne,
+  queryRows,
+  toDate,
+  userError,
+  type DomainContext,
+  type UserError,
+} from '../../kit/domain';
+import type { Reservation, ReservationLine } from '../entities';
+import type {
+  CommitReservationInput,
+  ReleaseReservationInput,
+  ReserveStockInput,
+  RestockOrderInput,
+} from '../generated/resolvers';
+import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './adjust';
-import { inTransaction, sql, toDate } from './sql';
-import type { ReservationLineView, ReservationView } from './views';
+import type { RawRow } from './rows';
 
 /**
- * The checkout saga's stock steps. Correct with any number of replicas on one database because all
- * coordination is in PostgreSQL:
+ * The checkout saga's stock steps. Raw SQL in explicit transactions, not the unit of work: each step
+ * is a conditional change (claim an order id unless taken, hold units only if still free) whose
+ * correctness rests on row locks and ON CONFLICT, with a constant number of statements whatever the
+ * number of lines. Correct with any number of replicas on one database because all coordination is
+ * in PostgreSQL:
  * - idempotency: reservation.order_id is unique and reserveStock inserts with ON CONFLICT DO NOTHING,
  *   so a duplicate (even one racing on another replica) waits for the first and then finds it;
  * - no oversell: the stock rows are locked in (location, product) order and the UPDATE is still
@@ -19,24 +38,26 @@ import type { ReservationLineView, ReservationView } from './views';
 export const DEFAULT_TTL_SECONDS = 900;
 export const MAX_TTL_SECONDS = 86_400;
 export const MAX_LINES = 100;
+/** The audit-trail actor of expiries: the sweeper is a background job, not a caller. */
+export const SWEEPER_ACTOR = 'system:reservation-sweeper';
 
-export interface ReserveStockInput {
-  orderId: string;
-  locationId: string | null;
-  lines: { productId: string; quantity: number }[];
-  ttlSeconds: number | null;
+/** A reservation row with its line rows (read in the same statement). */
+export interface ReservationWithLines extends Reservation {
+  lines: ReservationLine[];
 }
 
 export type ReserveOutcome =
   'reserved' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
 
 export interface ReservationResult<O extends string> {
-  reservation: ReservationView | null;
+  reservation: ReservationWithLines | null;
   errors: UserError[];
   outcome: O;
 }
 
-interface MergedLine extends ReservationLineView {
+interface MergedLine {
+  productId: string;
+  quantity: number;
   /** Index of the product's first line in the input, for error paths. */
   index: number;
 }
@@ -49,11 +70,11 @@ function orderIdError(orderId: string): UserError | null {
 }
 
 /** Input rules shared by the compensations (release, restock): an order id and an optional reason. */
-export function validateOrderReason(input: { orderId: string; reason: string | null }): UserError[] {
+export function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput): UserError[] {
   const errors: UserError[] = [];
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
-  if (input.reason !== null && input.reason.length > MAX_NOTE_LENGTH) {
+  if (input.reason != null && input.reason.length > MAX_NOTE_LENGTH) {
     errors.push(
       userError('INVALID_INPUT', `reason must be at most ${MAX_NOTE_LENGTH} characters`, ['input', 'reason']),
     );
@@ -68,10 +89,8 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
   if (input.lines.length === 0 || input.lines.length > MAX_LINES) {
     errors.push(userError('INVALID_INPUT', `lines must hold 1 to ${MAX_LINES} lines`, ['input', 'lines']));
   }
-  if (
-    input.ttlSeconds !== null &&
-    (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > MAX_TTL_SECONDS)
-  ) {
+  const ttl = input.ttlSeconds;
+  if (ttl != null && (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS)) {
     errors.push(
       userError('INVALID_INPUT', `ttlSeconds must be between 1 and ${MAX_TTL_SECONDS}`, ['input', 'ttlSeconds']),
     );
@@ -122,30 +141,22 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
   return { errors, lines };
 }
 
-interface ReservationRow {
-  id: string;
-  orderId: string;
-  locationId: string | null;
-  status: ReservationStatus;
-  expiresAt: Date | string;
-  createdAt: Date | string;
-  lines: ReservationLineView[] | null;
-}
+/** Every column of reservation, aliased to the Reservation interface (no table alias: RETURNING uses it too). */
+const RESERVATION_COLUMNS = `id::text as "id", order_id as "orderId", location_id as "locationId", status,
+  expires_at as "expiresAt", release_reason as "releaseReason", created_at as "createdAt", updated_at as "updatedAt"`;
 
-const RESERVATION_COLUMNS = `r.id::text as "id", r.order_id as "orderId", r.location_id as "locationId", r.status as "status",
-  r.expires_at as "expiresAt", r.created_at as "createdAt",
-  (select json_agg(json_build_object('productId', rl.product_id, 'quantity', rl.quantity) order by rl.product_id)
+/** Its lines as JSON rows of reservation_line, in product order (a correlated subquery: same statement). */
+const LINES_COLUMN = `(select json_agg(json_build_object(
+      'reservationId', rl.reservation_id, 'productId', rl.product_id, 'quantity', rl.quantity) order by rl.product_id)
      from reservation_line rl where rl.reservation_id = r.id) as "lines"`;
 
-function reservationFromRow(row: ReservationRow): ReservationView {
+function reservationFromRow(row: RawRow<Reservation>, lines: ReservationLine[]): ReservationWithLines {
   return {
-    id: row.id,
-    orderId: row.orderId,
-    locationId: row.locationId,
-    status: row.status,
+    ...row,
     expiresAt: toDate(row.expiresAt),
     createdAt: toDate(row.createdAt),
-    lines: row.lines ?? [],
+    updatedAt: toDate(row.updatedAt),
+    lines,
   };
 }
 
@@ -154,16 +165,23 @@ export async function findReservation(
   em: EntityManager,
   orderId: string,
   lock = false,
-): Promise<ReservationView | null> {
-  const [row] = await sql<ReservationRow>(
+): Promise<ReservationWithLines | null> {
+  const row = await queryOne<RawRow<Reservation> & { lines: ReservationLine[] | null }>(
     em,
-    `select ${RESERVATION_COLUMNS} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
+    `select ${RESERVATION_COLUMNS}, ${LINES_COLUMN} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
     [orderId],
   );
-  return row ? reservationFromRow(row) : null;
+  return row ? reservationFromRow(row, row.lines ?? []) : null;
 }
 
-function notActive(reservation: ReservationView): UserError {
+/** The row a final `update reservation ... returning` gave, with the lines the caller already holds. */
+function updated(row: RawRow<Reservation> | null, before: ReservationWithLines): ReservationWithLines {
+  // The UPDATE ran on the row locked at the start of the transaction, so it cannot have vanished.
+  if (!row) throw new Error(`reservation ${before.id} disappeared while locked`);
+  return reservationFromRow(row, before.lines);
+}
+
+function notActive(reservation: Reservation): UserError {
   return userError(
     'RESERVATION_NOT_ACTIVE',
     `The reservation of order ${reservation.orderId} is ${reservation.status}`,
@@ -171,7 +189,7 @@ function notActive(reservation: ReservationView): UserError {
   );
 }
 
-function sameLines(a: ReservationLineView[], b: ReservationLineView[]): boolean {
+function sameLines(a: readonly ReservationLine[], b: readonly MergedLine[]): boolean {
   return (
     a.length === b.length &&
     a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity)
@@ -180,7 +198,7 @@ function sameLines(a: ReservationLineView[], b: ReservationLineView[]): boolean 
 
 /** What a repeated reserveStock for an order returns: the first reservation, never a second one. */
 function duplicateResult(
-  existing: ReservationView,
+  existing: ReservationWithLines,
   locationId: string,
   lines: MergedLine[],
 ): ReservationResult<ReserveOutcome> {
@@ -205,24 +223,24 @@ function duplicateResult(
 
 /** Holds stock for an order: every line or none, once per order id. */
 export async function reserveStock(
-  em: EntityManager,
-  actor: string,
+  ctx: DomainContext,
   input: ReserveStockInput,
 ): Promise<ReservationResult<ReserveOutcome>> {
+  const actor = actorName(callerOf(ctx));
   const { errors, lines } = validateReserve(input);
   if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
   const locationId = input.locationId ?? ONLINE_LOCATION_ID;
   const ttl = input.ttlSeconds ?? DEFAULT_TTL_SECONDS;
 
-  return inTransaction<ReservationResult<ReserveOutcome>>(em, async (tx) => {
+  return inTransaction<ReservationResult<ReserveOutcome>>(ctx.em, async (tx) => {
     // Claims the order id. A concurrent claim of the same id waits here for the first transaction:
     // when that one commits this inserts nothing, when it rolls back this one proceeds.
-    const [claimed] = await sql<{ id: string; createdAt: Date | string; expiresAt: Date | string }>(
+    const claimed = await queryOne<RawRow<Reservation>>(
       tx,
       `insert into reservation (order_id, location_id, status, expires_at)
        select ?, l.id, 'PENDING', now() + make_interval(secs => ?) from location l where l.id = ?
        on conflict (order_id) do nothing
-       returning id::text as "id", created_at as "createdAt", expires_at as "expiresAt"`,
+       returning ${RESERVATION_COLUMNS}`,
       [input.orderId, ttl, locationId],
     );
     if (!claimed) {
@@ -238,10 +256,10 @@ export async function reserveStock(
       };
     }
 
-    const levels = await sql<{ productId: string; onHand: number; reserved: number }>(
+    const levels = await queryRows<{ productId: string; onHand: number; reserved: number }>(
       tx,
       `select product_id as "productId", on_hand as "onHand", reserved from stock_level
-        where location_id = ? and product_id in (?)
+        where location_id = ? and product_id = any(?::text[])
         order by product_id
         for update`,
       [locationId, lines.map((l) => l.productId)],
@@ -266,8 +284,9 @@ export async function reserveStock(
       return { commit: false, result: { reservation: null, errors: short, outcome: 'insufficient_stock' } };
     }
 
-    // The rows are locked, so every conditional update applies; the condition stays as a guard.
-    const [done] = await sql<{ updated: number }>(
+    // The rows are locked, so every conditional update applies; the condition stays as a guard. The
+    // lines travel as one JSON parameter so the statement's text does not grow with the order.
+    const done = await queryOne<{ updated: number }>(
       tx,
       `with req as (
          select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
@@ -298,53 +317,45 @@ export async function reserveStock(
       // Unreachable while the rows are locked; refuse rather than hold a partial reservation.
       throw new Error(`reservation of ${input.orderId}: ${done?.updated ?? 0} of ${lines.length} lines applied`);
     }
+    const reservationLines = lines.map(({ productId, quantity }) => ({
+      reservationId: claimed.id,
+      productId,
+      quantity,
+    }));
     return {
       commit: true,
-      result: {
-        reservation: {
-          id: claimed.id,
-          orderId: input.orderId,
-          locationId,
-          status: 'PENDING',
-          expiresAt: toDate(claimed.expiresAt),
-          createdAt: toDate(claimed.createdAt),
-          lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
-        },
-        errors: [],
-        outcome: 'reserved',
-      },
+      result: { reservation: reservationFromRow(claimed, reservationLines), errors: [], outcome: 'reserved' },
     };
   });
 }
 
 /**
  * Gives back the stock of PENDING reservations (already locked by the caller) and marks them
- * RELEASED or EXPIRED, with one audit row per line. Three statements whatever the count.
+ * RELEASED or EXPIRED, with one audit row per line. Two statements whatever the count; returns the
+ * updated reservation rows.
  */
-export async function releaseLocked(
+async function releaseLocked(
   tx: EntityManager,
-  reservationIds: string[],
-  status: 'RELEASED' | 'EXPIRED',
-  note: string | null,
-  actor: string,
-): Promise<void> {
-  if (reservationIds.length === 0) return;
-  await sql(
+  input: { reservationIds: string[]; status: 'RELEASED' | 'EXPIRED'; note: string | null; actor: string },
+): Promise<RawRow<Reservation>[]> {
+  const { reservationIds, status, note, actor } = input;
+  if (reservationIds.length === 0) return [];
+  await execute(
     tx,
     `select 1 from stock_level s
        join (select distinct r.location_id, rl.product_id
                from reservation r join reservation_line rl on rl.reservation_id = r.id
-              where r.id in (?)) h on h.location_id = s.location_id and h.product_id = s.product_id
+              where r.id = any(?::uuid[])) h on h.location_id = s.location_id and h.product_id = s.product_id
       order by s.location_id, s.product_id
       for update of s`,
     [reservationIds],
   );
-  await sql(
+  return queryRows<RawRow<Reservation>>(
     tx,
     `with held as (
        select r.location_id, rl.product_id, sum(rl.quantity)::int as quantity
          from reservation r join reservation_line rl on rl.reservation_id = r.id
-        where r.id in (?)
+        where r.id = any(?::uuid[])
         group by r.location_id, rl.product_id
      ), upd as (
        update stock_level s
@@ -356,9 +367,10 @@ export async function releaseLocked(
        insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
        select rl.product_id, r.location_id, 0, -rl.quantity, ?, r.order_id, ?, ?
          from reservation r join reservation_line rl on rl.reservation_id = r.id
-        where r.id in (?)
+        where r.id = any(?::uuid[])
      )
-     update reservation set status = ?, release_reason = ?, updated_at = now() where id in (?)`,
+     update reservation set status = ?, release_reason = ?, updated_at = now() where id = any(?::uuid[])
+     returning ${RESERVATION_COLUMNS}`,
     [
       reservationIds,
       status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'RESERVATION_RELEASED',
@@ -372,42 +384,45 @@ export async function releaseLocked(
   );
 }
 
+/** Locks the stock rows a reservation holds, in the global lock order (location, product). */
+async function lockReservedLevels(tx: EntityManager, reservation: Reservation): Promise<void> {
+  await execute(
+    tx,
+    `select 1 from stock_level s join reservation_line rl on rl.product_id = s.product_id
+      where rl.reservation_id = ? and s.location_id = ?
+      order by s.location_id, s.product_id
+      for update of s`,
+    [reservation.id, reservation.locationId],
+  );
+}
+
+function notFound(orderId: string): UserError {
+  return userError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`, ['input', 'orderId']);
+}
+
 export type CommitOutcome = 'committed' | 'already_committed' | 'not_found' | 'not_active' | 'invalid';
 
 /** The order is confirmed: its reserved units leave the stock. Committing twice is a no-op. */
 export async function commitReservation(
-  em: EntityManager,
-  actor: string,
-  orderId: string,
+  ctx: DomainContext,
+  input: CommitReservationInput,
 ): Promise<ReservationResult<CommitOutcome>> {
+  const actor = actorName(callerOf(ctx));
+  const { orderId } = input;
   const idError = orderIdError(orderId);
   if (idError) return { reservation: null, errors: [idError], outcome: 'invalid' };
-  return inTransaction<ReservationResult<CommitOutcome>>(em, async (tx) => {
+  return inTransaction<ReservationResult<CommitOutcome>>(ctx.em, async (tx) => {
     const reservation = await findReservation(tx, orderId, true);
     if (!reservation) {
-      return {
-        commit: false,
-        result: {
-          reservation: null,
-          errors: [userError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`, ['input', 'orderId'])],
-          outcome: 'not_found',
-        },
-      };
+      return { commit: false, result: { reservation: null, errors: [notFound(orderId)], outcome: 'not_found' } };
     }
     if (reservation.status === 'COMMITTED')
       return { commit: true, result: { reservation, errors: [], outcome: 'already_committed' } };
     if (reservation.status !== 'PENDING') {
       return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
     }
-    await sql(
-      tx,
-      `select 1 from stock_level s join reservation_line rl on rl.product_id = s.product_id
-        where rl.reservation_id = ? and s.location_id = ?
-        order by s.location_id, s.product_id
-        for update of s`,
-      [reservation.id, reservation.locationId],
-    );
-    await sql(
+    await lockReservedLevels(tx, reservation);
+    const row = await queryOne<RawRow<Reservation>>(
       tx,
       `with upd as (
          update stock_level s
@@ -419,13 +434,11 @@ export async function commitReservation(
          insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
          select product_id, ?, -quantity, -quantity, 'RESERVATION_COMMITTED', ?, null, ? from upd
        )
-       update reservation set status = 'COMMITTED', updated_at = now() where id = ?`,
+       update reservation set status = 'COMMITTED', updated_at = now() where id = ?
+       returning ${RESERVATION_COLUMNS}`,
       [reservation.id, reservation.locationId, reservation.locationId, orderId, actor, reservation.id],
     );
-    return {
-      commit: true,
-      result: { reservation: { ...reservation, status: 'COMMITTED' }, errors: [], outcome: 'committed' },
-    };
+    return { commit: true, result: { reservation: updated(row, reservation), errors: [], outcome: 'committed' } };
   });
 }
 
@@ -437,29 +450,32 @@ export type ReleaseOutcome = 'released' | 'already_released' | 'tombstone' | 'no
  * that a reserveStock arriving late (e.g. a retried request) cannot hold stock for a dead order.
  */
 export async function releaseReservation(
-  em: EntityManager,
-  actor: string,
-  input: { orderId: string; reason: string | null },
+  ctx: DomainContext,
+  input: ReleaseReservationInput,
 ): Promise<ReservationResult<ReleaseOutcome>> {
+  const actor = actorName(callerOf(ctx));
   const errors = validateOrderReason(input);
   if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
+  const reason = input.reason ?? null;
 
-  return inTransaction<ReservationResult<ReleaseOutcome>>(em, async (tx) => {
+  return inTransaction<ReservationResult<ReleaseOutcome>>(ctx.em, async (tx) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const reservation = await findReservation(tx, input.orderId, true);
       if (!reservation) {
-        const [tombstone] = await sql<{ id: string }>(
+        const tombstone = await queryOne<RawRow<Reservation>>(
           tx,
           `insert into reservation (order_id, location_id, status, expires_at, release_reason)
            values (?, null, 'RELEASED', now(), ?)
            on conflict (order_id) do nothing
-           returning id::text as "id"`,
-          [input.orderId, input.reason],
+           returning ${RESERVATION_COLUMNS}`,
+          [input.orderId, reason],
         );
         // Lost a race with a reserveStock of this order: release that reservation instead.
         if (!tombstone) continue;
-        const recorded = await findReservation(tx, input.orderId);
-        return { commit: true, result: { reservation: recorded, errors: [], outcome: 'tombstone' } };
+        return {
+          commit: true,
+          result: { reservation: reservationFromRow(tombstone, []), errors: [], outcome: 'tombstone' },
+        };
       }
       if (reservation.status === 'RELEASED' || reservation.status === 'EXPIRED') {
         return { commit: true, result: { reservation, errors: [], outcome: 'already_released' } };
@@ -467,34 +483,114 @@ export async function releaseReservation(
       if (reservation.status === 'COMMITTED' || reservation.status === 'RESTOCKED') {
         return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
       }
-      await releaseLocked(tx, [reservation.id], 'RELEASED', input.reason, actor);
+      const [row] = await releaseLocked(tx, {
+        reservationIds: [reservation.id],
+        status: 'RELEASED',
+        note: reason,
+        actor,
+      });
       return {
         commit: true,
-        result: { reservation: { ...reservation, status: 'RELEASED' }, errors: [], outcome: 'released' },
+        result: { reservation: updated(row ?? null, reservation), errors: [], outcome: 'released' },
       };
     }
     throw new Error(`release of ${input.orderId}: reservation row kept changing`);
   });
 }
 
+export type RestockOutcome = 'restocked' | 'already_restocked' | 'not_found' | 'not_committed' | 'invalid';
+
 /**
- * Releases PENDING reservations whose time is up, oldest first. SKIP LOCKED lets every replica
- * sweep at once: each takes reservations nobody else holds, and a reservation being committed or
- * released right now is left to that transaction. Returns how many expired.
+ * Saga compensation after the pivot (ecommerce's cancelOrder): an order whose reservation was
+ * COMMITTED is cancelled, so its units go back on hand at the reservation's location (movement
+ * reason RETURN, reference = order id) and the reservation becomes RESTOCKED. Idempotent: restocking
+ * again is a no-op. Same lock order as commit/release (reservation row, then stock rows by product).
  */
-export async function expireDueReservations(em: EntityManager, batchSize: number): Promise<number> {
-  return inTransaction(em, async (tx) => {
-    const due = await sql<{ id: string }>(
+export async function restockOrder(
+  ctx: DomainContext,
+  input: RestockOrderInput,
+): Promise<ReservationResult<RestockOutcome>> {
+  const actor = actorName(callerOf(ctx));
+  const errors = validateOrderReason(input);
+  if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
+  const reason = input.reason ?? null;
+
+  return inTransaction<ReservationResult<RestockOutcome>>(ctx.em, async (tx) => {
+    const reservation = await findReservation(tx, input.orderId, true);
+    if (!reservation) {
+      return {
+        commit: false,
+        result: { reservation: null, errors: [notFound(input.orderId)], outcome: 'not_found' },
+      };
+    }
+    if (reservation.status === 'RESTOCKED') {
+      return { commit: true, result: { reservation, errors: [], outcome: 'already_restocked' } };
+    }
+    if (reservation.status !== 'COMMITTED') {
+      return {
+        commit: true,
+        result: {
+          reservation,
+          errors: [
+            userError(
+              'RESERVATION_NOT_COMMITTED',
+              `The reservation of order ${input.orderId} is ${reservation.status}; only a committed one can be restocked`,
+              ['input', 'orderId'],
+            ),
+          ],
+          outcome: 'not_committed',
+        },
+      };
+    }
+    await lockReservedLevels(tx, reservation);
+    const row = await queryOne<RawRow<Reservation>>(
+      tx,
+      `with upd as (
+         update stock_level s
+            set on_hand = s.on_hand + rl.quantity, updated_at = now()
+           from reservation_line rl
+          where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
+         returning s.product_id, rl.quantity
+       ), mv as (
+         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
+         select product_id, ?, quantity, 0, 'RETURN', ?, ?, ? from upd
+       )
+       update reservation set status = 'RESTOCKED', release_reason = ?, updated_at = now() where id = ?
+       returning ${RESERVATION_COLUMNS}`,
+      [
+        reservation.id,
+        reservation.locationId,
+        reservation.locationId,
+        input.orderId,
+        reason,
+        actor,
+        reason,
+        reservation.id,
+      ],
+    );
+    return { commit: true, result: { reservation: updated(row, reservation), errors: [], outcome: 'restocked' } };
+  });
+}
+
+/**
+ * Releases PENDING reservations whose time is up, oldest first (the expiry sweeper's one step).
+ * SKIP LOCKED lets every replica sweep at once: each takes reservations nobody else holds, and a
+ * reservation being committed or released right now is left to that transaction. Returns how many
+ * expired.
+ */
+export async function expireDueReservations(ctx: DomainContext, input: { batchSize: number }): Promise<number> {
+  return inTransaction(ctx.em, async (tx) => {
+    const due = await queryRows<{ id: string }>(
       tx,
       `select id::text as "id" from reservation
         where status = 'PENDING' and expires_at < now()
         order by expires_at
         limit ?
         for update skip locked`,
-      [batchSize],
+      [input.batchSize],
     );
     const ids = due.map((r) => r.id);
-    await releaseLocked(tx, ids, 'EXPIRED', null, 'system:reservation-sweeper');
+    await releaseLocked(tx, { reservationIds: ids, status: 'EXPIRED', note: null, actor: SWEEPER_ACTOR });
     return { commit: true, result: ids.length };
   });
 }

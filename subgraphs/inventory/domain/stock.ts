@@ -1,65 +1,66 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MovementReason } from '../entities';
-import { sql, toDate } from './sql';
+import { queryOne, queryRows, toDate } from '../../kit/domain';
+import type { Location, StockMovement } from '../entities';
 import {
   LEVEL_COLUMNS,
   LOW_SQL,
   levelFromRow,
   type LevelRow,
-  type LevelView,
-  type LocationView,
-  type MovementView,
-} from './views';
+  type LevelWithLocation,
+  type ProductTotals,
+} from './levels';
+import { LOCATION_COLUMNS, locationFromRow, type RawRow, type ReadContext } from './rows';
 
-/** Read side of inventory: every function is one statement, whatever the number of keys. */
+/**
+ * Read side of inventory: every function is ONE lean statement whatever the number of keys (ADR
+ * 0003: these serve GraphQL lists and `_entities` batches hundreds of times a second, so no entity
+ * hydration). Lists of keys travel as one array parameter (`= any(?::text[])`).
+ */
 
-const LOCATION_COLUMNS = 'id, name, kind, store_id as "storeId"';
-
-export async function allLocations(em: EntityManager): Promise<LocationView[]> {
-  return sql<LocationView>(em, `select ${LOCATION_COLUMNS} from location order by id`);
+export async function allLocations(ctx: ReadContext): Promise<Location[]> {
+  const rows = await queryRows<RawRow<Location>>(ctx.em, `select ${LOCATION_COLUMNS} from location l order by l.id`);
+  return rows.map(locationFromRow);
 }
 
-export async function locationsByIds(em: EntityManager, ids: readonly string[]): Promise<LocationView[]> {
+export async function locationsByIds(ctx: ReadContext, ids: readonly string[]): Promise<Location[]> {
   if (ids.length === 0) return [];
-  return sql<LocationView>(em, `select ${LOCATION_COLUMNS} from location where id in (?)`, [ids]);
+  const rows = await queryRows<RawRow<Location>>(
+    ctx.em,
+    `select ${LOCATION_COLUMNS} from location l where l.id = any(?::text[])`,
+    [ids],
+  );
+  return rows.map(locationFromRow);
 }
 
-/** Every level of the given products with its location, in one statement (the `_entities` path). */
-export async function levelsOfProducts(em: EntityManager, productIds: readonly string[]): Promise<LevelView[]> {
+/** Every level of the given products with its location (the `_entities` path). */
+export async function levelsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<LevelWithLocation[]> {
   if (productIds.length === 0) return [];
-  const rows = await sql<LevelRow>(
-    em,
+  const rows = await queryRows<LevelRow>(
+    ctx.em,
     `select ${LEVEL_COLUMNS}
        from stock_level s join location l on l.id = s.location_id
-      where s.product_id in (?)
+      where s.product_id = any(?::text[])
       order by s.product_id, s.location_id`,
     [productIds],
   );
   return rows.map(levelFromRow);
 }
 
-export interface StockTotalsRow {
-  productId: string;
-  onHand: number;
-  reserved: number;
-}
-
 /**
  * Totals per product summed in SQL: one row per product instead of one per location, for the common
  * case (catalogue pages) where only `stock { available }` is asked for.
  */
-export async function totalsOfProducts(em: EntityManager, productIds: readonly string[]): Promise<StockTotalsRow[]> {
+export async function totalsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<ProductTotals[]> {
   if (productIds.length === 0) return [];
-  return sql<StockTotalsRow>(
-    em,
+  return queryRows<ProductTotals>(
+    ctx.em,
     `select product_id as "productId", sum(on_hand)::int as "onHand", sum(reserved)::int as "reserved"
-       from stock_level where product_id in (?) group by product_id`,
+       from stock_level where product_id = any(?::text[]) group by product_id`,
     [productIds],
   );
 }
 
-export interface StorePageKey {
-  storeId: string;
+/** The page arguments several stores' pages can share. */
+export interface StorePageArgs {
   /** Rows to fetch: the page size plus one to learn whether a next page exists. */
   limit: number;
   /** Product id of the last row of the previous page (keyset), or null for the first page. */
@@ -67,31 +68,26 @@ export interface StorePageKey {
   lowOnly: boolean;
 }
 
-export interface StorePageRow extends LevelView {
-  storeId: string;
-}
-
 /**
- * Pages of several stores that share the same page arguments, in one statement: a lateral
- * subquery takes each store location's first rows in product order.
+ * Pages of several stores that share the same page arguments: a lateral subquery takes each store
+ * location's first rows in product order. Each row's `location.storeId` says whose page it is.
  */
 export async function storePages(
-  em: EntityManager,
-  storeIds: readonly string[],
-  args: Omit<StorePageKey, 'storeId'>,
-): Promise<StorePageRow[]> {
-  if (storeIds.length === 0 || args.limit === 0) return [];
+  ctx: ReadContext,
+  input: StorePageArgs & { storeIds: readonly string[] },
+): Promise<LevelWithLocation[]> {
+  if (input.storeIds.length === 0 || input.limit === 0) return [];
   const params: unknown[] = [];
   let filter = '';
-  if (args.lowOnly) filter += ` and ${LOW_SQL}`;
-  if (args.afterProductId !== null) {
+  if (input.lowOnly) filter += ` and ${LOW_SQL}`;
+  if (input.afterProductId !== null) {
     filter += ' and s.product_id > ?';
-    params.push(args.afterProductId);
+    params.push(input.afterProductId);
   }
-  params.push(args.limit, storeIds);
-  const rows = await sql<LevelRow & { storeId: string }>(
-    em,
-    `select l.store_id as "storeId", ${LEVEL_COLUMNS}
+  params.push(input.limit, input.storeIds);
+  const rows = await queryRows<LevelRow>(
+    ctx.em,
+    `select ${LEVEL_COLUMNS}
        from location l
        cross join lateral (
          select s.* from stock_level s
@@ -99,27 +95,26 @@ export async function storePages(
           order by s.product_id
           limit ?
        ) s
-      where l.kind = 'STORE' and l.store_id in (?)
+      where l.kind = 'STORE' and l.store_id = any(?::text[])
       order by l.store_id, s.product_id`,
     params,
   );
-  return rows.map((row) => ({ ...levelFromRow(row), storeId: row.storeId }));
+  return rows.map(levelFromRow);
 }
 
-/** Number of levels at each store's location (0 for a store without one), in one statement. */
+/** Number of levels at each store's location (absent for a store without one). */
 export async function storeLevelCounts(
-  em: EntityManager,
-  storeIds: readonly string[],
-  lowOnly: boolean,
+  ctx: ReadContext,
+  input: { storeIds: readonly string[]; lowOnly: boolean },
 ): Promise<{ storeId: string; count: number }[]> {
-  if (storeIds.length === 0) return [];
-  return sql<{ storeId: string; count: number }>(
-    em,
+  if (input.storeIds.length === 0) return [];
+  return queryRows<{ storeId: string; count: number }>(
+    ctx.em,
     `select l.store_id as "storeId", count(*)::int as "count"
-       from location l join stock_level s on s.location_id = l.id${lowOnly ? ` and ${LOW_SQL}` : ''}
-      where l.kind = 'STORE' and l.store_id in (?)
+       from location l join stock_level s on s.location_id = l.id${input.lowOnly ? ` and ${LOW_SQL}` : ''}
+      where l.kind = 'STORE' and l.store_id = any(?::text[])
       group by l.store_id`,
-    [storeIds],
+    [input.storeIds],
   );
 }
 
@@ -127,17 +122,20 @@ export async function storeLevelCounts(
  * Levels at or below their reorder point, most urgent first: the smallest share of the reorder
  * point still available, then the largest shortfall.
  */
-export async function lowStock(em: EntityManager, first: number, locationId: string | null): Promise<LevelView[]> {
-  if (first === 0) return [];
+export async function lowStock(
+  ctx: ReadContext,
+  input: { first: number; locationId: string | null },
+): Promise<LevelWithLocation[]> {
+  if (input.first === 0) return [];
   const params: unknown[] = [];
   let filter = '';
-  if (locationId !== null) {
+  if (input.locationId !== null) {
     filter = ' and s.location_id = ?';
-    params.push(locationId);
+    params.push(input.locationId);
   }
-  params.push(first);
-  const rows = await sql<LevelRow>(
-    em,
+  params.push(input.first);
+  const rows = await queryRows<LevelRow>(
+    ctx.em,
     `select ${LEVEL_COLUMNS}
        from stock_level s join location l on l.id = s.location_id
       where ${LOW_SQL}${filter}
@@ -153,10 +151,6 @@ export async function lowStock(em: EntityManager, first: number, locationId: str
 export interface MovementFilter {
   productId: string | null;
   locationId: string | null;
-}
-
-interface MovementRow extends Omit<MovementView, 'createdAt'> {
-  createdAt: Date | string;
 }
 
 function movementWhere(filter: MovementFilter, beforeId: string | null): { where: string; params: unknown[] } {
@@ -179,30 +173,28 @@ function movementWhere(filter: MovementFilter, beforeId: string | null): { where
 
 /** A page of the audit trail, newest first (keyset on the identity column). */
 export async function movementPage(
-  em: EntityManager,
-  filter: MovementFilter,
-  limit: number,
-  beforeId: string | null,
-): Promise<MovementView[]> {
-  if (limit === 0) return [];
-  const { where, params } = movementWhere(filter, beforeId);
-  const rows = await sql<MovementRow>(
-    em,
+  ctx: ReadContext,
+  input: { filter: MovementFilter; limit: number; beforeId: string | null },
+): Promise<StockMovement[]> {
+  if (input.limit === 0) return [];
+  const { where, params } = movementWhere(input.filter, input.beforeId);
+  const rows = await queryRows<RawRow<StockMovement>>(
+    ctx.em,
     `select m.id::text as "id", m.product_id as "productId", m.location_id as "locationId",
             m.on_hand_delta as "onHandDelta", m.reserved_delta as "reservedDelta", m.reason as "reason",
             m.reference as "reference", m.note as "note", m.actor as "actor", m.created_at as "createdAt"
        from stock_movement m ${where}
       order by m.id desc
       limit ?`,
-    [...params, limit],
+    [...params, input.limit],
   );
-  return rows.map((row) => ({ ...row, reason: row.reason as MovementReason, createdAt: toDate(row.createdAt) }));
+  return rows.map((row) => ({ ...row, createdAt: toDate(row.createdAt) }));
 }
 
-export async function movementCount(em: EntityManager, filter: MovementFilter): Promise<number> {
+export async function movementCount(ctx: ReadContext, filter: MovementFilter): Promise<number> {
   const { where, params } = movementWhere(filter, null);
-  const [row] = await sql<{ count: number }>(
-    em,
+  const row = await queryOne<{ count: number }>(
+    ctx.em,
     `select count(*)::int as "count" from stock_movement m ${where}`,
     params,
   );
