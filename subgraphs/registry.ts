@@ -80,6 +80,17 @@ export const REGISTRY = {
   }),
   ecommerce: entry('ecommerce', () => load<typeof import('./ecommerce/server')>('ecommerce'), {
     calls: ['products', 'inventory'],
+    mappers: {
+      Customer: 'domain/types#CustomerProfile',
+      Address: 'domain/types#Address',
+      Cart: 'domain/types#CartView',
+      CartLine: 'domain/types#CartLine',
+      Order: 'domain/types#OrderView',
+      OrderLine: 'domain/types#OrderLine',
+      OrderAddress: 'domain/types#AddressSnapshot',
+      OrderStatusChange: 'domain/types#OrderStatusChange',
+      OrderConnection: 'models#OrderConnectionModel',
+    },
   }),
 } as const satisfies Partial<Record<ServiceName, RegistryEntry>>;
 

@@ -1,34 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { PORTS } from '../kit';
+import type { CheckoutSettings } from './domain/context';
 
-/** Everything ecommerce reads from the environment, read once at start. */
-export interface EcommerceConfig {
+/**
+ * Everything ecommerce reads from the environment, read once at start: the saga's settings (the
+ * domain's CheckoutSettings, read in configFromEnv below with their environment names and defaults)
+ * plus what only the adapters use.
+ */
+export interface EcommerceConfig extends CheckoutSettings {
   /** Products subgraph GraphQL endpoint (PRODUCTS_URL). */
   productsUrl: string;
   /** Inventory replicas, round-robin (INVENTORY_URL, comma-separated). */
   inventoryUrls: string[];
   /** Lifetime of a customer JWT (CUSTOMER_TOKEN_TTL_SECONDS, default 1 hour). */
   customerTokenTtlSeconds: number;
-  /** Reservation lifetime asked of inventory; an uncommitted reservation expires after it (RESERVATION_TTL_SECONDS, 900). */
-  reservationTtlSeconds: number;
-  /** Longest wait for the payment provider before the saga treats it as failed (PAYMENT_TIMEOUT_MS, 5000). */
-  paymentTimeoutMs: number;
   /** Timeout of each HTTP call to another subgraph (SUBGRAPH_CALL_TIMEOUT_MS, 10000). */
   callTimeoutMs: number;
-  /** Tries of the stock commit in one run before leaving it to the recovery loop (2). */
-  commitTriesPerRun: number;
-  /** Runs of the stock commit (over recoveries) before the order is compensated instead (SAGA_MAX_COMMIT_ATTEMPTS, 10). */
-  maxCommitAttempts: number;
-  /** A saga not updated for this long is considered abandoned and taken over by recovery (SAGA_STUCK_AFTER_MS, 30000). */
-  stuckAfterMs: number;
   /** How often the recovery loop looks for abandoned sagas (SAGA_RECOVERY_INTERVAL_MS, 10000; 0 disables the loop). */
   recoveryIntervalMs: number;
-  /** An abandoned checkout older than this is compensated rather than completed (SAGA_MAX_FORWARD_AGE_MS, 600000). */
-  maxForwardAgeMs: number;
   /** Test-only fault injection (CHECKOUT_FAULT=crash_after_reserve); refused in production. */
   fault: 'crash_after_reserve' | null;
-  /** Identifies this process in saga leases. */
-  instanceId: string;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

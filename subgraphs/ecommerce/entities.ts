@@ -1,252 +1,264 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
+import type {
+  Address,
+  Cart,
+  CartLine,
+  CheckoutSaga,
+  Customer,
+  Order,
+  OrderLine,
+  OrderStatusChange,
+} from './domain/types';
+import { CART_STATUSES } from './domain/types';
+import { ORDER_STATUSES, SAGA_STATES } from './domain/saga';
 
 /**
- * What the ORM knows about the ecommerce tables (ADR 0003). Foreign keys are scalar columns, as in
- * the other subgraphs: writes set ids they have validated, reads go through lean SQL. Rules the ORM
- * does not model (lower(email) uniqueness, partial unique indexes, CHECKs) are in the migrations.
+ * The complete description of the ecommerce tables (ADR 0003): columns with their exact types and
+ * defaults, keys, foreign keys, unique and partial indexes and CHECK constraints, so that
+ * `npm run migration:create -- ecommerce --check` finds nothing the migrations do not already do.
+ * Each schema is built on the row's one TypeScript shape (domain/types.ts). Foreign keys are
+ * ManyToOne relations mapped to their plain id (`mapToPk`): the domain sets and reads ids, never
+ * relation proxies. Constraint and index names are the migrations' (PostgreSQL's `_fkey` defaults).
+ * CHECK expressions are written the way PostgreSQL normalises them (`between` becomes `>= and <=`,
+ * `in (...)` becomes `= any (array[...])`), which is what the schema comparator reads back.
+ * The order_number_seq sequence stays migration-only: the ORM neither models nor diffs sequences.
  */
 
-export interface CustomerEntity {
-  id: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  phone: string | null;
-  /** Versioned scrypt hash (domain/passwords.ts); never leaves this subgraph. */
-  passwordHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
+const text = { type: 'string', columnType: 'text' } as const;
+const nullableText = { ...text, nullable: true } as const;
 
+const timestamp = (fieldName: string) =>
+  ({ type: 'Date', columnType: 'timestamptz', fieldName, defaultRaw: 'now()' }) as const;
+
+/** created_at set once, updated_at on every ORM update (lean SQL writes set `updated_at = now()` themselves). */
 const timestamps = {
-  createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at', onCreate: () => new Date() },
-  updatedAt: {
-    type: 'Date',
-    columnType: 'timestamptz',
-    fieldName: 'updated_at',
-    onCreate: () => new Date(),
-    onUpdate: () => new Date(),
-  },
+  createdAt: { ...timestamp('created_at'), onCreate: () => new Date() },
+  updatedAt: { ...timestamp('updated_at'), onCreate: () => new Date(), onUpdate: () => new Date() },
 } as const;
 
-export const CustomerSchema = new EntitySchema<CustomerEntity>({
+/**
+ * A ManyToOne kept as its plain id column; `onDelete` is the constraint's delete rule. The target is
+ * named (not the schema object): the property's type is the id, which a schema reference would not match.
+ */
+function reference(
+  entity: 'Customer' | 'Cart' | 'Order',
+  table: string,
+  column: string,
+  opts: { onDelete: 'cascade' | 'no action'; primary?: boolean },
+) {
+  return {
+    kind: 'm:1',
+    entity,
+    mapToPk: true,
+    fieldName: column,
+    columnType: 'text',
+    foreignKeyName: `${table}_${column}_fkey`,
+    updateRule: 'no action',
+    deleteRule: opts.onDelete,
+    primary: opts.primary,
+  } as const;
+}
+
+export const CustomerSchema = new EntitySchema<Customer>({
   name: 'Customer',
   tableName: 'customers',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    email: { type: 'string', columnType: 'text' },
-    firstName: { type: 'string', columnType: 'text', fieldName: 'first_name' },
-    lastName: { type: 'string', columnType: 'text', fieldName: 'last_name' },
-    phone: { type: 'string', columnType: 'text', nullable: true },
-    passwordHash: { type: 'string', columnType: 'text', fieldName: 'password_hash', hidden: true },
+    id: { ...text, primary: true },
+    email: text,
+    firstName: { ...text, fieldName: 'first_name' },
+    lastName: { ...text, fieldName: 'last_name' },
+    phone: nullableText,
+    passwordHash: { ...text, fieldName: 'password_hash', hidden: true },
     ...timestamps,
   },
+  indexes: [
+    // Unique regardless of case: Alice@Example.com and alice@example.com are one account.
+    {
+      name: 'customers_email_lower_unique',
+      expression: 'create unique index customers_email_lower_unique on customers (lower(email))',
+    },
+  ],
+  checks: [
+    { name: 'customers_email_length', expression: 'length(email) >= 3 and length(email) <= 254' },
+    {
+      name: 'customers_first_name_length',
+      expression: 'length(btrim(first_name)) >= 1 and length(btrim(first_name)) <= 100',
+    },
+    {
+      name: 'customers_last_name_length',
+      expression: 'length(btrim(last_name)) >= 1 and length(btrim(last_name)) <= 100',
+    },
+  ],
 });
 
-export interface AddressEntity {
-  id: string;
-  customerId: string;
-  recipient: string | null;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  country: string;
-  isDefault: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const AddressSchema = new EntitySchema<AddressEntity>({
+export const AddressSchema = new EntitySchema<Address>({
   name: 'Address',
   tableName: 'addresses',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    customerId: { type: 'string', columnType: 'text', fieldName: 'customer_id' },
-    recipient: { type: 'string', columnType: 'text', nullable: true },
-    line1: { type: 'string', columnType: 'text' },
-    line2: { type: 'string', columnType: 'text', nullable: true },
-    city: { type: 'string', columnType: 'text' },
-    region: { type: 'string', columnType: 'text', nullable: true },
-    postalCode: { type: 'string', columnType: 'text', fieldName: 'postal_code' },
-    country: { type: 'string', columnType: 'text' },
-    isDefault: { type: 'boolean', fieldName: 'is_default' },
+    id: { ...text, primary: true },
+    customerId: reference('Customer', 'addresses', 'customer_id', { onDelete: 'cascade' }),
+    recipient: nullableText,
+    line1: text,
+    line2: nullableText,
+    city: text,
+    region: nullableText,
+    postalCode: { ...text, fieldName: 'postal_code' },
+    country: text,
+    isDefault: { type: 'boolean', fieldName: 'is_default', default: false },
     ...timestamps,
   },
+  indexes: [
+    { name: 'addresses_customer_idx', properties: ['customerId', 'createdAt', 'id'] },
+    // At most one default address per customer.
+    {
+      name: 'addresses_one_default',
+      expression: 'create unique index addresses_one_default on addresses (customer_id) where is_default',
+    },
+  ],
+  checks: [{ name: 'addresses_country_format', expression: "country ~ '^[A-Z]{2}$'" }],
 });
 
-export interface CartEntity {
-  id: string;
-  customerId: string;
-  status: 'ACTIVE' | 'ABANDONED';
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const CartSchema = new EntitySchema<CartEntity>({
+export const CartSchema = new EntitySchema<Cart>({
   name: 'Cart',
   tableName: 'carts',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    customerId: { type: 'string', columnType: 'text', fieldName: 'customer_id' },
-    status: { type: 'string', columnType: 'text' },
+    id: { ...text, primary: true },
+    customerId: reference('Customer', 'carts', 'customer_id', { onDelete: 'cascade' }),
+    status: { enum: true, items: () => CART_STATUSES, columnType: 'text', default: 'ACTIVE' },
     ...timestamps,
   },
+  indexes: [
+    // Exactly one active cart per customer; older carts may be kept as ABANDONED.
+    {
+      name: 'carts_one_active',
+      expression: "create unique index carts_one_active on carts (customer_id) where status = 'ACTIVE'",
+    },
+  ],
 });
 
-export interface CartLineEntity {
-  id: string;
-  cartId: string;
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const CartLineSchema = new EntitySchema<CartLineEntity>({
+export const CartLineSchema = new EntitySchema<CartLine>({
   name: 'CartLine',
   tableName: 'cart_lines',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    cartId: { type: 'string', columnType: 'text', fieldName: 'cart_id' },
-    productId: { type: 'string', columnType: 'text', fieldName: 'product_id' },
+    id: { ...text, primary: true },
+    cartId: reference('Cart', 'cart_lines', 'cart_id', { onDelete: 'cascade' }),
+    productId: { ...text, fieldName: 'product_id' },
     quantity: { type: 'integer' },
     unitPriceCents: { type: 'integer', fieldName: 'unit_price_cents' },
-    currency: { type: 'string', columnType: 'text' },
+    currency: text,
     ...timestamps,
   },
+  uniques: [{ name: 'cart_lines_product_unique', properties: ['cartId', 'productId'] }],
+  checks: [
+    { name: 'cart_lines_quantity', expression: 'quantity >= 1 and quantity <= 999' },
+    { name: 'cart_lines_price', expression: 'unit_price_cents >= 0' },
+  ],
 });
 
-export interface OrderEntity {
-  id: string;
-  /** The order number's integer (bigint, mapped to string): keyset pagination key, newest = highest. */
-  seq: string;
-  number: string;
-  customerId: string;
-  status: string;
-  currency: string;
-  subtotalCents: number;
-  totalCents: number;
-  shippingAddress: Record<string, unknown>;
-  billingAddress: Record<string, unknown>;
-  paymentBrand: string;
-  paymentLast4: string;
-  idempotencyKey: string;
-  cancelReason: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const OrderSchema = new EntitySchema<OrderEntity>({
+export const OrderSchema = new EntitySchema<Order>({
   name: 'Order',
   tableName: 'orders',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    seq: { type: 'bigint', unique: true },
-    number: { type: 'string', columnType: 'text', unique: true },
-    customerId: { type: 'string', columnType: 'text', fieldName: 'customer_id' },
-    status: { type: 'string', columnType: 'text' },
-    currency: { type: 'string', columnType: 'text' },
+    id: { ...text, primary: true },
+    // From order_number_seq, with `number` (checkout's insert); the ORM never generates it.
+    seq: { type: 'bigint' },
+    number: text,
+    customerId: reference('Customer', 'orders', 'customer_id', { onDelete: 'no action' }),
+    status: { enum: true, items: () => ORDER_STATUSES, columnType: 'text' },
+    currency: text,
     subtotalCents: { type: 'integer', fieldName: 'subtotal_cents' },
     totalCents: { type: 'integer', fieldName: 'total_cents' },
     shippingAddress: { type: 'json', columnType: 'jsonb', fieldName: 'shipping_address' },
     billingAddress: { type: 'json', columnType: 'jsonb', fieldName: 'billing_address' },
-    paymentBrand: { type: 'string', columnType: 'text', fieldName: 'payment_brand' },
-    paymentLast4: { type: 'string', columnType: 'text', fieldName: 'payment_last4' },
-    idempotencyKey: { type: 'string', columnType: 'text', fieldName: 'idempotency_key' },
-    cancelReason: { type: 'string', columnType: 'text', fieldName: 'cancel_reason', nullable: true },
+    paymentBrand: { ...text, fieldName: 'payment_brand' },
+    paymentLast4: { ...text, fieldName: 'payment_last4' },
+    idempotencyKey: { ...text, fieldName: 'idempotency_key' },
+    cancelReason: { ...nullableText, fieldName: 'cancel_reason' },
     ...timestamps,
   },
+  uniques: [
+    { name: 'orders_seq_unique', properties: ['seq'] },
+    { name: 'orders_number_unique', properties: ['number'] },
+    // One order per checkout attempt: concurrent duplicates of a checkout return the one order.
+    { name: 'orders_idempotency_unique', properties: ['customerId', 'idempotencyKey'] },
+  ],
+  indexes: [
+    // Keyset pagination newest first on seq: per customer, and per status (all orders use orders_seq_unique).
+    {
+      name: 'orders_customer_seq_idx',
+      expression: 'create index orders_customer_seq_idx on orders (customer_id, seq desc)',
+    },
+    { name: 'orders_status_seq_idx', expression: 'create index orders_status_seq_idx on orders (status, seq desc)' },
+  ],
+  checks: [
+    { name: 'orders_totals', expression: 'subtotal_cents >= 0 and total_cents >= 0' },
+    { name: 'orders_last4', expression: "payment_last4 ~ '^[0-9]{4}$'" },
+  ],
 });
 
-export interface OrderLineEntity {
-  id: string;
-  orderId: string;
-  lineNo: number;
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-}
-
-export const OrderLineSchema = new EntitySchema<OrderLineEntity>({
+export const OrderLineSchema = new EntitySchema<OrderLine>({
   name: 'OrderLine',
   tableName: 'order_lines',
   properties: {
-    id: { type: 'string', primary: true, columnType: 'text' },
-    orderId: { type: 'string', columnType: 'text', fieldName: 'order_id' },
+    id: { ...text, primary: true },
+    orderId: reference('Order', 'order_lines', 'order_id', { onDelete: 'cascade' }),
     lineNo: { type: 'integer', fieldName: 'line_no' },
-    productId: { type: 'string', columnType: 'text', fieldName: 'product_id' },
+    productId: { ...text, fieldName: 'product_id' },
     quantity: { type: 'integer' },
     unitPriceCents: { type: 'integer', fieldName: 'unit_price_cents' },
-    currency: { type: 'string', columnType: 'text' },
+    currency: text,
   },
+  uniques: [{ name: 'order_lines_no_unique', properties: ['orderId', 'lineNo'] }],
+  checks: [
+    { name: 'order_lines_quantity', expression: 'quantity >= 1 and quantity <= 999' },
+    { name: 'order_lines_price', expression: 'unit_price_cents >= 0' },
+  ],
 });
 
-export interface OrderStatusChangeEntity {
-  /** bigint identity; MikroORM maps bigint to string so no precision is lost. */
-  id?: string;
-  orderId: string;
-  status: string;
-  at: Date;
-  note: string | null;
-}
-
-export const OrderStatusChangeSchema = new EntitySchema<OrderStatusChangeEntity>({
+export const OrderStatusChangeSchema = new EntitySchema<OrderStatusChange>({
   name: 'OrderStatusChange',
   tableName: 'order_status_changes',
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
-    orderId: { type: 'string', columnType: 'text', fieldName: 'order_id' },
-    status: { type: 'string', columnType: 'text' },
-    at: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
-    note: { type: 'string', columnType: 'text', nullable: true },
+    id: { type: 'bigint', primary: true, autoincrement: true, generated: 'by default as identity' },
+    orderId: reference('Order', 'order_status_changes', 'order_id', { onDelete: 'cascade' }),
+    status: text,
+    // clock_timestamp(), not now(): entries written in one transaction keep their real order in time.
+    at: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'clock_timestamp()', onCreate: () => new Date() },
+    note: nullableText,
   },
+  indexes: [{ name: 'order_status_changes_order_idx', properties: ['orderId', 'id'] }],
 });
 
-export interface CheckoutSagaEntity {
-  orderId: string;
-  state: string;
-  step: string | null;
-  compensateFrom: string | null;
-  compensationsDone: string[];
-  attempts: number;
-  lastError: string | null;
-  failureCode: string | null;
-  /** The payment provider's token for the card (never the card number). */
-  paymentToken: string | null;
-  paymentAuthorizationId: string | null;
-  /** Lease holder: the process-local run id driving the saga. */
-  owner: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const CheckoutSagaSchema = new EntitySchema<CheckoutSagaEntity>({
+export const CheckoutSagaSchema = new EntitySchema<CheckoutSaga>({
   name: 'CheckoutSaga',
   tableName: 'checkout_sagas',
   properties: {
-    orderId: { type: 'string', primary: true, columnType: 'text', fieldName: 'order_id' },
-    state: { type: 'string', columnType: 'text' },
-    step: { type: 'string', columnType: 'text', nullable: true },
-    compensateFrom: { type: 'string', columnType: 'text', fieldName: 'compensate_from', nullable: true },
-    compensationsDone: { type: 'string[]', columnType: 'text[]', fieldName: 'compensations_done' },
-    attempts: { type: 'integer' },
-    lastError: { type: 'string', columnType: 'text', fieldName: 'last_error', nullable: true },
-    failureCode: { type: 'string', columnType: 'text', fieldName: 'failure_code', nullable: true },
-    paymentToken: { type: 'string', columnType: 'text', fieldName: 'payment_token', nullable: true, hidden: true },
-    paymentAuthorizationId: {
-      type: 'string',
-      columnType: 'text',
-      fieldName: 'payment_authorization_id',
-      nullable: true,
+    orderId: reference('Order', 'checkout_sagas', 'order_id', { onDelete: 'cascade', primary: true }),
+    state: { enum: true, items: () => SAGA_STATES, columnType: 'text' },
+    step: nullableText,
+    compensateFrom: { ...nullableText, fieldName: 'compensate_from' },
+    compensationsDone: {
+      type: 'string[]',
+      columnType: 'text[]',
+      fieldName: 'compensations_done',
+      defaultRaw: "'{}'",
     },
-    owner: { type: 'string', columnType: 'text', nullable: true },
+    attempts: { type: 'integer', default: 0 },
+    lastError: { ...nullableText, fieldName: 'last_error' },
+    failureCode: { ...nullableText, fieldName: 'failure_code' },
+    paymentToken: { ...nullableText, fieldName: 'payment_token', hidden: true },
+    paymentAuthorizationId: { ...nullableText, fieldName: 'payment_authorization_id' },
+    owner: nullableText,
     ...timestamps,
   },
+  indexes: [
+    // The recovery loop scans only unfinished sagas.
+    {
+      name: 'checkout_sagas_open_idx',
+      expression:
+        "create index checkout_sagas_open_idx on checkout_sagas (updated_at) where state not in ('CONFIRMED', 'CANCELLED')",
+    },
+  ],
 });
 
 export const entities = [

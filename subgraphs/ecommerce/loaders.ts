@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
-import type { ProductInfo, ProductsClient } from './clients/products';
+import { groupedLoader, keyedLoader, type LoaderDeps, type Metrics } from '../kit';
+import type { ProductsClient } from './clients/products';
+import type { ProductInfo } from './domain/ports';
 import {
   addressesByCustomers,
   cartLinesByCarts,
@@ -8,69 +9,72 @@ import {
   historyByOrders,
   orderLinesByOrders,
   ordersByIds,
-  type AddressView,
-  type CartLineView,
-  type CustomerView,
-  type OrderLineView,
-  type OrderView,
-  type StatusChangeView,
-} from './domain/rows';
+} from './domain/reads';
+import type { Address, CartLine, CustomerProfile, Order, OrderLine, OrderStatusChange } from './domain/types';
 
 /** Request-scoped loaders: one SQL statement (or one HTTP call for products) per kind per tick. */
 export interface EcommerceLoaders {
-  customer: DataLoader<string, CustomerView | null>;
-  addresses: DataLoader<string, AddressView[]>;
-  cartLines: DataLoader<string, CartLineView[]>;
-  order: DataLoader<string, OrderView | null>;
-  orderLines: DataLoader<string, OrderLineView[]>;
-  history: DataLoader<string, StatusChangeView[]>;
+  customer: DataLoader<string, CustomerProfile | null>;
+  addresses: DataLoader<string, Address[]>;
+  cartLines: DataLoader<string, CartLine[]>;
+  order: DataLoader<string, Order | null>;
+  orderLines: DataLoader<string, OrderLine[]>;
+  history: DataLoader<string, OrderStatusChange[]>;
   /** Products from the products subgraph: every id asked for in one tick becomes ONE `_entities` request. */
   product: DataLoader<string, ProductInfo | null>;
 }
 
+/**
+ * The domain's ProductLookup over the products subgraph (requests, and each saga recovery pass). The
+ * client is asked for on the first batch, so building loaders reads no configuration.
+ */
+export function productLoader(client: () => ProductsClient, metrics: Metrics): DataLoader<string, ProductInfo | null> {
+  return keyedLoader(
+    'product',
+    metrics,
+    async (ids) => (await client().fetchMany(ids)).filter((p): p is ProductInfo => p !== null),
+    (p) => p.id,
+  );
+}
+
 export function makeCreateLoaders(products: () => ProductsClient) {
-  return ({ em, metrics }: LoaderDeps): EcommerceLoaders => ({
+  return (deps: LoaderDeps): EcommerceLoaders => ({
     customer: keyedLoader(
       'customer',
-      metrics,
-      (ids) => customersByIds(em, ids),
+      deps.metrics,
+      (ids) => customersByIds(deps, ids),
       (c) => c.id,
     ),
     addresses: groupedLoader(
       'addresses',
-      metrics,
-      (ids) => addressesByCustomers(em, ids),
+      deps.metrics,
+      (ids) => addressesByCustomers(deps, ids),
       (a) => a.customerId,
     ),
     cartLines: groupedLoader(
       'cartLines',
-      metrics,
-      (ids) => cartLinesByCarts(em, ids),
+      deps.metrics,
+      (ids) => cartLinesByCarts(deps, ids),
       (l) => l.cartId,
     ),
     order: keyedLoader(
       'order',
-      metrics,
-      (ids) => ordersByIds(em, ids),
+      deps.metrics,
+      (ids) => ordersByIds(deps, ids),
       (o) => o.id,
     ),
     orderLines: groupedLoader(
       'orderLines',
-      metrics,
-      (ids) => orderLinesByOrders(em, ids),
+      deps.metrics,
+      (ids) => orderLinesByOrders(deps, ids),
       (l) => l.orderId,
     ),
     history: groupedLoader(
       'orderHistory',
-      metrics,
-      (ids) => historyByOrders(em, ids),
+      deps.metrics,
+      (ids) => historyByOrders(deps, ids),
       (h) => h.orderId,
     ),
-    product: keyedLoader(
-      'product',
-      metrics,
-      async (ids) => (await products().fetchMany(ids)).filter((p): p is ProductInfo => p !== null),
-      (p) => p.id,
-    ),
+    product: productLoader(products, deps.metrics),
   });
 }

@@ -1,25 +1,25 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { createLogger, createMetrics, migrate, openOrm, startSubgraph, type RunningSubgraph } from '../kit';
+import { createLogger, createMetrics, execute, migrate, openOrm, startSubgraph, type RunningSubgraph } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { definition as productsDefinition } from '../products/server';
 import { seedProducts } from '../products/seed';
-import type { InventoryPort, ReserveLine, StepResult } from './clients/inventory';
 import { FakePaymentProvider } from './clients/payments';
-import { ProductsClient, type ProductInfo } from './clients/products';
+import { ProductsClient } from './clients/products';
 import { configFromEnv } from './config';
 import { addAddress } from './domain/addresses';
 import { addToCart } from './domain/carts';
 import { checkout } from './domain/checkout';
+import type { EcommerceContext } from './domain/context';
 import { registerCustomer } from './domain/customers';
-import { sagaOutcomes, type DomainDeps, type ProductLookup } from './domain/deps';
 import { cancelOrder } from './domain/orders';
+import type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './domain/ports';
+import { historyByOrders, orderById, sagaByOrder } from './domain/reads';
 import { claimStuckSagas, recoverOnce } from './domain/recovery';
-import { sagaByOrder } from './domain/rows';
-import { LeaseLost, runSaga } from './domain/saga-runner';
-import { query } from './domain/sql';
+import { IllegalTransition, LeaseLost, runSaga, transition } from './domain/saga-runner';
 import { entities } from './entities';
 import { makeCreateLoaders } from './loaders';
 import { migrations } from './migrations';
+import { sagaObserver } from './saga-observer';
 import { CARD_DECLINED, CARD_OK } from './test-helpers';
 
 /** Inventory double: records calls, answers from a script (ok by default). */
@@ -59,14 +59,21 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   let inventory: ScriptedInventory;
   const metrics = createMetrics('ecommerce');
 
-  const deps = (overrides: Partial<DomainDeps['config']> = {}): DomainDeps => ({
+  const log = createLogger('ecommerce-test');
+  /** A domain context on a fresh unit of work; `customerId` signs a customer in (checkout, cart). */
+  const ctx = (overrides: Partial<EcommerceContext['config']> = {}, customerId?: string): EcommerceContext => ({
+    em: orm.em.fork() as EntityManager,
+    identity: customerId ? { sub: customerId, role: 'CUSTOMER' } : null,
+    requestId: 'saga-test',
+    log,
     config: { ...configFromEnv({ PAYMENT_TIMEOUT_MS: '200' }), commitTriesPerRun: 1, ...overrides },
     inventory,
     payments: new FakePaymentProvider(),
-    em: orm.em.fork() as EntityManager,
-    log: createLogger('ecommerce-test'),
-    outcomes: sagaOutcomes(metrics),
+    products,
+    sagaEvents: sagaObserver({ metrics, fault: null, log }),
   });
+  const as = (customerId: string, overrides: Partial<EcommerceContext['config']> = {}) => ctx(overrides, customerId);
+  const fresh = () => ({ em: orm.em.fork() as EntityManager });
 
   beforeAll(async () => {
     db = await freshDatabase('ecommerce_saga');
@@ -84,15 +91,15 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   let n = 0;
   async function customerWithCart(): Promise<{ id: string; addressId: string }> {
     n += 1;
-    const em = orm.em.fork() as EntityManager;
-    const reg = await registerCustomer(
-      em,
-      { email: `saga-${n}@example.com`, password: 'password-123', firstName: 'S', lastName: 'G' },
-      60,
-    );
+    const reg = await registerCustomer(fresh(), {
+      email: `saga-${n}@example.com`,
+      password: 'password-123',
+      firstName: 'S',
+      lastName: 'G',
+    });
     const id = reg.customer!.id;
-    const addr = await addAddress(em, id, { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' });
-    expect((await addToCart(em, products, id, { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
+    const addr = await addAddress(as(id), { address: { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' } });
+    expect((await addToCart(as(id), { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
     return { id, addressId: addr.address!.id };
   }
 
@@ -105,17 +112,17 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('leaves a commit with an unknown outcome for recovery, which completes it', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 1;
-    const res = await checkout(deps(), products, c.id, input(c.addressId, 'k1'));
+    const res = await checkout(as(c.id), input(c.addressId, 'k1'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
-    const stuck = await sagaByOrder(orm.em.fork() as EntityManager, orderId);
+    const stuck = await sagaByOrder(fresh(), orderId);
     expect(stuck).toMatchObject({ state: 'PAYMENT_AUTHORIZED', step: 'COMMIT_STOCK', attempts: 1 });
     expect(stuck!.lastError).toContain('connection refused');
 
     // Not stuck long enough yet: recovery leaves it alone.
-    expect(await recoverOnce(deps({ stuckAfterMs: 60_000 }), 'a')).toBe(0);
-    expect(await recoverOnce(deps({ stuckAfterMs: 0 }), 'b')).toBe(1);
-    expect((await sagaByOrder(orm.em.fork() as EntityManager, orderId))!.state).toBe('CONFIRMED');
+    expect(await recoverOnce(ctx({ stuckAfterMs: 60_000 }), { runId: 'a' })).toBe(0);
+    expect(await recoverOnce(ctx({ stuckAfterMs: 0 }), { runId: 'b' })).toBe(1);
+    expect((await sagaByOrder(fresh(), orderId))!.state).toBe('CONFIRMED');
     expect(inventory.calls.filter((c) => c.startsWith('commit'))).toHaveLength(2);
     expect(inventory.calls.filter((c) => c.startsWith('reserve'))).toHaveLength(1);
   });
@@ -123,10 +130,10 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('compensates a commit that keeps failing once the attempts run out', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 100;
-    const res = await checkout(deps({ maxCommitAttempts: 2 }), products, c.id, input(c.addressId, 'k2'));
+    const res = await checkout(as(c.id, { maxCommitAttempts: 2 }), input(c.addressId, 'k2'));
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
-    await recoverOnce(deps({ stuckAfterMs: 0, maxCommitAttempts: 2 }), 'c');
-    const saga = await sagaByOrder(orm.em.fork() as EntityManager, res.order!.id);
+    await recoverOnce(ctx({ stuckAfterMs: 0, maxCommitAttempts: 2 }), { runId: 'c' });
+    const saga = await sagaByOrder(fresh(), res.order!.id);
     expect(saga).toMatchObject({ state: 'CANCELLED', compensationsDone: ['VOID_PAYMENT', 'RELEASE_STOCK'] });
   });
 
@@ -134,7 +141,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     const c = await customerWithCart();
     inventory.commitFailures = 100;
     inventory.releaseAnswer = { ok: false, transient: false, code: 'RESERVATION_NOT_ACTIVE', message: 'COMMITTED' };
-    const res = await checkout(deps({ maxCommitAttempts: 1 }), products, c.id, input(c.addressId, 'k3'));
+    const res = await checkout(as(c.id, { maxCommitAttempts: 1 }), input(c.addressId, 'k3'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('CANCELLED');
     expect(inventory.calls).toEqual([
@@ -143,22 +150,22 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
       `release:${orderId}`,
       `restock:${orderId}`,
     ]);
-    const saga = await sagaByOrder(orm.em.fork() as EntityManager, orderId);
+    const saga = await sagaByOrder(fresh(), orderId);
     expect(saga!.compensationsDone).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK', 'RESTOCK']);
   });
 
   it('compensates instead of completing a checkout abandoned for too long', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 1;
-    const res = await checkout(deps(), products, c.id, input(c.addressId, 'k4'));
+    const res = await checkout(as(c.id), input(c.addressId, 'k4'));
     const orderId = res.order!.id;
-    await query(
+    await execute(
       orm.em.fork() as EntityManager,
       "update checkout_sagas set created_at = now() - interval '1 hour' where order_id = ?",
       [orderId],
     );
-    await recoverOnce(deps({ stuckAfterMs: 0, maxForwardAgeMs: 60_000 }), 'd');
-    const saga = await sagaByOrder(orm.em.fork() as EntityManager, orderId);
+    await recoverOnce(ctx({ stuckAfterMs: 0, maxForwardAgeMs: 60_000 }), { runId: 'd' });
+    const saga = await sagaByOrder(fresh(), orderId);
     expect(saga).toMatchObject({ state: 'CANCELLED', failureCode: 'CHECKOUT_ABANDONED' });
     // Recovery did not try the commit again; it released the stock instead.
     expect(inventory.calls.filter((call) => call === `commit:${orderId}`)).toHaveLength(1);
@@ -168,17 +175,17 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('fences off a runner whose saga was taken over (lease)', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 1;
-    const res = await checkout(deps(), products, c.id, input(c.addressId, 'k5'));
+    const res = await checkout(as(c.id), input(c.addressId, 'k5'));
     const orderId = res.order!.id;
-    const oldOwner = (await sagaByOrder(orm.em.fork() as EntityManager, orderId))!.owner!;
-    const claimed = await claimStuckSagas(orm.em.fork() as EntityManager, 'someone-else', 0, 100);
-    expect(claimed.map((s) => s.order_id)).toContain(orderId);
+    const oldOwner = (await sagaByOrder(fresh(), orderId))!.owner!;
+    const claimed = await claimStuckSagas(fresh(), { owner: 'someone-else', stuckAfterMs: 0, limit: 100 });
+    expect(claimed.map((s) => s.orderId)).toContain(orderId);
     // The previous owner's run does nothing now.
-    await runSaga(deps(), orderId, oldOwner);
-    expect((await sagaByOrder(orm.em.fork() as EntityManager, orderId))!.state).toBe('PAYMENT_AUTHORIZED');
+    await runSaga(ctx(), { orderId, owner: oldOwner });
+    expect((await sagaByOrder(fresh(), orderId))!.state).toBe('PAYMENT_AUTHORIZED');
     expect(new LeaseLost(orderId).message).toContain(orderId);
-    await runSaga(deps(), orderId, 'someone-else');
-    expect((await sagaByOrder(orm.em.fork() as EntityManager, orderId))!.state).toBe('CONFIRMED');
+    await runSaga(ctx(), { orderId, owner: 'someone-else' });
+    expect((await sagaByOrder(fresh(), orderId))!.state).toBe('CONFIRMED');
   });
 
   it('lets two recovery passes at once claim disjoint sagas (FOR UPDATE SKIP LOCKED)', async () => {
@@ -186,27 +193,23 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     for (let i = 0; i < 6; i += 1) {
       const c = await customerWithCart();
       inventory.commitFailures = 1;
-      orderIds.push((await checkout(deps(), products, c.id, input(c.addressId, `k6-${i}`))).order!.id);
+      orderIds.push((await checkout(as(c.id), input(c.addressId, `k6-${i}`))).order!.id);
     }
     const [a, b] = await Promise.all([
-      claimStuckSagas(orm.em.fork() as EntityManager, 'pass-a', 0, 3),
-      claimStuckSagas(orm.em.fork() as EntityManager, 'pass-b', 0, 3),
+      claimStuckSagas(fresh(), { owner: 'pass-a', stuckAfterMs: 0, limit: 3 }),
+      claimStuckSagas(fresh(), { owner: 'pass-b', stuckAfterMs: 0, limit: 3 }),
     ]);
-    const ids = [...a, ...b].map((s) => s.order_id);
+    const ids = [...a, ...b].map((s) => s.orderId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => orderIds.includes(id)).length).toBeGreaterThanOrEqual(3);
-    await recoverOnce(deps({ stuckAfterMs: 0 }), 'finish');
+    await recoverOnce(ctx({ stuckAfterMs: 0 }), { runId: 'finish' });
   });
 
   it('cancelOrder on a running checkout takes it over and compensates it', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 1;
-    const res = await checkout(deps(), products, c.id, input(c.addressId, 'k7'));
-    const cancelled = await cancelOrder(
-      deps(),
-      { sub: c.id, role: 'CUSTOMER' },
-      { orderId: res.order!.id, reason: 'too slow' },
-    );
+    const res = await checkout(as(c.id), input(c.addressId, 'k7'));
+    const cancelled = await cancelOrder(as(c.id), { orderId: res.order!.id, reason: 'too slow' });
     expect(cancelled.errors).toEqual([]);
     expect(cancelled.order!.status).toBe('CANCELLED');
     expect(cancelled.order!.cancelReason).toBe('too slow');
@@ -221,9 +224,46 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('a declined payment never reaches commit', async () => {
     const c = await customerWithCart();
-    const res = await checkout(deps(), products, c.id, input(c.addressId, 'k8', CARD_DECLINED));
+    const res = await checkout(as(c.id), input(c.addressId, 'k8', CARD_DECLINED));
     expect(res.errors.map((e) => e.code)).toEqual(['PAYMENT_DECLINED']);
     expect(inventory.calls).toEqual([`reserve:${res.order!.id}`, `release:${res.order!.id}`]);
+  });
+
+  it('refuses a move the transition table does not allow: nothing changes and the saga row says why', async () => {
+    const c = await customerWithCart();
+    inventory.commitFailures = 1;
+    const res = await checkout(as(c.id), input(c.addressId, 'k9'));
+    const orderId = res.order!.id;
+    const before = (await sagaByOrder(fresh(), orderId))!;
+    expect(before.state).toBe('PAYMENT_AUTHORIZED');
+    const historyBefore = await historyByOrders(fresh(), [orderId]);
+
+    // Straight to CANCELLED would skip the compensations (void the payment, release the stock). The
+    // lease and the state match, so only the table stands in the way.
+    const lease = { orderId, owner: before.owner! };
+    await expect(
+      transition(ctx(), { ...lease, from: 'PAYMENT_AUTHORIZED', to: 'CANCELLED', note: 'skipping compensation' }),
+    ).rejects.toBeInstanceOf(IllegalTransition);
+    const after = (await sagaByOrder(fresh(), orderId))!;
+    expect(after.state).toBe('PAYMENT_AUTHORIZED');
+    expect(after.lastError).toContain('PAYMENT_AUTHORIZED -> CANCELLED is not an allowed transition');
+    expect((await orderById(fresh(), orderId))!.status).toBe('PAYMENT_AUTHORIZED');
+    expect(await historyByOrders(fresh(), [orderId])).toEqual(historyBefore);
+
+    // The allowed way out, with the same lease, goes through and is compensated to the end.
+    await transition(ctx(), {
+      ...lease,
+      from: 'PAYMENT_AUTHORIZED',
+      to: 'CANCELLING',
+      note: 'cancelled by the test',
+      compensateFrom: 'PAYMENT_AUTHORIZED',
+      failureCode: 'CANCELLED_BY_REQUEST',
+    });
+    await runSaga(ctx(), lease);
+    expect(await sagaByOrder(fresh(), orderId)).toMatchObject({
+      state: 'CANCELLED',
+      compensationsDone: ['VOID_PAYMENT', 'RELEASE_STOCK'],
+    });
   });
 });
 

@@ -14,17 +14,18 @@ import {
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
-import { seedEcommerce } from './seed';
 import { InventoryClient } from './clients/inventory';
 import { FakePaymentProvider } from './clients/payments';
 import { ProductsClient } from './clients/products';
 import { configFromEnv, type EcommerceConfig } from './config';
-import { sagaOutcomes } from './domain/deps';
-import { startRecoveryLoop, type RecoveryLoop } from './domain/recovery';
+import type { EcommerceContext } from './domain/context';
 import { entities } from './entities';
-import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
+import { makeCreateLoaders, productLoader, type EcommerceLoaders } from './loaders';
 import { migrations } from './migrations';
+import { startRecoveryLoop, type RecoveryLoop } from './recovery-loop';
 import { createResolvers, type ResolverServices } from './resolvers';
+import { sagaObserver } from './saga-observer';
+import { seedEcommerce } from './seed';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
@@ -32,8 +33,8 @@ const isCustomer = hasRole('CUSTOMER');
 
 /**
  * Deny by default for mutations (the kit adds `deny` for any mutation not listed). Ownership (a
- * customer's own cart line, address or order) needs the row, so it is checked in the domain and
- * raises the same FORBIDDEN error.
+ * customer's own cart line, address or order) needs the row, so it is checked in the domain, whose
+ * AccessDenied the kit turns into the same FORBIDDEN error.
  */
 export const permissions = withPermissions({
   Query: {
@@ -104,21 +105,21 @@ export async function startEcommerce(
     createDefinition(() => services),
     opts,
   );
-  const outcomes = sagaOutcomes(running.metrics);
+  const log = running.log.child({ component: 'saga-recovery' });
+  // Each pass works like a request without a caller: its own unit of work and product lookups.
+  const recoveryContext = (): EcommerceContext => ({
+    em: running.orm.em.fork(),
+    identity: null,
+    requestId: 'saga-recovery',
+    log,
+    config: services.config,
+    inventory: services.inventory,
+    payments: services.payments,
+    products: productLoader(() => services.products, running.metrics),
+    sagaEvents: sagaObserver({ metrics: running.metrics, fault: services.config.fault, log }),
+  });
   const recovery =
-    opts.recovery === false
-      ? null
-      : startRecoveryLoop(
-          () => ({
-            config: services.config,
-            inventory: services.inventory,
-            payments: services.payments,
-            em: running.orm.em.fork(),
-            log: running.log.child({ component: 'saga-recovery' }),
-            outcomes,
-          }),
-          services.config.recoveryIntervalMs,
-        );
+    opts.recovery === false ? null : startRecoveryLoop(recoveryContext, services.config.recoveryIntervalMs);
   const stop = async () => {
     await recovery?.stop();
     await running.stop();

@@ -1,52 +1,34 @@
 /**
- * Shared by ecommerce's e2e tests (test/e2e/checkout*.e2e.test.ts, identity*.e2e.test.ts): the
- * operations (./operations.ts, re-exported), and small drivers for customers, carts and stock.
+ * Ecommerce fixtures for the e2e tests (test/e2e/checkout*.e2e.test.ts, identity.e2e.test.ts) and the
+ * saga subgraph test: cards, an address, and small drivers for customers, carts and online stock. They
+ * send the client operations of schema/operations (typed documents) through the toolkit's client
+ * (test/helpers/toolkit.ts), which is also where tokens and waitFor come from.
  */
 import { Client } from 'pg';
-import { ONLINE_LOCATION_ID, signToken } from '../kit';
-import { CONTRACT, ECOMMERCE_OPS } from './operations';
+import {
+  AddAddressDocument,
+  AddToCartDocument,
+  AdjustStockDocument,
+  CheckoutDocument,
+  ProductStockLevelsDocument,
+  RegisterCustomerDocument,
+} from '../../schema/operations/generated';
+import { tokens, type GqlOptions, type GqlResult, type Query } from '../../test/helpers/toolkit';
+import { ONLINE_LOCATION_ID } from '../kit';
 
-export { CONTRACT };
-
-/** The ecommerce operations, plus the products and inventory ones the tests drive stock and prices with. */
-// prettier-ignore
-export const OPS = {
-  ...ECOMMERCE_OPS,
-  StockAt: /* GraphQL */ `
-    query StockAt($id: ID!) {
-      product(id: $id) {
-        id
-        stock { levels { location { id } onHand reserved available } }
-      }
-    }
-  `,
-  AdjustStock: /* GraphQL */ `
-    mutation AdjustStock($input: AdjustStockInput!) {
-      adjustStock(input: $input) {
-        level { onHand available }
-        errors { code field message }
-      }
-    }
-  `,
-  ChangeProductPrice: /* GraphQL */ `
-    mutation ChangeProductPrice($input: ChangeProductPriceInput!) {
-      changeProductPrice(input: $input) {
-        product { id price { amount } }
-        errors { code message }
-      }
-    }
-  `,
-  UpdateProduct: /* GraphQL */ `
-    mutation UpdateProduct($input: UpdateProductInput!) {
-      updateProduct(input: $input) {
-        product { id active }
-        errors { code message }
-      }
-    }
-  `,
-} as const;
-
-export const adminToken = (): string => signToken({ sub: 'emp-admin', role: 'ADMIN' });
+/**
+ * The toolkit's client (a stack's `gql`) as these drivers and the e2e tests take it: any document,
+ * results read without declaring their shape.
+ */
+export type Gql = (
+  // Documents of every operation pass through one parameter; each call site knows its own types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query: Query<any, any>,
+  variables?: Record<string, unknown>,
+  opts?: GqlOptions,
+  // GraphQL JSON bodies are shaped by each query; tests narrow what they read.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+) => Promise<Omit<GqlResult, 'body'> & { body: any }>;
 
 export const CARD_OK = { cardNumber: '4242 4242 4242 4242', expiryMonth: 12, expiryYear: 2099, cvc: '123' };
 export const CARD_DECLINED = { ...CARD_OK, cardNumber: '4000 0000 0000 0002' };
@@ -59,17 +41,6 @@ export const ADDRESS = {
   postalCode: 'h3b 1a7',
   country: 'ca',
 };
-
-/** Anything with the stack's gql signature (test/helpers/stack.ts). */
-export interface Gql {
-  (
-    query: string,
-    variables?: Record<string, unknown>,
-    opts?: { token?: string },
-    // GraphQL JSON bodies are shaped by each query; tests narrow what they read.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ): Promise<{ status: number; body: any }>;
-}
 
 export interface TestCustomer {
   id: string;
@@ -84,19 +55,19 @@ let counter = 0;
 export async function newCustomer(gql: Gql, prefix = 'shopper'): Promise<TestCustomer> {
   counter += 1;
   const email = `${prefix}-${process.pid}-${Date.now()}-${counter}@example.com`;
-  const reg = await gql(CONTRACT.RegisterCustomer, {
+  const reg = await gql(RegisterCustomerDocument, {
     input: { email, password: 'long-enough-pw', firstName: 'Test', lastName: `Customer ${counter}` },
   });
   const payload = reg.body.data?.registerCustomer;
   if (!payload?.token) throw new Error(`registration failed: ${JSON.stringify(reg.body)}`);
-  const addr = await gql(OPS.AddAddress, { input: { address: ADDRESS } }, { token: payload.token });
+  const addr = await gql(AddAddressDocument, { input: { address: ADDRESS } }, { token: payload.token });
   const addressId = addr.body.data?.addAddress?.address?.id as string | undefined;
   if (!addressId) throw new Error(`addAddress failed: ${JSON.stringify(addr.body)}`);
   return { id: payload.customer.id, email, token: payload.token, addressId };
 }
 
 export async function addToCart(gql: Gql, c: TestCustomer, productId: string, quantity: number) {
-  const res = await gql(CONTRACT.AddToCart, { input: { productId, quantity } }, { token: c.token });
+  const res = await gql(AddToCartDocument, { input: { productId, quantity } }, { token: c.token });
   return res.body;
 }
 
@@ -106,7 +77,7 @@ export async function checkout(
   opts: { key?: string; card?: Record<string, unknown>; shippingAddressId?: string } = {},
 ) {
   const res = await gql(
-    CONTRACT.Checkout,
+    CheckoutDocument,
     {
       input: {
         shippingAddressId: opts.shippingAddressId ?? c.addressId,
@@ -127,7 +98,7 @@ export interface Level {
 
 /** The product's stock at the ONLINE location, read through the router. */
 export async function onlineStock(gql: Gql, productId: string): Promise<Level> {
-  const res = await gql(OPS.StockAt, { id: productId });
+  const res = await gql(ProductStockLevelsDocument, { id: productId });
   const levels = res.body.data?.product?.stock?.levels as ({ location: { id: string } } & Level)[] | undefined;
   const level = levels?.find((l) => l.location.id === ONLINE_LOCATION_ID);
   return level
@@ -141,9 +112,9 @@ export async function setOnlineStock(gql: Gql, productId: string, target: number
   const delta = target - now.onHand;
   if (delta === 0) return;
   const res = await gql(
-    OPS.AdjustStock,
+    AdjustStockDocument,
     { input: { productId, locationId: ONLINE_LOCATION_ID, delta, reason: 'ADJUSTMENT', note: 'test setup' } },
-    { token: adminToken() },
+    { token: tokens.admin() },
   );
   const errors = res.body.data?.adjustStock?.errors;
   if (!res.body.data?.adjustStock || errors?.length) throw new Error(`adjustStock failed: ${JSON.stringify(res.body)}`);
@@ -181,18 +152,4 @@ export async function ecommerceCounts(dbUrl: string): Promise<Record<string, num
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = await countRows(dbUrl, t);
   return out;
-}
-
-export async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 20_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }

@@ -1,29 +1,12 @@
 import { ONLINE_LOCATION_ID } from '../../kit';
+import type { InventoryPort, ReserveLine, StepResult } from '../domain/ports';
 import { postGraphQL, TransportError, type GraphQLResponse } from './http';
 import { ecommerceServiceToken } from './service-token';
 
-/**
- * Outcome of a saga step call. `transient` failures (no answer, GraphQL-level error) leave the
- * outcome unknown and may be retried, since every inventory saga mutation is idempotent by order id;
- * business failures (UserErrors in the payload) are definitive.
+/*
+ * The service-to-service saga mutations (inventory's @inaccessible fields, ADR 0008). They are not
+ * client operations, so they live here with the adapter rather than in schema/operations/.
  */
-export type StepResult<T = undefined> =
-  { ok: true; value: T } | { ok: false; transient: boolean; code: string; message: string };
-
-export interface ReserveLine {
-  productId: string;
-  quantity: number;
-}
-
-/** The inventory saga API as the checkout needs it; the HTTP client below and test doubles implement it. */
-export interface InventoryPort {
-  reserve(orderId: string, lines: ReserveLine[], ttlSeconds: number): Promise<StepResult<{ reservationId: string }>>;
-  commit(orderId: string): Promise<StepResult>;
-  release(orderId: string, reason: string): Promise<StepResult>;
-  /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
-  restock(orderId: string, reason: string): Promise<StepResult>;
-}
-
 const RESERVE = `mutation Reserve($input: ReserveStockInput!) {
   reserveStock(input: $input) { reservation { id status } errors { code field message } }
 }`;

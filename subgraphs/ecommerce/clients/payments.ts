@@ -1,47 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-
-/** Card details as typed by the customer; they live only for the duration of the checkout call. */
-export interface CardDetails {
-  number: string;
-  expiryMonth: number;
-  expiryYear: number;
-  cvc: string;
-  holderName: string | null;
-}
-
-/** What is kept instead of the card: the provider's reusable token, the brand and the last 4 digits. */
-export interface TokenizedCard {
-  token: string;
-  brand: string;
-  last4: string;
-}
-
-export type AuthorizationResult =
-  { ok: true; authorizationId: string } | { ok: false; code: 'PAYMENT_DECLINED'; message: string };
-
-export interface AuthorizeRequest {
-  /** Idempotency key at the provider: authorising the same order twice returns the same authorisation. */
-  orderId: string;
-  token: string;
-  amountCents: number;
-  currency: string;
-}
-
-/**
- * A card payment gateway. Every call is idempotent by order id, which is what lets the checkout
- * saga retry or compensate after a crash or a timeout without double charging.
- */
-export interface PaymentProvider {
-  readonly name: string;
-  /** Exchanges the card for a token (the card number never reaches our database). */
-  tokenize(card: CardDetails): Promise<TokenizedCard>;
-  /** Holds the amount on the card. Must give up when `signal` aborts (the saga's timeout). */
-  authorize(req: AuthorizeRequest, signal: AbortSignal): Promise<AuthorizationResult>;
-  /** Cancels an authorisation before capture; by order id, so it also covers an authorisation whose answer was lost. */
-  void(orderId: string, authorizationId: string | null): Promise<void>;
-  /** Gives back a captured amount (cancellation of a confirmed order). */
-  refund(orderId: string, authorizationId: string | null, amountCents: number, currency: string): Promise<void>;
-}
+import type {
+  AuthorizationResult,
+  AuthorizeRequest,
+  CardDetails,
+  PaymentProvider,
+  TokenizedCard,
+} from '../domain/ports';
 
 export function cardBrand(number: string): string {
   if (/^4/.test(number)) return 'VISA';

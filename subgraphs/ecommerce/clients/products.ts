@@ -1,14 +1,7 @@
+import { parseDecimalToMinor } from '../../kit';
+import type { ProductInfo } from '../domain/ports';
 import { ecommerceServiceToken } from './service-token';
 import { postGraphQL, TransportError } from './http';
-
-/** What ecommerce needs to know about a product to sell it. */
-export interface ProductInfo {
-  id: string;
-  name: string;
-  active: boolean;
-  priceCents: number;
-  currency: string;
-}
 
 export class ProductsUnavailableError extends Error {
   constructor(message: string) {
@@ -26,10 +19,10 @@ interface EntitiesData {
 
 /** "12.50" -> 1250 without floating point. */
 function toMinor(amount: string): number {
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
-  if (!m) throw new ProductsUnavailableError(`products answered a malformed price ${JSON.stringify(amount)}`);
-  const minor = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] === '-' ? -minor : minor;
+  const minor = parseDecimalToMinor(amount);
+  if (minor === null)
+    throw new ProductsUnavailableError(`products answered a malformed price ${JSON.stringify(amount)}`);
+  return minor;
 }
 
 /**

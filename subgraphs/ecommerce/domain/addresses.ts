@@ -1,167 +1,130 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { forbidden, userError, type UserError } from '../../kit';
-import {
-  ADDRESS_COLUMNS,
-  addressById,
-  addressesByCustomers,
-  toAddress,
-  type AddressRow,
-  type AddressView,
-} from './rows';
-import { execute, query } from './sql';
-import { checkAddress, type AddressInputShape } from './validation';
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import { AccessDenied, userError, type DomainContext, type UserError } from '../../kit/domain';
+import { AddressSchema, CustomerSchema } from '../entities';
+import type { AddAddressInput, RemoveAddressInput, UpdateAddressInput } from '../generated/resolvers';
+import { signedInCustomer, withEm, type DbContext } from './context';
+import { addressById, addressesByCustomers } from './reads';
+import type { Address } from './types';
+import { checkAddress } from './validation';
+
+/**
+ * A customer's addresses are one small aggregate written through the unit of work: the customer row
+ * is locked first, so that changes of one customer's addresses are serialised and the one-default
+ * rule (the partial unique index addresses_one_default) never races.
+ */
 
 export const MAX_ADDRESSES = 20;
 
 export interface AddressResult {
-  address: AddressView | null;
+  address: Address | null;
   errors: UserError[];
 }
 
-/** Serialises address changes of one customer so that the one-default rule never races. */
-async function lockCustomer(em: EntityManager, customerId: string): Promise<void> {
-  await query(em, 'select id from customers where id = ? for update', [customerId]);
+async function lockCustomer(tx: EntityManager, customerId: string): Promise<void> {
+  await tx.findOne(CustomerSchema, { id: customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/**
+ * Clears the customer's current default. Flushed at once: the unit of work writes inserts before
+ * updates, and the new default must not meet the old one in addresses_one_default.
+ */
+async function clearDefault(tx: EntityManager, customerId: string): Promise<void> {
+  const current = await tx.findOne(AddressSchema, { customerId, isDefault: true });
+  if (!current) return;
+  current.isDefault = false;
+  await tx.flush();
 }
 
 /** An address of the caller; FORBIDDEN for another customer's, null when it does not exist. */
-async function ownAddress(em: EntityManager, customerId: string, addressId: string): Promise<AddressView | null> {
-  const address = await addressById(em, addressId);
-  if (address && address.customerId !== customerId) throw forbidden('This address belongs to another customer');
+async function ownAddress(ctx: DbContext, customerId: string, addressId: string): Promise<Address | null> {
+  const address = await addressById(ctx, addressId);
+  if (address && address.customerId !== customerId) throw new AccessDenied('This address belongs to another customer');
   return address;
 }
 
 const unknownAddress = (field: string[]) => userError('UNKNOWN_ADDRESS', 'No such address', field);
 
-export async function addAddress(
-  em: EntityManager,
-  customerId: string,
-  input: AddressInputShape & { isDefault?: boolean | null },
-): Promise<AddressResult> {
-  const { address, errors } = checkAddress(input, ['input', 'address']);
+/** Saves a new address for the caller; the first one, or one marked isDefault, becomes the default. */
+export async function addAddress(ctx: DomainContext, input: AddAddressInput): Promise<AddressResult> {
+  const customerId = signedInCustomer(ctx);
+  const { address, errors } = checkAddress(input.address, ['input', 'address']);
   if (errors.length) return { address: null, errors };
-  return em.transactional(async (tem) => {
-    await lockCustomer(tem, customerId);
-    const [{ count }] = (await query<{ count: string }>(tem, 'select count(*) from addresses where customer_id = ?', [
-      customerId,
-    ])) as [{ count: string }];
-    if (Number(count) >= MAX_ADDRESSES) {
+  return ctx.em.transactional(async (tx) => {
+    await lockCustomer(tx, customerId);
+    const count = await tx.count(AddressSchema, { customerId });
+    if (count >= MAX_ADDRESSES) {
       return {
         address: null,
         errors: [userError('TOO_MANY_ADDRESSES', `A customer keeps at most ${MAX_ADDRESSES} addresses`, ['input'])],
       };
     }
-    const makeDefault = Number(count) === 0 || input.isDefault === true;
-    if (makeDefault)
-      await execute(
-        tem,
-        'update addresses set is_default = false, updated_at = now() where customer_id = ? and is_default',
-        [customerId],
-      );
-    const rows = await query<AddressRow>(
-      tem,
-      `insert into addresses (id, customer_id, recipient, line1, line2, city, region, postal_code, country, is_default)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${ADDRESS_COLUMNS}`,
-      [
-        randomUUID(),
-        customerId,
-        address.recipient,
-        address.line1,
-        address.line2,
-        address.city,
-        address.region,
-        address.postalCode,
-        address.country,
-        makeDefault,
-      ],
-    );
-    return { address: toAddress(rows[0] as AddressRow), errors: [] };
+    const makeDefault = count === 0 || input.address.isDefault === true;
+    if (makeDefault) await clearDefault(tx, customerId);
+    const now = new Date();
+    const created = tx.create(AddressSchema, {
+      id: randomUUID(),
+      customerId,
+      ...address,
+      isDefault: makeDefault,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { address: created, errors: [] };
   });
 }
 
-export async function updateAddress(
-  em: EntityManager,
-  customerId: string,
-  addressId: string,
-  input: AddressInputShape & { isDefault?: boolean | null },
-): Promise<AddressResult> {
-  const existing = await ownAddress(em, customerId, addressId);
+/** Replaces every field of one of the caller's addresses; the default moves only to another address. */
+export async function updateAddress(ctx: DomainContext, input: UpdateAddressInput): Promise<AddressResult> {
+  const customerId = signedInCustomer(ctx);
+  const existing = await ownAddress(ctx, customerId, input.addressId);
   if (!existing) return { address: null, errors: [unknownAddress(['input', 'addressId'])] };
-  const { address, errors } = checkAddress(input, ['input', 'address']);
+  const { address, errors } = checkAddress(input.address, ['input', 'address']);
   if (errors.length) return { address: null, errors };
-  return em.transactional(async (tem) => {
-    await lockCustomer(tem, customerId);
-    // The default moves only to another address, never away to none.
-    const makeDefault = existing.isDefault || input.isDefault === true;
-    if (makeDefault && !existing.isDefault) {
-      await execute(
-        tem,
-        'update addresses set is_default = false, updated_at = now() where customer_id = ? and is_default',
-        [customerId],
-      );
-    }
-    const rows = await query<AddressRow>(
-      tem,
-      `update addresses set recipient = ?, line1 = ?, line2 = ?, city = ?, region = ?, postal_code = ?, country = ?,
-              is_default = ?, updated_at = now()
-        where id = ? and customer_id = ? returning ${ADDRESS_COLUMNS}`,
-      [
-        address.recipient,
-        address.line1,
-        address.line2,
-        address.city,
-        address.region,
-        address.postalCode,
-        address.country,
-        makeDefault,
-        addressId,
-        customerId,
-      ],
-    );
-    const row = rows[0];
+  return ctx.em.transactional(async (tx) => {
+    await lockCustomer(tx, customerId);
+    const row = await tx.findOne(AddressSchema, { id: input.addressId, customerId });
     if (!row) return { address: null, errors: [unknownAddress(['input', 'addressId'])] };
-    return { address: toAddress(row), errors: [] };
+    // The default moves only to another address, never away to none.
+    const makeDefault = row.isDefault || input.address.isDefault === true;
+    if (makeDefault && !row.isDefault) await clearDefault(tx, customerId);
+    tx.assign(row, { ...address, isDefault: makeDefault });
+    return { address: row, errors: [] };
   });
 }
 
 export interface RemoveAddressResult {
   removedAddressId: string | null;
-  addresses: AddressView[];
+  addresses: Address[];
   errors: UserError[];
 }
 
-export async function removeAddress(
-  em: EntityManager,
-  customerId: string,
-  addressId: string,
-): Promise<RemoveAddressResult> {
-  const existing = await ownAddress(em, customerId, addressId);
-  if (!existing) {
-    return {
-      removedAddressId: null,
-      addresses: await addressesByCustomers(em, [customerId]),
-      errors: [unknownAddress(['input', 'addressId'])],
-    };
-  }
-  return em.transactional(async (tem) => {
-    await lockCustomer(tem, customerId);
-    const removed = await query<{ is_default: boolean }>(
-      tem,
-      'delete from addresses where id = ? and customer_id = ? returning is_default',
-      [addressId, customerId],
-    );
-    if (removed[0]?.is_default) {
-      await execute(
-        tem,
-        `update addresses set is_default = true, updated_at = now()
-          where id = (select id from addresses where customer_id = ? order by created_at, id limit 1)`,
-        [customerId],
-      );
+/** Deletes one of the caller's addresses; when it was the default, the oldest remaining one takes over. */
+export async function removeAddress(ctx: DomainContext, input: RemoveAddressInput): Promise<RemoveAddressResult> {
+  const customerId = signedInCustomer(ctx);
+  const existing = await ownAddress(ctx, customerId, input.addressId);
+  const refused = async (db: DbContext): Promise<RemoveAddressResult> => ({
+    removedAddressId: null,
+    addresses: await addressesByCustomers(db, [customerId]),
+    errors: [unknownAddress(['input', 'addressId'])],
+  });
+  if (!existing) return refused(ctx);
+  return ctx.em.transactional(async (tx) => {
+    await lockCustomer(tx, customerId);
+    const row = await tx.findOne(AddressSchema, { id: input.addressId, customerId });
+    if (!row) return refused(withEm(ctx, tx));
+    // Deleted first, for the same reason as clearDefault: the next default must not meet this one.
+    tx.remove(row);
+    await tx.flush();
+    if (row.isDefault) {
+      const next = await tx.findOne(AddressSchema, { customerId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      if (next) next.isDefault = true;
+      await tx.flush();
     }
     return {
-      removedAddressId: removed.length ? addressId : null,
-      addresses: await addressesByCustomers(tem, [customerId]),
-      errors: removed.length ? [] : [unknownAddress(['input', 'addressId'])],
+      removedAddressId: input.addressId,
+      addresses: await addressesByCustomers(withEm(ctx, tx), [customerId]),
+      errors: [],
     };
   });
 }

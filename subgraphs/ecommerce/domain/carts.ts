@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { forbidden, userError, type UserError } from '../../kit';
-import type { ProductInfo } from '../clients/products';
-import type { ProductLookup } from './deps';
-import { cartLinesByCarts, toDate, type CartView } from './rows';
-import { execute, query, queryOne } from './sql';
+import { AccessDenied, execute, queryOne, queryRows, userError, type UserError } from '../../kit/domain';
+import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '../generated/resolvers';
+import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
+import type { ProductInfo, ProductLookup } from './ports';
+import { activeCart, cartLinesByCarts } from './reads';
+import type { CartView } from './types';
 import { checkQuantity, MAX_LINE_QUANTITY } from './validation';
+
+/**
+ * The cart mutations are the storefront's hot write path (every "add to cart" click) and each write
+ * is one conditional statement by id, so they are lean SQL rather than the unit of work, which would
+ * first load every row it changes.
+ */
 
 /** Distinct products per cart; also the most lines inventory reserves in one go. */
 export const MAX_CART_LINES = 100;
@@ -15,35 +21,28 @@ export interface CartResult {
   errors: UserError[];
 }
 
-interface CartRow {
-  id: string;
-  customer_id: string;
-  updated_at: Date | string;
-}
-
-/** The customer's active cart, created on first use (every customer has exactly one). */
-export async function ensureCart(em: EntityManager, customerId: string): Promise<CartView> {
-  const find = () =>
-    queryOne<CartRow>(em, "select id, customer_id, updated_at from carts where customer_id = ? and status = 'ACTIVE'", [
-      customerId,
-    ]);
-  let row = await find();
-  if (!row) {
-    await execute(
-      em,
-      "insert into carts (id, customer_id) values (?, ?) on conflict (customer_id) where status = 'ACTIVE' do nothing",
-      [randomUUID(), customerId],
-    );
-    row = await find();
-  }
-  if (!row) throw new Error(`no active cart for customer ${customerId}`);
-  return { id: row.id, customerId: row.customer_id, updatedAt: toDate(row.updated_at) };
+/**
+ * The customer's active cart, created on first use (every customer has exactly one). Two first uses
+ * at the same moment both insert; the partial unique index carts_one_active lets one win and the
+ * other's `on conflict do nothing` reads the winner's.
+ */
+export async function ensureCart(ctx: DbContext, customerId: string): Promise<CartView> {
+  const found = await activeCart(ctx, customerId);
+  if (found) return found;
+  await execute(
+    ctx.em,
+    "insert into carts (id, customer_id) values (?, ?) on conflict (customer_id) where status = 'ACTIVE' do nothing",
+    [randomUUID(), customerId],
+  );
+  const created = await activeCart(ctx, customerId);
+  if (!created) throw new Error(`no active cart for customer ${customerId}`);
+  return created;
 }
 
 /** The cart with its lines read now, so a payload shows what the mutation did. */
-export async function loadCart(em: EntityManager, customerId: string): Promise<CartView> {
-  const cart = await ensureCart(em, customerId);
-  return { ...cart, lines: await cartLinesByCarts(em, [cart.id]) };
+async function loadCart(ctx: DbContext, customerId: string): Promise<CartView> {
+  const cart = await ensureCart(ctx, customerId);
+  return { ...cart, lines: await cartLinesByCarts(ctx, [cart.id]) };
 }
 
 /** UNKNOWN_PRODUCT / PRODUCT_INACTIVE, or the product when it can be sold. */
@@ -51,7 +50,7 @@ export async function sellableProduct(
   products: ProductLookup,
   productId: string,
   field?: string[],
-): Promise<{ product: ProductInfo | null; error: UserError | null }> {
+): Promise<{ product: ProductInfo; error: null } | { product: null; error: UserError }> {
   const product = await products.load(productId);
   if (!product) return { product: null, error: userError('UNKNOWN_PRODUCT', `No product has id ${productId}`, field) };
   if (!product.active) {
@@ -60,25 +59,22 @@ export async function sellableProduct(
   return { product, error: null };
 }
 
-async function unchanged(em: EntityManager, customerId: string, errors: UserError[]): Promise<CartResult> {
-  return { cart: await loadCart(em, customerId), errors };
+async function answer(ctx: DbContext, customerId: string, errors: UserError[]): Promise<CartResult> {
+  return { cart: await loadCart(ctx, customerId), errors };
 }
 
-export async function addToCart(
-  em: EntityManager,
-  products: ProductLookup,
-  customerId: string,
-  input: { productId: string; quantity: number },
-): Promise<CartResult> {
+/** Puts units of a product in the caller's cart at its current price (added to its line if there is one). */
+export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): Promise<CartResult> {
+  const customerId = signedInCustomer(ctx);
   const bad = checkQuantity(input.quantity, ['input', 'quantity']);
-  if (bad) return unchanged(em, customerId, [bad]);
-  const { product, error } = await sellableProduct(products, input.productId, ['input', 'productId']);
-  if (!product) return unchanged(em, customerId, [error as UserError]);
+  if (bad) return answer(ctx, customerId, [bad]);
+  const { product, error } = await sellableProduct(ctx.products, input.productId, ['input', 'productId']);
+  if (!product) return answer(ctx, customerId, [error]);
 
-  const outcome = await em.transactional(async (tem): Promise<UserError | null> => {
-    const cart = await ensureCart(tem, customerId);
+  const outcome = await ctx.em.transactional(async (tem): Promise<UserError | null> => {
+    const cart = await ensureCart(withEm(ctx, tem), customerId);
     // Lock the cart so the line-count limit holds under concurrent adds.
-    await query(tem, 'select id from carts where id = ? for update', [cart.id]);
+    await queryRows(tem, 'select id from carts where id = ? for update', [cart.id]);
     const counts = await queryOne<{ lines: string; has: boolean }>(
       tem,
       'select count(*) as lines, bool_or(product_id = ?) as has from cart_lines where cart_id = ?',
@@ -91,7 +87,7 @@ export async function addToCart(
       ]);
     }
     // Adding to an existing line sums the quantities; the WHERE keeps the sum within the limit atomically.
-    const rows = await query<{ id: string }>(
+    const rows = await queryRows<{ id: string }>(
       tem,
       `insert into cart_lines (id, cart_id, product_id, quantity, unit_price_cents, currency)
        values (?, ?, ?, ?, ?, ?)
@@ -114,42 +110,39 @@ export async function addToCart(
     await execute(tem, 'update carts set updated_at = now() where id = ?', [cart.id]);
     return null;
   });
-  return unchanged(em, customerId, outcome ? [outcome] : []);
+  return answer(ctx, customerId, outcome ? [outcome] : []);
 }
 
 interface OwnedLine {
   id: string;
-  product_id: string;
-  customer_id: string;
+  productId: string;
+  customerId: string;
 }
 
 /** A cart line of the caller; FORBIDDEN when it is in another customer's cart, null when unknown. */
-async function ownLine(em: EntityManager, customerId: string, lineId: string): Promise<OwnedLine | null> {
+async function ownLine(ctx: DbContext, customerId: string, lineId: string): Promise<OwnedLine | null> {
   const line = await queryOne<OwnedLine>(
-    em,
-    'select cl.id, cl.product_id, c.customer_id from cart_lines cl join carts c on c.id = cl.cart_id where cl.id = ?',
+    ctx.em,
+    `select cl.id, cl.product_id as "productId", c.customer_id as "customerId"
+       from cart_lines cl join carts c on c.id = cl.cart_id where cl.id = ?`,
     [lineId],
   );
-  if (line && line.customer_id !== customerId) throw forbidden('This cart line belongs to another customer');
+  if (line && line.customerId !== customerId) throw new AccessDenied('This cart line belongs to another customer');
   return line;
 }
 
 const unknownLine = () => userError('UNKNOWN_CART_LINE', 'No such line in your cart', ['input', 'lineId']);
 
 /** Sets a line's quantity and re-prices it at the product's current price. */
-export async function updateCartLine(
-  em: EntityManager,
-  products: ProductLookup,
-  customerId: string,
-  input: { lineId: string; quantity: number },
-): Promise<CartResult> {
-  const line = await ownLine(em, customerId, input.lineId);
-  if (!line) return unchanged(em, customerId, [unknownLine()]);
+export async function updateCartLine(ctx: EcommerceContext, input: UpdateCartLineInput): Promise<CartResult> {
+  const customerId = signedInCustomer(ctx);
+  const line = await ownLine(ctx, customerId, input.lineId);
+  if (!line) return answer(ctx, customerId, [unknownLine()]);
   const bad = checkQuantity(input.quantity, ['input', 'quantity']);
-  if (bad) return unchanged(em, customerId, [bad]);
-  const { product, error } = await sellableProduct(products, line.product_id, ['input', 'lineId']);
-  if (!product) return unchanged(em, customerId, [error as UserError]);
-  const n = await em.transactional(async (tem) => {
+  if (bad) return answer(ctx, customerId, [bad]);
+  const { product, error } = await sellableProduct(ctx.products, line.productId, ['input', 'lineId']);
+  if (!product) return answer(ctx, customerId, [error]);
+  const n = await ctx.em.transactional(async (tem) => {
     const changed = await execute(
       tem,
       `update cart_lines set quantity = ?, unit_price_cents = ?, currency = ?, updated_at = now() where id = ?`,
@@ -158,20 +151,17 @@ export async function updateCartLine(
     await execute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
     return changed;
   });
-  return unchanged(em, customerId, n ? [] : [unknownLine()]);
+  return answer(ctx, customerId, n ? [] : [unknownLine()]);
 }
 
-export async function removeCartLine(
-  em: EntityManager,
-  customerId: string,
-  input: { lineId: string },
-): Promise<CartResult> {
-  const line = await ownLine(em, customerId, input.lineId);
-  if (!line) return unchanged(em, customerId, [unknownLine()]);
-  const n = await em.transactional(async (tem) => {
+export async function removeCartLine(ctx: EcommerceContext, input: RemoveCartLineInput): Promise<CartResult> {
+  const customerId = signedInCustomer(ctx);
+  const line = await ownLine(ctx, customerId, input.lineId);
+  if (!line) return answer(ctx, customerId, [unknownLine()]);
+  const n = await ctx.em.transactional(async (tem) => {
     const removed = await execute(tem, 'delete from cart_lines where id = ?', [line.id]);
     await execute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
     return removed;
   });
-  return unchanged(em, customerId, n ? [] : [unknownLine()]);
+  return answer(ctx, customerId, n ? [] : [unknownLine()]);
 }

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { formatMinor, userError, type UserError } from '../../kit';
-import type { ProductInfo } from '../clients/products';
-import { sellableProduct } from './carts';
-import type { DomainDeps, ProductLookup } from './deps';
-import { ensureCart } from './carts';
-import { addressById, cartLinesByCarts, fullOrder, sagaByOrder, type AddressFields, type OrderView } from './rows';
+import { execute, formatMinor, queryRows, userError, type UserError } from '../../kit/domain';
+import type { CheckoutInput } from '../generated/resolvers';
+import { signedInCustomer, type EcommerceContext } from './context';
+import { ensureCart, sellableProduct } from './carts';
+import type { CardDetails, ProductInfo, TokenizedCard } from './ports';
+import { addressById, cartLinesByCarts, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
 import { failureForClient, runSaga } from './saga-runner';
-import { execute, query, queryOne } from './sql';
-import { checkCard, type CardInputShape } from './validation';
+import type { AddressSnapshot, CartLine, OrderView } from './types';
+import { checkCard } from './validation';
 
-export interface CheckoutInput {
-  shippingAddressId: string;
-  billingAddressId?: string | null;
-  paymentMethod: CardInputShape;
-  idempotencyKey: string;
-}
+/**
+ * checkout: turns the caller's cart into an order and runs the checkout saga to its end, in named
+ * steps: validate the input, replay an earlier attempt with the same key, snapshot the addresses,
+ * price the cart at current prices, create the order, run the saga, answer. Input problems are
+ * UserErrors with nothing written; a failure after the order exists (stock, payment) is a CANCELLED
+ * order plus a UserError. Idempotent by (customer, idempotencyKey), also for concurrent calls.
+ */
 
 export interface CheckoutResult {
   order: OrderView | null;
@@ -23,35 +24,36 @@ export interface CheckoutResult {
 
 const MAX_KEY_LENGTH = 100;
 
-/** The order a checkout produced, with the UserError its failure deserves (same answer on every retry). */
-async function answerWith(deps: DomainDeps, orderId: string): Promise<CheckoutResult> {
-  const order = await fullOrder(deps.em, orderId);
-  const saga = await sagaByOrder(deps.em, orderId);
-  const errors: UserError[] = [];
-  if (order && (order.status === 'CANCELLED' || order.status === 'CANCELLING')) {
-    const failure = failureForClient(saga?.failureCode ?? null, order.cancelReason);
-    if (failure) errors.push(userError(failure.code, failure.message));
-  }
-  return { order, errors };
+type Step<T> = { ok: true; value: T } | { ok: false; errors: UserError[] };
+
+const refused = (errors: UserError[]): CheckoutResult => ({ order: null, errors });
+
+// ---------- validate the input ----------
+
+function checkIdempotencyKey(raw: string): Step<string> {
+  const key = raw.trim();
+  if (key.length > 0 && key.length <= MAX_KEY_LENGTH) return { ok: true, value: key };
+  return {
+    ok: false,
+    errors: [
+      userError('INVALID_IDEMPOTENCY_KEY', `Idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`, [
+        'input',
+        'idempotencyKey',
+      ]),
+    ],
+  };
 }
 
-async function existingOrderId(deps: DomainDeps, customerId: string, key: string): Promise<string | null> {
-  const row = await queryOne<{ id: string }>(
-    deps.em,
-    'select id from orders where customer_id = ? and idempotency_key = ?',
-    [customerId, key],
-  );
-  return row?.id ?? null;
-}
+// ---------- snapshot the addresses ----------
 
+/** A copy of one of the caller's addresses; another customer's is reported exactly like a missing one. */
 async function ownAddressSnapshot(
-  deps: DomainDeps,
+  ctx: EcommerceContext,
   customerId: string,
   addressId: string,
   field: string[],
-): Promise<{ address: AddressFields | null; error: UserError | null }> {
-  const a = await addressById(deps.em, addressId);
-  // Another customer's address is reported exactly like a missing one: nothing to learn from probing.
+): Promise<{ address: AddressSnapshot; error: null } | { address: null; error: UserError }> {
+  const a = await addressById(ctx, addressId);
   if (!a || a.customerId !== customerId) {
     return { address: null, error: userError('UNKNOWN_ADDRESS', 'No such address among yours', field) };
   }
@@ -59,80 +61,104 @@ async function ownAddressSnapshot(
   return { address: { recipient, line1, line2, city, region, postalCode, country }, error: null };
 }
 
-/**
- * Turns the customer's cart into an order and runs the checkout saga to its end. Input problems are
- * UserErrors with nothing written; a failure after the order exists (stock, payment) is a CANCELLED
- * order plus a UserError. Idempotent by (customer, idempotencyKey), also for concurrent calls: the
- * unique constraint lets exactly one insert win, the others return the winner's order.
- */
-export async function checkout(
-  deps: DomainDeps,
-  products: ProductLookup,
+interface CheckedInput {
+  card: CardDetails;
+  shipping: AddressSnapshot;
+  billing: AddressSnapshot;
+  lines: CartLine[];
+}
+
+/** Card, addresses and a non-empty cart; every problem is reported at once. */
+async function checkInput(
+  ctx: EcommerceContext,
   customerId: string,
   input: CheckoutInput,
-): Promise<CheckoutResult> {
-  const key = input.idempotencyKey.trim();
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    return {
-      order: null,
-      errors: [
-        userError('INVALID_IDEMPOTENCY_KEY', `Idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`, [
-          'input',
-          'idempotencyKey',
-        ]),
-      ],
-    };
-  }
-  const previous = await existingOrderId(deps, customerId, key);
-  if (previous) return answerWith(deps, previous);
-
+): Promise<Step<CheckedInput>> {
   const errors: UserError[] = [];
   const { card, errors: cardErrors } = checkCard(input.paymentMethod, ['input', 'paymentMethod']);
   errors.push(...cardErrors);
-  const shipping = await ownAddressSnapshot(deps, customerId, input.shippingAddressId, ['input', 'shippingAddressId']);
+  const shipping = await ownAddressSnapshot(ctx, customerId, input.shippingAddressId, ['input', 'shippingAddressId']);
   if (shipping.error) errors.push(shipping.error);
   const billing = input.billingAddressId
-    ? await ownAddressSnapshot(deps, customerId, input.billingAddressId, ['input', 'billingAddressId'])
+    ? await ownAddressSnapshot(ctx, customerId, input.billingAddressId, ['input', 'billingAddressId'])
     : shipping;
   if (billing.error && billing !== shipping) errors.push(billing.error);
 
-  const cart = await ensureCart(deps.em, customerId);
-  const lines = await cartLinesByCarts(deps.em, [cart.id]);
+  const cart = await ensureCart(ctx, customerId);
+  const lines = await cartLinesByCarts(ctx, [cart.id]);
   if (lines.length === 0) errors.push(userError('CART_EMPTY', 'The cart is empty', ['input']));
-  if (errors.length) return { order: null, errors };
+  if (errors.length || !card || !shipping.address || !billing.address) return { ok: false, errors };
+  return { ok: true, value: { card, shipping: shipping.address, billing: billing.address, lines } };
+}
 
-  // Current prices and availability, all products in one request to the products subgraph.
-  const checked = await Promise.all(lines.map((l) => sellableProduct(products, l.productId)));
-  const productErrors = checked.map((c) => c.error).filter((e): e is UserError => e !== null);
-  if (productErrors.length) return { order: null, errors: productErrors };
-  const current = checked.map((c) => c.product as ProductInfo);
+// ---------- price the cart ----------
 
-  const priceNotes: string[] = [];
-  const orderLines = lines.map((line, i) => {
-    const product = current[i] as ProductInfo;
-    if (product.priceCents !== line.unitPriceCents) {
-      priceNotes.push(
-        `price of ${product.name} (${product.id}) changed from ${formatMinor(line.unitPriceCents)} to ${formatMinor(product.priceCents)} ${product.currency}; the current price is charged`,
-      );
-    }
-    return { line, product };
-  });
-  const currencies = new Set(orderLines.map((l) => l.product.currency));
-  if (currencies.size > 1) {
+interface PricedLine {
+  line: CartLine;
+  product: ProductInfo;
+}
+
+interface PricedCart {
+  lines: PricedLine[];
+  currency: string;
+  subtotalCents: number;
+  units: number;
+  /** One note per line whose price changed since it was put in the cart. */
+  priceNotes: string[];
+}
+
+/** Current prices and availability; all products in one request to the products subgraph. */
+async function priceCart(ctx: EcommerceContext, lines: CartLine[]): Promise<Step<PricedCart>> {
+  const checked = await Promise.all(lines.map((l) => sellableProduct(ctx.products, l.productId)));
+  const errors = checked.flatMap((c) => (c.error ? [c.error] : []));
+  if (errors.length) return { ok: false, errors };
+  const priced = lines.map((line, i) => ({ line, product: (checked[i] as { product: ProductInfo }).product }));
+  if (new Set(priced.map((l) => l.product.currency)).size > 1) {
     return {
-      order: null,
+      ok: false,
       errors: [userError('MIXED_CURRENCIES', 'All products of an order must be priced in one currency')],
     };
   }
-  const currency = orderLines[0]?.product.currency ?? 'CAD';
-  const subtotal = orderLines.reduce((sum, l) => sum + l.product.priceCents * l.line.quantity, 0);
-  const units = orderLines.reduce((sum, l) => sum + l.line.quantity, 0);
-  const tokenized = await deps.payments.tokenize(card as NonNullable<typeof card>);
+  const priceNotes = priced
+    .filter(({ line, product }) => product.priceCents !== line.unitPriceCents)
+    .map(
+      ({ line, product }) =>
+        `price of ${product.name} (${product.id}) changed from ${formatMinor(line.unitPriceCents)} to ${formatMinor(product.priceCents)} ${product.currency}; the current price is charged`,
+    );
+  return {
+    ok: true,
+    value: {
+      lines: priced,
+      currency: priced[0]?.product.currency ?? 'CAD',
+      subtotalCents: priced.reduce((sum, l) => sum + l.product.priceCents * l.line.quantity, 0),
+      units: priced.reduce((sum, l) => sum + l.line.quantity, 0),
+      priceNotes,
+    },
+  };
+}
 
-  const orderId = randomUUID();
-  const owner = `checkout:${deps.config.instanceId}:${orderId}`;
-  const created = await deps.em.transactional(async (tem) => {
-    const inserted = await query<{ id: string }>(
+// ---------- create the order ----------
+
+interface NewOrder {
+  orderId: string;
+  owner: string;
+  customerId: string;
+  key: string;
+  input: CheckedInput;
+  cart: PricedCart;
+  card: TokenizedCard;
+}
+
+/**
+ * Order, lines, first history entry and saga row in one transaction. Lean SQL: the insert is
+ * conditional (`on conflict ... do nothing` on orders_idempotency_unique decides between concurrent
+ * duplicates) and takes its number from order_number_seq in the same statement. False when a
+ * concurrent call with the same key won.
+ */
+async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean> {
+  const { orderId, cart } = o;
+  return ctx.em.transactional(async (tem) => {
+    const inserted = await queryRows<{ id: string }>(
       tem,
       `with n as (select nextval('order_number_seq') as v)
        insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
@@ -142,18 +168,19 @@ export async function checkout(
        returning id`,
       [
         orderId,
-        customerId,
-        currency,
-        subtotal,
-        subtotal,
-        JSON.stringify(shipping.address),
-        JSON.stringify(billing.address),
-        tokenized.brand,
-        tokenized.last4,
-        key,
+        o.customerId,
+        cart.currency,
+        cart.subtotalCents,
+        cart.subtotalCents,
+        JSON.stringify(o.input.shipping),
+        JSON.stringify(o.input.billing),
+        o.card.brand,
+        o.card.last4,
+        o.key,
       ],
     );
     if (inserted.length === 0) return false;
+    // All lines in one statement, whatever their number.
     await execute(
       tem,
       `insert into order_lines (id, order_id, line_no, product_id, quantity, unit_price_cents, currency)
@@ -161,25 +188,25 @@ export async function checkout(
          from unnest(?::int[], ?::text[], ?::int[], ?::int[]) as t(no, product_id, quantity, price)`,
       [
         orderId,
-        currency,
-        orderLines.map((_l, i) => i + 1),
-        orderLines.map((l) => l.product.id),
-        orderLines.map((l) => l.line.quantity),
-        orderLines.map((l) => l.product.priceCents),
+        cart.currency,
+        cart.lines.map((_l, i) => i + 1),
+        cart.lines.map((l) => l.product.id),
+        cart.lines.map((l) => l.line.quantity),
+        cart.lines.map((l) => l.product.priceCents),
       ],
     );
-    const placed = `Order placed: ${units} unit${units === 1 ? '' : 's'}, total ${formatMinor(subtotal)} ${currency}`;
+    const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
     await execute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'PENDING', ?)", [
       orderId,
-      priceNotes.length ? `${placed}; ${priceNotes.join('; ')}` : placed,
+      cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
     ]);
     await execute(
       tem,
       "insert into checkout_sagas (order_id, state, owner, payment_token) values (?, 'PENDING', ?, ?)",
-      [orderId, owner, tokenized.token],
+      [orderId, o.owner, o.card.token],
     );
     // The cart shows the prices the order was placed at.
-    for (const { line, product } of orderLines) {
+    for (const { line, product } of cart.lines) {
       if (line.unitPriceCents !== product.priceCents) {
         await execute(tem, 'update cart_lines set unit_price_cents = ?, updated_at = now() where id = ?', [
           product.priceCents,
@@ -189,13 +216,55 @@ export async function checkout(
     }
     return true;
   });
+}
 
+// ---------- answer ----------
+
+/** The order a checkout produced, with the UserError its failure deserves (the same answer on every retry). */
+async function answer(ctx: EcommerceContext, orderId: string): Promise<CheckoutResult> {
+  const order = await orderWithDetails(ctx, orderId);
+  const saga = await sagaByOrder(ctx, orderId);
+  const errors: UserError[] = [];
+  if (order && (order.status === 'CANCELLED' || order.status === 'CANCELLING')) {
+    const failure = failureForClient(saga?.failureCode ?? null, order.cancelReason);
+    if (failure) errors.push(userError(failure.code, failure.message));
+  }
+  return { order, errors };
+}
+
+// ---------- the whole checkout ----------
+
+export async function checkout(ctx: EcommerceContext, input: CheckoutInput): Promise<CheckoutResult> {
+  const customerId = signedInCustomer(ctx);
+  const key = checkIdempotencyKey(input.idempotencyKey);
+  if (!key.ok) return refused(key.errors);
+
+  const previous = await orderIdByKey(ctx, customerId, key.value);
+  if (previous) return answer(ctx, previous);
+
+  const checked = await checkInput(ctx, customerId, input);
+  if (!checked.ok) return refused(checked.errors);
+  const priced = await priceCart(ctx, checked.value.lines);
+  if (!priced.ok) return refused(priced.errors);
+
+  const card = await ctx.payments.tokenize(checked.value.card);
+  const orderId = randomUUID();
+  const owner = `checkout:${ctx.config.instanceId}:${orderId}`;
+  const created = await createOrder(ctx, {
+    orderId,
+    owner,
+    customerId,
+    key: key.value,
+    input: checked.value,
+    cart: priced.value,
+    card,
+  });
   if (!created) {
     // A concurrent call with the same key won the insert: its order is the answer.
-    const winner = await existingOrderId(deps, customerId, key);
+    const winner = await orderIdByKey(ctx, customerId, key.value);
     if (!winner) throw new Error('idempotency conflict without an existing order');
-    return answerWith(deps, winner);
+    return answer(ctx, winner);
   }
-  await runSaga(deps, orderId, owner);
-  return answerWith(deps, orderId);
+  await runSaga(ctx, { orderId, owner });
+  return answer(ctx, orderId);
 }

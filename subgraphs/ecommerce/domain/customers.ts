@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { signToken, userError, type UserError } from '../../kit';
+import {
+  AccessDenied,
+  execute,
+  NotAuthenticated,
+  pgConstraint,
+  pgErrorCode,
+  queryOne,
+  userError,
+  type DomainContext,
+  type Identity,
+  type UserError,
+} from '../../kit/domain';
+import { CartSchema, CustomerSchema } from '../entities';
+import type { LoginInput, RegisterCustomerInput } from '../generated/resolvers';
+import type { DbContext } from './context';
 import {
   burnVerification,
   hashPassword,
@@ -9,28 +22,21 @@ import {
   needsRehash,
   verifyPassword,
 } from './passwords';
-import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow, type CustomerView } from './rows';
-import { execute, pgConstraint, pgErrorCode, query, queryOne } from './sql';
+import { customerByEmail } from './reads';
+import type { Customer, CustomerProfile } from './types';
 import { checkEmail, checkPhone, checkText, normalizeEmail, optionalText } from './validation';
 
-export interface RegisterInput {
-  email: string;
-  password: string;
-  firstName: string;
-  lastName: string;
-  phone?: string | null;
-}
-
+/** Result of registration and login; the resolver signs the token for `customer`. */
 export interface AuthResult {
-  token: string | null;
-  customer: CustomerView | null;
+  customer: CustomerProfile | null;
   errors: UserError[];
 }
 
-const fail = (errors: UserError[]): AuthResult => ({ token: null, customer: null, errors });
+const fail = (errors: UserError[]): AuthResult => ({ customer: null, errors });
 
-function customerToken(customerId: string, ttlSeconds: number): string {
-  return signToken({ sub: customerId, role: 'CUSTOMER' }, ttlSeconds);
+function profile(customer: Customer): CustomerProfile {
+  const { passwordHash: _hash, ...rest } = customer;
+  return rest;
 }
 
 function checkPassword(password: string, field: string[]): UserError | null {
@@ -44,14 +50,8 @@ function checkPassword(password: string, field: string[]): UserError | null {
   return null;
 }
 
-/** Creates an account (with its empty cart) and signs it in. */
-export async function registerCustomer(
-  em: EntityManager,
-  input: RegisterInput,
-  tokenTtlSeconds: number,
-): Promise<AuthResult> {
-  const email = normalizeEmail(input.email);
-  const errors = [
+function checkRegistration(input: RegisterCustomerInput, email: string): UserError[] {
+  return [
     checkEmail(email, ['input', 'email']),
     checkPassword(input.password, ['input', 'password']),
     checkText(input.firstName, ['input', 'firstName'], {
@@ -68,27 +68,43 @@ export async function registerCustomer(
     }),
     checkPhone(input.phone, ['input', 'phone']),
   ].filter((e): e is UserError => e !== null);
+}
+
+/** Creates an account with its empty cart, in one unit of work. */
+export async function registerCustomer(ctx: DbContext, input: RegisterCustomerInput): Promise<AuthResult> {
+  const email = normalizeEmail(input.email);
+  const errors = checkRegistration(input, email);
   if (errors.length) return fail(errors);
 
   const taken = () => fail([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
-  const exists = await queryOne(em, 'select 1 from customers where lower(email) = lower(?)', [email]);
+  // lower(email) is what customers_email_lower_unique covers; the ORM's criteria cannot say it.
+  const exists = await queryOne(ctx.em, 'select 1 from customers where lower(email) = lower(?)', [email]);
   if (exists) return taken();
 
   const passwordHash = await hashPassword(input.password);
-  const id = randomUUID();
+  const now = new Date();
   try {
-    const rows = await em.transactional(async (tem) => {
-      const inserted = await query<CustomerRow>(
-        tem,
-        `insert into customers (id, email, first_name, last_name, phone, password_hash)
-         values (?, ?, ?, ?, ?, ?) returning ${CUSTOMER_COLUMNS}`,
-        [id, email, input.firstName.trim(), input.lastName.trim(), optionalText(input.phone), passwordHash],
-      );
-      await execute(tem, 'insert into carts (id, customer_id) values (?, ?)', [randomUUID(), id]);
-      return inserted;
+    const customer = await ctx.em.transactional(async (tx) => {
+      const created = tx.create(CustomerSchema, {
+        id: randomUUID(),
+        email,
+        firstName: input.firstName.trim(),
+        lastName: input.lastName.trim(),
+        phone: optionalText(input.phone),
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      });
+      tx.create(CartSchema, {
+        id: randomUUID(),
+        customerId: created.id,
+        status: 'ACTIVE',
+        createdAt: now,
+        updatedAt: now,
+      });
+      return created;
     });
-    const customer = toCustomer(rows[0] as CustomerRow);
-    return { token: customerToken(customer.id, tokenTtlSeconds), customer, errors: [] };
+    return { customer: profile(customer), errors: [] };
   } catch (err) {
     // Two registrations of one email at the same moment: the unique index decides, the loser is told.
     if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'customers_email_lower_unique') return taken();
@@ -96,35 +112,42 @@ export async function registerCustomer(
   }
 }
 
-export interface LoginInput {
-  email: string;
-  password: string;
-}
-
 /** Checks credentials; an unknown email and a wrong password give the same answer in about the same time. */
-export async function login(em: EntityManager, input: LoginInput, tokenTtlSeconds: number): Promise<AuthResult> {
+export async function login(ctx: DbContext, input: LoginInput): Promise<AuthResult> {
   const invalid = () => fail([userError('INVALID_CREDENTIALS', 'Email or password is incorrect')]);
   const email = normalizeEmail(input.email);
   if (email.length > 254 || input.password.length > MAX_PASSWORD_LENGTH) return invalid();
-  const row = await queryOne<CustomerRow & { password_hash: string }>(
-    em,
-    `select ${CUSTOMER_COLUMNS}, password_hash from customers where lower(email) = lower(?)`,
-    [email],
-  );
-  if (!row) {
+  const customer = await customerByEmail(ctx, email);
+  if (!customer) {
     await burnVerification(input.password);
     return invalid();
   }
-  if (!(await verifyPassword(input.password, row.password_hash))) return invalid();
-  if (needsRehash(row.password_hash)) {
+  if (!(await verifyPassword(input.password, customer.passwordHash))) return invalid();
+  if (needsRehash(customer.passwordHash)) {
     // Parameters were raised since this hash was made: upgrade it now that we know the password.
+    // Conditional on the hash just verified, so a concurrent password change is never overwritten.
     const upgraded = await hashPassword(input.password);
-    await execute(em, 'update customers set password_hash = ?, updated_at = now() where id = ? and password_hash = ?', [
-      upgraded,
-      row.id,
-      row.password_hash,
-    ]);
+    await execute(
+      ctx.em,
+      'update customers set password_hash = ?, updated_at = now() where id = ? and password_hash = ?',
+      [upgraded, customer.id, customer.passwordHash],
+    );
   }
-  const customer = toCustomer(row);
-  return { token: customerToken(customer.id, tokenTtlSeconds), customer, errors: [] };
+  return { customer: profile(customer), errors: [] };
+}
+
+/** Staff roles that may read any customer (another subgraph resolving a reference, support). */
+const CUSTOMER_READERS = new Set(['MANAGER', 'ADMIN', 'SERVICE']);
+
+/** A customer is visible to that customer and to staff only: UNAUTHENTICATED or FORBIDDEN otherwise. */
+export function assertCanSeeCustomer(identity: Identity | null, customerId: string): void {
+  if (!identity) throw new NotAuthenticated();
+  if (identity.role === 'CUSTOMER' && identity.sub === customerId) return;
+  if (CUSTOMER_READERS.has(identity.role)) return;
+  throw new AccessDenied('Customers are visible to themselves and to staff only');
+}
+
+/** The caller's own customer id, or null for staff and service tokens (Query.me). */
+export function ownCustomerId(ctx: Pick<DomainContext, 'identity'>): string | null {
+  return ctx.identity?.role === 'CUSTOMER' ? ctx.identity.sub : null;
 }

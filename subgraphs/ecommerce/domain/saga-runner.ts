@@ -1,33 +1,54 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { formatMinor, ONLINE_LOCATION_ID } from '../../kit';
-import type { StepResult } from '../clients/inventory';
-import type { DomainDeps } from './deps';
-import { orderById, orderLinesByOrders, sagaByOrder, type SagaView } from './rows';
+import { execute, formatMinor, ONLINE_LOCATION_ID, queryOne } from '../../kit/domain';
+import type { EcommerceContext } from './context';
+import type { StepResult } from './ports';
+import { orderById, orderLinesByOrders, sagaByOrder } from './reads';
 import {
+  canTransition,
   compensationFallback,
   isCancellable,
+  isTerminal,
   nextAction,
   onStepFailure,
   outcomeLabel,
   type CompensationStep,
   type ForwardStep,
   type SagaState,
+  type SagaStep,
 } from './saga';
-import { execute, queryOne } from './sql';
+import type { CheckoutSaga } from './types';
 
 /**
  * Executes the checkout saga (domain/saga.ts) step by step. Before each step the saga row records the
  * step and its attempt; after it, one transaction moves saga and order to the next state and appends
  * the history entry. The saga row's `owner` is a lease: every write is conditional on it, so when the
  * recovery loop or a cancellation takes a saga over, the previous runner's next write fails and it
- * stops (LeaseLost) instead of racing.
+ * stops (LeaseLost) instead of racing. These writes are lean SQL, not the unit of work, because each
+ * is conditional (`where owner = ? and state = ?`) and its row count is the answer.
  */
+
+/** The run driving one saga: its order and the lease it holds. */
+export interface SagaLease {
+  orderId: string;
+  owner: string;
+}
 
 export class LeaseLost extends Error {
   constructor(orderId: string) {
     super(`saga of order ${orderId} is driven by another runner`);
     this.name = 'LeaseLost';
+  }
+}
+
+/** A move the saga's transition table (domain/saga.ts) does not allow; nothing was changed. */
+export class IllegalTransition extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly from: SagaState,
+    readonly to: SagaState,
+  ) {
+    super(`saga of order ${orderId}: ${from} -> ${to} is not an allowed transition`);
+    this.name = 'IllegalTransition';
   }
 }
 
@@ -38,41 +59,46 @@ const FAILURE_MESSAGES: Record<string, string> = {
   PAYMENT_TIMEOUT: 'The payment provider did not answer in time; nothing was charged',
 };
 
-interface TransitionOptions {
+async function markStep(ctx: EcommerceContext, lease: SagaLease, step: SagaStep): Promise<void> {
+  const n = await execute(
+    ctx.em,
+    'update checkout_sagas set step = ?, attempts = attempts + 1, updated_at = now() where order_id = ? and owner = ?',
+    [step, lease.orderId, lease.owner],
+  );
+  if (n === 0) throw new LeaseLost(lease.orderId);
+}
+
+async function recordError(ctx: EcommerceContext, lease: SagaLease, message: string): Promise<void> {
+  await execute(
+    ctx.em,
+    'update checkout_sagas set last_error = ?, updated_at = now() where order_id = ? and owner = ?',
+    [message.slice(0, 1000), lease.orderId, lease.owner],
+  );
+}
+
+export interface TransitionInput extends SagaLease {
+  from: SagaState;
+  to: SagaState;
   note: string | null;
   compensateFrom?: SagaState;
-  failureCode?: string;
+  failureCode?: string | null;
   cancelReason?: string;
   authorizationId?: string;
 }
 
-async function markStep(em: EntityManager, orderId: string, owner: string, step: string): Promise<void> {
-  const n = await execute(
-    em,
-    'update checkout_sagas set step = ?, attempts = attempts + 1, updated_at = now() where order_id = ? and owner = ?',
-    [step, orderId, owner],
-  );
-  if (n === 0) throw new LeaseLost(orderId);
-}
-
-async function recordError(em: EntityManager, orderId: string, owner: string, message: string): Promise<void> {
-  await execute(em, 'update checkout_sagas set last_error = ?, updated_at = now() where order_id = ? and owner = ?', [
-    message.slice(0, 1000),
-    orderId,
-    owner,
-  ]);
-}
-
-/** Moves saga and order from `from` to `to` in one transaction, with a history entry. */
-export async function transition(
-  em: EntityManager,
-  orderId: string,
-  owner: string,
-  from: SagaState,
-  to: SagaState,
-  opts: TransitionOptions,
-): Promise<void> {
-  await em.transactional(async (tem) => {
+/**
+ * Moves saga and order from `from` to `to` in one transaction, with a history entry, and tells the
+ * observer. A move the transition table does not allow is refused before anything is written: the
+ * refusal is recorded on the saga (last_error) and thrown as IllegalTransition.
+ */
+export async function transition(ctx: EcommerceContext, move: TransitionInput): Promise<void> {
+  const { orderId, owner, from, to } = move;
+  if (!canTransition(from, to)) {
+    const refused = new IllegalTransition(orderId, from, to);
+    await recordError(ctx, move, refused.message);
+    throw refused;
+  }
+  await ctx.em.transactional(async (tem) => {
     const n = await execute(
       tem,
       `update checkout_sagas
@@ -82,18 +108,18 @@ export async function transition(
               payment_authorization_id = coalesce(?, payment_authorization_id),
               updated_at = now()
         where order_id = ? and owner = ? and state = ?`,
-      [to, opts.compensateFrom ?? null, opts.failureCode ?? null, opts.authorizationId ?? null, orderId, owner, from],
+      [to, move.compensateFrom ?? null, move.failureCode ?? null, move.authorizationId ?? null, orderId, owner, from],
     );
     if (n === 0) throw new LeaseLost(orderId);
     await execute(
       tem,
       'update orders set status = ?, cancel_reason = coalesce(?, cancel_reason), updated_at = now() where id = ?',
-      [to, opts.cancelReason ?? null, orderId],
+      [to, move.cancelReason ?? null, orderId],
     );
     await execute(tem, 'insert into order_status_changes (order_id, status, note) values (?, ?, ?)', [
       orderId,
       to,
-      opts.note,
+      move.note,
     ]);
     if (to === 'CONFIRMED') {
       // The ordered products leave the cart; lines added meanwhile for other products stay.
@@ -113,6 +139,8 @@ export async function transition(
       );
     }
   });
+  if (isTerminal(to)) ctx.sagaEvents.finished(orderId, outcomeLabel(to, move.failureCode ?? null));
+  ctx.sagaEvents.entered(orderId, to);
 }
 
 function plural(n: number, word: string): string {
@@ -121,14 +149,15 @@ function plural(n: number, word: string): string {
 
 type ForwardResult = StepResult<{ note: string; authorizationId?: string }>;
 
-async function authorizeWithTimeout(deps: DomainDeps, saga: SagaView): Promise<ForwardResult> {
-  const order = await orderById(deps.em, saga.orderId);
+/** The provider's authorisation, raced against the saga's own timeout. */
+async function authorizeWithTimeout(ctx: EcommerceContext, saga: CheckoutSaga): Promise<ForwardResult> {
+  const order = await orderById(ctx, saga.orderId);
   if (!order) return { ok: false, transient: false, code: 'ORDER_MISSING', message: 'the order row is gone' };
   if (!saga.paymentToken) {
     return { ok: false, transient: false, code: 'PAYMENT_DECLINED', message: 'No payment method on the order' };
   }
   const controller = new AbortController();
-  const timeoutMs = deps.config.paymentTimeoutMs;
+  const timeoutMs = ctx.config.paymentTimeoutMs;
   // Enforced here whatever the provider does with the signal: a provider that ignores it still loses the race.
   const timedOut = new Promise<'timeout'>((resolve) => {
     const timer = setTimeout(() => {
@@ -138,7 +167,7 @@ async function authorizeWithTimeout(deps: DomainDeps, saga: SagaView): Promise<F
     timer.unref();
     controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   });
-  const attempt = deps.payments
+  const attempt = ctx.payments
     .authorize(
       { orderId: order.id, token: saga.paymentToken, amountCents: order.totalCents, currency: order.currency },
       controller.signal,
@@ -167,53 +196,63 @@ async function authorizeWithTimeout(deps: DomainDeps, saga: SagaView): Promise<F
   };
 }
 
-async function performForward(deps: DomainDeps, saga: SagaView, step: ForwardStep): Promise<ForwardResult> {
-  const orderId = saga.orderId;
+async function reserveStock(ctx: EcommerceContext, orderId: string): Promise<ForwardResult> {
+  const lines = await orderLinesByOrders(ctx, [orderId]);
+  const res = await ctx.inventory.reserve(
+    orderId,
+    lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    ctx.config.reservationTtlSeconds,
+  );
+  if (!res.ok) return res;
+  const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+  return {
+    ok: true,
+    value: {
+      note: `Reserved ${plural(units, 'unit')} of ${plural(lines.length, 'product')} at ${ONLINE_LOCATION_ID} (reservation ${res.value.reservationId})`,
+    },
+  };
+}
+
+/** The pivot: retried a few times in this run when its outcome is unknown, then left to recovery. */
+async function commitStock(ctx: EcommerceContext, orderId: string): Promise<ForwardResult> {
+  let res: StepResult = await ctx.inventory.commit(orderId);
+  for (let i = 1; i < ctx.config.commitTriesPerRun && !res.ok && res.transient; i += 1) {
+    await sleep(200 * 2 ** i);
+    res = await ctx.inventory.commit(orderId);
+  }
+  if (!res.ok) return res;
+  return {
+    ok: true,
+    value: { note: `Stock committed at ${ONLINE_LOCATION_ID}; ordered products removed from the cart` },
+  };
+}
+
+function performForward(ctx: EcommerceContext, saga: CheckoutSaga, step: ForwardStep): Promise<ForwardResult> {
   switch (step) {
-    case 'RESERVE_STOCK': {
-      const lines = await orderLinesByOrders(deps.em, [orderId]);
-      const res = await deps.inventory.reserve(
-        orderId,
-        lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-        deps.config.reservationTtlSeconds,
-      );
-      if (!res.ok) return res;
-      const units = lines.reduce((sum, l) => sum + l.quantity, 0);
-      return {
-        ok: true,
-        value: {
-          note: `Reserved ${plural(units, 'unit')} of ${plural(lines.length, 'product')} at ${ONLINE_LOCATION_ID} (reservation ${res.value.reservationId})`,
-        },
-      };
-    }
+    case 'RESERVE_STOCK':
+      return reserveStock(ctx, saga.orderId);
     case 'AUTHORIZE_PAYMENT':
-      return authorizeWithTimeout(deps, saga);
-    case 'COMMIT_STOCK': {
-      let res: StepResult = await deps.inventory.commit(orderId);
-      for (let i = 1; i < deps.config.commitTriesPerRun && !res.ok && res.transient; i += 1) {
-        await sleep(200 * 2 ** i);
-        res = await deps.inventory.commit(orderId);
-      }
-      if (!res.ok) return res;
-      return {
-        ok: true,
-        value: { note: `Stock committed at ${ONLINE_LOCATION_ID}; ordered products removed from the cart` },
-      };
-    }
+      return authorizeWithTimeout(ctx, saga);
+    case 'COMMIT_STOCK':
+      return commitStock(ctx, saga.orderId);
   }
 }
 
-async function performCompensation(deps: DomainDeps, saga: SagaView, step: CompensationStep): Promise<StepResult> {
+async function performCompensation(
+  ctx: EcommerceContext,
+  saga: CheckoutSaga,
+  step: CompensationStep,
+): Promise<StepResult> {
   const orderId = saga.orderId;
   const reason = saga.failureCode ?? 'cancelled';
   try {
     switch (step) {
       case 'VOID_PAYMENT':
-        await deps.payments.void(orderId, saga.paymentAuthorizationId);
+        await ctx.payments.void(orderId, saga.paymentAuthorizationId);
         return { ok: true, value: undefined };
       case 'REFUND_PAYMENT': {
-        const order = await orderById(deps.em, orderId);
-        await deps.payments.refund(
+        const order = await orderById(ctx, orderId);
+        await ctx.payments.refund(
           orderId,
           saga.paymentAuthorizationId,
           order?.totalCents ?? 0,
@@ -222,63 +261,65 @@ async function performCompensation(deps: DomainDeps, saga: SagaView, step: Compe
         return { ok: true, value: undefined };
       }
       case 'RELEASE_STOCK':
-        return await deps.inventory.release(orderId, `order cancelled: ${reason}`);
+        return await ctx.inventory.release(orderId, `order cancelled: ${reason}`);
       case 'RESTOCK':
-        return await deps.inventory.restock(orderId, `order cancelled: ${reason}`);
+        return await ctx.inventory.restock(orderId, `order cancelled: ${reason}`);
     }
   } catch (err) {
     return { ok: false, transient: true, code: 'COMPENSATION_ERROR', message: (err as Error).message };
   }
 }
 
-const COMPENSATION_TEXT: Record<string, string> = {
+const COMPENSATION_TEXT: Record<CompensationStep, string> = {
   VOID_PAYMENT: 'payment authorisation voided',
   REFUND_PAYMENT: 'payment refunded',
   RELEASE_STOCK: 'stock reservation released',
   RESTOCK: `stock returned to ${ONLINE_LOCATION_ID}`,
 };
 
-function crash(deps: DomainDeps, orderId: string): never {
-  deps.log.fatal({ orderId }, 'CHECKOUT_FAULT=crash_after_reserve: exiting right after STOCK_RESERVED was persisted');
-  process.exit(86);
-}
-
 /** One forward step; true when the saga should go on with the next action. */
 async function runForward(
-  deps: DomainDeps,
-  saga: SagaView,
-  owner: string,
-  step: ForwardStep,
-  next: SagaState,
+  ctx: EcommerceContext,
+  lease: SagaLease,
+  saga: CheckoutSaga,
+  action: { step: ForwardStep; next: SagaState },
 ): Promise<boolean> {
-  await markStep(deps.em, saga.orderId, owner, step);
-  const res = await performForward(deps, saga, step);
+  const { step, next } = action;
+  await markStep(ctx, lease, step);
+  const res = await performForward(ctx, saga, step);
   if (res.ok) {
-    await transition(deps.em, saga.orderId, owner, saga.state, next, {
+    await transition(ctx, {
+      ...lease,
+      from: saga.state,
+      to: next,
       note: res.value.note,
       authorizationId: res.value.authorizationId,
     });
-    if (next === 'CONFIRMED') deps.outcomes.inc({ saga: 'checkout', outcome: 'confirmed' });
-    if (step === 'RESERVE_STOCK' && deps.config.fault === 'crash_after_reserve') crash(deps, saga.orderId);
     return next !== 'CONFIRMED';
   }
-  deps.log.warn(
+  ctx.log.warn(
     { orderId: saga.orderId, step, code: res.code, transient: res.transient, err: res.message },
     'saga step failed',
   );
-  const decision = onStepFailure(step, res, saga.attempts + 1, deps.config.maxCommitAttempts);
-  const cancelReason = FAILURE_MESSAGES[res.code] ? `${FAILURE_MESSAGES[res.code]}: ${res.message}` : res.message;
+  const decision = onStepFailure(step, res, saga.attempts + 1, ctx.config.maxCommitAttempts);
+  const known = FAILURE_MESSAGES[res.code];
+  const cancelReason = known ? `${known}: ${res.message}` : res.message;
   switch (decision.kind) {
     case 'cancel':
-      await transition(deps.em, saga.orderId, owner, saga.state, 'CANCELLED', {
+      await transition(ctx, {
+        ...lease,
+        from: saga.state,
+        to: 'CANCELLED',
         note: `${step} refused (${res.code}): ${res.message}; nothing was held`,
         failureCode: res.code,
         cancelReason,
       });
-      deps.outcomes.inc({ saga: 'checkout', outcome: outcomeLabel('CANCELLED', res.code) });
       return false;
     case 'compensate':
-      await transition(deps.em, saga.orderId, owner, saga.state, 'CANCELLING', {
+      await transition(ctx, {
+        ...lease,
+        from: saga.state,
+        to: 'CANCELLING',
         note: `${step} failed (${res.code}): ${res.message}; compensating`,
         compensateFrom: decision.from,
         failureCode: res.code,
@@ -286,63 +327,68 @@ async function runForward(
       });
       return true;
     case 'retry-later':
-      await recordError(deps.em, saga.orderId, owner, `${step}: ${res.message}`);
+      await recordError(ctx, lease, `${step}: ${res.message}`);
       return false;
   }
 }
 
-async function markCompensated(em: EntityManager, orderId: string, owner: string, steps: string[]): Promise<void> {
+async function markCompensated(ctx: EcommerceContext, lease: SagaLease, steps: CompensationStep[]): Promise<void> {
   const n = await execute(
-    em,
+    ctx.em,
     `update checkout_sagas
         set compensations_done = compensations_done || array(
               select t.s from unnest(?::text[]) with ordinality as t(s, i)
                where not (t.s = any(compensations_done)) order by t.i),
             step = null, attempts = 0, updated_at = now()
       where order_id = ? and owner = ?`,
-    [steps, orderId, owner],
+    [steps, lease.orderId, lease.owner],
   );
-  if (n === 0) throw new LeaseLost(orderId);
+  if (n === 0) throw new LeaseLost(lease.orderId);
 }
 
+/** One compensation (with its fallback); true when the saga should go on with the next action. */
 async function runCompensation(
-  deps: DomainDeps,
-  saga: SagaView,
-  owner: string,
+  ctx: EcommerceContext,
+  lease: SagaLease,
+  saga: CheckoutSaga,
   step: CompensationStep,
 ): Promise<boolean> {
-  await markStep(deps.em, saga.orderId, owner, step);
-  let res = await performCompensation(deps, saga, step);
-  const done: string[] = [step];
+  await markStep(ctx, lease, step);
+  let res = await performCompensation(ctx, saga, step);
+  const done: CompensationStep[] = [step];
   if (!res.ok && !res.transient) {
     const fallback = compensationFallback(step, res.code);
     if (fallback) {
-      await markStep(deps.em, saga.orderId, owner, fallback);
-      res = await performCompensation(deps, saga, fallback);
+      await markStep(ctx, lease, fallback);
+      res = await performCompensation(ctx, saga, fallback);
       done.push(fallback);
     }
   }
   if (res.ok) {
-    await markCompensated(deps.em, saga.orderId, owner, done);
+    await markCompensated(ctx, lease, done);
     return true;
   }
   if (!res.transient) {
     // A definitive refusal will not change by retrying; record it for people to look at and go on.
-    deps.log.error({ orderId: saga.orderId, step, code: res.code, err: res.message }, 'compensation refused');
-    await recordError(deps.em, saga.orderId, owner, `${step} refused (${res.code}): ${res.message}`);
-    await markCompensated(deps.em, saga.orderId, owner, done);
+    ctx.log.error({ orderId: saga.orderId, step, code: res.code, err: res.message }, 'compensation refused');
+    await recordError(ctx, lease, `${step} refused (${res.code}): ${res.message}`);
+    await markCompensated(ctx, lease, done);
     return true;
   }
-  await recordError(deps.em, saga.orderId, owner, `${step}: ${res.message}`);
+  await recordError(ctx, lease, `${step}: ${res.message}`);
   return false;
 }
 
-async function finishCompensation(deps: DomainDeps, saga: SagaView, owner: string): Promise<void> {
+async function finishCompensation(ctx: EcommerceContext, lease: SagaLease, saga: CheckoutSaga): Promise<void> {
   const done = saga.compensationsDone.map((c) => COMPENSATION_TEXT[c] ?? c);
-  await transition(deps.em, saga.orderId, owner, 'CANCELLING', 'CANCELLED', {
+  await transition(ctx, {
+    ...lease,
+    from: 'CANCELLING',
+    to: 'CANCELLED',
     note: done.length ? `Compensated: ${done.join(', ')}` : 'Cancelled; nothing to compensate',
+    // Unchanged in the row (coalesce); named so the outcome is labelled by the original failure.
+    failureCode: saga.failureCode,
   });
-  deps.outcomes.inc({ saga: 'checkout', outcome: outcomeLabel('CANCELLED', saga.failureCode) });
 }
 
 /**
@@ -350,76 +396,83 @@ async function finishCompensation(deps: DomainDeps, saga: SagaView, owner: strin
  * later (the recovery loop resumes it). Never throws for business reasons; an unexpected error (the
  * database gone) leaves the persisted state for recovery.
  */
-export async function runSaga(deps: DomainDeps, orderId: string, owner: string): Promise<void> {
+export async function runSaga(ctx: EcommerceContext, lease: SagaLease): Promise<void> {
+  const { orderId, owner } = lease;
   try {
     // Bounded: the longest path is 3 forward steps, the switch to CANCELLING, 2 compensations and the end.
     for (let i = 0; i < 12; i += 1) {
-      const saga = await sagaByOrder(deps.em, orderId);
+      const saga = await sagaByOrder(ctx, orderId);
       if (!saga || saga.owner !== owner) return;
       const action = nextAction(saga);
       if (action.kind === 'none') return;
       if (action.kind === 'finish') {
-        await finishCompensation(deps, saga, owner);
+        await finishCompensation(ctx, lease, saga);
         return;
       }
       const goOn =
         action.kind === 'forward'
-          ? await runForward(deps, saga, owner, action.step, action.next)
-          : await runCompensation(deps, saga, owner, action.step);
+          ? await runForward(ctx, lease, saga, action)
+          : await runCompensation(ctx, lease, saga, action.step);
       if (!goOn) return;
     }
   } catch (err) {
     if (err instanceof LeaseLost) {
-      deps.log.info({ orderId }, 'saga taken over by another runner; stopping here');
+      ctx.log.info({ orderId }, 'saga taken over by another runner; stopping here');
       return;
     }
-    deps.log.error({ err, orderId }, 'saga run interrupted; the recovery loop will resume it');
+    if (err instanceof IllegalTransition) {
+      // A bug, not an outage: retrying would refuse the same move. The saga row says why it stopped.
+      ctx.log.error({ err, orderId }, 'saga stopped: the transition table refused a move');
+      return;
+    }
+    ctx.log.error({ err, orderId }, 'saga run interrupted; the recovery loop will resume it');
   }
 }
 
 export type CancelTakeover =
   { ok: true; from: SagaState } | { ok: false; reason: 'NOT_FOUND' | 'INVALID_STATE'; status?: string };
 
+export interface TakeoverInput extends SagaLease {
+  failureCode: string;
+  cancelReason: string;
+  note: string;
+}
+
 /**
  * Takes a saga over to cancel its order (cancelOrder, or recovery of a checkout abandoned too long):
  * the order row is locked so shipping cannot slip in, the lease passes to `owner`, and the saga enters
  * CANCELLING with the compensations of the state it was in. Whoever drove it before stops at its
- * next write.
+ * next write. Lean SQL: the lease change is conditional on the saga's state.
  */
-export async function takeOverForCancellation(
-  em: EntityManager,
-  orderId: string,
-  owner: string,
-  failureCode: string,
-  cancelReason: string,
-  note: string,
-): Promise<CancelTakeover> {
-  return em.transactional(async (tem) => {
-    const order = await queryOne<{ status: string }>(tem, 'select status from orders where id = ? for update', [
-      orderId,
-    ]);
+export async function takeOverForCancellation(ctx: EcommerceContext, input: TakeoverInput): Promise<CancelTakeover> {
+  const { orderId, owner } = input;
+  return ctx.em.transactional(async (tem) => {
+    const order = await queryOne<{ status: SagaState | 'SHIPPED' }>(
+      tem,
+      'select status from orders where id = ? for update',
+      [orderId],
+    );
     if (!order) return { ok: false, reason: 'NOT_FOUND' } as const;
-    if (!isCancellable(order.status as SagaState))
-      return { ok: false, reason: 'INVALID_STATE', status: order.status } as const;
-    const saga = await queryOne<{ compensate_from: SagaState }>(
+    if (!isCancellable(order.status)) return { ok: false, reason: 'INVALID_STATE', status: order.status } as const;
+    const saga = await queryOne<{ compensateFrom: SagaState }>(
       tem,
       `update checkout_sagas
           set owner = ?, state = 'CANCELLING', compensate_from = state, compensations_done = '{}',
               failure_code = ?, step = null, attempts = 0, last_error = null, updated_at = now()
         where order_id = ? and state in ('PENDING', 'STOCK_RESERVED', 'PAYMENT_AUTHORIZED', 'CONFIRMED')
-        returning compensate_from`,
-      [owner, failureCode, orderId],
+        returning compensate_from as "compensateFrom"`,
+      [owner, input.failureCode, orderId],
     );
     if (!saga) return { ok: false, reason: 'INVALID_STATE', status: order.status } as const;
     await execute(tem, "update orders set status = 'CANCELLING', cancel_reason = ?, updated_at = now() where id = ?", [
-      cancelReason,
+      input.cancelReason,
       orderId,
     ]);
     await execute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'CANCELLING', ?)", [
       orderId,
-      note,
+      input.note,
     ]);
-    return { ok: true, from: saga.compensate_from } as const;
+    return { ok: true, from: saga.compensateFrom } as const;
   });
 }
 

@@ -1,9 +1,12 @@
+import type { SagaOutcome } from './ports';
+
 /**
- * The checkout saga as a pure state machine (no I/O): which step comes next, which compensations undo
- * what, and what a failure leads to. domain/saga-runner.ts executes it against the database, inventory
- * and the payment provider; this file is what the unit tests pin down.
+ * The checkout saga as a pure state machine (no I/O): which moves are allowed, which step comes next,
+ * which compensations undo what, and what a failure leads to. domain/saga-runner.ts executes it
+ * against the database, inventory and the payment provider, and refuses any move TRANSITIONS does
+ * not allow; this file is what the unit tests pin down.
  *
- *   PENDING --reserve--> STOCK_RESERVED --authorize--> PAYMENT_AUTHORIZED --commit--> CONFIRMED
+ *   PENDING --reserve--> STOCK_RESERVED --authorize--> PAYMENT_AUTHORIZED --commit--> CONFIRMED --ship--> SHIPPED
  *      |                     |                              |                           |
  *      |                     +-------------+----------------+        cancelOrder        |
  *      |  (refused: nothing held)          v                                           v
@@ -22,7 +25,8 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** The saga's own states: the order statuses except SHIPPED, which is fulfilment, not checkout. */
-export type SagaState = Exclude<OrderStatus, 'SHIPPED'>;
+export const SAGA_STATES = ORDER_STATUSES.filter((s): s is Exclude<OrderStatus, 'SHIPPED'> => s !== 'SHIPPED');
+export type SagaState = (typeof SAGA_STATES)[number];
 
 export type ForwardStep = 'RESERVE_STOCK' | 'AUTHORIZE_PAYMENT' | 'COMMIT_STOCK';
 export type CompensationStep = 'VOID_PAYMENT' | 'RELEASE_STOCK' | 'REFUND_PAYMENT' | 'RESTOCK';
@@ -37,6 +41,7 @@ export const FORWARD: Readonly<
   PAYMENT_AUTHORIZED: { step: 'COMMIT_STOCK', next: 'CONFIRMED' },
 };
 
+/** Every move of an order's status; the runner, the cancellation takeover and shipping check it. */
 const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PENDING: ['STOCK_RESERVED', 'CANCELLING', 'CANCELLED'],
   STOCK_RESERVED: ['PAYMENT_AUTHORIZED', 'CANCELLING'],
@@ -57,9 +62,7 @@ export function isTerminal(state: SagaState): boolean {
 
 /** A customer (or staff) may cancel until the order ships; a saga still running is compensated. */
 export function isCancellable(status: OrderStatus): boolean {
-  return (
-    status === 'PENDING' || status === 'STOCK_RESERVED' || status === 'PAYMENT_AUTHORIZED' || status === 'CONFIRMED'
-  );
+  return canTransition(status, 'CANCELLING');
 }
 
 /**
@@ -159,7 +162,7 @@ export function compensationFallback(step: CompensationStep, code: string): Comp
 }
 
 /** Label of saga_outcomes_total for a finished saga; a small fixed set. */
-export function outcomeLabel(state: SagaState, failureCode: string | null): string {
+export function outcomeLabel(state: SagaState, failureCode: string | null): SagaOutcome {
   if (state === 'CONFIRMED') return 'confirmed';
   switch (failureCode) {
     case 'INSUFFICIENT_STOCK':

@@ -1,6 +1,7 @@
-import { userError, type UserError } from '../../kit';
-import type { CardDetails } from '../clients/payments';
-import type { AddressFields } from './rows';
+import { userError, type UserError } from '../../kit/domain';
+import type { AddressInput, PaymentCardInput } from '../generated/resolvers';
+import type { CardDetails } from './ports';
+import type { AddressSnapshot } from './types';
 
 /** Input rules shared by the domain functions; each returns UserErrors naming the input field at fault. */
 
@@ -53,21 +54,8 @@ export function checkPhone(phone: string | null | undefined, field: string[]): U
   return null;
 }
 
-export interface AddressInputShape {
-  recipient?: string | null;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-}
-
 /** Validates and normalises an address (trimmed, country upper case). */
-export function checkAddress(
-  input: AddressInputShape,
-  base: string[],
-): { address: AddressFields; errors: UserError[] } {
+export function checkAddress(input: AddressInput, base: string[]): { address: AddressSnapshot; errors: UserError[] } {
   const f = (name: string) => [...base, name];
   const errors = [
     checkText(input.recipient, f('recipient'), {
@@ -105,17 +93,9 @@ export function checkAddress(
   };
 }
 
-export interface CardInputShape {
-  cardNumber: string;
-  expiryMonth: number;
-  expiryYear: number;
-  cvc: string;
-  holderName?: string | null;
-}
-
 /** Validates a payment card; the number is only checked for shape (the provider decides the rest). */
 export function checkCard(
-  input: CardInputShape,
+  input: PaymentCardInput,
   base: string[],
   now: Date = new Date(),
 ): { card: CardDetails | null; errors: UserError[] } {
