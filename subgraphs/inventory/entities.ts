@@ -1,4 +1,4 @@
-import { EntitySchema, OptionalProps } from '@mikro-orm/postgresql';
+import { EntitySchema } from '@mikro-orm/postgresql';
 import type { LocationKind, ReservationStatus, StockMovementReason } from './generated/resolvers';
 
 /**
@@ -7,8 +7,7 @@ import type { LocationKind, ReservationStatus, StockMovementReason } from './gen
  * keys, foreign keys, indexes, CHECK constraints), so `npm run migration:create -- inventory --check`
  * finds nothing between these and the committed migrations. Columns follow the naming strategy
  * (onHand -> on_hand); foreign keys are ManyToOne relations mapped to plain ids (mapToPk), with the
- * constraint names PostgreSQL gave them in the first migration. `[OptionalProps]` names the columns
- * the database fills in by default, which the unit of work may leave out of an INSERT.
+ * constraint names PostgreSQL gave them in the first migration.
  */
 
 /** The values of a GraphQL enum in the order the CHECK constraint lists them; the Record type makes it complete. */
@@ -51,7 +50,6 @@ export interface Location {
   /** Set exactly when kind is STORE (CHECK location_store_iff_store_kind). */
   storeId: string | null;
   createdAt: Date;
-  [OptionalProps]?: 'createdAt';
 }
 
 /** The stock of one product at one location (table stock_level). */
@@ -62,7 +60,6 @@ export interface StockLevel {
   reserved: number;
   reorderPoint: number;
   updatedAt: Date;
-  [OptionalProps]?: 'onHand' | 'reserved' | 'reorderPoint' | 'updatedAt';
 }
 
 /** One entry of the stock audit trail (table stock_movement). */
@@ -78,7 +75,6 @@ export interface StockMovement {
   note: string | null;
   actor: string;
   createdAt: Date;
-  [OptionalProps]?: 'createdAt';
 }
 
 /** Stock held for one order (table reservation). */
@@ -92,7 +88,6 @@ export interface Reservation {
   releaseReason: string | null;
   createdAt: Date;
   updatedAt: Date;
-  [OptionalProps]?: 'createdAt' | 'updatedAt';
 }
 
 /** Units of one product held by a reservation (table reservation_line). */

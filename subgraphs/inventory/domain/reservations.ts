@@ -39,7 +39,7 @@ export const DEFAULT_TTL_SECONDS = 900;
 export const MAX_TTL_SECONDS = 86_400;
 export const MAX_LINES = 100;
 /** The audit-trail actor of expiries: the sweeper is a background job, not a caller. */
-export const SWEEPER_ACTOR = 'system:reservation-sweeper';
+const SWEEPER_ACTOR = 'system:reservation-sweeper';
 
 /** A reservation row with its line rows (read in the same statement). */
 export interface ReservationWithLines extends Reservation {
@@ -70,7 +70,7 @@ function orderIdError(orderId: string): UserError | null {
 }
 
 /** Input rules shared by the compensations (release, restock): an order id and an optional reason. */
-export function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput): UserError[] {
+function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput): UserError[] {
   const errors: UserError[] = [];
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
@@ -161,11 +161,7 @@ function reservationFromRow(row: RawRow<Reservation>, lines: ReservationLine[]):
 }
 
 /** The reservation of an order with its lines; `lock` takes its row lock for the transaction. */
-export async function findReservation(
-  em: EntityManager,
-  orderId: string,
-  lock = false,
-): Promise<ReservationWithLines | null> {
+async function findReservation(em: EntityManager, orderId: string, lock = false): Promise<ReservationWithLines | null> {
   const row = await queryOne<RawRow<Reservation> & { lines: ReservationLine[] | null }>(
     em,
     `select ${RESERVATION_COLUMNS}, ${LINES_COLUMN} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
