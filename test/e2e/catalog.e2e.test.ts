@@ -1,22 +1,11 @@
-import { signToken } from '../../subgraphs/kit';
-import { OPERATIONS, startStack, type Stack } from '../helpers/stack';
-
-interface CatalogNode {
-  id: string;
-  sku: string;
-  name: string;
-  price: { amount: string; currency: string };
-  category: { id: string; name: string } | null;
-  stock: { available: number };
-}
-
-interface CatalogPage {
-  products: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { cursor: string; node: CatalogNode }[];
-  };
-}
+import {
+  CatalogPageDocument,
+  CreateProductDocument,
+  ProductPageDocument,
+  type CreateProductInput,
+} from '../../schema/operations/generated';
+import { startStack, type Stack } from '../helpers/stack';
+import { tokens } from '../helpers/toolkit';
 
 describe('catalogue through the router (products + inventory, seeded)', () => {
   let stack: Stack;
@@ -40,7 +29,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
   }
 
   it('CatalogPage(first: 50) returns names, prices, categories and stock from both subgraphs', async () => {
-    const { status, body } = await stack.gql<CatalogPage>(OPERATIONS.CatalogPage, { first: 50 });
+    const { status, body } = await stack.gql(CatalogPageDocument, { first: 50 });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const page = body.data!.products;
@@ -59,9 +48,9 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
   });
 
   it('pages on with the endCursor without repeating products', async () => {
-    const first = await stack.gql<CatalogPage>(OPERATIONS.CatalogPage, { first: 20 });
+    const first = await stack.gql(CatalogPageDocument, { first: 20 });
     const after = first.body.data!.products.pageInfo.endCursor;
-    const second = await stack.gql<CatalogPage>(OPERATIONS.CatalogPage, { first: 20, after });
+    const second = await stack.gql(CatalogPageDocument, { first: 20, after });
     expect(second.body.errors).toBeUndefined();
     const ids1 = new Set(first.body.data!.products.edges.map((e) => e.node.id));
     const ids2 = second.body.data!.products.edges.map((e) => e.node.id);
@@ -72,9 +61,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
   it.each([5, 50, 100])(
     'CatalogPage(first: %i) costs at most 3 products and 1 inventory statements, whatever the page size',
     async (first) => {
-      const { result, products, inventory } = await withStatements(() =>
-        stack.gql<CatalogPage>(OPERATIONS.CatalogPage, { first }),
-      );
+      const { result, products, inventory } = await withStatements(() => stack.gql(CatalogPageDocument, { first }));
       expect(result.body.errors).toBeUndefined();
       expect(result.body.data!.products.edges).toHaveLength(first);
       expect(products).toBeGreaterThan(0);
@@ -83,14 +70,11 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
     },
   );
 
-  it('ProductDetail joins products and inventory for one product (contract minus salesStats)', async () => {
-    const { status, body } = await stack.gql<{ product: Record<string, unknown> & { stock: { levels: unknown[] } } }>(
-      OPERATIONS.ProductDetail,
-      { id: 'prod-0001' },
-    );
+  it("ProductPage joins products and inventory for one product (the contract's ProductDetail minus salesStats)", async () => {
+    const { status, body } = await stack.gql(ProductPageDocument, { id: 'prod-0001' });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const p = body.data!.product;
+    const p = body.data!.product!;
     expect(p).toMatchObject({
       id: 'prod-0001',
       sku: 'SKU-0001',
@@ -98,12 +82,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
       price: { currency: 'CAD' },
       category: { id: expect.stringMatching(/^cat-/), parent: { id: expect.stringMatching(/^cat-/) } },
     });
-    const stock = p.stock as {
-      onHand: number;
-      reserved: number;
-      available: number;
-      levels: { location: { id: string; kind: string }; onHand: number; reserved: number; available: number }[];
-    };
+    const stock = p.stock;
     // Seeded at every demo location: the warehouse, online fulfilment and five stores.
     expect(stock.levels).toHaveLength(7);
     expect(new Set(stock.levels.map((l) => l.location.kind))).toEqual(new Set(['WAREHOUSE', 'ONLINE', 'STORE']));
@@ -112,7 +91,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
   });
 
   it('an unknown product id is null without errors', async () => {
-    const { status, body } = await stack.gql(OPERATIONS.ProductDetail, { id: 'prod-9999' });
+    const { status, body } = await stack.gql(ProductPageDocument, { id: 'prod-9999' });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ product: null });
@@ -127,7 +106,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
         .reduce((n, v) => n + v.value, 0);
     };
     const before = [await count(a), await count(b)];
-    for (let i = 0; i < 6; i++) await stack.gql(OPERATIONS.CatalogPage, { first: 5 });
+    for (let i = 0; i < 6; i++) await stack.gql(CatalogPageDocument, { first: 5 });
     const after = [await count(a), await count(b)];
     expect(after[0]! - before[0]!).toBe(3);
     expect(after[1]! - before[1]!).toBe(3);
@@ -148,21 +127,21 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
     });
 
     it.each([-1, 10000])('first: %i is BAD_USER_INPUT', async (first) => {
-      const { body } = await stack.gql(OPERATIONS.CatalogPage, { first });
+      const { body } = await stack.gql(CatalogPageDocument, { first });
       expect(body.data ?? null).toBeNull();
       expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       expect(body.errors?.[0]?.message).toMatch(/first/);
     });
 
     it('a query never leaks stack traces or SQL', async () => {
-      const { body } = await stack.gql(OPERATIONS.CatalogPage, { first: 5, after: 'not-a-cursor' });
+      const { body } = await stack.gql(CatalogPageDocument, { first: 5, after: 'not-a-cursor' });
       expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(body)).not.toMatch(/stacktrace|select |at .*\.ts:\d+/i);
     });
   });
 
   describe('catalogue writes through the router', () => {
-    const manager = () => signToken({ sub: 'emp-manager-1', role: 'MANAGER', storeId: 'store-1' });
+    const manager = () => tokens.manager('store-1', 'emp-manager-1');
     const countProducts = async (): Promise<number> => {
       const rows: { n: string }[] = await stack
         .subgraph('products')
@@ -170,7 +149,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
         .execute('select count(*)::text as n from products');
       return Number(rows[0]!.n);
     };
-    const input = (over: Record<string, unknown> = {}) => ({
+    const input = (over: Partial<CreateProductInput> = {}): CreateProductInput => ({
       sku: 'E2E-0001',
       name: 'Produit de test e2e',
       price: '19.99',
@@ -180,7 +159,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
 
     it('createProduct with a MANAGER token works (the Authorization header reaches products)', async () => {
       const before = await countProducts();
-      const { status, body } = await stack.gql(OPERATIONS.CreateProduct, { input: input() }, { token: manager() });
+      const { status, body } = await stack.gql(CreateProductDocument, { input: input() }, { token: manager() });
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
       expect(body.data).toEqual({
@@ -200,7 +179,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
 
     it('createProduct without a token is UNAUTHENTICATED and writes nothing', async () => {
       const before = await countProducts();
-      const { body } = await stack.gql(OPERATIONS.CreateProduct, { input: input({ sku: 'E2E-ANON' }) });
+      const { body } = await stack.gql(CreateProductDocument, { input: input({ sku: 'E2E-ANON' }) });
       expect(body.errors?.map((e) => e.extensions?.code)).toContain('UNAUTHENTICATED');
       expect(await countProducts()).toBe(before);
     });
@@ -208,7 +187,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
     it('price "abc" is BAD_USER_INPUT and writes nothing', async () => {
       const before = await countProducts();
       const { body } = await stack.gql(
-        OPERATIONS.CreateProduct,
+        CreateProductDocument,
         { input: input({ sku: 'E2E-ABC', price: 'abc' }) },
         { token: manager() },
       );
@@ -221,7 +200,7 @@ describe('catalogue through the router (products + inventory, seeded)', () => {
     it('a duplicate SKU is a DUPLICATE_SKU UserError and writes nothing', async () => {
       const before = await countProducts();
       const { status, body } = await stack.gql(
-        OPERATIONS.CreateProduct,
+        CreateProductDocument,
         { input: input({ sku: 'SKU-0001', name: 'Copie' }) },
         { token: manager() },
       );

@@ -1,22 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { CatalogPageDocument } from '../../schema/operations/generated';
 import { typeDefs as inventoryTypeDefs } from '../../subgraphs/inventory/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
-import { OPERATIONS, startStack, type Stack } from '../helpers/stack';
+import { startStack, type Stack } from '../helpers/stack';
+import { freePort, waitFor } from '../helpers/toolkit';
 
 jest.setTimeout(180_000);
 
 const ROOT = path.join(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 interface LogLine {
   event?: string;
@@ -102,10 +95,6 @@ class InventoryCluster {
   }
 }
 
-interface CatalogResult {
-  products: { edges: { node: { id: string; stock: { available: number } | null } }[] };
-}
-
 describe('inventory cluster worker killed during a burst of catalogue queries', () => {
   let db: TestDatabase;
   let cluster: InventoryCluster;
@@ -126,11 +115,7 @@ describe('inventory cluster worker killed during a burst of catalogue queries', 
       DB_POOL_MAX: '3',
     });
     await cluster.waitFor((l) => l.event === 'primary_started', 90_000, 'primary start');
-    const deadline = Date.now() + 90_000;
-    while (cluster.workerPids().length < 3) {
-      if (Date.now() > deadline) throw new Error(`only ${cluster.workerPids().length} inventory workers started`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('3 inventory workers', () => cluster.workerPids().length >= 3, 90_000);
     stack = await startStack({
       services: ['products'],
       seed: true,
@@ -145,7 +130,7 @@ describe('inventory cluster worker killed during a burst of catalogue queries', 
   });
 
   it('every one of 200 requests succeeds while a worker is killed with SIGKILL, and the worker is replaced', async () => {
-    const warm = await stack.gql<CatalogResult>(OPERATIONS.CatalogPage, { first: 20 });
+    const warm = await stack.gql(CatalogPageDocument, { first: 20 });
     expect(warm.body.errors).toBeUndefined();
     expect(warm.body.data!.products.edges[0]!.node.stock).not.toBeNull();
 
@@ -160,7 +145,7 @@ describe('inventory cluster worker killed during a burst of catalogue queries', 
     let killed = false;
     const failures: string[] = [];
     const runOne = async () => {
-      const { status, body } = await stack.gql<CatalogResult>(OPERATIONS.CatalogPage, { first: 20 });
+      const { status, body } = await stack.gql(CatalogPageDocument, { first: 20 });
       completed++;
       const edges = body.data?.products.edges ?? [];
       if (status !== 200 || body.errors || edges.length !== 20 || edges.some((e) => e.node.stock === null)) {
@@ -198,9 +183,7 @@ describe('inventory cluster worker killed during a burst of catalogue queries', 
     expect(cluster.workerPids()).toHaveLength(3);
 
     // The replacement serves too: a last burst spread over fresh connections still succeeds.
-    const after = await Promise.all(
-      Array.from({ length: 10 }, () => stack.gql<CatalogResult>(OPERATIONS.CatalogPage, { first: 5 })),
-    );
+    const after = await Promise.all(Array.from({ length: 10 }, () => stack.gql(CatalogPageDocument, { first: 5 })));
     expect(after.every((r) => r.status === 200 && !r.body.errors)).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeSubgraphs } from '../../schema/compose';
 import { startRouter, type RunningRouter } from '../../router/server';
+import { client, freePort } from '../helpers/toolkit';
 
 /**
  * The router's subgraph client against a hand-made subgraph that can drop connections on demand:
@@ -63,11 +64,7 @@ async function flakySubgraph(): Promise<Flaky> {
 
 /** A URL on which nothing listens (connection refused). */
 async function deadUrl(): Promise<string> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return `http://127.0.0.1:${port}/graphql`;
+  return `http://127.0.0.1:${await freePort()}/graphql`;
 }
 
 describe('router subgraph client: retries and failures', () => {
@@ -75,17 +72,7 @@ describe('router subgraph client: retries and failures', () => {
   let router: RunningRouter;
   let supergraphSdl: string;
 
-  async function post(query: string): Promise<{
-    status: number;
-    body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-  }> {
-    const res = await fetch(router.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    return { status: res.status, body: (await res.json()) as never };
-  }
+  const post = (query: string) => client(router.url)(query);
 
   async function retries(): Promise<number> {
     const m = await router.metrics.subgraphRetries.get();
@@ -152,12 +139,8 @@ describe('router subgraph client: retries and failures', () => {
     try {
       expect(rr.subgraphUrls.flaky).toEqual([dead, flaky.url]);
       for (let i = 0; i < 4; i++) {
-        const res = await fetch(rr.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: '{ ping }' }),
-        });
-        expect(await res.json()).toEqual({ data: { ping: 'pong' } });
+        const { body } = await client(rr.url)('{ ping }');
+        expect(body).toEqual({ data: { ping: 'pong' } });
       }
       // Only the first request met the dead replica: it is then out of rotation for a while.
       const m = await rr.metrics.subgraphRetries.get();

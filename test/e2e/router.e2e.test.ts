@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { signToken } from '../../subgraphs/kit';
 import { startRouter, type RunningRouter } from '../../router/server';
-import { OPERATIONS, startStack, type Stack } from '../helpers/stack';
+import { CreateProductDocument } from '../../schema/operations/generated';
+import { startStack, type Stack } from '../helpers/stack';
+import { client, tokens } from '../helpers/toolkit';
 
+// Anonymous on purpose (the router's metrics and limits must cope with unnamed operations); the client
+// operations of schema/operations are all named.
 const CATALOG_NAMES = '{ products(first: 3) { edges { node { id name } } } }';
 
 describe('router behaviour (products behind the router)', () => {
@@ -61,7 +65,7 @@ describe('router behaviour (products behind the router)', () => {
   });
 
   it("forwards the Authorization header (and Kong's consumer name) to the subgraphs", async () => {
-    const token = signToken({ sub: 'emp-admin', role: 'ADMIN' });
+    const token = tokens.admin();
     const { body } = await stack.gql(CATALOG_NAMES, undefined, {
       token,
       headers: { 'x-consumer-username': 'web-shop' },
@@ -91,7 +95,7 @@ describe('router behaviour (products behind the router)', () => {
   });
 
   it('a mutation without a token reaches products and comes back UNAUTHENTICATED', async () => {
-    const { body } = await stack.gql(OPERATIONS.CreateProduct, {
+    const { body } = await stack.gql(CreateProductDocument, {
       input: { sku: 'E2E-R1', name: 'x', price: '1.00' },
     });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', serviceName: 'products' });
@@ -125,26 +129,19 @@ describe('router behaviour (products behind the router)', () => {
       await guarded?.stop();
     });
 
-    const post = (headers: Record<string, string>) =>
-      fetch(guarded.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query: CATALOG_NAMES }),
-      });
+    const post = (headers: Record<string, string>) => client(guarded.url)(CATALOG_NAMES, undefined, { headers });
 
     it('refuses requests without the x-gateway-secret header, or with a wrong one, with 403', async () => {
       const none = await post({});
       expect(none.status).toBe(403);
-      expect(((await none.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
-        'FORBIDDEN',
-      );
+      expect(none.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
       expect((await post({ 'x-gateway-secret': 'kong-shared-secret-for-test' })).status).toBe(403);
     });
 
     it('serves requests that carry the secret', async () => {
       const res = await post({ 'x-gateway-secret': 'kong-shared-secret-for-tests' });
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { data: unknown }).data).toBeTruthy();
+      expect(res.body.data).toBeTruthy();
     });
 
     it('keeps health and metrics open for orchestrators and Prometheus', async () => {
@@ -172,12 +169,7 @@ describe('router behaviour (products behind the router)', () => {
     it('shows no landing page and refuses introspection', async () => {
       const page = await fetch(new URL(prod.url).origin + '/', { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toMatch(/embeddable-sandbox/);
-      const res = await fetch(prod.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
-      });
-      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      const { body } = await client(prod.url)('{ __schema { types { name } } }');
       expect(body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     });
   });

@@ -172,5 +172,3 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   }
 }
-
-export { OPERATIONS } from './operations';
