@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import {
   addToCart,
@@ -8,7 +7,6 @@ import {
   newCustomer,
   onlineStock,
   sqlRows,
-  waitFor,
   type Gql,
   type Level,
   type TestCustomer,
@@ -16,19 +14,9 @@ import {
 import { typeDefs } from '../../subgraphs/ecommerce/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startStack, type Stack } from '../helpers/stack';
+import { freePort, waitFor } from '../helpers/toolkit';
 
 const ROOT = path.join(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   proc: ChildProcess;
@@ -82,15 +70,19 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
   }
 
   async function ready(child: Child): Promise<void> {
-    await waitFor(async () => {
-      if (child.proc.exitCode !== null) throw new Error(`ecommerce exited early:\n${child.output()}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-        return res.status === 200;
-      } catch {
-        return false;
-      }
-    }, 60_000);
+    await waitFor(
+      'ecommerce to be ready',
+      async () => {
+        if (child.proc.exitCode !== null) throw new Error(`ecommerce exited early:\n${child.output()}`);
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+          return res.status === 200;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+    );
   }
 
   async function stopChild(): Promise<void> {
@@ -103,14 +95,18 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     clearTimeout(timer);
     if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
     // The port is free once the server process itself is gone.
-    await waitFor(async () => {
-      try {
-        await fetch(`http://127.0.0.1:${port}/health/live`);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 15_000);
+    await waitFor(
+      'the port to be free',
+      async () => {
+        try {
+          await fetch(`http://127.0.0.1:${port}/health/live`);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      15_000,
+    );
   }
 
   beforeAll(async () => {
@@ -151,7 +147,7 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
   /** Waits for the recovery loop of the running process to bring the saga to `state`. */
   async function settled(orderId: string, state: string): Promise<void> {
     try {
-      await waitFor(async () => (await sagaOf(orderId))?.state === state, 30_000);
+      await waitFor(`saga ${orderId} in ${state}`, async () => (await sagaOf(orderId))?.state === state, 30_000);
     } catch {
       const saga = await sqlRows(db.url, 'select * from checkout_sagas where order_id = $1', [orderId]);
       throw new Error(`saga did not reach ${state}: ${JSON.stringify(saga)}\n${current?.output() ?? ''}`);

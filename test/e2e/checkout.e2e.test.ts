@@ -1,21 +1,19 @@
-import { signToken } from '../../subgraphs/kit';
+import { operation } from '../../schema/operations';
 import {
   addToCart,
-  adminToken,
   CARD_DECLINED,
   CARD_OK,
   CARD_TIMEOUT,
   checkout,
-  CONTRACT,
   ecommerceCounts,
   newCustomer,
   onlineStock,
-  OPS,
   sqlRows,
   type Gql,
   type TestCustomer,
 } from '../../subgraphs/ecommerce/test-helpers';
 import { startStack, type Stack } from '../helpers/stack';
+import { tokens } from '../helpers/toolkit';
 
 interface OrderOut {
   id: string;
@@ -57,20 +55,20 @@ describe('checkout through the router', () => {
   }
 
   async function price(productId: string): Promise<number> {
-    const res = await gql('query($id: ID!) { product(id: $id) { price { amount } } }', { id: productId });
+    const res = await gql(operation('ProductPage'), { id: productId });
     return Math.round(Number(res.body.data.product.price.amount) * 100);
   }
 
   it('happy path: register, login, add 3 products, checkout -> CONFIRMED, online stock down exactly, full history', async () => {
     const email = `happy-${Date.now()}@example.com`;
-    const reg = await gql(CONTRACT.RegisterCustomer, {
+    const reg = await gql(operation('RegisterCustomer'), {
       input: { email, password: 'happy-password', firstName: 'Happy', lastName: 'Path' },
     });
     expect(reg.body.data.registerCustomer.errors).toEqual([]);
-    const login = await gql(CONTRACT.Login, { input: { email, password: 'happy-password' } });
+    const login = await gql(operation('Login'), { input: { email, password: 'happy-password' } });
     const token = login.body.data.login.token as string;
     const addr = await gql(
-      OPS.AddAddress,
+      operation('AddAddress'),
       { input: { address: { line1: '1 Main', city: 'Laval', postalCode: 'H7N 1A1', country: 'CA' } } },
       { token },
     );
@@ -93,7 +91,7 @@ describe('checkout through the router', () => {
       expect(added.errors).toBeUndefined();
       expect(added.data.addToCart.errors).toEqual([]);
     }
-    const me = await gql(CONTRACT.Me, {}, { token });
+    const me = await gql(operation('Me'), {}, { token });
     expect(me.body.data.me.cart.itemCount).toBe(6);
 
     const res = await checkout(gql, c, { key: 'happy-1' });
@@ -126,7 +124,7 @@ describe('checkout through the router', () => {
     expect(await reservation(order.id)).toEqual(['COMMITTED']);
 
     // The cart is emptied and the order is listed on the customer.
-    const meAfter = await gql(CONTRACT.Me, {}, { token });
+    const meAfter = await gql(operation('Me'), {}, { token });
     expect(meAfter.body.data.me.cart.itemCount).toBe(0);
     expect(meAfter.body.data.me.orders.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([order.id]);
 
@@ -140,9 +138,9 @@ describe('checkout through the router', () => {
     await addToCart(gql, c, 'prod-0020', 1);
     const newPrice = old + 150;
     const changed = await gql(
-      OPS.ChangeProductPrice,
+      operation('ChangeProductPrice'),
       { input: { productId: 'prod-0020', price: (newPrice / 100).toFixed(2), reason: 'test' } },
-      { token: adminToken() },
+      { token: tokens.admin() },
     );
     expect(changed.body.data.changeProductPrice.errors).toEqual([]);
 
@@ -178,9 +176,9 @@ describe('checkout through the router', () => {
       expect(await onlineStock(gql, productId)).toEqual(before);
       expect(await reservation(order.id)).toEqual(['RELEASED']);
       // The customer keeps the cart to try again.
-      const cart = await gql(OPS.CartLines, {}, { token: c.token });
+      const cart = await gql(operation('CartLines'), {}, { token: c.token });
       expect(cart.body.data.me.cart.itemCount).toBe(2);
-      const detail = await gql(OPS.Order, { id: order.id }, { token: c.token });
+      const detail = await gql(operation('Order'), { id: order.id }, { token: c.token });
       expect(detail.body.data.order.cancelReason).toMatch(code === 'PAYMENT_DECLINED' ? /declined/ : /did not answer/);
     },
   );
@@ -233,7 +231,7 @@ describe('checkout through the router', () => {
     expect((await onlineStock(gql, 'prod-0050')).onHand).toBe(before.onHand - 3);
 
     const cancelled = await gql(
-      CONTRACT.CancelOrder,
+      operation('CancelOrder'),
       { input: { orderId: order.id, reason: 'changed my mind' } },
       { token: c.token },
     );
@@ -241,7 +239,7 @@ describe('checkout through the router', () => {
     expect(await onlineStock(gql, 'prod-0050')).toEqual(before);
     expect(await reservation(order.id)).toEqual(['RESTOCKED']);
 
-    const detail = (await gql(OPS.Order, { id: order.id }, { token: c.token })).body.data.order;
+    const detail = (await gql(operation('Order'), { id: order.id }, { token: c.token })).body.data.order;
     expect(detail.cancelReason).toBe('changed my mind');
     expect(detail.history.map((h: { status: string }) => h.status)).toEqual([
       'PENDING',
@@ -253,7 +251,7 @@ describe('checkout through the router', () => {
     ]);
     expect(detail.history[5].note).toBe('Compensated: payment refunded, stock returned to loc-online');
 
-    const again = await gql(CONTRACT.CancelOrder, { input: { orderId: order.id } }, { token: c.token });
+    const again = await gql(operation('CancelOrder'), { input: { orderId: order.id } }, { token: c.token });
     expect(codes(again.body.data.cancelOrder.errors)).toEqual(['INVALID_STATE']);
     expect(await onlineStock(gql, 'prod-0050')).toEqual(before);
   });
@@ -262,16 +260,16 @@ describe('checkout through the router', () => {
     const c = await newCustomer(gql, 'ship');
     await addToCart(gql, c, 'prod-0051', 1);
     const order = (await checkout(gql, c)).body.data.checkout.order as OrderOut;
-    const byCustomer = await gql(OPS.ShipOrder, { input: { orderId: order.id } }, { token: c.token });
+    const byCustomer = await gql(operation('ShipOrder'), { input: { orderId: order.id } }, { token: c.token });
     expect(byCustomer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const shipped = await gql(
-      OPS.ShipOrder,
+      operation('ShipOrder'),
       { input: { orderId: order.id, note: 'Purolator 123' } },
-      { token: adminToken() },
+      { token: tokens.admin() },
     );
     expect(shipped.body.data.shipOrder).toEqual({ order: { id: order.id, status: 'SHIPPED' }, errors: [] });
     const before = await onlineStock(gql, 'prod-0051');
-    const res = await gql(CONTRACT.CancelOrder, { input: { orderId: order.id } }, { token: c.token });
+    const res = await gql(operation('CancelOrder'), { input: { orderId: order.id } }, { token: c.token });
     expect(codes(res.body.data.cancelOrder.errors)).toEqual(['INVALID_STATE']);
     expect(res.body.data.cancelOrder.order.status).toBe('SHIPPED');
     expect(await onlineStock(gql, 'prod-0051')).toEqual(before);
@@ -289,20 +287,20 @@ describe('checkout through the router', () => {
     });
 
     it('customer A cannot read or cancel customer B’s order (FORBIDDEN); B and staff can read it', async () => {
-      const read = await gql(OPS.Order, { id: bOrder.id }, { token: a.token });
+      const read = await gql(operation('Order'), { id: bOrder.id }, { token: a.token });
       expect(read.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(read.body.data?.order ?? null).toBeNull();
-      const cancel = await gql(CONTRACT.CancelOrder, { input: { orderId: bOrder.id } }, { token: a.token });
+      const cancel = await gql(operation('CancelOrder'), { input: { orderId: bOrder.id } }, { token: a.token });
       expect(cancel.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const [row] = await sqlRows<{ status: string }>(ecommerceDb, 'select status from orders where id = $1', [
         bOrder.id,
       ]);
       expect(row!.status).toBe('CONFIRMED');
 
-      expect((await gql(OPS.Order, { id: bOrder.id }, { token: b.token })).body.data.order.id).toBe(bOrder.id);
-      const staff = await gql(OPS.Order, { id: bOrder.id }, { token: adminToken() });
+      expect((await gql(operation('Order'), { id: bOrder.id }, { token: b.token })).body.data.order.id).toBe(bOrder.id);
+      const staff = await gql(operation('Order'), { id: bOrder.id }, { token: tokens.admin() });
       expect(staff.body.data.order.paymentMethod).toEqual({ brand: 'VISA', last4: '4242' });
-      const anonymous = await gql(OPS.Order, { id: bOrder.id });
+      const anonymous = await gql(operation('Order'), { id: bOrder.id });
       expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
@@ -318,22 +316,22 @@ describe('checkout through the router', () => {
     });
 
     it('staff list every order newest first with cursors; customers may not (FORBIDDEN)', async () => {
-      const forbidden = await gql(OPS.Orders, { first: 5 }, { token: a.token });
+      const forbidden = await gql(operation('Orders'), { first: 5 }, { token: a.token });
       expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const manager = signToken({ sub: 'emp-m', role: 'MANAGER', storeId: 'store-1' });
-      const page1 = await gql(OPS.Orders, { first: 2 }, { token: manager });
+      const manager = tokens.manager('store-1', 'emp-m');
+      const page1 = await gql(operation('Orders'), { first: 2 }, { token: manager });
       const conn = page1.body.data.orders;
       expect(conn.totalCount).toBeGreaterThanOrEqual(3);
       expect(conn.edges).toHaveLength(2);
-      const page2 = await gql(OPS.Orders, { first: 100, after: conn.pageInfo.endCursor }, { token: manager });
+      const page2 = await gql(operation('Orders'), { first: 100, after: conn.pageInfo.endCursor }, { token: manager });
       const all = [...conn.edges, ...page2.body.data.orders.edges].map(
         (e: { node: { number: string } }) => e.node.number,
       );
       expect(all).toHaveLength(conn.totalCount);
       expect([...all].sort().reverse()).toEqual(all);
-      const confirmed = await gql(OPS.Orders, { first: 100, status: 'CANCELLED' }, { token: manager });
+      const confirmed = await gql(operation('Orders'), { first: 100, status: 'CANCELLED' }, { token: manager });
       for (const e of confirmed.body.data.orders.edges) expect(e.node.status).toBe('CANCELLED');
-      const bad = await gql(OPS.Orders, { first: 101 }, { token: manager });
+      const bad = await gql(operation('Orders'), { first: 101 }, { token: manager });
       expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
   });
@@ -363,7 +361,7 @@ describe('checkout through the router', () => {
       const over = await addToCart(gql, c, 'prod-0071', 2);
       expect(codes(over.data.addToCart.errors)).toEqual(['INVALID_QUANTITY']);
       for (const quantity of [0, -1, 1_000_000_000]) {
-        const upd = await gql(OPS.UpdateCartLine, { input: { lineId, quantity } }, { token: c.token });
+        const upd = await gql(operation('UpdateCartLine'), { input: { lineId, quantity } }, { token: c.token });
         expect(codes(upd.body.data.updateCartLine.errors)).toEqual(['INVALID_QUANTITY']);
       }
       expect(await ecommerceCounts(ecommerceDb)).toEqual(before);
@@ -371,9 +369,9 @@ describe('checkout through the router', () => {
         lineId,
       ]);
       expect(row!.quantity).toBe(998);
-      const upd = await gql(OPS.UpdateCartLine, { input: { lineId, quantity: 5 } }, { token: c.token });
+      const upd = await gql(operation('UpdateCartLine'), { input: { lineId, quantity: 5 } }, { token: c.token });
       expect(upd.body.data.updateCartLine.errors).toEqual([]);
-      const removed = await gql(OPS.RemoveCartLine, { input: { lineId } }, { token: c.token });
+      const removed = await gql(operation('RemoveCartLine'), { input: { lineId } }, { token: c.token });
       expect(removed.body.data.removeCartLine.cart.lines.map((l: { id: string }) => l.id)).not.toContain(lineId);
     });
 
@@ -393,9 +391,9 @@ describe('checkout through the router', () => {
       const d = await newCustomer(gql, 'withdrawn');
       await addToCart(gql, d, 'prod-0072', 1);
       const off = await gql(
-        OPS.UpdateProduct,
+        operation('UpdateProduct'),
         { input: { productId: 'prod-0072', active: false } },
-        { token: adminToken() },
+        { token: tokens.admin() },
       );
       expect(off.body.data.updateProduct.errors).toEqual([]);
       const before = await ecommerceCounts(ecommerceDb);

@@ -3,18 +3,18 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { JWT_AUDIENCE, JWT_ISSUER, jwtSecret, signToken } from '../../subgraphs/kit';
 import { DEMO_CUSTOMER_PASSWORD } from '../../subgraphs/ecommerce/seed';
+import { operation } from '../../schema/operations';
 import {
   addToCart,
   ADDRESS,
-  CONTRACT,
   ecommerceCounts,
   newCustomer,
-  OPS,
   sqlRows,
   type Gql,
   type TestCustomer,
 } from '../../subgraphs/ecommerce/test-helpers';
 import { startStack, type Stack } from '../helpers/stack';
+import { tokens } from '../helpers/toolkit';
 
 /** Identity and ownership through the router: registration, login, tokens, and "only your own". */
 describe('ecommerce identity through the router', () => {
@@ -35,7 +35,7 @@ describe('ecommerce identity through the router', () => {
   describe('registration and login', () => {
     it('registers a customer, returns a CUSTOMER token, and stores only a scrypt hash', async () => {
       const email = `Reg.${Date.now()}@Example.com`;
-      const res = await gql(CONTRACT.RegisterCustomer, {
+      const res = await gql(operation('RegisterCustomer'), {
         input: {
           email,
           password: 'a-good-password',
@@ -66,14 +66,14 @@ describe('ecommerce identity through the router', () => {
 
     it('logs in with any letter case of the email; wrong password and unknown email get the same error', async () => {
       const c = await newCustomer(gql, 'login');
-      const ok = await gql(CONTRACT.Login, { input: { email: c.email.toUpperCase(), password: 'long-enough-pw' } });
+      const ok = await gql(operation('Login'), { input: { email: c.email.toUpperCase(), password: 'long-enough-pw' } });
       expect(ok.body.data!.login.errors).toEqual([]);
       expect(ok.body.data!.login.customer).toEqual({ id: c.id, email: c.email });
-      const me = await gql(CONTRACT.Me, {}, { token: ok.body.data!.login.token });
+      const me = await gql(operation('Me'), {}, { token: ok.body.data!.login.token });
       expect(me.body.data!.me.id).toBe(c.id);
 
-      const wrong = await gql(CONTRACT.Login, { input: { email: c.email, password: 'not-the-password' } });
-      const unknown = await gql(CONTRACT.Login, {
+      const wrong = await gql(operation('Login'), { input: { email: c.email, password: 'not-the-password' } });
+      const unknown = await gql(operation('Login'), {
         input: { email: `nobody-${Date.now()}@example.com`, password: 'x' },
       });
       for (const res of [wrong, unknown]) {
@@ -87,7 +87,7 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('seeds demo customers that sign in with the documented password', async () => {
-      const res = await gql(CONTRACT.Login, {
+      const res = await gql(operation('Login'), {
         input: { email: 'alice@example.com', password: DEMO_CUSTOMER_PASSWORD },
       });
       expect(res.body.data!.login.errors).toEqual([]);
@@ -97,7 +97,7 @@ describe('ecommerce identity through the router', () => {
     it('refuses a second account for the same email in another letter case (unique on lower(email))', async () => {
       const c = await newCustomer(gql, 'dup');
       const before = await ecommerceCounts(db);
-      const res = await gql(CONTRACT.RegisterCustomer, {
+      const res = await gql(operation('RegisterCustomer'), {
         input: { email: c.email.toUpperCase(), password: 'another-password', firstName: 'D', lastName: 'Up' },
       });
       expect(codes(res.body.data!.registerCustomer.errors)).toEqual(['EMAIL_TAKEN']);
@@ -109,8 +109,8 @@ describe('ecommerce identity through the router', () => {
       const email = `race-${Date.now()}@example.com`;
       const input = { email, password: 'racing-password', firstName: 'R', lastName: 'Ace' };
       const results = await Promise.all([
-        gql(CONTRACT.RegisterCustomer, { input }),
-        gql(CONTRACT.RegisterCustomer, { input: { ...input, email: email.toUpperCase() } }),
+        gql(operation('RegisterCustomer'), { input }),
+        gql(operation('RegisterCustomer'), { input: { ...input, email: email.toUpperCase() } }),
       ]);
       const outcomes = results.map((r) => codes(r.body.data!.registerCustomer.errors).join(',') || 'ok').sort();
       expect(outcomes).toEqual(['EMAIL_TAKEN', 'ok']);
@@ -124,7 +124,7 @@ describe('ecommerce identity through the router', () => {
       ['empty first name', { firstName: '  ' }, ['INVALID_NAME'], ['input', 'firstName']],
     ])('refuses a %s with a UserError and writes nothing', async (_label, patch, expected, field) => {
       const before = await ecommerceCounts(db);
-      const res = await gql(CONTRACT.RegisterCustomer, {
+      const res = await gql(operation('RegisterCustomer'), {
         input: {
           email: `ok-${Date.now()}@example.com`,
           password: 'long-enough-pw',
@@ -144,7 +144,7 @@ describe('ecommerce identity through the router', () => {
 
   describe('tokens', () => {
     it('me without a token is UNAUTHENTICATED', async () => {
-      const res = await gql(CONTRACT.Me);
+      const res = await gql(operation('Me'));
       expect(res.body.data?.me ?? null).toBeNull();
       expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
@@ -166,19 +166,23 @@ describe('ecommerce identity through the router', () => {
         expiresIn: 600,
       });
       for (const token of [tampered, expired, none, otherKey, 'garbage']) {
-        const res = await gql(CONTRACT.Me, {}, { token });
+        const res = await gql(operation('Me'), {}, { token });
         expect(res.body.data?.me ?? null).toBeNull();
         expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       }
       // The genuine token still works.
-      expect((await gql(CONTRACT.Me, {}, { token: c.token })).body.data!.me.id).toBe(c.id);
+      expect((await gql(operation('Me'), {}, { token: c.token })).body.data!.me.id).toBe(c.id);
     });
 
     it('staff tokens cannot use customer mutations (FORBIDDEN) and see no `me`', async () => {
-      const staff = signToken({ sub: 'emp-1', role: 'CLERK', storeId: 'store-1' });
-      const res = await gql(CONTRACT.AddToCart, { input: { productId: 'prod-0001', quantity: 1 } }, { token: staff });
+      const staff = tokens.clerk('store-1', 'emp-1');
+      const res = await gql(
+        operation('AddToCart'),
+        { input: { productId: 'prod-0001', quantity: 1 } },
+        { token: staff },
+      );
       expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const me = await gql(CONTRACT.Me, {}, { token: staff });
+      const me = await gql(operation('Me'), {}, { token: staff });
       expect(me.body.errors).toBeUndefined();
       expect(me.body.data!.me).toBeNull();
     });
@@ -194,7 +198,7 @@ describe('ecommerce identity through the router', () => {
       expect(ok.status).toBe(0);
       const token = ok.stdout.trim();
       expect(jwt.decode(token)).toMatchObject({ sub: 'emp-cli', role: 'ADMIN' });
-      const orders = await gql(OPS.Orders, { first: 1 }, { token });
+      const orders = await gql(operation('Orders'), { first: 1 }, { token });
       expect(orders.body.errors).toBeUndefined();
       expect(orders.body.data.orders.totalCount).toEqual(expect.any(Number));
 
@@ -213,7 +217,7 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('anonymous callers cannot use customer mutations (UNAUTHENTICATED)', async () => {
-      const res = await gql(CONTRACT.AddToCart, { input: { productId: 'prod-0001', quantity: 1 } });
+      const res = await gql(operation('AddToCart'), { input: { productId: 'prod-0001', quantity: 1 } });
       expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
   });
@@ -230,7 +234,7 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('Me shows the caller’s own addresses and cart (contract operation)', async () => {
-      const me = await gql(CONTRACT.Me, {}, { token: b.token });
+      const me = await gql(operation('Me'), {}, { token: b.token });
       expect(me.body.errors).toBeUndefined();
       const data = me.body.data!.me;
       expect(data.id).toBe(b.id);
@@ -259,9 +263,13 @@ describe('ecommerce identity through the router', () => {
 
     it('changing or removing another customer’s cart line is FORBIDDEN and changes nothing', async () => {
       const before = await ecommerceCounts(db);
-      const upd = await gql(OPS.UpdateCartLine, { input: { lineId: bLineId, quantity: 5 } }, { token: a.token });
+      const upd = await gql(
+        operation('UpdateCartLine'),
+        { input: { lineId: bLineId, quantity: 5 } },
+        { token: a.token },
+      );
       expect(upd.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const rem = await gql(OPS.RemoveCartLine, { input: { lineId: bLineId } }, { token: a.token });
+      const rem = await gql(operation('RemoveCartLine'), { input: { lineId: bLineId } }, { token: a.token });
       expect(rem.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(await ecommerceCounts(db)).toEqual(before);
       const [line] = await sqlRows<{ quantity: number }>(db, 'select quantity from cart_lines where id = $1', [
@@ -272,21 +280,29 @@ describe('ecommerce identity through the router', () => {
 
     it('changing or removing another customer’s address is FORBIDDEN and changes nothing', async () => {
       const upd = await gql(
-        OPS.UpdateAddress,
+        operation('UpdateAddress'),
         { input: { addressId: b.addressId, address: { ...ADDRESS, city: 'Hacked' } } },
         { token: a.token },
       );
       expect(upd.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const rem = await gql(OPS.RemoveAddress, { input: { addressId: b.addressId } }, { token: a.token });
+      const rem = await gql(operation('RemoveAddress'), { input: { addressId: b.addressId } }, { token: a.token });
       expect(rem.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const [row] = await sqlRows<{ city: string }>(db, 'select city from addresses where id = $1', [b.addressId]);
       expect(row!.city).toBe(ADDRESS.city);
     });
 
     it('an unknown cart line or address is a UserError, not a leak', async () => {
-      const upd = await gql(OPS.UpdateCartLine, { input: { lineId: 'no-such-line', quantity: 1 } }, { token: a.token });
+      const upd = await gql(
+        operation('UpdateCartLine'),
+        { input: { lineId: 'no-such-line', quantity: 1 } },
+        { token: a.token },
+      );
       expect(codes(upd.body.data!.updateCartLine.errors)).toEqual(['UNKNOWN_CART_LINE']);
-      const rem = await gql(OPS.RemoveAddress, { input: { addressId: 'no-such-address' } }, { token: a.token });
+      const rem = await gql(
+        operation('RemoveAddress'),
+        { input: { addressId: 'no-such-address' } },
+        { token: a.token },
+      );
       expect(codes(rem.body.data!.removeAddress.errors)).toEqual(['UNKNOWN_ADDRESS']);
     });
   });
@@ -295,13 +311,13 @@ describe('ecommerce identity through the router', () => {
     it('keeps exactly one default: the first address, then whichever is made default; removal promotes the oldest', async () => {
       const c = await newCustomer(gql, 'addr');
       const second = await gql(
-        OPS.AddAddress,
+        operation('AddAddress'),
         { input: { address: { ...ADDRESS, line1: '2 rue B' } } },
         { token: c.token },
       );
       expect(second.body.data!.addAddress.address.isDefault).toBe(false);
       const third = await gql(
-        OPS.AddAddress,
+        operation('AddAddress'),
         { input: { address: { ...ADDRESS, line1: '3 rue C', isDefault: true } } },
         { token: c.token },
       );
@@ -313,12 +329,12 @@ describe('ecommerce identity through the router', () => {
         ).map((r) => r.id);
       expect(await defaults()).toEqual([thirdId]);
 
-      const removed = await gql(OPS.RemoveAddress, { input: { addressId: thirdId } }, { token: c.token });
+      const removed = await gql(operation('RemoveAddress'), { input: { addressId: thirdId } }, { token: c.token });
       expect(removed.body.data!.removeAddress.removedAddressId).toBe(thirdId);
       expect(await defaults()).toEqual([c.addressId]);
 
       const bad = await gql(
-        OPS.AddAddress,
+        operation('AddAddress'),
         { input: { address: { ...ADDRESS, country: 'Canada', line1: ' ' } } },
         { token: c.token },
       );
