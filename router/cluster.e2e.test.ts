@@ -6,19 +6,10 @@
  *
  * What happens inside is read from the processes' JSON log lines (worker_started, worker_exited).
  */
-import { spawnService, type ManagedProcess } from '../scripts/services';
+import { processAlive as alive, spawnService, type ManagedProcess } from '../scripts/services';
 import { freePort, postGraphQL, waitFor } from '../test/helpers/toolkit';
 
 jest.setTimeout(120_000);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('router cluster (ROUTER_WORKERS)', () => {
   let proc: ManagedProcess | null = null;

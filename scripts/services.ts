@@ -4,6 +4,7 @@
  * `npm run bench` (loadtests/bench.ts) and the start-up test, so there is one list of services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -148,13 +149,25 @@ export interface ManagedProcess {
 
 const TAIL_LINES = 40;
 
-function groupAlive(pgid: number): boolean {
+/** Whether a process (pid) or a whole process group (-pgid) still runs; a zombie counts as gone. */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(-pgid, 0);
-    return true;
+    process.kill(pid, 0);
   } catch {
     return false;
   }
+  if (pid < 0) return true;
+  try {
+    // A zombie has exited; only its parent has not reaped it yet.
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    // Without /proc (macOS) the signal test is all there is; or it was reaped a moment ago.
+    return !fs.existsSync('/proc/self');
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  return processAlive(-pgid);
 }
 
 function delay(ms: number): Promise<void> {

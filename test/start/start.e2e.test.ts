@@ -16,7 +16,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { dropDatabase } from '../../subgraphs/kit';
 import { CatalogPageDocument } from '../../schema/operations/generated';
-import { isPortFree, ROOT, SUBGRAPHS } from '../../scripts/services';
+import { isPortFree, processAlive as alive, ROOT, SUBGRAPHS } from '../../scripts/services';
 import { testServerUrl } from '../helpers/db';
 import { postGraphQL, tokens } from '../helpers/toolkit';
 
@@ -63,16 +63,6 @@ function descendants(root: number): number[] {
     }
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie has exited; only its parent has not reaped it yet.
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
 }
 
 describe('npm start (scripts/start.ts)', () => {
