@@ -3,6 +3,7 @@ import { demoProductId } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
+import { AdjustStockDocument } from '../../schema/operations/generated';
 import { client, tokens, type Gql } from '../../test/helpers/toolkit';
 import { countStatements } from './test-helpers';
 
@@ -27,8 +28,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** More of the level than the client's AdjustStock asks for, so the tests can check all of it. */
 const ADJUST = `
-  mutation AdjustStock($input: AdjustStockInput!) {
+  mutation AdjustStockWithLevel($input: AdjustStockInput!) {
     adjustStock(input: $input) {
       level { id product { id } location { id name kind } onHand reserved available reorderPoint }
       errors { code field message }
@@ -239,6 +241,38 @@ describe('adjustStock permissions', () => {
     const own = await gql<AdjustResult>(ADJUST, { input }, { token: tokens.manager('store-1') });
     expect(own.body.data!.adjustStock.errors).toEqual([]);
     expect(own.body.data!.adjustStock.level!.onHand).toBe(before.on_hand + 1);
+  });
+
+  it('counts outcomes, refusals by the domain included (inventory_stock_adjustments_total)', async () => {
+    const outcome = async (name: string) => {
+      const metric = await inv.metrics.registry.getSingleMetric('inventory_stock_adjustments_total')?.get();
+      return metric?.values.find((v) => v.labels.outcome === name)?.value ?? 0;
+    };
+    const [forbidden, adjusted] = [await outcome('forbidden'), await outcome('adjusted')];
+    const refused = await gql(ADJUST, { input }, { token: tokens.manager('store-4') });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await gql(ADJUST, { input }, { token: tokens.admin() });
+    expect(await outcome('forbidden')).toBe(forbidden + 1);
+    expect(await outcome('adjusted')).toBe(adjusted + 1);
+  });
+
+  it("serves the client's AdjustStock document (schema/operations)", async () => {
+    const before = (await level(input.productId, 'loc-store-3'))!;
+    const res = await gql(
+      AdjustStockDocument,
+      { input: { ...input, locationId: 'loc-store-3', reason: 'RECEIPT' } },
+      { token: tokens.manager('store-3') },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.adjustStock).toEqual({
+      level: {
+        product: { id: input.productId },
+        location: { id: 'loc-store-3' },
+        onHand: before.on_hand + 1,
+        available: before.on_hand + 1 - before.reserved,
+      },
+      errors: [],
+    });
   });
 
   it('lets head office adjust anywhere', async () => {
