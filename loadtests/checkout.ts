@@ -67,33 +67,28 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
   }
   const setupStarted = Date.now();
 
-  // Products: active ones, with enough online stock for every line that may name them.
-  const listed = await gql(routerUrl, operation('StockOverview'), { first: 40, filter: { active: true } });
-  const edges =
-    (
-      listed.body.data?.products as
-        | {
-            edges: {
-              node: { id: string; stock: { levels: { location: { id: string }; available: number }[] } | null };
-            }[];
-          }
-        | undefined
-    )?.edges ?? [];
+  // Products: a catalogue page of active ones, each with enough online stock for every line that may name it.
+  const listed = await gql(routerUrl, operation('CatalogPage'), { first: 40, filter: { active: true } });
+  const edges = (listed.body.data?.products as { edges: { node: { id: string } }[] } | undefined)?.edges ?? [];
   if (edges.length === 0) throw new Error(`no active products: ${JSON.stringify(listed.body).slice(0, 300)}`);
-  const products = edges.map((e) => e.node);
+  const products = edges.map((e) => e.node.id);
   const random = seededRandom(42);
   const plan = Array.from({ length: opts.count }, () => {
     const n = 1 + Math.floor(random() * 3);
     const chosen = new Set<string>();
-    while (chosen.size < n) chosen.add(products[Math.floor(random() * products.length)]!.id);
+    while (chosen.size < n) chosen.add(products[Math.floor(random() * products.length)]!);
     return [...chosen].map((productId) => ({ productId, quantity: 1 + Math.floor(random() * 2) }));
   });
   const need = new Map<string, number>();
   for (const lines of plan) for (const l of lines) need.set(l.productId, (need.get(l.productId) ?? 0) + l.quantity);
   let toppedUp = 0;
-  for (const p of products) {
-    const wanted = (need.get(p.id) ?? 0) + 20;
-    const available = p.stock?.levels.find((l) => l.location.id === ONLINE_LOCATION_ID)?.available ?? 0;
+  for (const productId of products) {
+    const wanted = (need.get(productId) ?? 0) + 20;
+    const stock = await gql(routerUrl, operation('ProductStockLevels'), { id: productId });
+    const levels =
+      (stock.body.data?.product as { stock: { levels: { location: { id: string }; available: number }[] } } | null)
+        ?.stock.levels ?? [];
+    const available = levels.find((l) => l.location.id === ONLINE_LOCATION_ID)?.available ?? 0;
     if (available >= wanted) continue;
     payloadOf(
       await gql(
@@ -101,7 +96,7 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
         operation('AdjustStock'),
         {
           input: {
-            productId: p.id,
+            productId,
             locationId: ONLINE_LOCATION_ID,
             delta: wanted - available,
             reason: 'RECEIPT',
