@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, demoProductId, queryRows, seededRandom, type DemoLocation } from '../kit';
+import { INSERT_MOVEMENT } from './domain/rows';
 
 export interface SeedLevel {
   productId: string;
@@ -77,7 +78,7 @@ export async function seedInventory(orm: MikroORM): Promise<{ locations: number;
        on conflict (product_id, location_id) do nothing
        returning product_id, location_id, on_hand
      ), mv as (
-       insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
+       ${INSERT_MOVEMENT}
        select product_id, location_id, on_hand, 0, 'RECEIPT', 'seed', 'initial demo stock', 'system:seed'
          from ins where on_hand > 0
      )

@@ -3,7 +3,7 @@ import type { Location, StockLevel } from '../entities';
 import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
 import { actorName, assertMayAdjust, callerOf } from './access';
 import type { LevelWithLocation } from './levels';
-import type { RawRow } from './rows';
+import { INSERT_MOVEMENT, type RawRow } from './rows';
 import { locationsByIds } from './stock';
 
 export const ADJUSTMENT_REASONS = [
@@ -62,18 +62,33 @@ export function validateAdjustment(input: AdjustStockInput): UserError[] {
 const LEVEL_RETURNING = `product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved,
                          reorder_point as "reorderPoint", updated_at as "updatedAt"`;
 
+/**
+ * ONE statement: `change` (an UPDATE or INSERT of stock_level) and the movement row inserted from its
+ * RETURNING, so both commit or neither, and the audit row exists only when a level changed. Takes
+ * the change's parameters, then the movement's (on_hand_delta, reason, note, actor).
+ */
+function changeWithMovement(change: string): string {
+  return `with changed as (
+       ${change}
+       returning ${LEVEL_RETURNING}
+     ), mv as (
+       ${INSERT_MOVEMENT}
+       select "productId", "locationId", ?, 0, ?, null, ?, ? from changed
+     )
+     select * from changed`;
+}
+
 function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLocation {
   return { ...row, updatedAt: toDate(row.updatedAt), location };
 }
 
 /**
  * Adds delta to a level. Raw SQL, not the unit of work: the change is conditional on the row's latest
- * version, which a read-modify-flush could not guarantee without a lock and two more round trips.
- * Each write is ONE statement (a data-modifying CTE), so the level change and its audit row commit or
- * fail together without an explicit transaction: the conditional UPDATE changes the row only when the
- * result stays >= reserved (and so >= 0), and the movement row is inserted from the UPDATE's
- * RETURNING, i.e. only when a row changed. Concurrent adjustments and reservations serialise on the
- * row lock, and the condition is re-checked on the latest version.
+ * version, which a read-modify-flush could not guarantee without a lock and more round trips. Each
+ * write is one statement with its audit row (changeWithMovement), so no explicit transaction is
+ * needed: the conditional UPDATE changes the row only when the result stays >= reserved (and so
+ * >= 0). Concurrent adjustments and reservations serialise on the row lock, and the condition is
+ * re-checked on the latest version.
  */
 export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): Promise<AdjustStockResult> {
   const identity = callerOf(ctx);
@@ -94,22 +109,17 @@ export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): 
   const { productId, locationId, delta } = input;
   const reason = input.reason ?? 'ADJUSTMENT';
   const note = input.note ?? null;
+  const movement = [delta, reason, note, actor];
   // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
   // after which the UPDATE branch finds the row.
   for (let attempt = 0; attempt < 3; attempt++) {
     const updated = await queryOne<RawRow<StockLevel>>(
       ctx.em,
-      `with upd as (
-         update stock_level
-            set on_hand = on_hand + ?, updated_at = now()
-          where product_id = ? and location_id = ? and on_hand + ? >= reserved
-         returning ${LEVEL_RETURNING}
-       ), mv as (
-         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
-         select "productId", "locationId", ?, 0, ?, null, ?, ? from upd
-       )
-       select * from upd`,
-      [delta, productId, locationId, delta, delta, reason, note, actor],
+      changeWithMovement(
+        `update stock_level set on_hand = on_hand + ?, updated_at = now()
+          where product_id = ? and location_id = ? and on_hand + ? >= reserved`,
+      ),
+      [delta, productId, locationId, delta, ...movement],
     );
     if (updated) return { level: withLocation(updated, location), errors: [], outcome: 'adjusted' };
     if (delta < 0) break;
@@ -117,17 +127,11 @@ export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): 
     // No row for this pair yet: the first receipt creates it.
     const inserted = await queryOne<RawRow<StockLevel>>(
       ctx.em,
-      `with ins as (
-         insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
-         values (?, ?, ?, 0, 0)
-         on conflict (product_id, location_id) do nothing
-         returning ${LEVEL_RETURNING}
-       ), mv as (
-         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
-         select "productId", "locationId", ?, 0, ?, null, ?, ? from ins
-       )
-       select * from ins`,
-      [productId, locationId, delta, delta, reason, note, actor],
+      changeWithMovement(
+        `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point) values (?, ?, ?, 0, 0)
+         on conflict (product_id, location_id) do nothing`,
+      ),
+      [productId, locationId, delta, ...movement],
     );
     if (inserted) return { level: withLocation(inserted, location), errors: [], outcome: 'adjusted' };
   }

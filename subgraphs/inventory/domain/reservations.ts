@@ -10,7 +10,7 @@ import {
   type DomainContext,
   type UserError,
 } from '../../kit/domain';
-import type { Reservation, ReservationLine } from '../entities';
+import type { MovementReason, Reservation, ReservationLine } from '../entities';
 import type {
   CommitReservationInput,
   ReleaseReservationInput,
@@ -19,7 +19,7 @@ import type {
 } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './adjust';
-import type { RawRow } from './rows';
+import { INSERT_MOVEMENT, type RawRow } from './rows';
 
 /**
  * The checkout saga's stock steps. Raw SQL in explicit transactions, not the unit of work: each step
@@ -296,7 +296,7 @@ export async function reserveStock(
          insert into reservation_line (reservation_id, product_id, quantity)
          select ?::uuid, product_id, quantity from upd
        ), mv as (
-         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
+         ${INSERT_MOVEMENT}
          select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd
        )
        select count(*)::int as "updated" from upd`,
@@ -360,7 +360,7 @@ async function releaseLocked(
         where s.location_id = held.location_id and s.product_id = held.product_id
        returning 1
      ), mv as (
-       insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
+       ${INSERT_MOVEMENT}
        select rl.product_id, r.location_id, 0, -rl.quantity, ?, r.order_id, ?, ?
          from reservation r join reservation_line rl on rl.reservation_id = r.id
         where r.id = any(?::uuid[])
@@ -380,8 +380,34 @@ async function releaseLocked(
   );
 }
 
-/** Locks the stock rows a reservation holds, in the global lock order (location, product). */
-async function lockReservedLevels(tx: EntityManager, reservation: Reservation): Promise<void> {
+/** How commit and restock change a reservation's stock, line by line (SQL over `s` and `rl`). */
+const SETTLEMENTS = {
+  COMMITTED: {
+    stock: 'on_hand = s.on_hand - rl.quantity, reserved = s.reserved - rl.quantity',
+    onHandDelta: '-quantity',
+    reservedDelta: '-quantity',
+    reason: 'RESERVATION_COMMITTED',
+  },
+  RESTOCKED: {
+    stock: 'on_hand = s.on_hand + rl.quantity',
+    onHandDelta: 'quantity',
+    reservedDelta: '0',
+    reason: 'RETURN',
+  },
+} as const satisfies Record<string, { reason: MovementReason } & Record<string, string>>;
+
+/**
+ * Moves a locked reservation to COMMITTED or RESTOCKED: locks the stock rows it holds in the global
+ * lock order (location, product), then ONE statement changes them line by line, writes a movement per
+ * line (note = `note`) and updates the reservation row (release_reason = `note`; null when committing,
+ * as it was on a PENDING reservation). Returns the updated reservation.
+ */
+async function settle(
+  tx: EntityManager,
+  reservation: ReservationWithLines,
+  input: { status: keyof typeof SETTLEMENTS; note: string | null; actor: string },
+): Promise<ReservationWithLines> {
+  const how = SETTLEMENTS[input.status];
   await execute(
     tx,
     `select 1 from stock_level s join reservation_line rl on rl.product_id = s.product_id
@@ -390,6 +416,34 @@ async function lockReservedLevels(tx: EntityManager, reservation: Reservation): 
       for update of s`,
     [reservation.id, reservation.locationId],
   );
+  const row = await queryOne<RawRow<Reservation>>(
+    tx,
+    `with upd as (
+       update stock_level s
+          set ${how.stock}, updated_at = now()
+         from reservation_line rl
+        where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
+       returning s.product_id, rl.quantity
+     ), mv as (
+       ${INSERT_MOVEMENT}
+       select product_id, ?, ${how.onHandDelta}, ${how.reservedDelta}, ?, ?, ?, ? from upd
+     )
+     update reservation set status = ?, release_reason = ?, updated_at = now() where id = ?
+     returning ${RESERVATION_COLUMNS}`,
+    [
+      reservation.id,
+      reservation.locationId,
+      reservation.locationId,
+      how.reason,
+      reservation.orderId,
+      input.note,
+      input.actor,
+      input.status,
+      input.note,
+      reservation.id,
+    ],
+  );
+  return updated(row, reservation);
 }
 
 function notFound(orderId: string): UserError {
@@ -417,24 +471,8 @@ export async function commitReservation(
     if (reservation.status !== 'PENDING') {
       return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
     }
-    await lockReservedLevels(tx, reservation);
-    const row = await queryOne<RawRow<Reservation>>(
-      tx,
-      `with upd as (
-         update stock_level s
-            set on_hand = s.on_hand - rl.quantity, reserved = s.reserved - rl.quantity, updated_at = now()
-           from reservation_line rl
-          where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
-         returning s.product_id, rl.quantity
-       ), mv as (
-         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
-         select product_id, ?, -quantity, -quantity, 'RESERVATION_COMMITTED', ?, null, ? from upd
-       )
-       update reservation set status = 'COMMITTED', updated_at = now() where id = ?
-       returning ${RESERVATION_COLUMNS}`,
-      [reservation.id, reservation.locationId, reservation.locationId, orderId, actor, reservation.id],
-    );
-    return { commit: true, result: { reservation: updated(row, reservation), errors: [], outcome: 'committed' } };
+    const committed = await settle(tx, reservation, { status: 'COMMITTED', note: null, actor });
+    return { commit: true, result: { reservation: committed, errors: [], outcome: 'committed' } };
   });
 }
 
@@ -538,33 +576,8 @@ export async function restockOrder(
         },
       };
     }
-    await lockReservedLevels(tx, reservation);
-    const row = await queryOne<RawRow<Reservation>>(
-      tx,
-      `with upd as (
-         update stock_level s
-            set on_hand = s.on_hand + rl.quantity, updated_at = now()
-           from reservation_line rl
-          where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
-         returning s.product_id, rl.quantity
-       ), mv as (
-         insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)
-         select product_id, ?, quantity, 0, 'RETURN', ?, ?, ? from upd
-       )
-       update reservation set status = 'RESTOCKED', release_reason = ?, updated_at = now() where id = ?
-       returning ${RESERVATION_COLUMNS}`,
-      [
-        reservation.id,
-        reservation.locationId,
-        reservation.locationId,
-        input.orderId,
-        reason,
-        actor,
-        reason,
-        reservation.id,
-      ],
-    );
-    return { commit: true, result: { reservation: updated(row, reservation), errors: [], outcome: 'restocked' } };
+    const restocked = await settle(tx, reservation, { status: 'RESTOCKED', note: reason, actor });
+    return { commit: true, result: { reservation: restocked, errors: [], outcome: 'restocked' } };
   });
 }
 

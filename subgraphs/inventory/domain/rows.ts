@@ -8,6 +8,10 @@ import type { Location } from '../entities';
  */
 export type RawRow<T> = { [K in keyof T]: T[K] extends Date ? Date | string : T[K] };
 
+/** The head of every audit-trail insert (each one an INSERT ... SELECT from a data-modifying CTE). */
+export const INSERT_MOVEMENT =
+  'insert into stock_movement (product_id, location_id, on_hand_delta, reserved_delta, reason, reference, note, actor)';
+
 /** Every column of location (alias `l`), aliased to the Location interface. */
 export const LOCATION_COLUMNS = 'l.id, l.name, l.kind, l.store_id as "storeId", l.created_at as "createdAt"';
 
