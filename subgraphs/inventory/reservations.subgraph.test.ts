@@ -73,42 +73,18 @@ interface Payload {
   errors: { code: string; field: string[] | null; message: string }[];
 }
 
-async function reserve(input: Record<string, unknown>, replica = next()): Promise<Payload> {
-  const res = await postGraphQL<{ reserveStock: Payload }>(replica.url, RESERVE, { input }, { token: service });
+/** One saga step on one replica, as ecommerce calls it; a GraphQL error fails the test. */
+async function step(field: string, doc: string, input: Record<string, unknown>, replica: RunningInventory) {
+  const res = await postGraphQL<Record<string, Payload>>(replica.url, doc, { input }, { token: service });
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
-  return res.body.data!.reserveStock;
+  return res.body.data![field]!;
 }
-async function commit(orderId: string, replica = next()): Promise<Payload> {
-  const res = await postGraphQL<{ commitReservation: Payload }>(
-    replica.url,
-    COMMIT,
-    { input: { orderId } },
-    { token: service },
-  );
-  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
-  return res.body.data!.commitReservation;
-}
-async function release(orderId: string, reason?: string, replica = next()): Promise<Payload> {
-  const res = await postGraphQL<{ releaseReservation: Payload }>(
-    replica.url,
-    RELEASE,
-    { input: { orderId, reason } },
-    { token: service },
-  );
-  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
-  return res.body.data!.releaseReservation;
-}
-
-async function restock(orderId: string, reason?: string, replica = next()): Promise<Payload> {
-  const res = await postGraphQL<{ restockOrder: Payload }>(
-    replica.url,
-    RESTOCK,
-    { input: { orderId, reason } },
-    { token: service },
-  );
-  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
-  return res.body.data!.restockOrder;
-}
+const reserve = (input: Record<string, unknown>, replica = next()) => step('reserveStock', RESERVE, input, replica);
+const commit = (orderId: string, replica = next()) => step('commitReservation', COMMIT, { orderId }, replica);
+const release = (orderId: string, reason?: string, replica = next()) =>
+  step('releaseReservation', RELEASE, { orderId, reason }, replica);
+const restock = (orderId: string, reason?: string, replica = next()) =>
+  step('restockOrder', RESTOCK, { orderId, reason }, replica);
 
 async function level(productId: string, locationId = 'loc-online'): Promise<{ on_hand: number; reserved: number }> {
   const res = await pg.query<{ on_hand: number; reserved: number }>(
