@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/postgresql';
+import { BigIntType, EntitySchema } from '@mikro-orm/postgresql';
 import type {
   Address,
   Cart,
@@ -25,6 +25,8 @@ import { ORDER_STATUSES, SAGA_STATES } from './domain/saga';
  */
 
 const text = { type: 'string', columnType: 'text' } as const;
+/** bigint columns as decimal strings, like lean reads (pg's int8) and cursors carry them: no precision lost. */
+const bigint = () => new BigIntType('string');
 const nullableText = { ...text, nullable: true } as const;
 
 const timestamp = (fieldName: string) =>
@@ -161,7 +163,7 @@ export const OrderSchema = new EntitySchema<Order>({
   properties: {
     id: { ...text, primary: true },
     // From order_number_seq, with `number` (checkout's insert); the ORM never generates it.
-    seq: { type: 'bigint' },
+    seq: { type: bigint() },
     number: text,
     customerId: reference('Customer', 'orders', 'customer_id', { onDelete: 'no action' }),
     status: { enum: true, items: () => ORDER_STATUSES, columnType: 'text' },
@@ -219,7 +221,7 @@ export const OrderStatusChangeSchema = new EntitySchema<OrderStatusChange>({
   name: 'OrderStatusChange',
   tableName: 'order_status_changes',
   properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true, generated: 'by default as identity' },
+    id: { type: bigint(), primary: true, autoincrement: true, generated: 'by default as identity' },
     orderId: reference('Order', 'order_status_changes', 'order_id', { onDelete: 'cascade' }),
     status: text,
     // clock_timestamp(), not now(): entries written in one transaction keep their real order in time.

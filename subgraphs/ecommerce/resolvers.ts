@@ -20,7 +20,7 @@ import { assertCanSeeOrder, cancelOrder, shipOrder } from './domain/orders';
 import type { InventoryPort, PaymentProvider } from './domain/ports';
 import { countOrders, ordersPage, type OrderFilter } from './domain/reads';
 import type { CartLine, CartView } from './domain/types';
-import type { Resolvers } from './generated/resolvers';
+import type { CustomerOrdersArgs, Resolvers } from './generated/resolvers';
 import type { EcommerceLoaders } from './loaders';
 import type { OrderConnectionModel } from './models';
 import { sagaObserver } from './saga-observer';
@@ -46,11 +46,7 @@ function cartTotals(lines: CartLine[]) {
 }
 
 /** Orders newest first as a Relay connection; its page query and COUNT run only when selected. */
-function orderConnection(
-  ctx: Ctx,
-  filter: OrderFilter,
-  args: { first?: number | null; after?: string | null },
-): OrderConnectionModel {
+function orderConnection(ctx: Ctx, filter: OrderFilter, args: CustomerOrdersArgs): OrderConnectionModel {
   const first = checkFirst(args.first);
   const cursor = decodeCursor(args.after, ['bigint']);
   const afterSeq = cursor ? cursor[0] : null;

@@ -4,6 +4,7 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { definition as productsDefinition } from '../products/server';
 import { seedProducts } from '../products/seed';
 import { FakePaymentProvider } from './clients/payments';
+import { closeHttpAgent } from './clients/http';
 import { ProductsClient } from './clients/products';
 import { configFromEnv } from './config';
 import { addAddress } from './domain/addresses';
@@ -13,10 +14,29 @@ import type { EcommerceContext } from './domain/context';
 import { registerCustomer } from './domain/customers';
 import { cancelOrder } from './domain/orders';
 import type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './domain/ports';
-import { historyByOrders, orderById, sagaByOrder } from './domain/reads';
+import {
+  activeCart,
+  addressById,
+  cartLinesByCarts,
+  customersByIds,
+  historyByOrders,
+  orderById,
+  orderLinesByOrders,
+  sagaByOrder,
+} from './domain/reads';
 import { claimStuckSagas, recoverOnce } from './domain/recovery';
 import { IllegalTransition, LeaseLost, runSaga, transition } from './domain/saga-runner';
-import { entities } from './entities';
+import {
+  AddressSchema,
+  CartLineSchema,
+  CartSchema,
+  CheckoutSagaSchema,
+  CustomerSchema,
+  entities,
+  OrderLineSchema,
+  OrderSchema,
+  OrderStatusChangeSchema,
+} from './entities';
 import { makeCreateLoaders } from './loaders';
 import { migrations } from './migrations';
 import { sagaObserver } from './saga-observer';
@@ -229,6 +249,24 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     expect(inventory.calls).toEqual([`reserve:${res.order!.id}`, `release:${res.order!.id}`]);
   });
 
+  it('lean reads return each row in the shape the ORM loads it (one shape per table)', async () => {
+    const c = await customerWithCart();
+    const orderId = (await checkout(as(c.id), input(c.addressId, 'k10'))).order!.id;
+    const em = orm.em.fork() as EntityManager;
+    const cart = (await activeCart(fresh(), c.id))!;
+    const { passwordHash: _hash, ...customer } = await em.findOneOrFail(CustomerSchema, { id: c.id });
+    expect((await customersByIds(fresh(), [c.id]))[0]).toEqual(customer);
+    expect(await addressById(fresh(), c.addressId)).toEqual(await em.findOneOrFail(AddressSchema, { id: c.addressId }));
+    expect(cart).toEqual(await em.findOneOrFail(CartSchema, { id: cart.id }));
+    expect(await cartLinesByCarts(fresh(), [cart.id])).toEqual(await em.find(CartLineSchema, { cartId: cart.id }));
+    expect(await orderById(fresh(), orderId)).toEqual(await em.findOneOrFail(OrderSchema, { id: orderId }));
+    expect(await orderLinesByOrders(fresh(), [orderId])).toEqual(await em.find(OrderLineSchema, { orderId }));
+    expect(await historyByOrders(fresh(), [orderId])).toEqual(
+      await em.find(OrderStatusChangeSchema, { orderId }, { orderBy: { id: 'asc' } }),
+    );
+    expect(await sagaByOrder(fresh(), orderId)).toEqual(await em.findOneOrFail(CheckoutSagaSchema, { orderId }));
+  });
+
   it('refuses a move the transition table does not allow: nothing changes and the saga row says why', async () => {
     const c = await customerWithCart();
     inventory.commitFailures = 1;
@@ -280,6 +318,7 @@ describe('products lookup through the products subgraph', () => {
     });
   });
   afterAll(async () => {
+    await closeHttpAgent();
     await products?.stop();
     await db?.drop();
   });

@@ -2,6 +2,7 @@ import {
   canTransition,
   compensationFallback,
   compensationsFor,
+  FORWARD,
   isCancellable,
   isTerminal,
   nextAction,
@@ -9,6 +10,7 @@ import {
   outcomeLabel,
   ORDER_STATUSES,
   type SagaSnapshot,
+  type SagaState,
 } from './domain/saga';
 import { checkCard, checkEmail, checkQuantity } from './domain/validation';
 import { cardBrand, FakePaymentProvider } from './clients/payments';
@@ -112,6 +114,19 @@ describe('checkout saga state machine', () => {
       expect(canTransition('CANCELLED', to)).toBe(false);
       expect(canTransition('SHIPPED', to)).toBe(false);
     }
+  });
+
+  it('allows every move the state machine makes (the runner refuses anything else)', () => {
+    for (const [from, { step, next }] of Object.entries(FORWARD) as [SagaState, (typeof FORWARD)['PENDING']][]) {
+      expect(canTransition(from, next)).toBe(true);
+      for (const transient of [true, false]) {
+        const decision = onStepFailure(step, { transient, code: 'ANY' }, 99, 1);
+        if (decision.kind === 'cancel') expect(canTransition(from, 'CANCELLED')).toBe(true);
+        if (decision.kind === 'compensate') expect(canTransition(from, 'CANCELLING')).toBe(true);
+      }
+    }
+    expect(canTransition('CANCELLING', 'CANCELLED')).toBe(true);
+    for (const status of ORDER_STATUSES) expect(isCancellable(status)).toBe(canTransition(status, 'CANCELLING'));
   });
 
   it('knows terminal and cancellable states', () => {

@@ -40,13 +40,14 @@ function projection<T, K extends keyof T = never>(
   schema: EntitySchema<T>,
   omit: readonly K[] = [],
 ): Projection<Omit<T, K>> {
-  // Before the ORM's discovery these are the property options as entities.ts wrote them.
+  // The property options as entities.ts wrote them (discovery works on its own copies).
   const props = Object.entries(schema.meta.properties as Record<string, { fieldName?: string; type?: unknown }>).filter(
     ([name]) => !(omit as readonly string[]).includes(name),
   );
   const columns = props
     .map(([name, p]) => {
-      const column = p.fieldName ?? name;
+      // Without an explicit fieldName the column is the ORM's default (UnderscoreNamingStrategy).
+      const column = p.fieldName ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       return column === name ? column : `${column} as "${name}"`;
     })
     .join(', ');
