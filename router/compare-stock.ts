@@ -17,7 +17,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { composeSubgraphs } from '../schema/compose';
 import { operation } from '../schema/operations';
-import { freePort } from '../test/helpers/toolkit';
+import { cpuSnapshot } from '../loadtests/util';
+import { freePort, waitFor } from '../test/helpers/toolkit';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -95,49 +96,30 @@ function spawnSelf(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   });
 }
 
+/** Answers a trivial query once the server listens. */
 async function waitForGraphQL(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"query":"{ __typename }"}',
-      });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not start`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitFor(
+    `${url} to start`,
+    async () => {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ __typename }"}',
+        });
+        return res.ok;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** CPU time (user + system, ms) of a process and its descendants, from /proc; null elsewhere. */
 function cpuMs(pid: number): number | null {
-  if (!fs.existsSync('/proc')) return null;
-  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const d of all) {
-    try {
-      const fields = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      parent.set(Number(d), Number(fields[1]));
-      ticks.set(Number(d), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const inTree = (p: number): boolean => {
-    for (let cur: number | undefined = p, hops = 0; cur && hops < 10; cur = parent.get(cur), hops++) {
-      if (cur === pid) return true;
-    }
-    return false;
-  };
-  let total = 0;
-  for (const [p, t] of ticks) if (inTree(p)) total += t;
-  return total / ticksPerMs;
+  return fs.existsSync('/proc') ? (cpuSnapshot({ target: pid }).target ?? null) : null;
 }
 
 interface Result {
