@@ -3,21 +3,22 @@ import type { InventoryPort, ReserveLine, StepResult } from '../domain/ports';
 import { postGraphQL, TransportError, type GraphQLResponse } from './http';
 import { ecommerceServiceToken } from './service-token';
 
-/*
- * The service-to-service saga mutations (inventory's @inaccessible fields, ADR 0008). They are not
- * client operations, so they live here with the adapter rather than in schema/operations/.
+/**
+ * The service-to-service saga mutations (inventory's @inaccessible fields, ADR 0008): not client
+ * operations, so they live with the adapter rather than in schema/operations/. Each takes one input
+ * and answers the order's reservation and UserErrors.
  */
-const RESERVE = `mutation Reserve($input: ReserveStockInput!) {
-  reserveStock(input: $input) { reservation { id status } errors { code field message } }
-}`;
-const COMMIT = `mutation Commit($input: CommitReservationInput!) {
-  commitReservation(input: $input) { reservation { id status } errors { code field message } }
-}`;
-const RELEASE = `mutation Release($input: ReleaseReservationInput!) {
-  releaseReservation(input: $input) { reservation { id status } errors { code field message } }
-}`;
-const RESTOCK = `mutation Restock($input: RestockOrderInput!) {
-  restockOrder(input: $input) { reservation { id status } errors { code field message } }
+const SAGA_MUTATIONS = {
+  reserveStock: { name: 'Reserve', input: 'ReserveStockInput' },
+  commitReservation: { name: 'Commit', input: 'CommitReservationInput' },
+  releaseReservation: { name: 'Release', input: 'ReleaseReservationInput' },
+  restockOrder: { name: 'Restock', input: 'RestockOrderInput' },
+} as const;
+type SagaField = keyof typeof SAGA_MUTATIONS;
+
+const sagaDocument = (field: SagaField) =>
+  `mutation ${SAGA_MUTATIONS[field].name}($input: ${SAGA_MUTATIONS[field].input}!) {
+  ${field}(input: $input) { reservation { id status } errors { code field message } }
 }`;
 
 interface Payload {
@@ -48,7 +49,7 @@ export class InventoryClient implements InventoryPort {
     return url;
   }
 
-  private async call(field: string, query: string, input: Record<string, unknown>): Promise<StepResult<Payload>> {
+  private async call(field: SagaField, input: Record<string, unknown>): Promise<StepResult<Payload>> {
     const attempts = Math.max(2, Math.min(this.urls.length, 3));
     let lastError = '';
     for (let i = 0; i < attempts; i += 1) {
@@ -56,7 +57,7 @@ export class InventoryClient implements InventoryPort {
       try {
         res = await postGraphQL<Record<string, Payload>>(
           this.pickUrl(),
-          query,
+          sagaDocument(field),
           { input },
           { token: ecommerceServiceToken(), timeoutMs: this.timeoutMs },
         );
@@ -93,7 +94,7 @@ export class InventoryClient implements InventoryPort {
     lines: ReserveLine[],
     ttlSeconds: number,
   ): Promise<StepResult<{ reservationId: string }>> {
-    const res = await this.call('reserveStock', RESERVE, {
+    const res = await this.call('reserveStock', {
       orderId,
       locationId: ONLINE_LOCATION_ID,
       lines,
@@ -116,21 +117,21 @@ export class InventoryClient implements InventoryPort {
     return { ok: true, value: { reservationId: reservation.id } };
   }
 
-  private async simple(field: string, query: string, input: Record<string, unknown>): Promise<StepResult> {
-    const res = await this.call(field, query, input);
+  private async simple(field: SagaField, input: Record<string, unknown>): Promise<StepResult> {
+    const res = await this.call(field, input);
     if (!res.ok) return res;
     return InventoryClient.businessFailure(res.value) ?? { ok: true, value: undefined };
   }
 
   commit(orderId: string): Promise<StepResult> {
-    return this.simple('commitReservation', COMMIT, { orderId });
+    return this.simple('commitReservation', { orderId });
   }
 
   release(orderId: string, reason: string): Promise<StepResult> {
-    return this.simple('releaseReservation', RELEASE, { orderId, reason: reason.slice(0, 500) });
+    return this.simple('releaseReservation', { orderId, reason: reason.slice(0, 500) });
   }
 
   restock(orderId: string, reason: string): Promise<StepResult> {
-    return this.simple('restockOrder', RESTOCK, { orderId, reason: reason.slice(0, 500) });
+    return this.simple('restockOrder', { orderId, reason: reason.slice(0, 500) });
   }
 }
