@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Kind, parse } from 'graphql';
+import { DATE_TIME_DESCRIPTION, DECIMAL_DESCRIPTION } from '../subgraphs/kit/scalars';
 import { SUBGRAPH_LIST } from '../subgraphs/registry';
 import { composeSubgraphs, composeSupergraph, DEFAULT_OUTPUT_PATH, hintIsError, readConfig } from './compose';
 
@@ -62,6 +64,25 @@ describe('supergraph composition', () => {
 
     it('the committed subgraphs compose without any hint', () => {
       expect(composeSupergraph().hints).toEqual([]);
+    });
+
+    it("every subgraph describes the kit's scalars with the kit's own descriptions", () => {
+      const expected = { DateTime: DATE_TIME_DESCRIPTION, Decimal: DECIMAL_DESCRIPTION };
+      const checked: string[] = [];
+      for (const entry of readConfig()) {
+        const doc = parse(fs.readFileSync(entry.file, 'utf8'));
+        for (const def of doc.definitions) {
+          if (def.kind !== Kind.SCALAR_TYPE_DEFINITION || !(def.name.value in expected)) continue;
+          const name = def.name.value as keyof typeof expected;
+          checked.push(`${entry.name}.${name}`);
+          expect({ subgraph: entry.name, scalar: name, description: def.description?.value }).toEqual({
+            subgraph: entry.name,
+            scalar: name,
+            description: expected[name],
+          });
+        }
+      }
+      expect(checked).toEqual(expect.arrayContaining(['products.DateTime', 'products.Decimal', 'ecommerce.Decimal']));
     });
 
     it("fails on INCONSISTENT_DESCRIPTION: an extending subgraph must use the owner's description verbatim", () => {
