@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../subgraphs/kit';
 export interface RouterMetrics extends Metrics {
   subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
   subgraphRetries: Counter<'subgraph'>;
+  operationRefusals: Counter<'kind'>;
 }
 
 const FETCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -24,6 +25,12 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'subgraph_fetch_retries_total',
       help: 'Subgraph calls retried after a connection error (queries only)',
       labelNames: ['subgraph'],
+      registers: [base.registry],
+    }),
+    operationRefusals: new Counter({
+      name: 'router_operation_refusals_total',
+      help: 'Operations refused by the operation limits before execution, by limit (tokens, depth, aliases, root_fields, directives, cost)',
+      labelNames: ['kind'],
       registers: [base.registry],
     }),
   };

@@ -17,6 +17,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { MAX_PAGE_SIZE } from '../subgraphs/kit/pagination';
 
 /**
  * Operation limits, checked by the router before Apollo Server parses, validates or plans anything
@@ -175,7 +176,9 @@ export function costEstimator(
     let size = 1;
     if (sized) {
       const given = args[sized.name] as unknown;
-      size = typeof given === 'number' && given >= 0 ? given : limits.defaultPageSize;
+      // Subgraphs refuse a page larger than MAX_PAGE_SIZE with a clear BAD_USER_INPUT, so a larger
+      // `first` is priced at that size and left for them to refuse.
+      size = typeof given === 'number' && given >= 0 ? Math.min(given, MAX_PAGE_SIZE) : limits.defaultPageSize;
     } else if (isListType(getNullableType(field.type))) {
       const inConnection = field.name === 'edges' && type.name.endsWith('Connection');
       size = inConnection ? 1 : limits.defaultListSize;

@@ -68,6 +68,16 @@ describe('operation limits', () => {
       message: 'Operation is nested 17 levels deep; the limit is 15',
     });
     expect(wide.screen({ query: `{ categories { ${'parent { '.repeat(10)}id${' }'.repeat(10)} } }` })).toBeNull();
+    // Through named and inline fragments: they add no level of their own, their fields do.
+    const viaFragments = `query { categories { ...F } } fragment F on Category { ${'children { ... on Category { '.repeat(14)}id${' } }'.repeat(14)} }`;
+    expect(wide.screen({ query: viaFragments })).toMatchObject({ code: 'DEPTH_LIMIT_EXCEEDED', value: 16 });
+    // Introspection is not counted (Sandbox's query nests ofType deeply).
+    expect(
+      wide.screen({
+        query:
+          '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } }',
+      }),
+    ).toBeNull();
 
     const directives = `{ locations { ${Array.from({ length: 21 }, () => 'id @include(if: true)').join(' ')} } }`;
     expect(wide.screen({ query: directives })).toMatchObject({ code: 'DIRECTIVE_LIMIT_EXCEEDED', value: 21 });

@@ -1,5 +1,3 @@
-import { buildSchema, parse, validate } from 'graphql';
-import { depthLimitRule } from './limits';
 import { envVarForSubgraph, gatewaySecretFromEnv, resolveSubgraphUrls, splitUrls } from './server';
 import { Endpoints, isConnectionError } from './subgraph-client';
 
@@ -86,30 +84,5 @@ describe('subgraph endpoints', () => {
     ).toBe(true);
     expect(isConnectionError(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe(false);
     expect(isConnectionError(new Error('boom'))).toBe(false);
-  });
-});
-
-describe('depth limit', () => {
-  const schema = buildSchema(`
-    type Category { id: ID! parent: Category children: [Category!]! }
-    type Query { category: Category }
-  `);
-  const errorsFor = (query: string, max = 3) =>
-    validate(schema, parse(query), [depthLimitRule(max)]).map((e) => e.message);
-
-  it('accepts operations up to the limit and ignores introspection', () => {
-    expect(errorsFor('{ category { parent { id } } }')).toEqual([]);
-    expect(errorsFor('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }')).toEqual([]);
-  });
-
-  it('refuses deeper operations, also through fragments', () => {
-    expect(errorsFor('{ category { parent { parent { id } } } }')).toEqual([
-      'Operation is nested 4 levels deep; the limit is 3',
-    ]);
-    expect(
-      errorsFor(
-        'query Q { category { ...F } } fragment F on Category { children { ... on Category { parent { id } } } }',
-      ),
-    ).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -23,10 +24,12 @@ import {
   makeFormatError,
   metricsPlugin,
   type Logger,
+  type RawGraphQLRequest,
+  type ScreenedAnswer,
 } from '../subgraphs/kit';
 import { SubgraphDataSource, type RouterContext } from './datasource';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
-import { DEFAULT_MAX_DEPTH, depthLimitRule } from './limits';
+import { limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
 import { createAgent } from './subgraph-client';
 
 export const SUPERGRAPH_PATH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -51,8 +54,8 @@ export interface RouterOptions {
   maxRetries?: number;
   /** Connections per subgraph origin in the keep-alive pool. Default 128. */
   connectionsPerOrigin?: number;
-  /** Deepest field nesting an operation may have. Default MAX_QUERY_DEPTH env, else 15. */
-  maxDepth?: number;
+  /** Operation limits; unset ones come from the environment (MAX_QUERY_*), then the defaults (ADR 0014). */
+  limits?: Partial<OperationLimits>;
 }
 
 export interface RunningRouter {
@@ -135,6 +138,36 @@ function makeRouterFormatError(log: Logger) {
   };
 }
 
+/**
+ * The router's operation limits (operation-limits.ts) as the HTTP host's screen: a refusal is a 400
+ * with its own code, the limit and the value, counted by kind, before Apollo Server sees the request.
+ */
+function operationScreen(
+  supergraphSdl: string,
+  limits: OperationLimits,
+  metrics: RouterMetrics,
+): (request: RawGraphQLRequest) => ScreenedAnswer | null {
+  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  const screen = new OperationScreen(api, limits);
+  return (request) => {
+    if (typeof request.query !== 'string') return null;
+    const variables = request.variables;
+    const refusal = screen.screen({
+      query: request.query,
+      operationName: typeof request.operationName === 'string' ? request.operationName : null,
+      variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null,
+    });
+    if (!refusal) return null;
+    metrics.operationRefusals.inc({ kind: refusal.kind });
+    return {
+      status: 400,
+      errors: [
+        { message: refusal.message, extensions: { code: refusal.code, limit: refusal.limit, value: refusal.value } },
+      ],
+    };
+  };
+}
+
 function contextFor(req: IncomingMessage, requestId: string): RouterContext {
   const authorization = req.headers.authorization;
   try {
@@ -160,6 +193,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const secret = opts.gatewaySecret === undefined ? gatewaySecretFromEnv() : opts.gatewaySecret;
   const secretBuf = secret ? Buffer.from(secret) : null;
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
+  const screen = operationScreen(supergraphSdl, { ...limitsFromEnv(), ...opts.limits }, metrics);
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
 
@@ -191,7 +225,6 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       metricsPlugin<RouterContext>(metrics),
     ],
     introspection: !production,
-    validationRules: [depthLimitRule(opts.maxDepth ?? (Number(process.env.MAX_QUERY_DEPTH) || DEFAULT_MAX_DEPTH))],
     includeStacktraceInErrorResponses: false,
     formatError: makeRouterFormatError(log),
     // index.ts handles signals (and a cluster primary coordinates workers).
@@ -219,6 +252,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     log,
     ready: async () => ready,
     extraRoutes,
+    screen,
   });
   const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
   const port = await listen(server, opts.port ?? 0, host);

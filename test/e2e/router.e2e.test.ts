@@ -108,7 +108,7 @@ describe('router behaviour (products behind the router)', () => {
     expect(status).toBe(400);
     expect(body.errors?.[0]).toMatchObject({
       message: 'Operation is nested 17 levels deep; the limit is 15',
-      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      extensions: { code: 'DEPTH_LIMIT_EXCEEDED', limit: 15, value: 17 },
     });
     expect(seen.length).toBe(calls);
     const ok = await stack.gql(`{ categories { ${'parent { '.repeat(10)}id${' }'.repeat(10)} } }`);
