@@ -93,7 +93,7 @@ export function createResolvers(services: () => ResolverServices) {
       order: async (_p, { id }, ctx) => {
         const order = await ctx.loaders.order.load(id);
         if (!order) return null;
-        assertCanSeeOrder(ctx.identity, order);
+        assertCanSeeOrder(ctx, order);
         return order;
       },
       orders: (_p, args, ctx) => orderConnection(ctx, { status: args.status }, args),
@@ -117,7 +117,7 @@ export function createResolvers(services: () => ResolverServices) {
       // Another subgraph may reference a customer: only that customer and staff may read it. Async so
       // that a refusal fails this one entity of an `_entities` batch, not the whole batch.
       __resolveReference: async (ref, ctx) => {
-        assertCanSeeCustomer(ctx.identity, ref.id);
+        assertCanSeeCustomer(ctx, ref.id);
         return ctx.loaders.customer.load(ref.id);
       },
       addresses: (c, _a, ctx) => ctx.loaders.addresses.load(c.id),
@@ -143,7 +143,7 @@ export function createResolvers(services: () => ResolverServices) {
     Order: {
       __resolveReference: async (ref, ctx) => {
         const order = await ctx.loaders.order.load(ref.id);
-        if (order) assertCanSeeOrder(ctx.identity, order);
+        if (order) assertCanSeeOrder(ctx, order);
         return order;
       },
       customer: async (o, _a, ctx) => {

@@ -54,6 +54,8 @@ export async function seedEcommerce(orm: MikroORM): Promise<void> {
     ]);
     if (exists) continue;
     const hash = await hashPassword(DEMO_CUSTOMER_PASSWORD);
+    // Insert-if-missing (`on conflict do nothing`): two processes seeding at once, or a half-seeded
+    // database, still end with each row exactly once; the unit of work would fail on the duplicate.
     await em.transactional(async (tem) => {
       await execute(
         tem,

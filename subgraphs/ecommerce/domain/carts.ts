@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AccessDenied, execute, queryOne, queryRows, userError, type UserError } from '../../kit/domain';
 import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '../generated/resolvers';
 import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
-import type { ProductInfo, ProductLookup } from './ports';
+import type { ProductInfo } from './ports';
 import { activeCart, cartLinesByCarts } from './reads';
 import type { CartView } from './types';
 import { checkQuantity, MAX_LINE_QUANTITY } from './validation';
@@ -47,11 +47,10 @@ async function loadCart(ctx: DbContext, customerId: string): Promise<CartView> {
 
 /** UNKNOWN_PRODUCT / PRODUCT_INACTIVE, or the product when it can be sold. */
 export async function sellableProduct(
-  products: ProductLookup,
-  productId: string,
-  field?: string[],
+  ctx: Pick<EcommerceContext, 'products'>,
+  { productId, field }: { productId: string; field?: string[] },
 ): Promise<{ product: ProductInfo; error: null } | { product: null; error: UserError }> {
-  const product = await products.load(productId);
+  const product = await ctx.products.load(productId);
   if (!product) return { product: null, error: userError('UNKNOWN_PRODUCT', `No product has id ${productId}`, field) };
   if (!product.active) {
     return { product: null, error: userError('PRODUCT_INACTIVE', `${product.name} is no longer sold`, field) };
@@ -68,7 +67,7 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
   const customerId = signedInCustomer(ctx);
   const bad = checkQuantity(input.quantity, ['input', 'quantity']);
   if (bad) return answer(ctx, customerId, [bad]);
-  const { product, error } = await sellableProduct(ctx.products, input.productId, ['input', 'productId']);
+  const { product, error } = await sellableProduct(ctx, { productId: input.productId, field: ['input', 'productId'] });
   if (!product) return answer(ctx, customerId, [error]);
 
   const outcome = await ctx.em.transactional(async (tem): Promise<UserError | null> => {
@@ -140,7 +139,7 @@ export async function updateCartLine(ctx: EcommerceContext, input: UpdateCartLin
   if (!line) return answer(ctx, customerId, [unknownLine()]);
   const bad = checkQuantity(input.quantity, ['input', 'quantity']);
   if (bad) return answer(ctx, customerId, [bad]);
-  const { product, error } = await sellableProduct(ctx.products, line.productId, ['input', 'lineId']);
+  const { product, error } = await sellableProduct(ctx, { productId: line.productId, field: ['input', 'lineId'] });
   if (!product) return answer(ctx, customerId, [error]);
   const n = await ctx.em.transactional(async (tem) => {
     const changed = await execute(

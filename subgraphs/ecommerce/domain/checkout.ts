@@ -109,7 +109,7 @@ interface PricedCart {
 
 /** Current prices and availability; all products in one request to the products subgraph. */
 async function priceCart(ctx: EcommerceContext, lines: CartLine[]): Promise<Step<PricedCart>> {
-  const checked = await Promise.all(lines.map((l) => sellableProduct(ctx.products, l.productId)));
+  const checked = await Promise.all(lines.map((l) => sellableProduct(ctx, { productId: l.productId })));
   const errors = checked.flatMap((c) => (c.error ? [c.error] : []));
   if (errors.length) return { ok: false, errors };
   const priced = lines.map((line, i) => ({ line, product: (checked[i] as { product: ProductInfo }).product }));

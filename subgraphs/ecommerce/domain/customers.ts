@@ -8,7 +8,6 @@ import {
   queryOne,
   userError,
   type DomainContext,
-  type Identity,
   type UserError,
 } from '../../kit/domain';
 import { CartSchema, CustomerSchema } from '../entities';
@@ -140,7 +139,8 @@ export async function login(ctx: DbContext, input: LoginInput): Promise<AuthResu
 const CUSTOMER_READERS = new Set(['MANAGER', 'ADMIN', 'SERVICE']);
 
 /** A customer is visible to that customer and to staff only: UNAUTHENTICATED or FORBIDDEN otherwise. */
-export function assertCanSeeCustomer(identity: Identity | null, customerId: string): void {
+export function assertCanSeeCustomer(ctx: Pick<DomainContext, 'identity'>, customerId: string): void {
+  const identity = ctx.identity;
   if (!identity) throw new NotAuthenticated();
   if (identity.role === 'CUSTOMER' && identity.sub === customerId) return;
   if (CUSTOMER_READERS.has(identity.role)) return;

@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import {
-  AccessDenied,
-  NotAuthenticated,
-  userError,
-  type DomainContext,
-  type Identity,
-  type UserError,
-} from '../../kit/domain';
+import { AccessDenied, NotAuthenticated, userError, type DomainContext, type UserError } from '../../kit/domain';
 import { OrderSchema, OrderStatusChangeSchema } from '../entities';
 import type { CancelOrderInput, ShipOrderInput } from '../generated/resolvers';
 import type { EcommerceContext } from './context';
@@ -20,7 +13,8 @@ import type { Order, OrderView } from './types';
 const ORDER_STAFF = new Set(['MANAGER', 'ADMIN', 'SERVICE']);
 
 /** Throws FORBIDDEN unless the caller placed the order or is head office / a manager. */
-export function assertCanSeeOrder(identity: Identity | null, order: Pick<Order, 'customerId'>): void {
+export function assertCanSeeOrder(ctx: Pick<DomainContext, 'identity'>, order: Pick<Order, 'customerId'>): void {
+  const identity = ctx.identity;
   if (!identity) throw new AccessDenied('Sign in to see orders');
   if (ORDER_STAFF.has(identity.role)) return;
   if (identity.role === 'CUSTOMER' && identity.sub === order.customerId) return;
@@ -52,7 +46,7 @@ export async function cancelOrder(ctx: EcommerceContext, input: CancelOrderInput
   if (!identity) throw new NotAuthenticated();
   const order = await orderById(ctx, input.orderId);
   if (!order) return unknownOrder();
-  assertCanSeeOrder(identity, order);
+  assertCanSeeOrder(ctx, order);
   const reason = (input.reason?.trim() || 'Cancelled at the customer’s request').slice(0, 500);
   const by = identity.role === 'CUSTOMER' ? 'the customer' : `${identity.role.toLowerCase()} ${identity.sub}`;
   const owner = `cancel:${ctx.config.instanceId}:${randomUUID()}`;
