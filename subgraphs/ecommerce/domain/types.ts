@@ -1,4 +1,4 @@
-import type { Opt } from '@mikro-orm/core';
+import type { Opt } from '@mikro-orm/postgresql';
 import type { CompensationStep, OrderStatus, SagaState, SagaStep } from './saga';
 
 /**
