@@ -7,6 +7,7 @@
 import { Supergraph } from '@apollo/federation-internals';
 import { Client } from 'pg';
 import { SUBGRAPH_LIST } from '../../subgraphs/registry';
+import { operation } from '../../schema/operations';
 import { generateCorpus, LEAKS, type HostileCase, type IdHints } from '../helpers/hostile';
 import { startStack, type Stack } from '../helpers/stack';
 import { tokens, type GqlResult } from '../helpers/toolkit';
@@ -41,8 +42,10 @@ async function snapshotter(url: string): Promise<{ take: () => Promise<string>; 
   };
 }
 
+/** A query is refused with an error; a mutation with an error, a null payload or UserErrors in it. */
 function refused(c: HostileCase, body: Body): boolean {
   if (body.errors?.length) return true;
+  if (c.operation === 'query') return false;
   const data = body.data as Record<string, unknown> | null | undefined;
   const payload = data?.[c.field] as { errors?: unknown[] } | null | undefined;
   return payload === null || payload === undefined || (Array.isArray(payload.errors) && payload.errors.length > 0);
@@ -117,6 +120,7 @@ describe('hostile input, generated from the supergraph', () => {
     };
     const check = (c: HostileCase, res: GqlResult) => {
       const where = `${c.operation} ${c.field} [${c.label}]`;
+      if (c.mustRefuse && !refused(c, res.body)) failures.push(`${where}: accepted`);
       const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
       if (res.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) {
         failures.push(`${where}: status ${res.status}, ${JSON.stringify(res.body.errors).slice(0, 300)}`);
@@ -161,7 +165,10 @@ describe('hostile input, generated from the supergraph', () => {
   }, 300_000);
 });
 
-/** Ids of live rows for the baseline values, read through the router like a client would. */
+/**
+ * Ids of live rows for the baseline values, read (and, for orders and cart lines, made) through the
+ * router like a client would, so that a hostile value meets a request that would otherwise succeed.
+ */
 async function idHints(stack: Stack, customer: string): Promise<IdHints> {
   const hints: IdHints = {
     productId: 'prod-0001',
@@ -173,15 +180,45 @@ async function idHints(stack: Stack, customer: string): Promise<IdHints> {
     email: 'alice@example.com',
     password: 'demo-password',
     idempotencyKey: 'hostile-key-1',
+    'adjustStock.locationId': 'loc-store-1',
   };
-  const me = await stack.gql<{ me: { addresses: { id: string }[]; cart: { lines: { id: string }[] } } | null }>(
-    '{ me { addresses { id } cart { lines { id } } } }',
-    {},
-    { token: customer },
+  const asCustomer = { token: customer };
+  const address = await stack.gql<{ addAddress: { address: { id: string } | null } }>(
+    operation('AddAddress'),
+    {
+      input: {
+        address: {
+          recipient: 'Alice',
+          line1: '1 rue Test',
+          city: 'Montréal',
+          postalCode: 'H2X 1Y4',
+          country: 'CA',
+          isDefault: true,
+        },
+      },
+    },
+    asCustomer,
   );
-  const address = me.body.data?.me?.addresses[0]?.id;
-  if (address) Object.assign(hints, { addressId: address, shippingAddressId: address, billingAddressId: address });
-  const line = me.body.data?.me?.cart.lines[0]?.id;
-  if (line) hints.lineId = line;
+  const addressId = address.body.data?.addAddress.address?.id;
+  if (addressId) Object.assign(hints, { addressId, shippingAddressId: addressId, billingAddressId: addressId });
+  // Two confirmed orders: one for cancelOrder's cases, one for shipOrder's.
+  const card = { cardNumber: '4242424242424242', expiryMonth: 12, expiryYear: 2030, cvc: '123', holderName: 'Alice' };
+  for (const field of ['cancelOrder', 'shipOrder']) {
+    await stack.gql(operation('AddToCart'), { input: { productId: 'prod-0002', quantity: 1 } }, asCustomer);
+    const order = await stack.gql<{ checkout: { order: { id: string } | null } }>(
+      operation('QuickCheckout'),
+      { input: { shippingAddressId: addressId, paymentMethod: card, idempotencyKey: `hostile-${field}` } },
+      asCustomer,
+    );
+    const id = order.body.data?.checkout.order?.id;
+    if (id) hints[`${field}.orderId`] = id;
+  }
+  const cart = await stack.gql<{ addToCart: { cart: { lines: { id: string }[] } | null } }>(
+    operation('AddToCart'),
+    { input: { productId: 'prod-0003', quantity: 1 } },
+    asCustomer,
+  );
+  const lineId = cart.body.data?.addToCart.cart?.lines[0]?.id;
+  if (lineId) hints.lineId = lineId;
   return hints;
 }

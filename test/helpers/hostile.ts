@@ -23,7 +23,10 @@ import {
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Ids of live demo rows, by the name of the argument or input field that carries them. */
+/**
+ * Ids of live demo rows, by the name of the argument or input field that carries them; a key
+ * "<rootField>.<name>" (e.g. "shipOrder.orderId") wins over "<name>" for that root field.
+ */
 export type IdHints = Record<string, string>;
 
 export interface HostileCase {
@@ -35,6 +38,14 @@ export interface HostileCase {
   label: string;
   query: string;
   variables: Record<string, Json>;
+  /** The value breaks a rule the schema documents (a maximum length): the request must be refused. */
+  mustRefuse?: boolean;
+}
+
+/** The maximum length a description documents: "at most 500 characters", "1 to 100 characters". */
+export function documentedMaxLength(description: string | null | undefined): number | null {
+  const m = /(?:at most|\bto) ([\d,]+) characters/i.exec(description ?? '');
+  return m?.[1] ? Number(m[1].replace(/,/g, '')) : null;
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -110,9 +121,9 @@ export function hostileValues(typeName: string, leafName: string): { label: stri
 }
 
 /** A valid-looking value for a leaf, from the hints where its name says it is an id. */
-function baselineLeaf(type: GraphQLNamedType, name: string, hints: IdHints): Json {
+function baselineLeaf(type: GraphQLNamedType, name: string, hints: IdHints, root: string): Json {
   if (isEnumType(type)) return type.getValues()[0]?.name ?? null;
-  const hinted = hints[name];
+  const hinted = hints[`${root}.${name}`] ?? hints[name];
   switch (type.name) {
     case 'ID':
       return hinted ?? 'prod-0001';
@@ -134,18 +145,18 @@ function baselineLeaf(type: GraphQLNamedType, name: string, hints: IdHints): Jso
 }
 
 /** A baseline value of an input type: every field filled (optional ones too, so each is a leaf to replace). */
-export function baselineValue(type: GraphQLInputType, name: string, hints: IdHints, depth = 0): Json {
+export function baselineValue(type: GraphQLInputType, name: string, hints: IdHints, root: string, depth = 0): Json {
   const nullable = getNullableType(type);
-  if (isListType(nullable)) return [baselineValue(nullable.ofType, name, hints, depth + 1)];
+  if (isListType(nullable)) return [baselineValue(nullable.ofType, name, hints, root, depth + 1)];
   if (isInputObjectType(nullable)) {
     if (depth > 5) return null;
     const out: Record<string, Json> = {};
     for (const field of Object.values(nullable.getFields())) {
-      out[field.name] = baselineValue(field.type, field.name, hints, depth + 1);
+      out[field.name] = baselineValue(field.type, field.name, hints, root, depth + 1);
     }
     return out;
   }
-  return baselineLeaf(getNamedType(type), name, hints);
+  return baselineLeaf(getNamedType(type), name, hints, root);
 }
 
 interface Leaf {
@@ -154,23 +165,34 @@ interface Leaf {
   typeName: string;
   name: string;
   list: boolean;
+  /** Maximum length its description documents, if any. */
+  maxLength: number | null;
 }
 
-function leaves(type: GraphQLInputType, value: Json, path: (string | number)[], name: string, out: Leaf[]): void {
+function leaves(
+  type: GraphQLInputType,
+  value: Json,
+  path: (string | number)[],
+  name: string,
+  description: string | null | undefined,
+  out: Leaf[],
+): void {
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
-    out.push({ path, typeName: '[list]', name, list: true });
-    if (Array.isArray(value)) value.forEach((v, i) => leaves(nullable.ofType, v, [...path, i], name, out));
+    out.push({ path, typeName: '[list]', name, list: true, maxLength: null });
+    if (Array.isArray(value)) value.forEach((v, i) => leaves(nullable.ofType, v, [...path, i], name, description, out));
     return;
   }
   if (isInputObjectType(nullable)) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return;
     for (const field of Object.values(nullable.getFields())) {
-      leaves(field.type, value[field.name] ?? null, [...path, field.name], field.name, out);
+      leaves(field.type, value[field.name] ?? null, [...path, field.name], field.name, field.description, out);
     }
     return;
   }
-  out.push({ path, typeName: getNamedType(type).name, name, list: false });
+  const typeName = getNamedType(type).name;
+  const textual = typeName === 'String' || typeName === 'ID';
+  out.push({ path, typeName, name, list: false, maxLength: textual ? documentedMaxLength(description) : null });
 }
 
 function replaced(variables: Record<string, Json>, path: (string | number)[], value: Json): Record<string, Json> {
@@ -262,7 +284,7 @@ export function generateCorpus(schema: GraphQLSchema, hints: IdHints): { cases: 
       if (args.length === 0) return '';
       const parts = args.map((arg) => {
         const v = `v${n++}`;
-        variables[v] = baselineValue(arg.type, arg.name, hints);
+        variables[v] = baselineValue(arg.type, arg.name, hints, field.name);
         defs.push(`$${v}: ${typeRef(arg.type)}`);
         return `${arg.name}: $${v}`;
       });
@@ -286,8 +308,9 @@ export function generateCorpus(schema: GraphQLSchema, hints: IdHints): { cases: 
     const argLeaves: Leaf[] = [];
     field.args.forEach((arg, i) => {
       const v = testedVars[i] as string;
-      leaves(arg.type, variables[v] ?? null, [v], arg.name, argLeaves);
+      leaves(arg.type, variables[v] ?? null, [v], arg.name, arg.description, argLeaves);
     });
+    const firstOfField = cases.length;
     cases.push({ operation, field: label, label: 'baseline', query, variables });
     const argNames = new Map(field.args.map((arg, i) => [testedVars[i] as string, arg.name]));
     for (const leaf of argLeaves) {
@@ -310,7 +333,24 @@ export function generateCorpus(schema: GraphQLSchema, hints: IdHints): { cases: 
           variables: replaced(variables, leaf.path, value),
         });
       }
+      if (leaf.maxLength !== null) {
+        cases.push({
+          operation,
+          field: label,
+          label: `${where} = documented maximum + 1 (${leaf.maxLength + 1} characters)`,
+          query,
+          variables: replaced(variables, leaf.path, 'a'.repeat(leaf.maxLength + 1)),
+          mustRefuse: true,
+        });
+      }
     }
+    // Rules first: a case that succeeds (an emoji reason cancels the order) must not spoil the
+    // baseline of a case that has to be refused.
+    const ofField = cases.splice(firstOfField);
+    cases.push(
+      ...ofField.filter((c) => c.label === 'baseline' || c.mustRefuse),
+      ...ofField.filter((c) => c.label !== 'baseline' && !c.mustRefuse),
+    );
   }
   return { cases, fields };
 }
