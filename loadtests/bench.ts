@@ -21,6 +21,8 @@
  * Knobs (env): BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
  * BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
  * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
+ * LIMITS_DURATION=10 LIMITS_ATTACKERS=4 LIMITS_RATE=20: the abusive-request scenario (loadtests/limits.ts),
+ * against the router and the stock gateway (0 skips it).
  *
  * The load generator shares the machine with everything it measures: on 2 cores the absolute
  * numbers are lower bounds; the ratios between targets, measured in the same run, are the point.
@@ -43,6 +45,7 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
+import { runLimitsScenario, type LimitsResult } from './limits';
 import { pacedLoad } from './paced';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
@@ -111,6 +114,10 @@ const config = {
   rounds: Math.max(1, envInt('BENCH_ROUNDS', 1)),
   checkoutCount: envInt('CHECKOUT_COUNT', 200),
   checkoutConcurrency: envInt('CHECKOUT_CONCURRENCY', 20),
+  /** Abusive-request scenario: seconds per target (0 skips it), attacking clients, CatalogPage rate. */
+  limitsDuration: envInt('LIMITS_DURATION', 10),
+  limitsAttackers: envInt('LIMITS_ATTACKERS', 4),
+  limitsRate: envInt('LIMITS_RATE', 20),
 };
 
 function log(message: string): void {
@@ -483,6 +490,24 @@ async function main(): Promise<void> {
       });
     }
 
+    const limits: LimitsResult[] = [];
+    if (config.limitsDuration > 0) {
+      for (const target of targets.filter((t) => t.key !== 'direct')) {
+        log(
+          `${target.key}: ${config.limitsAttackers} clients send the 200-alias request, CatalogPage at ${config.limitsRate}/s`,
+        );
+        limits.push(
+          await runLimitsScenario({
+            target: target.key,
+            url: target.url,
+            durationS: config.limitsDuration,
+            attackers: config.limitsAttackers,
+            rate: config.limitsRate,
+          }),
+        );
+      }
+    }
+
     const ratios = {
       routerOverDirect: {
         throughput: ratio(results.router?.saturated.rps, results.direct?.saturated.rps),
@@ -514,6 +539,12 @@ async function main(): Promise<void> {
     console.log(
       `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
     );
+    for (const l of limits) {
+      console.log(
+        `abusive requests, ${l.target}: heavy ${l.heavy.requests} answered (${JSON.stringify(l.heavy.status)}), p50 ${fmt(l.heavy.p50)} ms, p95 ${fmt(l.heavy.p95)} ms; ` +
+          `CatalogPage meanwhile p50 ${fmt(l.catalog.p50)} ms, p95 ${fmt(l.catalog.p95)} ms, p99 ${fmt(l.catalog.p99)} ms, errors ${l.catalog.errors}`,
+      );
+    }
     if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
     else {
       console.log(
@@ -537,6 +568,7 @@ async function main(): Promise<void> {
       config,
       results,
       ratios,
+      limits,
       checkout,
     };
     const file = path.join(RESULTS_DIR, 'latest.json');
