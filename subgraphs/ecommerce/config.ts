@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PORTS } from '../kit';
+import { calleeUrls, callTimeoutFromEnv } from '../kit/clients';
 import type { CheckoutSettings } from './domain/context';
 
 /**
@@ -35,15 +35,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EcommerceCo
   if (fault !== null && fault !== 'crash_after_reserve') throw new Error(`unknown CHECKOUT_FAULT ${fault}`);
   if (fault !== null && env.NODE_ENV === 'production') throw new Error('CHECKOUT_FAULT is refused in production');
   return {
-    productsUrl: env.PRODUCTS_URL ?? `http://127.0.0.1:${PORTS.products}/graphql`,
-    inventoryUrls: (env.INVENTORY_URL ?? `http://127.0.0.1:${PORTS.inventory}/graphql`)
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean),
+    // products runs one instance: its first URL.
+    productsUrl: calleeUrls('products', env)[0]!,
+    inventoryUrls: calleeUrls('inventory', env),
     customerTokenTtlSeconds: num(env, 'CUSTOMER_TOKEN_TTL_SECONDS', 3600),
     reservationTtlSeconds: num(env, 'RESERVATION_TTL_SECONDS', 900),
     paymentTimeoutMs: num(env, 'PAYMENT_TIMEOUT_MS', 5000),
-    callTimeoutMs: num(env, 'SUBGRAPH_CALL_TIMEOUT_MS', 10_000),
+    callTimeoutMs: callTimeoutFromEnv(10_000, env),
     commitTriesPerRun: 2,
     maxCommitAttempts: num(env, 'SAGA_MAX_COMMIT_ATTEMPTS', 10),
     stuckAfterMs: num(env, 'SAGA_STUCK_AFTER_MS', 30_000),

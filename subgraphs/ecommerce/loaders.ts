@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader, type LoaderDeps, type Metrics } from '../kit';
-import type { ProductsClient } from './clients/products';
-import type { ProductInfo } from './domain/ports';
+import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
+import { productLoader, type ProductSource } from '../kit/clients';
+import type { ProductInfo } from '../kit/domain';
 import {
   addressesByCustomers,
   cartLinesByCarts,
@@ -24,20 +24,8 @@ export interface EcommerceLoaders {
   product: DataLoader<string, ProductInfo | null>;
 }
 
-/**
- * The domain's ProductLookup over the products subgraph (requests, and each saga recovery pass). The
- * client is asked for on the first batch, so building loaders reads no configuration.
- */
-export function productLoader(client: () => ProductsClient, metrics: Metrics): DataLoader<string, ProductInfo | null> {
-  return keyedLoader(
-    'product',
-    metrics,
-    async (ids) => (await client().fetchMany(ids)).filter((p): p is ProductInfo => p !== null),
-    (p) => p.id,
-  );
-}
-
-export function makeCreateLoaders(products: () => ProductsClient) {
+/** `products` is asked for on the first product batch, so building loaders reads no configuration. */
+export function makeCreateLoaders(products: () => ProductSource) {
   return (deps: LoaderDeps): EcommerceLoaders => ({
     customer: keyedLoader(
       'customer',

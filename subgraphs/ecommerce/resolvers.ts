@@ -9,7 +9,6 @@ import {
   signToken,
   type Context,
 } from '../kit';
-import type { ProductsClient } from './clients/products';
 import type { EcommerceConfig } from './config';
 import { addAddress, removeAddress, updateAddress } from './domain/addresses';
 import { addToCart, ensureCart, removeCartLine, updateCartLine } from './domain/carts';
@@ -17,7 +16,9 @@ import { checkout } from './domain/checkout';
 import type { EcommerceContext } from './domain/context';
 import { assertCanSeeCustomer, login, ownCustomerId, registerCustomer, type AuthResult } from './domain/customers';
 import { assertCanSeeOrder, cancelOrder, shipOrder } from './domain/orders';
-import type { InventoryPort, PaymentProvider } from './domain/ports';
+import type { ProductSource } from '../kit/clients';
+import type { InventoryPort } from '../kit/domain';
+import type { PaymentProvider } from './domain/ports';
 import { countOrders, ordersPage, type OrderFilter } from './domain/reads';
 import type { CartLine, CartView } from './domain/types';
 import type { CustomerOrdersArgs, Resolvers } from './generated/resolvers';
@@ -30,7 +31,7 @@ type Ctx = Context<EcommerceLoaders>;
 /** The process-wide collaborators of the resolvers: configuration and the adapters of the domain's ports. */
 export interface ResolverServices {
   config: EcommerceConfig;
-  products: ProductsClient;
+  products: ProductSource;
   inventory: InventoryPort;
   payments: PaymentProvider;
 }

@@ -3,9 +3,9 @@ import { createLogger, createMetrics, execute, migrate, openOrm, startSubgraph, 
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { definition as productsDefinition } from '../products/server';
 import { seedProducts } from '../products/seed';
+import { closeHttpAgent, ProductsClient } from '../kit/clients';
+import type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from '../kit/domain';
 import { FakePaymentProvider } from './clients/payments';
-import { closeHttpAgent } from './clients/http';
-import { ProductsClient } from './clients/products';
 import { configFromEnv } from './config';
 import { addAddress } from './domain/addresses';
 import { addToCart } from './domain/carts';
@@ -13,7 +13,6 @@ import { checkout } from './domain/checkout';
 import type { EcommerceContext } from './domain/context';
 import { registerCustomer } from './domain/customers';
 import { cancelOrder } from './domain/orders';
-import type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './domain/ports';
 import {
   activeCart,
   addressById,
@@ -332,7 +331,7 @@ describe('products lookup through the products subgraph', () => {
 
   it('turns every product asked for in one tick into ONE _entities request', async () => {
     const metrics = createMetrics('ecommerce');
-    const client = new ProductsClient(products.url);
+    const client = new ProductsClient(products.url, { caller: 'ecommerce' });
     const loaders = makeCreateLoaders(() => client)({ em: {} as EntityManager, metrics });
     const before = await productsRequests();
     const [a, b, c, missing, inactive] = await Promise.all(

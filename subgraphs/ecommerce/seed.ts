@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hashPassword } from './domain/passwords';
 import { execute, queryOne } from '../kit';
+import { hashPassword } from '../kit/passwords';
 
 /**
  * Demo customer accounts (docs/demo-data.md). Every demo customer signs in with DEMO_CUSTOMER_PASSWORD.

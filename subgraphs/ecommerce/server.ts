@@ -14,13 +14,12 @@ import {
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
-import { InventoryClient } from './clients/inventory';
+import { InventoryClient, productLoader, ProductsClient } from '../kit/clients';
 import { FakePaymentProvider } from './clients/payments';
-import { ProductsClient } from './clients/products';
 import { configFromEnv, type EcommerceConfig } from './config';
 import type { EcommerceContext } from './domain/context';
 import { entities } from './entities';
-import { makeCreateLoaders, productLoader, type EcommerceLoaders } from './loaders';
+import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
 import { migrations } from './migrations';
 import { startRecoveryLoop, type RecoveryLoop } from './recovery-loop';
 import { createResolvers, type ResolverServices } from './resolvers';
@@ -61,8 +60,8 @@ export const permissions = withPermissions({
 export function createServices(config: EcommerceConfig = configFromEnv()): ResolverServices {
   return {
     config,
-    products: new ProductsClient(config.productsUrl, config.callTimeoutMs),
-    inventory: new InventoryClient(config.inventoryUrls, config.callTimeoutMs),
+    products: new ProductsClient(config.productsUrl, { caller: 'ecommerce', timeoutMs: config.callTimeoutMs }),
+    inventory: new InventoryClient(config.inventoryUrls, { caller: 'ecommerce', timeoutMs: config.callTimeoutMs }),
     payments: new FakePaymentProvider(),
   };
 }

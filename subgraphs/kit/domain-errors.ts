@@ -28,3 +28,21 @@ export class InvalidArgument extends Error {
     super(message);
   }
 }
+
+/**
+ * A subgraph this one calls (products, inventory) could not answer: SERVICE_UNAVAILABLE, the code the
+ * router gives when it cannot reach a subgraph, so clients handle one "try again later" code. Thrown
+ * by the kit's clients; domain code calls them before it writes anything that depends on the answer.
+ * The message is client-safe (it names the service, never its URL); `cause` keeps the detail for the
+ * logs.
+ */
+export class ServiceUnavailable extends Error {
+  override readonly name = 'ServiceUnavailable';
+  constructor(
+    /** The service that did not answer, e.g. "products". */
+    readonly service: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The ${service} service is unavailable; try again`, options);
+  }
+}

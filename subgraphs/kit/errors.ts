@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AccessDenied, InvalidArgument, NotAuthenticated } from './domain-errors';
+import { AccessDenied, InvalidArgument, NotAuthenticated, ServiceUnavailable } from './domain-errors';
 import type { Logger } from './logger';
 import { pgErrorCode } from './sql';
 
@@ -55,6 +55,9 @@ export function publicError(
   if (original instanceof InvalidArgument) {
     return { code: 'BAD_USER_INPUT', message: original.message, extensions: { argument: original.argument } };
   }
+  if (original instanceof ServiceUnavailable) {
+    return { code: 'SERVICE_UNAVAILABLE', message: original.message, extensions: { serviceName: original.service } };
+  }
   if (isDataException(original)) return { code: 'BAD_USER_INPUT', message: 'A value in the request is not valid' };
   return null;
 }
@@ -83,6 +86,12 @@ export function makeFormatError(log: Logger) {
     if (mapped) {
       if (mapped.code === 'BAD_USER_INPUT' && !(original instanceof InvalidArgument)) {
         log.warn({ err: original, path: formatted.path }, 'database refused a value from the request');
+      }
+      if (original instanceof ServiceUnavailable) {
+        log.warn(
+          { err: original, cause: original.cause, path: formatted.path },
+          'a service this one calls is unavailable',
+        );
       }
       return {
         message: mapped.message,

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { AccessDenied, execute, queryOne, queryRows, userError, type UserError } from '../../kit/domain';
+import {
+  AccessDenied,
+  execute,
+  queryOne,
+  queryRows,
+  userError,
+  type ProductInfo,
+  type UserError,
+} from '../../kit/domain';
 import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '../generated/resolvers';
 import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
-import type { ProductInfo } from './ports';
 import { activeCart, cartLinesByCarts } from './reads';
 import type { CartView } from './types';
 import { checkQuantity, MAX_LINE_QUANTITY } from './validation';

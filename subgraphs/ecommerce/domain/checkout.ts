@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { execute, formatMinor, queryRows, userError, type UserError } from '../../kit/domain';
+import { execute, formatMinor, queryRows, userError, type ProductInfo, type UserError } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
 import { ensureCart, sellableProduct } from './carts';
-import type { CardDetails, ProductInfo, TokenizedCard } from './ports';
+import type { CardDetails, TokenizedCard } from './ports';
 import { addressById, cartLinesByCarts, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
 import { failureForClient, runSaga } from './saga-runner';
 import type { AddressSnapshot, CartLine, OrderView } from './types';

@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AccessDenied, NotAuthenticated, type DomainContext } from '../../kit/domain';
-import type { InventoryPort, PaymentProvider, ProductLookup, SagaObserver } from './ports';
+import {
+  AccessDenied,
+  NotAuthenticated,
+  type DomainContext,
+  type InventoryPort,
+  type ProductLookup,
+} from '../../kit/domain';
+import type { PaymentProvider, SagaObserver } from './ports';
 
 /** The checkout saga's settings; config.ts reads them from the environment. */
 export interface CheckoutSettings {

@@ -1,26 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   AccessDenied,
+  burnVerification,
   execute,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  needsRehash,
   NotAuthenticated,
   pgConstraint,
   pgErrorCode,
   queryOne,
   userError,
+  verifyPassword,
   type DomainContext,
   type UserError,
 } from '../../kit/domain';
 import { CartSchema, CustomerSchema } from '../entities';
 import type { LoginInput, RegisterCustomerInput } from '../generated/resolvers';
 import type { DbContext } from './context';
-import {
-  burnVerification,
-  hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  needsRehash,
-  verifyPassword,
-} from './passwords';
 import { customerByEmail } from './reads';
 import type { Customer, CustomerProfile } from './types';
 import { checkEmail, checkPhone, checkText, normalizeEmail, optionalText } from './validation';

@@ -1,32 +1,10 @@
 import type { SagaState } from './saga';
 
 /**
- * What the ecommerce domain needs from the outside world, as it needs it: the inventory saga API,
- * a payment provider, product lookups and a listener for finished sagas. clients/ holds the
- * adapters that implement them over HTTP (and the built-in fake payment provider); tests use doubles.
+ * What the ecommerce domain needs from the outside world beyond the kit's ports (kit/ports.ts: the
+ * inventory saga API, product lookups, StepResult): a payment provider and a listener for finished
+ * sagas. clients/payments.ts holds the built-in fake payment provider; tests use doubles.
  */
-
-/**
- * Outcome of a call to another system. `transient` failures (no answer, a GraphQL-level error) leave
- * the outcome unknown and may be retried, because every saga step is idempotent by order id;
- * business refusals (UserErrors in the payload) are definitive.
- */
-export type StepResult<T = undefined> =
-  { ok: true; value: T } | { ok: false; transient: boolean; code: string; message: string };
-
-export interface ReserveLine {
-  productId: string;
-  quantity: number;
-}
-
-/** The inventory saga API as the checkout needs it; every call is idempotent by order id. */
-export interface InventoryPort {
-  reserve(orderId: string, lines: ReserveLine[], ttlSeconds: number): Promise<StepResult<{ reservationId: string }>>;
-  commit(orderId: string): Promise<StepResult>;
-  release(orderId: string, reason: string): Promise<StepResult>;
-  /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
-  restock(orderId: string, reason: string): Promise<StepResult>;
-}
 
 /** Card details as typed by the customer; they live only for the duration of the checkout call. */
 export interface CardDetails {
@@ -69,20 +47,6 @@ export interface PaymentProvider {
   void(orderId: string, authorizationId: string | null): Promise<void>;
   /** Gives back a captured amount (cancellation of a confirmed order). */
   refund(orderId: string, authorizationId: string | null, amountCents: number, currency: string): Promise<void>;
-}
-
-/** What ecommerce needs to know about a product (owned by the products subgraph) to sell it. */
-export interface ProductInfo {
-  id: string;
-  name: string;
-  active: boolean;
-  priceCents: number;
-  currency: string;
-}
-
-/** Looks products up by id; requests use a DataLoader, so one tick's lookups are one call. */
-export interface ProductLookup {
-  load(id: string): Promise<ProductInfo | null>;
 }
 
 /** Label of a finished checkout saga: a small fixed set (saga_outcomes_total{outcome}). */

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execute, formatMinor, ONLINE_LOCATION_ID, queryOne } from '../../kit/domain';
+import { execute, formatMinor, ONLINE_LOCATION_ID, queryOne, type StepResult } from '../../kit/domain';
 import type { EcommerceContext } from './context';
-import type { StepResult } from './ports';
 import { orderById, orderLinesByOrders, sagaByOrder } from './reads';
 import {
   canTransition,

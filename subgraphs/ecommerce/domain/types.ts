@@ -15,7 +15,7 @@ export interface Customer {
   firstName: string;
   lastName: string;
   phone: string | null;
-  /** Versioned scrypt hash (domain/passwords.ts); never leaves this subgraph, never read by lean reads. */
+  /** Versioned scrypt hash (kit/passwords.ts); never leaves this subgraph, never read by lean reads. */
   passwordHash: string;
   createdAt: Date;
   updatedAt: Date;

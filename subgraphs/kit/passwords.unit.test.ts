@@ -1,4 +1,4 @@
-import { burnVerification, hashPassword, needsRehash, parseHash, verifyPassword } from './domain/passwords';
+import { burnVerification, hashPassword, needsRehash, parseHash, verifyPassword } from './passwords';
 
 describe('password hashing (scrypt)', () => {
   it('stores a versioned string with parameters, salt and key, never the password', async () => {

@@ -1,7 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
- * Password hashing with scrypt (memory-hard, in node:crypto so nothing native is installed).
+ * Password hashing with scrypt (memory-hard, in node:crypto so nothing native is installed), for
+ * every subgraph that keeps credentials (ecommerce's customers; retail's staff next).
  * Stored as a versioned, self-describing string so that parameters can be raised later and old
  * hashes still verify:  $scrypt$v=1$N=16384,r=8,p=1$<salt base64>$<hash base64>
  * Hashing runs on libuv's thread pool (async scrypt), never on the event loop.

@@ -1,7 +1,8 @@
-import { ONLINE_LOCATION_ID } from '../../kit';
-import type { InventoryPort, ReserveLine, StepResult } from '../domain/ports';
-import { postGraphQL, TransportError, type GraphQLResponse } from './http';
-import { ecommerceServiceToken } from './service-token';
+import { ONLINE_LOCATION_ID } from '../demo-ids';
+import type { ServiceName } from '../env';
+import type { InventoryPort, ReserveLine, StepResult } from '../ports';
+import { postGraphQL, TransportError, type GraphQLResponse } from './graphql';
+import { cachedServiceToken } from './service-token';
 
 /**
  * The service-to-service saga mutations (inventory's @inaccessible fields, ADR 0008): not client
@@ -21,26 +22,40 @@ const sagaDocument = (field: SagaField) =>
   ${field}(input: $input) { reservation { id status } errors { code field message } }
 }`;
 
+/** The longest reason inventory keeps (its ReleaseReservationInput / RestockOrderInput `reason`). */
+const MAX_REASON_LENGTH = 500;
+
 interface Payload {
   reservation: { id: string; status: string } | null;
   errors: { code: string; field: string[] | null; message: string }[];
 }
 
+export interface InventoryClientOptions {
+  /** The calling subgraph: its SERVICE token goes with every call. */
+  caller: ServiceName;
+  /** Whole-call budget of one attempt (default 10 s). */
+  timeoutMs?: number;
+}
+
 /**
  * Calls the inventory subgraph directly (not through the router: its saga fields are @inaccessible)
- * with ecommerce's SERVICE token. INVENTORY_URL may list several replicas; calls go round-robin,
- * and a call that gets no answer is retried once on the next replica (safe: idempotent by order id).
+ * with the caller's SERVICE token. `urls` may list several replicas (INVENTORY_URL); calls go
+ * round-robin, and a call that gets no answer is retried once on the next replica (safe: every step is
+ * idempotent by order id). No answer at all, or a GraphQL-level error, is a transient StepResult; a
+ * UserError in the payload is a definitive one.
  */
 export class InventoryClient implements InventoryPort {
   private next = 0;
   readonly urls: string[];
+  private readonly timeoutMs: number;
 
   constructor(
     urls: string | string[],
-    private readonly timeoutMs = 10_000,
+    private readonly opts: InventoryClientOptions,
   ) {
     this.urls = (Array.isArray(urls) ? urls : urls.split(',')).map((u) => u.trim()).filter((u) => u.length > 0);
     if (this.urls.length === 0) throw new Error('INVENTORY_URL must name at least one inventory replica');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
   private pickUrl(): string {
@@ -59,7 +74,7 @@ export class InventoryClient implements InventoryPort {
           this.pickUrl(),
           sagaDocument(field),
           { input },
-          { token: ecommerceServiceToken(), timeoutMs: this.timeoutMs },
+          { token: cachedServiceToken(this.opts.caller), timeoutMs: this.timeoutMs },
         );
       } catch (err) {
         if (err instanceof TransportError) {
@@ -93,13 +108,9 @@ export class InventoryClient implements InventoryPort {
     orderId: string,
     lines: ReserveLine[],
     ttlSeconds: number,
+    locationId: string = ONLINE_LOCATION_ID,
   ): Promise<StepResult<{ reservationId: string }>> {
-    const res = await this.call('reserveStock', {
-      orderId,
-      locationId: ONLINE_LOCATION_ID,
-      lines,
-      ttlSeconds,
-    });
+    const res = await this.call('reserveStock', { orderId, locationId, lines, ttlSeconds });
     if (!res.ok) return res;
     const failed = InventoryClient.businessFailure(res.value);
     if (failed) return failed;
@@ -127,11 +138,13 @@ export class InventoryClient implements InventoryPort {
     return this.simple('commitReservation', { orderId });
   }
 
+  // A compensation's reason is audit text the caller composed (often around a customer's own words);
+  // it is cut to what inventory keeps so that an over-long note can never make a compensation fail.
   release(orderId: string, reason: string): Promise<StepResult> {
-    return this.simple('releaseReservation', { orderId, reason: reason.slice(0, 500) });
+    return this.simple('releaseReservation', { orderId, reason: reason.slice(0, MAX_REASON_LENGTH) });
   }
 
   restock(orderId: string, reason: string): Promise<StepResult> {
-    return this.simple('restockOrder', { orderId, reason: reason.slice(0, 500) });
+    return this.simple('restockOrder', { orderId, reason: reason.slice(0, MAX_REASON_LENGTH) });
   }
 }

@@ -1,7 +1,8 @@
 import { Agent, request } from 'undici';
+import { PORTS, type ServiceName } from '../env';
 
 /**
- * One keep-alive connection pool per process for the calls ecommerce makes to other subgraphs
+ * One keep-alive connection pool per process for the calls a subgraph makes to other subgraphs
  * (product lookups, inventory saga steps): no TCP/TLS handshake per call.
  */
 let agent: Agent | null = null;
@@ -28,7 +29,9 @@ export interface GraphQLResponse<T> {
 
 export interface PostOptions {
   token?: string;
+  /** Sent as x-request-id, so the callee's logs carry the caller's request. */
   requestId?: string;
+  /** Whole-call budget: connect, headers and body (default 10 s). */
   timeoutMs?: number;
 }
 
@@ -76,4 +79,29 @@ export async function closeHttpAgent(): Promise<void> {
   const a = agent;
   agent = null;
   if (a) await a.close();
+}
+
+/**
+ * The URLs of a subgraph this one calls: <NAME>_URL (comma-separated replicas, as `npm start` and
+ * the test stack pass them), else the local topology's default port.
+ */
+export function calleeUrls(name: ServiceName, env: NodeJS.ProcessEnv = process.env): string[] {
+  const urls = (env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${PORTS[name]}/graphql`)
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+  if (urls.length === 0) throw new Error(`${name.toUpperCase()}_URL must name at least one ${name} URL`);
+  return urls;
+}
+
+/**
+ * Timeout of each call to another subgraph: SUBGRAPH_CALL_TIMEOUT_MS, else `fallback`. Read at start,
+ * so a typo fails the start rather than the first call.
+ */
+export function callTimeoutFromEnv(fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SUBGRAPH_CALL_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`SUBGRAPH_CALL_TIMEOUT_MS must be a positive number; got ${raw}`);
+  return n;
 }

@@ -1,0 +1,61 @@
+/**
+ * What a subgraph's domain needs from the subgraphs it calls, as the domain needs it: GraphQL- and
+ * HTTP-free types (exported from kit/domain.ts), implemented over HTTP by kit/clients/ and by doubles
+ * in tests. A call that cannot get an answer at all throws the kit's ServiceUnavailable
+ * (domain-errors.ts); the inventory steps report it as a transient StepResult instead, because the
+ * saga decides what an unknown outcome means.
+ */
+
+/** What the caller needs to know about a product (owned by the products subgraph) to stock or sell it. */
+export interface ProductInfo {
+  id: string;
+  name: string;
+  /** False once the product is withdrawn from sale; it still exists and still resolves. */
+  active: boolean;
+  /** Selling price in minor units of `currency`. */
+  priceCents: number;
+  /** ISO 4217 code. */
+  currency: string;
+}
+
+/**
+ * Looks products up by id: null for an id the catalogue does not know. Requests use a DataLoader
+ * (kit/clients productLoader), so every lookup of one tick is one call to products.
+ */
+export interface ProductLookup {
+  load(id: string): Promise<ProductInfo | null>;
+}
+
+/**
+ * Outcome of a call to another system. `transient` failures (no answer, a GraphQL-level error) leave
+ * the outcome unknown and may be retried, because every saga step is idempotent by order id;
+ * business refusals (UserErrors in the payload) are definitive.
+ */
+export type StepResult<T = undefined> =
+  { ok: true; value: T } | { ok: false; transient: boolean; code: string; message: string };
+
+/** One product and quantity to reserve. */
+export interface ReserveLine {
+  productId: string;
+  quantity: number;
+}
+
+/** Inventory's saga API (its @inaccessible mutations, ADR 0008); every call is idempotent by order id. */
+export interface InventoryPort {
+  /**
+   * Holds stock for an order, every line or none, at `locationId` (the online fulfilment location
+   * when omitted; a till reserves at its store's location).
+   */
+  reserve(
+    orderId: string,
+    lines: ReserveLine[],
+    ttlSeconds: number,
+    locationId?: string,
+  ): Promise<StepResult<{ reservationId: string }>>;
+  /** The order is confirmed: the reserved units leave the stock. */
+  commit(orderId: string): Promise<StepResult>;
+  /** The order is abandoned before its commit: the reserved units are available again. */
+  release(orderId: string, reason: string): Promise<StepResult>;
+  /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
+  restock(orderId: string, reason: string): Promise<StepResult>;
+}
