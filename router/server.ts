@@ -24,7 +24,9 @@ import {
   makeFormatError,
   metricsPlugin,
   type Logger,
+  revocationsFromEnv,
   type RawGraphQLRequest,
+  type Revocations,
   type ScreenedAnswer,
 } from '../subgraphs/kit';
 import { SubgraphDataSource, type RouterContext } from './datasource';
@@ -56,6 +58,8 @@ export interface RouterOptions {
   connectionsPerOrigin?: number;
   /** Operation limits; unset ones come from the environment (MAX_QUERY_*), then the defaults (ADR 0014). */
   limits?: Partial<OperationLimits>;
+  /** Token revocation list; default: from REDIS_URL (revocationsFromEnv), closed on stop. */
+  revocations?: Revocations;
 }
 
 export interface RunningRouter {
@@ -168,11 +172,11 @@ function operationScreen(
   };
 }
 
-function contextFor(req: IncomingMessage, requestId: string): RouterContext {
+function contextFor(req: IncomingMessage, requestId: string, revocations: Revocations): RouterContext {
   const authorization = req.headers.authorization;
   try {
-    // Refuse bad tokens here, before any subgraph work; each subgraph verifies the token again.
-    identityFromHeader(authorization);
+    // Refuse bad or revoked tokens here, before any subgraph work; each subgraph verifies again.
+    identityFromHeader(authorization, revocations);
   } catch (err) {
     if (err instanceof InvalidTokenError) {
       throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -193,6 +197,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const secret = opts.gatewaySecret === undefined ? gatewaySecretFromEnv() : opts.gatewaySecret;
   const secretBuf = secret ? Buffer.from(secret) : null;
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
+  const revocations = opts.revocations ?? (await revocationsFromEnv(log));
   const screen = operationScreen(supergraphSdl, { ...limitsFromEnv(), ...opts.limits }, metrics);
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
@@ -247,7 +252,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
 
   const server = createHttpHost<RouterContext>({
     apollo,
-    context: async (req, requestId) => contextFor(req, requestId),
+    context: async (req, requestId) => contextFor(req, requestId, revocations),
     metrics,
     log,
     ready: async () => ready,
@@ -272,6 +277,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       await closeGracefully(server);
       await apollo.stop();
       await agent.close();
+      if (!opts.revocations) await revocations.close();
       log.info('router stopped');
     })();
     return stopping;

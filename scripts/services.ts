@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { jwtSecret } from '../subgraphs/kit/auth';
+import { REDIS_INSTALL_HINT, redisServerInstalled, startLocalRedis } from './redis-server';
 import { databaseUrl, ensureDatabase } from '../subgraphs/kit/db';
 import { PORTS, type ServiceName } from '../subgraphs/kit/env';
 import { SUBGRAPH_LIST } from '../subgraphs/registry';
@@ -368,6 +369,8 @@ export interface StackOptions {
   startTimeoutMs?: number;
   /** Aborting stops whatever has started and rejects with an AbortedError. */
   signal?: AbortSignal;
+  /** Redis URL (REDIS_URL); unset: a local redis-server on a free port, when one is installed. */
+  redisUrl?: string;
 }
 
 export class AbortedError extends Error {}
@@ -378,6 +381,7 @@ export interface RunningStack {
   subgraphUrls: Record<string, string>;
   databaseServerUrl: string;
   databaseNames: Record<string, string>;
+  redisUrl: string;
   embedded: boolean;
   processes: ManagedProcess[];
   /** Resolves with the first service to exit on its own after start-up. */
@@ -399,6 +403,7 @@ export function stackOptionsFromEnv(env = process.env): StackOptions {
   if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`DB_PREFIX may hold only a-z, 0-9 and _: ${prefix}`);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
     embeddedDir: env.EMBEDDED_PG_DIR || path.join(ROOT, '.data', 'pg'),
     embeddedPort: envNumber(env.EMBEDDED_PG_PORT, DEFAULT_EMBEDDED_PG_PORT),
     dbPrefix: prefix,
@@ -478,6 +483,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const subgraphs = SUBGRAPHS;
 
   let pg: ManagedProcess | null = null;
+  let localRedis: { stop: () => Promise<void> } | null = null;
   const services: ManagedProcess[] = [];
   let routerProc: ManagedProcess | null = null;
   let stopped: Promise<void> | null = null;
@@ -487,6 +493,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     stopped ??= (async () => {
       if (routerProc) await routerProc.stop();
       await Promise.all(services.map((p) => p.stop()));
+      if (localRedis) await localRedis.stop();
       if (pg) await pg.stop(30_000);
     })();
     return stopped;
@@ -522,6 +529,21 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
     checkAborted();
 
+    let redisUrl: string;
+    if (opts.redisUrl) {
+      redisUrl = opts.redisUrl;
+      say(`Redis: ${redactUrl(redisUrl)} (REDIS_URL)`);
+    } else {
+      if (!redisServerInstalled()) throw new StartupError(REDIS_INSTALL_HINT, 'start', '');
+      let port = 6380;
+      while (!(await isPortFree(port))) port++;
+      const started = await startLocalRedis(port);
+      localRedis = started;
+      redisUrl = started.url;
+      say(`Redis: started a local redis-server on port ${port} (no persistence; set REDIS_URL to use another)`);
+    }
+    checkAborted();
+
     const databaseNames: Record<string, string> = {};
     for (const s of subgraphs) {
       const db = `${opts.dbPrefix ?? ''}${s.name}`;
@@ -537,6 +559,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const common: NodeJS.ProcessEnv = {
       ...process.env,
       ...(opts.jwtSecret ? { JWT_SECRET: opts.jwtSecret } : {}),
+      REDIS_URL: redisUrl,
       ...Object.fromEntries(subgraphs.map((s) => [s.urlEnv ?? `${s.name.toUpperCase()}_URL`, subgraphUrls[s.name]])),
     };
     // The supervisor's own DATABASE_URL names a server; each child gets only its own database.
@@ -587,6 +610,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       subgraphUrls,
       databaseServerUrl: serverUrl,
       databaseNames,
+      redisUrl,
       embedded: pg !== null,
       processes: all,
       crashed,

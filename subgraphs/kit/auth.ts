@@ -64,6 +64,11 @@ export class InvalidTokenError extends Error {}
  * refused), expiry, issuer and audience. Throws InvalidTokenError with a client-safe message.
  */
 export function verifyToken(token: string): Identity {
+  return verifyTokenClaims(token).identity;
+}
+
+/** Like verifyToken, with the time the token was issued (seconds), which revocation compares. */
+export function verifyTokenClaims(token: string): { identity: Identity; issuedAt: number } {
   let decoded: jwt.JwtPayload | string;
   try {
     decoded = jwt.verify(token, jwtSecret(), {
@@ -88,15 +93,25 @@ export function verifyToken(token: string): Identity {
   }
   const identity: Identity = { sub: decoded.sub, role };
   if (typeof decoded.storeId === 'string') identity.storeId = decoded.storeId;
-  return identity;
+  return { identity, issuedAt: decoded.iat };
 }
 
-/** Reads "Authorization: Bearer x"; null when absent, InvalidTokenError when present but bad. */
-export function identityFromHeader(header: string | undefined): Identity | null {
+/** What revocation asks: were tokens of this subject issued at or before this time revoked? */
+export interface RevocationCheck {
+  isRevoked(sub: string, issuedAtSeconds: number): boolean;
+}
+
+/**
+ * Reads "Authorization: Bearer x"; null when absent, InvalidTokenError when present but bad, or
+ * revoked (a deactivated employee, a changed role) when a revocation list is given.
+ */
+export function identityFromHeader(header: string | undefined, revocations?: RevocationCheck): Identity | null {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
-  return verifyToken(match[1]);
+  const { identity, issuedAt } = verifyTokenClaims(match[1]);
+  if (revocations?.isRevoked(identity.sub, issuedAt)) throw new InvalidTokenError('token revoked');
+  return identity;
 }
 
 /** Token a subgraph presents when it calls another subgraph directly (saga steps). */

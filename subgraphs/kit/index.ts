@@ -13,6 +13,8 @@ export * from './metrics';
 export * from './money';
 export * from './pagination';
 export * from './plugins';
+export * from './redis';
+export * from './revocations';
 export * from './scalars';
 export * from './server';
 export * from './env';

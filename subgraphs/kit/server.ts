@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -16,6 +18,7 @@ import {
   isObjectType,
   isScalarType,
   isUnionType,
+  parse,
   type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
@@ -28,6 +31,7 @@ import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
 import { metricsPlugin } from './plugins';
+import { revocationsFromEnv, type Revocations } from './revocations';
 
 /** What every resolver receives: the request's own EntityManager, loaders and caller. */
 export interface Context<L = unknown> {
@@ -38,6 +42,8 @@ export interface Context<L = unknown> {
   identity: Identity | null;
   log: Logger;
   metrics: Metrics;
+  /** The process's token revocation list; a subgraph that deactivates accounts revokes through it. */
+  revocations: Revocations;
 }
 
 export interface LoaderDeps {
@@ -61,6 +67,31 @@ export interface SubgraphDefinition<L> {
   createLoaders: (deps: LoaderDeps) => L;
   /** Wraps the built schema, e.g. with graphql-shield permissions. */
   decorateSchema?: (schema: GraphQLSchema) => GraphQLSchema;
+}
+
+/** What defineSubgraph needs: a definition without its SDL, and the folder that holds the SDL. */
+export interface SubgraphParts<L> extends Omit<SubgraphDefinition<L>, 'typeDefs' | 'decorateSchema'> {
+  /** The subgraph's folder (`__dirname` in its server.ts); its SDL is `schema.graphql` there. */
+  dir: string;
+  /** The subgraph's graphql-shield rules (`withPermissions(...)`), wrapped around the built schema. */
+  permissions?: (schema: GraphQLSchema) => GraphQLSchema;
+}
+
+/** Parsed SDL by file: a subgraph that builds several definitions (tests) reads its file once. */
+const typeDefsByFile = new Map<string, DocumentNode>();
+
+/**
+ * A subgraph's definition from its parts, with `typeDefs` parsed from `dir/schema.graphql`: what
+ * every server.ts would otherwise repeat. Build the schema with buildSchema(definition).
+ */
+export function defineSubgraph<L>({ dir, permissions, ...parts }: SubgraphParts<L>): SubgraphDefinition<L> {
+  const file = path.join(dir, 'schema.graphql');
+  let typeDefs = typeDefsByFile.get(file);
+  if (!typeDefs) {
+    typeDefs = parse(readFileSync(file, 'utf8'));
+    typeDefsByFile.set(file, typeDefs);
+  }
+  return { ...parts, typeDefs, decorateSchema: permissions };
 }
 
 const SPECIAL_KEYS = new Set(['__resolveReference', '__resolveType', '__isTypeOf']);
@@ -113,6 +144,8 @@ export interface StartOptions {
   /** Runs after migrations, before serving: demo data seeding. */
   afterMigrate?: (orm: MikroORM) => Promise<unknown>;
   poolMax?: number;
+  /** Token revocation list; default: from REDIS_URL (revocationsFromEnv), closed on stop. */
+  revocations?: Revocations;
 }
 
 export interface RunningSubgraph {
@@ -123,14 +156,21 @@ export interface RunningSubgraph {
   metrics: Metrics;
   log: Logger;
   server: Server;
+  revocations: Revocations;
   stop: () => Promise<void>;
 }
 
-function contextFactory<L>(def: SubgraphDefinition<L>, orm: MikroORM, metrics: Metrics, log: Logger) {
+function contextFactory<L>(
+  def: SubgraphDefinition<L>,
+  orm: MikroORM,
+  metrics: Metrics,
+  log: Logger,
+  revocations: Revocations,
+) {
   return async (req: IncomingMessage, requestId: string): Promise<Context<L>> => {
     let identity: Identity | null;
     try {
-      identity = identityFromHeader(req.headers.authorization);
+      identity = identityFromHeader(req.headers.authorization, revocations);
     } catch (err) {
       if (err instanceof InvalidTokenError) {
         throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -145,6 +185,7 @@ function contextFactory<L>(def: SubgraphDefinition<L>, orm: MikroORM, metrics: M
       identity,
       log: log.child({ requestId }),
       metrics,
+      revocations,
     };
   };
 }
@@ -162,6 +203,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
   });
   if (opts.runMigrations !== false) await migrate(orm);
   if (opts.afterMigrate) await opts.afterMigrate(orm);
+  const revocations = opts.revocations ?? (await revocationsFromEnv(log));
 
   const apollo = new ApolloServer<Context<L>>({
     schema: buildSchema(def),
@@ -181,7 +223,7 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
 
   const server = createHttpHost({
     apollo,
-    context: contextFactory(def, orm, metrics, log),
+    context: contextFactory(def, orm, metrics, log, revocations),
     metrics,
     log,
     ready: () => isReady(orm),
@@ -197,11 +239,12 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
       await closeGracefully(server);
       await apollo.stop();
       await orm.close();
+      if (!opts.revocations) await revocations.close();
       log.info('subgraph stopped');
     })();
     return stopping;
   };
-  return { name: def.name, url, port, orm, metrics, log, server, stop };
+  return { name: def.name, url, port, orm, metrics, log, server, revocations, stop };
 }
 
 /**

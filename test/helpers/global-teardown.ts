@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 
 export default async function globalTeardown(): Promise<void> {
+  await globalThis.__LOCAL_REDIS__?.stop();
   const embedded = globalThis.__EMBEDDED_PG__;
   if (!embedded) return;
   await embedded.stop();

@@ -7,6 +7,7 @@
  *   const { status, body } = await stack.gql(CatalogPageDocument, { first: 20 }, { token });
  *   await stack.stop();
  */
+import { randomBytes } from 'node:crypto';
 import type { DocumentNode } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RunningSubgraph, SubgraphService } from '../../subgraphs/kit';
@@ -63,6 +64,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (!(key in savedEnv)) savedEnv[key] = process.env[key];
     process.env[key] = value;
   };
+  // Redis keys and channels of this stack (token revocations, later event streams) are its own.
+  setEnv('REDIS_PREFIX', `test:${randomBytes(4).toString('hex')}:`);
   for (const [k, v] of Object.entries(opts.env ?? {})) setEnv(k, v);
   const restoreEnv = () => {
     for (const [k, v] of Object.entries(savedEnv)) {
