@@ -12,7 +12,7 @@ import { addToCart } from './domain/carts';
 import { checkout } from './domain/checkout';
 import type { EcommerceContext } from './domain/context';
 import { registerCustomer } from './domain/customers';
-import { cancelOrder } from './domain/orders';
+import { cancelOrder, shipOrder } from './domain/orders';
 import {
   activeCart,
   addressById,
@@ -239,6 +239,40 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
       'CANCELLING',
       'CANCELLED',
     ]);
+  });
+
+  it('refuses an over-long cancellation reason or shipping note instead of cutting it; nothing changes', async () => {
+    const c = await customerWithCart();
+    const placed = await checkout(as(c.id), input(c.addressId, 'k-long-text'));
+    const orderId = placed.order!.id;
+    expect(placed.order!.status).toBe('CONFIRMED');
+    const staff = (): EcommerceContext => ({ ...ctx(), identity: { sub: 'emp-admin', role: 'ADMIN' } });
+    const history = async () => (await historyByOrders(fresh(), [orderId])).length;
+    const entries = await history();
+
+    expect(await shipOrder(staff(), { orderId, note: 'n'.repeat(201) })).toEqual({
+      order: null,
+      errors: [{ code: 'INVALID_NOTE', field: ['input', 'note'], message: 'Note must be at most 200 characters' }],
+    });
+    expect(await cancelOrder(as(c.id), { orderId, reason: 'r'.repeat(501) })).toEqual({
+      order: null,
+      errors: [
+        { code: 'INVALID_REASON', field: ['input', 'reason'], message: 'Reason must be at most 500 characters' },
+      ],
+    });
+    expect((await orderById(fresh(), orderId))!.status).toBe('CONFIRMED');
+    expect(await history()).toBe(entries);
+    expect(inventory.calls.filter((call) => call.startsWith('restock'))).toEqual([]);
+
+    // At the documented maximum the text is kept exactly as written.
+    const shipped = await shipOrder(staff(), { orderId, note: 'n'.repeat(200) });
+    expect(shipped.errors).toEqual([]);
+    expect(shipped.order!.history!.at(-1)).toMatchObject({ status: 'SHIPPED', note: 'n'.repeat(200) });
+    const other = await customerWithCart();
+    const second = await checkout(as(other.id), input(other.addressId, 'k-long-text-2'));
+    const cancelled = await cancelOrder(as(other.id), { orderId: second.order!.id, reason: 'r'.repeat(500) });
+    expect(cancelled.errors).toEqual([]);
+    expect(cancelled.order).toMatchObject({ status: 'CANCELLED', cancelReason: 'r'.repeat(500) });
   });
 
   it('a declined payment never reaches commit', async () => {

@@ -12,7 +12,7 @@ import {
   type SagaSnapshot,
   type SagaState,
 } from './domain/saga';
-import { checkCard, checkEmail, checkQuantity } from './domain/validation';
+import { checkCard, checkEmail, checkPhone, checkQuantity } from './domain/validation';
 import { cardBrand, FakePaymentProvider } from './clients/payments';
 
 const snap = (s: Partial<SagaSnapshot> & Pick<SagaSnapshot, 'state'>): SagaSnapshot => ({
@@ -160,6 +160,13 @@ describe('input rules', () => {
       expect(checkEmail(e, ['input', 'email'])?.code).toBe('INVALID_EMAIL');
     },
   );
+
+  it('holds a phone number to the documented 30 characters, a leading "+" included', () => {
+    expect(checkPhone(`+${'1'.repeat(29)}`, ['input', 'phone'])).toBeNull();
+    expect(checkPhone('1'.repeat(30), ['input', 'phone'])).toBeNull();
+    expect(checkPhone(`+${'1'.repeat(30)}`, ['input', 'phone'])?.code).toBe('INVALID_PHONE');
+    expect(checkPhone('1'.repeat(31), ['input', 'phone'])?.code).toBe('INVALID_PHONE');
+  });
 
   it('validates cards by shape and expiry, keeping only digits', () => {
     const now = new Date('2026-06-15T00:00:00Z');

@@ -8,6 +8,12 @@ import { orderById, orderWithDetails } from './reads';
 import { runSaga, takeOverForCancellation } from './saga-runner';
 import { canTransition } from './saga';
 import type { Order, OrderView } from './types';
+import { checkText } from './validation';
+
+/** The longest cancellation reason kept (the order's cancelReason), as the SDL documents it. */
+export const MAX_CANCEL_REASON_LENGTH = 500;
+/** The longest shipping note kept (the history entry's note), as the SDL documents it. */
+export const MAX_SHIP_NOTE_LENGTH = 200;
 
 /** Staff roles that see and manage every order. */
 const ORDER_STAFF = new Set(['MANAGER', 'ADMIN', 'SERVICE']);
@@ -44,10 +50,18 @@ const invalidState = (order: OrderView | null, message: string): OrderResult => 
 export async function cancelOrder(ctx: EcommerceContext, input: CancelOrderInput): Promise<OrderResult> {
   const identity = ctx.identity;
   if (!identity) throw new NotAuthenticated();
+  // Refused, never cut: what the caller wrote is kept as written or not at all.
+  const tooLong = checkText(input.reason, ['input', 'reason'], {
+    required: false,
+    max: MAX_CANCEL_REASON_LENGTH,
+    code: 'INVALID_REASON',
+    label: 'Reason',
+  });
+  if (tooLong) return { order: null, errors: [tooLong] };
   const order = await orderById(ctx, input.orderId);
   if (!order) return unknownOrder();
   assertCanSeeOrder(ctx, order);
-  const reason = (input.reason?.trim() || 'Cancelled at the customer’s request').slice(0, 500);
+  const reason = input.reason?.trim() || 'Cancelled at the customer’s request';
   const by = identity.role === 'CUSTOMER' ? 'the customer' : `${identity.role.toLowerCase()} ${identity.sub}`;
   const owner = `cancel:${ctx.config.instanceId}:${randomUUID()}`;
   const taken = await takeOverForCancellation(ctx, {
@@ -74,6 +88,13 @@ export async function cancelOrder(ctx: EcommerceContext, input: CancelOrderInput
  * both succeed.
  */
 export async function shipOrder(ctx: DomainContext, input: ShipOrderInput): Promise<OrderResult> {
+  const tooLong = checkText(input.note, ['input', 'note'], {
+    required: false,
+    max: MAX_SHIP_NOTE_LENGTH,
+    code: 'INVALID_NOTE',
+    label: 'Note',
+  });
+  if (tooLong) return { order: null, errors: [tooLong] };
   const outcome = await ctx.em.transactional(async (tx) => {
     const order = await tx.findOne(OrderSchema, { id: input.orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) return 'UNKNOWN';
@@ -84,7 +105,7 @@ export async function shipOrder(ctx: DomainContext, input: ShipOrderInput): Prom
       orderId: order.id,
       status: 'SHIPPED',
       at: now,
-      note: input.note?.trim().slice(0, 200) || 'Parcel handed to the carrier',
+      note: input.note?.trim() || 'Parcel handed to the carrier',
     });
     return 'OK';
   });

@@ -45,10 +45,12 @@ export function optionalText(value: string | null | undefined): string | null {
   return v.length ? v : null;
 }
 
+export const MAX_PHONE_LENGTH = 30;
 const PHONE_RE = /^\+?[0-9 ().-]{7,30}$/;
 export function checkPhone(phone: string | null | undefined, field: string[]): UserError | null {
   const v = optionalText(phone);
-  if (v !== null && !PHONE_RE.test(v)) {
+  // The length on its own too: the pattern alone would let a leading "+" make it 31.
+  if (v !== null && (v.length > MAX_PHONE_LENGTH || !PHONE_RE.test(v))) {
     return userError('INVALID_PHONE', 'Phone must be 7 to 30 digits, spaces, dashes or parentheses', field);
   }
   return null;

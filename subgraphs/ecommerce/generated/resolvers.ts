@@ -325,9 +325,9 @@ export type RegisterCustomerPayload = {
 
 /** Email and password of a customer account. */
 export type LoginInput = {
-  /** Login email (any letter case). */
+  /** Login email (any letter case), at most 254 characters. */
   email: Scalars['String']['input'];
-  /** Password. */
+  /** Password, at most 200 characters. */
   password: Scalars['String']['input'];
 };
 
@@ -482,16 +482,19 @@ export type CheckoutPayload = {
 export type CancelOrderInput = {
   /** The order to cancel (the caller's own, or any order for MANAGER and ADMIN). */
   orderId: Scalars['ID']['input'];
-  /** Why, kept as the order's cancelReason; at most 500 characters. */
+  /** Why, kept as the order's cancelReason; at most 500 characters (a longer one is refused, not cut). */
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Result of cancelOrder. */
 export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
-  /** The order, CANCELLED on success. */
+  /** The order, CANCELLED on success; null when the reason was refused. */
   order?: Maybe<Order>;
-  /** INVALID_STATE (already shipped or cancelled), UNKNOWN_ORDER; nothing was changed. */
+  /**
+   * INVALID_STATE (already shipped or cancelled), UNKNOWN_ORDER, INVALID_REASON (over 500 characters);
+   * nothing was changed.
+   */
   errors: Array<UserError>;
 };
 
@@ -499,16 +502,19 @@ export type CancelOrderPayload = {
 export type ShipOrderInput = {
   /** A CONFIRMED order. */
   orderId: Scalars['ID']['input'];
-  /** Carrier and tracking number, kept in the history note; at most 200 characters. */
+  /**
+   * Carrier and tracking number, kept in the history note; at most 200 characters (a longer note is
+   * refused, not cut).
+   */
   note?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Result of shipOrder. */
 export type ShipOrderPayload = {
   __typename?: 'ShipOrderPayload';
-  /** The order, SHIPPED on success. */
+  /** The order, SHIPPED on success; null when the note was refused. */
   order?: Maybe<Order>;
-  /** INVALID_STATE (not CONFIRMED), UNKNOWN_ORDER; nothing was changed. */
+  /** INVALID_STATE (not CONFIRMED), UNKNOWN_ORDER, INVALID_NOTE (over 200 characters); nothing was changed. */
   errors: Array<UserError>;
 };
 
