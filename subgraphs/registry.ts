@@ -64,18 +64,20 @@ export const REGISTRY = {
     },
   }),
   inventory: entry('inventory', () => load<typeof import('./inventory/server')>('inventory'), {
+    // adjustStock checks product ids with products (ADR 0015).
+    calls: ['products'],
     replicas: 3,
     mappers: {
       Product: 'models#EntityRef',
       Store: 'models#EntityRef',
-      Location: 'entities#Location',
+      Location: 'domain/types#Location',
       ProductStock: 'domain/levels#ProductStock',
       StockLevel: 'domain/levels#LevelWithLocation',
       StockLevelConnection: 'models#StockLevelConnectionModel',
-      StockMovement: 'entities#StockMovement',
+      StockMovement: 'domain/types#StockMovement',
       StockMovementConnection: 'models#StockMovementConnectionModel',
       Reservation: 'domain/reservations#ReservationWithLines',
-      ReservationLine: 'entities#ReservationLine',
+      ReservationLine: 'domain/types#ReservationLine',
     },
   }),
   ecommerce: entry('ecommerce', () => load<typeof import('./ecommerce/server')>('ecommerce'), {

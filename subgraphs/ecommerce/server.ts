@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'graphql';
 import {
   allow,
   buildSchema,
+  defineSubgraph,
   hasRole,
   isAuthenticated,
   isStaffManager,
@@ -25,8 +23,6 @@ import { startRecoveryLoop, type RecoveryLoop } from './recovery-loop';
 import { createResolvers, type ResolverServices } from './resolvers';
 import { sagaObserver } from './saga-observer';
 import { seedEcommerce } from './seed';
-
-export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
 const isCustomer = hasRole('CUSTOMER');
 
@@ -68,15 +64,15 @@ export function createServices(config: EcommerceConfig = configFromEnv()): Resol
 
 /** A definition bound to given services (tests may start several ecommerce instances in one process). */
 export function createDefinition(services: () => ResolverServices): SubgraphDefinition<EcommerceLoaders> {
-  return {
+  return defineSubgraph({
     name: 'ecommerce',
-    typeDefs,
+    dir: __dirname,
     resolvers: createResolvers(services),
     entities,
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
-    decorateSchema: permissions,
-  };
+    permissions,
+  });
 }
 
 // Read from the environment on first use, so importing this module (tests, composition) reads nothing.
@@ -84,6 +80,7 @@ let defaultServices: ResolverServices | null = null;
 const lazyServices = () => (defaultServices ??= createServices());
 
 export const definition = createDefinition(lazyServices);
+export const typeDefs = definition.typeDefs;
 export const resolvers = definition.resolvers;
 export const schema = buildSchema(definition);
 

@@ -4,18 +4,21 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
 import { AdjustStockDocument } from '../../schema/operations/generated';
-import { client, tokens, type Gql } from '../../test/helpers/toolkit';
-import { countStatements } from './test-helpers';
+import { client, freePort, tokens, type Gql } from '../../test/helpers/toolkit';
+import { countStatements, startProducts, type TestProducts } from './test-helpers';
 
 let db: TestDatabase;
+let products: TestProducts;
 let inv: RunningInventory;
 let gql: Gql;
 // Reads for assertions go through a separate connection so they never count as the subgraph's statements.
 let pg: Client;
 
 beforeAll(async () => {
+  // adjustStock checks product ids with products (ADR 0015): a real products subgraph, demo catalogue.
+  products = await startProducts('inventory_adjust');
   db = await freshDatabase('inventory_adjust');
-  inv = await startInventory({ dbUrl: db.url, port: 0 });
+  inv = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url });
   gql = client(inv.url);
   await seedInventory(inv.orm);
   pg = new Client({ connectionString: db.url });
@@ -26,6 +29,7 @@ afterAll(async () => {
   await pg?.end();
   await inv?.stop();
   await db?.drop();
+  await products?.stop();
 });
 
 /** More of the level than the client's AdjustStock asks for, so the tests can check all of it. */
@@ -103,15 +107,17 @@ describe('adjustStock', () => {
   });
 
   it('creates the level of a new product/location pair on a positive delta', async () => {
+    // A product new to the catalogue, so no level of it exists anywhere yet.
+    const productId = await products.create('New arrival');
     const res = await gql<AdjustResult>(
       ADJUST,
-      { input: { productId: 'prod-new-1', locationId: 'loc-store-2', delta: 4 } },
+      { input: { productId, locationId: 'loc-store-2', delta: 4 } },
       { token: tokens.manager('store-2') },
     );
     expect(res.body.data!.adjustStock.errors).toEqual([]);
     expect(res.body.data!.adjustStock.level).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
-    expect(await level('prod-new-1', 'loc-store-2')).toEqual({ on_hand: 4, reserved: 0 });
-    const mv = await pg.query("select reason, on_hand_delta from stock_movement where product_id = 'prod-new-1'");
+    expect(await level(productId, 'loc-store-2')).toEqual({ on_hand: 4, reserved: 0 });
+    const mv = await pg.query('select reason, on_hand_delta from stock_movement where product_id = $1', [productId]);
     expect(mv.rows).toEqual([{ reason: 'ADJUSTMENT', on_hand_delta: 4 }]);
   });
 
@@ -131,13 +137,14 @@ describe('adjustStock', () => {
     expect(await level(productId, 'loc-store-1')).toEqual(before);
     expect(await movementCount()).toBe(movements);
 
+    const neverStocked = await products.create('Never stocked');
     const none = await gql<AdjustResult>(
       ADJUST,
-      { input: { productId: 'prod-never-stocked', locationId: 'loc-store-1', delta: -1 } },
+      { input: { productId: neverStocked, locationId: 'loc-store-1', delta: -1 } },
       { token: tokens.admin() },
     );
     expect(none.body.data!.adjustStock.errors[0]!.code).toBe('INSUFFICIENT_STOCK');
-    expect(await level('prod-never-stocked', 'loc-store-1')).toBeUndefined();
+    expect(await level(neverStocked, 'loc-store-1')).toBeUndefined();
   });
 
   it('refuses to go below the reserved units', async () => {
@@ -282,5 +289,102 @@ describe('adjustStock permissions', () => {
       { token: tokens.admin() },
     );
     expect(res.body.data!.adjustStock.errors).toEqual([]);
+  });
+});
+
+/** Requests the products subgraph has answered on /graphql so far. */
+async function productsRequests(): Promise<number> {
+  const m = await products.running.metrics.httpDuration.get();
+  return m.values
+    .filter((v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/graphql')
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function outcomeCount(running: RunningInventory, name: string): Promise<number> {
+  const metric = await running.metrics.registry.getSingleMetric('inventory_stock_adjustments_total')?.get();
+  return metric?.values.find((v) => v.labels.outcome === name)?.value ?? 0;
+}
+
+describe('adjustStock checks the product with products first (ADR 0015)', () => {
+  it('refuses an id products does not know with UNKNOWN_PRODUCT and writes nothing', async () => {
+    // Before the check this wrote a level and a movement for a product nobody could resolve, and every
+    // stockMovements page holding that movement failed from then on.
+    const movements = await movementCount();
+    const unknown = await outcomeCount(inv, 'unknown_product');
+    const res = await gql<AdjustResult>(
+      ADJUST,
+      { input: { productId: 'prod-does-not-exist', locationId: 'loc-warehouse', delta: 5, reason: 'RECEIPT' } },
+      { token: tokens.admin() },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.adjustStock).toEqual({
+      level: null,
+      errors: [
+        { code: 'UNKNOWN_PRODUCT', field: ['input', 'productId'], message: 'No product with id prod-does-not-exist' },
+      ],
+    });
+    expect(await level('prod-does-not-exist', 'loc-warehouse')).toBeUndefined();
+    expect(await movementCount()).toBe(movements);
+    expect(await outcomeCount(inv, 'unknown_product')).toBe(unknown + 1);
+  });
+
+  it('asks products once per request, and only for a caller allowed to adjust there', async () => {
+    const input = { productId: demoProductId(11), locationId: 'loc-store-1', delta: 1 };
+    const before = await productsRequests();
+    const ok = await gql<AdjustResult>(ADJUST, { input }, { token: tokens.manager('store-1') });
+    expect(ok.body.data!.adjustStock.errors).toEqual([]);
+    expect((await productsRequests()) - before).toBe(1);
+
+    const refused = await gql(ADJUST, { input }, { token: tokens.manager('store-2') });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await productsRequests()) - before).toBe(1);
+  });
+
+  it('accepts a product withdrawn from sale: its stock can still be counted, written off or returned', async () => {
+    const productId = await products.create('Discontinued kettle');
+    const received = await gql<AdjustResult>(
+      ADJUST,
+      { input: { productId, locationId: 'loc-warehouse', delta: 6, reason: 'RECEIPT' } },
+      { token: tokens.admin() },
+    );
+    expect(received.body.data!.adjustStock.errors).toEqual([]);
+    await products.setActive(productId, false);
+    const damaged = await gql<AdjustResult>(
+      ADJUST,
+      { input: { productId, locationId: 'loc-warehouse', delta: -2, reason: 'DAMAGE' } },
+      { token: tokens.admin() },
+    );
+    expect(damaged.body.data!.adjustStock.errors).toEqual([]);
+    expect(await level(productId, 'loc-warehouse')).toEqual({ on_hand: 4, reserved: 0 });
+  });
+
+  it('fails with SERVICE_UNAVAILABLE and writes nothing when products cannot be reached', async () => {
+    // A second instance on the same database whose products URL has nobody listening.
+    const unreachable = `http://127.0.0.1:${await freePort()}/graphql`;
+    const cut = await startInventory({ dbUrl: db.url, port: 0, runMigrations: false, productsUrl: unreachable });
+    try {
+      const productId = demoProductId(12);
+      const before = await level(productId, 'loc-warehouse');
+      const movements = await movementCount();
+      const counted = await outcomeCount(cut, 'products_unavailable');
+      const res = await client(cut.url)<AdjustResult>(
+        ADJUST,
+        { input: { productId, locationId: 'loc-warehouse', delta: 3 } },
+        { token: tokens.admin() },
+      );
+      expect(res.body.data?.adjustStock ?? null).toBeNull();
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'The products service is unavailable; try again',
+          extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'products' },
+        }),
+      ]);
+      expect(JSON.stringify(res.body)).not.toContain(unreachable);
+      expect(await level(productId, 'loc-warehouse')).toEqual(before);
+      expect(await movementCount()).toBe(movements);
+      expect(await outcomeCount(cut, 'products_unavailable')).toBe(counted + 1);
+    } finally {
+      await cut.stop();
+    }
   });
 });

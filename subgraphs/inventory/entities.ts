@@ -1,101 +1,23 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
-import type { LocationKind, ReservationStatus, StockMovementReason } from './generated/resolvers';
+import {
+  LOCATION_KINDS,
+  MOVEMENT_REASONS,
+  RESERVATION_STATUSES,
+  type Location,
+  type Reservation,
+  type ReservationLine,
+  type StockLevel,
+  type StockMovement,
+} from './domain/types';
 
 /**
- * Inventory's tables, described once (ADR 0003): each interface is the row of one table, used by the
- * ORM and by the lean reads alike, and each schema describes its table completely (types, defaults,
- * keys, foreign keys, indexes, CHECK constraints), so `npm run migration:create -- inventory --check`
- * finds nothing between these and the committed migrations. Columns follow the naming strategy
- * (onHand -> on_hand); foreign keys are ManyToOne relations mapped to plain ids (mapToPk), with the
- * constraint names PostgreSQL gave them in the first migration.
+ * Inventory's tables, described once (ADR 0003): each schema is built on the row's one TypeScript
+ * shape (domain/types.ts) and describes its table completely (types, defaults, keys, foreign keys,
+ * indexes, CHECK constraints), so `npm run migration:create -- inventory --check` finds nothing
+ * between these and the committed migrations. Columns follow the naming strategy (onHand ->
+ * on_hand); foreign keys are ManyToOne relations mapped to plain ids (mapToPk), with the constraint
+ * names PostgreSQL gave them in the first migration.
  */
-
-/** The values of a GraphQL enum in the order the CHECK constraint lists them; the Record type makes it complete. */
-function enumItems<T extends string>(all: Record<T, true>): T[] {
-  return Object.keys(all) as T[];
-}
-
-export const LOCATION_KINDS = enumItems<LocationKind>({ WAREHOUSE: true, STORE: true, ONLINE: true });
-
-export type MovementReason = StockMovementReason;
-export const MOVEMENT_REASONS = enumItems<MovementReason>({
-  ADJUSTMENT: true,
-  RECEIPT: true,
-  SALE: true,
-  RETURN: true,
-  DAMAGE: true,
-  TRANSFER_IN: true,
-  TRANSFER_OUT: true,
-  RESERVATION: true,
-  RESERVATION_RELEASED: true,
-  RESERVATION_EXPIRED: true,
-  RESERVATION_COMMITTED: true,
-});
-
-export const RESERVATION_STATUSES = enumItems<ReservationStatus>({
-  PENDING: true,
-  COMMITTED: true,
-  RELEASED: true,
-  EXPIRED: true,
-  RESTOCKED: true,
-});
-
-export type { LocationKind, ReservationStatus };
-
-/** A place where stock is held (table location). */
-export interface Location {
-  id: string;
-  name: string;
-  kind: LocationKind;
-  /** Set exactly when kind is STORE (CHECK location_store_iff_store_kind). */
-  storeId: string | null;
-  createdAt: Date;
-}
-
-/** The stock of one product at one location (table stock_level). */
-export interface StockLevel {
-  productId: string;
-  locationId: string;
-  onHand: number;
-  reserved: number;
-  reorderPoint: number;
-  updatedAt: Date;
-}
-
-/** One entry of the stock audit trail (table stock_movement). */
-export interface StockMovement {
-  /** bigint identity, as a decimal string so no precision is lost. */
-  id: string;
-  productId: string;
-  locationId: string;
-  onHandDelta: number;
-  reservedDelta: number;
-  reason: MovementReason;
-  reference: string | null;
-  note: string | null;
-  actor: string;
-  createdAt: Date;
-}
-
-/** Stock held for one order (table reservation). */
-export interface Reservation {
-  id: string;
-  orderId: string;
-  /** Null for a release recorded before any reservation of the order (a tombstone). */
-  locationId: string | null;
-  status: ReservationStatus;
-  expiresAt: Date;
-  releaseReason: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** Units of one product held by a reservation (table reservation_line). */
-export interface ReservationLine {
-  reservationId: string;
-  productId: string;
-  quantity: number;
-}
 
 const text = { type: 'string', columnType: 'text' } as const;
 const timestamp = { type: 'Date', columnType: 'timestamptz' } as const;

@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
 import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
-import type { Location } from './entities';
+import { productLoader, type ProductSource } from '../kit/clients';
+import type { ProductInfo } from '../kit/domain';
+import type { Location } from './domain/types';
 import type { LevelWithLocation, ProductTotals } from './domain/levels';
 import {
   levelsOfProducts,
@@ -21,6 +23,8 @@ export interface Loaders {
   storePage: DataLoader<string, { key: string; rows: LevelWithLocation[] } | null>;
   /** Number of levels of a store (key: storeId + lowOnly); one statement per batch. */
   storeCount: DataLoader<string, { key: string; count: number } | null>;
+  /** Products from the products subgraph (adjustStock's check): one `_entities` request per tick. */
+  product: DataLoader<string, ProductInfo | null>;
 }
 
 /** A DataLoader key of one store's page (DataLoader keys must compare as strings). */
@@ -43,7 +47,12 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
+/** `products` is asked for on the first product batch, so building loaders reads no configuration. */
+export function makeCreateLoaders(products: () => ProductSource) {
+  return (deps: LoaderDeps): Loaders => createLoaders(deps, products);
+}
+
+function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSource): Loaders {
   const ctx = { em };
   return {
     levelsByProduct: groupedLoader(
@@ -110,5 +119,6 @@ export function createLoaders({ em, metrics }: LoaderDeps): Loaders {
       },
       (row) => row.key,
     ),
+    product: productLoader(products, metrics),
   };
 }

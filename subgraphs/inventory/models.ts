@@ -1,5 +1,5 @@
 import type { LazyConnection } from '../kit';
-import type { StockMovement } from './entities';
+import type { StockMovement } from './domain/types';
 import type { LevelWithLocation } from './domain/levels';
 
 /**

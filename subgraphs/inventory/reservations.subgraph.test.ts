@@ -4,14 +4,18 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
 import { postGraphQL, tokens } from '../../test/helpers/toolkit';
-import { countStatements } from './test-helpers';
+import { countStatements, startProducts, type TestProducts } from './test-helpers';
 
 /**
  * Three in-process replicas on one database, as in production: every request below picks a
  * replica round-robin, so correctness can only come from PostgreSQL.
  */
 let db: TestDatabase;
+let products: TestProducts;
 let replicas: RunningInventory[];
+/** Catalogue products created for this file, never stocked before it stocks them (stockUp). */
+let shortProduct: string;
+let hotProduct: string;
 let pg: Client;
 let turn = 0;
 const service = tokens.service();
@@ -21,15 +25,15 @@ function next(): RunningInventory {
 }
 
 beforeAll(async () => {
+  // stockUp goes through adjustStock, which checks product ids with products (ADR 0015).
+  products = await startProducts('inventory_reservations');
+  shortProduct = await products.create('Short product');
+  hotProduct = await products.create('Hot product');
   db = await freshDatabase('inventory_reservations');
-  const first = await startInventory({ dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000 });
+  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url };
+  const first = await startInventory(opts);
   await seedInventory(first.orm);
-  replicas = [
-    first,
-    ...(await Promise.all(
-      [1, 2].map(() => startInventory({ dbUrl: db.url, port: 0, runMigrations: false, sweepIntervalMs: 3_600_000 })),
-    )),
-  ];
+  replicas = [first, ...(await Promise.all([1, 2].map(() => startInventory({ ...opts, runMigrations: false }))))];
   pg = new Client({ connectionString: db.url });
   await pg.connect();
 });
@@ -38,6 +42,7 @@ afterAll(async () => {
   await pg?.end();
   await Promise.all((replicas ?? []).map((r) => r.stop()));
   await db?.drop();
+  await products?.stop();
 });
 
 const RESERVATION_FIELDS =
@@ -173,7 +178,7 @@ describe('reserveStock', () => {
 
   it('is all-or-nothing: one short line rolls back every line', async () => {
     const ok = demoProductId(111);
-    await stockUp('prod-short-1', 2);
+    await stockUp(shortProduct, 2);
     const before = await level(ok);
     const movements = await count('select count(*)::int as n from stock_movement');
     const result = await reserve({
@@ -181,7 +186,7 @@ describe('reserveStock', () => {
       locationId: 'loc-online',
       lines: [
         { productId: ok, quantity: 1 },
-        { productId: 'prod-short-1', quantity: 3 },
+        { productId: shortProduct, quantity: 3 },
         { productId: 'prod-not-stocked', quantity: 1 },
       ],
     });
@@ -190,17 +195,17 @@ describe('reserveStock', () => {
       expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '1'] }),
       expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '2'] }),
     ]);
-    expect(result.errors[0]!.message).toContain('Only 2 of prod-short-1');
+    expect(result.errors[0]!.message).toContain(`Only 2 of ${shortProduct}`);
     expect(await level(ok)).toEqual(before);
-    expect(await level('prod-short-1')).toEqual({ on_hand: 2, reserved: 0 });
+    expect(await level(shortProduct)).toEqual({ on_hand: 2, reserved: 0 });
     expect(await count("select count(*)::int as n from reservation where order_id = 'order-short'")).toBe(0);
     expect(await count('select count(*)::int as n from stock_movement')).toBe(movements);
 
     // Nothing was kept, so the same order id can be retried once stock arrived.
-    await stockUp('prod-short-1', 1);
-    const retry = await reserve({ orderId: 'order-short', lines: [{ productId: 'prod-short-1', quantity: 3 }] });
+    await stockUp(shortProduct, 1);
+    const retry = await reserve({ orderId: 'order-short', lines: [{ productId: shortProduct, quantity: 3 }] });
     expect(retry.errors).toEqual([]);
-    expect(await level('prod-short-1')).toEqual({ on_hand: 3, reserved: 3 });
+    expect(await level(shortProduct)).toEqual({ on_hand: 3, reserved: 3 });
   });
 
   it('validates input as user errors', async () => {
@@ -269,10 +274,10 @@ describe('reserveStock', () => {
   });
 
   it('never oversells: 40 concurrent reserves of 1 unit with 10 available across 3 replicas', async () => {
-    await stockUp('prod-hot', 10);
+    await stockUp(hotProduct, 10);
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        reserve({ orderId: `order-hot-${i}`, lines: [{ productId: 'prod-hot', quantity: 1 }] }, replicas[i % 3]),
+        reserve({ orderId: `order-hot-${i}`, lines: [{ productId: hotProduct, quantity: 1 }] }, replicas[i % 3]),
       ),
     );
     const won = results.filter((r) => r.reservation !== null);
@@ -282,7 +287,7 @@ describe('reserveStock', () => {
       expect(r.errors).toEqual([
         expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0'] }),
       ]);
-    expect(await level('prod-hot')).toEqual({ on_hand: 10, reserved: 10 });
+    expect(await level(hotProduct)).toEqual({ on_hand: 10, reserved: 10 });
     expect(await count("select count(*)::int as n from reservation where order_id like 'order-hot-%'")).toBe(10);
 
     // Commit half and release half, concurrently and on different replicas: the stock adds up.
@@ -290,7 +295,7 @@ describe('reserveStock', () => {
     await Promise.all(
       orders.map((o, i) => (i % 2 === 0 ? commit(o, replicas[i % 3]) : release(o, 'test', replicas[(i + 1) % 3]))),
     );
-    expect(await level('prod-hot')).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await level(hotProduct)).toEqual({ on_hand: 5, reserved: 0 });
   });
 });
 

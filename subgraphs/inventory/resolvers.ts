@@ -6,6 +6,7 @@ import {
   decodeCursor,
   encodeCursor,
   lazyConnection,
+  ServiceUnavailable,
   type Context,
 } from '../kit';
 import { adjustStock } from './domain/adjust';
@@ -77,12 +78,15 @@ export const resolvers = {
     adjustStock: async (_p, args, ctx) => {
       const outcomes = adjustmentOutcomes(ctx.metrics);
       try {
-        const { level, errors, outcome } = await adjustStock(ctx, args.input);
+        // Product ids are checked through the request's product loader (one `_entities` call per tick).
+        const { level, errors, outcome } = await adjustStock({ ...ctx, products: ctx.loaders.product }, args.input);
         outcomes.inc({ outcome });
         return { level, errors };
       } catch (err) {
-        // The kit maps AccessDenied to FORBIDDEN; it is only counted here.
+        // The kit maps AccessDenied to FORBIDDEN and ServiceUnavailable to SERVICE_UNAVAILABLE; they
+        // are only counted here.
         if (err instanceof AccessDenied) outcomes.inc({ outcome: 'forbidden' });
+        if (err instanceof ServiceUnavailable) outcomes.inc({ outcome: 'products_unavailable' });
         throw err;
       }
     },

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'graphql';
 import {
   buildSchema,
+  defineSubgraph,
   hasRole,
   isService,
   isStaffManager,
@@ -13,14 +11,13 @@ import {
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
+import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
 import { seedInventory } from './seed';
 import { startReservationSweeper, type Sweeper } from './sweeper';
 import { entities } from './entities';
-import { createLoaders, type Loaders } from './loaders';
+import { makeCreateLoaders, type Loaders } from './loaders';
 import { migrations } from './migrations';
 import { resolvers } from './resolvers';
-
-export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
 
 export { resolvers };
 
@@ -43,16 +40,36 @@ export const permissions = withPermissions({
   },
 });
 
-export const definition: SubgraphDefinition<Loaders> = {
-  name: 'inventory',
-  typeDefs,
-  resolvers,
-  entities,
-  migrations,
-  createLoaders,
-  decorateSchema: permissions,
-};
+/**
+ * The products subgraph adjustStock checks product ids with (ADR 0015): `url`, else PRODUCTS_URL
+ * (else the local default port), each call bounded by SUBGRAPH_CALL_TIMEOUT_MS (5 s).
+ */
+export function productsClient(url?: string): ProductsClient {
+  return new ProductsClient(url ?? calleeUrls('products')[0]!, {
+    caller: 'inventory',
+    timeoutMs: callTimeoutFromEnv(5_000),
+  });
+}
 
+/** A definition whose loaders look products up in `products` (each started instance has its own). */
+export function createDefinition(products: () => ProductSource): SubgraphDefinition<Loaders> {
+  return defineSubgraph({
+    name: 'inventory',
+    dir: __dirname,
+    resolvers,
+    entities,
+    migrations,
+    createLoaders: makeCreateLoaders(products),
+    permissions,
+  });
+}
+
+// Read from the environment on the first product lookup, so importing this module (tests,
+// composition) reads nothing.
+let defaultProducts: ProductsClient | null = null;
+
+export const definition = createDefinition(() => (defaultProducts ??= productsClient()));
+export const typeDefs = definition.typeDefs;
 export const schema = buildSchema(definition);
 
 export interface RunningInventory extends RunningSubgraph {
@@ -62,14 +79,21 @@ export interface RunningInventory extends RunningSubgraph {
 export interface InventoryStartOptions extends StartOptions {
   /** Reservation expiry sweep interval; RESERVATION_SWEEP_INTERVAL_MS or 30 s when omitted. */
   sweepIntervalMs?: number;
+  /** The products subgraph's URL; PRODUCTS_URL (or the local default) when omitted. */
+  productsUrl?: string;
 }
 
 /**
  * The subgraph plus its reservation expiry sweeper, stopped together (sweeper first, so no sweep
- * runs on a closed ORM). Used by index.ts workers and by tests that need several replicas.
+ * runs on a closed ORM). Used by index.ts workers and by tests that need several replicas. The
+ * products URL is read now, so the stack and `npm start` only have to set PRODUCTS_URL before.
  */
 export async function startInventory(opts: InventoryStartOptions): Promise<RunningInventory> {
-  const running = await startSubgraph(definition, opts);
+  const products = productsClient(opts.productsUrl);
+  const running = await startSubgraph(
+    createDefinition(() => products),
+    opts,
+  );
   const sweeper = startReservationSweeper({
     orm: running.orm,
     log: running.log,

@@ -1,4 +1,8 @@
 import type { RunningSubgraph } from '../kit';
+import { service as productsService } from '../products/server';
+import { freshDatabase } from '../../test/helpers/db';
+import { client, tokens } from '../../test/helpers/toolkit';
+import { CreateProductDocument, UpdateProductDocument } from '../../schema/operations/generated';
 
 /**
  * Inventory's test fixtures (no test cases here). The GraphQL client, tokens, waitFor and free ports
@@ -30,4 +34,54 @@ export async function countStatements<T>(
     statements += delta;
   }
   return { result, statements, byKind };
+}
+
+/** The products subgraph an inventory under test checks product ids with, and what tests do with it. */
+export interface TestProducts {
+  url: string;
+  running: RunningSubgraph;
+  /** A new catalogue product (never stocked anywhere yet); returns its id. */
+  create: (name: string) => Promise<string>;
+  /** Puts a product on sale or withdraws it (updateProduct). */
+  setActive: (productId: string, active: boolean) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * A real products subgraph on a database of its own, with the demo catalogue (prod-0001..0300, the
+ * ids inventory's demo stock names): adjustStock refuses ids products does not know (ADR 0015).
+ */
+export async function startProducts(prefix: string): Promise<TestProducts> {
+  const db = await freshDatabase(`${prefix}_products`);
+  const running = await productsService.start({
+    dbUrl: db.url,
+    port: 0,
+    afterMigrate: async (orm) => void (await productsService.seed?.(orm)),
+  });
+  const gql = client(running.url);
+  let n = 0;
+  return {
+    url: running.url,
+    running,
+    create: async (name) => {
+      n += 1;
+      const res = await gql(
+        CreateProductDocument,
+        // The database is this helper's own, so a counter keeps SKUs unique.
+        { input: { sku: `TEST-${n}`, name, price: '9.99' } },
+        { token: tokens.admin() },
+      );
+      const product = res.body.data?.createProduct.product;
+      if (!product) throw new Error(`createProduct failed: ${JSON.stringify(res.body)}`);
+      return product.id;
+    },
+    setActive: async (productId, active) => {
+      const res = await gql(UpdateProductDocument, { input: { productId, active } }, { token: tokens.admin() });
+      if (!res.body.data?.updateProduct.product) throw new Error(`updateProduct failed: ${JSON.stringify(res.body)}`);
+    },
+    stop: async () => {
+      await running.stop();
+      await db.drop();
+    },
+  };
 }

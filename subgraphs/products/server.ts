@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'graphql';
 import {
   buildSchema,
+  defineSubgraph,
   isStaffManager,
   startSubgraph,
   withPermissions,
@@ -17,8 +15,6 @@ import { resolvers } from './resolvers';
 
 export { resolvers };
 
-export const typeDefs = parse(readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8'));
-
 /** Catalogue reads are public; every change needs a MANAGER or ADMIN token (deny by default). */
 const permissions = withPermissions({
   Mutation: {
@@ -28,16 +24,17 @@ const permissions = withPermissions({
   },
 });
 
-export const definition: SubgraphDefinition<ProductLoaders> = {
+export const definition: SubgraphDefinition<ProductLoaders> = defineSubgraph({
   name: 'products',
-  typeDefs,
+  dir: __dirname,
   resolvers,
   entities,
   migrations,
   createLoaders,
-  decorateSchema: permissions,
-};
+  permissions,
+});
 
+export const typeDefs = definition.typeDefs;
 export const schema = buildSchema(definition);
 
 export const service: SubgraphService = {

@@ -1,5 +1,5 @@
 import { AccessDenied, NotAuthenticated, type DomainContext, type Identity } from '../../kit/domain';
-import type { Location } from '../entities';
+import type { Location } from './types';
 
 /**
  * The caller of a stock-changing operation. The permission rules already refuse anonymous callers on

@@ -1,7 +1,8 @@
-import { queryOne, toDate, userError, type DomainContext, type UserError } from '../../kit/domain';
-import type { Location, StockLevel } from '../entities';
+import { queryOne, toDate, userError, type UserError } from '../../kit/domain';
+import type { Location, StockLevel } from './types';
 import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
 import { actorName, assertMayAdjust, callerOf } from './access';
+import type { InventoryContext } from './context';
 import type { LevelWithLocation } from './levels';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
 import { locationsByIds } from './stock';
@@ -18,7 +19,7 @@ export const MAX_QUANTITY = 1_000_000;
 export const MAX_NOTE_LENGTH = 500;
 export const MAX_ID_LENGTH = 100;
 
-export type AdjustOutcome = 'adjusted' | 'invalid' | 'unknown_location' | 'insufficient_stock';
+export type AdjustOutcome = 'adjusted' | 'invalid' | 'unknown_location' | 'unknown_product' | 'insufficient_stock';
 
 export interface AdjustStockResult {
   level: LevelWithLocation | null;
@@ -83,14 +84,18 @@ function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLoc
 }
 
 /**
- * Adds delta to a level. Raw SQL, not the unit of work: the change is conditional on the row's latest
+ * Adds delta to a level, for a product the products subgraph knows (a withdrawn one included: its
+ * stock can still be counted, written off or taken back) at a location of ours. Every check comes
+ * before the first write, so a refused id writes nothing and the audit trail never holds a product
+ * nobody can resolve (ADR 0015); when products cannot answer, its ServiceUnavailable
+ * (SERVICE_UNAVAILABLE) leaves the same way, before anything is written. Raw SQL, not the unit of work: the change is conditional on the row's latest
  * version, which a read-modify-flush could not guarantee without a lock and more round trips. Each
  * write is one statement with its audit row (changeWithMovement), so no explicit transaction is
  * needed: the conditional UPDATE changes the row only when the result stays >= reserved (and so
  * >= 0). Concurrent adjustments and reservations serialise on the row lock, and the condition is
  * re-checked on the latest version.
  */
-export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): Promise<AdjustStockResult> {
+export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput): Promise<AdjustStockResult> {
   const identity = callerOf(ctx);
   const errors = validateAdjustment(input);
   if (errors.length) return { level: null, errors, outcome: 'invalid' };
@@ -104,6 +109,15 @@ export async function adjustStock(ctx: DomainContext, input: AdjustStockInput): 
     };
   }
   assertMayAdjust(identity, location);
+
+  // Asked only of a caller allowed here, so a refused caller cannot make us call products.
+  if (!(await ctx.products.load(input.productId))) {
+    return {
+      level: null,
+      errors: [userError('UNKNOWN_PRODUCT', `No product with id ${input.productId}`, ['input', 'productId'])],
+      outcome: 'unknown_product',
+    };
+  }
 
   const actor = actorName(identity);
   const { productId, locationId, delta } = input;

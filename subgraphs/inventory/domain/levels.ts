@@ -1,5 +1,5 @@
 import { toDate } from '../../kit/domain';
-import type { Location, StockLevel } from '../entities';
+import type { Location, StockLevel } from './types';
 import type { RawRow } from './rows';
 
 /**

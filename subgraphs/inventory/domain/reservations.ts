@@ -10,7 +10,7 @@ import {
   type DomainContext,
   type UserError,
 } from '../../kit/domain';
-import type { MovementReason, Reservation, ReservationLine } from '../entities';
+import type { MovementReason, Reservation, ReservationLine } from './types';
 import type {
   CommitReservationInput,
   ReleaseReservationInput,

@@ -1,5 +1,5 @@
 import { toDate, type DomainContext } from '../../kit/domain';
-import type { Location } from '../entities';
+import type { Location } from './types';
 
 /**
  * A table row as lean SQL returns it on MikroORM's pool, where timestamptz arrives as text: the

@@ -1,5 +1,5 @@
 import { queryOne, queryRows, toDate } from '../../kit/domain';
-import type { Location, StockMovement } from '../entities';
+import type { Location, StockMovement } from './types';
 import {
   LEVEL_COLUMNS,
   LOW_SQL,

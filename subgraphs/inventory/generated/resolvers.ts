@@ -10,7 +10,7 @@ import type {
   Location as LocationModel,
   StockMovement as StockMovementModel,
   ReservationLine as ReservationLineModel,
-} from '../entities';
+} from '../domain/types';
 import type { ProductStock as ProductStockModel, LevelWithLocation as LevelWithLocationModel } from '../domain/levels';
 import type { ReservationWithLines as ReservationWithLinesModel } from '../domain/reservations';
 export type Maybe<T> = T | null;
@@ -274,7 +274,10 @@ export type QueryStockMovementsArgs = {
 
 /** Input of adjustStock. */
 export type AdjustStockInput = {
-  /** The product whose stock changes. */
+  /**
+   * The product whose stock changes, 1 to 100 characters: an id the products subgraph knows (a product
+   * withdrawn from sale included).
+   */
   productId: Scalars['ID']['input'];
   /** Where the stock changes. */
   locationId: Scalars['ID']['input'];
@@ -291,7 +294,10 @@ export type AdjustStockPayload = {
   __typename?: 'AdjustStockPayload';
   /** The level after the change; null when errors is not empty. */
   level?: Maybe<StockLevel>;
-  /** Business-rule failures (INSUFFICIENT_STOCK, UNKNOWN_LOCATION, INVALID_QUANTITY); nothing was written. */
+  /**
+   * Business-rule failures (INSUFFICIENT_STOCK, UNKNOWN_LOCATION, UNKNOWN_PRODUCT, INVALID_QUANTITY,
+   * INVALID_INPUT); nothing was written.
+   */
   errors: Array<UserError>;
 };
 
@@ -338,7 +344,7 @@ export type Reservation = {
 
 /** One product and quantity to reserve. */
 export type ReserveStockLineInput = {
-  /** The product. */
+  /** The product, 1 to 100 characters; only units held at the location can be reserved. */
   productId: Scalars['ID']['input'];
   /** Units to hold, 1 to 1,000,000. Lines of the same product are added together. */
   quantity: Scalars['Int']['input'];
@@ -346,7 +352,10 @@ export type ReserveStockLineInput = {
 
 /** Input of reserveStock. */
 export type ReserveStockInput = {
-  /** Idempotency key: the order the stock is for. Reserving again for it returns the first reservation. */
+  /**
+   * Idempotency key, 1 to 100 characters: the order the stock is for. Reserving again for it returns the
+   * first reservation.
+   */
   orderId: Scalars['ID']['input'];
   /** Where to hold the stock; the online fulfilment location when omitted. */
   locationId?: InputMaybe<Scalars['ID']['input']>;
@@ -375,7 +384,7 @@ export type ReserveStockPayload = {
 
 /** Input of commitReservation. */
 export type CommitReservationInput = {
-  /** The order whose reservation is confirmed. */
+  /** The order whose reservation is confirmed, 1 to 100 characters. */
   orderId: Scalars['ID']['input'];
 };
 
@@ -390,7 +399,7 @@ export type CommitReservationPayload = {
 
 /** Input of releaseReservation. */
 export type ReleaseReservationInput = {
-  /** The order whose reservation is cancelled. */
+  /** The order whose reservation is cancelled, 1 to 100 characters. */
   orderId: Scalars['ID']['input'];
   /** Why, for the audit trail, e.g. "payment declined"; at most 500 characters. */
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -411,7 +420,7 @@ export type ReleaseReservationPayload = {
 
 /** Input of restockOrder. */
 export type RestockOrderInput = {
-  /** The cancelled order whose committed reservation goes back into stock. */
+  /** The cancelled order whose committed reservation goes back into stock, 1 to 100 characters. */
   orderId: Scalars['ID']['input'];
   /** Why, for the audit trail, e.g. "order cancelled by the customer"; at most 500 characters. */
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -430,7 +439,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Adds or removes units of a product at a location; the result can fall neither below zero nor
-   * below the reserved units. Managers (their own store only) and head office.
+   * below the reserved units. Managers (their own store only) and head office. The product id is
+   * checked with the products subgraph first: when products cannot be reached the request fails with
+   * SERVICE_UNAVAILABLE and nothing is written.
    */
   adjustStock: AdjustStockPayload;
   /**
