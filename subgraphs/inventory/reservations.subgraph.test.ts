@@ -2,8 +2,9 @@ import { Client } from 'pg';
 import { demoProductId } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { seedInventory } from './seed';
-import { startInventory, type RunningInventory } from './server';
+import { generateCorpus } from '../../test/helpers/hostile';
 import { postGraphQL, tokens } from '../../test/helpers/toolkit';
+import { schema, startInventory, type RunningInventory } from './server';
 import { countStatements, startProducts, type TestProducts } from './test-helpers';
 
 /**
@@ -472,6 +473,31 @@ describe('saga API access', () => {
       expect(s.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect(await count("select count(*)::int as n from reservation where order_id in ('order-auth', 'x')")).toBe(0);
+  });
+});
+
+describe('documented maxima of the saga inputs', () => {
+  it('refuses every text one character over the maximum its description states, writing nothing', async () => {
+    // Generated from inventory's own schema, @inaccessible fields included (the router's hostile corpus
+    // sees only the public API): a saga input that documents a maximum adds its case by itself.
+    const { cases } = generateCorpus(schema, { orderId: 'order-max', productId: demoProductId(1) });
+    const over = cases.filter((c) => c.mustRefuse && c.operation === 'mutation' && c.field !== 'adjustStock');
+    expect(over.map((c) => `${c.field} ${c.label.split(' = ')[0]}`).sort()).toEqual([
+      'commitReservation input.orderId',
+      'releaseReservation input.orderId',
+      'releaseReservation input.reason',
+      'reserveStock input.lines.0.productId',
+      'reserveStock input.orderId',
+      'restockOrder input.orderId',
+      'restockOrder input.reason',
+    ]);
+    const reservations = await count('select count(*)::int as n from reservation');
+    for (const c of over) {
+      const res = await postGraphQL<Record<string, Payload>>(next().url, c.query, c.variables, { token: service });
+      expect([c.field, c.label, res.body.errors]).toEqual([c.field, c.label, undefined]);
+      expect([c.label, res.body.data![c.field]!.errors.length > 0]).toEqual([c.label, true]);
+    }
+    expect(await count('select count(*)::int as n from reservation')).toBe(reservations);
   });
 });
 
