@@ -54,7 +54,10 @@ export type AdjustmentReason =
 
 /** Input of adjustStock. */
 export type AdjustStockInput = {
-  /** The product whose stock changes. */
+  /**
+   * The product whose stock changes, 1 to 100 characters: an id the products subgraph knows (a product
+   * withdrawn from sale included).
+   */
   productId: string | number;
   /** Where the stock changes. */
   locationId: string | number;
@@ -70,7 +73,7 @@ export type AdjustStockInput = {
 export type CancelOrderInput = {
   /** The order to cancel (the caller's own, or any order for MANAGER and ADMIN). */
   orderId: string | number;
-  /** Why, kept as the order's cancelReason; at most 500 characters. */
+  /** Why, kept as the order's cancelReason; at most 500 characters (a longer one is refused, not cut). */
   reason?: string | null | undefined;
 };
 
@@ -126,9 +129,9 @@ export type LocationKind =
 
 /** Email and password of a customer account. */
 export type LoginInput = {
-  /** Login email (any letter case). */
+  /** Login email (any letter case), at most 254 characters. */
   email: string;
-  /** Password. */
+  /** Password, at most 200 characters. */
   password: string;
 };
 
@@ -207,7 +210,10 @@ export type RemoveCartLineInput = {
 export type ShipOrderInput = {
   /** A CONFIRMED order. */
   orderId: string | number;
-  /** Carrier and tracking number, kept in the history note; at most 200 characters. */
+  /**
+   * Carrier and tracking number, kept in the history note; at most 200 characters (a longer note is
+   * refused, not cut).
+   */
   note?: string | null | undefined;
 };
 
