@@ -88,12 +88,14 @@ function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLoc
  * stock can still be counted, written off or taken back) at a location of ours. Every check comes
  * before the first write, so a refused id writes nothing and the audit trail never holds a product
  * nobody can resolve (ADR 0015); when products cannot answer, its ServiceUnavailable
- * (SERVICE_UNAVAILABLE) leaves the same way, before anything is written. Raw SQL, not the unit of work: the change is conditional on the row's latest
- * version, which a read-modify-flush could not guarantee without a lock and more round trips. Each
- * write is one statement with its audit row (changeWithMovement), so no explicit transaction is
- * needed: the conditional UPDATE changes the row only when the result stays >= reserved (and so
- * >= 0). Concurrent adjustments and reservations serialise on the row lock, and the condition is
- * re-checked on the latest version.
+ * (SERVICE_UNAVAILABLE) leaves the same way, before anything is written.
+ *
+ * Raw SQL, not the unit of work: the change is conditional on the row's latest version, which a
+ * read-modify-flush could not guarantee without a lock and more round trips. Each write is one
+ * statement with its audit row (changeWithMovement), so no explicit transaction is needed: the
+ * conditional UPDATE changes the row only when the result stays >= reserved (and so >= 0).
+ * Concurrent adjustments and reservations serialise on the row lock, and the condition is re-checked
+ * on the latest version.
  */
 export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput): Promise<AdjustStockResult> {
   const identity = callerOf(ctx);
