@@ -5,7 +5,7 @@ import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
 import { AdjustStockDocument } from '../../schema/operations/generated';
 import { client, freePort, tokens, type Gql } from '../../test/helpers/toolkit';
-import { countStatements, startProducts, type TestProducts } from './test-helpers';
+import { countStatements, graphqlRequests, startProducts, type TestProducts } from './test-helpers';
 
 let db: TestDatabase;
 let products: TestProducts;
@@ -292,13 +292,7 @@ describe('adjustStock permissions', () => {
   });
 });
 
-/** Requests the products subgraph has answered on /graphql so far. */
-async function productsRequests(): Promise<number> {
-  const m = await products.running.metrics.httpDuration.get();
-  return m.values
-    .filter((v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/graphql')
-    .reduce((sum, v) => sum + v.value, 0);
-}
+const productsRequests = () => graphqlRequests(products.running);
 
 async function outcomeCount(running: RunningInventory, name: string): Promise<number> {
   const metric = await running.metrics.registry.getSingleMetric('inventory_stock_adjustments_total')?.get();

@@ -36,6 +36,14 @@ export async function countStatements<T>(
   return { result, statements, byKind };
 }
 
+/** GraphQL requests one subgraph instance has answered so far (to count calls between subgraphs). */
+export async function graphqlRequests(running: Pick<RunningSubgraph, 'metrics'>): Promise<number> {
+  const m = await running.metrics.httpDuration.get();
+  return m.values
+    .filter((v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/graphql')
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 /** The products subgraph an inventory under test checks product ids with, and what tests do with it. */
 export interface TestProducts {
   url: string;

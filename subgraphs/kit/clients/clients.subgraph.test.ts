@@ -3,11 +3,11 @@
  * fresh, seeded databases): what ecommerce's checkout relies on and retail will rely on.
  */
 import { createServer, type Socket } from 'node:net';
-import { createMetrics, demoProductId, publicError, ServiceUnavailable, type RunningSubgraph } from '..';
+import { createMetrics, demoProductId, publicError, ServiceUnavailable } from '..';
 import { freshDatabase, type TestDatabase } from '../../../test/helpers/db';
 import { freePort } from '../../../test/helpers/toolkit';
 import { startInventory, type RunningInventory } from '../../inventory/server';
-import { startProducts, type TestProducts } from '../../inventory/test-helpers';
+import { graphqlRequests as requests, startProducts, type TestProducts } from '../../inventory/test-helpers';
 import { seedInventory } from '../../inventory/seed';
 import { closeHttpAgent, InventoryClient, productLoader, ProductsClient } from '.';
 
@@ -31,14 +31,6 @@ afterAll(async () => {
   await db?.drop();
   await products?.stop();
 });
-
-/** Requests one subgraph instance has answered on /graphql so far. */
-async function requests(running: RunningSubgraph): Promise<number> {
-  const m = await running.metrics.httpDuration.get();
-  return m.values
-    .filter((v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/graphql')
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('ProductsClient', () => {
   it('answers in the order asked, null for an unknown id, a withdrawn product with active false', async () => {
