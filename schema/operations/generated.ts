@@ -162,7 +162,7 @@ export type PaymentCardInput = {
   expiryYear: number;
   /** Card verification code, 3 or 4 digits. */
   cvc: string;
-  /** Name printed on the card. */
+  /** Name printed on the card, at most 100 characters. */
   holderName?: string | null | undefined;
 };
 

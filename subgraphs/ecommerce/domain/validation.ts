@@ -95,6 +95,9 @@ export function checkAddress(input: AddressInput, base: string[]): { address: Ad
   };
 }
 
+/** Longest name a card carries (ISO/IEC 7813 allows 26 on the stripe; embossed names are shorter still). */
+export const MAX_CARD_HOLDER_LENGTH = 100;
+
 /** Validates a payment card; the number is only checked for shape (the provider decides the rest). */
 export function checkCard(
   input: PaymentCardInput,
@@ -121,6 +124,13 @@ export function checkCard(
       errors.push(userError('CARD_EXPIRED', 'The card has expired', f('expiryYear')));
     }
   }
+  const holder = checkText(input.holderName, f('holderName'), {
+    required: false,
+    max: MAX_CARD_HOLDER_LENGTH,
+    code: 'INVALID_CARD',
+    label: 'Card holder name',
+  });
+  if (holder) errors.push(holder);
   if (errors.length) return { card: null, errors };
   return {
     errors,

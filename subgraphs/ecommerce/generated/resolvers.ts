@@ -443,7 +443,7 @@ export type PaymentCardInput = {
   expiryYear: Scalars['Int']['input'];
   /** Card verification code, 3 or 4 digits. */
   cvc: Scalars['String']['input'];
-  /** Name printed on the card. */
+  /** Name printed on the card, at most 100 characters. */
   holderName?: InputMaybe<Scalars['String']['input']>;
 };
 
