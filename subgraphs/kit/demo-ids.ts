@@ -96,3 +96,19 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The head office account of the demo staff (retail). */
+export const DEMO_ADMIN_ID = 'emp-admin';
+
+/** Demo staff of a store (retail): one MANAGER and two CLERKs, e.g. emp-store-3-manager, emp-store-3-clerk-1. */
+export function demoStaffIds(storeId: string): { manager: string; clerks: [string, string] } {
+  return { manager: `emp-${storeId}-manager`, clerks: [`emp-${storeId}-clerk-1`, `emp-${storeId}-clerk-2`] };
+}
+
+/** Registers per demo store (retail). */
+export const DEMO_REGISTERS_PER_STORE = 2;
+
+/** reg-store-1-1, reg-store-1-2, ... */
+export function demoRegisterId(storeId: string, n: number): string {
+  return `reg-${storeId}-${n}`;
+}

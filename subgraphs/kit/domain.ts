@@ -10,5 +10,7 @@ export * from './passwords';
 export * from './money';
 export * from './sql';
 export * from './demo-ids';
+export * from './projection';
+export * from './validation';
 export type { Identity, Role } from './auth';
 export type { Logger } from './logger';

@@ -1,7 +1,7 @@
 /**
- * Default ports of the local topology (DESIGN.md). retail (4004) and reports (4005) are planned
- * subgraphs, not built yet: their ports are reserved here so that nothing else takes them, and
- * docker-compose.yml parks them in its `later` profile.
+ * Default ports of the local topology (DESIGN.md). reports (4005) is a planned subgraph, not built
+ * yet: its port is reserved here so that nothing else takes it, and docker-compose.yml parks it in
+ * its `later` profile.
  */
 export const PORTS = {
   router: 4000,
@@ -13,7 +13,7 @@ export const PORTS = {
 } as const;
 
 /** The subgraphs that exist (subgraphs/registry.ts lists each with its entry point). */
-export type ServiceName = 'products' | 'inventory' | 'ecommerce';
+export type ServiceName = 'products' | 'inventory' | 'ecommerce' | 'retail';
 
 /** Subgraphs of the design not built yet; they move to ServiceName when they land. */
 export type PlannedServiceName = Exclude<keyof typeof PORTS, 'router' | ServiceName>;

@@ -12,6 +12,7 @@ export * from './main';
 export * from './metrics';
 export * from './money';
 export * from './pagination';
+export * from './periodic';
 export * from './plugins';
 export * from './redis';
 export * from './revocations';

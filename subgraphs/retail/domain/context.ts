@@ -1,0 +1,44 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DomainContext, ProductLookup } from '../../kit/domain';
+import type { RetailInventory, SaleObserver, TokenRevoker } from './ports';
+
+/** The sagas' settings; config.ts reads them from the environment. */
+export interface SaleSettings {
+  /** Lifetime of a till's reservation in inventory; an uncommitted one is released after it. */
+  reservationTtlSeconds: number;
+  /** A sale or return not updated for this long is considered abandoned and taken over by recovery. */
+  stuckAfterMs: number;
+  /** How long a replay of a key whose sale is still being recorded waits for it to come to rest. */
+  replayWaitMs: number;
+  /** Identifies this process in saga leases. */
+  instanceId: string;
+}
+
+/**
+ * What every retail domain function receives first: the kit's DomainContext (unit of work, caller,
+ * logger) plus retail's ports. Resolvers build one per request (products is the request's
+ * DataLoader); the recovery loop builds one per pass, the demo seed one for its whole history.
+ */
+export interface RetailContext extends DomainContext {
+  settings: SaleSettings;
+  inventory: RetailInventory;
+  products: ProductLookup;
+  revocations: TokenRevoker;
+  events: SaleObserver;
+  /**
+   * Business time (soldAt, recordedAt, openedAt...): the server's clock, except in the demo seed,
+   * which rings up four weeks of history at their own times. Saga leases use the database's clock.
+   */
+  clock: () => Date;
+}
+
+/** Just the unit of work: what lean reads need (DataLoaders have nothing else to give). */
+export type DbContext = Pick<DomainContext, 'em'>;
+
+/** A unit of work and a caller: reads that check who asks. */
+export type ReadContext = Pick<DomainContext, 'em' | 'identity'>;
+
+/** The same context on another EntityManager, e.g. a transaction's. */
+export function withEm<C extends DbContext>(ctx: C, em: EntityManager): C {
+  return { ...ctx, em };
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/postgresql';
+import {
+  burnVerification,
+  checkEmail,
+  checkText,
+  hashPassword,
+  MAX_EMAIL_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  needsRehash,
+  normalizeEmail,
+  pgConstraint,
+  pgErrorCode,
+  execute,
+  queryOne,
+  userError,
+  verifyPassword,
+  type UserError,
+} from '../../kit/domain';
+import { EmployeeSchema, StoreSchema } from '../entities';
+import type {
+  ChangeEmployeeRoleInput,
+  CreateEmployeeInput,
+  DeactivateEmployeeInput,
+  StaffLoginInput,
+} from '../generated/resolvers';
+import { callerOf } from './access';
+import type { DbContext, RetailContext } from './context';
+import { employeeByEmail, employeeById, storeById } from './reads';
+import type { Employee, EmployeeProfile, EmployeeRole } from './types';
+import { MAX_NAME_LENGTH, validId } from './validation';
+
+/**
+ * Staff accounts: sign-in, and the head office's management of them (create, deactivate, change
+ * role). Deactivating an employee or changing their role revokes their tokens (ADR 0016) inside the
+ * transaction that makes the change, so a change is never committed while the old tokens still work.
+ * The writes go through the unit of work under the employee's row lock.
+ */
+
+export interface EmployeeResult {
+  employee: EmployeeProfile | null;
+  errors: UserError[];
+}
+
+const refused = (errors: UserError[]): EmployeeResult => ({ employee: null, errors });
+
+export function profile(employee: Employee): EmployeeProfile {
+  const { passwordHash: _hash, ...rest } = employee;
+  return rest;
+}
+
+function checkPassword(password: string, field: string[]): UserError | null {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    return userError(
+      'WEAK_PASSWORD',
+      `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long`,
+      field,
+    );
+  }
+  return null;
+}
+
+// ---------- sign-in ----------
+
+/**
+ * Checks credentials: an unknown email, a wrong password and a deactivated account give the same
+ * answer in about the same time (one scrypt verification each). The resolver signs the token.
+ */
+export async function staffLogin(ctx: DbContext, input: StaffLoginInput): Promise<EmployeeResult> {
+  const invalid = () => refused([userError('INVALID_CREDENTIALS', 'Email or password is incorrect')]);
+  const email = normalizeEmail(input.email);
+  if (email.length > MAX_EMAIL_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) return invalid();
+  const employee = await employeeByEmail(ctx, email);
+  if (!employee) {
+    await burnVerification(input.password);
+    return invalid();
+  }
+  const matches = await verifyPassword(input.password, employee.passwordHash);
+  if (!matches || !employee.active) return invalid();
+  if (needsRehash(employee.passwordHash)) {
+    // Parameters were raised since this hash was made: upgrade it now that we know the password.
+    // Conditional on the hash just verified, so a concurrent change is never overwritten.
+    await execute(
+      ctx.em,
+      'update employees set password_hash = ?, updated_at = now() where id = ? and password_hash = ?',
+      [await hashPassword(input.password), employee.id, employee.passwordHash],
+    );
+  }
+  return { employee: profile(employee), errors: [] };
+}
+
+// ---------- role and store ----------
+
+/**
+ * The store a role needs: CLERK and MANAGER exactly one (given, or `current`), ADMIN none. The store
+ * must exist.
+ */
+async function storeForRole(
+  ctx: DbContext,
+  role: EmployeeRole,
+  given: string | null | undefined,
+  current: string | null,
+): Promise<{ storeId: string | null; error: UserError | null }> {
+  const field = ['input', 'storeId'];
+  if (role === 'ADMIN') {
+    if (given) return { storeId: null, error: userError('INVALID_STORE', 'Head office (ADMIN) has no store', field) };
+    return { storeId: null, error: null };
+  }
+  const storeId = given ?? current;
+  if (!storeId) {
+    return { storeId: null, error: userError('INVALID_STORE', `A ${role} must work at a store`, field) };
+  }
+  if (!validId(storeId) || !(await storeById(ctx, storeId))) {
+    return { storeId: null, error: userError('UNKNOWN_STORE', `No store with id ${storeId}`, field) };
+  }
+  return { storeId, error: null };
+}
+
+// ---------- management ----------
+
+export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput): Promise<EmployeeResult> {
+  const email = normalizeEmail(input.email);
+  const errors = [
+    checkText(input.name, ['input', 'name'], {
+      required: true,
+      max: MAX_NAME_LENGTH,
+      code: 'INVALID_NAME',
+      label: 'Name',
+    }),
+    checkEmail(email, ['input', 'email']),
+    checkPassword(input.password, ['input', 'password']),
+  ].filter((e): e is UserError => e !== null);
+  const store = await storeForRole(ctx, input.role, input.storeId, null);
+  if (store.error) errors.push(store.error);
+  if (errors.length) return refused(errors);
+
+  const taken = () =>
+    refused([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
+  // lower(email) is what employees_email_lower_unique covers; the ORM's criteria cannot say it.
+  if (await queryOne(ctx.em, 'select 1 from employees where lower(email) = lower(?)', [email])) return taken();
+  const passwordHash = await hashPassword(input.password);
+  const now = new Date();
+  try {
+    const created = await ctx.em.transactional(async (tx) =>
+      tx.create(EmployeeSchema, {
+        id: `emp-${randomUUID()}`,
+        name: input.name.trim(),
+        email,
+        role: input.role,
+        storeId: store.storeId,
+        active: true,
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    return { employee: profile(created), errors: [] };
+  } catch (err) {
+    // Two creations of one email at the same moment: the unique index decides, the loser is told.
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'employees_email_lower_unique') return taken();
+    throw err;
+  }
+}
+
+/** Who is changed, and whether the caller may change them: never themselves (no lock-out by mistake). */
+async function target(
+  ctx: Pick<RetailContext, 'em' | 'identity'>,
+  employeeId: string,
+): Promise<{ employee: EmployeeProfile; error: null } | { employee: null; error: UserError }> {
+  const field = ['input', 'employeeId'];
+  if (employeeId === callerOf(ctx).sub) {
+    return {
+      employee: null,
+      error: userError('CANNOT_CHANGE_SELF', 'Ask another administrator to change your account', field),
+    };
+  }
+  const employee = validId(employeeId) ? await employeeById(ctx, employeeId) : null;
+  if (!employee)
+    return { employee: null, error: userError('UNKNOWN_EMPLOYEE', `No employee with id ${employeeId}`, field) };
+  return { employee, error: null };
+}
+
+/**
+ * Deactivates an account: it can no longer sign in, it stops managing any store, and every token
+ * issued to it is refused from the next request on. Deactivating again changes nothing more.
+ */
+export async function deactivateEmployee(
+  ctx: Pick<RetailContext, 'em' | 'identity' | 'revocations'>,
+  input: DeactivateEmployeeInput,
+): Promise<EmployeeResult> {
+  const found = await target(ctx, input.employeeId);
+  if (found.error) return refused([found.error]);
+  const changed = await ctx.em.transactional(async (tx) => {
+    const row = await tx.findOneOrFail(
+      EmployeeSchema,
+      { id: found.employee.id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    row.active = false;
+    await tx.nativeUpdate(StoreSchema, { managerId: row.id }, { managerId: null, updatedAt: new Date() });
+    await tx.flush();
+    // Inside the transaction: if revoking fails, the account stays active rather than active tokens
+    // outliving a deactivation.
+    await ctx.revocations.revoke(row.id);
+    return row;
+  });
+  return { employee: profile(changed), errors: [] };
+}
+
+/**
+ * Gives an employee another role (and store); their tokens issued until now are refused, so they sign
+ * in again under the new role. A manager who no longer manages their store is removed as its manager.
+ */
+export async function changeEmployeeRole(
+  ctx: Pick<RetailContext, 'em' | 'identity' | 'revocations'>,
+  input: ChangeEmployeeRoleInput,
+): Promise<EmployeeResult> {
+  const found = await target(ctx, input.employeeId);
+  if (found.error) return refused([found.error]);
+  const current = found.employee;
+  if (!current.active) {
+    return refused([
+      userError('INACTIVE_EMPLOYEE', 'A deactivated account cannot change role', ['input', 'employeeId']),
+    ]);
+  }
+  const store = await storeForRole(ctx, input.role, input.storeId, current.storeId);
+  if (store.error) return refused([store.error]);
+  if (current.role === input.role && current.storeId === store.storeId) return { employee: current, errors: [] };
+
+  const changed = await ctx.em.transactional(async (tx) => {
+    const row = await tx.findOneOrFail(EmployeeSchema, { id: current.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    row.role = input.role;
+    row.storeId = store.storeId;
+    // Manager only of a store where they are still a MANAGER.
+    await tx.nativeUpdate(
+      StoreSchema,
+      input.role === 'MANAGER' ? { managerId: row.id, id: { $ne: store.storeId } } : { managerId: row.id },
+      { managerId: null, updatedAt: new Date() },
+    );
+    await tx.flush();
+    await ctx.revocations.revoke(row.id);
+    return row;
+  });
+  return { employee: profile(changed), errors: [] };
+}

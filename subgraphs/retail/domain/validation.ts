@@ -1,0 +1,120 @@
+import { checkText, parseDecimalToMinor, userError, type UserError } from '../../kit/domain';
+import { WEEKDAYS, type OpeningHours, type Weekday } from './types';
+
+/**
+ * Retail's input rules (the kit's text rules, kit/validation.ts, cover names, emails and phones);
+ * each returns a UserError naming the input field at fault, or null. Limits are the SDL's.
+ */
+
+export const MAX_LINE_QUANTITY = 999;
+export const MAX_SALE_LINES = 100;
+export const MAX_KEY_LENGTH = 100;
+export const MAX_ID_LENGTH = 100;
+export const MAX_REASON_LENGTH = 500;
+export const MAX_NAME_LENGTH = 100;
+export const MAX_ADDRESS_LENGTH = 200;
+export const MAX_TIME_ZONE_LENGTH = 64;
+export const DEFAULT_TIME_ZONE = 'America/Toronto';
+
+export function checkQuantity(quantity: number, field: string[]): UserError | null {
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
+    return userError('INVALID_QUANTITY', `Quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}`, field);
+  }
+  return null;
+}
+
+/** An id the client sends (product, sale line): 1 to 100 characters, as stored. */
+export function validId(id: string): boolean {
+  return id.length >= 1 && id.length <= MAX_ID_LENGTH;
+}
+
+/** A register-chosen idempotency key, trimmed: 1 to 100 characters. */
+export function checkIdempotencyKey(raw: string, field: string[]): { key: string; error: UserError | null } {
+  const key = raw.trim();
+  if (key.length > 0 && key.length <= MAX_KEY_LENGTH) return { key, error: null };
+  return {
+    key,
+    error: userError('INVALID_IDEMPOTENCY_KEY', `Idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`, field),
+  };
+}
+
+/** A reason or note kept as written: at most 500 characters (refused, never cut). */
+export function checkReason(
+  value: string | null | undefined,
+  field: string[],
+  opts: { required: boolean; code: string; label: string },
+): UserError | null {
+  return checkText(value, field, { ...opts, max: MAX_REASON_LENGTH });
+}
+
+/** A cash amount typed at the till ("200.00") in minor units, within [0, maxCents]. */
+export function parseCash(
+  amount: string,
+  field: string[],
+  maxCents: number,
+): { cents: number; error: null } | { cents: null; error: UserError } {
+  const cents = parseDecimalToMinor(amount);
+  if (cents === null || cents < 0 || cents > maxCents) {
+    return {
+      cents: null,
+      error: userError(
+        'INVALID_AMOUNT',
+        `Amount must be from 0 to ${maxCents / 100} with at most two decimals, e.g. "200.00"`,
+        field,
+      ),
+    };
+  }
+  return { cents, error: null };
+}
+
+/** An IANA time zone the runtime knows, e.g. "America/Toronto". */
+export function checkTimeZone(zone: string, field: string[]): UserError | null {
+  const invalid = () =>
+    userError('INVALID_TIME_ZONE', 'Time zone must be an IANA name such as "America/Toronto"', field);
+  if (zone.length === 0 || zone.length > MAX_TIME_ZONE_LENGTH) return invalid();
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return null;
+  } catch {
+    return invalid();
+  }
+}
+
+const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Opening hours: each weekday at most once, "HH:MM" times with opens before closes; sorted Monday first. */
+export function checkOpeningHours(
+  input: readonly { day: Weekday; opens: string; closes: string }[],
+  field: string[],
+): { hours: OpeningHours[]; errors: UserError[] } {
+  const errors: UserError[] = [];
+  const seen = new Set<Weekday>();
+  input.forEach((h, i) => {
+    const at = [...field, String(i)];
+    if (!WEEKDAYS.includes(h.day)) {
+      errors.push(userError('INVALID_OPENING_HOURS', 'Day must be a weekday', [...at, 'day']));
+      return;
+    }
+    if (seen.has(h.day)) {
+      errors.push(userError('INVALID_OPENING_HOURS', `${h.day} is listed twice`, [...at, 'day']));
+    }
+    seen.add(h.day);
+    const opens = TIME_RE.test(h.opens);
+    const closes = TIME_RE.test(h.closes);
+    if (!opens) errors.push(userError('INVALID_OPENING_HOURS', 'Opening time must be "HH:MM"', [...at, 'opens']));
+    if (!closes) errors.push(userError('INVALID_OPENING_HOURS', 'Closing time must be "HH:MM"', [...at, 'closes']));
+    // "HH:MM" strings of equal length compare like the times they stand for.
+    if (opens && closes && h.opens >= h.closes) {
+      errors.push(userError('INVALID_OPENING_HOURS', 'Closing time must be after opening time', [...at, 'closes']));
+    }
+  });
+  const hours = input
+    .map(({ day, opens, closes }) => ({ day, opens, closes }))
+    .sort((a, b) => WEEKDAYS.indexOf(a.day) - WEEKDAYS.indexOf(b.day));
+  return { hours, errors };
+}
+
+/** The calendar date ("2026-03-01") of an instant in a time zone: what "the same day" compares. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

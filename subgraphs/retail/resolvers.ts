@@ -1,0 +1,280 @@
+import {
+  checkFirst,
+  DateTimeScalar,
+  DecimalScalar,
+  decodeCursor,
+  DEFAULT_CURRENCY,
+  encodeCursor,
+  lazyConnection,
+  money,
+  signToken,
+  type Context,
+} from '../kit';
+import type { ProductSource } from '../kit/clients';
+import type { RetailConfig } from './config';
+import { assertCanReadStore, assertCanSeeEmployee } from './domain/access';
+import { cancelSale } from './domain/cancel';
+import type { RetailContext } from './domain/context';
+import type { RetailInventory } from './domain/ports';
+import { employeeFilter, saleFilter } from './domain/queries';
+import { allStores, countEmployees, countSales, employeesPage, salesPage } from './domain/reads';
+import { returnSale } from './domain/returns';
+import { recordSale } from './domain/sales';
+import { closeRegister, openRegister } from './domain/sessions';
+import {
+  changeEmployeeRole,
+  createEmployee,
+  deactivateEmployee,
+  staffLogin,
+  type EmployeeResult,
+} from './domain/staff';
+import { addCashRegister, createStore, updateStore } from './domain/stores';
+import type { RegisterSession } from './domain/types';
+import type { QueryEmployeesArgs, QuerySalesArgs, Resolvers } from './generated/resolvers';
+import type { RetailLoaders } from './loaders';
+import type { EmployeeConnectionModel, SaleConnectionModel } from './models';
+import { saleObserver } from './observer';
+
+type Ctx = Context<RetailLoaders>;
+
+/** The process-wide collaborators of the resolvers: configuration and the adapters of the domain's ports. */
+export interface ResolverServices {
+  config: RetailConfig;
+  products: ProductSource;
+  inventory: RetailInventory;
+}
+
+const productRef = (id: string) => ({ __typename: 'Product' as const, id });
+
+/** Staff by name as a Relay connection; its page query and COUNT run only when selected. */
+function employeeConnection(ctx: Ctx, args: QueryEmployeesArgs): EmployeeConnectionModel {
+  const filter = employeeFilter(ctx, args.storeId, args.includeInactive ?? false);
+  const first = checkFirst(args.first);
+  const after = decodeCursor(args.after, ['string', 'string']);
+  return lazyConnection({
+    rows: () => employeesPage(ctx, { filter, first, after }),
+    first,
+    cursorOf: (e) => encodeCursor([e.name, e.id]),
+    count: () => countEmployees(ctx, filter),
+    hasPrevious: after !== null,
+  });
+}
+
+/** A store's sales newest recorded first, lazy in the same way. */
+function saleConnection(ctx: Ctx, args: QuerySalesArgs): SaleConnectionModel {
+  const filter = saleFilter(ctx, args.storeId, args.period);
+  const first = checkFirst(args.first);
+  const cursor = decodeCursor(args.after, ['int']);
+  const afterSeq = cursor ? cursor[0] : null;
+  return lazyConnection({
+    rows: () => salesPage(ctx, { filter, first, afterSeq }),
+    first,
+    cursorOf: (s) => encodeCursor([s.seq]),
+    count: () => countSales(ctx, filter),
+    hasPrevious: cursor !== null,
+  });
+}
+
+/** A session's cash figures: frozen on the row once closed, computed now while open. */
+async function figures(session: RegisterSession, ctx: Ctx) {
+  if (session.status === 'CLOSED') {
+    return {
+      cashSalesCents: session.cashSalesCents ?? 0,
+      cashRefundsCents: session.cashRefundsCents ?? 0,
+      salesCount: session.salesCount ?? 0,
+    };
+  }
+  const live = await ctx.loaders.sessionTotals.load(session.id);
+  return {
+    cashSalesCents: live?.cashSalesCents ?? 0,
+    cashRefundsCents: live?.cashRefundsCents ?? 0,
+    salesCount: live?.salesCount ?? 0,
+  };
+}
+
+export function createResolvers(services: () => ResolverServices) {
+  /** The request as the domain sees it: the kit's context plus retail's ports. */
+  const domain = (ctx: Ctx): RetailContext => {
+    const { config, inventory } = services();
+    return {
+      ...ctx,
+      settings: config,
+      inventory,
+      products: ctx.loaders.product,
+      revocations: ctx.revocations,
+      events: saleObserver({ metrics: ctx.metrics, fault: config.fault, log: ctx.log }),
+      clock: () => new Date(),
+    };
+  };
+  /** staffLogin answers with a staff JWT for the account the domain returned: role and store in its claims. */
+  const withToken = (result: EmployeeResult) => {
+    const e = result.employee;
+    return {
+      ...result,
+      token: e
+        ? signToken(
+            { sub: e.id, role: e.role, ...(e.storeId ? { storeId: e.storeId } : {}) },
+            services().config.staffTokenTtlSeconds,
+          )
+        : null,
+    };
+  };
+  /** Someone named on a row the caller may read (who sold, opened, returned): shown without a further check. */
+  const person = (sub: string | null, ctx: Ctx) => (sub ? ctx.loaders.employee.load(sub) : null);
+
+  return {
+    Decimal: DecimalScalar,
+    DateTime: DateTimeScalar,
+
+    Query: {
+      stores: (_p, args, ctx) => allStores(ctx, args.includeInactive ?? false),
+      store: (_p, { id }, ctx) => ctx.loaders.store.load(id),
+      currentEmployee: (_p, _a, ctx) => {
+        const role = ctx.identity?.role;
+        return ctx.identity && (role === 'CLERK' || role === 'MANAGER' || role === 'ADMIN')
+          ? ctx.loaders.employee.load(ctx.identity.sub)
+          : null;
+      },
+      employee: async (_p, { id }, ctx) => {
+        const employee = await ctx.loaders.employee.load(id);
+        if (employee) assertCanSeeEmployee(ctx, employee);
+        return employee;
+      },
+      employees: (_p, args, ctx) => employeeConnection(ctx, args),
+      sales: (_p, args, ctx) => saleConnection(ctx, args),
+      sale: async (_p, { id }, ctx) => {
+        const sale = await ctx.loaders.sale.load(id);
+        if (sale) assertCanReadStore(ctx, sale.storeId);
+        return sale;
+      },
+    },
+
+    Mutation: {
+      staffLogin: async (_p, { input }, ctx) => withToken(await staffLogin(ctx, input)),
+      createEmployee: (_p, { input }, ctx) => createEmployee(ctx, input),
+      deactivateEmployee: (_p, { input }, ctx) => deactivateEmployee(domain(ctx), input),
+      changeEmployeeRole: (_p, { input }, ctx) => changeEmployeeRole(domain(ctx), input),
+      createStore: (_p, { input }, ctx) => createStore(domain(ctx), input),
+      updateStore: (_p, { input }, ctx) => updateStore(ctx, input),
+      addCashRegister: (_p, { input }, ctx) => addCashRegister(ctx, input),
+      openRegister: (_p, { input }, ctx) => openRegister(domain(ctx), input),
+      closeRegister: (_p, { input }, ctx) => closeRegister(domain(ctx), input),
+      recordSale: (_p, { input }, ctx) => recordSale(domain(ctx), input),
+      cancelSale: (_p, { input }, ctx) => cancelSale(domain(ctx), input),
+      returnSale: (_p, { input }, ctx) => returnSale(domain(ctx), input),
+    },
+
+    Store: {
+      __resolveReference: (ref, ctx) => ctx.loaders.store.load(ref.id),
+      manager: async (store, _a, ctx) => {
+        if (!store.managerId) return null;
+        const manager = await ctx.loaders.employee.load(store.managerId);
+        if (manager) assertCanSeeEmployee(ctx, manager);
+        return manager;
+      },
+      registers: (store, _a, ctx) => ctx.loaders.storeRegisters.load(store.id),
+    },
+
+    CashRegister: {
+      store: async (register, _a, ctx) => {
+        const store = await ctx.loaders.store.load(register.storeId);
+        // cash_registers.store_id references stores(id): a missing row is a broken database.
+        if (!store) throw new Error(`register ${register.id} has no store ${register.storeId}`);
+        return store;
+      },
+      currentSession: (register, _a, ctx) => {
+        assertCanReadStore(ctx, register.storeId);
+        return ctx.loaders.openSession.load(register.id);
+      },
+    },
+
+    RegisterSession: {
+      register: async (session, _a, ctx) => {
+        const register = await ctx.loaders.register.load(session.registerId);
+        if (!register) throw new Error(`session ${session.id} has no register ${session.registerId}`);
+        return register;
+      },
+      openedBy: (session, _a, ctx) => person(session.openedBy, ctx),
+      closedBy: (session, _a, ctx) => person(session.closedBy, ctx),
+      openingFloat: (session) => money(session.openingFloatCents, session.currency),
+      cashSales: async (session, _a, ctx) => money((await figures(session, ctx)).cashSalesCents, session.currency),
+      cashRefunds: async (session, _a, ctx) => money((await figures(session, ctx)).cashRefundsCents, session.currency),
+      expectedCash: async (session, _a, ctx) => {
+        const f = await figures(session, ctx);
+        return money(session.openingFloatCents + f.cashSalesCents - f.cashRefundsCents, session.currency);
+      },
+      countedCash: (session) =>
+        session.countedCashCents === null ? null : money(session.countedCashCents, session.currency),
+      difference: (session) =>
+        session.differenceCents === null ? null : money(session.differenceCents, session.currency),
+      salesCount: async (session, _a, ctx) => (await figures(session, ctx)).salesCount,
+    },
+
+    Employee: {
+      // Another subgraph may reference an employee: visible to their store and head office only.
+      // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
+      __resolveReference: async (ref, ctx) => {
+        const employee = await ctx.loaders.employee.load(ref.id);
+        if (employee) assertCanSeeEmployee(ctx, employee);
+        return employee;
+      },
+      store: (employee, _a, ctx) => (employee.storeId ? ctx.loaders.store.load(employee.storeId) : null),
+    },
+
+    Sale: {
+      __resolveReference: async (ref, ctx) => {
+        const sale = await ctx.loaders.sale.load(ref.id);
+        if (sale) assertCanReadStore(ctx, sale.storeId);
+        return sale;
+      },
+      store: async (sale, _a, ctx) => {
+        const store = await ctx.loaders.store.load(sale.storeId);
+        if (!store) throw new Error(`sale ${sale.id} has no store ${sale.storeId}`);
+        return store;
+      },
+      register: async (sale, _a, ctx) => {
+        const register = await ctx.loaders.register.load(sale.registerId);
+        if (!register) throw new Error(`sale ${sale.id} has no register ${sale.registerId}`);
+        return register;
+      },
+      soldBy: (sale, _a, ctx) => person(sale.soldBy, ctx),
+      lines: (sale, _a, ctx) => sale.lines ?? ctx.loaders.saleLines.load(sale.id),
+      total: (sale) => money(sale.totalCents, sale.currency),
+      returns: (sale, _a, ctx) => ctx.loaders.saleReturns.load(sale.id),
+    },
+
+    SaleLine: {
+      product: (line) => productRef(line.productId),
+      unitPrice: (line) => money(line.unitPriceCents, line.currency),
+      lineTotal: (line) => money(line.unitPriceCents * line.quantity, line.currency),
+    },
+
+    SaleReturn: {
+      sale: async (ret, _a, ctx) => {
+        const sale = await ctx.loaders.sale.load(ret.saleId);
+        if (!sale) throw new Error(`return ${ret.id} has no sale ${ret.saleId}`);
+        return sale;
+      },
+      lines: (ret, _a, ctx) => ret.lines ?? ctx.loaders.returnLines.load(ret.id),
+      refund: (ret) => money(ret.refundCents, ret.currency),
+      register: async (ret, _a, ctx) => {
+        const register = await ctx.loaders.register.load(ret.registerId);
+        if (!register) throw new Error(`return ${ret.id} has no register ${ret.registerId}`);
+        return register;
+      },
+      returnedBy: (ret, _a, ctx) => person(ret.returnedBy, ctx),
+    },
+
+    ReturnLine: {
+      saleLine: async (line, _a, ctx) => {
+        const saleLine = await ctx.loaders.saleLine.load(line.saleLineId);
+        if (!saleLine) throw new Error(`return line ${line.id} has no sale line ${line.saleLineId}`);
+        return saleLine;
+      },
+      product: (line) => productRef(line.productId),
+      // The currency of the sale line the units come from (batched with saleLine).
+      refund: async (line, _a, ctx) =>
+        money(line.refundCents, (await ctx.loaders.saleLine.load(line.saleLineId))?.currency ?? DEFAULT_CURRENCY),
+    },
+  } satisfies Resolvers<Ctx>;
+}

@@ -1,0 +1,190 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  allow,
+  buildSchema,
+  createLogger,
+  createMetrics,
+  defineSubgraph,
+  hasRole,
+  isAuthenticated,
+  isStaffManager,
+  NO_REVOCATIONS,
+  startSubgraph,
+  withPermissions,
+  type PeriodicTask,
+  type RunningSubgraph,
+  type StartOptions,
+  type SubgraphDefinition,
+  type SubgraphService,
+} from '../kit';
+import { InventoryClient, productLoader, ProductsClient } from '../kit/clients';
+import { configFromEnv, type RetailConfig } from './config';
+import type { RetailContext } from './domain/context';
+import type { RetailInventory } from './domain/ports';
+import { entities } from './entities';
+import { makeCreateLoaders, type RetailLoaders } from './loaders';
+import { migrations } from './migrations';
+import { saleObserver } from './observer';
+import { startRecoveryLoop } from './recovery-loop';
+import { createResolvers, type ResolverServices } from './resolvers';
+import { historyDaysFromEnv, seedRetail } from './seed';
+
+const isStaff = hasRole('CLERK', 'MANAGER', 'ADMIN');
+const isStaffOrService = hasRole('CLERK', 'MANAGER', 'ADMIN', 'SERVICE');
+const isAdmin = hasRole('ADMIN');
+
+/**
+ * Deny by default for mutations (the kit adds `deny` for any mutation not listed). Store and register
+ * reads are public; staff and sales are not. "At their own store" needs the row (the store of a sale,
+ * of a register), so it is checked in the domain, whose AccessDenied the kit turns into the same
+ * FORBIDDEN error.
+ */
+export const permissions = withPermissions({
+  Query: {
+    currentEmployee: isAuthenticated,
+    employee: isStaffOrService,
+    employees: isStaffManager,
+    sales: isStaffOrService,
+    sale: isStaffOrService,
+  },
+  Mutation: {
+    staffLogin: allow,
+    createEmployee: isAdmin,
+    deactivateEmployee: isAdmin,
+    changeEmployeeRole: isAdmin,
+    createStore: isAdmin,
+    updateStore: isAdmin,
+    addCashRegister: isStaffManager,
+    openRegister: isStaff,
+    closeRegister: isStaff,
+    recordSale: isStaff,
+    cancelSale: isStaffManager,
+    returnSale: isStaff,
+  },
+});
+
+/**
+ * The kit's inventory client as retail's port. Until the kit's client has the contract's store
+ * methods (returnStock, ensureStoreLocation), this is where a missing one would be refused loudly.
+ */
+function inventoryPort(client: InventoryClient): RetailInventory {
+  return client as unknown as RetailInventory;
+}
+
+/** The process-wide collaborators, built from configuration. */
+export function createServices(config: RetailConfig = configFromEnv()): ResolverServices {
+  return {
+    config,
+    products: new ProductsClient(config.productsUrl, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
+    inventory: inventoryPort(
+      new InventoryClient(config.inventoryUrls, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
+    ),
+  };
+}
+
+/** A definition bound to given services (tests may start several retail instances in one process). */
+export function createDefinition(services: () => ResolverServices): SubgraphDefinition<RetailLoaders> {
+  return defineSubgraph({
+    name: 'retail',
+    dir: __dirname,
+    resolvers: createResolvers(services),
+    entities,
+    migrations,
+    createLoaders: makeCreateLoaders(() => services().products),
+    permissions,
+  });
+}
+
+// Read from the environment on first use, so importing this module (tests, composition) reads nothing.
+let defaultServices: ResolverServices | null = null;
+const lazyServices = () => (defaultServices ??= createServices());
+
+export const definition = createDefinition(lazyServices);
+export const typeDefs = definition.typeDefs;
+export const resolvers = definition.resolvers;
+export const schema = buildSchema(definition);
+
+export interface RunningRetail extends RunningSubgraph {
+  services: ResolverServices;
+  recovery: PeriodicTask | null;
+}
+
+/**
+ * A context for work without a request (recovery passes, the demo seed): its own unit of work and
+ * product lookups, no caller.
+ */
+export function backgroundContext(
+  running: Pick<RunningSubgraph, 'orm' | 'metrics' | 'log' | 'revocations'>,
+  services: ResolverServices,
+  requestId: string,
+): RetailContext {
+  const log = running.log.child({ component: requestId });
+  return {
+    em: running.orm.em.fork(),
+    identity: null,
+    requestId,
+    log,
+    settings: services.config,
+    inventory: services.inventory,
+    products: productLoader(() => services.products, running.metrics),
+    revocations: running.revocations,
+    events: saleObserver({ metrics: running.metrics, fault: services.config.fault, log }),
+    clock: () => new Date(),
+  };
+}
+
+/**
+ * Starts the subgraph and its recovery loop (on start, then every SALE_RECOVERY_INTERVAL_MS).
+ * index.ts and test stacks use this rather than the kit's startSubgraph alone.
+ */
+export async function startRetail(
+  opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
+): Promise<RunningRetail> {
+  const services = opts.services ?? createServices();
+  const running = await startSubgraph(
+    createDefinition(() => services),
+    opts,
+  );
+  const recovery =
+    opts.recovery === false
+      ? null
+      : startRecoveryLoop(
+          () => backgroundContext(running, services, 'sale-recovery'),
+          services.config.recoveryIntervalMs,
+        );
+  const stop = async () => {
+    await recovery?.stop();
+    await running.stop();
+  };
+  return { ...running, services, recovery, stop };
+}
+
+/**
+ * The demo seed (seed.ts): stores, staff and registers, then RETAIL_SEED_HISTORY_DAYS of till history
+ * rung up through the domain against the running products and inventory (PRODUCTS_URL,
+ * INVENTORY_URL), with one product lookup cache for the whole history.
+ */
+async function seedDemo(orm: MikroORM): Promise<void> {
+  const services = createServices();
+  const log = createLogger('retail').child({ component: 'demo-seed' });
+  const metrics = createMetrics('retail');
+  const products = productLoader(() => services.products, metrics);
+  const base = { orm, metrics, log, revocations: NO_REVOCATIONS };
+  const report = await seedRetail(orm, {
+    days: historyDaysFromEnv(),
+    makeContext: (identity, clock) => ({
+      ...backgroundContext(base, services, 'demo-seed'),
+      identity,
+      clock,
+      products,
+    }),
+  });
+  if (report && report.sessions > 0) log.info(report, 'demo till history seeded');
+}
+
+export const service: SubgraphService = {
+  name: 'retail',
+  definition,
+  start: (opts) => startRetail(opts),
+  seed: seedDemo,
+};
