@@ -58,4 +58,16 @@ export interface InventoryPort {
   release(orderId: string, reason: string): Promise<StepResult>;
   /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
   restock(orderId: string, reason: string): Promise<StepResult>;
+  /**
+   * Puts returned units back on hand at `locationId` (movements RETURN, reference = `returnId`).
+   * Idempotent by return id: a replay with the same lines changes nothing and succeeds again; the
+   * same id with other lines or another location is refused (IDEMPOTENCY_KEY_REUSED). Unknown
+   * products (UNKNOWN_PRODUCT) and locations (UNKNOWN_LOCATION) are definitive failures.
+   */
+  returnStock(returnId: string, locationId: string, lines: ReserveLine[], reason: string): Promise<StepResult>;
+  /**
+   * The stock location of a store (kind STORE, one per store), created with `name` when missing;
+   * idempotent. Answers its id, e.g. "loc-store-6" for "store-6".
+   */
+  ensureStoreLocation(storeId: string, name: string): Promise<StepResult<{ locationId: string }>>;
 }

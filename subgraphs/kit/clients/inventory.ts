@@ -5,28 +5,33 @@ import { postGraphQL, TransportError, type GraphQLResponse } from './graphql';
 import { cachedServiceToken } from './service-token';
 
 /**
- * The service-to-service saga mutations (inventory's @inaccessible fields, ADR 0008): not client
+ * The service-to-service mutations (inventory's @inaccessible fields, ADR 0008): not client
  * operations, so they live with the adapter rather than in schema/operations/. Each takes one input
- * and answers the order's reservation and UserErrors.
+ * and answers UserErrors beside what it changed: the order's reservation for the saga steps, the
+ * return for returnStock, the location for ensureStoreLocation.
  */
-const SAGA_MUTATIONS = {
-  reserveStock: { name: 'Reserve', input: 'ReserveStockInput' },
-  commitReservation: { name: 'Commit', input: 'CommitReservationInput' },
-  releaseReservation: { name: 'Release', input: 'ReleaseReservationInput' },
-  restockOrder: { name: 'Restock', input: 'RestockOrderInput' },
+const MUTATIONS = {
+  reserveStock: { name: 'Reserve', input: 'ReserveStockInput', selection: 'reservation { id status }' },
+  commitReservation: { name: 'Commit', input: 'CommitReservationInput', selection: 'reservation { id status }' },
+  releaseReservation: { name: 'Release', input: 'ReleaseReservationInput', selection: 'reservation { id status }' },
+  restockOrder: { name: 'Restock', input: 'RestockOrderInput', selection: 'reservation { id status }' },
+  returnStock: { name: 'ReturnStock', input: 'ReturnStockInput', selection: 'stockReturn { returnId }' },
+  ensureStoreLocation: { name: 'EnsureStoreLocation', input: 'EnsureStoreLocationInput', selection: 'location { id }' },
 } as const;
-type SagaField = keyof typeof SAGA_MUTATIONS;
+type InventoryMutation = keyof typeof MUTATIONS;
 
-const sagaDocument = (field: SagaField) =>
-  `mutation ${SAGA_MUTATIONS[field].name}($input: ${SAGA_MUTATIONS[field].input}!) {
-  ${field}(input: $input) { reservation { id status } errors { code field message } }
+const documentOf = (field: InventoryMutation) =>
+  `mutation ${MUTATIONS[field].name}($input: ${MUTATIONS[field].input}!) {
+  ${field}(input: $input) { ${MUTATIONS[field].selection} errors { code field message } }
 }`;
 
-/** The longest reason inventory keeps (its ReleaseReservationInput / RestockOrderInput `reason`). */
+/** The longest reason inventory keeps (the `reason` of its release, restock and return inputs). */
 const MAX_REASON_LENGTH = 500;
 
 interface Payload {
-  reservation: { id: string; status: string } | null;
+  reservation?: { id: string; status: string } | null;
+  stockReturn?: { returnId: string } | null;
+  location?: { id: string } | null;
   errors: { code: string; field: string[] | null; message: string }[];
 }
 
@@ -38,10 +43,10 @@ export interface InventoryClientOptions {
 }
 
 /**
- * Calls the inventory subgraph directly (not through the router: its saga fields are @inaccessible)
+ * Calls the inventory subgraph directly (not through the router: its service fields are @inaccessible)
  * with the caller's SERVICE token. `urls` may list several replicas (INVENTORY_URL); calls go
- * round-robin, and a call that gets no answer is retried once on the next replica (safe: every step is
- * idempotent by order id). No answer at all, or a GraphQL-level error, is a transient StepResult; a
+ * round-robin, and a call that gets no answer is retried once on the next replica (safe: every call is
+ * idempotent by its key: order id, return id, store id). No answer at all, or a GraphQL-level error, is a transient StepResult; a
  * UserError in the payload is a definitive one.
  */
 export class InventoryClient implements InventoryPort {
@@ -64,7 +69,7 @@ export class InventoryClient implements InventoryPort {
     return url;
   }
 
-  private async call(field: SagaField, input: Record<string, unknown>): Promise<StepResult<Payload>> {
+  private async call(field: InventoryMutation, input: Record<string, unknown>): Promise<StepResult<Payload>> {
     const attempts = Math.max(2, Math.min(this.urls.length, 3));
     let lastError = '';
     for (let i = 0; i < attempts; i += 1) {
@@ -72,7 +77,7 @@ export class InventoryClient implements InventoryPort {
       try {
         res = await postGraphQL<Record<string, Payload>>(
           this.pickUrl(),
-          sagaDocument(field),
+          documentOf(field),
           { input },
           { token: cachedServiceToken(this.opts.caller), timeoutMs: this.timeoutMs },
         );
@@ -114,7 +119,7 @@ export class InventoryClient implements InventoryPort {
     if (!res.ok) return res;
     const failed = InventoryClient.businessFailure(res.value);
     if (failed) return failed;
-    const reservation = res.value.reservation;
+    const reservation = res.value.reservation ?? null;
     if (!reservation)
       return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
     if (reservation.status !== 'PENDING' && reservation.status !== 'COMMITTED') {
@@ -128,7 +133,7 @@ export class InventoryClient implements InventoryPort {
     return { ok: true, value: { reservationId: reservation.id } };
   }
 
-  private async simple(field: SagaField, input: Record<string, unknown>): Promise<StepResult> {
+  private async simple(field: InventoryMutation, input: Record<string, unknown>): Promise<StepResult> {
     const res = await this.call(field, input);
     if (!res.ok) return res;
     return InventoryClient.businessFailure(res.value) ?? { ok: true, value: undefined };
@@ -146,5 +151,20 @@ export class InventoryClient implements InventoryPort {
 
   restock(orderId: string, reason: string): Promise<StepResult> {
     return this.simple('restockOrder', { orderId, reason: reason.slice(0, MAX_REASON_LENGTH) });
+  }
+
+  // Idempotent by return id, so the retry on the next replica is as safe as for the saga steps.
+  returnStock(returnId: string, locationId: string, lines: ReserveLine[], reason: string): Promise<StepResult> {
+    return this.simple('returnStock', { returnId, locationId, lines, reason: reason.slice(0, MAX_REASON_LENGTH) });
+  }
+
+  async ensureStoreLocation(storeId: string, name: string): Promise<StepResult<{ locationId: string }>> {
+    const res = await this.call('ensureStoreLocation', { storeId, name });
+    if (!res.ok) return res;
+    const failed = InventoryClient.businessFailure(res.value);
+    if (failed) return failed;
+    const location = res.value.location ?? null;
+    if (!location) return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no location returned' };
+    return { ok: true, value: { locationId: location.id } };
   }
 }
