@@ -300,7 +300,16 @@ async function replay(
     await sleep(50);
     current = (await returnById(ctx, existing.id)) ?? current;
   }
-  return { return: { ...current, lines }, errors: [] };
+  return answer(current, lines);
+}
+
+/** The return with the UserError a refusal of inventory deserves: the same answer on every replay. */
+function answer(ret: SaleReturn, lines: ReturnLine[]): ReturnResult {
+  const errors =
+    ret.status === 'FAILED' && ret.failureCode
+      ? [userError(ret.failureCode, ret.lastError ?? 'Inventory refused the units back', ['input', 'lines'])]
+      : [];
+  return { return: { ...ret, lines }, errors };
 }
 
 // ---------- the whole return ----------
@@ -361,5 +370,5 @@ export async function returnSale(ctx: RetailContext, input: ReturnSaleInput): Pr
     { returnId: recorded.ret.id, owner },
     { ret: recorded.ret, lines: recorded.lines },
   );
-  return { return: { ...settled, lines: recorded.lines }, errors: [] };
+  return answer(settled, recorded.lines);
 }

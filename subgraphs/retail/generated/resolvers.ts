@@ -740,14 +740,16 @@ export type ReturnSalePayload = {
   __typename?: 'ReturnSalePayload';
   /**
    * The return: COMPLETED once the units are back in stock, PENDING while inventory has not confirmed it
-   * (the refund is recorded either way); null when errors is not empty.
+   * (the refund is recorded either way), FAILED (with the refusal in errors) when inventory refused the
+   * units back; null when the input was refused.
    */
   return?: Maybe<SaleReturn>;
   /**
    * UNKNOWN_SALE, SALE_NOT_RETURNABLE (not COMPLETED), UNKNOWN_REGISTER, REGISTER_NOT_IN_STORE,
    * REGISTER_CLOSED, INVALID_LINES, UNKNOWN_SALE_LINE, DUPLICATE_LINE, INVALID_QUANTITY,
    * RETURN_EXCEEDS_SOLD (more than sold minus already returned), INVALID_REASON, INVALID_IDEMPOTENCY_KEY,
-   * IDEMPOTENCY_KEY_REUSED; nothing was written.
+   * IDEMPOTENCY_KEY_REUSED; nothing was written. Returned with the FAILED return: inventory's refusal
+   * (e.g. UNKNOWN_PRODUCT).
    */
   errors: Array<UserError>;
 };
