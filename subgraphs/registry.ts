@@ -78,6 +78,12 @@ export const REGISTRY = {
       StockMovementConnection: 'models#StockMovementConnectionModel',
       Reservation: 'domain/reservations#ReservationWithLines',
       ReservationLine: 'domain/types#ReservationLine',
+      StockReturn: 'domain/returns#StockReturnWithLines',
+      StockReturnLine: 'domain/types#StockReturnLine',
+      ReplenishmentRequest: 'domain/types#ReplenishmentRequest',
+      ReplenishmentLine: 'domain/types#ReplenishmentLine',
+      ReplenishmentStatusChange: 'domain/types#ReplenishmentEvent',
+      ReplenishmentRequestConnection: 'models#ReplenishmentRequestConnectionModel',
     },
   }),
   ecommerce: entry('ecommerce', () => load<typeof import('./ecommerce/server')>('ecommerce'), {

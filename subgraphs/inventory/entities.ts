@@ -2,12 +2,18 @@ import { EntitySchema } from '@mikro-orm/postgresql';
 import {
   LOCATION_KINDS,
   MOVEMENT_REASONS,
+  REPLENISHMENT_STATUSES,
   RESERVATION_STATUSES,
   type Location,
+  type ReplenishmentEvent,
+  type ReplenishmentLine,
+  type ReplenishmentRequest,
   type Reservation,
   type ReservationLine,
   type StockLevel,
   type StockMovement,
+  type StockReturn,
+  type StockReturnLine,
 } from './domain/types';
 
 /**
@@ -24,6 +30,19 @@ const timestamp = { type: 'Date', columnType: 'timestamptz' } as const;
 const now = { ...timestamp, defaultRaw: 'now()' } as const;
 /** PostgreSQL's defaults for a foreign key; MikroORM would otherwise add ON UPDATE CASCADE. */
 const plainForeignKey = { updateRule: 'no action', deleteRule: 'no action' } as const;
+
+/** A foreign key to a location, mapped to its id. */
+function locationKey(fieldName: string, foreignKeyName: string, extra: { primary?: true } = {}) {
+  return {
+    kind: 'm:1',
+    entity: 'Location',
+    mapToPk: true,
+    fieldName,
+    foreignKeyName,
+    ...plainForeignKey,
+    ...extra,
+  } as const;
+}
 
 export const LocationSchema = new EntitySchema<Location>({
   name: 'Location',
@@ -167,10 +186,136 @@ export const ReservationLineSchema = new EntitySchema<ReservationLine>({
   checks: [{ name: 'reservation_line_quantity_positive', expression: 'quantity > 0' }],
 });
 
+export const StockReturnSchema = new EntitySchema<StockReturn>({
+  name: 'StockReturn',
+  tableName: 'stock_return',
+  properties: {
+    returnId: { ...text, primary: true },
+    locationId: locationKey('location_id', 'stock_return_location_id_fkey'),
+    reason: { ...text, nullable: true },
+    actor: { ...text },
+    createdAt: { ...now },
+  },
+});
+
+export const StockReturnLineSchema = new EntitySchema<StockReturnLine>({
+  name: 'StockReturnLine',
+  tableName: 'stock_return_line',
+  properties: {
+    returnId: {
+      kind: 'm:1',
+      entity: 'StockReturn',
+      mapToPk: true,
+      primary: true,
+      fieldName: 'return_id',
+      foreignKeyName: 'stock_return_line_return_id_fkey',
+      updateRule: 'no action',
+      deleteRule: 'cascade',
+    },
+    productId: { ...text, primary: true },
+    quantity: { type: 'integer' },
+  },
+  checks: [{ name: 'stock_return_line_quantity_positive', expression: 'quantity > 0' }],
+});
+
+/** A foreign key to a replenishment request, its rows deleted with it. */
+function requestKey(foreignKeyName: string, extra: { primary?: true } = {}) {
+  return {
+    kind: 'm:1',
+    entity: 'ReplenishmentRequest',
+    mapToPk: true,
+    fieldName: 'request_id',
+    foreignKeyName,
+    updateRule: 'no action',
+    deleteRule: 'cascade',
+    ...extra,
+  } as const;
+}
+
+export const ReplenishmentRequestSchema = new EntitySchema<ReplenishmentRequest>({
+  name: 'ReplenishmentRequest',
+  tableName: 'replenishment_request',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    // From replenishment_request_seq (the insert's nextval); the ORM neither models nor diffs sequences.
+    seq: { type: 'bigint', columnType: 'bigint', unique: 'replenishment_request_seq_unique' },
+    storeId: { ...text },
+    sourceLocationId: locationKey('source_location_id', 'replenishment_request_source_location_id_fkey'),
+    destinationLocationId: locationKey('destination_location_id', 'replenishment_request_destination_location_id_fkey'),
+    status: { enum: true, items: REPLENISHMENT_STATUSES, columnType: 'text' },
+    note: { ...text, nullable: true },
+    requestedBy: { ...text },
+    decidedBy: { ...text, nullable: true },
+    decidedAt: { ...timestamp, nullable: true },
+    rejectionReason: { ...text, nullable: true },
+    createdAt: { ...now },
+    updatedAt: { ...now },
+  },
+  indexes: [
+    // Store staff list their store's requests, head office a status (the pending queue), both newest first.
+    {
+      name: 'replenishment_request_store_seq_idx',
+      expression: 'create index replenishment_request_store_seq_idx on replenishment_request (store_id, seq desc)',
+    },
+    {
+      name: 'replenishment_request_status_seq_idx',
+      expression: 'create index replenishment_request_status_seq_idx on replenishment_request (status, seq desc)',
+    },
+  ],
+  checks: [
+    {
+      name: 'replenishment_request_decided_iff_not_pending',
+      expression: "(status = 'PENDING') = (decided_at is null) and (decided_at is null) = (decided_by is null)",
+    },
+    {
+      name: 'replenishment_request_reason_iff_rejected',
+      expression: "(status = 'REJECTED') = (rejection_reason is not null)",
+    },
+    { name: 'replenishment_request_between_locations', expression: 'source_location_id <> destination_location_id' },
+  ],
+});
+
+export const ReplenishmentLineSchema = new EntitySchema<ReplenishmentLine>({
+  name: 'ReplenishmentLine',
+  tableName: 'replenishment_line',
+  properties: {
+    requestId: requestKey('replenishment_line_request_id_fkey', { primary: true }),
+    productId: { ...text, primary: true },
+    quantity: { type: 'integer' },
+    approvedQuantity: { type: 'integer', nullable: true },
+  },
+  checks: [
+    { name: 'replenishment_line_quantity_positive', expression: 'quantity > 0' },
+    {
+      name: 'replenishment_line_approved_within_quantity',
+      expression: 'approved_quantity is null or (approved_quantity >= 0 and approved_quantity <= quantity)',
+    },
+  ],
+});
+
+export const ReplenishmentEventSchema = new EntitySchema<ReplenishmentEvent>({
+  name: 'ReplenishmentEvent',
+  tableName: 'replenishment_event',
+  properties: {
+    id: { type: 'bigint', columnType: 'bigint', primary: true, autoincrement: true, generated: 'identity' },
+    requestId: requestKey('replenishment_event_request_id_fkey'),
+    status: { enum: true, items: REPLENISHMENT_STATUSES, columnType: 'text' },
+    actor: { ...text },
+    note: { ...text, nullable: true },
+    createdAt: { ...now },
+  },
+  indexes: [{ name: 'replenishment_event_request_idx', properties: ['requestId', 'id'] }],
+});
+
 export const entities = [
   LocationSchema,
   StockLevelSchema,
   StockMovementSchema,
   ReservationSchema,
   ReservationLineSchema,
+  StockReturnSchema,
+  StockReturnLineSchema,
+  ReplenishmentRequestSchema,
+  ReplenishmentLineSchema,
+  ReplenishmentEventSchema,
 ];

@@ -4,9 +4,10 @@ import { composeServices } from '@apollo/composition';
 import { Kind, parse, validate, visit, type ASTNode, type DocumentNode } from 'graphql';
 import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, AccessDenied } from '../kit';
 import { operation } from '../../schema/operations';
-import { assertMayAdjust } from './domain/access';
+import { assertMayAdjust, replenishmentScope, staffStore } from './domain/access';
 import { validateAdjustment } from './domain/adjust';
-import { isLow, productStock, type LevelWithLocation } from './domain/levels';
+import { isLow, productStock, suggestedQuantity, type LevelWithLocation } from './domain/levels';
+import { mergeLines } from './domain/lines';
 import type { AdjustStockInput } from './generated/resolvers';
 import { demoStockLevels } from './seed';
 import { schema } from './server';
@@ -14,10 +15,23 @@ import { schema } from './server';
 const SDL = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
 /**
- * The client operations (schema/operations) that read or change inventory's fields: its own, and
- * ProductDetail, whose `stock { ... levels { ... } }` selection inventory serves.
+ * The client operations (schema/operations) that read or change inventory's fields: its own
+ * (replenishment included), and ProductDetail, whose `stock { ... levels { ... } }` selection
+ * inventory serves.
  */
-const CLIENT_OPERATIONS = ['StoreStock', 'LowStock', 'AdjustStock', 'ProductDetail'].map(operation).join('\n');
+const CLIENT_OPERATIONS = [
+  'StoreStock',
+  'LowStock',
+  'LowStockSuggestions',
+  'AdjustStock',
+  'RequestReplenishment',
+  'ApproveReplenishment',
+  'RejectReplenishment',
+  'ReplenishmentRequests',
+  'ProductDetail',
+]
+  .map(operation)
+  .join('\n');
 
 /** Just enough of the products, retail and reports subgraphs to compose those operations. */
 const PRODUCTS_STUB = `
@@ -61,23 +75,36 @@ describe('inventory SDL', () => {
 
   it('hides the saga mutations and their types from the public API', () => {
     const api = compose().schema!.toAPISchema().toGraphQLJSSchema();
-    expect(Object.keys(api.getMutationType()!.getFields())).toEqual(['adjustStock']);
+    expect(Object.keys(api.getMutationType()!.getFields())).toEqual([
+      'adjustStock',
+      'requestReplenishment',
+      'approveReplenishment',
+      'rejectReplenishment',
+    ]);
     for (const type of [
       'Reservation',
       'ReservationLine',
       'ReservationStatus',
       'ReserveStockInput',
       'ReserveStockPayload',
+      'StockReturn',
+      'ReturnStockInput',
+      'EnsureStoreLocationInput',
     ]) {
       expect(api.getType(type)).toBeUndefined();
     }
     // ...but the subgraph itself serves them to services that call it directly.
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual([
       'adjustStock',
+      'approveReplenishment',
       'commitReservation',
+      'ensureStoreLocation',
+      'rejectReplenishment',
       'releaseReservation',
+      'requestReplenishment',
       'reserveStock',
       'restockOrder',
+      'returnStock',
     ]);
   });
 
@@ -160,6 +187,52 @@ describe('stock rules', () => {
     expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER', storeId: 'store-1' }, warehouse)).toThrow(AccessDenied);
     expect(() => assertMayAdjust({ sub: 'm', role: 'MANAGER' }, store1)).toThrow(AccessDenied);
     expect(() => assertMayAdjust({ sub: 'c', role: 'CLERK', storeId: 'store-1' }, store1)).toThrow(AccessDenied);
+  });
+
+  it('suggests the units that bring a low level back to twice its reorder point', () => {
+    expect(suggestedQuantity(level(3, 0, 10))).toBe(17);
+    expect(suggestedQuantity(level(12, 2, 10))).toBe(10);
+    expect(suggestedQuantity(level(11, 0, 10))).toBeNull();
+    expect(suggestedQuantity(level(0, 0, 0))).toBeNull();
+    expect(suggestedQuantity(level(0, 0, 900_000))).toBe(1_000_000);
+  });
+
+  it('lets store staff ask for and list their own store only, head office list any', () => {
+    const clerk = { sub: 'c', role: 'CLERK' as const, storeId: 'store-3' };
+    expect(staffStore(clerk)).toBe('store-3');
+    expect(staffStore({ sub: 'm', role: 'MANAGER', storeId: 'store-2' })).toBe('store-2');
+    expect(() => staffStore({ sub: 'a', role: 'ADMIN' })).toThrow(AccessDenied);
+    expect(() => staffStore({ sub: 'c', role: 'CLERK' })).toThrow(AccessDenied);
+    expect(replenishmentScope(clerk, null)).toBe('store-3');
+    expect(replenishmentScope(clerk, 'store-3')).toBe('store-3');
+    expect(() => replenishmentScope(clerk, 'store-1')).toThrow(AccessDenied);
+    expect(replenishmentScope({ sub: 'a', role: 'ADMIN' }, null)).toBeNull();
+    expect(replenishmentScope({ sub: 'a', role: 'ADMIN' }, 'store-1')).toBe('store-1');
+    expect(() => replenishmentScope({ sub: 'x', role: 'CUSTOMER' }, null)).toThrow(AccessDenied);
+  });
+
+  it('merges lines of one product in product order and checks each line', () => {
+    const merged = mergeLines([
+      { productId: 'b', quantity: 2 },
+      { productId: 'a', quantity: 1 },
+      { productId: 'b', quantity: 3 },
+    ]);
+    expect(merged).toEqual({
+      errors: [],
+      lines: [
+        { productId: 'a', quantity: 1, index: 1 },
+        { productId: 'b', quantity: 5, index: 0 },
+      ],
+    });
+    const over = mergeLines([
+      { productId: 'a', quantity: 600_000 },
+      { productId: 'a', quantity: 600_000 },
+      { productId: 'b', quantity: 0 },
+    ]);
+    expect(over.errors.map((e) => [e.code, e.field])).toEqual([
+      ['INVALID_QUANTITY', ['input', 'lines', '2', 'quantity']],
+      ['INVALID_QUANTITY', ['input', 'lines', '0', 'quantity']],
+    ]);
   });
 });
 

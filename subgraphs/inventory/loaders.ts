@@ -2,7 +2,8 @@ import type DataLoader from 'dataloader';
 import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
 import { productLoader, type ProductSource } from '../kit/clients';
 import type { ProductInfo } from '../kit/domain';
-import type { Location } from './domain/types';
+import type { Location, ReplenishmentEvent, ReplenishmentLine } from './domain/types';
+import { historyOfRequests, linesOfRequests } from './domain/replenishment';
 import type { LevelWithLocation, ProductTotals } from './domain/levels';
 import {
   levelsOfProducts,
@@ -23,8 +24,12 @@ export interface Loaders {
   storePage: DataLoader<string, { key: string; rows: LevelWithLocation[] } | null>;
   /** Number of levels of a store (key: storeId + lowOnly); one statement per batch. */
   storeCount: DataLoader<string, { key: string; count: number } | null>;
-  /** Products from the products subgraph (adjustStock's check): one `_entities` request per tick. */
+  /** Products from the products subgraph (the writes' checks, ADR 0015): one `_entities` request per tick. */
   product: DataLoader<string, ProductInfo | null>;
+  /** The lines of replenishment requests (a page's, or a mutation's one): one statement per batch. */
+  replenishmentLines: DataLoader<string, ReplenishmentLine[]>;
+  /** The status histories of replenishment requests: one statement per batch. */
+  replenishmentHistory: DataLoader<string, ReplenishmentEvent[]>;
 }
 
 /** A DataLoader key of one store's page (DataLoader keys must compare as strings). */
@@ -120,5 +125,17 @@ function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSourc
       (row) => row.key,
     ),
     product: productLoader(products, metrics),
+    replenishmentLines: groupedLoader(
+      'inventory.replenishmentLines',
+      metrics,
+      (ids) => linesOfRequests(ctx, ids),
+      (row) => row.requestId,
+    ),
+    replenishmentHistory: groupedLoader(
+      'inventory.replenishmentHistory',
+      metrics,
+      (ids) => historyOfRequests(ctx, ids),
+      (row) => row.requestId,
+    ),
   };
 }

@@ -1,5 +1,5 @@
 import type { LazyConnection } from '../kit';
-import type { StockMovement } from './domain/types';
+import type { ReplenishmentRequest, StockMovement } from './domain/types';
 import type { LevelWithLocation } from './domain/levels';
 
 /**
@@ -19,3 +19,6 @@ export type StockLevelConnectionModel = LazyConnection<LevelWithLocation>;
 
 /** Query.stockMovements, lazy in the same way. */
 export type StockMovementConnectionModel = LazyConnection<StockMovement>;
+
+/** Query.replenishmentRequests, lazy in the same way. */
+export type ReplenishmentRequestConnectionModel = LazyConnection<ReplenishmentRequest>;

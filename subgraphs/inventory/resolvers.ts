@@ -10,7 +10,17 @@ import {
   type Context,
 } from '../kit';
 import { adjustStock } from './domain/adjust';
-import { available, isLow, productStock, totalsStock } from './domain/levels';
+import { available, isLow, productStock, suggestedQuantity, totalsStock } from './domain/levels';
+import { ensureStoreLocation } from './domain/locations';
+import {
+  approveReplenishment,
+  rejectReplenishment,
+  replenishmentCount,
+  replenishmentFilter,
+  replenishmentPage,
+  requestReplenishment,
+  type ReplenishmentResult,
+} from './domain/replenishment';
 import {
   commitReservation,
   releaseReservation,
@@ -18,10 +28,17 @@ import {
   restockOrder,
   type ReservationResult,
 } from './domain/reservations';
+import { returnStock } from './domain/returns';
 import { allLocations, lowStock, movementCount, movementPage } from './domain/stock';
 import type { Resolvers } from './generated/resolvers';
 import { storeCountKey, storePageKey, type Loaders } from './loaders';
-import { adjustmentOutcomes, reservationOutcomes } from './metrics';
+import {
+  adjustmentOutcomes,
+  replenishmentOutcomes,
+  replenishmentSagas,
+  reservationOutcomes,
+  returnOutcomes,
+} from './metrics';
 
 type Ctx = Context<Loaders>;
 
@@ -43,6 +60,32 @@ async function counted<O extends string>(ctx: Ctx, step: Promise<ReservationResu
   const { reservation, errors, outcome } = await step;
   reservationOutcomes(ctx.metrics).inc({ outcome });
   return { reservation, errors };
+}
+
+/** Outcomes of a replenishment that bring the request to rest (saga_outcomes_total{saga="replenishment"}). */
+const SETTLED: Record<string, string> = { approved: 'completed', rejected: 'rejected' };
+
+/**
+ * A replenishment operation's payload, its outcome counted; a refusal the kit maps (FORBIDDEN,
+ * SERVICE_UNAVAILABLE) is counted and passed on.
+ */
+async function replenished<O extends string>(
+  ctx: Ctx,
+  operation: 'request' | 'approve' | 'reject',
+  step: () => Promise<ReplenishmentResult<O>>,
+) {
+  const outcomes = replenishmentOutcomes(ctx.metrics);
+  try {
+    const { request, errors, outcome } = await step();
+    outcomes.inc({ operation, outcome });
+    const settled = SETTLED[outcome];
+    if (settled) replenishmentSagas(ctx.metrics).inc({ saga: 'replenishment', outcome: settled });
+    return { request, errors };
+  } catch (err) {
+    if (err instanceof AccessDenied) outcomes.inc({ operation, outcome: 'forbidden' });
+    if (err instanceof ServiceUnavailable) outcomes.inc({ operation, outcome: 'products_unavailable' });
+    throw err;
+  }
 }
 
 /** A row its foreign key guarantees; its absence is a bug, not a client error. */
@@ -72,6 +115,19 @@ export const resolvers = {
         hasPrevious: args.after != null,
       });
     },
+    replenishmentRequests: (_p, args, ctx) => {
+      const first = checkFirst(args.first, 20);
+      // Request cursors carry the bigint seq, as a string.
+      const beforeSeq = decodeCursor(args.after, ['bigint'])?.[0] ?? null;
+      const filter = replenishmentFilter(ctx, { storeId: args.storeId ?? null, status: args.status ?? null });
+      return lazyConnection({
+        rows: () => replenishmentPage(ctx, { filter, limit: first + 1, beforeSeq }),
+        first,
+        cursorOf: (r) => encodeCursor([r.seq]),
+        count: () => replenishmentCount(ctx, filter),
+        hasPrevious: args.after != null,
+      });
+    },
   },
 
   Mutation: {
@@ -94,6 +150,20 @@ export const resolvers = {
     commitReservation: (_p, args, ctx) => counted(ctx, commitReservation(ctx, args.input)),
     releaseReservation: (_p, args, ctx) => counted(ctx, releaseReservation(ctx, args.input)),
     restockOrder: (_p, args, ctx) => counted(ctx, restockOrder(ctx, args.input)),
+    returnStock: async (_p, args, ctx) => {
+      // Product ids new to inventory are checked through the request's product loader (ADR 0015).
+      const { stockReturn, errors, outcome } = await returnStock({ ...ctx, products: ctx.loaders.product }, args.input);
+      returnOutcomes(ctx.metrics).inc({ outcome });
+      return { stockReturn, errors };
+    },
+    ensureStoreLocation: async (_p, args, ctx) => {
+      const { location, errors } = await ensureStoreLocation(ctx, args.input);
+      return { location, errors };
+    },
+    requestReplenishment: (_p, args, ctx) =>
+      replenished(ctx, 'request', () => requestReplenishment({ ...ctx, products: ctx.loaders.product }, args.input)),
+    approveReplenishment: (_p, args, ctx) => replenished(ctx, 'approve', () => approveReplenishment(ctx, args.input)),
+    rejectReplenishment: (_p, args, ctx) => replenished(ctx, 'reject', () => rejectReplenishment(ctx, args.input)),
   },
 
   Product: {
@@ -135,6 +205,7 @@ export const resolvers = {
     product: (level) => ({ id: level.productId }),
     available: (level) => available(level),
     belowReorderPoint: (level) => isLow(level),
+    suggestedQuantity: (level) => suggestedQuantity(level),
   },
 
   StockMovement: {
@@ -149,5 +220,32 @@ export const resolvers = {
 
   ReservationLine: {
     product: (line) => ({ id: line.productId }),
+  },
+
+  StockReturn: {
+    location: async (r, _a, ctx) =>
+      present(await ctx.loaders.locationById.load(r.locationId), `location ${r.locationId} of return ${r.returnId}`),
+  },
+
+  StockReturnLine: {
+    product: (line) => ({ id: line.productId }),
+  },
+
+  ReplenishmentRequest: {
+    store: (r) => ({ id: r.storeId }),
+    source: async (r, _a, ctx) =>
+      present(await ctx.loaders.locationById.load(r.sourceLocationId), `source location of request ${r.id}`),
+    destination: async (r, _a, ctx) =>
+      present(await ctx.loaders.locationById.load(r.destinationLocationId), `destination location of request ${r.id}`),
+    lines: (r, _a, ctx) => ctx.loaders.replenishmentLines.load(r.id),
+    history: (r, _a, ctx) => ctx.loaders.replenishmentHistory.load(r.id),
+  },
+
+  ReplenishmentLine: {
+    product: (line) => ({ id: line.productId }),
+  },
+
+  ReplenishmentStatusChange: {
+    at: (change) => change.createdAt,
   },
 } satisfies Resolvers<Ctx>;

@@ -12,6 +12,9 @@ import {
   type SubgraphService,
 } from '../kit';
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { pendingByStore } from './domain/replenishment';
+import { registerPendingReplenishments } from './metrics';
 import { seedInventory } from './seed';
 import { startReservationSweeper, type Sweeper } from './sweeper';
 import { entities } from './entities';
@@ -22,21 +25,29 @@ import { resolvers } from './resolvers';
 export { resolvers };
 
 /**
- * Stock figures are public (catalogue pages show availability); the low-stock list and the audit
- * trail are for staff; stock changes need a manager (own store, checked in the domain) or head
- * office; the saga steps are for other services only.
+ * Stock figures are public (catalogue pages show availability); the low-stock list, the audit trail
+ * and replenishment are for staff; stock changes need a manager (own store, checked in the domain) or
+ * head office; the saga steps and retail's store calls are for other services only.
  */
 export const permissions = withPermissions({
   Query: {
     lowStock: hasRole('CLERK', 'MANAGER', 'ADMIN'),
     stockMovements: isStaffManager,
+    // Store staff see their own store's requests (checked in the domain), head office all.
+    replenishmentRequests: hasRole('CLERK', 'MANAGER', 'ADMIN'),
   },
   Mutation: {
     adjustStock: isStaffManager,
+    // A store's staff ask for their own store (the token's), head office decides.
+    requestReplenishment: hasRole('CLERK', 'MANAGER'),
+    approveReplenishment: hasRole('ADMIN'),
+    rejectReplenishment: hasRole('ADMIN'),
     reserveStock: isService,
     commitReservation: isService,
     releaseReservation: isService,
     restockOrder: isService,
+    returnStock: isService,
+    ensureStoreLocation: isService,
   },
 });
 
@@ -93,6 +104,11 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
   const running = await startSubgraph(
     createDefinition(() => products),
     opts,
+  );
+  registerPendingReplenishments(
+    running.metrics,
+    () => pendingByStore({ em: running.orm.em.fork() as EntityManager }),
+    running.log,
   );
   const sweeper = startReservationSweeper({
     orm: running.orm,

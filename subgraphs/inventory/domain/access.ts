@@ -28,3 +28,29 @@ export function assertMayAdjust(identity: Identity, location: Pick<Location, 'st
       : 'Not allowed to adjust stock',
   );
 }
+
+/** The store a CLERK or MANAGER works at (their token's): the only store they may ask stock for. */
+export function staffStore(identity: Identity): string {
+  if ((identity.role === 'CLERK' || identity.role === 'MANAGER') && identity.storeId) return identity.storeId;
+  throw new AccessDenied('Only the staff of a store may ask for its replenishment');
+}
+
+/** Head office decides replenishment requests (the permission rule says so too; this keeps the domain honest). */
+export function assertHeadOffice(identity: Identity): void {
+  if (identity.role !== 'ADMIN') throw new AccessDenied('Only head office may decide replenishment requests');
+}
+
+/**
+ * Whose replenishment requests a caller may list: head office any store's (null: every store),
+ * store staff only their own store's, which is also what they get without naming a store.
+ */
+export function replenishmentScope(identity: Identity, storeId: string | null): string | null {
+  if (identity.role === 'ADMIN') return storeId;
+  if ((identity.role === 'CLERK' || identity.role === 'MANAGER') && identity.storeId) {
+    if (storeId !== null && storeId !== identity.storeId) {
+      throw new AccessDenied("Store staff may only see their own store's replenishment requests");
+    }
+    return identity.storeId;
+  }
+  throw new AccessDenied('Not allowed to see replenishment requests');
+}

@@ -5,6 +5,7 @@ import { actorName, assertMayAdjust, callerOf } from './access';
 import type { InventoryContext } from './context';
 import type { LevelWithLocation } from './levels';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
+import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './limits';
 import { locationsByIds } from './stock';
 
 export const ADJUSTMENT_REASONS = [
@@ -15,20 +16,12 @@ export const ADJUSTMENT_REASONS = [
   'DAMAGE',
 ] as const satisfies readonly AdjustmentReason[];
 
-export const MAX_QUANTITY = 1_000_000;
-export const MAX_NOTE_LENGTH = 500;
-export const MAX_ID_LENGTH = 100;
-
 export type AdjustOutcome = 'adjusted' | 'invalid' | 'unknown_location' | 'unknown_product' | 'insufficient_stock';
 
 export interface AdjustStockResult {
   level: LevelWithLocation | null;
   errors: UserError[];
   outcome: AdjustOutcome;
-}
-
-export function validId(value: string): boolean {
-  return value.trim().length > 0 && value.length <= MAX_ID_LENGTH;
 }
 
 export function validateAdjustment(input: AdjustStockInput): UserError[] {

@@ -1,5 +1,6 @@
 import { toDate } from '../../kit/domain';
 import type { Location, StockLevel } from './types';
+import { MAX_QUANTITY } from './limits';
 import type { RawRow } from './rows';
 
 /**
@@ -35,6 +36,18 @@ export function available(level: { onHand: number; reserved: number }): number {
 export function isLow(level: { onHand: number; reserved: number; reorderPoint: number }): boolean {
   return available(level) <= level.reorderPoint;
 }
+/**
+ * The replenishment a low level suggests (the one-click request of a store's screen): the units that
+ * bring available back to twice the reorder point, 2 x reorderPoint - available, which is at least the
+ * reorder point itself for a low level. Null when the level is not low, or has no reorder point to aim
+ * at (0).
+ */
+export function suggestedQuantity(level: { onHand: number; reserved: number; reorderPoint: number }): number | null {
+  if (level.reorderPoint <= 0 || !isLow(level)) return null;
+  // Never more than one replenishment line may ask for.
+  return Math.min(2 * level.reorderPoint - available(level), MAX_QUANTITY);
+}
+
 /** isLow in SQL (alias `s`); the partial index stock_level_low_idx has the same predicate. */
 export const LOW_SQL = 's.on_hand - s.reserved <= s.reorder_point';
 

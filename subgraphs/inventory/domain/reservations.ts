@@ -18,7 +18,8 @@ import type {
   RestockOrderInput,
 } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
-import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './adjust';
+import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
+import { lineCountError, linesParameter, mergeLines, sameLines, type MergedLine } from './lines';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
 
 /**
@@ -37,7 +38,6 @@ import { INSERT_MOVEMENT, type RawRow } from './rows';
 
 export const DEFAULT_TTL_SECONDS = 900;
 export const MAX_TTL_SECONDS = 86_400;
-export const MAX_LINES = 100;
 /** The audit-trail actor of expiries: the sweeper is a background job, not a caller. */
 const SWEEPER_ACTOR = 'system:reservation-sweeper';
 
@@ -53,13 +53,6 @@ export interface ReservationResult<O extends string> {
   reservation: ReservationWithLines | null;
   errors: UserError[];
   outcome: O;
-}
-
-interface MergedLine {
-  productId: string;
-  quantity: number;
-  /** Index of the product's first line in the input, for error paths. */
-  index: number;
 }
 
 /** The order id every saga step is keyed by. */
@@ -86,59 +79,16 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
   const errors: UserError[] = [];
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
-  if (input.lines.length === 0 || input.lines.length > MAX_LINES) {
-    errors.push(userError('INVALID_INPUT', `lines must hold 1 to ${MAX_LINES} lines`, ['input', 'lines']));
-  }
+  const countError = lineCountError(input.lines.length);
+  if (countError) errors.push(countError);
   const ttl = input.ttlSeconds;
   if (ttl != null && (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS)) {
     errors.push(
       userError('INVALID_INPUT', `ttlSeconds must be between 1 and ${MAX_TTL_SECONDS}`, ['input', 'ttlSeconds']),
     );
   }
-  const merged = new Map<string, MergedLine>();
-  input.lines.forEach((line, index) => {
-    if (!validId(line.productId)) {
-      errors.push(
-        userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, [
-          'input',
-          'lines',
-          String(index),
-          'productId',
-        ]),
-      );
-      return;
-    }
-    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
-      errors.push(
-        userError('INVALID_QUANTITY', `quantity must be a whole number from 1 to ${MAX_QUANTITY}`, [
-          'input',
-          'lines',
-          String(index),
-          'quantity',
-        ]),
-      );
-      return;
-    }
-    const existing = merged.get(line.productId);
-    if (existing) existing.quantity += line.quantity;
-    else merged.set(line.productId, { productId: line.productId, quantity: line.quantity, index });
-  });
-  const lines = [...merged.values()].sort((a, b) =>
-    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
-  );
-  for (const line of lines) {
-    if (line.quantity > MAX_QUANTITY) {
-      errors.push(
-        userError('INVALID_QUANTITY', `at most ${MAX_QUANTITY} units of one product`, [
-          'input',
-          'lines',
-          String(line.index),
-          'quantity',
-        ]),
-      );
-    }
-  }
-  return { errors, lines };
+  const merged = mergeLines(input.lines);
+  return { errors: [...errors, ...merged.errors], lines: merged.lines };
 }
 
 /** Every column of reservation, aliased to the Reservation interface (no table alias: RETURNING uses it too). */
@@ -182,13 +132,6 @@ function notActive(reservation: Reservation): UserError {
     'RESERVATION_NOT_ACTIVE',
     `The reservation of order ${reservation.orderId} is ${reservation.status}`,
     ['input', 'orderId'],
-  );
-}
-
-function sameLines(a: readonly ReservationLine[], b: readonly MergedLine[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity)
   );
 }
 
@@ -300,14 +243,7 @@ export async function reserveStock(
          select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd
        )
        select count(*)::int as "updated" from upd`,
-      [
-        JSON.stringify(lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))),
-        locationId,
-        claimed.id,
-        locationId,
-        input.orderId,
-        actor,
-      ],
+      [linesParameter(lines), locationId, claimed.id, locationId, input.orderId, actor],
     );
     if (done?.updated !== lines.length) {
       // Unreachable while the rows are locked; refuse rather than hold a partial reservation.

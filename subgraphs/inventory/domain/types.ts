@@ -1,4 +1,4 @@
-import type { LocationKind, ReservationStatus, StockMovementReason } from '../generated/resolvers';
+import type { LocationKind, ReplenishmentStatus, ReservationStatus, StockMovementReason } from '../generated/resolvers';
 
 /**
  * Inventory's rows, one shape per table (ADR 0003): entities.ts builds each table's EntitySchema on
@@ -39,7 +39,13 @@ export const RESERVATION_STATUSES = enumItems<ReservationStatus>({
   RESTOCKED: true,
 });
 
-export type { LocationKind, ReservationStatus };
+export const REPLENISHMENT_STATUSES = enumItems<ReplenishmentStatus>({
+  PENDING: true,
+  APPROVED: true,
+  REJECTED: true,
+});
+
+export type { LocationKind, ReplenishmentStatus, ReservationStatus };
 
 /** A place where stock is held (table location). */
 export interface Location {
@@ -94,4 +100,64 @@ export interface ReservationLine {
   reservationId: string;
   productId: string;
   quantity: number;
+}
+
+/** Units a store gave back (a retail return), put back on hand once per return id (table stock_return). */
+export interface StockReturn {
+  /** The caller's return id: the idempotency key. */
+  returnId: string;
+  locationId: string;
+  reason: string | null;
+  actor: string;
+  createdAt: Date;
+}
+
+/** Units of one product of a stock return (table stock_return_line). */
+export interface StockReturnLine {
+  returnId: string;
+  productId: string;
+  quantity: number;
+}
+
+/** A store's request for stock from the central warehouse (table replenishment_request). */
+export interface ReplenishmentRequest {
+  id: string;
+  /** Keyset of the request lists, newest first (replenishment_request_seq); bigint as a decimal string. */
+  seq: string;
+  storeId: string;
+  /** Where the stock comes from: the central warehouse. */
+  sourceLocationId: string;
+  /** Where it goes: the store's location at the time of the request. */
+  destinationLocationId: string;
+  status: ReplenishmentStatus;
+  note: string | null;
+  requestedBy: string;
+  /** Set exactly when the request is no longer PENDING (CHECK replenishment_request_decided_iff_not_pending). */
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  /** Set exactly when REJECTED (CHECK replenishment_request_reason_iff_rejected). */
+  rejectionReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One product of a replenishment request (table replenishment_line). */
+export interface ReplenishmentLine {
+  requestId: string;
+  productId: string;
+  /** Units the store asked for. */
+  quantity: number;
+  /** Units approved and moved; null until the request is approved, 0 for a product not sent. */
+  approvedQuantity: number | null;
+}
+
+/** One entry of a request's status history (table replenishment_event). */
+export interface ReplenishmentEvent {
+  /** bigint identity, as a decimal string. */
+  id: string;
+  requestId: string;
+  status: ReplenishmentStatus;
+  actor: string;
+  note: string | null;
+  createdAt: Date;
 }

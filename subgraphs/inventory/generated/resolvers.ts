@@ -5,14 +5,20 @@ import type {
   EntityRef as EntityRefModel,
   StockLevelConnectionModel as StockLevelConnectionModelModel,
   StockMovementConnectionModel as StockMovementConnectionModelModel,
+  ReplenishmentRequestConnectionModel as ReplenishmentRequestConnectionModelModel,
 } from '../models';
 import type {
   Location as LocationModel,
   StockMovement as StockMovementModel,
   ReservationLine as ReservationLineModel,
+  StockReturnLine as StockReturnLineModel,
+  ReplenishmentRequest as ReplenishmentRequestModel,
+  ReplenishmentLine as ReplenishmentLineModel,
+  ReplenishmentEvent as ReplenishmentEventModel,
 } from '../domain/types';
 import type { ProductStock as ProductStockModel, LevelWithLocation as LevelWithLocationModel } from '../domain/levels';
 import type { ReservationWithLines as ReservationWithLinesModel } from '../domain/reservations';
+import type { StockReturnWithLines as StockReturnWithLinesModel } from '../domain/returns';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -61,7 +67,7 @@ export type Product = {
   stock: ProductStock;
 };
 
-/** A physical store of the chain. */
+/** A store of the chain: where staff sell at cash registers, with its own stock location. */
 export type Store = {
   __typename?: 'Store';
   /** Store id, e.g. "store-1". */
@@ -73,7 +79,7 @@ export type Store = {
   stock: StockLevelConnection;
 };
 
-/** A physical store of the chain. */
+/** A store of the chain: where staff sell at cash registers, with its own stock location. */
 export type StoreStockArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
@@ -134,6 +140,12 @@ export type StockLevel = {
   reorderPoint: Scalars['Int']['output'];
   /** True when available is at or below reorderPoint. */
   belowReorderPoint: Scalars['Boolean']['output'];
+  /**
+   * Units to request so that available comes back to twice the reorder point (2 x reorderPoint -
+   * available), what a store's one-click replenishment request proposes; null when the level is not
+   * below its reorder point or has no reorder point (0).
+   */
+  suggestedQuantity?: Maybe<Scalars['Int']['output']>;
   /** Last change of onHand, reserved or reorderPoint. */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -241,6 +253,93 @@ export type StockMovementConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** Lifecycle of a replenishment request. */
+export type ReplenishmentStatus =
+  /** Waiting for head office's decision; nothing has moved yet. */
+  | 'PENDING'
+  /** Approved: the approved units moved from the central warehouse to the store. */
+  | 'APPROVED'
+  /** Rejected by head office with a reason; nothing moved. */
+  | 'REJECTED';
+
+/** One product of a replenishment request. */
+export type ReplenishmentLine = {
+  __typename?: 'ReplenishmentLine';
+  /** The product. */
+  product: Product;
+  /** Units the store asked for. */
+  quantity: Scalars['Int']['output'];
+  /**
+   * Units head office approved and moved to the store, at most quantity (0 for a product it did not
+   * send); null until the request is approved.
+   */
+  approvedQuantity?: Maybe<Scalars['Int']['output']>;
+};
+
+/** One step of a replenishment request's life. */
+export type ReplenishmentStatusChange = {
+  __typename?: 'ReplenishmentStatusChange';
+  /** The status the request entered. */
+  status: ReplenishmentStatus;
+  /** Who made the change: an employee id. */
+  actor: Scalars['String']['output'];
+  /** What was said with it: the request's note, the approval's note or the rejection's reason. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** When the change was committed. */
+  at: Scalars['DateTime']['output'];
+};
+
+/** A store's request for stock from the central warehouse, decided by head office. */
+export type ReplenishmentRequest = {
+  __typename?: 'ReplenishmentRequest';
+  /** Request id; the reference of the TRANSFER_OUT and TRANSFER_IN movements its approval writes. */
+  id: Scalars['ID']['output'];
+  /** The store that asked. */
+  store: Store;
+  /** Where the stock comes from: the central warehouse. */
+  source: Location;
+  /** Where the stock goes: the store's location. */
+  destination: Location;
+  /** Where the request stands. */
+  status: ReplenishmentStatus;
+  /** The products and quantities asked for, by product id. */
+  lines: Array<ReplenishmentLine>;
+  /** The store's note to head office. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** The employee who asked. */
+  requestedBy: Scalars['String']['output'];
+  /** When the store asked. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The employee who approved or rejected it; null while pending. */
+  decidedBy?: Maybe<Scalars['String']['output']>;
+  /** When it was approved or rejected; null while pending. */
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why head office rejected it; null unless REJECTED. */
+  rejectionReason?: Maybe<Scalars['String']['output']>;
+  /** Every status the request went through, oldest first (PENDING, then APPROVED or REJECTED). */
+  history: Array<ReplenishmentStatusChange>;
+};
+
+/** An edge of a ReplenishmentRequestConnection. */
+export type ReplenishmentRequestEdge = {
+  __typename?: 'ReplenishmentRequestEdge';
+  /** Opaque cursor of this edge; pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The request. */
+  node: ReplenishmentRequest;
+};
+
+/** A page of replenishment requests, newest first. */
+export type ReplenishmentRequestConnection = {
+  __typename?: 'ReplenishmentRequestConnection';
+  /** The requests of this page. */
+  edges: Array<ReplenishmentRequestEdge>;
+  /** Pagination information. */
+  pageInfo: PageInfo;
+  /** Number of requests matching the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Every stock location (a short, fixed list). */
@@ -254,6 +353,11 @@ export type Query = {
   lowStock: Array<StockLevel>;
   /** The stock audit trail, newest first. Managers and head office only. */
   stockMovements: StockMovementConnection;
+  /**
+   * Replenishment requests, newest first. A store's CLERK or MANAGER sees their own store's (another
+   * storeId is FORBIDDEN); head office (ADMIN) sees every store's.
+   */
+  replenishmentRequests: ReplenishmentRequestConnection;
 };
 
 export type QueryLocationArgs = {
@@ -268,6 +372,13 @@ export type QueryLowStockArgs = {
 export type QueryStockMovementsArgs = {
   productId?: InputMaybe<Scalars['ID']['input']>;
   locationId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type QueryReplenishmentRequestsArgs = {
+  status?: InputMaybe<ReplenishmentStatus>;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -297,6 +408,97 @@ export type AdjustStockPayload = {
   /**
    * Business-rule failures (INSUFFICIENT_STOCK, UNKNOWN_LOCATION, UNKNOWN_PRODUCT, INVALID_QUANTITY,
    * INVALID_INPUT); nothing was written.
+   */
+  errors: Array<UserError>;
+};
+
+/** One product and quantity a store asks for. */
+export type ReplenishmentLineInput = {
+  /**
+   * The product, 1 to 100 characters: an id the products subgraph knows, on sale (a withdrawn product is
+   * PRODUCT_INACTIVE).
+   */
+  productId: Scalars['ID']['input'];
+  /** Units wanted, 1 to 1,000,000. Lines of the same product are added together. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Input of requestReplenishment. The store is the caller's (their token's store). */
+export type RequestReplenishmentInput = {
+  /** Products and quantities, 1 to 100 lines. */
+  lines: Array<ReplenishmentLineInput>;
+  /** A note to head office, at most 500 characters. */
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of requestReplenishment. */
+export type RequestReplenishmentPayload = {
+  __typename?: 'RequestReplenishmentPayload';
+  /** The new request, PENDING; null when errors is not empty. */
+  request?: Maybe<ReplenishmentRequest>;
+  /**
+   * Business-rule failures (INVALID_INPUT, INVALID_QUANTITY, UNKNOWN_PRODUCT, PRODUCT_INACTIVE,
+   * NO_STORE_LOCATION); nothing was written.
+   */
+  errors: Array<UserError>;
+};
+
+/** How many units of one product of the request head office approves. */
+export type ApproveReplenishmentLineInput = {
+  /** A product of the request, 1 to 100 characters. */
+  productId: Scalars['ID']['input'];
+  /** Units to send, from 0 (not this product) to the quantity the store asked for. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Input of approveReplenishment. */
+export type ApproveReplenishmentInput = {
+  /** The request to approve, 1 to 100 characters. */
+  requestId: Scalars['ID']['input'];
+  /**
+   * Less than asked for, per product: a product of the request not listed here is approved as asked.
+   * Omitted: every line as asked.
+   */
+  lines?: InputMaybe<Array<ApproveReplenishmentLineInput>>;
+  /** A note for the store and the audit trail, at most 500 characters. */
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of approveReplenishment. */
+export type ApproveReplenishmentPayload = {
+  __typename?: 'ApproveReplenishmentPayload';
+  /**
+   * The request, APPROVED on success (approving an approved request again changes nothing and returns
+   * it); null when it does not exist.
+   */
+  request?: Maybe<ReplenishmentRequest>;
+  /**
+   * Business-rule failures: INSUFFICIENT_STOCK (the warehouse has fewer units than approved, field
+   * ["input","lines","<index of the request line>"]; nothing moved, the request stays PENDING),
+   * REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (already rejected), INVALID_QUANTITY, INVALID_INPUT.
+   */
+  errors: Array<UserError>;
+};
+
+/** Input of rejectReplenishment. */
+export type RejectReplenishmentInput = {
+  /** The request to reject, 1 to 100 characters. */
+  requestId: Scalars['ID']['input'];
+  /** Why, for the store: required (REASON_REQUIRED when missing or blank), 1 to 500 characters. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of rejectReplenishment. */
+export type RejectReplenishmentPayload = {
+  __typename?: 'RejectReplenishmentPayload';
+  /**
+   * The request, REJECTED on success (rejecting a rejected request again changes nothing and returns
+   * it); null when it does not exist.
+   */
+  request?: Maybe<ReplenishmentRequest>;
+  /**
+   * Business-rule failures: REASON_REQUIRED, REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (already approved),
+   * INVALID_INPUT.
    */
   errors: Array<UserError>;
 };
@@ -435,6 +637,83 @@ export type RestockOrderPayload = {
   errors: Array<UserError>;
 };
 
+/** One product and quantity given back to stock. */
+export type ReturnStockLineInput = {
+  /** The product, 1 to 100 characters: an id inventory or the products subgraph knows. */
+  productId: Scalars['ID']['input'];
+  /** Units given back, 1 to 1,000,000. Lines of the same product are added together. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Input of returnStock. */
+export type ReturnStockInput = {
+  /**
+   * Idempotency key, 1 to 100 characters: the caller's return id. Returning again with it changes
+   * nothing and answers the first return.
+   */
+  returnId: Scalars['ID']['input'];
+  /** Where the units go back on hand, 1 to 100 characters, e.g. "loc-store-3". */
+  locationId: Scalars['ID']['input'];
+  /** Products and quantities, 1 to 100 lines; all go back or none. */
+  lines: Array<ReturnStockLineInput>;
+  /** Why, for the audit trail, e.g. "customer return"; at most 500 characters. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Units of one product of a stock return. */
+export type StockReturnLine = {
+  __typename?: 'StockReturnLine';
+  /** The product. */
+  product: Product;
+  /** Units put back on hand. */
+  quantity: Scalars['Int']['output'];
+};
+
+/** Units given back to stock once per return id (a retail return), with RETURN movements. */
+export type StockReturn = {
+  __typename?: 'StockReturn';
+  /** The caller's return id (the reference of its RETURN movements). */
+  returnId: Scalars['ID']['output'];
+  /** Where the units went back on hand. */
+  location: Location;
+  /** Units per product, by product id. */
+  lines: Array<StockReturnLine>;
+  /** The reason given. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** When the units went back. */
+  createdAt: Scalars['DateTime']['output'];
+};
+
+/** Result of returnStock. */
+export type ReturnStockPayload = {
+  __typename?: 'ReturnStockPayload';
+  /** The return (the first one when the return id was already used); null when errors is not empty. */
+  stockReturn?: Maybe<StockReturn>;
+  /**
+   * Business-rule failures: UNKNOWN_LOCATION, UNKNOWN_PRODUCT (field ["input","lines","<index>","productId"]),
+   * INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same return id, other lines or location);
+   * nothing was written.
+   */
+  errors: Array<UserError>;
+};
+
+/** Input of ensureStoreLocation. */
+export type EnsureStoreLocationInput = {
+  /** The store (owned by retail), 1 to 100 characters, e.g. "store-6". */
+  storeId: Scalars['ID']['input'];
+  /** Display name of the location when it is created, 1 to 100 characters; an existing location keeps its name. */
+  name: Scalars['String']['input'];
+};
+
+/** Result of ensureStoreLocation. */
+export type EnsureStoreLocationPayload = {
+  __typename?: 'EnsureStoreLocationPayload';
+  /** The store's location (kind STORE), existing or just created; null when errors is not empty. */
+  location?: Maybe<Location>;
+  /** Business-rule failures: INVALID_INPUT; nothing was written. */
+  errors: Array<UserError>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -444,6 +723,22 @@ export type Mutation = {
    * SERVICE_UNAVAILABLE and nothing is written.
    */
   adjustStock: AdjustStockPayload;
+  /**
+   * A store asks the central warehouse for stock: a PENDING request for head office. The caller's
+   * store (CLERK or MANAGER of a store; the store comes from the token). Product ids are checked with
+   * the products subgraph first: when products cannot be reached the request fails with
+   * SERVICE_UNAVAILABLE and nothing is written.
+   */
+  requestReplenishment: RequestReplenishmentPayload;
+  /**
+   * Head office (ADMIN) approves a PENDING request: in one transaction the approved units leave the
+   * central warehouse (TRANSFER_OUT) and arrive at the store (TRANSFER_IN), reference = request id.
+   * All lines or none: when the warehouse lacks units the request stays PENDING (ADR 0017).
+   * Idempotent: an approved request is not moved twice.
+   */
+  approveReplenishment: ApproveReplenishmentPayload;
+  /** Head office (ADMIN) rejects a PENDING request, with a reason for the store; nothing moves. */
+  rejectReplenishment: RejectReplenishmentPayload;
   /**
    * Checkout saga step: holds stock for an order, all lines or none. Idempotent by orderId.
    * SERVICE role only.
@@ -464,10 +759,32 @@ export type Mutation = {
    * back on hand (movement RETURN). Idempotent. SERVICE role only.
    */
   restockOrder: RestockOrderPayload;
+  /**
+   * Retail return: puts returned units back on hand at a location (movements RETURN, reference = return
+   * id), all lines or none. Idempotent by returnId. SERVICE role only.
+   */
+  returnStock: ReturnStockPayload;
+  /**
+   * The stock location of a store, created (kind STORE, id "loc-<storeId>" when free) when it has none.
+   * Idempotent. SERVICE role only (retail's createStore).
+   */
+  ensureStoreLocation: EnsureStoreLocationPayload;
 };
 
 export type MutationAdjustStockArgs = {
   input: AdjustStockInput;
+};
+
+export type MutationRequestReplenishmentArgs = {
+  input: RequestReplenishmentInput;
+};
+
+export type MutationApproveReplenishmentArgs = {
+  input: ApproveReplenishmentInput;
+};
+
+export type MutationRejectReplenishmentArgs = {
+  input: RejectReplenishmentInput;
 };
 
 export type MutationReserveStockArgs = {
@@ -484,6 +801,14 @@ export type MutationReleaseReservationArgs = {
 
 export type MutationRestockOrderArgs = {
   input: RestockOrderInput;
+};
+
+export type MutationReturnStockArgs = {
+  input: ReturnStockInput;
+};
+
+export type MutationEnsureStoreLocationArgs = {
+  input: EnsureStoreLocationInput;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -615,10 +940,32 @@ export type ResolversTypes = {
   StockMovement: ResolverTypeWrapper<StockMovementModel>;
   StockMovementEdge: ResolverTypeWrapper<Omit<StockMovementEdge, 'node'> & { node: ResolversTypes['StockMovement'] }>;
   StockMovementConnection: ResolverTypeWrapper<StockMovementConnectionModelModel>;
+  ReplenishmentStatus: ReplenishmentStatus;
+  ReplenishmentLine: ResolverTypeWrapper<ReplenishmentLineModel>;
+  ReplenishmentStatusChange: ResolverTypeWrapper<ReplenishmentEventModel>;
+  ReplenishmentRequest: ResolverTypeWrapper<ReplenishmentRequestModel>;
+  ReplenishmentRequestEdge: ResolverTypeWrapper<
+    Omit<ReplenishmentRequestEdge, 'node'> & { node: ResolversTypes['ReplenishmentRequest'] }
+  >;
+  ReplenishmentRequestConnection: ResolverTypeWrapper<ReplenishmentRequestConnectionModelModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   AdjustStockInput: AdjustStockInput;
   AdjustStockPayload: ResolverTypeWrapper<
     Omit<AdjustStockPayload, 'level'> & { level?: Maybe<ResolversTypes['StockLevel']> }
+  >;
+  ReplenishmentLineInput: ReplenishmentLineInput;
+  RequestReplenishmentInput: RequestReplenishmentInput;
+  RequestReplenishmentPayload: ResolverTypeWrapper<
+    Omit<RequestReplenishmentPayload, 'request'> & { request?: Maybe<ResolversTypes['ReplenishmentRequest']> }
+  >;
+  ApproveReplenishmentLineInput: ApproveReplenishmentLineInput;
+  ApproveReplenishmentInput: ApproveReplenishmentInput;
+  ApproveReplenishmentPayload: ResolverTypeWrapper<
+    Omit<ApproveReplenishmentPayload, 'request'> & { request?: Maybe<ResolversTypes['ReplenishmentRequest']> }
+  >;
+  RejectReplenishmentInput: RejectReplenishmentInput;
+  RejectReplenishmentPayload: ResolverTypeWrapper<
+    Omit<RejectReplenishmentPayload, 'request'> & { request?: Maybe<ResolversTypes['ReplenishmentRequest']> }
   >;
   ReservationStatus: ReservationStatus;
   ReservationLine: ResolverTypeWrapper<ReservationLineModel>;
@@ -639,6 +986,17 @@ export type ResolversTypes = {
   RestockOrderInput: RestockOrderInput;
   RestockOrderPayload: ResolverTypeWrapper<
     Omit<RestockOrderPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }
+  >;
+  ReturnStockLineInput: ReturnStockLineInput;
+  ReturnStockInput: ReturnStockInput;
+  StockReturnLine: ResolverTypeWrapper<StockReturnLineModel>;
+  StockReturn: ResolverTypeWrapper<StockReturnWithLinesModel>;
+  ReturnStockPayload: ResolverTypeWrapper<
+    Omit<ReturnStockPayload, 'stockReturn'> & { stockReturn?: Maybe<ResolversTypes['StockReturn']> }
+  >;
+  EnsureStoreLocationInput: EnsureStoreLocationInput;
+  EnsureStoreLocationPayload: ResolverTypeWrapper<
+    Omit<EnsureStoreLocationPayload, 'location'> & { location?: Maybe<ResolversTypes['Location']> }
   >;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -662,9 +1020,30 @@ export type ResolversParentTypes = {
   StockMovement: StockMovementModel;
   StockMovementEdge: Omit<StockMovementEdge, 'node'> & { node: ResolversParentTypes['StockMovement'] };
   StockMovementConnection: StockMovementConnectionModelModel;
+  ReplenishmentLine: ReplenishmentLineModel;
+  ReplenishmentStatusChange: ReplenishmentEventModel;
+  ReplenishmentRequest: ReplenishmentRequestModel;
+  ReplenishmentRequestEdge: Omit<ReplenishmentRequestEdge, 'node'> & {
+    node: ResolversParentTypes['ReplenishmentRequest'];
+  };
+  ReplenishmentRequestConnection: ReplenishmentRequestConnectionModelModel;
   Query: Record<PropertyKey, never>;
   AdjustStockInput: AdjustStockInput;
   AdjustStockPayload: Omit<AdjustStockPayload, 'level'> & { level?: Maybe<ResolversParentTypes['StockLevel']> };
+  ReplenishmentLineInput: ReplenishmentLineInput;
+  RequestReplenishmentInput: RequestReplenishmentInput;
+  RequestReplenishmentPayload: Omit<RequestReplenishmentPayload, 'request'> & {
+    request?: Maybe<ResolversParentTypes['ReplenishmentRequest']>;
+  };
+  ApproveReplenishmentLineInput: ApproveReplenishmentLineInput;
+  ApproveReplenishmentInput: ApproveReplenishmentInput;
+  ApproveReplenishmentPayload: Omit<ApproveReplenishmentPayload, 'request'> & {
+    request?: Maybe<ResolversParentTypes['ReplenishmentRequest']>;
+  };
+  RejectReplenishmentInput: RejectReplenishmentInput;
+  RejectReplenishmentPayload: Omit<RejectReplenishmentPayload, 'request'> & {
+    request?: Maybe<ResolversParentTypes['ReplenishmentRequest']>;
+  };
   ReservationLine: ReservationLineModel;
   Reservation: ReservationWithLinesModel;
   ReserveStockLineInput: ReserveStockLineInput;
@@ -683,6 +1062,17 @@ export type ResolversParentTypes = {
   RestockOrderInput: RestockOrderInput;
   RestockOrderPayload: Omit<RestockOrderPayload, 'reservation'> & {
     reservation?: Maybe<ResolversParentTypes['Reservation']>;
+  };
+  ReturnStockLineInput: ReturnStockLineInput;
+  ReturnStockInput: ReturnStockInput;
+  StockReturnLine: StockReturnLineModel;
+  StockReturn: StockReturnWithLinesModel;
+  ReturnStockPayload: Omit<ReturnStockPayload, 'stockReturn'> & {
+    stockReturn?: Maybe<ResolversParentTypes['StockReturn']>;
+  };
+  EnsureStoreLocationInput: EnsureStoreLocationInput;
+  EnsureStoreLocationPayload: Omit<EnsureStoreLocationPayload, 'location'> & {
+    location?: Maybe<ResolversParentTypes['Location']>;
   };
   Mutation: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -833,6 +1223,7 @@ export type StockLevelResolvers<
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reorderPoint?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   belowReorderPoint?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  suggestedQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
@@ -886,6 +1277,64 @@ export type StockMovementConnectionResolvers<
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ReplenishmentLineResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReplenishmentLine'] = ResolversParentTypes['ReplenishmentLine'],
+> = {
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  approvedQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ReplenishmentStatusChangeResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReplenishmentStatusChange'] =
+    ResolversParentTypes['ReplenishmentStatusChange'],
+> = {
+  status?: Resolver<ResolversTypes['ReplenishmentStatus'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ReplenishmentRequestResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReplenishmentRequest'] = ResolversParentTypes['ReplenishmentRequest'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  store?: Resolver<ResolversTypes['Store'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  destination?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReplenishmentStatus'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ReplenishmentLine']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['ReplenishmentStatusChange']>, ParentType, ContextType>;
+};
+
+export type ReplenishmentRequestEdgeResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReplenishmentRequestEdge'] =
+    ResolversParentTypes['ReplenishmentRequestEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ReplenishmentRequest'], ParentType, ContextType>;
+};
+
+export type ReplenishmentRequestConnectionResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReplenishmentRequestConnection'] =
+    ResolversParentTypes['ReplenishmentRequestConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ReplenishmentRequestEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
@@ -909,6 +1358,12 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryStockMovementsArgs, 'first'>
   >;
+  replenishmentRequests?: Resolver<
+    ResolversTypes['ReplenishmentRequestConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryReplenishmentRequestsArgs, 'first'>
+  >;
 };
 
 export type AdjustStockPayloadResolvers<
@@ -916,6 +1371,33 @@ export type AdjustStockPayloadResolvers<
   ParentType extends ResolversParentTypes['AdjustStockPayload'] = ResolversParentTypes['AdjustStockPayload'],
 > = {
   level?: Resolver<Maybe<ResolversTypes['StockLevel']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type RequestReplenishmentPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RequestReplenishmentPayload'] =
+    ResolversParentTypes['RequestReplenishmentPayload'],
+> = {
+  request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type ApproveReplenishmentPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ApproveReplenishmentPayload'] =
+    ResolversParentTypes['ApproveReplenishmentPayload'],
+> = {
+  request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type RejectReplenishmentPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RejectReplenishmentPayload'] =
+    ResolversParentTypes['RejectReplenishmentPayload'],
+> = {
+  request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
@@ -974,6 +1456,42 @@ export type RestockOrderPayloadResolvers<
   errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type StockReturnLineResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['StockReturnLine'] = ResolversParentTypes['StockReturnLine'],
+> = {
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StockReturnResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['StockReturn'] = ResolversParentTypes['StockReturn'],
+> = {
+  returnId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['StockReturnLine']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ReturnStockPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['ReturnStockPayload'] = ResolversParentTypes['ReturnStockPayload'],
+> = {
+  stockReturn?: Resolver<Maybe<ResolversTypes['StockReturn']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type EnsureStoreLocationPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['EnsureStoreLocationPayload'] =
+    ResolversParentTypes['EnsureStoreLocationPayload'],
+> = {
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
@@ -983,6 +1501,24 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationAdjustStockArgs, 'input'>
+  >;
+  requestReplenishment?: Resolver<
+    ResolversTypes['RequestReplenishmentPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRequestReplenishmentArgs, 'input'>
+  >;
+  approveReplenishment?: Resolver<
+    ResolversTypes['ApproveReplenishmentPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationApproveReplenishmentArgs, 'input'>
+  >;
+  rejectReplenishment?: Resolver<
+    ResolversTypes['RejectReplenishmentPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRejectReplenishmentArgs, 'input'>
   >;
   reserveStock?: Resolver<
     ResolversTypes['ReserveStockPayload'],
@@ -1008,6 +1544,18 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRestockOrderArgs, 'input'>
   >;
+  returnStock?: Resolver<
+    ResolversTypes['ReturnStockPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationReturnStockArgs, 'input'>
+  >;
+  ensureStoreLocation?: Resolver<
+    ResolversTypes['EnsureStoreLocationPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationEnsureStoreLocationArgs, 'input'>
+  >;
 };
 
 export type Resolvers<ContextType = any> = {
@@ -1024,14 +1572,26 @@ export type Resolvers<ContextType = any> = {
   StockMovement?: StockMovementResolvers<ContextType>;
   StockMovementEdge?: StockMovementEdgeResolvers<ContextType>;
   StockMovementConnection?: StockMovementConnectionResolvers<ContextType>;
+  ReplenishmentLine?: ReplenishmentLineResolvers<ContextType>;
+  ReplenishmentStatusChange?: ReplenishmentStatusChangeResolvers<ContextType>;
+  ReplenishmentRequest?: ReplenishmentRequestResolvers<ContextType>;
+  ReplenishmentRequestEdge?: ReplenishmentRequestEdgeResolvers<ContextType>;
+  ReplenishmentRequestConnection?: ReplenishmentRequestConnectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   AdjustStockPayload?: AdjustStockPayloadResolvers<ContextType>;
+  RequestReplenishmentPayload?: RequestReplenishmentPayloadResolvers<ContextType>;
+  ApproveReplenishmentPayload?: ApproveReplenishmentPayloadResolvers<ContextType>;
+  RejectReplenishmentPayload?: RejectReplenishmentPayloadResolvers<ContextType>;
   ReservationLine?: ReservationLineResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;
   ReserveStockPayload?: ReserveStockPayloadResolvers<ContextType>;
   CommitReservationPayload?: CommitReservationPayloadResolvers<ContextType>;
   ReleaseReservationPayload?: ReleaseReservationPayloadResolvers<ContextType>;
   RestockOrderPayload?: RestockOrderPayloadResolvers<ContextType>;
+  StockReturnLine?: StockReturnLineResolvers<ContextType>;
+  StockReturn?: StockReturnResolvers<ContextType>;
+  ReturnStockPayload?: ReturnStockPayloadResolvers<ContextType>;
+  EnsureStoreLocationPayload?: EnsureStoreLocationPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
 };
 

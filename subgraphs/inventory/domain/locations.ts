@@ -1,0 +1,75 @@
+import { queryOne, userError, type DomainContext, type UserError } from '../../kit/domain';
+import type { EnsureStoreLocationInput } from '../generated/resolvers';
+import { MAX_ID_LENGTH, validId } from './limits';
+import { LOCATION_COLUMNS, locationFromRow, type RawRow } from './rows';
+import type { Location } from './types';
+
+/** Longest location name (a store's name, which retail holds to the same maximum). */
+export const MAX_LOCATION_NAME_LENGTH = 100;
+
+export type EnsureLocationOutcome = 'created' | 'existing' | 'invalid';
+
+export interface EnsureLocationResult {
+  location: Location | null;
+  errors: UserError[];
+  outcome: EnsureLocationOutcome;
+}
+
+function validateEnsure(input: EnsureStoreLocationInput): UserError[] {
+  const errors: UserError[] = [];
+  if (!validId(input.storeId)) {
+    errors.push(userError('INVALID_INPUT', `storeId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'storeId']));
+  }
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > MAX_LOCATION_NAME_LENGTH) {
+    errors.push(
+      userError('INVALID_INPUT', `name must be 1 to ${MAX_LOCATION_NAME_LENGTH} characters`, ['input', 'name']),
+    );
+  }
+  return errors;
+}
+
+/**
+ * The stock location of a store (retail's createStore; the retail contract's ensureStoreLocation):
+ * the existing one, else a new STORE location named `name`, with the id "loc-<storeId>" the demo
+ * stores have (loc-store-3), or that id plus a random suffix when another location already took it.
+ * Idempotent: location.store_id is unique, so however many replicas race, one row is created and
+ * every caller gets it. An existing location keeps its name (inventory's display name, not retail's).
+ *
+ * Raw SQL, one statement in the usual case: the read of the existing row and the conditional insert
+ * are one data-modifying CTE; a lost race (the insert found a conflict) reads again.
+ */
+export async function ensureStoreLocation(
+  ctx: Pick<DomainContext, 'em'>,
+  input: EnsureStoreLocationInput,
+): Promise<EnsureLocationResult> {
+  const errors = validateEnsure(input);
+  if (errors.length) return { location: null, errors, outcome: 'invalid' };
+  const name = input.name.trim();
+  const preferredId = `loc-${input.storeId}`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await queryOne<RawRow<Location> & { created: boolean }>(
+      ctx.em,
+      `with existing as (
+         select ${LOCATION_COLUMNS} from location l where l.store_id = ?
+       ), ins as (
+         insert into location (id, name, kind, store_id)
+         select case when exists (select 1 from location where id = ?) then ? || '-' || left(gen_random_uuid()::text, 8)
+                     else ? end, ?, 'STORE', ?
+          where not exists (select 1 from existing)
+         on conflict do nothing
+         returning id, name, kind, store_id as "storeId", created_at as "createdAt"
+       )
+       select *, false as "created" from existing
+       union all
+       select *, true as "created" from ins`,
+      [input.storeId, preferredId, preferredId, preferredId, name, input.storeId],
+    );
+    if (row) {
+      const { created, ...location } = row;
+      return { location: locationFromRow(location), errors: [], outcome: created ? 'created' : 'existing' };
+    }
+    // A concurrent call created the store's location (or took the id) between our read and insert.
+  }
+  throw new Error(`ensureStoreLocation(${input.storeId}): the location kept changing`);
+}
