@@ -35,6 +35,8 @@ const SCALARS = {
   ID: { input: 'string', output: 'string' },
   Decimal: { input: 'string', output: 'string | number' },
   DateTime: { input: 'Date', output: 'Date | string' },
+  // A calendar day (reports' periods), the YYYY-MM-DD text both ways.
+  Date: { input: 'string', output: 'string' },
 };
 
 /** The federation directives a subgraph SDL may use, declared loosely: buildSubgraphSchema checks them. */
@@ -132,7 +134,7 @@ async function operationTypes(): Promise<{ file: string; text: string }> {
       useTypeImports: true,
       enumsAsTypes: true,
       strictScalars: true,
-      scalars: { Decimal: 'string', DateTime: 'string' },
+      scalars: { Decimal: 'string', DateTime: 'string', Date: 'string' },
       maybeValue: 'T | null',
       inputMaybeValue: 'T | null | undefined',
       skipTypename: true,

@@ -100,6 +100,21 @@ export const REGISTRY = {
       OrderConnection: 'models#OrderConnectionModel',
     },
   }),
+  reports: entry('reports', () => load<typeof import('./reports/server')>('reports'), {
+    // Calls no subgraph to serve: it reads its own read models, fed by the producers' streams.
+    mappers: {
+      Product: 'models#EntityRef',
+      Store: 'models#EntityRef',
+      Category: 'models#EntityRef',
+      SalesReport: 'models#SalesReportModel',
+      StorePerformance: 'models#StorePerformanceModel',
+      SalesStats: 'models#SalesStatsModel',
+      Dashboard: 'models#DashboardModel',
+      ReportPeriod: 'domain/types#Period',
+      Report: 'domain/types#SavedReport',
+      ReportConnection: 'models#ReportConnectionModel',
+    },
+  }),
 } as const satisfies Partial<Record<ServiceName, RegistryEntry>>;
 
 export type RegisteredName = keyof typeof REGISTRY;

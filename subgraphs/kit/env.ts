@@ -13,7 +13,7 @@ export const PORTS = {
 } as const;
 
 /** The subgraphs that exist (subgraphs/registry.ts lists each with its entry point). */
-export type ServiceName = 'products' | 'inventory' | 'ecommerce' | 'retail';
+export type ServiceName = 'products' | 'inventory' | 'ecommerce' | 'retail' | 'reports';
 
 /** Subgraphs of the design not built yet; they move to ServiceName when they land. */
 export type PlannedServiceName = Exclude<keyof typeof PORTS, 'router' | ServiceName>;

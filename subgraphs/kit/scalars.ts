@@ -84,3 +84,32 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     return parseDecimal(ast.value);
   },
 });
+
+export const DATE_DESCRIPTION = 'A calendar date as an ISO 8601 string (YYYY-MM-DD), e.g. "2026-03-01".';
+const DATE_RULE = 'Date must be a calendar date written YYYY-MM-DD, e.g. "2026-03-01"';
+
+/** A real calendar day (2026-02-30 is refused), years 1000 to 9999 so it always has four digits. */
+function parseCalendarDate(value: unknown): string {
+  if (typeof value !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) throw invalid(DATE_RULE, value);
+  const date = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw invalid(DATE_RULE, value);
+  return value;
+}
+
+/**
+ * Date: a day without a time or a zone (reports' periods, the days of a breakdown); the field that
+ * takes one says in which time zone it is read. Inputs and outputs are the YYYY-MM-DD text.
+ */
+export const DateScalar = new GraphQLScalarType<string, string>({
+  name: 'Date',
+  description: DATE_DESCRIPTION,
+  serialize(value) {
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+    throw new GraphQLError('Date cannot represent this value');
+  },
+  parseValue: parseCalendarDate,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw invalid(DATE_RULE, literalText(ast));
+    return parseCalendarDate(ast.value);
+  },
+});
