@@ -69,6 +69,27 @@ export type AdjustStockInput = {
   note?: string | null | undefined;
 };
 
+/** Input of approveReplenishment. */
+export type ApproveReplenishmentInput = {
+  /** The request to approve, 1 to 100 characters. */
+  requestId: string | number;
+  /**
+   * Less than asked for, per product: a product of the request not listed here is approved as asked.
+   * Omitted: every line as asked.
+   */
+  lines?: Array<ApproveReplenishmentLineInput> | null | undefined;
+  /** A note for the store and the audit trail, at most 500 characters. */
+  note?: string | null | undefined;
+};
+
+/** How many units of one product of the request head office approves. */
+export type ApproveReplenishmentLineInput = {
+  /** A product of the request, 1 to 100 characters. */
+  productId: string | number;
+  /** Units to send, from 0 (not this product) to the quantity the store asked for. */
+  quantity: number;
+};
+
 /** Input of cancelOrder. */
 export type CancelOrderInput = {
   /** The order to cancel (the caller's own, or any order for MANAGER and ADMIN). */
@@ -194,6 +215,14 @@ export type RegisterCustomerInput = {
   phone?: string | null | undefined;
 };
 
+/** Input of rejectReplenishment. */
+export type RejectReplenishmentInput = {
+  /** The request to reject, 1 to 100 characters. */
+  requestId: string | number;
+  /** Why, for the store: required (REASON_REQUIRED when missing or blank), 1 to 500 characters. */
+  reason?: string | null | undefined;
+};
+
 /** Input of removeAddress. */
 export type RemoveAddressInput = {
   /** The address to delete; when it was the default, the oldest remaining address becomes the default. */
@@ -204,6 +233,34 @@ export type RemoveAddressInput = {
 export type RemoveCartLineInput = {
   /** One of the caller's cart lines. */
   lineId: string | number;
+};
+
+/** One product and quantity a store asks for. */
+export type ReplenishmentLineInput = {
+  /**
+   * The product, 1 to 100 characters: an id the products subgraph knows, on sale (a withdrawn product is
+   * PRODUCT_INACTIVE).
+   */
+  productId: string | number;
+  /** Units wanted, 1 to 1,000,000. Lines of the same product are added together. */
+  quantity: number;
+};
+
+/** Lifecycle of a replenishment request. */
+export type ReplenishmentStatus =
+  /** Waiting for head office's decision; nothing has moved yet. */
+  | 'PENDING'
+  /** Approved: the approved units moved from the central warehouse to the store. */
+  | 'APPROVED'
+  /** Rejected by head office with a reason; nothing moved. */
+  | 'REJECTED';
+
+/** Input of requestReplenishment. The store is the caller's (their token's store). */
+export type RequestReplenishmentInput = {
+  /** Products and quantities, 1 to 100 lines. */
+  lines: Array<ReplenishmentLineInput>;
+  /** A note to head office, at most 500 characters. */
+  note?: string | null | undefined;
 };
 
 /** Input of shipOrder. */
@@ -638,6 +695,102 @@ export type AdjustStockMutation = {
     level: { onHand: number; available: number; product: { id: string }; location: { id: string } } | null;
     errors: Array<{ code: string; field: Array<string> | null; message: string }>;
   };
+};
+
+export type RequestReplenishmentMutationVariables = Exact<{
+  input: RequestReplenishmentInput;
+}>;
+
+export type RequestReplenishmentMutation = {
+  requestReplenishment: {
+    request: {
+      id: string;
+      status: ReplenishmentStatus;
+      lines: Array<{ quantity: number; product: { id: string; name: string } }>;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type ApproveReplenishmentMutationVariables = Exact<{
+  input: ApproveReplenishmentInput;
+}>;
+
+export type ApproveReplenishmentMutation = {
+  approveReplenishment: {
+    request: { id: string; status: ReplenishmentStatus } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type RejectReplenishmentMutationVariables = Exact<{
+  input: RejectReplenishmentInput;
+}>;
+
+export type RejectReplenishmentMutation = {
+  rejectReplenishment: {
+    request: {
+      id: string;
+      status: ReplenishmentStatus;
+      rejectionReason: string | null;
+      decidedBy: string | null;
+      decidedAt: string | null;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type ReplenishmentRequestsQueryVariables = Exact<{
+  status?: ReplenishmentStatus | null | undefined;
+  storeId?: string | number | null | undefined;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type ReplenishmentRequestsQuery = {
+  replenishmentRequests: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      cursor: string;
+      node: {
+        id: string;
+        status: ReplenishmentStatus;
+        note: string | null;
+        requestedBy: string;
+        createdAt: string;
+        decidedBy: string | null;
+        decidedAt: string | null;
+        rejectionReason: string | null;
+        store: { id: string };
+        source: { id: string; name: string };
+        destination: { id: string; name: string };
+        lines: Array<{
+          quantity: number;
+          approvedQuantity: number | null;
+          product: { id: string; name: string; sku: string };
+        }>;
+        history: Array<{ status: ReplenishmentStatus; actor: string; note: string | null; at: string }>;
+      };
+    }>;
+  };
+};
+
+export type LowStockSuggestionsQueryVariables = Exact<{
+  locationId: string | number;
+  first: number;
+}>;
+
+export type LowStockSuggestionsQuery = {
+  lowStock: Array<{
+    onHand: number;
+    reserved: number;
+    available: number;
+    reorderPoint: number;
+    suggestedQuantity: number | null;
+    product: { id: string; name: string; sku: string };
+    location: { id: string };
+  }>;
 };
 
 export const CatalogPageDocument = {
@@ -2729,3 +2882,465 @@ export const AdjustStockDocument = {
     },
   ],
 } as unknown as DocumentNode<AdjustStockMutation, AdjustStockMutationVariables>;
+export const RequestReplenishmentDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RequestReplenishment' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'RequestReplenishmentInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'requestReplenishment' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'request' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lines' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'product' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RequestReplenishmentMutation, RequestReplenishmentMutationVariables>;
+export const ApproveReplenishmentDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ApproveReplenishment' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ApproveReplenishmentInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'approveReplenishment' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'request' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ApproveReplenishmentMutation, ApproveReplenishmentMutationVariables>;
+export const RejectReplenishmentDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RejectReplenishment' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'RejectReplenishmentInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rejectReplenishment' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'request' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'rejectionReason' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'decidedBy' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'decidedAt' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RejectReplenishmentMutation, RejectReplenishmentMutationVariables>;
+export const ReplenishmentRequestsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'ReplenishmentRequests' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'status' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ReplenishmentStatus' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'replenishmentRequests' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'status' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'status' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'storeId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'pageInfo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'requestedBy' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'decidedBy' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'decidedAt' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'rejectionReason' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'store' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'source' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'destination' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'lines' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'product' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                                      ],
+                                    },
+                                  },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'approvedQuantity' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'history' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'actor' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'at' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ReplenishmentRequestsQuery, ReplenishmentRequestsQueryVariables>;
+export const LowStockSuggestionsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'LowStockSuggestions' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'locationId' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'lowStock' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'locationId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'locationId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'product' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'location' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                  },
+                },
+                { kind: 'Field', name: { kind: 'Name', value: 'onHand' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'reserved' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'available' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'reorderPoint' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'suggestedQuantity' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<LowStockSuggestionsQuery, LowStockSuggestionsQueryVariables>;

@@ -17,8 +17,6 @@ export const OPERATIONS_DIR = __dirname;
 export const PENDING: Readonly<Record<string, string>> = {
   ProductDetail: 'reports (Product.salesStats)',
   StoreStock: 'retail (Query.store)',
-  RequestReplenishment: 'inventory replenishment (issue: stores and replenishment)',
-  ApproveReplenishment: 'inventory replenishment (issue: stores and replenishment)',
   Stores: 'retail',
   StaffLogin: 'retail',
   RecordSale: 'retail',
