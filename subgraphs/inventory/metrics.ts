@@ -65,7 +65,7 @@ export function registerPendingReplenishments(
 ): void {
   if (metrics.registry.getSingleMetric(PENDING_REPLENISHMENTS)) return;
   new Gauge({
-    name: PENDING_REPLENISHMENTS,
+    name: 'inventory_replenishment_requests_pending',
     help: 'Replenishment requests waiting for head office, per store',
     labelNames: ['store_id'],
     registers: [metrics.registry],
