@@ -104,9 +104,10 @@ export type StorePerformanceArgs = {
 };
 
 /**
- * A range of calendar days in the chain's time zone (America/Toronto), both ends included, at most 366
- * days long: from 2026-01-01 to 2026-12-31 is the year 2026. A range that ends before it starts, or
- * is longer, is refused with BAD_USER_INPUT (INVALID_PERIOD in a mutation's errors).
+ * A range of calendar days, both ends included: from 2026-01-01 to 2026-12-31 is the year 2026. The
+ * field that takes one says in which time zone its days are read and how long the range may be; a range
+ * that ends before it starts, or is too long, is refused with BAD_USER_INPUT (INVALID_PERIOD in a
+ * mutation's errors).
  */
 export type PeriodInput = {
   /** First day of the range, included. */
@@ -363,7 +364,7 @@ export type ReportEdge = {
 export type GenerateReportInput = {
   /** What to compute. */
   type: ReportType;
-  /** The days to cover (at most 366, both ends included). */
+  /** The days to cover, in the chain's time zone (America/Toronto); at most 366. */
   period: PeriodInput;
   /**
    * Limit to one store: required for STORE_PERFORMANCE; a MANAGER's reports are always their own
