@@ -100,6 +100,24 @@ export const REGISTRY = {
       OrderConnection: 'models#OrderConnectionModel',
     },
   }),
+  retail: entry('retail', () => load<typeof import('./retail/server')>('retail'), {
+    // Prices from products; the stock of every sale, return and new store from inventory.
+    calls: ['products', 'inventory'],
+    mappers: {
+      Product: 'models#EntityRef',
+      Store: 'domain/types#StoreView',
+      OpeningHours: 'domain/types#OpeningHours',
+      CashRegister: 'domain/types#CashRegister',
+      RegisterSession: 'domain/types#RegisterSession',
+      Employee: 'domain/types#EmployeeProfile',
+      EmployeeConnection: 'models#EmployeeConnectionModel',
+      Sale: 'domain/types#SaleView',
+      SaleLine: 'domain/types#SaleLine',
+      SaleConnection: 'models#SaleConnectionModel',
+      SaleReturn: 'domain/types#ReturnView',
+      ReturnLine: 'domain/types#ReturnLine',
+    },
+  }),
   reports: entry('reports', () => load<typeof import('./reports/server')>('reports'), {
     // Calls no subgraph to serve: it reads its own read models, fed by the producers' streams.
     mappers: {

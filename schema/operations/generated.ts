@@ -11,6 +11,12 @@ export type AddAddressInput = {
   address: AddressInput;
 };
 
+/** Input of addCashRegister. */
+export type AddCashRegisterInput = {
+  /** The store that gets a new register (numbered after its last one). */
+  storeId: string | number;
+};
+
 /** A postal address to save. */
 export type AddressInput = {
   /** Who receives parcels here, at most 200 characters. */
@@ -98,6 +104,24 @@ export type CancelOrderInput = {
   reason?: string | null | undefined;
 };
 
+/** Input of cancelSale. */
+export type CancelSaleInput = {
+  /** A COMPLETED sale of the day, without returns, whose register session is still open. */
+  saleId: string | number;
+  /** Why, kept on the sale; 1 to 500 characters. */
+  reason: string;
+};
+
+/** Input of changeEmployeeRole. */
+export type ChangeEmployeeRoleInput = {
+  /** The employee (not yourself). */
+  employeeId: string | number;
+  /** The new role. */
+  role: EmployeeRole;
+  /** The store for a CLERK or MANAGER (their current store when omitted); must be omitted for ADMIN. */
+  storeId?: string | number | null | undefined;
+};
+
 /** A new selling price for a product. */
 export type ChangeProductPriceInput = {
   /** The product whose price changes. */
@@ -123,6 +147,30 @@ export type CheckoutInput = {
   idempotencyKey: string;
 };
 
+/** Input of closeRegister. */
+export type CloseRegisterInput = {
+  /** The register to close (its open session is closed). */
+  registerId: string | number;
+  /** Cash counted in the drawer, e.g. "1234.50": 0 to 1000000 with at most two decimals. */
+  countedCash: string;
+  /** A note for the back office, e.g. why cash is missing; at most 500 characters. */
+  note?: string | null | undefined;
+};
+
+/** A new staff account. */
+export type CreateEmployeeInput = {
+  /** Full name, 1 to 100 characters. */
+  name: string;
+  /** Login email, e.g. "sam@example.com"; at most 254 characters, unique regardless of case. */
+  email: string;
+  /** What the employee may do. */
+  role: EmployeeRole;
+  /** The store the employee works at: required for CLERK and MANAGER, must be omitted for ADMIN. */
+  storeId?: string | number | null | undefined;
+  /** Initial password, 8 to 200 characters. Stored only as a salted scrypt hash. */
+  password: string;
+};
+
 /** A new product for the catalogue. */
 export type CreateProductInput = {
   /** Unique SKU: letters, digits and dashes, 2 to 40 characters; stored upper case. */
@@ -139,6 +187,37 @@ export type CreateProductInput = {
   active?: boolean | null | undefined;
 };
 
+/** A new store. */
+export type CreateStoreInput = {
+  /** Display name, 1 to 100 characters, unique in the chain regardless of case. */
+  name: string;
+  /** Street address, 1 to 200 characters. */
+  address: string;
+  /** City, 1 to 100 characters. */
+  city: string;
+  /** Phone number, at most 30 characters. */
+  phone?: string | null | undefined;
+  /** IANA time zone, at most 64 characters; "America/Toronto" when omitted. */
+  timeZone?: string | null | undefined;
+  /** Opening hours (at most one entry per day; a day not listed is closed). */
+  openingHours?: Array<OpeningHoursInput> | null | undefined;
+};
+
+/** Input of deactivateEmployee. */
+export type DeactivateEmployeeInput = {
+  /** The employee to deactivate (not yourself). */
+  employeeId: string | number;
+};
+
+/** What an employee may do. */
+export type EmployeeRole =
+  /** Sells and takes returns at their store's registers. */
+  | 'CLERK'
+  /** Runs a store: everything a clerk does, plus cancelling sales, registers and the store's staff list. */
+  | 'MANAGER'
+  /** Head office: every store, staff management, store management. */
+  | 'ADMIN';
+
 /** What a location is used for. */
 export type LocationKind =
   /** A distribution centre that replenishes stores and online fulfilment. */
@@ -154,6 +233,24 @@ export type LoginInput = {
   email: string;
   /** Password, at most 200 characters. */
   password: string;
+};
+
+/** Opening hours of one day. */
+export type OpeningHoursInput = {
+  /** The day; each day at most once. */
+  day: Weekday;
+  /** Opening time, "HH:MM" on a 24-hour clock, e.g. "09:00"; at most 5 characters. */
+  opens: string;
+  /** Closing time, "HH:MM", later than opens; at most 5 characters. */
+  closes: string;
+};
+
+/** Input of openRegister. */
+export type OpenRegisterInput = {
+  /** The register to open; it must be active and not open already. */
+  registerId: string | number;
+  /** Cash put in the drawer, e.g. "200.00": 0 to 100000 with at most two decimals. */
+  openingFloat: string;
 };
 
 /** Where an order is in its life. The checkout saga moves it from PENDING to CONFIRMED or CANCELLED. */
@@ -187,6 +284,26 @@ export type PaymentCardInput = {
   holderName?: string | null | undefined;
 };
 
+/** How a customer pays, or is refunded. */
+export type PaymentMethod =
+  /** Notes and coins through the register's drawer (counted at closing). */
+  | 'CASH'
+  /** A card on the store's payment terminal. */
+  | 'CARD';
+
+/**
+ * A range of calendar days, both ends included: from 2026-01-01 to 2026-12-31 is the year 2026. The
+ * field that takes one says in which time zone its days are read and how long the range may be; a range
+ * that ends before it starts, or is too long, is refused with BAD_USER_INPUT (INVALID_PERIOD in a
+ * mutation's errors).
+ */
+export type PeriodInput = {
+  /** First day of the range, included. */
+  from: string;
+  /** Last day of the range, included; not before `from`. */
+  to: string;
+};
+
 /** Narrows a product list; every given criterion must hold. */
 export type ProductFilter = {
   /** Only products of this category or of its children. */
@@ -199,6 +316,29 @@ export type ProductFilter = {
   minPrice?: string | null | undefined;
   /** Only products priced at most this amount. */
   maxPrice?: string | null | undefined;
+};
+
+/** Input of recordSale: a basket rung up at a register. */
+export type RecordSaleInput = {
+  /** The store; CLERK and MANAGER sell only at their own (FORBIDDEN otherwise). */
+  storeId: string | number;
+  /** A register of that store with an open session. */
+  registerId: string | number;
+  /** The products, 1 to 100 lines; all are sold or none. */
+  lines: Array<SaleLineInput>;
+  /** How the customer paid. */
+  paymentMethod: PaymentMethod;
+  /**
+   * Register-chosen key, 1 to 100 characters, unique per sale at the store: a register that lost its
+   * connection replays its queued sales with their keys, and a repeated key returns the first sale and
+   * never takes stock twice. The same key with a different basket is IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: string;
+  /**
+   * When the sale was rung up, by the register's clock; the server's time when omitted. At most 24 hours
+   * in the past and 5 minutes in the future of the server's clock.
+   */
+  soldAt?: string | null | undefined;
 };
 
 /** A new customer account. */
@@ -214,6 +354,13 @@ export type RegisterCustomerInput = {
   /** Contact phone number, at most 30 characters. */
   phone?: string | null | undefined;
 };
+
+/** Whether a register session is still taking sales. */
+export type RegisterSessionStatus =
+  /** The register is open: sales and refunds are being recorded on it. */
+  | 'OPEN'
+  /** The register was closed with its counted cash; the session's figures are final. */
+  | 'CLOSED';
 
 /** Input of rejectReplenishment. */
 export type RejectReplenishmentInput = {
@@ -263,6 +410,70 @@ export type RequestReplenishmentInput = {
   note?: string | null | undefined;
 };
 
+/** Units of one sale line to return. */
+export type ReturnLineInput = {
+  /** A line of the sale. */
+  saleLineId: string | number;
+  /** Units returned, 1 to 999; with earlier returns never more than the line's quantity. */
+  quantity: number;
+};
+
+/** Input of returnSale. */
+export type ReturnSaleInput = {
+  /** A COMPLETED sale. */
+  saleId: string | number;
+  /** A register of the sale's store with an open session: the refund is paid there. */
+  registerId: string | number;
+  /** The returned units, 1 to 100 lines, each sale line at most once. */
+  lines: Array<ReturnLineInput>;
+  /** How the refund is paid. */
+  refundMethod: PaymentMethod;
+  /** Why the customer returns the units, at most 500 characters. */
+  reason?: string | null | undefined;
+  /**
+   * Register-chosen key, 1 to 100 characters, unique per return at the store: a repeated key returns the
+   * first return and never restocks or refunds twice.
+   */
+  idempotencyKey: string;
+};
+
+/** Where a return is in its life. */
+export type ReturnStatus =
+  /** The return and its refund are recorded; the units are being put back in the store's stock. */
+  | 'PENDING'
+  /** The units are back in the store's stock (RETURN movements in inventory). */
+  | 'COMPLETED'
+  /** Inventory refused the units back; the return was undone (see failureCode) and nothing is owed. */
+  | 'FAILED';
+
+/** One product and quantity of a sale. */
+export type SaleLineInput = {
+  /** The product, 1 to 100 characters: on sale in the catalogue; each product at most once per sale. */
+  productId: string | number;
+  /** Units sold, 1 to 999. */
+  quantity: number;
+};
+
+/**
+ * Where a sale is in its life. recordSale takes the stock from the store's location in inventory (all
+ * lines or none) and completes the sale; a crash in between is completed by recovery.
+ */
+export type SaleStatus =
+  /** Recorded; the stock is being taken. Replay recordSale with the same key to learn the outcome. */
+  | 'PENDING'
+  /** The stock of every line is held at the store; the sale is being completed. */
+  | 'STOCK_RESERVED'
+  /** The stock left the store's location: the sale happened. */
+  | 'COMPLETED'
+  /** The sale could not be completed; the stock it held is being given back. */
+  | 'FAILING'
+  /** The sale did not happen (see failureCode): no stock was taken, nothing is owed. */
+  | 'FAILED'
+  /** A manager is cancelling the sale: its units are being put back on the shelf. */
+  | 'CANCELLING'
+  /** Cancelled by a manager on the day of the sale: every unit went back to the store's stock. */
+  | 'CANCELLED';
+
 /** Input of shipOrder. */
 export type ShipOrderInput = {
   /** A CONFIRMED order. */
@@ -272,6 +483,14 @@ export type ShipOrderInput = {
    * refused, not cut).
    */
   note?: string | null | undefined;
+};
+
+/** Email and password of a staff account. */
+export type StaffLoginInput = {
+  /** Login email (any letter case), at most 254 characters. */
+  email: string;
+  /** Password, at most 200 characters. */
+  password: string;
 };
 
 /** Input of updateAddress: replaces every field of one of the caller's addresses. */
@@ -303,6 +522,47 @@ export type UpdateProductInput = {
   /** Put the product on sale (true) or withdraw it (false). */
   active?: boolean | null | undefined;
 };
+
+/** Input of updateStore: only the fields given change. */
+export type UpdateStoreInput = {
+  /** The store. */
+  storeId: string | number;
+  /** New display name, 1 to 100 characters, unique in the chain regardless of case. */
+  name?: string | null | undefined;
+  /** New street address, 1 to 200 characters. */
+  address?: string | null | undefined;
+  /** New city, 1 to 100 characters. */
+  city?: string | null | undefined;
+  /** New phone number, at most 30 characters; an empty string removes it. */
+  phone?: string | null | undefined;
+  /** New IANA time zone, at most 64 characters. */
+  timeZone?: string | null | undefined;
+  /** New opening hours, replacing all of them (an empty list: closed every day). */
+  openingHours?: Array<OpeningHoursInput> | null | undefined;
+  /** The new manager: an active MANAGER of this store. Use clearManager to leave the store without one. */
+  managerId?: string | number | null | undefined;
+  /** Leave the store without a manager (managerId must then be omitted). */
+  clearManager?: boolean | null | undefined;
+  /** False closes the store for good (its registers must all be closed first); true reopens it. */
+  active?: boolean | null | undefined;
+};
+
+/** A day of the week, for opening hours. */
+export type Weekday =
+  /** Monday. */
+  | 'MONDAY'
+  /** Tuesday. */
+  | 'TUESDAY'
+  /** Wednesday. */
+  | 'WEDNESDAY'
+  /** Thursday. */
+  | 'THURSDAY'
+  /** Friday. */
+  | 'FRIDAY'
+  /** Saturday. */
+  | 'SATURDAY'
+  /** Sunday. */
+  | 'SUNDAY';
 
 export type CatalogPageQueryVariables = Exact<{
   first: number;
@@ -662,6 +922,31 @@ export type ShipOrderMutation = {
   };
 };
 
+export type StoreStockQueryVariables = Exact<{
+  storeId: string | number;
+  first: number;
+  lowOnly?: boolean | null | undefined;
+}>;
+
+export type StoreStockQuery = {
+  store: {
+    id: string;
+    name: string;
+    stock: {
+      totalCount: number;
+      edges: Array<{
+        node: {
+          onHand: number;
+          reserved: number;
+          available: number;
+          reorderPoint: number;
+          product: { id: string; name: string; sku: string };
+        };
+      }>;
+    };
+  } | null;
+};
+
 export type LowStockQueryVariables = Exact<{
   first: number;
 }>;
@@ -791,6 +1076,337 @@ export type LowStockSuggestionsQuery = {
     product: { id: string; name: string; sku: string };
     location: { id: string };
   }>;
+};
+
+export type StoresQueryVariables = Exact<{ [key: string]: never }>;
+
+export type StoresQuery = {
+  stores: Array<{
+    id: string;
+    name: string;
+    city: string;
+    address: string;
+    phone: string | null;
+    registers: Array<{ id: string; number: number }>;
+  }>;
+};
+
+export type StaffLoginMutationVariables = Exact<{
+  input: StaffLoginInput;
+}>;
+
+export type StaffLoginMutation = {
+  staffLogin: {
+    token: string | null;
+    employee: { id: string; name: string; role: EmployeeRole; store: { id: string; name: string } | null } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type RecordSaleMutationVariables = Exact<{
+  input: RecordSaleInput;
+}>;
+
+export type RecordSaleMutation = {
+  recordSale: {
+    sale: {
+      id: string;
+      number: string;
+      status: SaleStatus;
+      total: { amount: string; currency: string };
+      lines: Array<{
+        id: string;
+        quantity: number;
+        product: { id: string; name: string };
+        unitPrice: { amount: string; currency: string };
+      }>;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type ReturnSaleMutationVariables = Exact<{
+  input: ReturnSaleInput;
+}>;
+
+export type ReturnSaleMutation = {
+  returnSale: {
+    return: {
+      id: string;
+      refund: { amount: string; currency: string };
+      lines: Array<{ quantity: number; saleLine: { id: string } }>;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type CurrentEmployeeQueryVariables = Exact<{ [key: string]: never }>;
+
+export type CurrentEmployeeQuery = {
+  currentEmployee: {
+    id: string;
+    name: string;
+    role: EmployeeRole;
+    store: {
+      id: string;
+      name: string;
+      number: number;
+      timeZone: string;
+      registers: Array<{
+        id: string;
+        number: number;
+        active: boolean;
+        currentSession: { id: string; openedAt: string; openingFloat: { amount: string; currency: string } } | null;
+      }>;
+    } | null;
+  } | null;
+};
+
+export type OpenRegisterMutationVariables = Exact<{
+  input: OpenRegisterInput;
+}>;
+
+export type OpenRegisterMutation = {
+  openRegister: {
+    session: {
+      id: string;
+      status: RegisterSessionStatus;
+      openedAt: string;
+      openingFloat: { amount: string; currency: string };
+      register: { id: string; number: number };
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type CloseRegisterMutationVariables = Exact<{
+  input: CloseRegisterInput;
+}>;
+
+export type CloseRegisterMutation = {
+  closeRegister: {
+    session: {
+      id: string;
+      status: RegisterSessionStatus;
+      closedAt: string | null;
+      salesCount: number;
+      openingFloat: { amount: string; currency: string };
+      cashSales: { amount: string; currency: string };
+      cashRefunds: { amount: string; currency: string };
+      expectedCash: { amount: string; currency: string };
+      countedCash: { amount: string; currency: string } | null;
+      difference: { amount: string; currency: string } | null;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type SaleDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type SaleDetailQuery = {
+  sale: {
+    id: string;
+    number: string;
+    status: SaleStatus;
+    soldAt: string;
+    recordedAt: string;
+    paymentMethod: PaymentMethod;
+    failureCode: string | null;
+    cancelReason: string | null;
+    store: { id: string; name: string };
+    register: { id: string; number: number };
+    soldBy: { id: string; name: string } | null;
+    total: { amount: string; currency: string };
+    lines: Array<{
+      id: string;
+      quantity: number;
+      returnedQuantity: number;
+      product: { id: string; name: string; sku: string };
+      unitPrice: { amount: string; currency: string };
+      lineTotal: { amount: string; currency: string };
+    }>;
+    returns: Array<{
+      id: string;
+      status: ReturnStatus;
+      createdAt: string;
+      refundMethod: PaymentMethod;
+      refund: { amount: string; currency: string };
+      lines: Array<{ quantity: number; saleLine: { id: string } }>;
+    }>;
+  } | null;
+};
+
+export type CancelSaleMutationVariables = Exact<{
+  input: CancelSaleInput;
+}>;
+
+export type CancelSaleMutation = {
+  cancelSale: {
+    sale: { id: string; number: string; status: SaleStatus; cancelReason: string | null } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type StoreSalesQueryVariables = Exact<{
+  storeId: string | number;
+  first: number;
+  after?: string | null | undefined;
+  period?: PeriodInput | null | undefined;
+}>;
+
+export type StoreSalesQuery = {
+  sales: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      node: {
+        id: string;
+        number: string;
+        status: SaleStatus;
+        soldAt: string;
+        paymentMethod: PaymentMethod;
+        total: { amount: string; currency: string };
+        register: { number: number };
+        soldBy: { name: string } | null;
+      };
+    }>;
+  };
+};
+
+export type StoreStaffQueryVariables = Exact<{
+  storeId?: string | number | null | undefined;
+  first: number;
+  after?: string | null | undefined;
+  includeInactive?: boolean | null | undefined;
+}>;
+
+export type StoreStaffQuery = {
+  employees: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        email: string;
+        role: EmployeeRole;
+        active: boolean;
+        store: { id: string; name: string } | null;
+      };
+    }>;
+  };
+};
+
+export type CreateEmployeeMutationVariables = Exact<{
+  input: CreateEmployeeInput;
+}>;
+
+export type CreateEmployeeMutation = {
+  createEmployee: {
+    employee: {
+      id: string;
+      name: string;
+      email: string;
+      role: EmployeeRole;
+      active: boolean;
+      store: { id: string } | null;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type DeactivateEmployeeMutationVariables = Exact<{
+  input: DeactivateEmployeeInput;
+}>;
+
+export type DeactivateEmployeeMutation = {
+  deactivateEmployee: {
+    employee: { id: string; active: boolean } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type ChangeEmployeeRoleMutationVariables = Exact<{
+  input: ChangeEmployeeRoleInput;
+}>;
+
+export type ChangeEmployeeRoleMutation = {
+  changeEmployeeRole: {
+    employee: { id: string; role: EmployeeRole; store: { id: string } | null } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type StoreDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type StoreDetailQuery = {
+  store: {
+    id: string;
+    number: number;
+    name: string;
+    address: string;
+    city: string;
+    phone: string | null;
+    timeZone: string;
+    active: boolean;
+    openingHours: Array<{ day: Weekday; opens: string; closes: string }>;
+    manager: { id: string; name: string } | null;
+    registers: Array<{ id: string; number: number; active: boolean }>;
+  } | null;
+};
+
+export type CreateStoreMutationVariables = Exact<{
+  input: CreateStoreInput;
+}>;
+
+export type CreateStoreMutation = {
+  createStore: {
+    store: {
+      id: string;
+      number: number;
+      name: string;
+      city: string;
+      timeZone: string;
+      openingHours: Array<{ day: Weekday; opens: string; closes: string }>;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type UpdateStoreMutationVariables = Exact<{
+  input: UpdateStoreInput;
+}>;
+
+export type UpdateStoreMutation = {
+  updateStore: {
+    store: {
+      id: string;
+      name: string;
+      address: string;
+      city: string;
+      phone: string | null;
+      timeZone: string;
+      active: boolean;
+      openingHours: Array<{ day: Weekday; opens: string; closes: string }>;
+      manager: { id: string; name: string } | null;
+    } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
+};
+
+export type AddCashRegisterMutationVariables = Exact<{
+  input: AddCashRegisterInput;
+}>;
+
+export type AddCashRegisterMutation = {
+  addCashRegister: {
+    register: { id: string; number: number; active: boolean; store: { id: string } } | null;
+    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+  };
 };
 
 export const CatalogPageDocument = {
@@ -2666,6 +3282,112 @@ export const ShipOrderDocument = {
     },
   ],
 } as unknown as DocumentNode<ShipOrderMutation, ShipOrderMutationVariables>;
+export const StoreStockDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'StoreStock' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'lowOnly' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Boolean' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'store' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'stock' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'first' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+                    },
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'lowOnly' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'lowOnly' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'edges' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'node' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'product' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                                      ],
+                                    },
+                                  },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'onHand' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'reserved' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'available' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'reorderPoint' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StoreStockQuery, StoreStockQueryVariables>;
 export const LowStockDocument = {
   kind: 'Document',
   definitions: [
@@ -3344,3 +4066,1620 @@ export const LowStockSuggestionsDocument = {
     },
   ],
 } as unknown as DocumentNode<LowStockSuggestionsQuery, LowStockSuggestionsQueryVariables>;
+export const StoresDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'Stores' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'stores' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'city' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'address' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'phone' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'registers' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StoresQuery, StoresQueryVariables>;
+export const StaffLoginDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'StaffLogin' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'StaffLoginInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'staffLogin' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'token' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'employee' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'store' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StaffLoginMutation, StaffLoginMutationVariables>;
+export const RecordSaleDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RecordSale' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'RecordSaleInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'recordSale' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'sale' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'total' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lines' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'product' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'unitPrice' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RecordSaleMutation, RecordSaleMutationVariables>;
+export const ReturnSaleDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ReturnSale' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ReturnSaleInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'returnSale' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'return' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'refund' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lines' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'saleLine' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ReturnSaleMutation, ReturnSaleMutationVariables>;
+export const CurrentEmployeeDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'CurrentEmployee' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'currentEmployee' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'store' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'timeZone' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'registers' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'currentSession' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+                                  {
+                                    kind: 'Field',
+                                    name: { kind: 'Name', value: 'openingFloat' },
+                                    selectionSet: {
+                                      kind: 'SelectionSet',
+                                      selections: [
+                                        { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                        { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                      ],
+                                    },
+                                  },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CurrentEmployeeQuery, CurrentEmployeeQueryVariables>;
+export const OpenRegisterDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'OpenRegister' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'OpenRegisterInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'openRegister' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'session' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'openingFloat' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'register' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<OpenRegisterMutation, OpenRegisterMutationVariables>;
+export const CloseRegisterDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CloseRegister' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CloseRegisterInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'closeRegister' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'session' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'salesCount' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'openingFloat' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'cashSales' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'cashRefunds' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'expectedCash' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'countedCash' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'difference' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CloseRegisterMutation, CloseRegisterMutationVariables>;
+export const SaleDetailDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'SaleDetail' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sale' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'soldAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'recordedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'paymentMethod' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'failureCode' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'cancelReason' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'store' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'register' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'soldBy' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'total' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'product' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                          ],
+                        },
+                      },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'returnedQuantity' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'unitPrice' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lineTotal' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'returns' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'refundMethod' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'refund' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lines' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'saleLine' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SaleDetailQuery, SaleDetailQueryVariables>;
+export const CancelSaleDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CancelSale' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'CancelSaleInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'cancelSale' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'sale' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'cancelReason' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CancelSaleMutation, CancelSaleMutationVariables>;
+export const StoreSalesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'StoreSales' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'period' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'PeriodInput' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sales' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'storeId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'period' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'period' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'pageInfo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'soldAt' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'paymentMethod' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'total' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'register' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [{ kind: 'Field', name: { kind: 'Name', value: 'number' } }],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'soldBy' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [{ kind: 'Field', name: { kind: 'Name', value: 'name' } }],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StoreSalesQuery, StoreSalesQueryVariables>;
+export const StoreStaffDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'StoreStaff' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'includeInactive' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Boolean' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'employees' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'storeId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'storeId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'includeInactive' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'includeInactive' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'pageInfo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'store' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StoreStaffQuery, StoreStaffQueryVariables>;
+export const CreateEmployeeDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CreateEmployee' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CreateEmployeeInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'createEmployee' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'employee' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'store' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CreateEmployeeMutation, CreateEmployeeMutationVariables>;
+export const DeactivateEmployeeDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'DeactivateEmployee' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'DeactivateEmployeeInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'deactivateEmployee' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'employee' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DeactivateEmployeeMutation, DeactivateEmployeeMutationVariables>;
+export const ChangeEmployeeRoleDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ChangeEmployeeRole' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ChangeEmployeeRoleInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'changeEmployeeRole' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'employee' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'role' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'store' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ChangeEmployeeRoleMutation, ChangeEmployeeRoleMutationVariables>;
+export const StoreDetailDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'StoreDetail' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'store' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'address' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'city' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'phone' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'timeZone' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'openingHours' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'day' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'opens' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'closes' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'manager' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'registers' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StoreDetailQuery, StoreDetailQueryVariables>;
+export const CreateStoreDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CreateStore' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'CreateStoreInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'createStore' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'store' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'city' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'timeZone' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'openingHours' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'day' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'opens' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'closes' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CreateStoreMutation, CreateStoreMutationVariables>;
+export const UpdateStoreDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'UpdateStore' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'UpdateStoreInput' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'updateStore' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'store' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'address' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'city' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'phone' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'timeZone' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'openingHours' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'day' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'opens' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'closes' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'manager' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UpdateStoreMutation, UpdateStoreMutationVariables>;
+export const AddCashRegisterDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'AddCashRegister' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'AddCashRegisterInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'addCashRegister' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'register' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'active' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'store' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'errors' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'code' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'field' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'message' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<AddCashRegisterMutation, AddCashRegisterMutationVariables>;

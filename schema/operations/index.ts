@@ -16,11 +16,6 @@ export const OPERATIONS_DIR = __dirname;
  */
 export const PENDING: Readonly<Record<string, string>> = {
   ProductDetail: 'reports (Product.salesStats)',
-  StoreStock: 'retail (Query.store)',
-  Stores: 'retail',
-  StaffLogin: 'retail',
-  RecordSale: 'retail',
-  ReturnSale: 'retail',
   SalesReport: 'reports',
   StorePerformance: 'reports',
   Dashboard: 'reports',

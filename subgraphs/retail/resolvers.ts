@@ -1,5 +1,6 @@
 import {
   checkFirst,
+  DateScalar,
   DateTimeScalar,
   DecimalScalar,
   decodeCursor,
@@ -11,11 +12,11 @@ import {
   type Context,
 } from '../kit';
 import type { ProductSource } from '../kit/clients';
+import type { InventoryPort } from '../kit/domain';
 import type { RetailConfig } from './config';
 import { assertCanReadStore, assertCanSeeEmployee } from './domain/access';
 import { cancelSale } from './domain/cancel';
 import type { RetailContext } from './domain/context';
-import type { RetailInventory } from './domain/ports';
 import { employeeFilter, saleFilter } from './domain/queries';
 import { allStores, countEmployees, countSales, employeesPage, salesPage } from './domain/reads';
 import { returnSale } from './domain/returns';
@@ -41,7 +42,7 @@ type Ctx = Context<RetailLoaders>;
 export interface ResolverServices {
   config: RetailConfig;
   products: ProductSource;
-  inventory: RetailInventory;
+  inventory: InventoryPort;
 }
 
 const productRef = (id: string) => ({ __typename: 'Product' as const, id });
@@ -61,11 +62,11 @@ function employeeConnection(ctx: Ctx, args: QueryEmployeesArgs): EmployeeConnect
 }
 
 /** A store's sales newest recorded first, lazy in the same way. */
-function saleConnection(ctx: Ctx, args: QuerySalesArgs): SaleConnectionModel {
-  const filter = saleFilter(ctx, args.storeId, args.period);
+async function saleConnection(ctx: Ctx, args: QuerySalesArgs): Promise<SaleConnectionModel> {
   const first = checkFirst(args.first);
   const cursor = decodeCursor(args.after, ['int']);
   const afterSeq = cursor ? cursor[0] : null;
+  const filter = await saleFilter(ctx, args.storeId, args.period);
   return lazyConnection({
     rows: () => salesPage(ctx, { filter, first, afterSeq }),
     first,
@@ -124,6 +125,7 @@ export function createResolvers(services: () => ResolverServices) {
 
   return {
     Decimal: DecimalScalar,
+    Date: DateScalar,
     DateTime: DateTimeScalar,
 
     Query: {

@@ -227,22 +227,22 @@ describe('recordSale (retail subgraph, inventory and products doubles)', () => {
     );
     expect(Number(next.body.data!.sales.edges[0]!.node.number.slice(3))).toBeLessThan(b!);
 
-    const future = {
-      from: new Date(Date.now() + 3600_000).toISOString(),
-      to: new Date(Date.now() + 7200_000).toISOString(),
-    };
-    const empty = await t.gql<{ sales: { totalCount: number } }>(
-      'query($p: PeriodInput) { sales(storeId: "store-1", period: $p) { totalCount } }',
-      { p: future },
-      { token },
-    );
-    expect(empty.body.data!.sales.totalCount).toBe(0);
-    const backwards = await t.gql(
-      'query($p: PeriodInput) { sales(storeId: "store-1", period: $p) { totalCount } }',
-      { p: { from: future.to, to: future.from } },
-      { token },
-    );
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const countIn = async (p: { from: string; to: string }) =>
+      t.gql<{ sales: { totalCount: number } }>(
+        'query($p: PeriodInput) { sales(storeId: "store-1", period: $p) { totalCount } }',
+        { p },
+        { token },
+      );
+    expect((await countIn({ from: day(2), to: day(3) })).body.data!.sales.totalCount).toBe(0);
+    // Today in Toronto is within yesterday..tomorrow (UTC dates), whatever the hour.
+    expect((await countIn({ from: day(-1), to: day(1) })).body.data!.sales.totalCount).toBe(sales.totalCount);
+    const backwards = await countIn({ from: day(3), to: day(2) });
     expect(backwards.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const tooLong = await countIn({ from: day(-400), to: day(0) });
+    expect(tooLong.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const notADate = await countIn({ from: '2026-02-30', to: day(0) });
+    expect(notADate.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const edited = await t.gql(
       'query { sales(storeId: "store-1", after: "eyJ4IjoxfQ") { totalCount } }',
       {},

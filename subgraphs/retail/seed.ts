@@ -197,7 +197,7 @@ async function seedStoreHistory(
       report.sessions += 1;
 
       const random = seededRandom((storeIndex + 1) * 1_000_003 + d * 101 + r);
-      const count = 3 + Math.floor(random() * 6);
+      const count = 2 + Math.floor(random() * 4);
       const completed: { saleId: string; lineId: string; cash: boolean }[] = [];
       for (let i = 0; i < count; i += 1) {
         now = new Date(openedAt.getTime() + ((i + random()) / count) * (CLOSE_AT_HOUR - OPEN_AT_HOUR - 0.5) * HOUR_MS);

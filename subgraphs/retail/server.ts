@@ -20,7 +20,6 @@ import {
 import { InventoryClient, productLoader, ProductsClient } from '../kit/clients';
 import { configFromEnv, type RetailConfig } from './config';
 import type { RetailContext } from './domain/context';
-import type { RetailInventory } from './domain/ports';
 import { entities } from './entities';
 import { makeCreateLoaders, type RetailLoaders } from './loaders';
 import { migrations } from './migrations';
@@ -63,22 +62,12 @@ export const permissions = withPermissions({
   },
 });
 
-/**
- * The kit's inventory client as retail's port. Until the kit's client has the contract's store
- * methods (returnStock, ensureStoreLocation), this is where a missing one would be refused loudly.
- */
-function inventoryPort(client: InventoryClient): RetailInventory {
-  return client as unknown as RetailInventory;
-}
-
 /** The process-wide collaborators, built from configuration. */
 export function createServices(config: RetailConfig = configFromEnv()): ResolverServices {
   return {
     config,
     products: new ProductsClient(config.productsUrl, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
-    inventory: inventoryPort(
-      new InventoryClient(config.inventoryUrls, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
-    ),
+    inventory: new InventoryClient(config.inventoryUrls, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
   };
 }
 
@@ -169,7 +158,9 @@ async function seedDemo(orm: MikroORM): Promise<void> {
   const log = createLogger('retail').child({ component: 'demo-seed' });
   const metrics = createMetrics('retail');
   const products = productLoader(() => services.products, metrics);
-  const base = { orm, metrics, log, revocations: NO_REVOCATIONS };
+  // The history's refused sales (an empty shelf now and then) are its business, not the operator's.
+  const quiet = log.levelVal >= 40 ? log : log.child({}, { level: 'warn' });
+  const base = { orm, metrics, log: quiet, revocations: NO_REVOCATIONS };
   const report = await seedRetail(orm, {
     days: historyDaysFromEnv(),
     makeContext: (identity, clock) => ({

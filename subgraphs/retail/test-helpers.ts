@@ -10,9 +10,8 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { client, tokens, type Gql } from '../../test/helpers/toolkit';
 import { createLogger, DEFAULT_CURRENCY, demoRegisterId, redisRevocations, type Revocations } from '../kit';
 import type { ProductSource } from '../kit/clients';
-import type { ProductInfo, ReserveLine, StepResult } from '../kit/domain';
+import type { InventoryPort, ProductInfo, ReserveLine, StepResult } from '../kit/domain';
 import type { RetailConfig } from './config';
-import type { RetailInventory } from './domain/ports';
 import type { ResolverServices } from './resolvers';
 import { startRetail, type RunningRetail } from './server';
 import { seedRetail } from './seed';
@@ -33,7 +32,7 @@ interface FakeReservation {
  * order id with inventory's idempotency and refusals, returns by return id. `fail(method, ...)`
  * scripts the next answers of a method (a transient or definitive failure, or a throw).
  */
-export class FakeInventory implements RetailInventory {
+export class FakeInventory implements InventoryPort {
   readonly onHand = new Map<string, number>();
   readonly reserved = new Map<string, number>();
   readonly reservations = new Map<string, FakeReservation>();

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { DomainContext, ProductLookup } from '../../kit/domain';
-import type { RetailInventory, SaleObserver, TokenRevoker } from './ports';
+import type { DomainContext, InventoryPort, ProductLookup } from '../../kit/domain';
+import type { SaleObserver, TokenRevoker } from './ports';
 
 /** The sagas' settings; config.ts reads them from the environment. */
 export interface SaleSettings {
@@ -21,7 +21,7 @@ export interface SaleSettings {
  */
 export interface RetailContext extends DomainContext {
   settings: SaleSettings;
-  inventory: RetailInventory;
+  inventory: InventoryPort;
   products: ProductLookup;
   revocations: TokenRevoker;
   events: SaleObserver;

@@ -1,7 +1,8 @@
 import { AccessDenied, InvalidArgument } from '../../kit/domain';
 import { assertCanReadStore, callerOf } from './access';
 import type { ReadContext } from './context';
-import type { EmployeeFilter, SaleFilter } from './reads';
+import { storeById, type EmployeeFilter, type SaleFilter } from './reads';
+import { DEFAULT_TIME_ZONE } from './validation';
 
 /**
  * The list queries' filters, checked against the caller: who may list which store's staff and sales,
@@ -9,28 +10,33 @@ import type { EmployeeFilter, SaleFilter } from './reads';
  * caller may not see AccessDenied (FORBIDDEN).
  */
 
-/** The longest period a sales list may span. */
-export const MAX_PERIOD_DAYS = 400;
+/** The longest period a sales list may span, in days (both ends included). */
+export const MAX_PERIOD_DAYS = 366;
 
-export function checkPeriod(period: { from: Date; to: Date } | null | undefined): SaleFilter['period'] {
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A range of calendar days ("2026-03-01"), both ends included, read in `timeZone`. */
+export function checkPeriod(
+  period: { from: string; to: string } | null | undefined,
+  timeZone: string,
+): SaleFilter['period'] {
   if (!period) return null;
   const { from, to } = period;
-  if (!(from.getTime() < to.getTime()))
-    throw new InvalidArgument('"period.to" must be later than "period.from"', 'period');
-  if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 24 * 3600 * 1000) {
-    throw new InvalidArgument(`"period" spans at most ${MAX_PERIOD_DAYS} days`, 'period');
-  }
-  return { from, to };
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
+  if (!(days >= 1)) throw new InvalidArgument('"period.to" must not be before "period.from"', 'period');
+  if (days > MAX_PERIOD_DAYS) throw new InvalidArgument(`"period" spans at most ${MAX_PERIOD_DAYS} days`, 'period');
+  return { from, to, timeZone };
 }
 
-/** A store's sales: its staff, ADMIN, services. */
-export function saleFilter(
+/** A store's sales: its staff, ADMIN, services; the period's days are the store's. */
+export async function saleFilter(
   ctx: ReadContext,
   storeId: string,
-  period: { from: Date; to: Date } | null | undefined,
-): SaleFilter {
+  period: { from: string; to: string } | null | undefined,
+): Promise<SaleFilter> {
   assertCanReadStore(ctx, storeId);
-  return { storeId, period: checkPeriod(period) };
+  const store = period ? await storeById(ctx, storeId) : null;
+  return { storeId, period: checkPeriod(period, store?.timeZone ?? DEFAULT_TIME_ZONE) };
 }
 
 /** A MANAGER lists their own store's staff (the default), ADMIN any store's or everyone. */

@@ -217,18 +217,22 @@ export function saleLinesByIds(ctx: DbContext, ids: readonly string[]): Promise<
   ]);
 }
 
-/** Which sales a list shows: one store's sales that happened (completed or cancelled), optionally in a period. */
+/**
+ * Which sales a list shows: one store's sales that happened (completed or cancelled), optionally
+ * those rung up on a range of calendar days of a time zone (both ends included).
+ */
 export interface SaleFilter {
   storeId: string;
-  period: { from: Date; to: Date } | null;
+  period: { from: string; to: string; timeZone: string } | null;
 }
 
 function saleConditions(filter: SaleFilter): { sql: string[]; params: unknown[] } {
   const sql = ['store_id = ?', "status in ('COMPLETED', 'CANCELLED')"];
   const params: unknown[] = [filter.storeId];
   if (filter.period) {
-    sql.push('sold_at >= ?', 'sold_at < ?');
-    params.push(filter.period.from, filter.period.to);
+    // Midnight of the first day and of the day after the last, in the store's zone.
+    sql.push('sold_at >= (?::date)::timestamp at time zone ?', 'sold_at < (?::date + 1)::timestamp at time zone ?');
+    params.push(filter.period.from, filter.period.timeZone, filter.period.to, filter.period.timeZone);
   }
   return { sql, params };
 }

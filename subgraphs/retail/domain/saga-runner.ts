@@ -229,10 +229,10 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
         recorded = run.sale.step;
         continue;
       }
-      ctx.log.warn(
-        { saleId: run.sale.id, step, code: res.code, transient: res.transient, err: res.message },
-        'sale saga step failed',
-      );
+      // No answer is an operational problem; a refusal (INSUFFICIENT_STOCK...) is business as usual.
+      const failed = { saleId: run.sale.id, step, code: res.code, transient: res.transient, err: res.message };
+      if (res.transient) ctx.log.warn(failed, 'sale saga step got no answer; recovery will retry it');
+      else ctx.log.info(failed, 'sale saga step refused');
       const decision = onStepFailure(step, res);
       if (decision.kind === 'retry-later') {
         await recordError(ctx, run.lease, `${step}: ${res.message}`);

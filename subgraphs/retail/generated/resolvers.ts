@@ -32,6 +32,8 @@ export type Scalars = {
   Decimal: { input: string; output: string | number };
   /** An instant in time as an ISO 8601 string in UTC, e.g. "2026-03-01T14:30:00.000Z". */
   DateTime: { input: Date; output: Date | string };
+  /** A calendar date as an ISO 8601 string (YYYY-MM-DD), e.g. "2026-03-01". */
+  Date: { input: string; output: string };
 };
 
 /** An amount of money: a decimal string and an ISO 4217 currency code. */
@@ -393,12 +395,17 @@ export type ReturnLine = {
   refund: Money;
 };
 
-/** A time range: from `from` (included) to `to` (excluded). */
+/**
+ * A range of calendar days, both ends included: from 2026-01-01 to 2026-12-31 is the year 2026. The
+ * field that takes one says in which time zone its days are read and how long the range may be; a range
+ * that ends before it starts, or is too long, is refused with BAD_USER_INPUT (INVALID_PERIOD in a
+ * mutation's errors).
+ */
 export type PeriodInput = {
-  /** Start of the range, included. */
-  from: Scalars['DateTime']['input'];
-  /** End of the range, excluded; later than from, at most 400 days after it. */
-  to: Scalars['DateTime']['input'];
+  /** First day of the range, included. */
+  from: Scalars['Date']['input'];
+  /** Last day of the range, included; not before `from`. */
+  to: Scalars['Date']['input'];
 };
 
 export type Query = {
@@ -962,6 +969,7 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   Money: ResolverTypeWrapper<Money>;
   UserError: ResolverTypeWrapper<UserError>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -1031,6 +1039,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Date: Scalars['Date']['output'];
   Money: Money;
   UserError: UserError;
   PageInfo: PageInfo;
@@ -1140,6 +1149,10 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
+}
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
 }
 
 export type MoneyResolvers<
@@ -1539,6 +1552,7 @@ export type MutationResolvers<
 export type Resolvers<ContextType = any> = {
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Date?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
