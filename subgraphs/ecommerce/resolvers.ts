@@ -17,7 +17,7 @@ import type { EcommerceContext } from './domain/context';
 import { assertCanSeeCustomer, login, ownCustomerId, registerCustomer, type AuthResult } from './domain/customers';
 import { assertCanSeeOrder, cancelOrder, shipOrder } from './domain/orders';
 import type { ProductSource } from '../kit/clients';
-import type { InventoryPort } from '../kit/domain';
+import type { InventorySagaPort } from '../kit/domain';
 import type { PaymentProvider } from './domain/ports';
 import { countOrders, ordersPage, type OrderFilter } from './domain/reads';
 import type { CartLine, CartView } from './domain/types';
@@ -32,7 +32,7 @@ type Ctx = Context<EcommerceLoaders>;
 export interface ResolverServices {
   config: EcommerceConfig;
   products: ProductSource;
-  inventory: InventoryPort;
+  inventory: InventorySagaPort;
   payments: PaymentProvider;
 }
 

@@ -4,7 +4,7 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { definition as productsDefinition } from '../products/server';
 import { seedProducts } from '../products/seed';
 import { closeHttpAgent, ProductsClient } from '../kit/clients';
-import type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from '../kit/domain';
+import type { InventorySagaPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from '../kit/domain';
 import { FakePaymentProvider } from './clients/payments';
 import { configFromEnv } from './config';
 import { addAddress } from './domain/addresses';
@@ -42,7 +42,7 @@ import { sagaObserver } from './saga-observer';
 import { CARD_DECLINED, CARD_OK } from './test-helpers';
 
 /** Inventory double: records calls, answers from a script (ok by default). */
-class ScriptedInventory implements InventoryPort {
+class ScriptedInventory implements InventorySagaPort {
   calls: string[] = [];
   commitFailures = 0;
   releaseAnswer: StepResult = { ok: true, value: undefined };

@@ -5,7 +5,7 @@
 export * from './user-error';
 export * from './domain-errors';
 export type { DomainContext } from './domain-context';
-export type { InventoryPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './ports';
+export type { InventoryPort, InventorySagaPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './ports';
 export * from './passwords';
 export * from './money';
 export * from './sql';

@@ -40,8 +40,11 @@ export interface ReserveLine {
   quantity: number;
 }
 
-/** Inventory's saga API (its @inaccessible mutations, ADR 0008); every call is idempotent by order id. */
-export interface InventoryPort {
+/**
+ * Inventory's saga steps (its @inaccessible mutations, ADR 0008), all a checkout needs; every call is
+ * idempotent by order id.
+ */
+export interface InventorySagaPort {
   /**
    * Holds stock for an order, every line or none, at `locationId` (the online fulfilment location
    * when omitted; a till reserves at its store's location).
@@ -58,6 +61,10 @@ export interface InventoryPort {
   release(orderId: string, reason: string): Promise<StepResult>;
   /** Returns the units of a committed (confirmed) order to stock, e.g. when it is cancelled. */
   restock(orderId: string, reason: string): Promise<StepResult>;
+}
+
+/** The saga steps plus the retail contract's store calls: what a store's till and back office need. */
+export interface InventoryPort extends InventorySagaPort {
   /**
    * Puts returned units back on hand at `locationId` (movements RETURN, reference = `returnId`).
    * Idempotent by return id: a replay with the same lines changes nothing and succeeds again; the

@@ -3,7 +3,7 @@ import {
   AccessDenied,
   NotAuthenticated,
   type DomainContext,
-  type InventoryPort,
+  type InventorySagaPort,
   type ProductLookup,
 } from '../../kit/domain';
 import type { PaymentProvider, SagaObserver } from './ports';
@@ -33,7 +33,7 @@ export interface CheckoutSettings {
  */
 export interface EcommerceContext extends DomainContext {
   config: CheckoutSettings;
-  inventory: InventoryPort;
+  inventory: InventorySagaPort;
   payments: PaymentProvider;
   products: ProductLookup;
   sagaEvents: SagaObserver;
