@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
+import { Kind, type OperationDefinitionNode } from 'graphql';
 import { clientOperations, PENDING } from '../schema/operations';
 import { DEFAULT_LIMITS, limitsFromEnv, OperationScreen } from './operation-limits';
 
@@ -8,6 +9,18 @@ const api = Supergraph.build(fs.readFileSync(path.join(__dirname, '..', 'schema'
   .apiSchema()
   .toGraphQLJSSchema();
 const screen = () => new OperationScreen(api, { ...DEFAULT_LIMITS });
+
+function largestPage(op: OperationDefinitionNode): number {
+  const root = op.operation === 'mutation' ? api.getMutationType() : api.getQueryType();
+  let most = 100;
+  for (const sel of op.selectionSet.selections) {
+    if (sel.kind !== Kind.FIELD) continue;
+    const first = root?.getFields()[sel.name.value]?.args.find((a) => a.name === 'first');
+    const max = /\b0 to (\d+)/.exec(first?.description ?? '')?.[1];
+    if (max) most = Math.min(most, Number(max));
+  }
+  return most;
+}
 
 const PRODUCT_PAGE = 'products(first: 100) { edges { node { id name stock { available } } } }';
 
@@ -17,8 +30,15 @@ describe('operation limits', () => {
     const ready = [...clientOperations().values()].filter((op) => !(op.name in PENDING));
     expect(ready.length).toBeGreaterThan(5);
     for (const op of ready) {
-      // Page arguments at their maximum: the most an ordinary client can ask for.
-      const variables = { first: 100, after: null, filter: null, text: 'casque', id: 'prod-0001' };
+      // Page arguments at their maximum: the most an ordinary client can ask for (100, or the smaller
+      // maximum the operation's root field documents for `first`, e.g. "Page size, 0 to 50").
+      const variables = {
+        first: largestPage(op.definition),
+        after: null,
+        filter: null,
+        text: 'casque',
+        id: 'prod-0001',
+      };
       expect({ name: op.name, refusal: s.screen({ query: op.source, variables }) }).toEqual({
         name: op.name,
         refusal: null,

@@ -116,7 +116,8 @@ export const resolvers = {
       });
     },
     replenishmentRequests: (_p, args, ctx) => {
-      const first = checkFirst(args.first, 20);
+      // Each request carries its lines and history: pages stop at 50 (the router prices the rest).
+      const first = checkFirst(args.first, 20, 50);
       // Request cursors carry the bigint seq, as a string.
       const beforeSeq = decodeCursor(args.after, ['bigint'])?.[0] ?? null;
       const filter = replenishmentFilter(ctx, { storeId: args.storeId ?? null, status: args.status ?? null });
