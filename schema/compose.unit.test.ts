@@ -34,7 +34,9 @@ describe('supergraph composition', () => {
     expect(entries.map((e) => [e.name, new URL(e.url).port])).toEqual(
       SUBGRAPH_LIST.map((e) => [e.name, String(e.port)]),
     );
-    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['products', 'inventory', 'ecommerce', 'retail']));
+    expect(entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['products', 'inventory', 'ecommerce', 'retail']),
+    );
     expect(entries.every((e) => e.file.endsWith(path.join('subgraphs', e.name, 'schema.graphql')))).toBe(true);
   });
 
