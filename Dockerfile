@@ -1,16 +1,14 @@
 # syntax=docker/dockerfile:1.7
 #
-# One image for every process of the supergraph: the router and the three subgraphs that exist.
+# One image for every process of the supergraph: the router and the five subgraphs.
 # The SERVICE environment variable picks the process (docker-compose.yml sets it per service):
 #
 #   SERVICE=router     -> router/index.ts                (port 4000)
 #   SERVICE=products   -> subgraphs/products/index.ts    (port 4001)
 #   SERVICE=inventory  -> subgraphs/inventory/index.ts   (port 4002)
 #   SERVICE=ecommerce  -> subgraphs/ecommerce/index.ts   (port 4003)
-#
-# retail (4004) and reports (4005) are planned, not built: CMD already names them because
-# docker-compose.yml declares their services (profile `later`), but until subgraphs/retail and
-# subgraphs/reports exist such a container exits at once with node's "Cannot find module".
+#   SERVICE=retail     -> subgraphs/retail/index.ts      (port 4004)
+#   SERVICE=reports    -> subgraphs/reports/index.ts     (port 4005)
 #
 # TypeScript runs through tsx (ADR 0002), so there is no build step: the image holds the sources
 # and the production dependencies only (no embedded PostgreSQL, no dev tooling: scripts/,
@@ -34,7 +32,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="retail-supergraph" \
-      org.opencontainers.image.description="Federated GraphQL retail platform: the router and the products, inventory and ecommerce subgraphs (pick one with SERVICE)"
+      org.opencontainers.image.description="Federated GraphQL retail platform: the router and the products, inventory, ecommerce, retail and reports subgraphs (pick one with SERVICE)"
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
