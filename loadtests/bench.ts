@@ -21,6 +21,7 @@
  * Knobs (env): BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
  * BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
  * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
+ * POS_COUNT=300 POS_CONCURRENCY=10: point-of-sale sales over the 5 stores (loadtests/pos.ts; 0 skips it).
  * LIMITS_DURATION=10 LIMITS_ATTACKERS=4 LIMITS_RATE=20: the abusive-request scenario (loadtests/limits.ts),
  * against the router and the stock gateway (0 skips it).
  *
@@ -47,6 +48,7 @@ import {
 import { runCheckoutScenario, type CheckoutResult } from './checkout';
 import { runLimitsScenario, type LimitsResult } from './limits';
 import { pacedLoad } from './paced';
+import { runPosScenario, type PosResult } from './pos';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
@@ -114,6 +116,8 @@ const config = {
   rounds: Math.max(1, envInt('BENCH_ROUNDS', 1)),
   checkoutCount: envInt('CHECKOUT_COUNT', 200),
   checkoutConcurrency: envInt('CHECKOUT_CONCURRENCY', 20),
+  posCount: envInt('POS_COUNT', 300),
+  posConcurrency: envInt('POS_CONCURRENCY', 10),
   /** Abusive-request scenario: seconds per target (0 skips it), attacking clients, CatalogPage rate. */
   limitsDuration: envInt('LIMITS_DURATION', 10),
   limitsAttackers: envInt('LIMITS_ATTACKERS', 4),
@@ -490,6 +494,18 @@ async function main(): Promise<void> {
       });
     }
 
+    let pos: PosResult | { skipped: string } = { skipped: 'POS_COUNT=0' };
+    if (config.posCount > 0) {
+      pos = await runPosScenario({
+        routerUrl: env.routerUrl,
+        subgraphUrls: env.subgraphUrls,
+        count: config.posCount,
+        concurrency: config.posConcurrency,
+        adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
+        log,
+      });
+    }
+
     const limits: LimitsResult[] = [];
     if (config.limitsDuration > 0) {
       for (const target of targets.filter((t) => t.key !== 'direct')) {
@@ -545,6 +561,19 @@ async function main(): Promise<void> {
           `CatalogPage meanwhile p50 ${fmt(l.catalog.p50)} ms, p95 ${fmt(l.catalog.p95)} ms, p99 ${fmt(l.catalog.p99)} ms, errors ${l.catalog.errors}`,
       );
     }
+    if ('skipped' in pos) console.log(`pos: skipped (${pos.skipped})`);
+    else {
+      console.log(
+        `pos: ${pos.sales} sales (${pos.lines} lines) at concurrency ${pos.concurrency}: ${fmt(pos.perSecond)}/s, ` +
+          `p50 ${fmt(pos.p50)} ms, p95 ${fmt(pos.p95)} ms, p99 ${fmt(pos.p99)} ms, errors ${pos.errors}` +
+          `${pos.errors ? ` ${JSON.stringify(pos.errorCodes)}` : ''}`,
+      );
+      console.log(
+        `  per sale: ${Object.entries(pos.perSale)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+    }
     if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
     else {
       console.log(
@@ -570,6 +599,7 @@ async function main(): Promise<void> {
       ratios,
       limits,
       checkout,
+      pos,
     };
     const file = path.join(RESULTS_DIR, 'latest.json');
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
