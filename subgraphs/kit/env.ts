@@ -1,8 +1,4 @@
-/**
- * Default ports of the local topology (DESIGN.md). reports (4005) is a planned subgraph, not built
- * yet: its port is reserved here so that nothing else takes it, and docker-compose.yml parks it in
- * its `later` profile.
- */
+/** Default ports of the local topology (DESIGN.md): the router, then every subgraph of the design. */
 export const PORTS = {
   router: 4000,
   products: 4001,
@@ -15,7 +11,7 @@ export const PORTS = {
 /** The subgraphs that exist (subgraphs/registry.ts lists each with its entry point). */
 export type ServiceName = 'products' | 'inventory' | 'ecommerce' | 'retail' | 'reports';
 
-/** Subgraphs of the design not built yet; they move to ServiceName when they land. */
+/** Subgraphs of the design not built yet (none now); they move to ServiceName when they land. */
 export type PlannedServiceName = Exclude<keyof typeof PORTS, 'router' | ServiceName>;
 
 /**
