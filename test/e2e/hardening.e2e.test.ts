@@ -18,7 +18,11 @@ describe('hardening findings, through the router', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ services: SUBGRAPH_LIST.map((s) => s.name), seed: true });
+    stack = await startStack({
+      services: SUBGRAPH_LIST.map((s) => s.name),
+      seed: true,
+      env: { RETAIL_SEED_HISTORY_DAYS: '0' },
+    });
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();

@@ -6,6 +6,7 @@
  */
 import { Supergraph } from '@apollo/federation-internals';
 import { Client } from 'pg';
+import { DEMO_ADMIN_ID, demoRegisterId, demoStaffIds } from '../../subgraphs/kit/demo-ids';
 import { SUBGRAPH_LIST } from '../../subgraphs/registry';
 import { operation } from '../../schema/operations';
 import { generateCorpus, LEAKS, type HostileCase, type IdHints } from '../helpers/hostile';
@@ -72,7 +73,12 @@ describe('hostile input, generated from the supergraph', () => {
     (await Promise.all(snapshotters.map(async (s) => `${s.name}\n${await s.take()}`))).join('\n');
 
   beforeAll(async () => {
-    stack = await startStack({ services: SUBGRAPH_LIST.map((s) => s.name), seed: true });
+    // No seeded sales history: the corpus needs the demo rows, not four weeks of sales (a lighter snapshot).
+    stack = await startStack({
+      services: SUBGRAPH_LIST.map((s) => s.name),
+      seed: true,
+      env: { RETAIL_SEED_HISTORY_DAYS: '0' },
+    });
     snapshotters = await Promise.all(
       Object.entries(stack.databases).map(async ([name, db]) => ({ name, ...(await snapshotter(db!.url)) })),
     );
@@ -87,10 +93,11 @@ describe('hostile input, generated from the supergraph', () => {
     const customer = tokens.customer('cust-0001');
     const hints: IdHints = await idHints(stack, customer);
     const { cases, fields } = generateCorpus(api, hints);
+    // The demo staff of store 1 (retail's seed), so that the employee behind a token exists.
     const roles = [
-      ['ADMIN', tokens.admin()],
-      ['MANAGER', tokens.manager('store-1')],
-      ['CLERK', tokens.clerk('store-1')],
+      ['ADMIN', tokens.admin(DEMO_ADMIN_ID)],
+      ['MANAGER', tokens.manager('store-1', demoStaffIds('store-1').manager)],
+      ['CLERK', tokens.clerk('store-1', demoStaffIds('store-1').clerks[0])],
       ['CUSTOMER', customer],
     ] as const;
 
@@ -220,5 +227,42 @@ async function idHints(stack: Stack, customer: string): Promise<IdHints> {
   );
   const lineId = cart.body.data?.addToCart.cart?.lines[0]?.id;
   if (lineId) hints.lineId = lineId;
+
+  // Retail: store 1's first register open, a completed sale (for returns; cancelSale gets its own).
+  const clerk = { token: tokens.clerk('store-1', demoStaffIds('store-1').clerks[0]) };
+  const manager = { token: tokens.manager('store-1', demoStaffIds('store-1').manager) };
+  const registerId = demoRegisterId('store-1', 1);
+  Object.assign(hints, { registerId, employeeId: demoStaffIds('store-1').clerks[1], paymentMethod: 'CARD' });
+  await stack.gql(operation('OpenRegister'), { input: { registerId, openingFloat: '100.00' } }, clerk);
+  for (const field of ['returnSale', 'cancelSale']) {
+    const sale = await stack.gql<{ recordSale: { sale: { id: string; lines: { id: string }[] } | null } }>(
+      operation('RecordSale'),
+      {
+        input: {
+          storeId: 'store-1',
+          registerId,
+          lines: [{ productId: 'prod-0004', quantity: 2 }],
+          paymentMethod: 'CASH',
+          idempotencyKey: `hostile-${field}`,
+        },
+      },
+      clerk,
+    );
+    const made = sale.body.data?.recordSale.sale;
+    if (made) {
+      hints[`${field}.saleId`] = made.id;
+      if (made.lines[0]) hints[`${field}.saleLineId`] = made.lines[0].id;
+    }
+  }
+  // Inventory: a pending replenishment request each for approve and reject.
+  for (const field of ['approveReplenishment', 'rejectReplenishment']) {
+    const request = await stack.gql<{ requestReplenishment: { request: { id: string } | null } }>(
+      operation('RequestReplenishment'),
+      { input: { lines: [{ productId: 'prod-0005', quantity: 3 }], note: `hostile ${field}` } },
+      manager,
+    );
+    const id = request.body.data?.requestReplenishment.request?.id;
+    if (id) hints[`${field}.requestId`] = id;
+  }
   return hints;
 }
