@@ -30,6 +30,11 @@ export interface ReportsConfig {
   maxBackoffMs: number;
   /** The one currency reports sums (REPORTS_CURRENCY, CAD); an event in another is rejected. */
   currency: string;
+  /**
+   * Whether this process runs the report job (REPORTS_JOB=off: it only serves; another replica, or a
+   * later start, produces the reports; also tests that must see no background write).
+   */
+  jobEnabled: boolean;
   /** How often the report job looks for PENDING reports (REPORTS_JOB_INTERVAL_MS, 2000; 0 at start only). */
   jobIntervalMs: number;
   /** A report claim older than this is taken over by another process (REPORTS_JOB_LEASE_MS, 120000). */
@@ -51,6 +56,8 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ReportsConfig {
   const currency = env.REPORTS_CURRENCY?.trim() || DEFAULT_CURRENCY;
   if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`REPORTS_CURRENCY must be an ISO 4217 code; got ${currency}`);
+  const job = env.REPORTS_JOB?.trim() || 'on';
+  if (job !== 'on' && job !== 'off') throw new Error(`REPORTS_JOB must be on or off; got ${job}`);
   return {
     redisUrl: redisUrlFromEnv(env),
     redisPrefix: redisPrefix(env),
@@ -62,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ReportsConf
     claimEveryMs: num(env, 'REPORTS_CLAIM_EVERY_MS', 10_000, 1),
     maxBackoffMs: num(env, 'REPORTS_MAX_BACKOFF_MS', 5_000, 1),
     currency,
+    jobEnabled: job === 'on',
     jobIntervalMs: num(env, 'REPORTS_JOB_INTERVAL_MS', 2_000),
     jobLeaseMs: num(env, 'REPORTS_JOB_LEASE_MS', 120_000, 1),
     jobMaxAttempts: num(env, 'REPORTS_JOB_MAX_ATTEMPTS', 3, 1),

@@ -383,7 +383,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     expect(mine.store).toEqual({ id: 'store-3' });
     const forbidden = await gql(GENERATE, { input: { type: 'SALES', period: PERIOD, storeId: 'store-1' } }, m3);
     expect(codes(forbidden.body.errors)).toEqual(['FORBIDDEN']);
-    await sg.job.runNow();
+    await sg.job!.runNow();
     const done = (await gql(REPORT_BY_ID, { id: mine.id }, m3)).body.data as Json;
     const ex3 = expectedFigures(mix, PERIOD.from, PERIOD.to, 'store-3');
     expect(done.report.data).toEqual({
@@ -424,7 +424,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
       "update saved_reports set claimed_by = 'dead-process', attempts = 1, lease_until = now() - interval '1 second' where id = $1",
       [id],
     );
-    await sg.job.runNow();
+    await sg.job!.runNow();
     const taken = ((await gql(REPORT_BY_ID, { id }, admin)).body.data as Json).report;
     expect(taken.status).toBe('READY');
     const row = await pg.query<{ attempts: number; claimed_by: string | null }>(
@@ -446,9 +446,9 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     try {
       const bad = await client(failing.url)(GENERATE, { input: { type: 'SALES', period: PERIOD } }, admin);
       const badId = (bad.body.data as Json).generateReport.report.id as string;
-      await failing.job.runNow();
+      await failing.job!.runNow();
       await pg.query('update saved_reports set lease_until = null where id = $1', [badId]);
-      await failing.job.runNow();
+      await failing.job!.runNow();
       const failed = ((await gql(REPORT_BY_ID, { id: badId }, admin)).body.data as Json).report;
       expect(failed).toMatchObject({
         status: 'FAILED',

@@ -66,7 +66,8 @@ export interface RunningReports extends RunningSubgraph {
   config: ReportsConfig;
   /** Null without REDIS_URL, or when the caller asked for no consumer. */
   consumer: StreamConsumer | null;
-  job: PeriodicTask;
+  /** Null with REPORTS_JOB=off. */
+  job: PeriodicTask | null;
 }
 
 export interface ReportsStartOptions extends StartOptions {
@@ -92,18 +93,20 @@ export async function startReports(opts: ReportsStartOptions): Promise<RunningRe
   const metrics = reportsMetrics(running.metrics, (t) => t in KNOWN_EVENTS);
   registerRebuildGauge(running.metrics, () => running.orm.em.fork());
   const log = running.log.child({ component: 'report-job' });
-  job = startReportJob({
-    makeContext: () => ({ em: running.orm.em.fork(), identity: null, requestId: 'report-job', log }),
-    settings: {
-      claimer: config.consumer,
-      leaseMs: config.jobLeaseMs,
-      maxAttempts: config.jobMaxAttempts,
-      timeoutMs: config.jobTimeoutMs,
-    },
-    intervalMs: config.jobIntervalMs,
-    metrics,
-    compute: opts.compute,
-  });
+  if (config.jobEnabled) {
+    job = startReportJob({
+      makeContext: () => ({ em: running.orm.em.fork(), identity: null, requestId: 'report-job', log }),
+      settings: {
+        claimer: config.consumer,
+        leaseMs: config.jobLeaseMs,
+        maxAttempts: config.jobMaxAttempts,
+        timeoutMs: config.jobTimeoutMs,
+      },
+      intervalMs: config.jobIntervalMs,
+      metrics,
+      compute: opts.compute,
+    });
+  }
   let consumer: StreamConsumer | null = null;
   if (opts.consume !== false && config.redisUrl) {
     const redis: Redis = connectRedis(config.redisUrl, 'reports-consumer', running.log);
@@ -121,7 +124,7 @@ export async function startReports(opts: ReportsStartOptions): Promise<RunningRe
   const startedJob = job;
   const stop = async () => {
     await consumer?.stop();
-    await startedJob.stop();
+    await startedJob?.stop();
     await running.stop();
   };
   return { ...running, config, consumer, job: startedJob, stop };
