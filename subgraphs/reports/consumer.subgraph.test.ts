@@ -17,11 +17,11 @@ import { configFromEnv, type ReportsConfig } from './config';
 import { StreamConsumer } from './consumer';
 import { applyEvents } from './domain/apply';
 import { chainDay, addDays } from './domain/calendar';
-import { parseEvent, KNOWN_EVENTS } from './domain/events';
+import { KNOWN_EVENTS } from './domain/events';
 import { listSource, rebuildReadModels } from './domain/rebuild';
 import { reportsMetrics } from './metrics';
 import { startReports, type RunningReports } from './server';
-import { amount, drained, events, expectedFigures, publish, type Envelope, type Line } from './test-helpers';
+import { amount, drained, events, expectedFigures, parsed, publish, type Envelope, type Line } from './test-helpers';
 
 // Response data is shaped by each query; tests read it as loosely typed JSON.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -192,6 +192,15 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
     expect(res.body.errors).toBeUndefined();
     return (res.body.data as Json).salesReport;
   };
+  /** Another process's consumer in the same group, on this file's database. */
+  const otherConsumer = (name: string) =>
+    new StreamConsumer({
+      config: { ...sg.config, consumer: name },
+      redis: new Redis(REDIS_URL),
+      orm: sg.orm,
+      log: createLogger('reports-test'),
+      metrics: reportsMetrics(sg.metrics, (t) => t in KNOWN_EVENTS),
+    });
   const count = async (sql: string) => Number((await pg.query<{ n: string }>(sql)).rows[0]?.n ?? -1);
 
   it('applies a known mix of orders, sales, returns and cancellations: every breakdown exact to the cent', async () => {
@@ -279,23 +288,10 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
         '>',
       );
     }
-    await applyEvents(
-      { em: sg.orm.em.fork() },
-      committed.map((e) => {
-        const r = parseEvent(JSON.stringify(e), e.source, 'CAD');
-        if (!r.ok) throw new Error(r.reason);
-        return r.event;
-      }),
-    );
+    await applyEvents({ em: sg.orm.em.fork() }, committed.map(parsed));
     published.push(...lost, ...committed);
     // A new consumer (another process) claims them once they are idle for claimIdleMs.
-    const consumer = new StreamConsumer({
-      config: { ...config, consumer: 'successor' },
-      redis: new Redis(REDIS_URL),
-      orm: sg.orm,
-      log: createLogger('reports-test'),
-      metrics: reportsMetrics(sg.metrics, (t) => t in KNOWN_EVENTS),
-    });
+    const consumer = otherConsumer('successor');
     consumer.start();
     try {
       await drained(redis, prefix);
@@ -317,13 +313,9 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
       consume: false,
     });
     try {
-      const parsed = published.map((e) => {
-        const r = parseEvent(JSON.stringify(e), e.source, 'CAD');
-        if (!r.ok) throw new Error(r.reason);
-        return r.event;
-      });
+      const all = published.map(parsed);
       // Reversed, one event per transaction: every cancellation and return before what it reverses.
-      for (const e of [...parsed].reverse()) await applyEvents({ em: shuffled.orm.em.fork() }, [e]);
+      for (const e of [...all].reverse()) await applyEvents({ em: shuffled.orm.em.fork() }, [e]);
       const res = await client(shuffled.url)(REPORT, { period: PERIOD }, ADMIN);
       expect((res.body.data as Json).salesReport).toEqual(await report());
     } finally {
@@ -343,13 +335,7 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
     expect(await report()).toEqual(live);
 
     // Live consumption during a rebuild: new events, some of them also in the retained set.
-    const consumer = new StreamConsumer({
-      config: { ...sg.config, consumer: 'during-rebuild' },
-      redis: new Redis(REDIS_URL),
-      orm: sg.orm,
-      log: createLogger('reports-test'),
-      metrics: reportsMetrics(sg.metrics, (t) => t in KNOWN_EVENTS),
-    });
+    const consumer = otherConsumer('during-rebuild');
     consumer.start();
     try {
       const more = knownMix('b');
@@ -374,13 +360,7 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
   });
 
   it('reports lag and pending per stream as gauges', async () => {
-    const consumer = new StreamConsumer({
-      config: { ...sg.config, consumer: 'gauges' },
-      redis: new Redis(REDIS_URL),
-      orm: sg.orm,
-      log: createLogger('reports-test'),
-      metrics: reportsMetrics(sg.metrics, (t) => t in KNOWN_EVENTS),
-    });
+    const consumer = otherConsumer('gauges');
     await publish(redis, prefix, [events.stockChanged(p(1)), events.stockChanged(p(2))]);
     await consumer.refreshGauges();
     const lag = await sg.metrics.registry.getSingleMetric('stream_consumer_lag')!.get();

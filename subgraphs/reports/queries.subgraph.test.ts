@@ -11,9 +11,8 @@ import { client, statementCount, tokens, waitFor, type Gql, type GqlError } from
 import { configFromEnv } from './config';
 import { applyEvents } from './domain/apply';
 import { addDays, chainDay } from './domain/calendar';
-import { parseEvent, type ParsedEvent } from './domain/events';
 import { startReports, type RunningReports } from './server';
-import { amount, events, expectedFigures, type Envelope, type Line } from './test-helpers';
+import { amount, events, expectedFigures, parsed, type Envelope, type Line } from './test-helpers';
 
 // Response data is shaped by each query; tests read it as loosely typed JSON.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -69,12 +68,6 @@ function bigMix(): Envelope[] {
   );
   return list;
 }
-
-const parse = (e: Envelope): ParsedEvent => {
-  const r = parseEvent(JSON.stringify(e), e.source, 'CAD');
-  if (!r.ok) throw new Error(r.reason);
-  return r.event;
-};
 
 const REPORT = `query SalesReport($period: PeriodInput!, $storeId: ID) {
   salesReport(period: $period, storeId: $storeId) {
@@ -143,8 +136,8 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     mix = bigMix();
-    const parsed = mix.map(parse);
-    for (let i = 0; i < parsed.length; i += 20) await applyEvents({ em: sg.orm.em.fork() }, parsed.slice(i, i + 20));
+    const all = mix.map(parsed);
+    for (let i = 0; i < all.length; i += 20) await applyEvents({ em: sg.orm.em.fork() }, all.slice(i, i + 20));
   }, 120_000);
 
   afterAll(async () => {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { chainDay } from './domain/calendar';
+import { parseEvent, type ParsedEvent } from './domain/events';
 
 export interface Line {
   productId: string;
@@ -255,4 +256,11 @@ export function expectedFigures(all: readonly Envelope[], from: string, to: stri
 export function amount(cents: number): string {
   const abs = Math.abs(cents);
   return `${cents < 0 ? '-' : ''}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** An envelope as the consumer parses it (in CAD); throws for one the contract refuses. */
+export function parsed(e: Envelope): ParsedEvent {
+  const r = parseEvent(JSON.stringify(e), e.source, 'CAD');
+  if (!r.ok) throw new Error(r.reason);
+  return r.event;
 }
