@@ -11,55 +11,22 @@ import type {
 } from './domain/types';
 import { CART_STATUSES } from './domain/types';
 import { ORDER_STATUSES, SAGA_STATES } from './domain/saga';
+import { foreignKey, optionalText, sagaColumns, text, timestamps } from '../kit/columns';
 
 /**
  * The complete description of the ecommerce tables (ADR 0003): columns with their exact types and
  * defaults, keys, foreign keys, unique and partial indexes and CHECK constraints, so that
  * `npm run migration:create -- ecommerce --check` finds nothing the migrations do not already do.
  * Each schema is built on the row's one TypeScript shape (domain/types.ts). Foreign keys are
- * ManyToOne relations mapped to their plain id (`mapToPk`): the domain sets and reads ids, never
- * relation proxies. Constraint and index names are the migrations' (PostgreSQL's `_fkey` defaults).
+ * ManyToOne relations mapped to their plain id (kit/columns.ts foreignKey): the domain sets and reads
+ * ids, never relation proxies. Constraint and index names are the migrations' (PostgreSQL's `_fkey` defaults).
  * CHECK expressions are written the way PostgreSQL normalises them (`between` becomes `>= and <=`,
  * `in (...)` becomes `= any (array[...])`), which is what the schema comparator reads back.
  * The order_number_seq sequence stays migration-only: the ORM neither models nor diffs sequences.
  */
 
-const text = { type: 'string', columnType: 'text' } as const;
 /** bigint columns as decimal strings, like lean reads (pg's int8) and cursors carry them: no precision lost. */
 const bigint = () => new BigIntType('string');
-const nullableText = { ...text, nullable: true } as const;
-
-const timestamp = (fieldName: string) =>
-  ({ type: 'Date', columnType: 'timestamptz', fieldName, defaultRaw: 'now()' }) as const;
-
-/** created_at set once, updated_at on every ORM update (lean SQL writes set `updated_at = now()` themselves). */
-const timestamps = {
-  createdAt: { ...timestamp('created_at'), onCreate: () => new Date() },
-  updatedAt: { ...timestamp('updated_at'), onCreate: () => new Date(), onUpdate: () => new Date() },
-} as const;
-
-/**
- * A ManyToOne kept as its plain id column; `onDelete` is the constraint's delete rule. The target is
- * named (not the schema object): the property's type is the id, which a schema reference would not match.
- */
-function reference(
-  entity: 'Customer' | 'Cart' | 'Order',
-  table: string,
-  column: string,
-  opts: { onDelete: 'cascade' | 'no action'; primary?: boolean },
-) {
-  return {
-    kind: 'm:1',
-    entity,
-    mapToPk: true,
-    fieldName: column,
-    columnType: 'text',
-    foreignKeyName: `${table}_${column}_fkey`,
-    updateRule: 'no action',
-    deleteRule: opts.onDelete,
-    primary: opts.primary,
-  } as const;
-}
 
 export const CustomerSchema = new EntitySchema<Customer>({
   name: 'Customer',
@@ -69,7 +36,7 @@ export const CustomerSchema = new EntitySchema<Customer>({
     email: text,
     firstName: { ...text, fieldName: 'first_name' },
     lastName: { ...text, fieldName: 'last_name' },
-    phone: nullableText,
+    phone: optionalText,
     passwordHash: { ...text, fieldName: 'password_hash', hidden: true },
     ...timestamps,
   },
@@ -98,12 +65,12 @@ export const AddressSchema = new EntitySchema<Address>({
   tableName: 'addresses',
   properties: {
     id: { ...text, primary: true },
-    customerId: reference('Customer', 'addresses', 'customer_id', { onDelete: 'cascade' }),
-    recipient: nullableText,
+    customerId: foreignKey('Customer', 'addresses', 'customer_id', { onDelete: 'cascade' }),
+    recipient: optionalText,
     line1: text,
-    line2: nullableText,
+    line2: optionalText,
     city: text,
-    region: nullableText,
+    region: optionalText,
     postalCode: { ...text, fieldName: 'postal_code' },
     country: text,
     isDefault: { type: 'boolean', fieldName: 'is_default', default: false },
@@ -125,7 +92,7 @@ export const CartSchema = new EntitySchema<Cart>({
   tableName: 'carts',
   properties: {
     id: { ...text, primary: true },
-    customerId: reference('Customer', 'carts', 'customer_id', { onDelete: 'cascade' }),
+    customerId: foreignKey('Customer', 'carts', 'customer_id', { onDelete: 'cascade' }),
     status: { enum: true, items: () => CART_STATUSES, columnType: 'text', default: 'ACTIVE' },
     ...timestamps,
   },
@@ -143,7 +110,7 @@ export const CartLineSchema = new EntitySchema<CartLine>({
   tableName: 'cart_lines',
   properties: {
     id: { ...text, primary: true },
-    cartId: reference('Cart', 'cart_lines', 'cart_id', { onDelete: 'cascade' }),
+    cartId: foreignKey('Cart', 'cart_lines', 'cart_id', { onDelete: 'cascade' }),
     productId: { ...text, fieldName: 'product_id' },
     quantity: { type: 'integer' },
     unitPriceCents: { type: 'integer', fieldName: 'unit_price_cents' },
@@ -165,7 +132,7 @@ export const OrderSchema = new EntitySchema<Order>({
     // From order_number_seq, with `number` (checkout's insert); the ORM never generates it.
     seq: { type: bigint() },
     number: text,
-    customerId: reference('Customer', 'orders', 'customer_id', { onDelete: 'no action' }),
+    customerId: foreignKey('Customer', 'orders', 'customer_id', { onDelete: 'no action' }),
     status: { enum: true, items: () => ORDER_STATUSES, columnType: 'text' },
     currency: text,
     subtotalCents: { type: 'integer', fieldName: 'subtotal_cents' },
@@ -175,7 +142,7 @@ export const OrderSchema = new EntitySchema<Order>({
     paymentBrand: { ...text, fieldName: 'payment_brand' },
     paymentLast4: { ...text, fieldName: 'payment_last4' },
     idempotencyKey: { ...text, fieldName: 'idempotency_key' },
-    cancelReason: { ...nullableText, fieldName: 'cancel_reason' },
+    cancelReason: { ...optionalText, fieldName: 'cancel_reason' },
     ...timestamps,
   },
   uniques: [
@@ -203,7 +170,7 @@ export const OrderLineSchema = new EntitySchema<OrderLine>({
   tableName: 'order_lines',
   properties: {
     id: { ...text, primary: true },
-    orderId: reference('Order', 'order_lines', 'order_id', { onDelete: 'cascade' }),
+    orderId: foreignKey('Order', 'order_lines', 'order_id', { onDelete: 'cascade' }),
     lineNo: { type: 'integer', fieldName: 'line_no' },
     productId: { ...text, fieldName: 'product_id' },
     quantity: { type: 'integer' },
@@ -222,11 +189,11 @@ export const OrderStatusChangeSchema = new EntitySchema<OrderStatusChange>({
   tableName: 'order_status_changes',
   properties: {
     id: { type: bigint(), primary: true, autoincrement: true, generated: 'by default as identity' },
-    orderId: reference('Order', 'order_status_changes', 'order_id', { onDelete: 'cascade' }),
+    orderId: foreignKey('Order', 'order_status_changes', 'order_id', { onDelete: 'cascade' }),
     status: text,
     // clock_timestamp(), not now(): entries written in one transaction keep their real order in time.
     at: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'clock_timestamp()', onCreate: () => new Date() },
-    note: nullableText,
+    note: optionalText,
   },
   indexes: [{ name: 'order_status_changes_order_idx', properties: ['orderId', 'id'] }],
 });
@@ -235,22 +202,18 @@ export const CheckoutSagaSchema = new EntitySchema<CheckoutSaga>({
   name: 'CheckoutSaga',
   tableName: 'checkout_sagas',
   properties: {
-    orderId: reference('Order', 'checkout_sagas', 'order_id', { onDelete: 'cascade', primary: true }),
+    orderId: foreignKey('Order', 'checkout_sagas', 'order_id', { onDelete: 'cascade', primary: true }),
     state: { enum: true, items: () => SAGA_STATES, columnType: 'text' },
-    step: nullableText,
-    compensateFrom: { ...nullableText, fieldName: 'compensate_from' },
+    ...sagaColumns,
+    compensateFrom: { ...optionalText, fieldName: 'compensate_from' },
     compensationsDone: {
       type: 'string[]',
       columnType: 'text[]',
       fieldName: 'compensations_done',
       defaultRaw: "'{}'",
     },
-    attempts: { type: 'integer', default: 0 },
-    lastError: { ...nullableText, fieldName: 'last_error' },
-    failureCode: { ...nullableText, fieldName: 'failure_code' },
-    paymentToken: { ...nullableText, fieldName: 'payment_token', hidden: true },
-    paymentAuthorizationId: { ...nullableText, fieldName: 'payment_authorization_id' },
-    owner: nullableText,
+    paymentToken: { ...optionalText, fieldName: 'payment_token', hidden: true },
+    paymentAuthorizationId: { ...optionalText, fieldName: 'payment_authorization_id' },
     ...timestamps,
   },
   indexes: [

@@ -1,15 +1,6 @@
-import { businessCounter, type Logger, type Metrics } from '../kit';
+import { exitAtFault, sagaOutcomesCounter, type Logger, type Metrics } from '../kit';
 import type { EcommerceConfig } from './config';
 import type { SagaObserver } from './domain/ports';
-
-/** saga_outcomes_total{saga,outcome} in this process's registry (alerted on, see monitoring/). */
-export function sagaOutcomes(metrics: Pick<Metrics, 'registry'>) {
-  return businessCounter(metrics, {
-    name: 'saga_outcomes_total',
-    help: 'Finished sagas by saga and outcome (confirmed, insufficient_stock, payment_declined, payment_timeout, cancelled_by_request, failed)',
-    labelNames: ['saga', 'outcome'],
-  });
-}
 
 /**
  * The saga runner's observer: counts finished checkouts, and implements the test-only fault
@@ -21,16 +12,20 @@ export function sagaObserver(opts: {
   fault: EcommerceConfig['fault'];
   log: Logger;
 }): SagaObserver {
-  const outcomes = sagaOutcomes(opts.metrics);
+  // saga_outcomes_total{saga,outcome}, alerted on (see monitoring/); the help text lists the outcomes.
+  const outcomes = sagaOutcomesCounter(
+    opts.metrics,
+    'confirmed, insufficient_stock, payment_declined, payment_timeout, cancelled_by_request, failed',
+  );
   return {
     finished: (_orderId, outcome) => outcomes.inc({ saga: 'checkout', outcome }),
     entered: (orderId, state) => {
       if (opts.fault === 'crash_after_reserve' && state === 'STOCK_RESERVED') {
-        opts.log.fatal(
+        exitAtFault(
+          opts.log,
           { orderId },
           'CHECKOUT_FAULT=crash_after_reserve: exiting right after STOCK_RESERVED was persisted',
         );
-        process.exit(86);
       }
     },
   };

@@ -12,7 +12,8 @@ import {
   type SagaSnapshot,
   type SagaState,
 } from './domain/saga';
-import { checkCard, checkEmail, checkPhone, checkQuantity } from './domain/validation';
+import { checkEmail, checkPhone, checkQuantity } from '../kit/domain';
+import { checkCard } from './domain/validation';
 import { cardBrand, FakePaymentProvider } from './clients/payments';
 
 const snap = (s: Partial<SagaSnapshot> & Pick<SagaSnapshot, 'state'>): SagaSnapshot => ({

@@ -5,21 +5,23 @@ import {
   hasRole,
   isAuthenticated,
   isStaffManager,
-  startSubgraph,
+  startRecovery,
+  startWithBackground,
   withPermissions,
+  type PeriodicTask,
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
-import { InventoryClient, productLoader, ProductsClient } from '../kit/clients';
+import { calleeClients, productLoader } from '../kit/clients';
 import { FakePaymentProvider } from './clients/payments';
 import { configFromEnv, type EcommerceConfig } from './config';
 import type { EcommerceContext } from './domain/context';
 import { entities } from './entities';
 import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
 import { migrations } from './migrations';
-import { startRecoveryLoop, type RecoveryLoop } from './recovery-loop';
+import { recoverOnce } from './domain/recovery';
 import { createResolvers, type ResolverServices } from './resolvers';
 import { sagaObserver } from './saga-observer';
 import { seedEcommerce } from './seed';
@@ -56,8 +58,7 @@ export const permissions = withPermissions({
 export function createServices(config: EcommerceConfig = configFromEnv()): ResolverServices {
   return {
     config,
-    products: new ProductsClient(config.productsUrl, { caller: 'ecommerce', timeoutMs: config.callTimeoutMs }),
-    inventory: new InventoryClient(config.inventoryUrls, { caller: 'ecommerce', timeoutMs: config.callTimeoutMs }),
+    ...calleeClients('ecommerce', config),
     payments: new FakePaymentProvider(),
   };
 }
@@ -86,41 +87,45 @@ export const schema = buildSchema(definition);
 
 export interface RunningEcommerce extends RunningSubgraph {
   services: ResolverServices;
-  recovery: RecoveryLoop | null;
+  recovery: PeriodicTask | null;
 }
 
 /**
- * Starts the subgraph and its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS).
- * index.ts and test stacks use this rather than the kit's startSubgraph alone.
+ * Starts the subgraph and its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS),
+ * stopped together (kit startWithBackground). index.ts and test stacks use this rather than the kit's
+ * startSubgraph alone.
  */
 export async function startEcommerce(
   opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
 ): Promise<RunningEcommerce> {
   const services = opts.services ?? createServices();
-  const running = await startSubgraph(
+  const running = await startWithBackground(
     createDefinition(() => services),
     opts,
+    (running) => {
+      const log = running.log.child({ component: 'saga-recovery' });
+      // Each pass works like a request without a caller: its own unit of work and product lookups.
+      const context = (): EcommerceContext => ({
+        em: running.orm.em.fork(),
+        identity: null,
+        requestId: 'saga-recovery',
+        log,
+        config: services.config,
+        inventory: services.inventory,
+        payments: services.payments,
+        products: productLoader(() => services.products, running.metrics),
+        sagaEvents: sagaObserver({ metrics: running.metrics, fault: services.config.fault, log }),
+      });
+      const intervalMs = services.config.recoveryIntervalMs;
+      return {
+        recovery:
+          opts.recovery === false
+            ? null
+            : startRecovery({ name: 'saga recovery pass', log, intervalMs, context, recover: recoverOnce }),
+      };
+    },
   );
-  const log = running.log.child({ component: 'saga-recovery' });
-  // Each pass works like a request without a caller: its own unit of work and product lookups.
-  const recoveryContext = (): EcommerceContext => ({
-    em: running.orm.em.fork(),
-    identity: null,
-    requestId: 'saga-recovery',
-    log,
-    config: services.config,
-    inventory: services.inventory,
-    payments: services.payments,
-    products: productLoader(() => services.products, running.metrics),
-    sagaEvents: sagaObserver({ metrics: running.metrics, fault: services.config.fault, log }),
-  });
-  const recovery =
-    opts.recovery === false ? null : startRecoveryLoop(recoveryContext, services.config.recoveryIntervalMs);
-  const stop = async () => {
-    await recovery?.stop();
-    await running.stop();
-  };
-  return { ...running, services, recovery, stop };
+  return { ...running, services };
 }
 
 export const service: SubgraphService = {

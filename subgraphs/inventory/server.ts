@@ -4,7 +4,7 @@ import {
   hasRole,
   isService,
   isStaffManager,
-  startSubgraph,
+  startWithBackground,
   withPermissions,
   type RunningSubgraph,
   type StartOptions,
@@ -95,34 +95,31 @@ export interface InventoryStartOptions extends StartOptions {
 }
 
 /**
- * The subgraph plus its reservation expiry sweeper, stopped together (sweeper first, so no sweep
- * runs on a closed ORM). Used by index.ts workers and by tests that need several replicas. The
+ * The subgraph plus its reservation expiry sweeper, stopped together (kit startWithBackground:
+ * sweeper first, so no sweep runs on a closed ORM). Used by index.ts workers and by tests that need several replicas. The
  * products URL is read now, so the stack and `npm start` only have to set PRODUCTS_URL before.
  */
 export async function startInventory(opts: InventoryStartOptions): Promise<RunningInventory> {
   const products = productsClient(opts.productsUrl);
-  const running = await startSubgraph(
+  return startWithBackground(
     createDefinition(() => products),
     opts,
+    (running) => {
+      registerPendingReplenishments(
+        running.metrics,
+        () => pendingByStore({ em: running.orm.em.fork() as EntityManager }),
+        running.log,
+      );
+      return {
+        sweeper: startReservationSweeper({
+          orm: running.orm,
+          log: running.log,
+          metrics: running.metrics,
+          intervalMs: opts.sweepIntervalMs,
+        }),
+      };
+    },
   );
-  registerPendingReplenishments(
-    running.metrics,
-    () => pendingByStore({ em: running.orm.em.fork() as EntityManager }),
-    running.log,
-  );
-  const sweeper = startReservationSweeper({
-    orm: running.orm,
-    log: running.log,
-    metrics: running.metrics,
-    intervalMs: opts.sweepIntervalMs,
-  });
-  const stopSubgraph = running.stop;
-  let stopping: Promise<void> | null = null;
-  return {
-    ...running,
-    sweeper,
-    stop: () => (stopping ??= sweeper.stop().then(stopSubgraph)),
-  };
 }
 
 export const service: SubgraphService = {

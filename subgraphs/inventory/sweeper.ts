@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger, Metrics } from '../kit';
+import { numberFromEnv, startPeriodic, type Logger, type Metrics } from '../kit';
 import { expireDueReservations } from './domain/reservations';
 import { reservationOutcomes } from './metrics';
 
@@ -19,7 +19,7 @@ export interface SweeperOptions {
 }
 
 export interface Sweeper {
-  /** One sweep now (also used by tests); resolves with the number of reservations expired. */
+  /** One sweep now (also used by tests); resolves with the number of reservations expired (0 when it failed, logged). */
   runOnce: () => Promise<number>;
   /** Stops the timer and waits for a sweep in progress, so the ORM can be closed after it. */
   stop: () => Promise<void>;
@@ -28,58 +28,47 @@ export interface Sweeper {
 const MAX_BATCHES_PER_SWEEP = 20;
 
 export function sweepIntervalFromEnv(): number {
-  const value = Number(process.env.RESERVATION_SWEEP_INTERVAL_MS ?? 30_000);
-  return Number.isFinite(value) && value >= 100 ? value : 30_000;
+  return numberFromEnv(process.env, 'RESERVATION_SWEEP_INTERVAL_MS', 30_000, { min: 100, lenient: true });
 }
 
 /**
- * Releases expired PENDING reservations in the background. Replicas never take the same reservation
- * (FOR UPDATE SKIP LOCKED in the domain step). The timer is unref'd so it never keeps a process
- * alive on its own.
+ * Releases expired PENDING reservations in the background, on the kit's timer (startPeriodic: sweeps
+ * never overlap, the timer is unref'd so it never keeps a process alive on its own; the first sweep
+ * waits for the first tick). Replicas never take the same reservation (FOR UPDATE SKIP LOCKED in the
+ * domain step).
  */
 export function startReservationSweeper(opts: SweeperOptions): Sweeper {
   const batchSize = opts.batchSize ?? 100;
   const outcomes = reservationOutcomes(opts.metrics);
-  let current: Promise<number> | null = null;
+  // Checked between batches: a stopping process does not start another transaction.
   let stopped = false;
-  let sweeps = 0;
-
-  const sweep = async (): Promise<number> => {
-    const requestId = `reservation-sweep-${++sweeps}`;
-    const log = opts.log.child({ requestId });
-    let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_SWEEP && !stopped; i++) {
-      const em = opts.orm.em.fork() as EntityManager;
-      const count = await expireDueReservations({ em, identity: null, requestId, log }, { batchSize });
-      total += count;
-      if (count < batchSize) break;
-    }
-    if (total > 0) {
-      outcomes.inc({ outcome: 'expired' }, total);
-      log.info({ expired: total }, 'expired reservations released');
-    }
-    return total;
-  };
-
-  const runOnce = (): Promise<number> => {
-    // One sweep at a time per process: a slow sweep is not stacked up by the next tick.
-    current ??= sweep().finally(() => {
-      current = null;
-    });
-    return current;
-  };
-
-  const timer = setInterval(() => {
-    runOnce().catch((err: unknown) => opts.log.error({ err }, 'reservation sweep failed'));
-  }, opts.intervalMs ?? sweepIntervalFromEnv());
-  timer.unref();
-
+  const task = startPeriodic({
+    name: 'reservation sweep',
+    log: opts.log,
+    intervalMs: opts.intervalMs ?? sweepIntervalFromEnv(),
+    runAtStart: false,
+    pass: async (n) => {
+      const requestId = `reservation-sweep-${n}`;
+      const log = opts.log.child({ requestId });
+      let total = 0;
+      for (let i = 0; i < MAX_BATCHES_PER_SWEEP && !stopped; i++) {
+        const em = opts.orm.em.fork() as EntityManager;
+        const count = await expireDueReservations({ em, identity: null, requestId, log }, { batchSize });
+        total += count;
+        if (count < batchSize) break;
+      }
+      if (total > 0) {
+        outcomes.inc({ outcome: 'expired' }, total);
+        log.info({ expired: total }, 'expired reservations released');
+      }
+      return total;
+    },
+  });
   return {
-    runOnce,
-    stop: async () => {
+    runOnce: task.runNow,
+    stop: () => {
       stopped = true;
-      clearInterval(timer);
-      await current?.catch(() => undefined);
+      return task.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './background';
 export * from './cluster';
 export * from './db';
 export * from './domain-errors';

@@ -41,3 +41,12 @@ export function runSubgraphProcess(service: SubgraphService): void {
     stopOnSignals(running.stop);
   });
 }
+
+/** The exit code of a test-only fault (CHECKOUT_FAULT, SALE_FAULT): the crash tests expect it. */
+export const FAULT_EXIT_CODE = 86;
+
+/** Ends the process at a test-only fault's crash point, saying so (kit faultFromEnv arms the fault). */
+export function exitAtFault(log: Logger, fields: Record<string, unknown>, message: string): never {
+  log.fatal(fields, message);
+  process.exit(FAULT_EXIT_CODE);
+}

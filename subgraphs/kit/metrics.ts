@@ -84,3 +84,15 @@ export function businessCounter<L extends string>(
   }
   return counter;
 }
+
+/**
+ * saga_outcomes_total{saga,outcome}: sagas that came to rest, in this process's registry (alerted on,
+ * see monitoring/). `outcomes` names this subgraph's sagas and outcome labels, for the help text.
+ */
+export function sagaOutcomesCounter(metrics: Pick<Metrics, 'registry'>, outcomes: string) {
+  return businessCounter(metrics, {
+    name: 'saga_outcomes_total',
+    help: `Finished sagas by saga and outcome (${outcomes})`,
+    labelNames: ['saga', 'outcome'],
+  });
+}

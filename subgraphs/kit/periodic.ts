@@ -49,3 +49,22 @@ export function startPeriodic(opts: {
     },
   };
 }
+
+/**
+ * A saga recovery loop (kit/saga.ts): `recover` at start and every intervalMs (0: at start only), each
+ * pass on a fresh `context()` (its own unit of work, no caller) with the pass number as its runId.
+ */
+export function startRecovery<C>(opts: {
+  name: string;
+  log: Logger;
+  intervalMs: number;
+  context: () => C;
+  recover: (ctx: C, pass: { runId: string }) => Promise<number>;
+}): PeriodicTask {
+  return startPeriodic({
+    name: opts.name,
+    log: opts.log,
+    intervalMs: opts.intervalMs,
+    pass: (n) => opts.recover(opts.context(), { runId: String(n) }),
+  });
+}

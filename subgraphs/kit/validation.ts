@@ -1,9 +1,20 @@
 import { userError, type UserError } from './user-error';
 
 /**
- * Text rules every subgraph that takes people's details applies the same way (names, emails, phone
- * numbers, free text); each returns a UserError naming the input field at fault, or null.
+ * Input rules every subgraph that takes people's details or order lines applies the same way (names,
+ * emails, phone numbers, free text, line quantities); each returns a UserError naming the input field
+ * at fault, or null.
  */
+
+/** Most units of one product in a cart, order or sale line (the tables' CHECK constraints agree). */
+export const MAX_LINE_QUANTITY = 999;
+
+export function checkQuantity(quantity: number, field: string[]): UserError | null {
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
+    return userError('INVALID_QUANTITY', `Quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}`, field);
+  }
+  return null;
+}
 
 export const MAX_EMAIL_LENGTH = 254;
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by email, not regex.

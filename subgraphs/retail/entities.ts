@@ -14,59 +14,26 @@ import {
   type SaleReturn,
   type Store,
 } from './domain/types';
+import {
+  foreignKey,
+  instant,
+  integer,
+  leaseColumns,
+  optionalInteger,
+  optionalText,
+  sagaColumns,
+  text,
+  timestamps,
+} from '../kit/columns';
 
 /**
  * Retail's tables, described once (ADR 0003): each schema is built on the row's one TypeScript shape
  * (domain/types.ts) and describes its table completely (types, defaults, keys, foreign keys, unique,
  * partial and expression indexes, CHECK constraints), so `npm run migration:create -- retail --check`
- * finds nothing the committed migrations do not already do. Foreign keys are ManyToOne relations
- * mapped to their plain id (`mapToPk`), so the domain reads and writes ids, never proxies. CHECK
- * expressions are written the way PostgreSQL prints them back, which is what the comparator reads.
+ * finds nothing the committed migrations do not already do. Column kinds, foreign keys (plain ids)
+ * and the sagas' bookkeeping columns are the kit's (kit/columns.ts). CHECK expressions are written
+ * the way PostgreSQL prints them back, which is what the comparator reads.
  */
-
-const text = { type: 'string', columnType: 'text' } as const;
-const optionalText = { ...text, nullable: true } as const;
-const integer = { type: 'integer', columnType: 'integer' } as const;
-const optionalInteger = { ...integer, nullable: true } as const;
-const instant = { type: 'Date', columnType: 'timestamptz' } as const;
-
-/** created_at set once, updated_at on every ORM update (lean SQL writes set `updated_at = now()` themselves). */
-const audit = {
-  createdAt: { ...instant, fieldName: 'created_at', defaultRaw: 'now()', onCreate: () => new Date() },
-  updatedAt: {
-    ...instant,
-    fieldName: 'updated_at',
-    defaultRaw: 'now()',
-    onCreate: () => new Date(),
-    onUpdate: () => new Date(),
-  },
-} as const;
-
-type Target = 'Store' | 'Employee' | 'CashRegister' | 'RegisterSession' | 'Sale' | 'SaleLine' | 'SaleReturn';
-
-/**
- * A foreign key kept as its plain id column, with PostgreSQL's default constraint name and an
- * explicit rule for deletes (MikroORM would otherwise add ON UPDATE CASCADE). The target is named, not
- * referenced, because the property's type is the id.
- */
-function foreignKey(
-  entity: Target,
-  table: string,
-  column: string,
-  rules: { onDelete: 'cascade' | 'no action' | 'set null'; nullable?: boolean },
-) {
-  return {
-    kind: 'm:1',
-    entity,
-    mapToPk: true,
-    fieldName: column,
-    columnType: 'text',
-    nullable: rules.nullable ?? false,
-    foreignKeyName: `${table}_${column}_fkey`,
-    updateRule: 'no action',
-    deleteRule: rules.onDelete,
-  } as const;
-}
 
 export const StoreSchema = new EntitySchema<Store>({
   name: 'Store',
@@ -84,7 +51,7 @@ export const StoreSchema = new EntitySchema<Store>({
     locationId: { ...text, fieldName: 'location_id', unique: 'stores_location_unique' },
     active: { type: 'boolean', default: true },
     saleSeq: { ...integer, fieldName: 'sale_seq', default: 0 },
-    ...audit,
+    ...timestamps,
   },
   indexes: [
     // One store per name whatever the case: "Laval Carrefour" and "laval carrefour" are one store.
@@ -107,7 +74,7 @@ export const CashRegisterSchema = new EntitySchema<CashRegister>({
     storeId: foreignKey('Store', 'cash_registers', 'store_id', { onDelete: 'no action' }),
     number: integer,
     active: { type: 'boolean', default: true },
-    ...audit,
+    ...timestamps,
   },
   uniques: [{ name: 'cash_registers_store_number_unique', properties: ['storeId', 'number'] }],
   checks: [{ name: 'cash_registers_number_range', expression: 'number >= 1 and number <= 50' }],
@@ -124,7 +91,7 @@ export const EmployeeSchema = new EntitySchema<Employee>({
     storeId: foreignKey('Store', 'employees', 'store_id', { onDelete: 'no action', nullable: true }),
     active: { type: 'boolean', default: true },
     passwordHash: { ...text, fieldName: 'password_hash', hidden: true },
-    ...audit,
+    ...timestamps,
   },
   indexes: [
     // Unique regardless of case: Sam@Example.com and sam@example.com are one account.
@@ -165,7 +132,7 @@ export const RegisterSessionSchema = new EntitySchema<RegisterSession>({
     differenceCents: { ...optionalInteger, fieldName: 'difference_cents' },
     salesCount: { ...optionalInteger, fieldName: 'sales_count' },
     closingNote: { ...optionalText, fieldName: 'closing_note' },
-    ...audit,
+    ...timestamps,
   },
   indexes: [
     // At most one open session per register: two clerks cannot open the same till.
@@ -206,14 +173,10 @@ export const SaleSchema = new EntitySchema<Sale>({
     recordedAt: { ...instant, fieldName: 'recorded_at' },
     soldBy: { ...text, fieldName: 'sold_by' },
     idempotencyKey: { ...text, fieldName: 'idempotency_key' },
-    step: optionalText,
-    attempts: { ...integer, default: 0 },
-    owner: optionalText,
-    lastError: { ...optionalText, fieldName: 'last_error' },
-    failureCode: { ...optionalText, fieldName: 'failure_code' },
+    ...sagaColumns,
     cancelReason: { ...optionalText, fieldName: 'cancel_reason' },
     cancelledBy: { ...optionalText, fieldName: 'cancelled_by' },
-    ...audit,
+    ...timestamps,
   },
   uniques: [
     { name: 'sales_store_seq_unique', properties: ['storeId', 'seq'] },
@@ -277,11 +240,8 @@ export const SaleReturnSchema = new EntitySchema<SaleReturn>({
     reason: optionalText,
     returnedBy: { ...text, fieldName: 'returned_by' },
     idempotencyKey: { ...text, fieldName: 'idempotency_key' },
-    owner: optionalText,
-    attempts: { ...integer, default: 0 },
-    lastError: { ...optionalText, fieldName: 'last_error' },
-    failureCode: { ...optionalText, fieldName: 'failure_code' },
-    ...audit,
+    ...leaseColumns,
+    ...timestamps,
   },
   uniques: [{ name: 'returns_idempotency_unique', properties: ['storeId', 'idempotencyKey'] }],
   indexes: [

@@ -1,15 +1,6 @@
-import { businessCounter, type Logger, type Metrics } from '../kit';
+import { exitAtFault, sagaOutcomesCounter, type Logger, type Metrics } from '../kit';
 import type { SaleFault } from './config';
 import type { SaleObserver } from './domain/ports';
-
-/** saga_outcomes_total{saga,outcome} in this process's registry: the counter ecommerce's checkout uses too. */
-export function sagaOutcomes(metrics: Pick<Metrics, 'registry'>) {
-  return businessCounter(metrics, {
-    name: 'saga_outcomes_total',
-    help: 'Finished sagas by saga and outcome (sale: completed, insufficient_stock, failed, cancelled, cancel_refused; return: completed, failed)',
-    labelNames: ['saga', 'outcome'],
-  });
-}
 
 /**
  * The sagas' observer: counts sales and returns that came to rest, and implements the test-only
@@ -21,7 +12,11 @@ export function saleObserver(opts: {
   fault: SaleFault | null;
   log: Logger;
 }): SaleObserver {
-  const outcomes = sagaOutcomes(opts.metrics);
+  // saga_outcomes_total{saga,outcome}, alerted on (see monitoring/); the help text lists the outcomes.
+  const outcomes = sagaOutcomesCounter(
+    opts.metrics,
+    'sale: completed, insufficient_stock, failed, cancelled, cancel_refused; return: completed, failed',
+  );
   const crashAfter =
     opts.fault === 'crash_after_reserve'
       ? 'RESERVE_STOCK'
@@ -33,8 +28,11 @@ export function saleObserver(opts: {
     returnSettled: (_returnId, outcome) => outcomes.inc({ saga: 'return', outcome }),
     stepSucceeded: (saleId, step) => {
       if (crashAfter && step === crashAfter) {
-        opts.log.fatal({ saleId, step }, `SALE_FAULT=${opts.fault}: exiting before the step's result is persisted`);
-        process.exit(86);
+        exitAtFault(
+          opts.log,
+          { saleId, step },
+          `SALE_FAULT=${opts.fault}: exiting before the step's result is persisted`,
+        );
       }
     },
   };

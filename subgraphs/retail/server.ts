@@ -9,7 +9,8 @@ import {
   isAuthenticated,
   isStaffManager,
   NO_REVOCATIONS,
-  startSubgraph,
+  startRecovery,
+  startWithBackground,
   withPermissions,
   type PeriodicTask,
   type RunningSubgraph,
@@ -17,14 +18,14 @@ import {
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
-import { InventoryClient, productLoader, ProductsClient } from '../kit/clients';
+import { calleeClients, productLoader } from '../kit/clients';
 import { configFromEnv, type RetailConfig } from './config';
 import type { RetailContext } from './domain/context';
+import { recoverOnce } from './domain/recovery';
 import { entities } from './entities';
 import { makeCreateLoaders, type RetailLoaders } from './loaders';
 import { migrations } from './migrations';
 import { saleObserver } from './observer';
-import { startRecoveryLoop } from './recovery-loop';
 import { createResolvers, type ResolverServices } from './resolvers';
 import { historyDaysFromEnv, seedRetail } from './seed';
 
@@ -66,8 +67,7 @@ export const permissions = withPermissions({
 export function createServices(config: RetailConfig = configFromEnv()): ResolverServices {
   return {
     config,
-    products: new ProductsClient(config.productsUrl, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
-    inventory: new InventoryClient(config.inventoryUrls, { caller: 'retail', timeoutMs: config.callTimeoutMs }),
+    ...calleeClients('retail', config),
   };
 }
 
@@ -123,29 +123,31 @@ export function backgroundContext(
 }
 
 /**
- * Starts the subgraph and its recovery loop (on start, then every SALE_RECOVERY_INTERVAL_MS).
- * index.ts and test stacks use this rather than the kit's startSubgraph alone.
+ * Starts the subgraph and its recovery of interrupted sales and returns (on start, then every
+ * SALE_RECOVERY_INTERVAL_MS), stopped together (kit startWithBackground). index.ts and test stacks
+ * use this rather than the kit's startSubgraph alone.
  */
 export async function startRetail(
   opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
 ): Promise<RunningRetail> {
   const services = opts.services ?? createServices();
-  const running = await startSubgraph(
+  const running = await startWithBackground(
     createDefinition(() => services),
     opts,
+    (running) => ({
+      recovery:
+        opts.recovery === false
+          ? null
+          : startRecovery({
+              name: 'sale recovery pass',
+              log: running.log.child({ component: 'sale-recovery' }),
+              intervalMs: services.config.recoveryIntervalMs,
+              context: () => backgroundContext(running, services, 'sale-recovery'),
+              recover: recoverOnce,
+            }),
+    }),
   );
-  const recovery =
-    opts.recovery === false
-      ? null
-      : startRecoveryLoop(
-          () => backgroundContext(running, services, 'sale-recovery'),
-          services.config.recoveryIntervalMs,
-        );
-  const stop = async () => {
-    await recovery?.stop();
-    await running.stop();
-  };
-  return { ...running, services, recovery, stop };
+  return { ...running, services };
 }
 
 /**

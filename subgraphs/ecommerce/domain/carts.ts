@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   AccessDenied,
+  checkQuantity,
   execute,
+  MAX_LINE_QUANTITY,
   queryOne,
   queryRows,
   userError,
@@ -12,7 +14,6 @@ import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '.
 import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
 import { activeCart, cartLinesByCarts } from './reads';
 import type { CartView } from './types';
-import { checkQuantity, MAX_LINE_QUANTITY } from './validation';
 
 /**
  * The cart mutations are the storefront's hot write path (every "add to cart" click) and each write

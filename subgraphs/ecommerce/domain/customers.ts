@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import {
   AccessDenied,
-  burnVerification,
-  execute,
+  checkCredentials,
+  checkEmail,
+  checkNewPassword,
+  checkPhone,
+  checkText,
   hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  needsRehash,
+  invalidCredentials,
+  normalizeEmail,
   NotAuthenticated,
+  optionalText,
   pgConstraint,
   pgErrorCode,
   queryOne,
   userError,
-  verifyPassword,
   type DomainContext,
   type UserError,
 } from '../../kit/domain';
@@ -21,7 +23,6 @@ import type { LoginInput, RegisterCustomerInput } from '../generated/resolvers';
 import type { DbContext } from './context';
 import { customerByEmail } from './reads';
 import type { Customer, CustomerProfile } from './types';
-import { checkEmail, checkPhone, checkText, normalizeEmail, optionalText } from './validation';
 
 /** Result of registration and login; the resolver signs the token for `customer`. */
 export interface AuthResult {
@@ -36,21 +37,10 @@ function profile(customer: Customer): CustomerProfile {
   return rest;
 }
 
-function checkPassword(password: string, field: string[]): UserError | null {
-  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-    return userError(
-      'WEAK_PASSWORD',
-      `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long`,
-      field,
-    );
-  }
-  return null;
-}
-
 function checkRegistration(input: RegisterCustomerInput, email: string): UserError[] {
   return [
     checkEmail(email, ['input', 'email']),
-    checkPassword(input.password, ['input', 'password']),
+    checkNewPassword(input.password, ['input', 'password']),
     checkText(input.firstName, ['input', 'firstName'], {
       required: true,
       max: 100,
@@ -111,26 +101,11 @@ export async function registerCustomer(ctx: DbContext, input: RegisterCustomerIn
 
 /** Checks credentials; an unknown email and a wrong password give the same answer in about the same time. */
 export async function login(ctx: DbContext, input: LoginInput): Promise<AuthResult> {
-  const invalid = () => fail([userError('INVALID_CREDENTIALS', 'Email or password is incorrect')]);
-  const email = normalizeEmail(input.email);
-  if (email.length > 254 || input.password.length > MAX_PASSWORD_LENGTH) return invalid();
-  const customer = await customerByEmail(ctx, email);
-  if (!customer) {
-    await burnVerification(input.password);
-    return invalid();
-  }
-  if (!(await verifyPassword(input.password, customer.passwordHash))) return invalid();
-  if (needsRehash(customer.passwordHash)) {
-    // Parameters were raised since this hash was made: upgrade it now that we know the password.
-    // Conditional on the hash just verified, so a concurrent password change is never overwritten.
-    const upgraded = await hashPassword(input.password);
-    await execute(
-      ctx.em,
-      'update customers set password_hash = ?, updated_at = now() where id = ? and password_hash = ?',
-      [upgraded, customer.id, customer.passwordHash],
-    );
-  }
-  return { customer: profile(customer), errors: [] };
+  const customer = await checkCredentials(ctx.em, input, {
+    table: 'customers',
+    find: (email) => customerByEmail(ctx, email),
+  });
+  return customer ? { customer: profile(customer), errors: [] } : fail([invalidCredentials()]);
 }
 
 /** Staff roles that may read any customer (another subgraph resolving a reference, support). */

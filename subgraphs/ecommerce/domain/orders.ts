@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import { AccessDenied, NotAuthenticated, userError, type DomainContext, type UserError } from '../../kit/domain';
+import {
+  AccessDenied,
+  checkText,
+  NotAuthenticated,
+  userError,
+  type DomainContext,
+  type UserError,
+} from '../../kit/domain';
 import { OrderSchema, OrderStatusChangeSchema } from '../entities';
 import type { CancelOrderInput, ShipOrderInput } from '../generated/resolvers';
 import type { EcommerceContext } from './context';
@@ -8,7 +15,6 @@ import { orderById, orderWithDetails } from './reads';
 import { runSaga, takeOverForCancellation } from './saga-runner';
 import { canTransition } from './saga';
 import type { Order, OrderView } from './types';
-import { checkText } from './validation';
 
 /** The longest cancellation reason kept (the order's cancelReason), as the SDL documents it. */
 export const MAX_CANCEL_REASON_LENGTH = 500;

@@ -1,5 +1,4 @@
-import type { EntitySchema } from '@mikro-orm/postgresql';
-import { queryOne, queryRows, toDate } from '../../kit/domain';
+import { projectedRow, projectedRows, projection, queryOne } from '../../kit/domain';
 import {
   AddressSchema,
   CartLineSchema,
@@ -27,45 +26,10 @@ import type {
 /**
  * Lean reads (ADR 0003): parameterised SQL returning the tables' own row types (domain/types.ts),
  * without entity hydration, for the DataLoaders and mutation payloads. The select lists come from
- * the entity definitions, so a column is described once (entities.ts).
+ * the entity definitions (kit projection), so a column is described once (entities.ts).
  */
 
-interface Projection<T> {
-  /** `first_name as "firstName", ...`: every column, aliased to its property. */
-  columns: string;
-  fromRow: (row: Record<string, unknown>) => T;
-}
-
-function projection<T, K extends keyof T = never>(
-  schema: EntitySchema<T>,
-  omit: readonly K[] = [],
-): Projection<Omit<T, K>> {
-  // The property options as entities.ts wrote them (discovery works on its own copies).
-  const props = Object.entries(schema.meta.properties as Record<string, { fieldName?: string; type?: unknown }>).filter(
-    ([name]) => !(omit as readonly string[]).includes(name),
-  );
-  const columns = props
-    .map(([name, p]) => {
-      // Without an explicit fieldName the column is the ORM's default (UnderscoreNamingStrategy).
-      const column = p.fieldName ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      return column === name ? column : `${column} as "${name}"`;
-    })
-    .join(', ');
-  // MikroORM's pg type parsers hand timestamptz over as text; the row types hold Dates.
-  const dates = props.filter(([, p]) => p.type === 'Date').map(([name]) => name);
-  return {
-    columns,
-    fromRow: (row) => {
-      for (const name of dates) {
-        const value = row[name];
-        if (typeof value === 'string' || value instanceof Date) row[name] = toDate(value);
-      }
-      return row as Omit<T, K>;
-    },
-  };
-}
-
-const CUSTOMER = projection(CustomerSchema, ['passwordHash']);
+const CUSTOMER = projection(CustomerSchema, { omit: ['passwordHash'] });
 const CUSTOMER_WITH_HASH = projection(CustomerSchema);
 const ADDRESS = projection(AddressSchema);
 const CART = projection(CartSchema);
@@ -73,25 +37,16 @@ const CART_LINE = projection(CartLineSchema);
 const ORDER = projection(OrderSchema);
 const ORDER_LINE = projection(OrderLineSchema);
 const STATUS_CHANGE = projection(OrderStatusChangeSchema);
-const SAGA = projection(CheckoutSagaSchema);
-
-async function rows<T>(ctx: DbContext, p: Projection<T>, sql: string, params: readonly unknown[]): Promise<T[]> {
-  return (await queryRows<Record<string, unknown>>(ctx.em, sql, params)).map(p.fromRow);
-}
-
-async function one<T>(ctx: DbContext, p: Projection<T>, sql: string, params: readonly unknown[]): Promise<T | null> {
-  const row = await queryOne<Record<string, unknown>>(ctx.em, sql, params);
-  return row ? p.fromRow(row) : null;
-}
+export const SAGA = projection(CheckoutSagaSchema);
 
 export function customersByIds(ctx: DbContext, ids: readonly string[]): Promise<CustomerProfile[]> {
-  return rows(ctx, CUSTOMER, `select ${CUSTOMER.columns} from customers where id = any(?::text[])`, [ids]);
+  return projectedRows(ctx.em, CUSTOMER, `select ${CUSTOMER.columns} from customers where id = any(?::text[])`, [ids]);
 }
 
 /** The account with its password hash, for login only; `lower(email)` is what the unique index covers. */
 export function customerByEmail(ctx: DbContext, email: string): Promise<Customer | null> {
-  return one(
-    ctx,
+  return projectedRow(
+    ctx.em,
     CUSTOMER_WITH_HASH,
     `select ${CUSTOMER_WITH_HASH.columns} from customers where lower(email) = lower(?)`,
     [email],
@@ -100,8 +55,8 @@ export function customerByEmail(ctx: DbContext, email: string): Promise<Customer
 
 /** Addresses of the customers, each customer's default first, then oldest first. */
 export function addressesByCustomers(ctx: DbContext, customerIds: readonly string[]): Promise<Address[]> {
-  return rows(
-    ctx,
+  return projectedRows(
+    ctx.em,
     ADDRESS,
     `select ${ADDRESS.columns} from addresses where customer_id = any(?::text[])
      order by customer_id, is_default desc, created_at, id`,
@@ -110,17 +65,19 @@ export function addressesByCustomers(ctx: DbContext, customerIds: readonly strin
 }
 
 export function addressById(ctx: DbContext, id: string): Promise<Address | null> {
-  return one(ctx, ADDRESS, `select ${ADDRESS.columns} from addresses where id = ?`, [id]);
+  return projectedRow(ctx.em, ADDRESS, `select ${ADDRESS.columns} from addresses where id = ?`, [id]);
 }
 
 export function activeCart(ctx: DbContext, customerId: string): Promise<Cart | null> {
-  return one(ctx, CART, `select ${CART.columns} from carts where customer_id = ? and status = 'ACTIVE'`, [customerId]);
+  return projectedRow(ctx.em, CART, `select ${CART.columns} from carts where customer_id = ? and status = 'ACTIVE'`, [
+    customerId,
+  ]);
 }
 
 /** Lines of the carts, oldest first. */
 export function cartLinesByCarts(ctx: DbContext, cartIds: readonly string[]): Promise<CartLine[]> {
-  return rows(
-    ctx,
+  return projectedRows(
+    ctx.em,
     CART_LINE,
     `select ${CART_LINE.columns} from cart_lines where cart_id = any(?::text[]) order by cart_id, created_at, id`,
     [cartIds],
@@ -128,7 +85,7 @@ export function cartLinesByCarts(ctx: DbContext, cartIds: readonly string[]): Pr
 }
 
 export function ordersByIds(ctx: DbContext, ids: readonly string[]): Promise<Order[]> {
-  return rows(ctx, ORDER, `select ${ORDER.columns} from orders where id = any(?::text[])`, [ids]);
+  return projectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders where id = any(?::text[])`, [ids]);
 }
 
 export async function orderById(ctx: DbContext, id: string): Promise<Order | null> {
@@ -178,7 +135,7 @@ export async function ordersPage(
     sql.push('seq < ?::bigint');
     params.push(page.afterSeq);
   }
-  return rows(ctx, ORDER, `select ${ORDER.columns} from orders ${where(sql)} order by seq desc limit ?`, [
+  return projectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders ${where(sql)} order by seq desc limit ?`, [
     ...params,
     page.first + 1,
   ]);
@@ -192,8 +149,8 @@ export async function countOrders(ctx: DbContext, filter: OrderFilter): Promise<
 
 /** Lines of the orders, in line order. */
 export function orderLinesByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderLine[]> {
-  return rows(
-    ctx,
+  return projectedRows(
+    ctx.em,
     ORDER_LINE,
     `select ${ORDER_LINE.columns} from order_lines where order_id = any(?::text[]) order by order_id, line_no`,
     [orderIds],
@@ -202,8 +159,8 @@ export function orderLinesByOrders(ctx: DbContext, orderIds: readonly string[]):
 
 /** Status history of the orders, oldest first. */
 export function historyByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderStatusChange[]> {
-  return rows(
-    ctx,
+  return projectedRows(
+    ctx.em,
     STATUS_CHANGE,
     `select ${STATUS_CHANGE.columns} from order_status_changes where order_id = any(?::text[]) order by order_id, id`,
     [orderIds],
@@ -219,5 +176,5 @@ export async function orderWithDetails(ctx: DbContext, id: string): Promise<Orde
 }
 
 export function sagaByOrder(ctx: DbContext, orderId: string): Promise<CheckoutSaga | null> {
-  return one(ctx, SAGA, `select ${SAGA.columns} from checkout_sagas where order_id = ?`, [orderId]);
+  return projectedRow(ctx.em, SAGA, `select ${SAGA.columns} from checkout_sagas where order_id = ?`, [orderId]);
 }

@@ -1,35 +1,17 @@
-import { queryRows, toDate } from '../../kit/domain';
+import { recoveryOwner, type StuckClaim } from '../../kit/domain';
 import type { DbContext, EcommerceContext } from './context';
-import { runSaga, takeOverForCancellation } from './saga-runner';
+import { CHECKOUT_SAGAS, runSaga, takeOverForCancellation } from './saga-runner';
 import type { CheckoutSaga } from './types';
 
 export type ClaimedSaga = Pick<CheckoutSaga, 'orderId' | 'state' | 'createdAt'>;
 
 /**
  * Claims sagas left in a non-terminal state by a runner that stopped writing (crashed process, lost
- * connection): `FOR UPDATE SKIP LOCKED` lets every ecommerce process run this at once without two of
- * them claiming the same saga, and setting the owner fences off the previous runner should it still
- * be alive. Lean SQL: one conditional UPDATE claims the whole batch.
+ * connection); the kit's claim (kit/saga.ts: FOR UPDATE SKIP LOCKED, the owner set in the same
+ * statement) lets every ecommerce process run this at once without two of them claiming the same saga.
  */
-export async function claimStuckSagas(
-  ctx: DbContext,
-  claim: { owner: string; stuckAfterMs: number; limit: number },
-): Promise<ClaimedSaga[]> {
-  const rows = await queryRows<{ orderId: string; state: CheckoutSaga['state']; createdAt: Date | string }>(
-    ctx.em,
-    `update checkout_sagas s
-        set owner = ?, updated_at = now()
-      where s.order_id in (
-              select order_id from checkout_sagas
-               where state not in ('CONFIRMED', 'CANCELLED')
-                 and updated_at < now() - make_interval(secs => ?::double precision / 1000)
-               order by updated_at
-               limit ?
-               for update skip locked)
-      returning s.order_id as "orderId", s.state, s.created_at as "createdAt"`,
-    [claim.owner, claim.stuckAfterMs, claim.limit],
-  );
-  return rows.map((r) => ({ ...r, createdAt: toDate(r.createdAt) }));
+export function claimStuckSagas(ctx: DbContext, claim: StuckClaim): Promise<ClaimedSaga[]> {
+  return CHECKOUT_SAGAS.claimStuck(ctx.em, claim);
 }
 
 /**
@@ -38,7 +20,7 @@ export async function claimStuckSagas(
  * expired in inventory anyway). Returns the number of sagas handled.
  */
 export async function recoverOnce(ctx: EcommerceContext, pass: { runId: string; limit?: number }): Promise<number> {
-  const owner = `recovery:${ctx.config.instanceId}:${pass.runId}`;
+  const owner = recoveryOwner(ctx.config.instanceId, pass.runId);
   const claimed = await claimStuckSagas(ctx, { owner, stuckAfterMs: ctx.config.stuckAfterMs, limit: pass.limit ?? 20 });
   for (const saga of claimed) {
     const log = ctx.log.child({ orderId: saga.orderId, state: saga.state });

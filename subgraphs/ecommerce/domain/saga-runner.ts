@@ -1,30 +1,42 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execute, formatMinor, ONLINE_LOCATION_ID, queryOne, type StepResult } from '../../kit/domain';
-import type { EcommerceContext } from './context';
-import { orderById, orderLinesByOrders, sagaByOrder } from './reads';
 import {
-  canTransition,
+  driveSaga,
+  execute,
+  formatMinor,
+  IllegalTransition,
+  LeaseLost,
+  ONLINE_LOCATION_ID,
+  queryOne,
+  sagaStore,
+  type StepResult,
+} from '../../kit/domain';
+import type { EcommerceContext } from './context';
+import { orderById, orderLinesByOrders, SAGA, sagaByOrder } from './reads';
+import {
   compensationFallback,
   isCancellable,
   isTerminal,
   nextAction,
   onStepFailure,
   outcomeLabel,
+  TRANSITIONS,
   type CompensationStep,
   type ForwardStep,
   type SagaState,
-  type SagaStep,
 } from './saga';
 import type { CheckoutSaga } from './types';
 
 /**
- * Executes the checkout saga (domain/saga.ts) step by step. Before each step the saga row records the
- * step and its attempt; after it, one transaction moves saga and order to the next state and appends
- * the history entry. The saga row's `owner` is a lease: every write is conditional on it, so when the
- * recovery loop or a cancellation takes a saga over, the previous runner's next write fails and it
- * stops (LeaseLost) instead of racing. These writes are lean SQL, not the unit of work, because each
- * is conditional (`where owner = ? and state = ?`) and its row count is the answer.
+ * Executes the checkout saga (domain/saga.ts) step by step on the kit's saga machinery (kit/saga.ts):
+ * before each step the saga row records the step and its attempt; after it, one transaction moves saga
+ * and order to the next state and appends the history entry. The saga row's `owner` is a lease: every
+ * write is conditional on it, so when the recovery loop or a cancellation takes a saga over, the
+ * previous runner's next write fails and it stops (LeaseLost) instead of racing. These writes are lean
+ * SQL, not the unit of work, because each is conditional (`where owner = ? and state = ?`) and its row
+ * count is the answer.
  */
+
+export { IllegalTransition, LeaseLost };
 
 /** The run driving one saga: its order and the lease it holds. */
 export interface SagaLease {
@@ -32,24 +44,17 @@ export interface SagaLease {
   owner: string;
 }
 
-export class LeaseLost extends Error {
-  constructor(orderId: string) {
-    super(`saga of order ${orderId} is driven by another runner`);
-    this.name = 'LeaseLost';
-  }
-}
-
-/** A move the saga's transition table (domain/saga.ts) does not allow; nothing was changed. */
-export class IllegalTransition extends Error {
-  constructor(
-    readonly orderId: string,
-    readonly from: SagaState,
-    readonly to: SagaState,
-  ) {
-    super(`saga of order ${orderId}: ${from} -> ${to} is not an allowed transition`);
-    this.name = 'IllegalTransition';
-  }
-}
+/** checkout_sagas as the kit's saga store writes it; recovery claims what `open` selects. */
+export const CHECKOUT_SAGAS = sagaStore({
+  table: 'checkout_sagas',
+  key: 'order_id',
+  idOf: (lease: SagaLease) => lease.orderId,
+  noun: 'order',
+  row: SAGA,
+  transitions: TRANSITIONS,
+  // checkout_sagas_open_idx's predicate.
+  open: "state not in ('CONFIRMED', 'CANCELLED')",
+});
 
 /** Failure codes a customer can act on; the checkout payload returns them as UserErrors. */
 const FAILURE_MESSAGES: Record<string, string> = {
@@ -57,23 +62,6 @@ const FAILURE_MESSAGES: Record<string, string> = {
   PAYMENT_DECLINED: 'The card issuer declined the payment',
   PAYMENT_TIMEOUT: 'The payment provider did not answer in time; nothing was charged',
 };
-
-async function markStep(ctx: EcommerceContext, lease: SagaLease, step: SagaStep): Promise<void> {
-  const n = await execute(
-    ctx.em,
-    'update checkout_sagas set step = ?, attempts = attempts + 1, updated_at = now() where order_id = ? and owner = ?',
-    [step, lease.orderId, lease.owner],
-  );
-  if (n === 0) throw new LeaseLost(lease.orderId);
-}
-
-async function recordError(ctx: EcommerceContext, lease: SagaLease, message: string): Promise<void> {
-  await execute(
-    ctx.em,
-    'update checkout_sagas set last_error = ?, updated_at = now() where order_id = ? and owner = ?',
-    [message.slice(0, 1000), lease.orderId, lease.owner],
-  );
-}
 
 export interface TransitionInput extends SagaLease {
   from: SagaState;
@@ -92,11 +80,7 @@ export interface TransitionInput extends SagaLease {
  */
 export async function transition(ctx: EcommerceContext, move: TransitionInput): Promise<void> {
   const { orderId, owner, from, to } = move;
-  if (!canTransition(from, to)) {
-    const refused = new IllegalTransition(orderId, from, to);
-    await recordError(ctx, move, refused.message);
-    throw refused;
-  }
+  await CHECKOUT_SAGAS.checkTransition(ctx.em, move, from, to);
   await ctx.em.transactional(async (tem) => {
     const n = await execute(
       tem,
@@ -109,7 +93,7 @@ export async function transition(ctx: EcommerceContext, move: TransitionInput): 
         where order_id = ? and owner = ? and state = ?`,
       [to, move.compensateFrom ?? null, move.failureCode ?? null, move.authorizationId ?? null, orderId, owner, from],
     );
-    if (n === 0) throw new LeaseLost(orderId);
+    if (n === 0) throw new LeaseLost(orderId, 'order');
     await execute(
       tem,
       'update orders set status = ?, cancel_reason = coalesce(?, cancel_reason), updated_at = now() where id = ?',
@@ -284,7 +268,7 @@ async function runForward(
   action: { step: ForwardStep; next: SagaState },
 ): Promise<boolean> {
   const { step, next } = action;
-  await markStep(ctx, lease, step);
+  await CHECKOUT_SAGAS.markStep(ctx.em, lease, step);
   const res = await performForward(ctx, saga, step);
   if (res.ok) {
     await transition(ctx, {
@@ -326,7 +310,7 @@ async function runForward(
       });
       return true;
     case 'retry-later':
-      await recordError(ctx, lease, `${step}: ${res.message}`);
+      await CHECKOUT_SAGAS.recordError(ctx.em, lease, `${step}: ${res.message}`);
       return false;
   }
 }
@@ -342,7 +326,7 @@ async function markCompensated(ctx: EcommerceContext, lease: SagaLease, steps: C
       where order_id = ? and owner = ?`,
     [steps, lease.orderId, lease.owner],
   );
-  if (n === 0) throw new LeaseLost(lease.orderId);
+  if (n === 0) throw new LeaseLost(lease.orderId, 'order');
 }
 
 /** One compensation (with its fallback); true when the saga should go on with the next action. */
@@ -352,13 +336,13 @@ async function runCompensation(
   saga: CheckoutSaga,
   step: CompensationStep,
 ): Promise<boolean> {
-  await markStep(ctx, lease, step);
+  await CHECKOUT_SAGAS.markStep(ctx.em, lease, step);
   let res = await performCompensation(ctx, saga, step);
   const done: CompensationStep[] = [step];
   if (!res.ok && !res.transient) {
     const fallback = compensationFallback(step, res.code);
     if (fallback) {
-      await markStep(ctx, lease, fallback);
+      await CHECKOUT_SAGAS.markStep(ctx.em, lease, fallback);
       res = await performCompensation(ctx, saga, fallback);
       done.push(fallback);
     }
@@ -370,11 +354,11 @@ async function runCompensation(
   if (!res.transient) {
     // A definitive refusal will not change by retrying; record it for people to look at and go on.
     ctx.log.error({ orderId: saga.orderId, step, code: res.code, err: res.message }, 'compensation refused');
-    await recordError(ctx, lease, `${step} refused (${res.code}): ${res.message}`);
+    await CHECKOUT_SAGAS.recordError(ctx.em, lease, `${step} refused (${res.code}): ${res.message}`);
     await markCompensated(ctx, lease, done);
     return true;
   }
-  await recordError(ctx, lease, `${step}: ${res.message}`);
+  await CHECKOUT_SAGAS.recordError(ctx.em, lease, `${step}: ${res.message}`);
   return false;
 }
 
@@ -393,11 +377,11 @@ async function finishCompensation(ctx: EcommerceContext, lease: SagaLease, saga:
 /**
  * Drives a saga as far as it can go now: to CONFIRMED or CANCELLED, or until a step must be retried
  * later (the recovery loop resumes it). Never throws for business reasons; an unexpected error (the
- * database gone) leaves the persisted state for recovery.
+ * database gone) leaves the persisted state for recovery (kit driveSaga).
  */
 export async function runSaga(ctx: EcommerceContext, lease: SagaLease): Promise<void> {
   const { orderId, owner } = lease;
-  try {
+  await driveSaga(ctx.log, { label: 'saga', fields: { orderId } }, async () => {
     // Bounded: the longest path is 3 forward steps, the switch to CANCELLING, 2 compensations and the end.
     for (let i = 0; i < 12; i += 1) {
       const saga = await sagaByOrder(ctx, orderId);
@@ -414,18 +398,7 @@ export async function runSaga(ctx: EcommerceContext, lease: SagaLease): Promise<
           : await runCompensation(ctx, lease, saga, action.step);
       if (!goOn) return;
     }
-  } catch (err) {
-    if (err instanceof LeaseLost) {
-      ctx.log.info({ orderId }, 'saga taken over by another runner; stopping here');
-      return;
-    }
-    if (err instanceof IllegalTransition) {
-      // A bug, not an outage: retrying would refuse the same move. The saga row says why it stopped.
-      ctx.log.error({ err, orderId }, 'saga stopped: the transition table refused a move');
-      return;
-    }
-    ctx.log.error({ err, orderId }, 'saga run interrupted; the recovery loop will resume it');
-  }
+  });
 }
 
 export type CancelTakeover =

@@ -1,3 +1,4 @@
+import { transitionAllowed, type TransitionTable } from '../../kit/domain';
 import type { SagaOutcome } from './ports';
 
 /**
@@ -42,7 +43,7 @@ export const FORWARD: Readonly<
 };
 
 /** Every move of an order's status; the runner, the cancellation takeover and shipping check it. */
-const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+export const TRANSITIONS: TransitionTable<OrderStatus> = {
   PENDING: ['STOCK_RESERVED', 'CANCELLING', 'CANCELLED'],
   STOCK_RESERVED: ['PAYMENT_AUTHORIZED', 'CANCELLING'],
   PAYMENT_AUTHORIZED: ['CONFIRMED', 'CANCELLING'],
@@ -53,7 +54,7 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return transitionAllowed(TRANSITIONS, from, to);
 }
 
 export function isTerminal(state: SagaState): boolean {

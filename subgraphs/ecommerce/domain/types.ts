@@ -1,4 +1,5 @@
 import type { Opt } from '@mikro-orm/postgresql';
+import type { SagaColumns } from '../../kit/domain';
 import type { CompensationStep, OrderStatus, SagaState, SagaStep } from './saga';
 
 /**
@@ -127,24 +128,19 @@ export interface OrderView extends Order {
   history?: OrderStatusChange[];
 }
 
-/** The persisted checkout saga of an order (checkout_sagas); see domain/saga.ts. */
-export interface CheckoutSaga {
+/**
+ * The persisted checkout saga of an order (checkout_sagas); see domain/saga.ts. Its step, attempts,
+ * lease owner, last error and failure code are the kit's saga bookkeeping (kit/saga.ts).
+ */
+export interface CheckoutSaga extends SagaColumns<SagaStep> {
   orderId: string;
   state: SagaState;
-  /** The step in flight (recorded before the call), null between steps. */
-  step: SagaStep | null;
   /** The state compensation started from; set while CANCELLING. */
   compensateFrom: SagaState | null;
   compensationsDone: CompensationStep[];
-  /** Tries of the current step (over runs); reset by each transition. */
-  attempts: number;
-  lastError: string | null;
-  failureCode: string | null;
   /** The payment provider's token for the card (never the card number). */
   paymentToken: string | null;
   paymentAuthorizationId: string | null;
-  /** Lease holder: the run driving the saga; every saga write is conditional on it. */
-  owner: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,60 +1,12 @@
-import { userError, type UserError } from '../../kit/domain';
+import { checkText, optionalText, userError, type UserError } from '../../kit/domain';
 import type { AddressInput, PaymentCardInput } from '../generated/resolvers';
 import type { CardDetails } from './ports';
 import type { AddressSnapshot } from './types';
 
-/** Input rules shared by the domain functions; each returns UserErrors naming the input field at fault. */
-
-export const MAX_LINE_QUANTITY = 999;
-
-export function checkQuantity(quantity: number, field: string[]): UserError | null {
-  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
-    return userError('INVALID_QUANTITY', `Quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}`, field);
-  }
-  return null;
-}
-
-// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by email, not regex.
-const EMAIL_RE = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
-
-export function normalizeEmail(email: string): string {
-  return email.trim();
-}
-
-export function checkEmail(email: string, field: string[]): UserError | null {
-  if (email.length > 254 || !EMAIL_RE.test(email)) {
-    return userError('INVALID_EMAIL', 'Email must look like name@example.com (at most 254 characters)', field);
-  }
-  return null;
-}
-
-export function checkText(
-  value: string | null | undefined,
-  field: string[],
-  opts: { required: boolean; max: number; code: string; label: string },
-): UserError | null {
-  const v = value?.trim() ?? '';
-  if (opts.required && v.length === 0) return userError(opts.code, `${opts.label} is required`, field);
-  if (v.length > opts.max) return userError(opts.code, `${opts.label} must be at most ${opts.max} characters`, field);
-  return null;
-}
-
-/** Trims optional text; empty becomes null. */
-export function optionalText(value: string | null | undefined): string | null {
-  const v = value?.trim() ?? '';
-  return v.length ? v : null;
-}
-
-export const MAX_PHONE_LENGTH = 30;
-const PHONE_RE = /^\+?[0-9 ().-]{7,30}$/;
-export function checkPhone(phone: string | null | undefined, field: string[]): UserError | null {
-  const v = optionalText(phone);
-  // The length on its own too: the pattern alone would let a leading "+" make it 31.
-  if (v !== null && (v.length > MAX_PHONE_LENGTH || !PHONE_RE.test(v))) {
-    return userError('INVALID_PHONE', 'Phone must be 7 to 30 digits, spaces, dashes or parentheses', field);
-  }
-  return null;
-}
+/**
+ * ecommerce's own input rules (addresses, payment cards); the kit's rules (kit/validation.ts) cover
+ * names, emails, phones and quantities. Each returns UserErrors naming the input field at fault.
+ */
 
 /** Validates and normalises an address (trimmed, country upper case). */
 export function checkAddress(input: AddressInput, base: string[]): { address: AddressSnapshot; errors: UserError[] } {

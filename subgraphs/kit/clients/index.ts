@@ -6,3 +6,4 @@ export * from './graphql';
 export * from './inventory';
 export * from './products';
 export * from './service-token';
+export * from './callees';

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  checkQuantity,
   execute,
   inTransaction,
   projectedRow,
   queryOne,
   queryRows,
+  sagaStore,
   userError,
   type ReserveLine,
+  type TransitionTable,
   type UserError,
 } from '../../kit/domain';
 import type { ReturnSaleInput } from '../generated/resolvers';
@@ -23,8 +26,8 @@ import {
   saleLinesBySales,
   storeById,
 } from './reads';
-import type { ReturnLine, ReturnView, SaleLine, SaleReturn } from './types';
-import { checkIdempotencyKey, checkQuantity, checkReason, MAX_SALE_LINES, validId } from './validation';
+import type { ReturnLine, ReturnStatus, ReturnView, SaleLine, SaleReturn } from './types';
+import { checkIdempotencyKey, checkReason, MAX_SALE_LINES, validId } from './validation';
 
 /**
  * returnSale: units of a completed sale come back and are refunded. Retail is the authority on what was
@@ -80,6 +83,25 @@ export interface ReturnLease {
   owner: string;
 }
 
+const RETURN_TRANSITIONS: TransitionTable<ReturnStatus> = {
+  PENDING: ['COMPLETED', 'FAILED'],
+  COMPLETED: [],
+  FAILED: [],
+};
+
+/** returns as the kit's saga store writes them: a one-step saga (the restock), re-run at each claim. */
+export const RETURNS = sagaStore({
+  table: 'returns',
+  key: 'id',
+  idOf: (lease: ReturnLease) => lease.returnId,
+  noun: 'return',
+  row: RETURN,
+  transitions: RETURN_TRANSITIONS,
+  // returns_pending_idx's predicate.
+  open: "status = 'PENDING'",
+  claimIsAttempt: true,
+});
+
 /** One product and quantity per line, as inventory takes them back. */
 function stockLines(lines: readonly ReturnLine[]): ReserveLine[] {
   const byProduct = new Map<string, number>();
@@ -124,11 +146,7 @@ export async function runReturn(
   }
   if (res.transient) {
     ctx.log.warn({ returnId: ret.id, code: res.code, err: res.message }, 'return restock did not get an answer');
-    await execute(ctx.em, 'update returns set last_error = ?, updated_at = now() where id = ? and owner = ?', [
-      res.message.slice(0, 1000),
-      ret.id,
-      lease.owner,
-    ]);
+    await RETURNS.recordError(ctx.em, lease, res.message);
     return { ...ret, lastError: res.message };
   }
   ctx.log.error({ returnId: ret.id, code: res.code, err: res.message }, 'inventory refused a return; undoing it');

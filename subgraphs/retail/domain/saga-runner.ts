@@ -1,49 +1,54 @@
-import { projectedRow, execute, type ReserveLine, type StepResult } from '../../kit/domain';
+import {
+  driveSaga,
+  IllegalTransition,
+  LeaseLost,
+  projectedRow,
+  sagaStore,
+  stateIn,
+  type ReserveLine,
+  type StepResult,
+} from '../../kit/domain';
 import type { RetailContext } from './context';
 import { SALE, saleLinesBySales, storeById } from './reads';
 import {
-  canTransition,
   nextAction,
   onStepFailure,
+  OPEN_STATES,
   outcomeLabel,
+  TRANSITIONS,
   type CompensationStep,
   type SaleStep,
 } from './sale-saga';
 import type { Sale, SaleLine, SaleStatus } from './types';
 
 /**
- * Executes the sale saga (domain/sale-saga.ts). The sale row carries the saga's bookkeeping: before
- * a step's call its `step` and `attempts` are persisted (by the transition that leads to it, or by
- * markStep when a step is retried), after it one conditional UPDATE moves the sale to its next state.
- * `owner` is a lease: every write is conditional on it, so when recovery or a replay takes a sale
- * over, the previous runner's next write fails and it stops (LeaseLost) instead of racing. These
- * writes are lean SQL, not the unit of work, because each is conditional (`where owner = ? and
- * status = ?`) and its row count is the answer; each returns the row, so a sale is never re-read.
+ * Executes the sale saga (domain/sale-saga.ts) on the kit's saga machinery (kit/saga.ts). The sale
+ * row carries the saga's bookkeeping: before a step's call its `step` and `attempts` are persisted (by
+ * the transition that leads to it, or by markStep when a step is retried), after it one conditional
+ * UPDATE moves the sale to its next state. `owner` is a lease: every write is conditional on it, so
+ * when recovery or a replay takes a sale over, the previous runner's next write fails and it stops
+ * (LeaseLost) instead of racing. These writes are lean SQL, not the unit of work, because each is
+ * conditional (`where owner = ? and status = ?`) and its row count is the answer; each returns the
+ * row, so a sale is never re-read.
  */
+
+export { IllegalTransition, LeaseLost };
 
 export interface SaleLease {
   saleId: string;
   owner: string;
 }
 
-export class LeaseLost extends Error {
-  constructor(saleId: string) {
-    super(`saga of sale ${saleId} is driven by another runner`);
-    this.name = 'LeaseLost';
-  }
-}
-
-/** A move the transition table does not allow; nothing was changed. */
-export class IllegalTransition extends Error {
-  constructor(
-    readonly saleId: string,
-    readonly from: SaleStatus,
-    readonly to: SaleStatus,
-  ) {
-    super(`saga of sale ${saleId}: ${from} -> ${to} is not an allowed transition`);
-    this.name = 'IllegalTransition';
-  }
-}
+/** sales as the kit's saga store writes them; recovery claims the open ones (sales_open_idx). */
+export const SALES = sagaStore({
+  table: 'sales',
+  key: 'id',
+  idOf: (lease: SaleLease) => lease.saleId,
+  noun: 'sale',
+  row: SALE,
+  transitions: TRANSITIONS,
+  open: stateIn('status', OPEN_STATES),
+});
 
 /** What a run knows already, so that the live path reads nothing twice. */
 export interface SagaRun {
@@ -64,27 +69,6 @@ export interface SagaOutcome {
   refusal: { code: string; message: string } | null;
 }
 
-const COLUMNS = SALE.columns;
-
-async function markStep(ctx: RetailContext, lease: SaleLease, step: SaleStep): Promise<Sale> {
-  const row = await projectedRow(
-    ctx.em,
-    SALE,
-    `update sales set step = ?, attempts = attempts + 1, updated_at = now() where id = ? and owner = ? returning ${COLUMNS}`,
-    [step, lease.saleId, lease.owner],
-  );
-  if (!row) throw new LeaseLost(lease.saleId);
-  return row;
-}
-
-async function recordError(ctx: RetailContext, lease: SaleLease, message: string): Promise<void> {
-  await execute(ctx.em, 'update sales set last_error = ?, updated_at = now() where id = ? and owner = ?', [
-    message.slice(0, 1000),
-    lease.saleId,
-    lease.owner,
-  ]);
-}
-
 interface Move {
   from: SaleStatus;
   to: SaleStatus;
@@ -99,11 +83,7 @@ interface Move {
  */
 export async function transition(ctx: RetailContext, lease: SaleLease, move: Move): Promise<Sale> {
   const { from, to } = move;
-  if (!canTransition(from, to)) {
-    const refused = new IllegalTransition(lease.saleId, from, to);
-    await recordError(ctx, lease, refused.message);
-    throw refused;
-  }
+  await SALES.checkTransition(ctx.em, lease, from, to);
   const action = nextAction(to);
   const step = action.kind === 'step' ? action.step : null;
   const row = await projectedRow(
@@ -117,7 +97,7 @@ export async function transition(ctx: RetailContext, lease: SaleLease, move: Mov
             cancelled_by = case when ? = 'COMPLETED' then null else cancelled_by end,
             updated_at = now()
       where id = ? and owner = ? and status = ?
-      returning ${COLUMNS}`,
+      returning ${SALE.columns}`,
     [
       to,
       step,
@@ -131,7 +111,7 @@ export async function transition(ctx: RetailContext, lease: SaleLease, move: Mov
       from,
     ],
   );
-  if (!row) throw new LeaseLost(lease.saleId);
+  if (!row) throw new LeaseLost(lease.saleId, 'sale');
   const outcome = outcomeLabel(from, to, row.failureCode);
   if (outcome) ctx.events.saleSettled(row.id, outcome);
   return row;
@@ -190,14 +170,14 @@ async function runFallback(
   step: CompensationStep,
   to: SaleStatus,
 ): Promise<{ sale: Sale; goOn: boolean }> {
-  run.sale = await markStep(ctx, run.lease, step);
+  run.sale = await SALES.markStep(ctx.em, run.lease, step);
   const res = await perform(ctx, run, step);
   if (res.ok) {
     ctx.events.stepSucceeded(run.sale.id, step);
     return { sale: await transition(ctx, run.lease, { from: run.sale.status, to }), goOn: true };
   }
   if (res.transient) {
-    await recordError(ctx, run.lease, `${step}: ${res.message}`);
+    await SALES.recordError(ctx.em, run.lease, `${step}: ${res.message}`);
     return { sale: run.sale, goOn: false };
   }
   ctx.log.error({ saleId: run.sale.id, step, code: res.code, err: res.message }, 'compensation refused');
@@ -214,13 +194,13 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
   let refusal: SagaOutcome['refusal'] = null;
   // The step the last write of this run recorded as in flight; any other step is marked first.
   let recorded = run.recorded ?? null;
-  try {
+  await driveSaga(ctx.log, { label: 'sale saga', fields: { saleId: run.sale.id } }, async () => {
     // Bounded: the longest path is reserve, commit refused, release refused, restock.
     for (let i = 0; i < 8; i += 1) {
       const action = nextAction(run.sale.status);
       if (action.kind === 'none') break;
       const { step, next } = action;
-      if (recorded !== step) run.sale = await markStep(ctx, run.lease, step);
+      if (recorded !== step) run.sale = await SALES.markStep(ctx.em, run.lease, step);
       recorded = null;
       const res = await perform(ctx, run, step);
       if (res.ok) {
@@ -235,7 +215,7 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
       else ctx.log.info(failed, 'sale saga step refused');
       const decision = onStepFailure(step, res);
       if (decision.kind === 'retry-later') {
-        await recordError(ctx, run.lease, `${step}: ${res.message}`);
+        await SALES.recordError(ctx.em, run.lease, `${step}: ${res.message}`);
         break;
       }
       refusal = { code: res.code, message: res.message };
@@ -255,15 +235,6 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
       run.sale = await transition(ctx, run.lease, { from: run.sale.status, to: decision.to, failureCode, lastError });
       recorded = run.sale.step;
     }
-  } catch (err) {
-    if (err instanceof LeaseLost) {
-      ctx.log.info({ saleId: run.sale.id }, 'sale saga taken over by another runner; stopping here');
-    } else if (err instanceof IllegalTransition) {
-      // A bug, not an outage: retrying would refuse the same move. The sale row says why it stopped.
-      ctx.log.error({ err, saleId: run.sale.id }, 'sale saga stopped: the transition table refused a move');
-    } else {
-      ctx.log.error({ err, saleId: run.sale.id }, 'sale saga interrupted; recovery will resume it');
-    }
-  }
+  });
   return { sale: run.sale, refusal };
 }

@@ -1,3 +1,4 @@
+import { transitionAllowed, type TransitionTable } from '../../kit/domain';
 import type { SaleStatus } from './types';
 
 /**
@@ -21,7 +22,7 @@ export type CompensationStep = 'RELEASE_STOCK' | 'RESTOCK';
 export type SaleStep = ForwardStep | CompensationStep;
 
 /** Every move of a sale's status; the runner, the cancellation and recovery go through it. */
-const TRANSITIONS: Readonly<Record<SaleStatus, readonly SaleStatus[]>> = {
+export const TRANSITIONS: TransitionTable<SaleStatus> = {
   PENDING: ['STOCK_RESERVED', 'FAILED'],
   STOCK_RESERVED: ['COMPLETED', 'FAILING'],
   COMPLETED: ['CANCELLING'],
@@ -32,7 +33,7 @@ const TRANSITIONS: Readonly<Record<SaleStatus, readonly SaleStatus[]>> = {
 };
 
 export function canTransition(from: SaleStatus, to: SaleStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return transitionAllowed(TRANSITIONS, from, to);
 }
 
 /** States in which a saga still has a step to run (recovery looks for these). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { projectedRow, queryOne, userError, type ProductInfo, type UserError } from '../../kit/domain';
+import { checkQuantity, projectedRow, queryOne, userError, type ProductInfo, type UserError } from '../../kit/domain';
 import type { RecordSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
@@ -8,7 +8,7 @@ import { SALE, saleById, saleByKey, saleLinesBySales } from './reads';
 import { isSettled, OPEN_STATES } from './sale-saga';
 import { runSale, type SagaRun } from './saga-runner';
 import type { PaymentMethod, Sale, SaleLine, SaleView } from './types';
-import { checkIdempotencyKey, checkQuantity, MAX_SALE_LINES, validId } from './validation';
+import { checkIdempotencyKey, MAX_SALE_LINES, validId } from './validation';
 
 /**
  * recordSale: a basket rung up at a register becomes a sale, in named steps: check the input's shape,

@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
 import {
-  burnVerification,
+  checkCredentials,
   checkEmail,
+  checkNewPassword,
   checkText,
   hashPassword,
-  MAX_EMAIL_LENGTH,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  needsRehash,
+  invalidCredentials,
   normalizeEmail,
   pgConstraint,
   pgErrorCode,
-  execute,
   queryOne,
   userError,
-  verifyPassword,
   type UserError,
 } from '../../kit/domain';
 import { EmployeeSchema, StoreSchema } from '../entities';
@@ -50,17 +46,6 @@ export function profile(employee: Employee): EmployeeProfile {
   return rest;
 }
 
-function checkPassword(password: string, field: string[]): UserError | null {
-  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-    return userError(
-      'WEAK_PASSWORD',
-      `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long`,
-      field,
-    );
-  }
-  return null;
-}
-
 // ---------- sign-in ----------
 
 /**
@@ -68,26 +53,12 @@ function checkPassword(password: string, field: string[]): UserError | null {
  * answer in about the same time (one scrypt verification each). The resolver signs the token.
  */
 export async function staffLogin(ctx: DbContext, input: StaffLoginInput): Promise<EmployeeResult> {
-  const invalid = () => refused([userError('INVALID_CREDENTIALS', 'Email or password is incorrect')]);
-  const email = normalizeEmail(input.email);
-  if (email.length > MAX_EMAIL_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) return invalid();
-  const employee = await employeeByEmail(ctx, email);
-  if (!employee) {
-    await burnVerification(input.password);
-    return invalid();
-  }
-  const matches = await verifyPassword(input.password, employee.passwordHash);
-  if (!matches || !employee.active) return invalid();
-  if (needsRehash(employee.passwordHash)) {
-    // Parameters were raised since this hash was made: upgrade it now that we know the password.
-    // Conditional on the hash just verified, so a concurrent change is never overwritten.
-    await execute(
-      ctx.em,
-      'update employees set password_hash = ?, updated_at = now() where id = ? and password_hash = ?',
-      [await hashPassword(input.password), employee.id, employee.passwordHash],
-    );
-  }
-  return { employee: profile(employee), errors: [] };
+  const employee = await checkCredentials(ctx.em, input, {
+    table: 'employees',
+    find: (email) => employeeByEmail(ctx, email),
+    usable: (e) => e.active,
+  });
+  return employee ? { employee: profile(employee), errors: [] } : refused([invalidCredentials()]);
 }
 
 // ---------- role and store ----------
@@ -129,7 +100,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
       label: 'Name',
     }),
     checkEmail(email, ['input', 'email']),
-    checkPassword(input.password, ['input', 'password']),
+    checkNewPassword(input.password, ['input', 'password']),
   ].filter((e): e is UserError => e !== null);
   const store = await storeForRole(ctx, input.role, input.storeId, null);
   if (store.error) errors.push(store.error);

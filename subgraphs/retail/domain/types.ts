@@ -1,4 +1,5 @@
 import type { Opt } from '@mikro-orm/postgresql';
+import type { LeaseColumns, SagaColumns } from '../../kit/domain';
 import type { SaleStep } from './sale-saga';
 
 /**
@@ -117,8 +118,11 @@ export interface SessionTotals {
 export const PAYMENT_METHODS = ['CASH', 'CARD'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
-/** A point-of-sale transaction (sales), with the bookkeeping of its saga (domain/sale-saga.ts). */
-export interface Sale {
+/**
+ * A point-of-sale transaction (sales), with the bookkeeping of its saga (domain/sale-saga.ts): step in
+ * flight, attempts, lease owner, last error and failure code (kit/saga.ts).
+ */
+export interface Sale extends SagaColumns<SaleStep> {
   id: string;
   storeId: string;
   registerId: string;
@@ -137,14 +141,6 @@ export interface Sale {
   /** Token subject who rang it up. */
   soldBy: string;
   idempotencyKey: string;
-  /** The saga step in flight (recorded before the call), null between steps. */
-  step: SaleStep | null;
-  /** Tries of the current step over runs; reset by each transition. */
-  attempts: number;
-  /** Lease holder: the run driving the saga; every saga write is conditional on it. */
-  owner: string | null;
-  lastError: string | null;
-  failureCode: string | null;
   cancelReason: string | null;
   cancelledBy: string | null;
   createdAt: Date;
@@ -173,8 +169,11 @@ export interface SaleView extends Sale {
 export const RETURN_STATUSES = ['PENDING', 'COMPLETED', 'FAILED'] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 
-/** Units of a sale brought back, with their refund (returns); its restock is a one-step saga. */
-export interface SaleReturn {
+/**
+ * Units of a sale brought back, with their refund (returns); its restock is a one-step saga with the
+ * lease, attempts, last error and failure code of a sale's (kit/saga.ts).
+ */
+export interface SaleReturn extends LeaseColumns {
   id: string;
   saleId: string;
   storeId: string;
@@ -187,11 +186,6 @@ export interface SaleReturn {
   reason: string | null;
   returnedBy: string;
   idempotencyKey: string;
-  /** Lease, attempts and last error of the restock step, like a sale's saga. */
-  owner: string | null;
-  attempts: number;
-  lastError: string | null;
-  failureCode: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

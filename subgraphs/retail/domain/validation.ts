@@ -2,11 +2,10 @@ import { checkText, parseDecimalToMinor, userError, type UserError } from '../..
 import { WEEKDAYS, type OpeningHours, type Weekday } from './types';
 
 /**
- * Retail's input rules (the kit's text rules, kit/validation.ts, cover names, emails and phones);
+ * Retail's input rules (the kit's rules, kit/validation.ts, cover names, emails, phones and quantities);
  * each returns a UserError naming the input field at fault, or null. Limits are the SDL's.
  */
 
-export const MAX_LINE_QUANTITY = 999;
 export const MAX_SALE_LINES = 100;
 export const MAX_KEY_LENGTH = 100;
 export const MAX_ID_LENGTH = 100;
@@ -15,13 +14,6 @@ export const MAX_NAME_LENGTH = 100;
 export const MAX_ADDRESS_LENGTH = 200;
 export const MAX_TIME_ZONE_LENGTH = 64;
 export const DEFAULT_TIME_ZONE = 'America/Toronto';
-
-export function checkQuantity(quantity: number, field: string[]): UserError | null {
-  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
-    return userError('INVALID_QUANTITY', `Quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}`, field);
-  }
-  return null;
-}
 
 /** An id the client sends (product, sale line): 1 to 100 characters, as stored. */
 export function validId(id: string): boolean {
