@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { DEFAULT_CURRENCY, redisPrefix, redisUrlFromEnv } from '../kit';
+import { DEFAULT_CURRENCY, numberFromEnv, processInstanceId, redisPrefix, redisUrlFromEnv } from '../kit';
 
 /**
  * Everything reports reads from the environment, once at start (ADR 0018 documents each default).
@@ -45,13 +44,8 @@ export interface ReportsConfig {
   jobTimeoutMs: number;
 }
 
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}; got ${raw}`);
-  return n;
-}
+const num = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0) =>
+  numberFromEnv(env, name, fallback, { min });
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ReportsConfig {
   const currency = env.REPORTS_CURRENCY?.trim() || DEFAULT_CURRENCY;
@@ -62,7 +56,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ReportsConf
     redisUrl: redisUrlFromEnv(env),
     redisPrefix: redisPrefix(env),
     group: env.REPORTS_GROUP?.trim() || 'reports',
-    consumer: env.REPORTS_CONSUMER?.trim() || `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    consumer: env.REPORTS_CONSUMER?.trim() || `${os.hostname()}-${processInstanceId()}`,
     batchSize: num(env, 'REPORTS_BATCH', 100, 1),
     blockMs: num(env, 'REPORTS_BLOCK_MS', 2_000, 1),
     claimIdleMs: num(env, 'REPORTS_CLAIM_IDLE_MS', 60_000, 1),

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import {
   buildSchema,
   connectRedis,
   defineSubgraph,
   isStaffManager,
-  startSubgraph,
+  startWithBackground,
   withPermissions,
   type PeriodicTask,
   type RunningSubgraph,
@@ -80,54 +79,52 @@ export interface ReportsStartOptions extends StartOptions {
 }
 
 /**
- * Starts the subgraph, its stream consumer (when REDIS_URL is set) and its report job. index.ts and
- * the test stack use this rather than the kit's startSubgraph alone.
+ * Starts the subgraph, its stream consumer (when REDIS_URL is set) and its report job, stopped before
+ * the subgraph (kit startWithBackground). index.ts and the test stack use this rather than the kit's
+ * startSubgraph alone.
  */
 export async function startReports(opts: ReportsStartOptions): Promise<RunningReports> {
   const config = opts.config ?? configFromEnv();
+  // generateReport wakes the job, which exists once the subgraph runs.
   let job: PeriodicTask | null = null;
-  const running = await startSubgraph(
+  const running = await startWithBackground(
     createDefinition(() => ({ config, nudgeReportJob: () => void job?.runNow() })),
     opts,
+    (sub) => {
+      const metrics = reportsMetrics(sub.metrics, (t) => t in KNOWN_EVENTS);
+      registerRebuildGauge(sub.metrics, () => sub.orm.em.fork());
+      const log = sub.log.child({ component: 'report-job' });
+      job = config.jobEnabled
+        ? startReportJob({
+            makeContext: () => ({ em: sub.orm.em.fork(), identity: null, requestId: 'report-job', log }),
+            settings: {
+              claimer: config.consumer,
+              leaseMs: config.jobLeaseMs,
+              maxAttempts: config.jobMaxAttempts,
+              timeoutMs: config.jobTimeoutMs,
+            },
+            intervalMs: config.jobIntervalMs,
+            metrics,
+            compute: opts.compute,
+          })
+        : null;
+      let consumer: StreamConsumer | null = null;
+      if (opts.consume !== false && config.redisUrl) {
+        consumer = new StreamConsumer({
+          config,
+          redis: connectRedis(config.redisUrl, 'reports-consumer', sub.log),
+          orm: sub.orm,
+          log: sub.log.child({ component: 'event-consumer' }),
+          metrics,
+        });
+        consumer.start();
+      } else if (opts.consume !== false) {
+        sub.log.warn('REDIS_URL is not set: reports consumes no events and its figures stay as they are');
+      }
+      return { job, consumer };
+    },
   );
-  const metrics = reportsMetrics(running.metrics, (t) => t in KNOWN_EVENTS);
-  registerRebuildGauge(running.metrics, () => running.orm.em.fork());
-  const log = running.log.child({ component: 'report-job' });
-  if (config.jobEnabled) {
-    job = startReportJob({
-      makeContext: () => ({ em: running.orm.em.fork(), identity: null, requestId: 'report-job', log }),
-      settings: {
-        claimer: config.consumer,
-        leaseMs: config.jobLeaseMs,
-        maxAttempts: config.jobMaxAttempts,
-        timeoutMs: config.jobTimeoutMs,
-      },
-      intervalMs: config.jobIntervalMs,
-      metrics,
-      compute: opts.compute,
-    });
-  }
-  let consumer: StreamConsumer | null = null;
-  if (opts.consume !== false && config.redisUrl) {
-    const redis: Redis = connectRedis(config.redisUrl, 'reports-consumer', running.log);
-    consumer = new StreamConsumer({
-      config,
-      redis,
-      orm: running.orm,
-      log: running.log.child({ component: 'event-consumer' }),
-      metrics,
-    });
-    consumer.start();
-  } else if (opts.consume !== false) {
-    running.log.warn('REDIS_URL is not set: reports consumes no events and its figures stay as they are');
-  }
-  const startedJob = job;
-  const stop = async () => {
-    await consumer?.stop();
-    await startedJob?.stop();
-    await running.stop();
-  };
-  return { ...running, config, consumer, job: startedJob, stop };
+  return { ...running, config };
 }
 
 export const service: SubgraphService = {
