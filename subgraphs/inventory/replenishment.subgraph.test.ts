@@ -561,27 +561,27 @@ describe('replenishmentRequests', () => {
         vars,
         { token },
       );
-    const own = await list({ first: 100 }, clerk3);
+    const own = await list({ first: 25 }, clerk3);
     const ownNodes = own.body.data!.replenishmentRequests.edges.map((e) => e.node);
     expect(ownNodes.every((n) => n.store.id === 'store-3')).toBe(true);
     expect(ownNodes[0]!.id).toBe(mine);
     expect(own.body.data!.replenishmentRequests.totalCount).toBe(
       await count("select count(*)::int as n from replenishment_request where store_id = 'store-3'"),
     );
-    const named = await list({ first: 100, storeId: 'store-3' }, manager3);
+    const named = await list({ first: 25, storeId: 'store-3' }, manager3);
     expect(named.body.data!.replenishmentRequests.totalCount).toBe(own.body.data!.replenishmentRequests.totalCount);
     const other = await list({ first: 5, storeId: 'store-1' }, clerk3);
     expect(other.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await list({ first: 5 }, tokens.customer())).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const all = await list({ first: 100 }, admin);
+    const all = await list({ first: 25 }, admin);
     const allIds = all.body.data!.replenishmentRequests.edges.map((e) => e.node.id);
     expect(allIds[0]).toBe(theirs);
     expect(allIds).toContain(mine);
     expect(all.body.data!.replenishmentRequests.totalCount).toBe(
       await count('select count(*)::int as n from replenishment_request'),
     );
-    const store1Pending = await list({ first: 100, storeId: 'store-1', status: 'PENDING' }, admin);
+    const store1Pending = await list({ first: 25, storeId: 'store-1', status: 'PENDING' }, admin);
     const nodes = store1Pending.body.data!.replenishmentRequests.edges.map((e) => e.node);
     expect(nodes.map((n) => n.id)).toContain(theirs);
     expect(nodes.every((n) => n.store.id === 'store-1' && n.status === 'PENDING')).toBe(true);

@@ -116,8 +116,8 @@ export const resolvers = {
       });
     },
     replenishmentRequests: (_p, args, ctx) => {
-      // Each request carries its lines and history: pages stop at 50 (the router prices the rest).
-      const first = checkFirst(args.first, 20, 50);
+      // Each request carries its lines and history: pages stop at 25 (the router prices the rest).
+      const first = checkFirst(args.first, 20, 25);
       // Request cursors carry the bigint seq, as a string.
       const beforeSeq = decodeCursor(args.after, ['bigint'])?.[0] ?? null;
       const filter = replenishmentFilter(ctx, { storeId: args.storeId ?? null, status: args.status ?? null });
