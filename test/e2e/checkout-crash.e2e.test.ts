@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import {
   addToCart,
   CARD_DECLINED,
@@ -14,15 +12,8 @@ import {
 import { typeDefs } from '../../subgraphs/ecommerce/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startStack, type Stack } from '../helpers/stack';
+import { subgraphProcess, type SubgraphProcess } from '../helpers/subgraph-process';
 import { freePort, waitFor } from '../helpers/toolkit';
-
-const ROOT = path.join(__dirname, '..', '..');
-
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 /**
  * A process crash in the middle of the checkout saga: ecommerce runs as its own process
@@ -34,80 +25,8 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
   let stack: Stack;
   let db: TestDatabase;
   let port: number;
-  let current: Child | null = null;
+  let ecommerce: SubgraphProcess;
   const gql: Gql = (q, v, o) => stack.gql(q, v, o);
-
-  function startEcommerce(fault: boolean): Child {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ECOMMERCE_DATABASE_URL: db.url,
-      PRODUCTS_URL: stack.subgraph('products').url,
-      INVENTORY_URL: stack
-        .instances('inventory')
-        .map((s) => s.url)
-        .join(','),
-      SAGA_STUCK_AFTER_MS: '500',
-      SAGA_RECOVERY_INTERVAL_MS: '200',
-    };
-    if (fault) env.CHECKOUT_FAULT = 'crash_after_reserve';
-    else delete env.CHECKOUT_FAULT;
-    // `npx tsx file` is `node --import tsx file` after two wrapper processes; spawning node directly
-    // makes proc.pid the server itself, so the test stops exactly the process it started.
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/ecommerce/index.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    return { proc, output: () => out, exited };
-  }
-
-  async function ready(child: Child): Promise<void> {
-    await waitFor(
-      'ecommerce to be ready',
-      async () => {
-        if (child.proc.exitCode !== null) throw new Error(`ecommerce exited early:\n${child.output()}`);
-        try {
-          const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-          return res.status === 200;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-    );
-  }
-
-  async function stopChild(): Promise<void> {
-    const child = current;
-    current = null;
-    if (!child || child.proc.exitCode !== null) return;
-    child.proc.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([child.exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
-    if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
-    // The port is free once the server process itself is gone.
-    await waitFor(
-      'the port to be free',
-      async () => {
-        try {
-          await fetch(`http://127.0.0.1:${port}/health/live`);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      15_000,
-    );
-  }
 
   beforeAll(async () => {
     port = await freePort();
@@ -118,10 +37,18 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
       seed: true,
       externalSubgraphs: { ecommerce: { url: `http://127.0.0.1:${port}/graphql`, typeDefs } },
     });
+    ecommerce = subgraphProcess({
+      name: 'ecommerce',
+      port,
+      dbUrl: db.url,
+      stack,
+      faultVar: 'CHECKOUT_FAULT',
+      env: { SAGA_STUCK_AFTER_MS: '500', SAGA_RECOVERY_INTERVAL_MS: '200' },
+    });
   }, 120_000);
 
   afterAll(async () => {
-    await stopChild();
+    await ecommerce?.stop();
     await stack?.stop();
     await db?.drop();
   });
@@ -150,7 +77,7 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
       await waitFor(`saga ${orderId} in ${state}`, async () => (await sagaOf(orderId))?.state === state, 30_000);
     } catch {
       const saga = await sqlRows(db.url, 'select * from checkout_sagas where order_id = $1', [orderId]);
-      throw new Error(`saga did not reach ${state}: ${JSON.stringify(saga)}\n${current?.output() ?? ''}`);
+      throw new Error(`saga did not reach ${state}: ${JSON.stringify(saga)}\n${ecommerce.current?.output() ?? ''}`);
     }
   }
 
@@ -161,15 +88,12 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     before: Level,
     card?: Record<string, unknown>,
   ) {
-    current = startEcommerce(true);
-    await ready(current);
-    const crashed = current;
+    const crashed = await ecommerce.start({ CHECKOUT_FAULT: 'crash_after_reserve' });
     const res = await checkout(gql, c, { key: `crash-${productId}`, card });
     // The client saw the process die under its request: an error, not an order.
     expect(res.body.data?.checkout ?? null).toBeNull();
     expect(await crashed.exited).toBe(86);
     expect(crashed.output()).toContain('crash_after_reserve');
-    current = null;
 
     const [order] = await sqlRows<{ id: string }>(db.url, 'select id from orders where customer_id = $1', [c.id]);
     const orderId = order!.id;
@@ -184,19 +108,17 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
 
   it('a restarted process completes an interrupted checkout: CONFIRMED, stock committed once, nothing leaked', async () => {
     // Registration and cart go through a healthy process first.
-    current = startEcommerce(false);
-    await ready(current);
+    await ecommerce.start();
     const c = await newCustomer(gql, 'crash-complete');
     expect((await addToCart(gql, c, 'prod-0200', 2)).data.addToCart.errors).toEqual([]);
     const d = await newCustomer(gql, 'crash-compensate');
     expect((await addToCart(gql, d, 'prod-0201', 2)).data.addToCart.errors).toEqual([]);
-    await stopChild();
+    await ecommerce.stop();
 
     const before = await onlineStock(gql, 'prod-0200');
     const orderId = await crashDuringCheckout(c, 'prod-0200', before);
 
-    current = startEcommerce(false);
-    await ready(current);
+    await ecommerce.start();
     await settled(orderId, 'CONFIRMED');
 
     expect(await sagaOf(orderId)).toEqual({ state: 'CONFIRMED', order_status: 'CONFIRMED' });
@@ -225,11 +147,10 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     expect(metrics).toMatch(/saga_outcomes_total\{saga="checkout",outcome="confirmed",service="ecommerce"\} 1/);
 
     // Second interrupted checkout, whose payment the recovery then finds declined: compensated instead.
-    await stopChild();
+    await ecommerce.stop();
     const before2 = await onlineStock(gql, 'prod-0201');
     const orderId2 = await crashDuringCheckout(d, 'prod-0201', before2, CARD_DECLINED);
-    current = startEcommerce(false);
-    await ready(current);
+    await ecommerce.start();
     await settled(orderId2, 'CANCELLED');
     expect(await reservationOf(orderId2)).toEqual(['RELEASED']);
     expect(await onlineStock(gql, 'prod-0201')).toEqual(before2);

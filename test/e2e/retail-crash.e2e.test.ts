@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import {
   OpenRegisterDocument,
@@ -9,16 +7,10 @@ import {
 import { typeDefs } from '../../subgraphs/retail/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startStack, type Stack } from '../helpers/stack';
+import { subgraphProcess, type SubgraphProcess } from '../helpers/subgraph-process';
 import { freePort, tokens, waitFor } from '../helpers/toolkit';
 
-const ROOT = path.join(__dirname, '..', '..');
 const LOC = 'loc-store-2';
-
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 /**
  * A process crash in the middle of a point-of-sale sale: retail runs as its own process
@@ -34,79 +26,8 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
   let pg: Client;
   let inventoryDb: Client;
   let port: number;
-  let current: Child | null = null;
+  let retail: SubgraphProcess;
   const clerk = tokens.clerk('store-2', 'emp-store-2-clerk-1');
-
-  function startRetail(env: Record<string, string> = {}): Child {
-    const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      RETAIL_DATABASE_URL: db.url,
-      PRODUCTS_URL: stack.subgraph('products').url,
-      INVENTORY_URL: stack
-        .instances('inventory')
-        .map((s) => s.url)
-        .join(','),
-      SEED_DEMO: '1',
-      RETAIL_SEED_HISTORY_DAYS: '0',
-      SALE_STUCK_AFTER_MS: '500',
-      SALE_RECOVERY_INTERVAL_MS: '200',
-      ...env,
-    };
-    if (!env.SALE_FAULT) delete childEnv.SALE_FAULT;
-    // Spawning node directly makes proc.pid the server itself, so the test stops exactly the process it started.
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/retail/index.ts'], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    return { proc, output: () => out, exited };
-  }
-
-  async function ready(child: Child): Promise<void> {
-    await waitFor(
-      'retail to be ready',
-      async () => {
-        if (child.proc.exitCode !== null) throw new Error(`retail exited early:\n${child.output()}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-    );
-  }
-
-  async function stopChild(): Promise<void> {
-    const child = current;
-    current = null;
-    if (!child || child.proc.exitCode !== null) return;
-    child.proc.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([child.exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
-    if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
-    await waitFor(
-      'the port to be free',
-      async () => {
-        try {
-          await fetch(`http://127.0.0.1:${port}/health/live`);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      15_000,
-    );
-  }
 
   beforeAll(async () => {
     port = await freePort();
@@ -119,11 +40,23 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
       env: { RESERVATION_SWEEP_INTERVAL_MS: '200' },
       externalSubgraphs: { retail: { url: `http://127.0.0.1:${port}/graphql`, typeDefs } },
     });
+    retail = subgraphProcess({
+      name: 'retail',
+      port,
+      dbUrl: db.url,
+      stack,
+      faultVar: 'SALE_FAULT',
+      env: {
+        SEED_DEMO: '1',
+        RETAIL_SEED_HISTORY_DAYS: '0',
+        SALE_STUCK_AFTER_MS: '500',
+        SALE_RECOVERY_INTERVAL_MS: '200',
+      },
+    });
     pg = new Client({ connectionString: db.url });
     inventoryDb = new Client({ connectionString: stack.databases.inventory!.url });
     await inventoryDb.connect();
-    current = startRetail();
-    await ready(current);
+    await retail.start();
     await pg.connect();
     const opened = await stack.gql(
       OpenRegisterDocument,
@@ -131,11 +64,11 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
       { token: clerk },
     );
     expect(opened.body.data?.openRegister.errors).toEqual([]);
-    await stopChild();
+    await retail.stop();
   }, 120_000);
 
   afterAll(async () => {
-    await stopChild();
+    await retail?.stop();
     await pg?.end();
     await inventoryDb?.end();
     await stack?.stop();
@@ -177,15 +110,12 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     );
 
   async function crashDuringSale(key: string, productId: string, fault: string, env: Record<string, string> = {}) {
-    current = startRetail({ SALE_FAULT: fault, ...env });
-    await ready(current);
-    const crashed = current;
+    const crashed = await retail.start({ SALE_FAULT: fault, ...env });
     const res = await sell(key, productId);
     // The register saw the process die under its request: an error, not a sale.
     expect(res.body.data?.recordSale ?? null).toBeNull();
     expect(await crashed.exited).toBe(86);
     expect(crashed.output()).toContain(`SALE_FAULT=${fault}`);
-    current = null;
     return (await saleRow(key))!;
   }
 
@@ -194,7 +124,7 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
       await waitFor(`sale ${key} in ${status}`, async () => (await saleRow(key))?.status === status, 30_000);
     } catch {
       throw new Error(
-        `sale did not reach ${status}: ${JSON.stringify(await saleRow(key))}\n${current?.output() ?? ''}`,
+        `sale did not reach ${status}: ${JSON.stringify(await saleRow(key))}\n${retail.current?.output() ?? ''}`,
       );
     }
   }
@@ -208,8 +138,7 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     expect(await reservationOf(row.id)).toEqual(['COMMITTED']);
     expect(await level('prod-0060')).toEqual({ onHand: before.onHand - 2, reserved: before.reserved });
 
-    current = startRetail();
-    await ready(current);
+    await retail.start();
     await settled(key, 'COMPLETED');
     expect(await level('prod-0060')).toEqual({ onHand: before.onHand - 2, reserved: before.reserved });
     // The register's replay of its queued sale gets the recovered sale, not a second one.
@@ -218,7 +147,7 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     expect(await level('prod-0060')).toEqual({ onHand: before.onHand - 2, reserved: before.reserved });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/saga_outcomes_total\{saga="sale",outcome="completed",service="retail"\} 1/);
-    await stopChild();
+    await retail.stop();
   }, 120_000);
 
   it('stock reserved, the process down until the reservation expired: the sale fails and the stock is back', async () => {
@@ -230,8 +159,7 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     await waitFor('the reservation to expire', async () => (await reservationOf(row.id))[0] === 'EXPIRED', 20_000);
     expect(await level('prod-0061')).toEqual(before);
 
-    current = startRetail();
-    await ready(current);
+    await retail.start();
     await settled(key, 'FAILED');
     expect(await level('prod-0061')).toEqual(before);
     const replay = await sell(key, 'prod-0061');
