@@ -69,7 +69,14 @@ class ScriptedInventory implements InventorySagaPort {
   }
 }
 
-const PRODUCT: ProductInfo = { id: 'prod-x', name: 'Thing', active: true, priceCents: 1250, currency: 'CAD' };
+const PRODUCT: ProductInfo = {
+  id: 'prod-x',
+  name: 'Thing',
+  active: true,
+  priceCents: 1250,
+  currency: 'CAD',
+  categoryId: 'cat-audio',
+};
 const products: ProductLookup = { load: async (id) => (id === PRODUCT.id ? PRODUCT : null) };
 
 describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {

@@ -16,6 +16,8 @@ export interface ProductInfo {
   priceCents: number;
   /** ISO 4217 code. */
   currency: string;
+  /** The category it is filed under now (events carry it, so reports can sum by category); null when unclassified. */
+  categoryId: string | null;
 }
 
 /**

@@ -174,6 +174,7 @@ export class FakeProducts implements ProductSource {
         active: true,
         priceCents: 1000 + n * 25,
         currency: DEFAULT_CURRENCY,
+        categoryId: `cat-${n % 3}`,
       });
     }
   }

@@ -44,6 +44,7 @@ describe('ProductsClient', () => {
       active: expect.any(Boolean),
       priceCents: expect.any(Number),
       currency: 'CAD',
+      categoryId: expect.stringMatching(/^cat-/),
     });
     expect(missing).toBeNull();
     expect(gone).toMatchObject({ id: withdrawn, name: 'Withdrawn', active: false });

@@ -9,10 +9,16 @@ import { postGraphQL, TransportError } from './graphql';
 import { cachedServiceToken } from './service-token';
 
 const ENTITIES_QUERY =
-  'query($r:[_Any!]!){ _entities(representations:$r){ ... on Product { id name active price { amount currency } } } }';
+  'query($r:[_Any!]!){ _entities(representations:$r){ ... on Product { id name active price { amount currency } category { id } } } }';
 
 interface EntitiesData {
-  _entities: ({ id: string; name: string; active: boolean; price: { amount: string; currency: string } } | null)[];
+  _entities: ({
+    id: string;
+    name: string;
+    active: boolean;
+    price: { amount: string; currency: string };
+    category: { id: string } | null;
+  } | null)[];
 }
 
 /** Products by id, in the order asked, null for an id the catalogue does not know. */
@@ -65,7 +71,14 @@ export class ProductsClient implements ProductSource {
     }
     return list.map((p) =>
       p && typeof p.id === 'string'
-        ? { id: p.id, name: p.name, active: p.active, priceCents: toMinor(p.price.amount), currency: p.price.currency }
+        ? {
+            id: p.id,
+            name: p.name,
+            active: p.active,
+            priceCents: toMinor(p.price.amount),
+            currency: p.price.currency,
+            categoryId: p.category?.id ?? null,
+          }
         : null,
     );
   }
