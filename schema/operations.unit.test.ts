@@ -59,10 +59,9 @@ describe('client operations (schema/operations)', () => {
     expect(errorsOf(name)).toEqual([]);
   });
 
-  it.each(pending.map((op) => [op.name, PENDING[op.name]]))(
-    '%s is pending (%s) and does not validate yet: remove it from PENDING once it does',
-    (name) => {
-      expect(errorsOf(name).length).toBeGreaterThan(0);
-    },
-  );
+  // One case over the list rather than it.each: jest refuses an empty table, and PENDING is empty
+  // whenever every subgraph the operations need is built.
+  it('PENDING operations do not validate yet: remove an operation from PENDING once it does', () => {
+    expect(pending.filter((op) => errorsOf(op.name).length === 0).map((op) => [op.name, PENDING[op.name]])).toEqual([]);
+  });
 });

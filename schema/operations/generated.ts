@@ -1191,6 +1191,18 @@ export type StorePerformanceQuery = {
   } | null;
 };
 
+export type DashboardQueryVariables = Exact<{ [key: string]: never }>;
+
+export type DashboardQuery = {
+  dashboard: {
+    ordersToday: number;
+    salesToday: number;
+    lowStockCount: number;
+    pendingReplenishments: number;
+    revenueToday: { amount: string; currency: string };
+  };
+};
+
 export type GenerateReportMutationVariables = Exact<{
   input: GenerateReportInput;
 }>;
@@ -4739,6 +4751,45 @@ export const StorePerformanceDocument = {
     },
   ],
 } as unknown as DocumentNode<StorePerformanceQuery, StorePerformanceQueryVariables>;
+export const DashboardDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'Dashboard' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'dashboard' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'revenueToday' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                    ],
+                  },
+                },
+                { kind: 'Field', name: { kind: 'Name', value: 'ordersToday' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salesToday' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'lowStockCount' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'pendingReplenishments' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DashboardQuery, DashboardQueryVariables>;
 export const GenerateReportDocument = {
   kind: 'Document',
   definitions: [

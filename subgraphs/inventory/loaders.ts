@@ -3,6 +3,7 @@ import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
 import { productLoader, type ProductSource } from '../kit/clients';
 import type { ProductInfo } from '../kit/domain';
 import type { Location, ReplenishmentEvent, ReplenishmentLine } from './domain/types';
+import { dashboardStock, type DashboardStock } from './domain/dashboard';
 import { historyOfRequests, linesOfRequests } from './domain/replenishment';
 import type { LevelWithLocation, ProductTotals } from './domain/levels';
 import {
@@ -30,6 +31,8 @@ export interface Loaders {
   replenishmentLines: DataLoader<string, ReplenishmentLine[]>;
   /** The status histories of replenishment requests: one statement per batch. */
   replenishmentHistory: DataLoader<string, ReplenishmentEvent[]>;
+  /** Inventory's figures of dashboards (key: "chain" or a store id): one statement per batch. */
+  dashboardStock: DataLoader<string, DashboardStock | null>;
 }
 
 /** A DataLoader key of one store's page (DataLoader keys must compare as strings). */
@@ -136,6 +139,12 @@ function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSourc
       metrics,
       (ids) => historyOfRequests(ctx, ids),
       (row) => row.requestId,
+    ),
+    dashboardStock: keyedLoader(
+      'inventory.dashboardStock',
+      metrics,
+      (keys) => dashboardStock(ctx, keys),
+      (row) => row.id,
     ),
   };
 }

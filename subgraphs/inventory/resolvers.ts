@@ -10,6 +10,7 @@ import {
   type Context,
 } from '../kit';
 import { adjustStock } from './domain/adjust';
+import { dashboardOf } from './domain/dashboard';
 import { available, isLow, productStock, suggestedQuantity, totalsStock } from './domain/levels';
 import { ensureStoreLocation } from './domain/locations';
 import {
@@ -194,6 +195,11 @@ export const resolvers = {
         hasPrevious: afterProductId !== null,
       });
     },
+  },
+
+  Dashboard: {
+    // dashboardOf is async, so a refusal fails this one entity of an `_entities` batch, not the batch.
+    __resolveReference: (ref, ctx) => dashboardOf({ ...ctx, dashboards: ctx.loaders.dashboardStock }, ref.id),
   },
 
   Location: {

@@ -26,8 +26,9 @@ export { resolvers };
 
 /**
  * Stock figures are public (catalogue pages show availability); the low-stock list, the audit trail
- * and replenishment are for staff; stock changes need a manager (own store, checked in the domain) or
- * head office; the saga steps and retail's store calls are for other services only.
+ * and replenishment are for staff; the dashboard's figures for managers and head office; stock
+ * changes need a manager (own store, checked in the domain) or head office; the saga steps and
+ * retail's store calls are for other services only.
  */
 export const permissions = withPermissions({
   Query: {
@@ -36,6 +37,8 @@ export const permissions = withPermissions({
     // Store staff see their own store's requests (checked in the domain), head office all.
     replenishmentRequests: hasRole('CLERK', 'MANAGER', 'ADMIN'),
   },
+  // The dashboard's stock figures: managers (their own store, checked in the domain) and head office.
+  Dashboard: { lowStockCount: isStaffManager, pendingReplenishments: isStaffManager },
   Mutation: {
     adjustStock: isStaffManager,
     // A store's staff ask for their own store (the token's), head office decides.

@@ -1,4 +1,5 @@
 import { AccessDenied, NotAuthenticated, type DomainContext, type Identity } from '../../kit/domain';
+import type { DashboardScope } from './dashboard';
 import type { Location } from './types';
 
 /**
@@ -53,4 +54,19 @@ export function replenishmentScope(identity: Identity, storeId: string | null): 
     return identity.storeId;
   }
   throw new AccessDenied('Not allowed to see replenishment requests');
+}
+
+/**
+ * Who may read a dashboard's stock figures: the rule reports applies to the same key (ADR 0018), so
+ * the two halves of one dashboard agree. The chain's: head office only. A store's: that store's
+ * MANAGER (their token's store) or head office. Anyone else, clerks and customers included, FORBIDDEN.
+ */
+export function assertMayReadDashboard(identity: Identity, scope: DashboardScope): void {
+  if (identity.role === 'ADMIN') return;
+  if (scope.kind === 'chain') throw new AccessDenied("Only head office sees the chain's dashboard");
+  if (identity.role === 'MANAGER' && identity.storeId) {
+    if (identity.storeId === scope.storeId) return;
+    throw new AccessDenied("A store manager sees only their own store's dashboard");
+  }
+  throw new AccessDenied('The dashboard needs a MANAGER or ADMIN account');
 }

@@ -86,6 +86,27 @@ export type StoreStockArgs = {
   lowOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/**
+ * Today's figures at a glance, composed by the router from reports (sales) and inventory (stock). The
+ * key names what the figures are about: "chain" for the whole chain, or a store id for one store.
+ */
+export type Dashboard = {
+  __typename?: 'Dashboard';
+  /** "chain" (the whole chain, ADMIN) or a store id such as "store-3" (that store's MANAGER, or ADMIN). */
+  id: Scalars['ID']['output'];
+  /**
+   * Stock levels whose available quantity is at or below their reorder point (what lowStock lists), now:
+   * at the store's location on a store's dashboard (0 when the store has no stock location), at every
+   * location on the chain's (the central warehouse and online stock included).
+   */
+  lowStockCount: Scalars['Int']['output'];
+  /**
+   * Replenishment requests waiting for head office's decision (status PENDING), now: the store's on a
+   * store's dashboard, every store's on the chain's.
+   */
+  pendingReplenishments: Scalars['Int']['output'];
+};
+
 /** What a location is used for. */
 export type LocationKind =
   /** A distribution centre that replenishes stores and online fulfilment. */
@@ -910,6 +931,7 @@ export type DirectiveResolverFn<
 export type FederationTypes = {
   Product: Product;
   Store: Store;
+  Dashboard: Dashboard;
   Location: Location;
 };
 
@@ -917,6 +939,7 @@ export type FederationTypes = {
 export type FederationReferenceTypes = {
   Product: { __typename: 'Product' } & GraphQLRecursivePick<FederationTypes['Product'], { id: true }>;
   Store: { __typename: 'Store' } & GraphQLRecursivePick<FederationTypes['Store'], { id: true }>;
+  Dashboard: { __typename: 'Dashboard' } & GraphQLRecursivePick<FederationTypes['Dashboard'], { id: true }>;
   Location: { __typename: 'Location' } & GraphQLRecursivePick<FederationTypes['Location'], { id: true }>;
 };
 
@@ -929,6 +952,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Store: ResolverTypeWrapper<EntityRefModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Dashboard: ResolverTypeWrapper<Dashboard>;
   LocationKind: LocationKind;
   Location: ResolverTypeWrapper<LocationModel>;
   ProductStock: ResolverTypeWrapper<ProductStockModel>;
@@ -1012,6 +1036,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Store: EntityRefModel;
   Int: Scalars['Int']['output'];
+  Dashboard: Dashboard | FederationReferenceTypes['Dashboard'];
   Location: LocationModel;
   ProductStock: ProductStockModel;
   StockLevel: LevelWithLocationModel;
@@ -1183,6 +1208,21 @@ export type StoreResolvers<
     ContextType,
     RequireFields<StoreStockArgs, 'first' | 'lowOnly'>
   >;
+};
+
+export type DashboardResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard'],
+  FederationReferenceType extends FederationReferenceTypes['Dashboard'] = FederationReferenceTypes['Dashboard'],
+> = {
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Dashboard']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lowStockCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pendingReplenishments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type LocationResolvers<
@@ -1564,6 +1604,7 @@ export type Resolvers<ContextType = any> = {
   DateTime?: GraphQLScalarType;
   Product?: ProductResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
+  Dashboard?: DashboardResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   ProductStock?: ProductStockResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
