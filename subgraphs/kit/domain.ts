@@ -16,3 +16,4 @@ export * from './saga';
 export * from './validation';
 export type { Identity, Role } from './auth';
 export type { Logger } from './logger';
+export * from './outbox';

@@ -23,3 +23,5 @@ export * from './env';
 export * from './permissions';
 export * from './demo-ids';
 export * from './sql';
+export * from './outbox';
+export * from './outbox-relay';

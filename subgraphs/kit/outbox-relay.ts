@@ -1,0 +1,310 @@
+/**
+ * The outbox relay (ADR 0019): publishes a producer's pending outbox rows (kit/outbox.ts), in
+ * sequence order, to its Redis stream `<REDIS_PREFIX>events:<source>` (XADD, approximate MAXLEN),
+ * marks them published, and deletes published rows after the retention. Every replica runs it; a
+ * transaction-scoped advisory lock lets one of them publish at a time, so there is nothing to elect
+ * and a replica that dies hands over at its next pass. Delivery is at least once: a relay that dies
+ * between its XADD and its commit publishes those rows again, and consumers drop the repeat by
+ * event id (reports: processed_events).
+ */
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Counter, Gauge } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { numberFromEnv } from './env';
+import { decodeCursor, encodeCursor } from './pagination';
+import { badInput } from './errors';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import { ENVELOPE_COLUMNS, envelopeText, retainedEvents, type EnvelopeRow, type EventSource } from './outbox';
+import { connectRedis, redisPrefix, redisUrlFromEnv } from './redis';
+import { execute, queryOne, queryRows } from './sql';
+
+export interface OutboxRelaySettings {
+  /** OUTBOX_RELAY=off: this process publishes nothing (another replica or process does). */
+  enabled: boolean;
+  /** Wait between passes that found nothing (OUTBOX_POLL_MS, default 100). */
+  pollMs: number;
+  /** Rows per pass and XADD pipeline (OUTBOX_BATCH, default 200). */
+  batch: number;
+  /** The stream's approximate length cap (OUTBOX_STREAM_MAXLEN, default 100000; XADD MAXLEN ~). */
+  maxLen: number;
+  /** Published rows are deleted after this many days (OUTBOX_RETENTION_DAYS, default 400). */
+  retentionDays: number;
+  /** How often the retention purge runs (OUTBOX_PURGE_INTERVAL_MS, default 1 hour). */
+  purgeEveryMs: number;
+  /** Longest wait after a failed pass, doubling from 250 ms (OUTBOX_MAX_BACKOFF_MS, default 5000). */
+  maxBackoffMs: number;
+}
+
+export function outboxSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OutboxRelaySettings {
+  return {
+    enabled: (env.OUTBOX_RELAY ?? 'on') !== 'off',
+    pollMs: numberFromEnv(env, 'OUTBOX_POLL_MS', 100, { min: 10 }),
+    batch: numberFromEnv(env, 'OUTBOX_BATCH', 200, { min: 1 }),
+    maxLen: numberFromEnv(env, 'OUTBOX_STREAM_MAXLEN', 100_000, { min: 1_000 }),
+    retentionDays: numberFromEnv(env, 'OUTBOX_RETENTION_DAYS', 400, { min: 1 }),
+    purgeEveryMs: numberFromEnv(env, 'OUTBOX_PURGE_INTERVAL_MS', 3_600_000, { min: 1_000 }),
+    maxBackoffMs: numberFromEnv(env, 'OUTBOX_MAX_BACKOFF_MS', 5_000, { min: 250 }),
+  };
+}
+
+/** The stream a producer publishes to. */
+export function eventStream(source: EventSource, prefix: string = redisPrefix()): string {
+  return `${prefix}events:${source}`;
+}
+
+// pg_try_advisory_xact_lock key: "outbox relay" in this database (each producer has its own database).
+const RELAY_LOCK = 0x6f7574626f78;
+
+export interface OutboxRelay {
+  /** One pass now: rows published (0 when another replica holds the lock, or nothing is pending). */
+  runNow: () => Promise<number>;
+  /** Published rows deleted by one retention pass now. */
+  purgeNow: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+export interface RelayMetrics {
+  published: Counter<'type'>;
+  failures: Counter<'reason'>;
+}
+
+/**
+ * outbox_backlog and outbox_oldest_unpublished_age_seconds, read from the database at scrape time
+ * (every replica reports the same table; alerts take the max), plus the relay's counters.
+ */
+export function outboxMetrics(metrics: Pick<Metrics, 'registry'>, orm: MikroORM, log: Logger): RelayMetrics {
+  const registers = [metrics.registry];
+  let last: Promise<{ n: number; age: number }> | null = null;
+  // One query serves both gauges of a scrape.
+  const read = () =>
+    (last ??= queryOne<{ n: number; age: number | null }>(
+      orm.em.fork() as EntityManager,
+      `select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+         from outbox where published_at is null`,
+    )
+      .then((r) => ({ n: r?.n ?? 0, age: r?.age ?? 0 }))
+      .finally(() => setTimeout(() => (last = null), 100).unref()));
+  const gauge = (name: string, help: string, pick: (r: { n: number; age: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        try {
+          this.set(pick(await read()));
+        } catch (err) {
+          log.warn({ err }, `${name} not read`);
+        }
+      },
+    });
+  gauge('outbox_backlog', 'Outbox rows written but not yet published to the Redis stream', (r) => r.n);
+  gauge(
+    'outbox_oldest_unpublished_age_seconds',
+    'Age of the oldest outbox row not yet published (0 when none is pending)',
+    (r) => r.age,
+  );
+  return {
+    published: new Counter({
+      name: 'outbox_published_total',
+      help: 'Outbox events published to the Redis stream by this process, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    failures: new Counter({
+      name: 'outbox_relay_failures_total',
+      help: 'Relay passes that failed, by reason (redis: Redis unavailable or refusing; database)',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}
+
+class RedisUnavailable extends Error {}
+
+function ready(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.once('ready', onReady);
+  });
+}
+
+/**
+ * One pass under the relay lock, in one transaction: the oldest pending rows FOR UPDATE, one XADD
+ * pipeline, the rows marked published with their stream ids. Redis failing rolls the marks back:
+ * the rows stay pending and the next pass publishes them again.
+ */
+export async function publishPending(
+  orm: MikroORM,
+  redis: Redis,
+  opts: { source: EventSource; stream: string; batch: number; maxLen: number; metrics?: RelayMetrics },
+): Promise<number> {
+  // No transaction (and no relay lock) is opened while Redis is away; a connection still being made gets 1 s.
+  if (!(await ready(redis, 1_000))) throw new RedisUnavailable(`redis ${redis.status}`);
+  return orm.em.fork().transactional(async (tx) => {
+    const em = tx as EntityManager;
+    const lock = await queryOne<{ ok: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as ok', [RELAY_LOCK]);
+    if (!lock?.ok) return 0;
+    const rows = await queryRows<EnvelopeRow>(
+      em,
+      `select ${ENVELOPE_COLUMNS} from outbox where published_at is null order by outbox.seq limit ? for update`,
+      [opts.batch],
+    );
+    if (rows.length === 0) return 0;
+    const pipeline = redis.pipeline();
+    for (const row of rows) {
+      pipeline.xadd(opts.stream, 'MAXLEN', '~', String(opts.maxLen), '*', 'event', envelopeText(opts.source, row));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const ids = results.map(([err, id]) => {
+      if (err) throw new RedisUnavailable(err.message);
+      return String(id);
+    });
+    if (ids.length !== rows.length) throw new RedisUnavailable('XADD pipeline answered short');
+    await execute(
+      em,
+      `update outbox o set published_at = now(), stream_id = p.stream_id
+         from unnest(?::bigint[], ?::text[]) as p(seq, stream_id) where o.seq = p.seq`,
+      [rows.map((r) => r.seq), ids],
+    );
+    for (const row of rows) opts.metrics?.published.inc({ type: row.type });
+    return rows.length;
+  });
+}
+
+/** Deletes published rows older than the retention, 10000 per statement; pending rows are never deleted. */
+export async function purgePublished(orm: MikroORM, retentionDays: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await execute(
+      orm.em.fork() as EntityManager,
+      `delete from outbox where seq in (
+         select seq from outbox where published_at < now() - make_interval(days => ?) order by seq limit 10000)`,
+      [retentionDays],
+    );
+    total += n;
+    if (n < 10_000) return total;
+  }
+}
+
+/**
+ * Starts the relay of `source`: a pass at once, then again immediately while passes come back full,
+ * every pollMs when there was nothing, after a doubling backoff (250 ms .. maxBackoffMs) when Redis or
+ * the database failed: no busy loop through an outage, and at most maxBackoffMs of extra delay after
+ * it. Without Redis (REDIS_URL unset) nothing is published and events wait in the outbox (logged).
+ */
+export function startOutboxRelay(opts: {
+  source: EventSource;
+  orm: MikroORM;
+  metrics: Pick<Metrics, 'registry'>;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  settings?: OutboxRelaySettings;
+}): OutboxRelay {
+  const env = opts.env ?? process.env;
+  const settings = opts.settings ?? outboxSettingsFromEnv(env);
+  const log = opts.log.child({ component: 'outbox-relay' });
+  const metrics = outboxMetrics(opts.metrics, opts.orm, log);
+  const url = redisUrlFromEnv(env);
+  const stream = eventStream(opts.source, redisPrefix(env));
+  if (!settings.enabled || !url) {
+    if (!url) log.warn('REDIS_URL unset: events stay in the outbox until a relay with Redis publishes them');
+    return {
+      runNow: async () => 0,
+      purgeNow: () => purgePublished(opts.orm, settings.retentionDays),
+      stop: async () => {},
+    };
+  }
+  const redis = connectRedis(url, `outbox-relay-${opts.source}`, log);
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  let failures = 0;
+  let lastPurge = 0;
+
+  const pass = async (): Promise<number> => {
+    const published = await publishPending(opts.orm, redis, {
+      source: opts.source,
+      stream,
+      batch: settings.batch,
+      maxLen: settings.maxLen,
+      metrics,
+    });
+    if (Date.now() - lastPurge >= settings.purgeEveryMs) {
+      lastPurge = Date.now();
+      const purged = await purgePublished(opts.orm, settings.retentionDays);
+      if (purged > 0) log.info({ purged, retentionDays: settings.retentionDays }, 'outbox: published events purged');
+    }
+    return published;
+  };
+  const runNow = (): Promise<number> =>
+    (running ??= pass().finally(() => {
+      running = null;
+    }));
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => void loop(), ms);
+    timer.unref();
+  };
+  const loop = async () => {
+    try {
+      const n = await runNow();
+      if (failures > 0) log.info({ after: failures }, 'outbox relay publishing again');
+      failures = 0;
+      schedule(n >= settings.batch ? 0 : settings.pollMs);
+    } catch (err) {
+      failures += 1;
+      const reason = err instanceof RedisUnavailable ? 'redis' : 'database';
+      metrics.failures.inc({ reason });
+      // One line per outage, not one per retry.
+      if (failures === 1)
+        log.warn({ err: { message: (err as Error).message }, reason }, 'outbox relay failed; retrying');
+      schedule(Math.min(settings.maxBackoffMs, 250 * 2 ** Math.min(failures - 1, 10)));
+    }
+  };
+  schedule(0);
+  return {
+    runNow,
+    purgeNow: () => purgePublished(opts.orm, settings.retentionDays),
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => 0);
+      await redis.quit().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+/** The SERVICE-only `retainedEvents(after, first)` of a producer (docs/events.md), over its outbox. */
+export function retainedEventsResolver(source: EventSource) {
+  return async (
+    _parent: unknown,
+    args: { after?: string | null; first: number },
+    ctx: { em: EntityManager },
+  ): Promise<{ events: string[]; endCursor: string | null; hasNextPage: boolean }> => {
+    if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_RETAINED_PAGE) {
+      throw badInput(`"first" must be between 1 and ${MAX_RETAINED_PAGE}; got ${args.first}`, {
+        argument: 'first',
+        max: MAX_RETAINED_PAGE,
+      });
+    }
+    const after = decodeCursor(args.after, ['bigint'] as const)?.[0] ?? '0';
+    const page = await retainedEvents(ctx.em, source, after, args.first);
+    return {
+      events: page.events,
+      endCursor: page.lastSeq ? encodeCursor([page.lastSeq]) : (args.after ?? null),
+      hasNextPage: page.more,
+    };
+  };
+}
+
+/** The largest page of retainedEvents. */
+export const MAX_RETAINED_PAGE = 1_000;

@@ -1,0 +1,174 @@
+/**
+ * The transactional outbox (ADR 0019), the half that domain code uses: the `outbox` table every
+ * producer (ecommerce, retail, inventory) has in its own database, `recordEvent` to write an event
+ * in the transaction of the change it reports, and the envelope every event is published in
+ * (docs/events.md). The relay that publishes the rows to Redis is kit/outbox-relay.ts (an adapter).
+ */
+import { randomUUID } from 'node:crypto';
+import { EntitySchema, type EntityManager } from '@mikro-orm/postgresql';
+import { instant, integer, optionalText, text } from './columns';
+import { queryRows, execute } from './sql';
+
+/** The producers of events, each with its own stream `<REDIS_PREFIX>events:<source>`. */
+export type EventSource = 'ecommerce' | 'retail' | 'inventory';
+
+/** One row of `outbox`: an event, published or not. */
+export interface OutboxRow {
+  /** Order of writing (bigserial, as a decimal string): the relay publishes in this order. */
+  seq: string;
+  /** The event id (UUID), the consumers' idempotency key. */
+  id: string;
+  type: string;
+  version: number;
+  aggregateType: string;
+  aggregateId: string;
+  /** The request (or background job) that caused it. */
+  correlationId: string | null;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  /** When the relay published it; null while pending. */
+  publishedAt: Date | null;
+  /** The Redis stream entry id it was published as. */
+  streamId: string | null;
+}
+
+export const OutboxEvent = new EntitySchema<OutboxRow>({
+  name: 'OutboxEvent',
+  tableName: 'outbox',
+  properties: {
+    seq: { type: 'bigint', columnType: 'bigserial', primary: true, autoincrement: true },
+    id: { type: 'uuid', columnType: 'uuid', unique: 'outbox_id_unique' },
+    type: text,
+    version: integer,
+    aggregateType: { ...text, fieldName: 'aggregate_type' },
+    aggregateId: { ...text, fieldName: 'aggregate_id' },
+    correlationId: { ...optionalText, fieldName: 'correlation_id' },
+    occurredAt: { ...instant, fieldName: 'occurred_at' },
+    data: { type: 'json', columnType: 'jsonb' },
+    createdAt: { ...instant, fieldName: 'created_at', defaultRaw: 'now()' },
+    publishedAt: { ...instant, fieldName: 'published_at', nullable: true },
+    streamId: { ...optionalText, fieldName: 'stream_id' },
+  },
+  indexes: [
+    // The relay's scan: pending rows in order, a small index however long the retention.
+    {
+      name: 'outbox_pending_idx',
+      expression: 'create index "outbox_pending_idx" on "outbox" ("seq") where published_at is null',
+    },
+    // The retention purge.
+    { name: 'outbox_published_at_idx', properties: ['publishedAt'] },
+  ],
+});
+
+/** An event as a producer's domain describes it; the envelope's other fields are filled in here. */
+export interface NewEvent<T extends string = string, D extends object = Record<string, unknown>> {
+  type: T;
+  /** Version of this type's data (docs/events.md); 1 unless a type changed incompatibly. */
+  version?: number;
+  aggregate: { type: string; id: string };
+  data: D;
+  /** When the fact happened (a sale's time); default: the writing transaction's clock. */
+  occurredAt?: Date;
+}
+
+/** Thrown when an event is recorded outside a transaction: it could outlive (or miss) its change. */
+export class OutboxOutsideTransaction extends Error {
+  constructor(type: string) {
+    super(`recordEvent(${type}) must run inside the transaction of the change it reports`);
+  }
+}
+
+/**
+ * Writes events to the outbox in the caller's transaction (`em` inside em.transactional or
+ * inTransaction): they are published if and only if the change commits. Insert them after the
+ * aggregate's own row is written, so that two transactions on one aggregate number their events in
+ * commit order (the second waits on the first's row lock before taking a sequence number).
+ */
+export async function recordEvents(
+  em: EntityManager,
+  correlationId: string | null,
+  events: readonly NewEvent<string, object>[],
+): Promise<void> {
+  if (events.length === 0) return;
+  if (!em.getTransactionContext()) throw new OutboxOutsideTransaction(events[0]!.type);
+  // One statement for the lot; unnest keeps their order, so their sequence numbers follow it.
+  await execute(
+    em,
+    `insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
+     select e.id, e.type, e.version, e.aggregate_type, e.aggregate_id, e.correlation_id, coalesce(e.occurred_at, now()), e.data
+       from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[])
+         with ordinality as e(id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data, n)
+      order by e.n`,
+    [
+      events.map(() => randomUUID()),
+      events.map((e) => e.type),
+      events.map((e) => e.version ?? 1),
+      events.map((e) => e.aggregate.type),
+      events.map((e) => e.aggregate.id),
+      events.map(() => correlationId?.slice(0, 200) ?? null),
+      events.map((e) => e.occurredAt?.toISOString() ?? null),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+}
+
+/** One event of recordEvents. */
+export function recordEvent(em: EntityManager, correlationId: string | null, event: NewEvent<string, object>) {
+  return recordEvents(em, correlationId, [event]);
+}
+
+/** The columns envelopeText needs, as lean SQL selects them. */
+export interface EnvelopeRow {
+  seq: string;
+  id: string;
+  type: string;
+  version: number;
+  aggregate_type: string;
+  aggregate_id: string;
+  correlation_id: string | null;
+  occurred_at: Date;
+  data: Record<string, unknown>;
+}
+
+// seq is read as text (bigint); order by outbox.seq, not by this text alias.
+export const ENVELOPE_COLUMNS =
+  'seq::text as seq, id::text as id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data';
+
+/**
+ * The published form of an event (docs/events.md, "Envelope"): the same text on the stream and in
+ * retainedEvents, keys in a fixed order.
+ */
+export function envelopeText(source: EventSource, row: EnvelopeRow): string {
+  return JSON.stringify({
+    id: row.id,
+    type: row.type,
+    version: row.version,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    source,
+    correlationId: row.correlation_id,
+    aggregate: { type: row.aggregate_type, id: row.aggregate_id },
+    sequence: Number(row.seq),
+    data: row.data,
+  });
+}
+
+/** Up to `first` retained events (published or not) after sequence `afterSeq`, oldest first. */
+export async function retainedEvents(
+  em: EntityManager,
+  source: EventSource,
+  afterSeq: string,
+  first: number,
+): Promise<{ events: string[]; lastSeq: string | null; more: boolean }> {
+  const rows = await queryRows<EnvelopeRow>(
+    em,
+    `select ${ENVELOPE_COLUMNS} from outbox where seq > ?::bigint order by outbox.seq limit ?`,
+    [afterSeq, first + 1],
+  );
+  const page = rows.slice(0, first);
+  return {
+    events: page.map((r) => envelopeText(source, r)),
+    lastSeq: page[page.length - 1]?.seq ?? null,
+    more: rows.length > first,
+  };
+}
