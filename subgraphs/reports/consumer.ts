@@ -328,9 +328,11 @@ export class StreamConsumer {
   }
 
   private count(events: ParsedEvent[], outcomes: Outcome[]): void {
+    const now = Date.now();
     events.forEach((e, i) => {
       const outcome = outcomes[i] ?? 'duplicate';
       this.deps.metrics.processed(e.envelope.type, outcome);
+      if (outcome === 'applied') this.deps.metrics.eventLag((now - e.envelope.occurredAt.getTime()) / 1000);
       if (outcome === 'applied') this.stats.applied++;
       else if (outcome === 'duplicate') this.stats.duplicates++;
       else this.stats.ignored++;
