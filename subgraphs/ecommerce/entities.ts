@@ -12,6 +12,7 @@ import type {
 import { CART_STATUSES } from './domain/types';
 import { ORDER_STATUSES, SAGA_STATES } from './domain/saga';
 import { foreignKey, optionalText, sagaColumns, text, timestamps } from '../kit/columns';
+import { OutboxEvent } from '../kit/outbox';
 
 /**
  * The complete description of the ecommerce tables (ADR 0003): columns with their exact types and
@@ -235,4 +236,6 @@ export const entities = [
   OrderLineSchema,
   OrderStatusChangeSchema,
   CheckoutSagaSchema,
+  // The order events (domain/events.ts), written in the transaction of each change (docs/events.md).
+  OutboxEvent,
 ];
