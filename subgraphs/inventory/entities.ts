@@ -1,4 +1,5 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
+import { OutboxEvent } from '../kit/outbox';
 import {
   LOCATION_KINDS,
   MOVEMENT_REASONS,
@@ -318,4 +319,6 @@ export const entities = [
   ReplenishmentRequestSchema,
   ReplenishmentLineSchema,
   ReplenishmentEventSchema,
+  // Inventory's events (domain/events.ts), written in the transaction of each change (docs/events.md).
+  OutboxEvent,
 ];

@@ -2,6 +2,7 @@ import type { MigrationClass } from '../../kit';
 import { Migration20251122000000InventoryInit } from './Migration20251122000000_inventory_init';
 import { Migration20251201000000ReservationRestocked } from './Migration20251201000000_reservation_restocked';
 import { Migration20251210000000ReturnsAndReplenishment } from './Migration20251210000000_returns_and_replenishment';
+import { Migration20261201224440Outbox } from './Migration20261201224440_outbox';
 
 /** Committed migrations in the order they run (explicit so tsx, jest and node see the same set). */
 export const migrations: { name: string; class: MigrationClass }[] = [
@@ -11,4 +12,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
     name: 'Migration20251210000000_returns_and_replenishment',
     class: Migration20251210000000ReturnsAndReplenishment,
   },
+  { name: 'Migration20261201224440_outbox', class: Migration20261201224440Outbox },
 ];
