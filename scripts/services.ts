@@ -537,10 +537,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       if (!redisServerInstalled()) throw new StartupError(REDIS_INSTALL_HINT, 'start', '');
       let port = 6380;
       while (!(await isPortFree(port))) port++;
-      const started = await startLocalRedis(port);
+      // Persisted beside the embedded PostgreSQL's data (one directory per DB_PREFIX, like the databases).
+      const dir = path.join(
+        path.dirname(opts.embeddedDir ?? path.join(ROOT, '.data', 'pg')),
+        opts.dbPrefix ? `redis-${opts.dbPrefix}` : 'redis',
+      );
+      const started = await startLocalRedis(port, 10_000, { dir });
       localRedis = started;
       redisUrl = started.url;
-      say(`Redis: started a local redis-server on port ${port} (no persistence; set REDIS_URL to use another)`);
+      say(
+        `Redis: started a local redis-server on port ${port}, data in ${path.relative(ROOT, dir) || dir} (set REDIS_URL to use another)`,
+      );
     }
     checkAborted();
 
