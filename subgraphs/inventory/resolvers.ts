@@ -6,6 +6,7 @@ import {
   decodeCursor,
   encodeCursor,
   lazyConnection,
+  retainedEventsResolver,
   ServiceUnavailable,
   type Context,
 } from '../kit';
@@ -130,6 +131,8 @@ export const resolvers = {
         hasPrevious: args.after != null,
       });
     },
+    // The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only.
+    retainedEvents: retainedEventsResolver('inventory'),
   },
 
   Mutation: {

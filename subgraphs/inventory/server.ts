@@ -36,6 +36,8 @@ export const permissions = withPermissions({
     stockMovements: isStaffManager,
     // Store staff see their own store's requests (checked in the domain), head office all.
     replenishmentRequests: hasRole('CLERK', 'MANAGER', 'ADMIN'),
+    // reports' rebuild reads the outbox (docs/events.md); no person may.
+    retainedEvents: isService,
   },
   // The dashboard's stock figures: managers (their own store, checked in the domain) and head office.
   Dashboard: { lowStockCount: isStaffManager, pendingReplenishments: isStaffManager },

@@ -361,6 +361,20 @@ export type ReplenishmentRequestConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/**
+ * One page of a producer's retained events (its outbox rows, published or not) in sequence order,
+ * for rebuilding read models (docs/events.md). SERVICE only; not exposed by the router.
+ */
+export type RetainedEventPage = {
+  __typename?: 'RetainedEventPage';
+  /** The event envelopes as JSON text, exactly as published to the stream. */
+  events: Array<Scalars['String']['output']>;
+  /** Cursor of the page's last event, to pass as `after`; the `after` given when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more retained events follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Every stock location (a short, fixed list). */
@@ -379,6 +393,11 @@ export type Query = {
    * storeId is FORBIDDEN); head office (ADMIN) sees every store's.
    */
   replenishmentRequests: ReplenishmentRequestConnection;
+  /**
+   * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
+   * not exposed by the router.
+   */
+  retainedEvents: RetainedEventPage;
 };
 
 export type QueryLocationArgs = {
@@ -402,6 +421,11 @@ export type QueryReplenishmentRequestsArgs = {
   storeId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type QueryRetainedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
 };
 
 /** Input of adjustStock. */
@@ -972,6 +996,7 @@ export type ResolversTypes = {
     Omit<ReplenishmentRequestEdge, 'node'> & { node: ResolversTypes['ReplenishmentRequest'] }
   >;
   ReplenishmentRequestConnection: ResolverTypeWrapper<ReplenishmentRequestConnectionModelModel>;
+  RetainedEventPage: ResolverTypeWrapper<RetainedEventPage>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   AdjustStockInput: AdjustStockInput;
   AdjustStockPayload: ResolverTypeWrapper<
@@ -1052,6 +1077,7 @@ export type ResolversParentTypes = {
     node: ResolversParentTypes['ReplenishmentRequest'];
   };
   ReplenishmentRequestConnection: ReplenishmentRequestConnectionModelModel;
+  RetainedEventPage: RetainedEventPage;
   Query: Record<PropertyKey, never>;
   AdjustStockInput: AdjustStockInput;
   AdjustStockPayload: Omit<AdjustStockPayload, 'level'> & { level?: Maybe<ResolversParentTypes['StockLevel']> };
@@ -1375,6 +1401,15 @@ export type ReplenishmentRequestConnectionResolvers<
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type RetainedEventPageResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RetainedEventPage'] = ResolversParentTypes['RetainedEventPage'],
+> = {
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
@@ -1403,6 +1438,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryReplenishmentRequestsArgs, 'first'>
+  >;
+  retainedEvents?: Resolver<
+    ResolversTypes['RetainedEventPage'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryRetainedEventsArgs, 'first'>
   >;
 };
 
@@ -1618,6 +1659,7 @@ export type Resolvers<ContextType = any> = {
   ReplenishmentRequest?: ReplenishmentRequestResolvers<ContextType>;
   ReplenishmentRequestEdge?: ReplenishmentRequestEdgeResolvers<ContextType>;
   ReplenishmentRequestConnection?: ReplenishmentRequestConnectionResolvers<ContextType>;
+  RetainedEventPage?: RetainedEventPageResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   AdjustStockPayload?: AdjustStockPayloadResolvers<ContextType>;
   RequestReplenishmentPayload?: RequestReplenishmentPayloadResolvers<ContextType>;
