@@ -1,0 +1,452 @@
+/**
+ * The event pipeline end to end, with nothing faked: the five subgraphs and the router, demo data,
+ * a known mix of online orders (one cancelled, one shipped, one declined), point-of-sale sales in two
+ * stores (one returned from, one cancelled, a register closed), stock adjustments and replenishment
+ * requests, all through the router. The producers write their events in the outbox, their relays
+ * publish them, reports consumes them. Then:
+ * - SalesReport for today equals, to the cent and in every breakdown, the sums computed from the
+ *   producers' own rows (orders, sales, returns; categories from products), and Dashboard's counts
+ *   equal them;
+ * - every event the producers wrote is described by docs/events.md, and all eleven types occurred;
+ * - `npm run reports:rebuild` on the live system, with sales going on, ends with the same totals.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import {
+  AdjustStockDocument,
+  ApproveReplenishmentDocument,
+  CancelOrderDocument,
+  CancelSaleDocument,
+  CloseRegisterDocument,
+  DashboardDocument,
+  OpenRegisterDocument,
+  RecordSaleDocument,
+  RejectReplenishmentDocument,
+  RequestReplenishmentDocument,
+  ReturnSaleDocument,
+  SalesReportDocument,
+  ShipOrderDocument,
+  StaffLoginDocument,
+} from '../../schema/operations/generated';
+import { CARD_DECLINED, addToCart, checkout, newCustomer, sqlRows } from '../../subgraphs/ecommerce/test-helpers';
+import { chainDay } from '../../subgraphs/reports/domain/calendar';
+import { amount, drained, expectedFigures, type Envelope } from '../../subgraphs/reports/test-helpers';
+import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
+import { contractViolations, readEventContract } from '../helpers/event-contract';
+import { startStack, type Stack } from '../helpers/stack';
+import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
+
+// Response data is shaped by each query; tests read it as loosely typed JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const ROOT = path.join(__dirname, '..', '..');
+const PRODUCERS = ['ecommerce', 'retail', 'inventory'] as const;
+const today = chainDay(new Date());
+const product = (n: number) => `prod-${String(n).padStart(4, '0')}`;
+
+/**
+ * The facts in the producers' databases, as the envelopes reports' expectedFigures sums (which
+ * shares no code with reports): confirmed orders and their cancellations, sales, cancellations and
+ * returns, each line with its product's category as products files it.
+ */
+async function factsFromSources(stack: Stack): Promise<Envelope[]> {
+  const url = (s: 'ecommerce' | 'retail' | 'products') => stack.databases[s]!.url;
+  const categories = new Map(
+    (
+      await sqlRows<{ id: string; category_id: string | null }>(url('products'), 'select id, category_id from products')
+    ).map((p) => [p.id, p.category_id]),
+  );
+  const fact = (
+    source: Envelope['source'],
+    type: string,
+    id: string,
+    at: Date,
+    data: Record<string, unknown>,
+  ): Envelope => ({
+    id: `${type}:${id}`,
+    type,
+    version: 1,
+    occurredAt: at.toISOString(),
+    source,
+    correlationId: 'sources',
+    aggregate: { type: 'x', id },
+    sequence: 0,
+    data,
+  });
+  const out: Envelope[] = [];
+  const orders = await sqlRows<{ id: string; status: string; confirmed_at: Date; cancelled_at: Date | null }>(
+    url('ecommerce'),
+    `select o.id, o.status,
+            (select min(at) from order_status_changes c where c.order_id = o.id and c.status = 'CONFIRMED') as confirmed_at,
+            (select min(at) from order_status_changes c where c.order_id = o.id and c.status = 'CANCELLED') as cancelled_at
+       from orders o
+      where exists (select 1 from order_status_changes c where c.order_id = o.id and c.status = 'CONFIRMED')`,
+  );
+  const orderLines = await sqlRows<{
+    order_id: string;
+    product_id: string;
+    quantity: number;
+    unit_price_cents: number;
+  }>(url('ecommerce'), 'select order_id, product_id, quantity, unit_price_cents from order_lines');
+  for (const o of orders) {
+    const lines = orderLines
+      .filter((l) => l.order_id === o.id)
+      .map((l) => ({
+        productId: l.product_id,
+        categoryId: categories.get(l.product_id) ?? null,
+        quantity: l.quantity,
+        lineTotalCents: l.quantity * l.unit_price_cents,
+      }));
+    out.push(fact('ecommerce', 'order.confirmed', o.id, o.confirmed_at, { lines }));
+    if (o.cancelled_at)
+      out.push(fact('ecommerce', 'order.cancelled', o.id, o.cancelled_at, { wasConfirmed: true, lines }));
+  }
+  const sales = await sqlRows<{ id: string; store_id: string; status: string; sold_at: Date; updated_at: Date }>(
+    url('retail'),
+    "select id, store_id, status, sold_at, updated_at from sales where status in ('COMPLETED', 'CANCELLED')",
+  );
+  const saleLines = await sqlRows<{
+    id: string;
+    sale_id: string;
+    product_id: string;
+    quantity: number;
+    unit_price_cents: number;
+  }>(url('retail'), 'select id, sale_id, product_id, quantity, unit_price_cents from sale_lines');
+  for (const s of sales) {
+    const lines = saleLines
+      .filter((l) => l.sale_id === s.id)
+      .map((l) => ({
+        productId: l.product_id,
+        categoryId: categories.get(l.product_id) ?? null,
+        quantity: l.quantity,
+        lineTotalCents: l.quantity * l.unit_price_cents,
+      }));
+    out.push(
+      fact('retail', 'sale.recorded', s.id, s.sold_at, { storeId: s.store_id, soldAt: s.sold_at.toISOString(), lines }),
+    );
+    if (s.status === 'CANCELLED')
+      out.push(fact('retail', 'sale.cancelled', s.id, s.updated_at, { storeId: s.store_id, lines }));
+  }
+  const returns = await sqlRows<{ id: string; store_id: string; created_at: Date }>(
+    url('retail'),
+    "select id, store_id, created_at from returns where status = 'COMPLETED'",
+  );
+  const returnLines = await sqlRows<{ return_id: string; product_id: string; quantity: number; refund_cents: number }>(
+    url('retail'),
+    'select return_id, product_id, quantity, refund_cents from return_lines',
+  );
+  for (const r of returns) {
+    const lines = returnLines
+      .filter((l) => l.return_id === r.id)
+      .map((l) => ({
+        productId: l.product_id,
+        categoryId: categories.get(l.product_id) ?? null,
+        quantity: l.quantity,
+        amountCents: l.refund_cents,
+      }));
+    out.push(fact('retail', 'sale.returned', r.id, r.created_at, { storeId: r.store_id, lines }));
+  }
+  return out;
+}
+
+/** The report's figures in the shape expectedFigures gives them. */
+function figuresOf(r: Json) {
+  const cents = (a: { amount: string }) => Math.round(Number(a.amount) * 100);
+  return {
+    revenueCents: cents(r.revenue),
+    transactions: r.transactions,
+    unitsSold: r.unitsSold,
+    byChannel: Object.fromEntries(r.byChannel.map((c: Json) => [c.channel, [cents(c.revenue), c.transactions]])),
+    byStore: Object.fromEntries(r.byStore.map((s: Json) => [s.store.id, [cents(s.revenue), s.transactions]])),
+    byCategory: Object.fromEntries(
+      r.byCategory.map((c: Json) => [c.category?.id ?? '', [cents(c.revenue), c.unitsSold]]),
+    ),
+    topProducts: r.topProducts.map((t: Json) => [t.product.id, cents(t.revenue), t.unitsSold]),
+    daily: r.daily.map((d: Json) => [d.date, cents(d.revenue), d.unitsSold]),
+  };
+}
+
+function expectedOf(facts: Envelope[]) {
+  const ex = expectedFigures(facts, today, today);
+  const nonZero = <T extends { revenueCents: number }>(o: Record<string, T>, f: (v: T) => unknown[]) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+  return {
+    ex,
+    figures: {
+      revenueCents: ex.revenueCents,
+      transactions: ex.transactions,
+      unitsSold: ex.unitsSold,
+      byChannel: nonZero(ex.byChannel, (v) => [v.revenueCents, v.transactions]),
+      byStore: nonZero(ex.byStore, (v) => [v.revenueCents, v.transactions]),
+      byCategory: nonZero(ex.byCategory, (v) => [v.revenueCents, v.unitsSold]),
+      daily: Object.entries(ex.daily).map(([d, v]) => [d, v.revenueCents, v.unitsSold]),
+    },
+  };
+}
+
+describe('events from the producers to reports, through the router (five subgraphs, demo data)', () => {
+  let stack: Stack;
+  let redis: Redis;
+  let prefix: string;
+  const staffToken = new Map<string, string>();
+  let keys = 0;
+  const key = (p: string) => `${p}-${Date.now()}-${++keys}`;
+
+  const published = async () => {
+    for (const s of PRODUCERS) {
+      const [row] = await sqlRows<{ n: number }>(
+        stack.databases[s]!.url,
+        'select count(*)::int as n from outbox where published_at is null',
+      );
+      if (row!.n > 0) return false;
+    }
+    return true;
+  };
+  const settled = async () => {
+    await waitFor('every outbox row published', published, 30_000);
+    await drained(redis, prefix, 'reports', 30_000);
+  };
+  const sale = async (storeId: string, registerId: string, lines: { productId: string; quantity: number }[]) => {
+    const res = await stack.gql(
+      RecordSaleDocument,
+      { input: { storeId, registerId, lines, paymentMethod: 'CARD', idempotencyKey: key('sale') } },
+      { token: staffToken.get(`CLERK:${storeId}`) },
+    );
+    const s = res.body.data?.recordSale;
+    if (!s?.sale) throw new Error(`sale refused: ${JSON.stringify(res.body)}`);
+    return s.sale;
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({
+      services: ['products', 'inventory', 'ecommerce', 'retail', 'reports'],
+      seed: true,
+      env: {
+        RETAIL_SEED_HISTORY_DAYS: '0',
+        REPORTS_BLOCK_MS: '100',
+        REPORTS_JOB_INTERVAL_MS: '0',
+        OUTBOX_POLL_MS: '50',
+      },
+    });
+    prefix = process.env.REDIS_PREFIX!;
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    for (const e of DEMO_STAFF.filter((s) => ['store-1', 'store-2', null].includes(s.storeId))) {
+      const res = await stack.gql(StaffLoginDocument, { input: { email: e.email, password: DEMO_STAFF_PASSWORD } });
+      const token = res.body.data?.staffLogin.token;
+      if (token) staffToken.set(`${e.role}:${e.storeId ?? 'chain'}`, token);
+    }
+    for (const storeId of ['store-1', 'store-2']) {
+      const opened = await stack.gql(
+        OpenRegisterDocument,
+        { input: { registerId: `reg-${storeId}-1`, openingFloat: '100.00' } },
+        { token: staffToken.get(`CLERK:${storeId}`) },
+      );
+      expect(opened.body.data?.openRegister.errors).toEqual([]);
+    }
+
+    // Online: three confirmed orders (one then cancelled, one shipped) and one declined.
+    const orders: string[] = [];
+    for (const [i, lines] of [
+      [[1, 1]],
+      [
+        [2, 2],
+        [3, 1],
+      ],
+      [[4, 3]],
+    ].entries()) {
+      const c = await newCustomer(stack.gql, `events-${i}`);
+      for (const [n, q] of lines as [number, number][]) await addToCart(stack.gql, c, product(n), q);
+      const res = await checkout(stack.gql, c);
+      const order = res.body.data?.checkout?.order;
+      if (order?.status !== 'CONFIRMED') throw new Error(`checkout failed: ${JSON.stringify(res.body)}`);
+      orders.push(order.id);
+      if (i === 0) {
+        const cancelled = await stack.gql(
+          CancelOrderDocument,
+          { input: { orderId: order.id, reason: 'changed my mind' } },
+          { token: c.token },
+        );
+        expect(cancelled.body.data?.cancelOrder.order?.status).toBe('CANCELLED');
+      }
+    }
+    const shipped = await stack.gql(ShipOrderDocument, { input: { orderId: orders[1]! } }, { token: tokens.admin() });
+    expect(shipped.body.data?.shipOrder.order?.status).toBe('SHIPPED');
+    const declined = await newCustomer(stack.gql, 'events-declined');
+    await addToCart(stack.gql, declined, product(5), 1);
+    expect((await checkout(stack.gql, declined, { card: CARD_DECLINED })).body.data?.checkout?.order?.status).not.toBe(
+      'CONFIRMED',
+    );
+
+    // Point of sale: sales in two stores, a return, a cancellation, a register closed.
+    const s1 = await sale('store-1', 'reg-store-1-1', [
+      { productId: product(10), quantity: 2 },
+      { productId: product(11), quantity: 1 },
+    ]);
+    await sale('store-1', 'reg-store-1-1', [{ productId: product(12), quantity: 1 }]);
+    const s3 = await sale('store-2', 'reg-store-2-1', [{ productId: product(13), quantity: 1 }]);
+    await sale('store-2', 'reg-store-2-1', [{ productId: product(14), quantity: 4 }]);
+    const returned = await stack.gql(
+      ReturnSaleDocument,
+      {
+        input: {
+          saleId: s1.id,
+          registerId: 'reg-store-1-1',
+          lines: [{ saleLineId: s1.lines[0]!.id, quantity: 1 }],
+          refundMethod: 'CARD',
+          idempotencyKey: key('return'),
+        },
+      },
+      { token: staffToken.get('CLERK:store-1') },
+    );
+    expect(returned.body.data?.returnSale.errors).toEqual([]);
+    const cancelled = await stack.gql(
+      CancelSaleDocument,
+      { input: { saleId: s3.id, reason: 'rung up twice' } },
+      { token: staffToken.get('MANAGER:store-2') },
+    );
+    expect(cancelled.body.data?.cancelSale.errors).toEqual([]);
+    const closed = await stack.gql(
+      CloseRegisterDocument,
+      { input: { registerId: 'reg-store-2-1', countedCash: '100.00' } },
+      { token: staffToken.get('CLERK:store-2') },
+    );
+    expect(closed.body.data?.closeRegister.errors).toEqual([]);
+
+    // Inventory: an adjustment, a request approved and one rejected.
+    const adjusted = await stack.gql(
+      AdjustStockDocument,
+      { input: { productId: product(20), locationId: 'loc-store-1', delta: 5, reason: 'RECEIPT' } },
+      { token: staffToken.get('MANAGER:store-1') },
+    );
+    expect(adjusted.body.errors).toBeUndefined();
+    const requested: string[] = [];
+    for (const n of [21, 22]) {
+      const res = await stack.gql(
+        RequestReplenishmentDocument,
+        { input: { lines: [{ productId: product(n), quantity: 2 }] } },
+        { token: staffToken.get('CLERK:store-1') },
+      );
+      const id = res.body.data?.requestReplenishment.request?.id;
+      if (!id) throw new Error(`request refused: ${JSON.stringify(res.body)}`);
+      requested.push(id);
+    }
+    const approved = await stack.gql(
+      ApproveReplenishmentDocument,
+      { input: { requestId: requested[0]! } },
+      { token: tokens.admin() },
+    );
+    expect(approved.body.data?.approveReplenishment.errors).toEqual([]);
+    const rejected = await stack.gql(
+      RejectReplenishmentDocument,
+      { input: { requestId: requested[1]!, reason: 'enough in store' } },
+      { token: tokens.admin() },
+    );
+    expect(rejected.body.data?.rejectReplenishment.errors).toEqual([]);
+    await settled();
+  }, 240_000);
+
+  afterAll(async () => {
+    const keysLeft = await redis?.keys(`${prefix}*`);
+    if (keysLeft?.length) await redis.del(...keysLeft);
+    await redis?.quit();
+    await stack?.stop();
+  });
+
+  const report = async () => {
+    const res = await stack.gql(SalesReportDocument, { period: { from: today, to: today } }, { token: tokens.admin() });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.salesReport;
+  };
+
+  it("gives SalesReport totals equal to the producers' own rows, to the cent in every breakdown, and Dashboard the same counts", async () => {
+    const { ex, figures } = expectedOf(await factsFromSources(stack));
+    expect(ex.byChannel.ONLINE.transactions).toBe(2);
+    expect(ex.byChannel.STORE.transactions).toBe(3);
+    const got = figuresOf(await report());
+    expect({ ...got, topProducts: undefined }).toEqual({ ...figures, topProducts: undefined });
+    for (const [id, cents, units] of got.topProducts as [string, number, number][]) {
+      expect([id, cents, units]).toEqual([id, ex.byProduct[id]!.revenueCents, ex.byProduct[id]!.unitsSold]);
+    }
+    const dash = await stack.gql(DashboardDocument, {}, { token: tokens.admin() });
+    expect(dash.body.errors).toBeUndefined();
+    expect(dash.body.data!.dashboard).toMatchObject({
+      revenueToday: { amount: amount(ex.revenueCents), currency: 'CAD' },
+      ordersToday: ex.byChannel.ONLINE.transactions,
+      salesToday: ex.byChannel.STORE.transactions,
+    });
+  });
+
+  it('wrote only events docs/events.md describes, published as retained, and all eleven types occurred', async () => {
+    const contract = readEventContract();
+    const types = new Set<string>();
+    for (const s of PRODUCERS) {
+      const url = stack.subgraph(s).url;
+      const texts: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const res: Json = await postGraphQL(
+          url,
+          'query ($after: String, $first: Int!) { retainedEvents(after: $after, first: $first) { events endCursor hasNextPage } }',
+          { after, first: 500 },
+          { token: tokens.service('reports') },
+        );
+        expect(res.body.errors).toBeUndefined();
+        texts.push(...res.body.data.retainedEvents.events);
+        after = res.body.data.retainedEvents.endCursor;
+        if (!res.body.data.retainedEvents.hasNextPage) break;
+      }
+      // What the relay published is what is retained, entry for entry.
+      const streamed = (await redis.xrange(`${prefix}events:${s}`, '-', '+')).map(([, f]) => f[1]!);
+      expect(new Set(streamed)).toEqual(new Set(texts));
+      for (const text of texts) {
+        const envelope = JSON.parse(text) as Record<string, unknown>;
+        types.add(String(envelope.type));
+        expect({ type: envelope.type, problems: contractViolations(contract, envelope) }).toEqual({
+          type: envelope.type,
+          problems: [],
+        });
+      }
+      const forbidden = await postGraphQL(
+        url,
+        '{ retainedEvents(first: 1) { hasNextPage } }',
+        {},
+        { token: tokens.admin() },
+      );
+      expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect([...types].sort()).toEqual(contract.events.map((e) => e.type).sort());
+  });
+
+  it('rebuilds the read models on the live system, sales going on, to the same totals', async () => {
+    let selling = true;
+    const background = (async () => {
+      let n = 0;
+      while (selling) await sale('store-1', 'reg-store-1-1', [{ productId: product(30 + (n++ % 5)), quantity: 1 }]);
+      return n;
+    })();
+    const env = {
+      ...process.env,
+      REPORTS_DATABASE_URL: stack.databases.reports!.url,
+      ECOMMERCE_URL: stack.subgraph('ecommerce').url,
+      RETAIL_URL: stack.subgraph('retail').url,
+      INVENTORY_URL: stack.subgraph('inventory').url,
+    };
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/reports/rebuild-cli.ts'], { cwd: ROOT, env });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    cli.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    selling = false;
+    const sold = await background;
+    expect({ code, out: code === 0 ? '' : out }).toEqual({ code: 0, out: '' });
+    const summary = JSON.parse(out.trim().split('\n').pop()!) as { applied: number; rejected: number };
+    expect(summary.rejected).toBe(0);
+    expect(summary.applied).toBeGreaterThan(10);
+    expect(sold).toBeGreaterThan(0);
+    await settled();
+    const { figures } = expectedOf(await factsFromSources(stack));
+    expect({ ...figuresOf(await report()), topProducts: undefined }).toEqual({ ...figures, topProducts: undefined });
+  });
+});
