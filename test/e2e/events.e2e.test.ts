@@ -31,9 +31,10 @@ import {
 } from '../../schema/operations/generated';
 import { CARD_DECLINED, addToCart, checkout, newCustomer, sqlRows } from '../../subgraphs/ecommerce/test-helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
-import { amount, drained, expectedFigures, type Envelope } from '../../subgraphs/reports/test-helpers';
+import { amount, drained } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
+import { expectedOf, factsFromSources, figuresOf } from '../helpers/report-sources';
 import { startStack, type Stack } from '../helpers/stack';
 import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
 
@@ -46,146 +47,6 @@ const PRODUCERS = ['ecommerce', 'retail', 'inventory'] as const;
 const today = chainDay(new Date());
 const product = (n: number) => `prod-${String(n).padStart(4, '0')}`;
 
-/**
- * The facts in the producers' databases, as the envelopes reports' expectedFigures sums (which
- * shares no code with reports): confirmed orders and their cancellations, sales, cancellations and
- * returns, each line with its product's category as products files it.
- */
-async function factsFromSources(stack: Stack): Promise<Envelope[]> {
-  const url = (s: 'ecommerce' | 'retail' | 'products') => stack.databases[s]!.url;
-  const categories = new Map(
-    (
-      await sqlRows<{ id: string; category_id: string | null }>(url('products'), 'select id, category_id from products')
-    ).map((p) => [p.id, p.category_id]),
-  );
-  const fact = (
-    source: Envelope['source'],
-    type: string,
-    id: string,
-    at: Date,
-    data: Record<string, unknown>,
-  ): Envelope => ({
-    id: `${type}:${id}`,
-    type,
-    version: 1,
-    occurredAt: at.toISOString(),
-    source,
-    correlationId: 'sources',
-    aggregate: { type: 'x', id },
-    sequence: 0,
-    data,
-  });
-  const out: Envelope[] = [];
-  const orders = await sqlRows<{ id: string; status: string; confirmed_at: Date; cancelled_at: Date | null }>(
-    url('ecommerce'),
-    `select o.id, o.status,
-            (select min(at) from order_status_changes c where c.order_id = o.id and c.status = 'CONFIRMED') as confirmed_at,
-            (select min(at) from order_status_changes c where c.order_id = o.id and c.status = 'CANCELLED') as cancelled_at
-       from orders o
-      where exists (select 1 from order_status_changes c where c.order_id = o.id and c.status = 'CONFIRMED')`,
-  );
-  const orderLines = await sqlRows<{
-    order_id: string;
-    product_id: string;
-    quantity: number;
-    unit_price_cents: number;
-  }>(url('ecommerce'), 'select order_id, product_id, quantity, unit_price_cents from order_lines');
-  for (const o of orders) {
-    const lines = orderLines
-      .filter((l) => l.order_id === o.id)
-      .map((l) => ({
-        productId: l.product_id,
-        categoryId: categories.get(l.product_id) ?? null,
-        quantity: l.quantity,
-        lineTotalCents: l.quantity * l.unit_price_cents,
-      }));
-    out.push(fact('ecommerce', 'order.confirmed', o.id, o.confirmed_at, { lines }));
-    if (o.cancelled_at)
-      out.push(fact('ecommerce', 'order.cancelled', o.id, o.cancelled_at, { wasConfirmed: true, lines }));
-  }
-  const sales = await sqlRows<{ id: string; store_id: string; status: string; sold_at: Date; updated_at: Date }>(
-    url('retail'),
-    "select id, store_id, status, sold_at, updated_at from sales where status in ('COMPLETED', 'CANCELLED')",
-  );
-  const saleLines = await sqlRows<{
-    id: string;
-    sale_id: string;
-    product_id: string;
-    quantity: number;
-    unit_price_cents: number;
-  }>(url('retail'), 'select id, sale_id, product_id, quantity, unit_price_cents from sale_lines');
-  for (const s of sales) {
-    const lines = saleLines
-      .filter((l) => l.sale_id === s.id)
-      .map((l) => ({
-        productId: l.product_id,
-        categoryId: categories.get(l.product_id) ?? null,
-        quantity: l.quantity,
-        lineTotalCents: l.quantity * l.unit_price_cents,
-      }));
-    out.push(
-      fact('retail', 'sale.recorded', s.id, s.sold_at, { storeId: s.store_id, soldAt: s.sold_at.toISOString(), lines }),
-    );
-    if (s.status === 'CANCELLED')
-      out.push(fact('retail', 'sale.cancelled', s.id, s.updated_at, { storeId: s.store_id, lines }));
-  }
-  const returns = await sqlRows<{ id: string; store_id: string; created_at: Date }>(
-    url('retail'),
-    "select id, store_id, created_at from returns where status = 'COMPLETED'",
-  );
-  const returnLines = await sqlRows<{ return_id: string; product_id: string; quantity: number; refund_cents: number }>(
-    url('retail'),
-    'select return_id, product_id, quantity, refund_cents from return_lines',
-  );
-  for (const r of returns) {
-    const lines = returnLines
-      .filter((l) => l.return_id === r.id)
-      .map((l) => ({
-        productId: l.product_id,
-        categoryId: categories.get(l.product_id) ?? null,
-        quantity: l.quantity,
-        amountCents: l.refund_cents,
-      }));
-    out.push(fact('retail', 'sale.returned', r.id, r.created_at, { storeId: r.store_id, lines }));
-  }
-  return out;
-}
-
-/** The report's figures in the shape expectedFigures gives them. */
-function figuresOf(r: Json) {
-  const cents = (a: { amount: string }) => Math.round(Number(a.amount) * 100);
-  return {
-    revenueCents: cents(r.revenue),
-    transactions: r.transactions,
-    unitsSold: r.unitsSold,
-    byChannel: Object.fromEntries(r.byChannel.map((c: Json) => [c.channel, [cents(c.revenue), c.transactions]])),
-    byStore: Object.fromEntries(r.byStore.map((s: Json) => [s.store.id, [cents(s.revenue), s.transactions]])),
-    byCategory: Object.fromEntries(
-      r.byCategory.map((c: Json) => [c.category?.id ?? '', [cents(c.revenue), c.unitsSold]]),
-    ),
-    topProducts: r.topProducts.map((t: Json) => [t.product.id, cents(t.revenue), t.unitsSold]),
-    daily: r.daily.map((d: Json) => [d.date, cents(d.revenue), d.unitsSold]),
-  };
-}
-
-function expectedOf(facts: Envelope[]) {
-  const ex = expectedFigures(facts, today, today);
-  const nonZero = <T extends { revenueCents: number }>(o: Record<string, T>, f: (v: T) => unknown[]) =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
-  return {
-    ex,
-    figures: {
-      revenueCents: ex.revenueCents,
-      transactions: ex.transactions,
-      unitsSold: ex.unitsSold,
-      byChannel: nonZero(ex.byChannel, (v) => [v.revenueCents, v.transactions]),
-      byStore: nonZero(ex.byStore, (v) => [v.revenueCents, v.transactions]),
-      byCategory: nonZero(ex.byCategory, (v) => [v.revenueCents, v.unitsSold]),
-      daily: Object.entries(ex.daily).map(([d, v]) => [d, v.revenueCents, v.unitsSold]),
-    },
-  };
-}
-
 describe('events from the producers to reports, through the router (five subgraphs, demo data)', () => {
   let stack: Stack;
   let redis: Redis;
@@ -194,6 +55,11 @@ describe('events from the producers to reports, through the router (five subgrap
   let keys = 0;
   const key = (p: string) => `${p}-${Date.now()}-${++keys}`;
 
+  const sourceUrls = () => ({
+    products: stack.databases.products!.url,
+    retail: stack.databases.retail!.url,
+    ecommerce: stack.databases.ecommerce!.url,
+  });
   const published = async () => {
     for (const s of PRODUCERS) {
       const [row] = await sqlRows<{ n: number }>(
@@ -361,7 +227,7 @@ describe('events from the producers to reports, through the router (five subgrap
   };
 
   it("gives SalesReport totals equal to the producers' own rows, to the cent in every breakdown, and Dashboard the same counts", async () => {
-    const { ex, figures } = expectedOf(await factsFromSources(stack));
+    const { ex, figures } = expectedOf(await factsFromSources(sourceUrls()), today);
     expect(ex.byChannel.ONLINE.transactions).toBe(2);
     expect(ex.byChannel.STORE.transactions).toBe(3);
     const got = figuresOf(await report());
@@ -446,7 +312,7 @@ describe('events from the producers to reports, through the router (five subgrap
     expect(summary.applied).toBeGreaterThan(10);
     expect(sold).toBeGreaterThan(0);
     await settled();
-    const { figures } = expectedOf(await factsFromSources(stack));
+    const { figures } = expectedOf(await factsFromSources(sourceUrls()), today);
     expect({ ...figuresOf(await report()), topProducts: undefined }).toEqual({ ...figures, topProducts: undefined });
   });
 });
