@@ -25,6 +25,7 @@ import {
   text,
   timestamps,
 } from '../kit/columns';
+import { OutboxEvent } from '../kit/outbox';
 
 /**
  * Retail's tables, described once (ADR 0003): each schema is built on the row's one TypeScript shape
@@ -210,6 +211,7 @@ export const SaleLineSchema = new EntitySchema<SaleLine>({
     quantity: integer,
     unitPriceCents: { ...integer, fieldName: 'unit_price_cents' },
     currency: text,
+    categoryId: { ...optionalText, fieldName: 'category_id' },
     returnedQuantity: { ...integer, fieldName: 'returned_quantity', default: 0 },
   },
   uniques: [
@@ -284,4 +286,6 @@ export const entities = [
   SaleLineSchema,
   SaleReturnSchema,
   ReturnLineSchema,
+  // The kit's transactional outbox (docs/events.md): retail's events, written with their change.
+  OutboxEvent,
 ];

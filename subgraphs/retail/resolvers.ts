@@ -8,6 +8,7 @@ import {
   encodeCursor,
   lazyConnection,
   money,
+  retainedEventsResolver,
   signToken,
   type Context,
 } from '../kit';
@@ -149,6 +150,7 @@ export function createResolvers(services: () => ResolverServices) {
         if (sale) assertCanReadStore(ctx, sale.storeId);
         return sale;
       },
+      retainedEvents: retainedEventsResolver('retail'),
     },
 
     Mutation: {

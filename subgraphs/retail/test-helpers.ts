@@ -201,9 +201,24 @@ export interface TestRetail {
   gql: Gql;
   /** Rows of one statement on the retail database. */
   sql: <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
-  /** Row counts of every retail table: what "nothing was written" compares. */
+  /** Row counts of every retail table, the outbox included: what "nothing was written" compares. */
   counts: () => Promise<Record<string, number>>;
+  /** The outbox rows (events written), oldest first; only those of `type` when given. */
+  outbox: (type?: string) => Promise<OutboxEventRow[]>;
+  /** This instance's Redis key prefix: its event stream is `<prefix>events:retail`. */
+  redisPrefix: string;
   stop: () => Promise<void>;
+}
+
+/** An outbox row as the tests read it (the envelope's columns). */
+export interface OutboxEventRow {
+  type: string;
+  version: number;
+  aggregateType: string;
+  aggregateId: string;
+  correlationId: string | null;
+  occurredAt: Date;
+  data: Record<string, unknown>;
 }
 
 export const TEST_CONFIG: RetailConfig = {
@@ -231,9 +246,13 @@ export async function startTestRetail(config: Partial<RetailConfig> = {}): Promi
   for (let s = 1; s <= 5; s += 1) {
     for (const id of products.products.keys()) inventory.setStock(`loc-store-${s}`, id, 50);
   }
+  // The instance's own Redis keys: revocations, and the event stream its outbox relay publishes to
+  // (the relay reads REDIS_PREFIX when it starts), so no test file reads another's events.
+  const redisPrefix = `test:${randomBytes(4).toString('hex')}:`;
+  process.env.REDIS_PREFIX = redisPrefix;
   const revocations = await redisRevocations(
     process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    `test:${randomBytes(4).toString('hex')}:`,
+    redisPrefix,
     createLogger('retail-test'),
   );
   const services: ResolverServices = { config: { ...TEST_CONFIG, ...config }, products, inventory };
@@ -260,10 +279,19 @@ export async function startTestRetail(config: Partial<RetailConfig> = {}): Promi
         `select 'stores' as t, count(*)::int as n from stores union all select 'cash_registers', count(*)::int from cash_registers
          union all select 'employees', count(*)::int from employees union all select 'register_sessions', count(*)::int from register_sessions
          union all select 'sales', count(*)::int from sales union all select 'sale_lines', count(*)::int from sale_lines
-         union all select 'returns', count(*)::int from returns union all select 'return_lines', count(*)::int from return_lines`,
+         union all select 'returns', count(*)::int from returns union all select 'return_lines', count(*)::int from return_lines
+         union all select 'outbox', count(*)::int from outbox`,
       );
       return Object.fromEntries(rows.map((r) => [r.t, r.n]));
     },
+    outbox: (type?: string) =>
+      sql<OutboxEventRow>(
+        `select type, version, aggregate_type as "aggregateType", aggregate_id as "aggregateId",
+                correlation_id as "correlationId", occurred_at as "occurredAt", data
+           from outbox where $1::text is null or type = $1 order by seq`,
+        [type ?? null],
+      ),
+    redisPrefix,
     stop: async () => {
       await running.stop();
       await revocations.close();

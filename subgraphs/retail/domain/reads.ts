@@ -16,6 +16,7 @@ import type {
   EmployeeProfile,
   RegisterSession,
   ReturnLine,
+  ReturnLineAsSold,
   Sale,
   SaleLine,
   SaleReturn,
@@ -289,6 +290,17 @@ export function returnsBySales(ctx: DbContext, saleIds: readonly string[]): Prom
     RETURN,
     `select ${RETURN.columns} from returns where sale_id = any(?::text[]) order by sale_id, created_at, id`,
     [saleIds],
+  );
+}
+
+/** A return's lines with their sale lines' categories as sold, in sale line order (its sale.returned). */
+export function returnLinesAsSold(ctx: DbContext, returnId: string): Promise<ReturnLineAsSold[]> {
+  return queryRows<ReturnLineAsSold>(
+    ctx.em,
+    `select ${RETURN_LINE.columns}, sl.category_id as "categoryId"
+       from return_lines rl join sale_lines sl on sl.id = rl.sale_line_id
+      where rl.return_id = ? order by sl.line_no`,
+    [returnId],
   );
 }
 

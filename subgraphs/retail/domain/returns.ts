@@ -16,11 +16,13 @@ import {
 import type { ReturnSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
+import { recordRetailEvents, saleReturned } from './events';
 import {
   registersByIds,
   RETURN,
   returnById,
   returnByKey,
+  returnLinesAsSold,
   returnLinesByReturns,
   saleById,
   saleLinesBySales,
@@ -134,13 +136,21 @@ export async function runReturn(
     res = { ok: false as const, transient: true, code: 'INVENTORY_ERROR', message: (err as Error).message };
   }
   if (res.ok) {
-    const done = await projectedRow(
-      ctx.em,
-      RETURN,
-      `update returns set status = 'COMPLETED', last_error = null, updated_at = now()
-        where id = ? and owner = ? and status = 'PENDING' returning ${RETURN.columns}`,
-      [ret.id, lease.owner],
-    );
+    // sale.returned with the move to COMPLETED, in one transaction: a return is reported once it is
+    // final (a refused restock undoes it below, and reports never sees it).
+    const done = await ctx.em.transactional(async (tx) => {
+      const row = await projectedRow(
+        tx,
+        RETURN,
+        `update returns set status = 'COMPLETED', last_error = null, updated_at = now()
+          where id = ? and owner = ? and status = 'PENDING' returning ${RETURN.columns}`,
+        [ret.id, lease.owner],
+      );
+      if (!row) return null;
+      const asSold = await returnLinesAsSold({ em: tx }, row.id);
+      await recordRetailEvents({ em: tx, requestId: ctx.requestId }, [saleReturned(row, asSold, ctx.clock())]);
+      return row;
+    });
     if (done) ctx.events.returnSettled(ret.id, 'completed');
     return done ?? ret;
   }

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   driveSaga,
   IllegalTransition,
@@ -9,6 +10,7 @@ import {
   type StepResult,
 } from '../../kit/domain';
 import type { RetailContext } from './context';
+import { recordRetailEvents, saleCancelled, saleRecorded, type RetailEvent } from './events';
 import { SALE, saleLinesBySales, storeById } from './reads';
 import {
   nextAction,
@@ -76,18 +78,45 @@ interface Move {
   lastError?: string | null;
 }
 
+/** The event a move writes with it: the sale completed (its stock taken), or its cancellation done. */
+function eventOf(from: SaleStatus, to: SaleStatus): ((sale: Sale, lines: SaleLine[], at: Date) => RetailEvent) | null {
+  if (from === 'STOCK_RESERVED' && to === 'COMPLETED') return saleRecorded;
+  if (to === 'CANCELLED') return saleCancelled;
+  return null;
+}
+
 /**
  * Moves a sale from `from` to `to` with the step `to` runs next recorded as in flight (attempt 1), in
  * one conditional statement, and tells the observer when the sale comes to rest. A move the table
- * does not allow is refused before anything is written.
+ * does not allow is refused before anything is written. The two moves that report something
+ * (COMPLETED after the commit: sale.recorded; CANCELLED: sale.cancelled) write their event in the
+ * same transaction, after the sale's row, so an event exists exactly when the move committed.
+ * `lines` are the sale's when the caller holds them (read in the transaction otherwise).
  */
-export async function transition(ctx: RetailContext, lease: SaleLease, move: Move): Promise<Sale> {
+export async function transition(ctx: RetailContext, lease: SaleLease, move: Move, lines?: SaleLine[]): Promise<Sale> {
   const { from, to } = move;
   await SALES.checkTransition(ctx.em, lease, from, to);
+  const event = eventOf(from, to);
+  const row = event
+    ? await ctx.em.transactional(async (tx) => {
+        const moved = await moveSale(tx, lease, move);
+        const saleLines = lines ?? (await saleLinesBySales({ em: tx }, [moved.id]));
+        await recordRetailEvents({ em: tx, requestId: ctx.requestId }, [event(moved, saleLines, ctx.clock())]);
+        return moved;
+      })
+    : await moveSale(ctx.em, lease, move);
+  const outcome = outcomeLabel(from, to, row.failureCode);
+  if (outcome) ctx.events.saleSettled(row.id, outcome);
+  return row;
+}
+
+/** The conditional UPDATE of a move; LeaseLost when the sale is no longer this run's or has moved. */
+async function moveSale(em: EntityManager, lease: SaleLease, move: Move): Promise<Sale> {
+  const { from, to } = move;
   const action = nextAction(to);
   const step = action.kind === 'step' ? action.step : null;
   const row = await projectedRow(
-    ctx.em,
+    em,
     SALE,
     `update sales
         set status = ?, step = ?, attempts = ?, last_error = ?,
@@ -112,8 +141,6 @@ export async function transition(ctx: RetailContext, lease: SaleLease, move: Mov
     ],
   );
   if (!row) throw new LeaseLost(lease.saleId, 'sale');
-  const outcome = outcomeLabel(from, to, row.failureCode);
-  if (outcome) ctx.events.saleSettled(row.id, outcome);
   return row;
 }
 
@@ -174,7 +201,7 @@ async function runFallback(
   const res = await perform(ctx, run, step);
   if (res.ok) {
     ctx.events.stepSucceeded(run.sale.id, step);
-    return { sale: await transition(ctx, run.lease, { from: run.sale.status, to }), goOn: true };
+    return { sale: await transition(ctx, run.lease, { from: run.sale.status, to }, run.lines), goOn: true };
   }
   if (res.transient) {
     await SALES.recordError(ctx.em, run.lease, `${step}: ${res.message}`);
@@ -182,7 +209,7 @@ async function runFallback(
   }
   ctx.log.error({ saleId: run.sale.id, step, code: res.code, err: res.message }, 'compensation refused');
   const lastError = `${step} refused (${res.code}): ${res.message}`;
-  return { sale: await transition(ctx, run.lease, { from: run.sale.status, to, lastError }), goOn: true };
+  return { sale: await transition(ctx, run.lease, { from: run.sale.status, to, lastError }, run.lines), goOn: true };
 }
 
 /**
@@ -205,7 +232,7 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
       const res = await perform(ctx, run, step);
       if (res.ok) {
         ctx.events.stepSucceeded(run.sale.id, step);
-        run.sale = await transition(ctx, run.lease, { from: run.sale.status, to: next });
+        run.sale = await transition(ctx, run.lease, { from: run.sale.status, to: next }, run.lines);
         recorded = run.sale.step;
         continue;
       }
@@ -232,7 +259,12 @@ export async function runSale(ctx: RetailContext, run: SagaRun): Promise<SagaOut
       }
       // The cause of a failure is the first refusal; a refused compensation keeps it.
       const failureCode = decision.kind === 'give-up' ? null : decision.to === 'COMPLETED' ? null : res.code;
-      run.sale = await transition(ctx, run.lease, { from: run.sale.status, to: decision.to, failureCode, lastError });
+      run.sale = await transition(
+        ctx,
+        run.lease,
+        { from: run.sale.status, to: decision.to, failureCode, lastError },
+        run.lines,
+      );
       recorded = run.sale.step;
     }
   });

@@ -186,6 +186,8 @@ async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale;
     quantity: l.quantity,
     unitPriceCents: l.product.priceCents,
     currency: s.currency,
+    // As sold: the sale's events carry it, whatever products files the product under later.
+    categoryId: l.product.categoryId,
     returnedQuantity: 0,
   }));
   const total = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
@@ -207,9 +209,10 @@ async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale;
        on conflict (store_id, idempotency_key) do nothing
        returning *
      ), lines as (
-       insert into sale_lines (id, sale_id, line_no, product_id, quantity, unit_price_cents, currency)
-       select t.id, ins.id, t.no, t.product_id, t.quantity, t.price, ins.currency
-         from ins cross join unnest(?::text[], ?::int[], ?::text[], ?::int[], ?::int[]) as t(id, no, product_id, quantity, price)
+       insert into sale_lines (id, sale_id, line_no, product_id, quantity, unit_price_cents, currency, category_id)
+       select t.id, ins.id, t.no, t.product_id, t.quantity, t.price, ins.currency, t.category_id
+         from ins cross join unnest(?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::text[])
+              as t(id, no, product_id, quantity, price, category_id)
      )
      select ${SALE.columns} from ins`,
     [
@@ -232,6 +235,7 @@ async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale;
       lines.map((l) => l.productId),
       lines.map((l) => l.quantity),
       lines.map((l) => l.unitPriceCents),
+      lines.map((l) => l.categoryId),
     ],
   );
   return sale ? { sale, lines } : null;

@@ -5,6 +5,7 @@ import { RegisterSessionSchema } from '../entities';
 import type { CloseRegisterInput, OpenRegisterInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
+import { recordRetailEvents, registerClosed } from './events';
 import { registersByIds, sessionTotals, storeById } from './reads';
 import { OPEN_STATES } from './sale-saga';
 import type { CashRegister, RegisterSession, StoreView } from './types';
@@ -21,7 +22,7 @@ import { checkReason, parseCash, validId } from './validation';
 export const MAX_FLOAT_CENTS = 10_000_000;
 export const MAX_COUNTED_CENTS = 100_000_000;
 
-type SessionContext = Pick<RetailContext, 'em' | 'identity' | 'clock'>;
+type SessionContext = Pick<RetailContext, 'em' | 'identity' | 'clock' | 'requestId'>;
 
 export interface SessionResult {
   session: RegisterSession | null;
@@ -132,6 +133,9 @@ export async function closeRegister(ctx: SessionContext, input: CloseRegisterInp
     session.countedCashCents = counted.cents;
     session.differenceCents = counted.cents - expected;
     session.closingNote = input.note?.trim() || null;
+    // register.closed after the session's row is written, in the closing's transaction.
+    await tx.flush();
+    await recordRetailEvents({ em: tx, requestId: ctx.requestId }, [registerClosed(session)]);
     return session;
   });
   if ('code' in outcome) return refused([outcome]);

@@ -157,6 +157,12 @@ export interface SaleLine {
   quantity: number;
   unitPriceCents: number;
   currency: string;
+  /**
+   * The product's category when it was sold (products' lookup), null when unclassified: the events
+   * of the sale, its cancellation and its returns carry it, so reports sums by the category as sold
+   * without asking products later.
+   */
+  categoryId: string | null;
   /** Units returned so far; returns raise it with a conditional update, never above quantity. */
   returnedQuantity: number;
 }
@@ -198,6 +204,11 @@ export interface ReturnLine {
   productId: string;
   quantity: number;
   refundCents: number;
+}
+
+/** A return line with the category its sale line was sold under (view): what sale.returned carries. */
+export interface ReturnLineAsSold extends ReturnLine {
+  categoryId: string | null;
 }
 
 /** A return as a payload shows it (view). */

@@ -436,6 +436,11 @@ export type Query = {
    * has that id.
    */
   sale?: Maybe<Sale>;
+  /**
+   * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
+   * not exposed by the router.
+   */
+  retainedEvents: RetainedEventPage;
 };
 
 export type QueryStoresArgs = {
@@ -466,6 +471,25 @@ export type QuerySalesArgs = {
 
 export type QuerySaleArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type QueryRetainedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+};
+
+/**
+ * One page of a producer's retained events (its outbox rows, published or not) in sequence order,
+ * for rebuilding read models (docs/events.md). SERVICE only; not exposed by the router.
+ */
+export type RetainedEventPage = {
+  __typename?: 'RetainedEventPage';
+  /** The event envelopes as JSON text, exactly as published to the stream. */
+  events: Array<Scalars['String']['output']>;
+  /** Cursor of the page's last event, to pass as `after`; the `after` given when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more retained events follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 /** Email and password of a staff account. */
@@ -997,6 +1021,7 @@ export type ResolversTypes = {
   ReturnLine: ResolverTypeWrapper<ReturnLineModel>;
   PeriodInput: PeriodInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RetainedEventPage: ResolverTypeWrapper<RetainedEventPage>;
   StaffLoginInput: StaffLoginInput;
   StaffLoginPayload: ResolverTypeWrapper<
     Omit<StaffLoginPayload, 'employee'> & { employee?: Maybe<ResolversTypes['Employee']> }
@@ -1061,6 +1086,7 @@ export type ResolversParentTypes = {
   ReturnLine: ReturnLineModel;
   PeriodInput: PeriodInput;
   Query: Record<PropertyKey, never>;
+  RetainedEventPage: RetainedEventPage;
   StaffLoginInput: StaffLoginInput;
   StaffLoginPayload: Omit<StaffLoginPayload, 'employee'> & { employee?: Maybe<ResolversParentTypes['Employee']> };
   CreateEmployeeInput: CreateEmployeeInput;
@@ -1404,6 +1430,21 @@ export type QueryResolvers<
     RequireFields<QuerySalesArgs, 'storeId' | 'first'>
   >;
   sale?: Resolver<Maybe<ResolversTypes['Sale']>, ParentType, ContextType, RequireFields<QuerySaleArgs, 'id'>>;
+  retainedEvents?: Resolver<
+    ResolversTypes['RetainedEventPage'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryRetainedEventsArgs, 'first'>
+  >;
+};
+
+export type RetainedEventPageResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RetainedEventPage'] = ResolversParentTypes['RetainedEventPage'],
+> = {
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type StaffLoginPayloadResolvers<
@@ -1571,6 +1612,7 @@ export type Resolvers<ContextType = any> = {
   SaleReturn?: SaleReturnResolvers<ContextType>;
   ReturnLine?: ReturnLineResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RetainedEventPage?: RetainedEventPageResolvers<ContextType>;
   StaffLoginPayload?: StaffLoginPayloadResolvers<ContextType>;
   EmployeePayload?: EmployeePayloadResolvers<ContextType>;
   StorePayload?: StorePayloadResolvers<ContextType>;
