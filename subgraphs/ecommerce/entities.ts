@@ -174,6 +174,8 @@ export const OrderLineSchema = new EntitySchema<OrderLine>({
     orderId: foreignKey('Order', 'order_lines', 'order_id', { onDelete: 'cascade' }),
     lineNo: { type: 'integer', fieldName: 'line_no' },
     productId: { ...text, fieldName: 'product_id' },
+    // Captured at checkout rather than looked up when an event is written: the category as sold.
+    categoryId: { ...optionalText, fieldName: 'category_id' },
     quantity: { type: 'integer' },
     unitPriceCents: { type: 'integer', fieldName: 'unit_price_cents' },
     currency: text,

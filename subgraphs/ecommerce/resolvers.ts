@@ -6,6 +6,7 @@ import {
   encodeCursor,
   lazyConnection,
   money,
+  retainedEventsResolver,
   signToken,
   type Context,
 } from '../kit';
@@ -98,6 +99,7 @@ export function createResolvers(services: () => ResolverServices) {
         return order;
       },
       orders: (_p, args, ctx) => orderConnection(ctx, { status: args.status }, args),
+      retainedEvents: retainedEventsResolver('ecommerce'),
     },
 
     Mutation: {

@@ -1,5 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { createLogger, createMetrics, execute, migrate, openOrm, startSubgraph, type RunningSubgraph } from '../kit';
+import {
+  createLogger,
+  createMetrics,
+  execute,
+  migrate,
+  openOrm,
+  queryOne,
+  retainedEventsResolver,
+  startSubgraph,
+  type RunningSubgraph,
+} from '../kit';
+import { parseEvent } from '../reports/domain/events';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { definition as productsDefinition } from '../products/server';
 import { seedProducts } from '../products/seed';
@@ -345,6 +356,256 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   });
 });
 
+describe('order events in the outbox (docs/events.md)', () => {
+  let db: TestDatabase;
+  let orm: MikroORM;
+  const inventory = new ScriptedInventory();
+  const metrics = createMetrics('ecommerce');
+  const log = createLogger('ecommerce-test');
+  const ctx = (identity: EcommerceContext['identity'], requestId = 'req-events'): EcommerceContext => ({
+    em: orm.em.fork() as EntityManager,
+    identity,
+    requestId,
+    log,
+    config: { ...configFromEnv({ PAYMENT_TIMEOUT_MS: '200' }), commitTriesPerRun: 1 },
+    inventory,
+    payments: new FakePaymentProvider(),
+    products,
+    sagaEvents: sagaObserver({ metrics, fault: null, log }),
+  });
+  const as = (customerId: string, requestId?: string) => ctx({ sub: customerId, role: 'CUSTOMER' }, requestId);
+  const admin = (requestId?: string) => ctx({ sub: 'emp-admin', role: 'ADMIN' }, requestId);
+  const fresh = () => ({ em: orm.em.fork() as EntityManager });
+
+  interface Published {
+    id: string;
+    type: string;
+    version: number;
+    occurredAt: string;
+    source: string;
+    correlationId: string | null;
+    aggregate: { type: string; id: string };
+    sequence: number;
+    data: Record<string, unknown>;
+  }
+
+  /** Every retained event as retainedEvents serves it: the envelope text exactly as the relay publishes it. */
+  async function retained(): Promise<string[]> {
+    const page = await retainedEventsResolver('ecommerce')(null, { first: 1000 }, fresh());
+    expect(page.hasNextPage).toBe(false);
+    return page.events;
+  }
+  const eventsOf = async (orderId: string): Promise<Published[]> =>
+    (await retained()).map((t) => JSON.parse(t) as Published).filter((e) => e.aggregate.id === orderId);
+  const outboxRows = async () =>
+    (await queryOne<{ n: number }>(fresh().em, 'select count(*)::int as n from outbox'))!.n;
+
+  beforeAll(async () => {
+    db = await freshDatabase('ecommerce_events');
+    orm = await openOrm({ url: db.url, entities, migrations });
+    await migrate(orm);
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await db?.drop();
+  });
+
+  let n = 0;
+  /** A customer with 2 x PRODUCT (12.50, cat-audio) in the cart. */
+  async function customerWithCart(): Promise<{ id: string; addressId: string }> {
+    n += 1;
+    const reg = await registerCustomer(fresh(), {
+      email: `events-${n}@example.com`,
+      password: 'password-123',
+      firstName: 'E',
+      lastName: 'V',
+    });
+    const id = reg.customer!.id;
+    const addr = await addAddress(as(id), { address: { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' } });
+    expect((await addToCart(as(id), { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
+    return { id, addressId: addr.address!.id };
+  }
+  const input = (addressId: string, key: string, card = CARD_OK) => ({
+    shippingAddressId: addressId,
+    paymentMethod: card,
+    idempotencyKey: key,
+  });
+  const LINE = {
+    productId: 'prod-x',
+    categoryId: 'cat-audio',
+    quantity: 2,
+    unitPriceCents: 1250,
+    lineTotalCents: 2500,
+  };
+
+  it('a confirmed checkout writes exactly one order.confirmed, with the documented envelope and data', async () => {
+    const c = await customerWithCart();
+    const res = await checkout(as(c.id, 'req-checkout-1'), input(c.addressId, 'ev-1'));
+    const order = res.order!;
+    expect(order.status).toBe('CONFIRMED');
+    const [event, ...more] = await eventsOf(order.id);
+    expect(more).toEqual([]);
+    expect(event).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      type: 'order.confirmed',
+      version: 1,
+      occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      source: 'ecommerce',
+      correlationId: 'req-checkout-1',
+      aggregate: { type: 'Order', id: order.id },
+      sequence: expect.any(Number),
+      data: {
+        orderId: order.id,
+        number: order.number,
+        customerId: c.id,
+        currency: 'CAD',
+        subtotalCents: 2500,
+        totalCents: 2500,
+        lines: [LINE],
+      },
+    });
+    // The category as sold is on the order line, not looked up when the event is written.
+    expect((await orderLinesByOrders(fresh(), [order.id])).map((l) => l.categoryId)).toEqual(['cat-audio']);
+    // reports reads it as a sale of 25.00 in cat-audio.
+    const [text] = (await retained()).filter((t) => t.includes(order.id));
+    expect(parseEvent(text, 'ecommerce', 'CAD')).toMatchObject({
+      ok: true,
+      event: { fact: { type: 'order.confirmed', lines: [{ categoryId: 'cat-audio', lineTotalCents: 2500 }] } },
+    });
+    // The same key again answers with the same order and writes nothing more.
+    const before = await outboxRows();
+    expect((await checkout(as(c.id), input(c.addressId, 'ev-1'))).order!.id).toBe(order.id);
+    expect(await outboxRows()).toBe(before);
+  });
+
+  it('shipping writes order.shipped with its note; refused ships and cancels write nothing', async () => {
+    const c = await customerWithCart();
+    const orderId = (await checkout(as(c.id), input(c.addressId, 'ev-ship'))).order!.id;
+    const before = await outboxRows();
+    expect((await shipOrder(admin(), { orderId, note: 'n'.repeat(201) })).errors.map((e) => e.code)).toEqual([
+      'INVALID_NOTE',
+    ]);
+    expect((await shipOrder(admin(), { orderId: 'no-such-order' })).errors.map((e) => e.code)).toEqual([
+      'UNKNOWN_ORDER',
+    ]);
+    expect(await outboxRows()).toBe(before);
+
+    expect((await shipOrder(admin('req-ship'), { orderId, note: '  tracking 123  ' })).errors).toEqual([]);
+    const events = await eventsOf(orderId);
+    expect(events.map((e) => e.type)).toEqual(['order.confirmed', 'order.shipped']);
+    expect(events[1]).toMatchObject({ correlationId: 'req-ship', aggregate: { type: 'Order', id: orderId } });
+    expect(events[1]!.data).toEqual({ orderId, note: 'tracking 123' });
+    expect(events[1]!.sequence).toBeGreaterThan(events[0]!.sequence);
+
+    // Shipped: a second ship and a cancellation are INVALID_STATE, and write no event.
+    const after = await outboxRows();
+    expect((await shipOrder(admin(), { orderId })).errors.map((e) => e.code)).toEqual(['INVALID_STATE']);
+    expect((await cancelOrder(as(c.id), { orderId, reason: 'too late' })).errors.map((e) => e.code)).toEqual([
+      'INVALID_STATE',
+    ]);
+    expect(await outboxRows()).toBe(after);
+
+    // Without a note, the event carries the note the history shows.
+    const other = await customerWithCart();
+    const second = (await checkout(as(other.id), input(other.addressId, 'ev-ship-2'))).order!.id;
+    await shipOrder(admin(), { orderId: second });
+    expect((await eventsOf(second))[1]!.data).toEqual({ orderId: second, note: 'Parcel handed to the carrier' });
+  });
+
+  it('cancelling a confirmed order writes order.cancelled reversing its lines and total', async () => {
+    const c = await customerWithCart();
+    const orderId = (await checkout(as(c.id), input(c.addressId, 'ev-cancel'))).order!.id;
+    const cancelled = await cancelOrder(as(c.id, 'req-cancel'), { orderId, reason: 'changed my mind' });
+    expect(cancelled.order!.status).toBe('CANCELLED');
+    const events = await eventsOf(orderId);
+    expect(events.map((e) => e.type)).toEqual(['order.confirmed', 'order.cancelled']);
+    expect(events[1]).toMatchObject({ correlationId: 'req-cancel', aggregate: { type: 'Order', id: orderId } });
+    expect(events[1]!.data).toEqual({
+      orderId,
+      wasConfirmed: true,
+      currency: 'CAD',
+      totalCents: 2500,
+      lines: [LINE],
+      reason: 'changed my mind',
+    });
+    // Cancelled: a second cancel is refused and writes nothing.
+    const before = await outboxRows();
+    expect((await cancelOrder(as(c.id), { orderId })).errors.map((e) => e.code)).toEqual(['INVALID_STATE']);
+    expect(await outboxRows()).toBe(before);
+  });
+
+  it('a failed checkout writes order.cancelled that was never confirmed, and no order.confirmed', async () => {
+    const c = await customerWithCart();
+    const res = await checkout(as(c.id, 'req-declined'), input(c.addressId, 'ev-declined', CARD_DECLINED));
+    expect(res.order!.status).toBe('CANCELLED');
+    const events = await eventsOf(res.order!.id);
+    expect(events.map((e) => e.type)).toEqual(['order.cancelled']);
+    expect(events[0]!.correlationId).toBe('req-declined');
+    expect(events[0]!.data).toEqual({
+      orderId: res.order!.id,
+      wasConfirmed: false,
+      currency: 'CAD',
+      totalCents: 0,
+      lines: [],
+      reason: res.order!.cancelReason,
+    });
+    expect(res.order!.cancelReason).toMatch(/declined/);
+    expect(parseEvent((await retained()).at(-1), 'ecommerce', 'CAD')).toMatchObject({
+      ok: true,
+      event: { fact: { type: 'order.cancelled', wasConfirmed: false, lines: [] } },
+    });
+  });
+
+  it('a refused checkout writes no order and no event', async () => {
+    const c = await customerWithCart();
+    const before = await outboxRows();
+    const badCard = { ...CARD_OK, cvc: 'x' };
+    expect((await checkout(as(c.id), input(c.addressId, 'ev-bad-card', badCard))).order).toBeNull();
+    expect((await checkout(as(c.id), input(c.addressId, ' '))).errors.map((e) => e.code)).toEqual([
+      'INVALID_IDEMPOTENCY_KEY',
+    ]);
+    expect((await checkout(as(c.id), input('addr-unknown', 'ev-no-address'))).order).toBeNull();
+    expect(await outboxRows()).toBe(before);
+  });
+
+  it('a confirmation whose event cannot be written is not committed; recovery confirms it with one event', async () => {
+    const c = await customerWithCart();
+    const sql = fresh().em;
+    // The outbox refusing order.confirmed stands for any failure between the order's update and the commit.
+    await execute(
+      sql,
+      `create function refuse_confirmed() returns trigger language plpgsql as $$
+       begin if new.type = 'order.confirmed' then raise exception 'outbox refuses'; end if; return new; end $$`,
+    );
+    await execute(
+      sql,
+      'create trigger refuse_confirmed before insert on outbox for each row execute function refuse_confirmed()',
+    );
+    let orderId: string;
+    try {
+      const res = await checkout(as(c.id), input(c.addressId, 'ev-rollback'));
+      orderId = res.order!.id;
+      // The CONFIRMED move rolled back with its event: the order, its history and the cart are as before it.
+      expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
+      expect(res.order!.history!.map((h) => h.status)).not.toContain('CONFIRMED');
+      expect(await eventsOf(orderId)).toEqual([]);
+    } finally {
+      await execute(sql, 'drop trigger refuse_confirmed on outbox');
+      await execute(sql, 'drop function refuse_confirmed()');
+    }
+    expect(
+      await recoverOnce(
+        { ...ctx(null, 'saga-recovery'), config: { ...ctx(null).config, stuckAfterMs: 0 } },
+        { runId: 'ev' },
+      ),
+    ).toBe(1);
+    expect((await orderById(fresh(), orderId))!.status).toBe('CONFIRMED');
+    const events = await eventsOf(orderId);
+    expect(events.map((e) => [e.type, e.correlationId])).toEqual([['order.confirmed', 'saga-recovery']]);
+    expect(events[0]!.data).toMatchObject({ orderId, totalCents: 2500, lines: [LINE] });
+  });
+});
+
 describe('products lookup through the products subgraph', () => {
   let db: TestDatabase;
   let products: RunningSubgraph;
@@ -386,6 +647,8 @@ describe('products lookup through the products subgraph', () => {
         active: true,
         priceCents: expect.any(Number),
         currency: 'CAD',
+        // Kept on the order line at checkout for the order events.
+        categoryId: expect.stringMatching(/^cat-/),
       });
       expect(Number.isInteger(p!.priceCents)).toBe(true);
     }

@@ -5,9 +5,11 @@ import {
   hasRole,
   isAuthenticated,
   isStaffManager,
+  startOutboxRelay,
   startRecovery,
   startWithBackground,
   withPermissions,
+  type OutboxRelay,
   type PeriodicTask,
   type RunningSubgraph,
   type StartOptions,
@@ -38,6 +40,8 @@ export const permissions = withPermissions({
     me: isAuthenticated,
     order: isAuthenticated,
     orders: isStaffManager,
+    // The outbox for rebuilding read models (npm run reports:rebuild): other services only.
+    retainedEvents: hasRole('SERVICE'),
   },
   Mutation: {
     registerCustomer: allow,
@@ -88,12 +92,14 @@ export const schema = buildSchema(definition);
 export interface RunningEcommerce extends RunningSubgraph {
   services: ResolverServices;
   recovery: PeriodicTask | null;
+  /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
+  relay: OutboxRelay;
 }
 
 /**
- * Starts the subgraph and its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS),
- * stopped together (kit startWithBackground). index.ts and test stacks use this rather than the kit's
- * startSubgraph alone.
+ * Starts the subgraph, its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS) and
+ * its outbox relay, stopped together (kit startWithBackground). index.ts and test stacks use this
+ * rather than the kit's startSubgraph alone.
  */
 export async function startEcommerce(
   opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
@@ -122,6 +128,12 @@ export async function startEcommerce(
           opts.recovery === false
             ? null
             : startRecovery({ name: 'saga recovery pass', log, intervalMs, context, recover: recoverOnce }),
+        relay: startOutboxRelay({
+          source: 'ecommerce',
+          orm: running.orm,
+          metrics: running.metrics,
+          log: running.log,
+        }),
       };
     },
   );

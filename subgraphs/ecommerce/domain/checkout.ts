@@ -183,14 +183,16 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean>
     // All lines in one statement, whatever their number.
     await execute(
       tem,
-      `insert into order_lines (id, order_id, line_no, product_id, quantity, unit_price_cents, currency)
-       select gen_random_uuid()::text, ?, t.no, t.product_id, t.quantity, t.price, ?
-         from unnest(?::int[], ?::text[], ?::int[], ?::int[]) as t(no, product_id, quantity, price)`,
+      `insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
+       select gen_random_uuid()::text, ?, t.no, t.product_id, t.category_id, t.quantity, t.price, ?
+         from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[]) as t(no, product_id, category_id, quantity, price)`,
       [
         orderId,
         cart.currency,
         cart.lines.map((_l, i) => i + 1),
         cart.lines.map((l) => l.product.id),
+        // The category as sold, for the order events: a later reclassification does not rewrite history.
+        cart.lines.map((l) => l.product.categoryId),
         cart.lines.map((l) => l.line.quantity),
         cart.lines.map((l) => l.product.priceCents),
       ],

@@ -11,6 +11,7 @@ import {
 import { OrderSchema, OrderStatusChangeSchema } from '../entities';
 import type { CancelOrderInput, ShipOrderInput } from '../generated/resolvers';
 import type { EcommerceContext } from './context';
+import { orderShipped, recordOrderEvents } from './events';
 import { orderById, orderWithDetails } from './reads';
 import { runSaga, takeOverForCancellation } from './saga-runner';
 import { canTransition } from './saga';
@@ -91,7 +92,7 @@ export async function cancelOrder(ctx: EcommerceContext, input: CancelOrderInput
 /**
  * Marks a CONFIRMED order as shipped (staff); after this it can no longer be cancelled. One unit of
  * work under the order's row lock, which a cancellation takes too, so shipping and cancelling never
- * both succeed.
+ * both succeed; order.shipped is written in it.
  */
 export async function shipOrder(ctx: DomainContext, input: ShipOrderInput): Promise<OrderResult> {
   const tooLong = checkText(input.note, ['input', 'note'], {
@@ -106,13 +107,12 @@ export async function shipOrder(ctx: DomainContext, input: ShipOrderInput): Prom
     if (!order) return 'UNKNOWN';
     if (!canTransition(order.status, 'SHIPPED')) return order.status;
     const now = new Date();
+    const note = input.note?.trim() || 'Parcel handed to the carrier';
     order.status = 'SHIPPED';
-    tx.create(OrderStatusChangeSchema, {
-      orderId: order.id,
-      status: 'SHIPPED',
-      at: now,
-      note: input.note?.trim() || 'Parcel handed to the carrier',
-    });
+    tx.create(OrderStatusChangeSchema, { orderId: order.id, status: 'SHIPPED', at: now, note });
+    // The order's row first (its lock is already held), then its event, in the same transaction.
+    await tx.flush();
+    await recordOrderEvents(tx, ctx.requestId, [orderShipped(order.id, note)]);
     return 'OK';
   });
   if (outcome === 'UNKNOWN') return unknownOrder();

@@ -11,6 +11,7 @@ import {
   type StepResult,
 } from '../../kit/domain';
 import type { EcommerceContext } from './context';
+import { recordOrderEvents, sagaTransitionEvent } from './events';
 import { orderById, orderLinesByOrders, SAGA, sagaByOrder } from './reads';
 import {
   compensationFallback,
@@ -74,8 +75,8 @@ export interface TransitionInput extends SagaLease {
 }
 
 /**
- * Moves saga and order from `from` to `to` in one transaction, with a history entry, and tells the
- * observer. A move the transition table does not allow is refused before anything is written: the
+ * Moves saga and order from `from` to `to` in one transaction, with a history entry and, for
+ * CONFIRMED and CANCELLED, the order's event (domain/events.ts), and tells the observer. A move the transition table does not allow is refused before anything is written: the
  * refusal is recorded on the saga (last_error) and thrown as IllegalTransition.
  */
 export async function transition(ctx: EcommerceContext, move: TransitionInput): Promise<void> {
@@ -121,6 +122,9 @@ export async function transition(ctx: EcommerceContext, move: TransitionInput): 
         [orderId],
       );
     }
+    // order.confirmed / order.cancelled: committed with the move, or not at all.
+    const event = await sagaTransitionEvent(tem, orderId, to);
+    if (event) await recordOrderEvents(tem, ctx.requestId, [event]);
   });
   if (isTerminal(to)) ctx.sagaEvents.finished(orderId, outcomeLabel(to, move.failureCode ?? null));
   ctx.sagaEvents.entered(orderId, to);

@@ -104,6 +104,11 @@ export interface OrderLine {
   /** 1, 2, ... in cart order. */
   lineNo: number;
   productId: string;
+  /**
+   * The product's category when the order was placed (products' lookup at checkout), for the order
+   * events (docs/events.md); null when unclassified, or for lines written before it was kept.
+   */
+  categoryId: string | null;
   quantity: number;
   unitPriceCents: number;
   currency: string;

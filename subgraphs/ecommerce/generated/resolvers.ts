@@ -286,6 +286,11 @@ export type Query = {
   order?: Maybe<Order>;
   /** Every online order, newest first, optionally of one status. MANAGER or ADMIN only. */
   orders: OrderConnection;
+  /**
+   * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
+   * not exposed by the router.
+   */
+  retainedEvents: RetainedEventPage;
 };
 
 export type QueryOrderArgs = {
@@ -296,6 +301,25 @@ export type QueryOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<OrderStatus>;
+};
+
+export type QueryRetainedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+};
+
+/**
+ * One page of a producer's retained events (its outbox rows, published or not) in sequence order,
+ * for rebuilding read models (docs/events.md). SERVICE only; not exposed by the router.
+ */
+export type RetainedEventPage = {
+  __typename?: 'RetainedEventPage';
+  /** The event envelopes as JSON text, exactly as published to the stream. */
+  events: Array<Scalars['String']['output']>;
+  /** Cursor of the page's last event, to pass as `after`; the `after` given when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more retained events follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 /** A new customer account. */
@@ -725,6 +749,7 @@ export type ResolversTypes = {
   OrderConnection: ResolverTypeWrapper<OrderConnectionModelModel>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RetainedEventPage: ResolverTypeWrapper<RetainedEventPage>;
   RegisterCustomerInput: RegisterCustomerInput;
   RegisterCustomerPayload: ResolverTypeWrapper<
     Omit<RegisterCustomerPayload, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }
@@ -779,6 +804,7 @@ export type ResolversParentTypes = {
   OrderConnection: OrderConnectionModelModel;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   Query: Record<PropertyKey, never>;
+  RetainedEventPage: RetainedEventPage;
   RegisterCustomerInput: RegisterCustomerInput;
   RegisterCustomerPayload: Omit<RegisterCustomerPayload, 'customer'> & {
     customer?: Maybe<ResolversParentTypes['Customer']>;
@@ -1058,6 +1084,21 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryOrdersArgs, 'first'>
   >;
+  retainedEvents?: Resolver<
+    ResolversTypes['RetainedEventPage'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryRetainedEventsArgs, 'first'>
+  >;
+};
+
+export type RetainedEventPageResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RetainedEventPage'] = ResolversParentTypes['RetainedEventPage'],
+> = {
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type RegisterCustomerPayloadResolvers<
@@ -1213,6 +1254,7 @@ export type Resolvers<ContextType = any> = {
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RetainedEventPage?: RetainedEventPageResolvers<ContextType>;
   RegisterCustomerPayload?: RegisterCustomerPayloadResolvers<ContextType>;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   AddressPayload?: AddressPayloadResolvers<ContextType>;
