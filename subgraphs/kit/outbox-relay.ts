@@ -10,12 +10,20 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge } from 'prom-client';
 import type { Redis } from 'ioredis';
+import { openOrm } from './db';
 import { numberFromEnv } from './env';
 import { decodeCursor, encodeCursor } from './pagination';
 import { badInput } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { ENVELOPE_COLUMNS, envelopeText, retainedEvents, type EnvelopeRow, type EventSource } from './outbox';
+import {
+  ENVELOPE_COLUMNS,
+  envelopeText,
+  OutboxEvent,
+  retainedEvents,
+  type EnvelopeRow,
+  type EventSource,
+} from './outbox';
 import { connectRedis, redisPrefix, redisUrlFromEnv } from './redis';
 import { execute, queryOne, queryRows } from './sql';
 
@@ -223,6 +231,20 @@ export function startOutboxRelay(opts: {
     };
   }
   const redis = connectRedis(url, `outbox-relay-${opts.source}`, log);
+  // Its own two connections, not the request pool: a burst of requests cannot starve publishing, and
+  // the polling stays out of db_statements_total (the statements requests cost; the relay's work is
+  // outbox_published_total and outbox_relay_failures_total).
+  let own: Promise<MikroORM> | null = null;
+  const db = () =>
+    (own ??= openOrm({
+      url: String(opts.orm.config.get('clientUrl')),
+      entities: [OutboxEvent],
+      migrations: [],
+      poolMax: 2,
+    }).catch((err: unknown) => {
+      own = null;
+      throw err;
+    }));
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
@@ -230,7 +252,8 @@ export function startOutboxRelay(opts: {
   let lastPurge = 0;
 
   const pass = async (): Promise<number> => {
-    const published = await publishPending(opts.orm, redis, {
+    const orm = await db();
+    const published = await publishPending(orm, redis, {
       source: opts.source,
       stream,
       batch: settings.batch,
@@ -239,7 +262,7 @@ export function startOutboxRelay(opts: {
     });
     if (Date.now() - lastPurge >= settings.purgeEveryMs) {
       lastPurge = Date.now();
-      const purged = await purgePublished(opts.orm, settings.retentionDays);
+      const purged = await purgePublished(orm, settings.retentionDays);
       if (purged > 0) log.info({ purged, retentionDays: settings.retentionDays }, 'outbox: published events purged');
     }
     return published;
@@ -279,6 +302,7 @@ export function startOutboxRelay(opts: {
       await running?.catch(() => 0);
       await redis.quit().catch(() => undefined);
       redis.disconnect();
+      if (own) await (await own.catch(() => null))?.close();
     },
   };
 }
