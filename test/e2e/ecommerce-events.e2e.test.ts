@@ -1,0 +1,185 @@
+/**
+ * ecommerce's order events with nothing faked: products, inventory and ecommerce in-process behind
+ * the router, ecommerce's outbox relay publishing to its Redis stream (this stack's prefix). Orders
+ * placed, cancelled and shipped through the router reach `<prefix>events:ecommerce` as documented
+ * (docs/events.md), the stream carries exactly what retainedEvents serves, a refused mutation
+ * publishes nothing, and retainedEvents is for services only.
+ */
+import { Redis } from 'ioredis';
+import { CancelOrderDocument, ProductPageDocument, ShipOrderDocument } from '../../schema/operations/generated';
+import {
+  addToCart,
+  CARD_DECLINED,
+  checkout,
+  newCustomer,
+  sqlRows,
+  type Gql,
+} from '../../subgraphs/ecommerce/test-helpers';
+import { eventStream } from '../../subgraphs/kit';
+import { contractViolations, readEventContract } from '../helpers/event-contract';
+import { startStack, type Stack } from '../helpers/stack';
+import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
+
+const RETAINED = `query Retained($after: String, $first: Int!) {
+  retainedEvents(after: $after, first: $first) { events endCursor hasNextPage }
+}`;
+
+interface Page {
+  events: string[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+interface Published {
+  type: string;
+  source: string;
+  aggregate: { type: string; id: string };
+  sequence: number;
+  data: Record<string, unknown> & { lines?: { productId: string; categoryId: string | null }[] };
+}
+
+describe('ecommerce order events through the outbox relay', () => {
+  let stack: Stack;
+  let redis: Redis;
+  let stream: string;
+  let db: string;
+  const gql: Gql = (q, v, o) => stack.gql(q, v, o);
+
+  beforeAll(async () => {
+    stack = await startStack({
+      services: ['products', 'inventory', 'ecommerce'],
+      seed: true,
+      env: { OUTBOX_POLL_MS: '50' },
+    });
+    stream = eventStream('ecommerce', process.env.REDIS_PREFIX);
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    db = stack.databases.ecommerce!.url;
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await stack?.stop();
+  });
+
+  const retained = (token: string, after: string | null, first: number) =>
+    postGraphQL<{ retainedEvents: Page }>(stack.subgraph('ecommerce').url, RETAINED, { after, first }, { token });
+  const allRetained = async (): Promise<string[]> => {
+    const texts: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await retained(tokens.service('reports'), after, 2);
+      const page: Page = res.body.data!.retainedEvents;
+      texts.push(...page.events);
+      after = page.endCursor;
+      if (!page.hasNextPage) return texts;
+    }
+  };
+  const streamed = async () => (await redis.xrange(stream, '-', '+')).map(([, fields]) => fields[1]!);
+  const published = () =>
+    waitFor('every outbox row published', async () => {
+      const [row] = await sqlRows<{ n: number }>(
+        db,
+        'select count(*)::int as n from outbox where published_at is null',
+      );
+      return row!.n === 0;
+    });
+
+  it('orders placed, cancelled and shipped reach the stream as documented, exactly what retainedEvents serves', async () => {
+    // Two confirmed orders (one then cancelled, one shipped) and one declined payment.
+    const orders: string[] = [];
+    for (const [i, lines] of [
+      [
+        ['prod-0001', 1],
+        ['prod-0002', 2],
+      ],
+      [['prod-0003', 1]],
+    ].entries()) {
+      const c = await newCustomer(gql, `ev-${i}`);
+      for (const [p, q] of lines as [string, number][]) await addToCart(gql, c, p, q);
+      const res = await checkout(gql, c);
+      expect(res.body.data.checkout.order.status).toBe('CONFIRMED');
+      orders.push(res.body.data.checkout.order.id);
+    }
+    const [cancelledId, shippedId] = orders as [string, string];
+    const cancel = await gql(
+      CancelOrderDocument,
+      { input: { orderId: cancelledId, reason: 'changed my mind' } },
+      { token: tokens.admin() },
+    );
+    expect(cancel.body.data.cancelOrder.order.status).toBe('CANCELLED');
+    const ship = await gql(
+      ShipOrderDocument,
+      { input: { orderId: shippedId, note: 'tracking 42' } },
+      { token: tokens.admin() },
+    );
+    expect(ship.body.data.shipOrder.order.status).toBe('SHIPPED');
+    const d = await newCustomer(gql, 'ev-declined');
+    await addToCart(gql, d, 'prod-0004', 1);
+    const declined = (await checkout(gql, d, { card: CARD_DECLINED })).body.data.checkout;
+    expect(declined.errors.map((e: { code: string }) => e.code)).toEqual(['PAYMENT_DECLINED']);
+
+    await published();
+    const texts = await streamed();
+    expect(texts).toEqual(await allRetained());
+    const events = texts.map((t) => JSON.parse(t) as Published);
+    const contract = readEventContract();
+    expect(events.flatMap((e) => contractViolations(contract, e as unknown as Record<string, unknown>))).toEqual([]);
+    expect(events.every((e) => e.source === 'ecommerce' && e.aggregate.type === 'Order')).toBe(true);
+    expect(events.map((e) => e.sequence)).toEqual([...events.map((e) => e.sequence)].sort((a, b) => a - b));
+    const of = (orderId: string) => events.filter((e) => e.aggregate.id === orderId).map((e) => e.type);
+    expect(of(cancelledId)).toEqual(['order.confirmed', 'order.cancelled']);
+    expect(of(shippedId)).toEqual(['order.confirmed', 'order.shipped']);
+    expect(of(declined.order.id)).toEqual(['order.cancelled']);
+
+    const first = events.find((e) => e.type === 'order.confirmed' && e.aggregate.id === cancelledId)!;
+    expect(first.data).toMatchObject({ orderId: cancelledId, currency: 'CAD' });
+    // Each line carries its product's category, as products shows it.
+    for (const line of first.data.lines!) {
+      const product = await gql(ProductPageDocument, { id: line.productId });
+      expect(line.categoryId).toBe(product.body.data.product.category?.id ?? null);
+    }
+    const reversal = events.find((e) => e.type === 'order.cancelled' && e.aggregate.id === cancelledId)!;
+    expect(reversal.data).toMatchObject({
+      wasConfirmed: true,
+      totalCents: first.data.totalCents,
+      lines: first.data.lines,
+      reason: 'changed my mind',
+    });
+    expect(events.find((e) => e.type === 'order.shipped')!.data).toEqual({ orderId: shippedId, note: 'tracking 42' });
+    expect(events.find((e) => e.aggregate.id === declined.order.id)!.data).toMatchObject({
+      wasConfirmed: false,
+      totalCents: 0,
+      lines: [],
+    });
+  });
+
+  it('a refused mutation publishes nothing', async () => {
+    await published();
+    const before = await streamed();
+    const c = await newCustomer(gql, 'ev-refused');
+    // An empty cart, then a bad idempotency key: refused, no order.
+    expect((await checkout(gql, c)).body.data.checkout.errors.map((e: { code: string }) => e.code)).toEqual([
+      'CART_EMPTY',
+    ]);
+    await addToCart(gql, c, 'prod-0005', 1);
+    expect((await checkout(gql, c, { key: ' ' })).body.data.checkout.order).toBeNull();
+    const ship = await gql(ShipOrderDocument, { input: { orderId: 'no-such-order' } }, { token: tokens.admin() });
+    expect(ship.body.data.shipOrder.errors.map((e: { code: string }) => e.code)).toEqual(['UNKNOWN_ORDER']);
+    // Whatever the relay would publish is out by now (it polls every 50 ms).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await streamed()).toEqual(before);
+    expect(await allRetained()).toEqual(before);
+  });
+
+  it('retainedEvents is SERVICE only and not part of the router API', async () => {
+    for (const token of [tokens.admin(), tokens.manager(), tokens.clerk(), tokens.customer('cust-0001')]) {
+      const res = await retained(token, null, 5);
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect((await retained(tokens.service('reports'), null, 1001)).body.errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    const viaRouter = await stack.gql(RETAINED, { after: null, first: 5 }, { token: tokens.service('reports') });
+    expect(viaRouter.body.data).toBeUndefined();
+    expect(viaRouter.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});
