@@ -79,7 +79,15 @@ describe('reports through the router', () => {
       services: ['products', 'inventory', 'retail', 'reports'],
       seed: true,
       // The report job runs when generateReport nudges it (no timer: its claims would blur the counts).
-      env: { RETAIL_SEED_HISTORY_DAYS: '0', REPORTS_BLOCK_MS: '100', REPORTS_JOB_INTERVAL_MS: '0' },
+      env: {
+        RETAIL_SEED_HISTORY_DAYS: '0',
+        REPORTS_BLOCK_MS: '100',
+        REPORTS_JOB_INTERVAL_MS: '0',
+        // Background passes (retail's sale recovery, inventory's expiry sweep) would add their
+        // statements to the counts this file asserts; nothing here needs them after start.
+        SALE_RECOVERY_INTERVAL_MS: '3600000',
+        RESERVATION_SWEEP_INTERVAL_MS: '3600000',
+      },
     });
     prefix = process.env.REDIS_PREFIX!;
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -245,5 +253,45 @@ describe('reports through the router', () => {
     expect(ready.data.byCategory).toEqual(live.byCategory);
     const list = ((await stack.gql(operation('Reports'), { first: 10 }, admin)).body.data as Json).reports;
     expect(list.edges.map((e: Json) => e.node.id)).toContain(created.report.id);
+  });
+
+  it('answers a SalesReport over 30 days x 5 stores x 300 products in the same statements and one batched fetch per owner', async () => {
+    // 30 days that the other cases' period does not cover, every store selling every product each day.
+    const from = addDays(today, -40);
+    const to = addDays(from, 29);
+    const big: Envelope[] = [];
+    for (let d = 0; d < 30; d++) {
+      DEMO_STORES.forEach((s, i) => {
+        for (let k = 0; k < 15; k++) {
+          const lines = Array.from({ length: 20 }, (_, j) => line(1 + ((k * 20 + j + i * 7) % 300), 1 + ((d + j) % 3)));
+          big.push(events.saleRecorded(`sale-big-${d}-${s.id}-${k}`, s.id, lines, noon(addDays(from, d))));
+        }
+      });
+    }
+    await publish(redis, prefix, big);
+    await drained(redis, prefix, 'reports', 120_000);
+
+    const names = ['reports', 'products', 'inventory', 'retail'] as const;
+    const before = await Promise.all(names.map((n) => stack.statements(n)));
+    const res = await stack.gql(operation('SalesReport'), { period: { from, to } }, { token: tokens.admin() });
+    const after = await Promise.all(names.map((n) => stack.statements(n)));
+    expect(res.body.errors).toBeUndefined();
+    const r = (res.body.data as Json).salesReport;
+    const ex = expectedFigures(big, from, to);
+    expect(r.revenue.amount).toBe(amount(ex.revenueCents));
+    expect(r.unitsSold).toBe(ex.unitsSold);
+    expect(r.byStore).toHaveLength(5);
+    expect(r.daily).toHaveLength(30);
+    expect(Object.keys(ex.byProduct)).toHaveLength(300);
+    // The same statements as for a week of a few sales: reports 3, each owner one batched lookup.
+    expect(Object.fromEntries(names.map((n, i) => [n, after[i]! - before[i]!]))).toEqual({
+      reports: 3,
+      products: expect.any(Number),
+      inventory: expect.any(Number),
+      retail: expect.any(Number),
+    });
+    expect(after[1]! - before[1]!).toBeLessThanOrEqual(2);
+    expect(after[2]! - before[2]!).toBeLessThanOrEqual(2);
+    expect(after[3]! - before[3]!).toBeLessThanOrEqual(1);
   });
 });
