@@ -4,7 +4,7 @@ import type { Source } from './domain/types';
 
 /**
  * The producers' retained outbox rows through their SERVICE-only `retainedEvents` query (agreed in
- * events-draft.md, "reports asks"), called on each producer directly, never through the router
+ * docs/events.md, "Retention and rebuild"), called on each producer directly, never through the router
  * (the field is @inaccessible there).
  */
 export const RETAINED_EVENTS_QUERY = `query RetainedEvents($after: String, $first: Int!) {

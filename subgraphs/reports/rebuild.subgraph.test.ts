@@ -1,6 +1,6 @@
 /**
  * `npm run reports:rebuild` as an operator runs it: a separate process that asks each producer for
- * its retained events (the `retainedEvents` query agreed in events-draft.md, "reports asks") with a
+ * its retained events (the `retainedEvents` query docs/events.md, "Retention and rebuild") with a
  * SERVICE token, page by page, and rebuilds the read models in one transaction. The producers are
  * stand-ins serving exactly that query's shape until theirs exist; a producer that does not serve it
  * makes the rebuild fail and change nothing.

@@ -1,6 +1,6 @@
 /**
  * reports' pure parts, no I/O: the event contract as the consumer reads it (every type and version of
- * events-draft.md accepted, anything else rejected with its reason code), the chain's calendar days
+ * docs/events.md accepted, anything else rejected with its reason code), the chain's calendar days
  * across daylight-saving changes, periods, the rounding of averages, and the deltas: summing them in
  * any order gives the same rows (why per-aggregate order does not matter, ADR 0018).
  */
@@ -16,7 +16,7 @@ const parse = (e: Envelope | string, source = typeof e === 'string' ? 'retail' :
 const line = { productId: 'prod-0001', categoryId: 'cat-a', quantity: 2, unitPriceCents: 1250 };
 
 describe('the event contract as reports reads it', () => {
-  it('knows every event type of events-draft.md, version 1, from its producer', () => {
+  it('knows every event type of docs/events.md, version 1, from its producer', () => {
     expect(Object.keys(KNOWN_EVENTS).sort()).toEqual(
       [
         'order.confirmed',

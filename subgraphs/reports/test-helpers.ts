@@ -1,6 +1,6 @@
 /**
  * Test helpers of the reports tests (no test cases here): envelopes as the producers will emit them
- * (events-draft.md), feeding them to a stream, waiting until a consumer group has nothing left, and
+ * (docs/events.md), feeding them to a stream, waiting until a consumer group has nothing left, and
  * the figures a report must show, summed straight from the events (not through reports' code).
  */
 import { randomUUID } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * Reports through the router (products, inventory, retail and reports with their demo data): a known
  * mix of online orders, POS sales, returns and cancellations, published to the streams as the
- * producers' relays will publish them (XADD of the envelope, events-draft.md), gives the contract's
+ * producers' relays will publish them (XADD of the envelope, docs/events.md), gives the contract's
  * SalesReport exact to the cent in every breakdown, with store, category and product names and stock
  * joined by the router from their owners; reports answers it in 3 statements and every other
  * subgraph in a bounded number, whatever the rows. StorePerformance and ProductDetail's salesStats

@@ -1,7 +1,7 @@
 import { InvalidArgument, userError, type UserError } from '../../kit/domain';
 import type { Period } from './types';
 
-/** Reports bucket days in the chain's time zone (events-draft.md, "Channels and time"). */
+/** Reports bucket days in the chain's time zone (docs/events.md; ADR 0018). */
 export const CHAIN_TIME_ZONE = 'America/Toronto';
 
 /** A period covers at most this many days, both ends included (a leap year). */

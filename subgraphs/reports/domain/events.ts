@@ -1,5 +1,5 @@
 /**
- * The event contract as reports reads it (events-draft.md): the envelope, every event type and
+ * The event contract as reports reads it (docs/events.md): the envelope, every event type and
  * version it knows, and the data fields it relies on, checked before anything is applied. An entry
  * that fails a check is rejected with a reason code (recorded, acknowledged, never retried): the
  * producer must be fixed, waiting would not help.

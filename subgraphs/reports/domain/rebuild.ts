@@ -12,7 +12,7 @@ import { writeEvents } from './apply';
 import { parseEvent, type ParsedEvent } from './events';
 import type { Source } from './types';
 
-/** One page of a producer's retained events (events-draft.md, "reports asks": retainedEvents). */
+/** One page of a producer's retained events (docs/events.md, "Retention and rebuild"). */
 export interface RetainedEventPage {
   /** Envelopes as JSON text, exactly as published to the stream, in sequence order. */
   events: string[];

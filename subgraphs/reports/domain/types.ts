@@ -4,7 +4,7 @@
  * (each event adds its own), so applying events in any order gives the same rows.
  */
 
-/** The producers whose streams reports reads (events-draft.md: `events:<source>`). */
+/** The producers whose streams reports reads (docs/events.md: `events:<source>`). */
 export const SOURCES = ['ecommerce', 'retail', 'inventory'] as const;
 export type Source = (typeof SOURCES)[number];
 
