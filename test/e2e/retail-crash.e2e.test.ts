@@ -89,6 +89,15 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
       )
     ).rows[0];
 
+  /** The events retail wrote about a sale: type and correlation id, in order. */
+  const eventsOf = async (saleId: string) =>
+    (
+      await pg.query<{ type: string; correlation_id: string }>(
+        'select type, correlation_id from outbox where aggregate_id = $1 order by seq',
+        [saleId],
+      )
+    ).rows.map((r) => [r.type, r.correlation_id]);
+
   const reservationOf = async (saleId: string) =>
     (
       await inventoryDb.query<{ status: string }>('select status from reservation where order_id = $1', [saleId])
@@ -145,6 +154,8 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     const replay = await sell(key, 'prod-0060');
     expect(replay.body.data?.recordSale.sale).toMatchObject({ id: row.id, status: 'COMPLETED' });
     expect(await level('prod-0060')).toEqual({ onHand: before.onHand - 2, reserved: before.reserved });
+    // Reported once, by the recovery that completed it; the replay adds nothing.
+    expect(await eventsOf(row.id)).toEqual([['sale.recorded', 'sale-recovery']]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/saga_outcomes_total\{saga="sale",outcome="completed",service="retail"\} 1/);
     await retail.stop();
@@ -165,5 +176,7 @@ describe('sale saga recovery after a crash (retail as a child process)', () => {
     const replay = await sell(key, 'prod-0061');
     expect(replay.body.data?.recordSale.sale).toMatchObject({ id: row.id, status: 'FAILED' });
     expect(replay.body.data?.recordSale.errors.map((e) => e.code)).toEqual(['RESERVATION_NOT_ACTIVE']);
+    // A sale that never completed is never reported.
+    expect(await eventsOf(row.id)).toEqual([]);
   }, 120_000);
 });

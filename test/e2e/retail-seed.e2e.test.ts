@@ -1,17 +1,26 @@
 /**
  * The retail demo seed against the real products and inventory: four weeks of till history rung up
  * through the domain code of live sales, so that inventory's stock movements agree with every sale
- * and return; seeded once (a second run changes nothing) and within the start-up budget.
+ * and return, and its outbox holds the events the live paths write, at the history's own times, for
+ * reports; seeded once (a second run changes nothing) and within the start-up budget.
  */
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { DEMO_STORES } from '../../subgraphs/kit';
 import { REGISTRY } from '../../subgraphs/registry';
+import { contractViolations, readEventContract } from '../helpers/event-contract';
 import { startStack, type Stack } from '../helpers/stack';
+import { tokens, waitFor } from '../helpers/toolkit';
+
+// Event data and GraphQL answers are read as loosely typed JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 describe('retail demo seed (products, inventory, retail)', () => {
   let stack: Stack;
   let retailDb: Client;
   let inventoryDb: Client;
+  let productsDb: Client;
   let startMs: number;
 
   beforeAll(async () => {
@@ -20,11 +29,12 @@ describe('retail demo seed (products, inventory, retail)', () => {
     startMs = Date.now() - started;
     retailDb = new Client({ connectionString: stack.databases.retail!.url });
     inventoryDb = new Client({ connectionString: stack.databases.inventory!.url });
-    await Promise.all([retailDb.connect(), inventoryDb.connect()]);
+    productsDb = new Client({ connectionString: stack.databases.products!.url });
+    await Promise.all([retailDb.connect(), inventoryDb.connect(), productsDb.connect()]);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([retailDb?.end(), inventoryDb?.end()]);
+    await Promise.all([retailDb?.end(), inventoryDb?.end(), productsDb?.end()]);
     await stack?.stop();
   });
 
@@ -91,10 +101,94 @@ describe('retail demo seed (products, inventory, retail)', () => {
     expect(held.rowCount).toBe(0);
   });
 
+  it('writes the events of the live paths for the history, at its business times, and the relay publishes them', async () => {
+    type Row = { type: string; aggregate_id: string; occurred_at: Date; correlation_id: string; data: Json };
+    const events = (
+      await retailDb.query<Row>('select type, aggregate_id, occurred_at, correlation_id, data from outbox')
+    ).rows;
+    const byType = (type: string) => events.filter((e) => e.type === type);
+    const sales = (
+      await retailDb.query<{ id: string; sold_at: Date }>("select id, sold_at from sales where status = 'COMPLETED'")
+    ).rows;
+    const returns = (
+      await retailDb.query<{ id: string; sold_at: Date; closed_at: Date }>(
+        `select r.id, s.sold_at, rs.closed_at from returns r join sales s on s.id = r.sale_id
+           join register_sessions rs on rs.id = r.session_id where r.status = 'COMPLETED'`,
+      )
+    ).rows;
+    const sessions = (
+      await retailDb.query<{ id: string; closed_at: Date }>(
+        "select id, closed_at from register_sessions where status = 'CLOSED'",
+      )
+    ).rows;
+    // One event per completed sale, completed return and closed session; none for the FAILED sales.
+    expect(events).toHaveLength(sales.length + returns.length + sessions.length);
+    const recorded = new Map(byType('sale.recorded').map((e) => [e.aggregate_id, e]));
+    expect(recorded.size).toBe(sales.length);
+    for (const s of sales) {
+      const e = recorded.get(s.id)!;
+      expect(e.occurred_at).toEqual(s.sold_at);
+      expect(e.data.soldAt).toBe(s.sold_at.toISOString());
+    }
+    const returned = new Map(byType('sale.returned').map((e) => [e.data.returnId as string, e]));
+    expect(returned.size).toBe(returns.length);
+    for (const r of returns) {
+      const at = returned.get(r.id)!.occurred_at.getTime();
+      expect(at).toBeGreaterThan(r.sold_at.getTime());
+      expect(at).toBeLessThan(r.closed_at.getTime());
+    }
+    const closed = new Map(byType('register.closed').map((e) => [e.aggregate_id, e]));
+    expect(closed.size).toBe(sessions.length);
+    for (const s of sessions) expect(closed.get(s.id)!.occurred_at).toEqual(s.closed_at);
+    expect(new Set(events.map((e) => e.correlation_id))).toEqual(new Set(['demo-seed']));
+    // Categories as products files the seeded products.
+    const categories = new Map(
+      (
+        await productsDb.query<{ id: string; category_id: string | null }>('select id, category_id from products')
+      ).rows.map((p) => [p.id, p.category_id]),
+    );
+    for (const e of byType('sale.recorded')) {
+      for (const l of e.data.lines as { productId: string; categoryId: string | null }[]) {
+        expect(l.categoryId).toBe(categories.get(l.productId) ?? null);
+      }
+    }
+    // Every retained envelope conforms to docs/events.md, and all of them reach events:retail.
+    const contract = readEventContract();
+    const envelopes: Json[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await fetch(stack.subgraph('retail').url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.service('reports')}` },
+        body: JSON.stringify({
+          query:
+            'query($after: String) { retainedEvents(after: $after, first: 1000) { events endCursor hasNextPage } }',
+          variables: { after },
+        }),
+      });
+      const page = ((await res.json()) as Json).data.retainedEvents;
+      envelopes.push(...page.events.map((t: string) => JSON.parse(t)));
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    expect(envelopes).toHaveLength(events.length);
+    expect(envelopes.flatMap((e) => contractViolations(contract, e))).toEqual([]);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      await waitFor(
+        'the seeded events on events:retail',
+        async () => (await redis.xlen(`${process.env.REDIS_PREFIX}events:retail`)) === events.length,
+        30_000,
+      );
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('seeds once: a second run changes nothing and returns quickly', async () => {
     const snapshot = () =>
       retailDb.query(
-        'select (select count(*) from sales) as s, (select count(*) from register_sessions) as r, (select count(*) from returns) as t, (select count(*) from employees) as e',
+        'select (select count(*) from sales) as s, (select count(*) from register_sessions) as r, (select count(*) from returns) as t, (select count(*) from employees) as e, (select count(*) from outbox) as o',
       );
     const before = (await snapshot()).rows;
     const service = await REGISTRY.retail.load();

@@ -158,6 +158,8 @@ describe('retail through the router (products, inventory x2, retail; demo data)'
         'select (select count(*) from sales) + (select count(*) from sale_lines) + (select count(*) from returns) + (select count(*) from register_sessions) as n',
       )
     ).rows[0]!.n,
+    // Retail's events (docs/events.md): a refused change writes none.
+    outbox: (await retailDb.query<{ n: string }>('select count(*) as n from outbox')).rows[0]!.n,
     inventory: (
       await inventoryDb.query<{ n: string }>(
         'select (select count(*) from reservation) + (select count(*) from stock_movement) as n',
@@ -416,5 +418,31 @@ describe('retail through the router (products, inventory x2, retail; demo data)'
     expect(session.cashRefunds.amount).toBe('0.00');
     expect(session.expectedCash.amount).toBe((expected / 100).toFixed(2));
     expect(session.difference?.amount).toBe('-2.50');
+
+    // What retail reported of it (docs/events.md): the three sales, the cancellation, the closing.
+    const events = await retailDb.query<{ type: string; aggregate_id: string; data: { differenceCents?: number } }>(
+      `select type, aggregate_id, data from outbox
+        where aggregate_id = any($1::text[]) or (type = 'register.closed' and data->>'registerId' = $2) order by seq`,
+      [[cash, card, voided].map((r) => r.body.data!.recordSale.sale!.id), reg],
+    );
+    expect(events.rows.map((e) => e.type)).toEqual([
+      'sale.recorded',
+      'sale.recorded',
+      'sale.recorded',
+      'sale.cancelled',
+      'register.closed',
+    ]);
+    expect(events.rows[3]!.aggregate_id).toBe(voided.body.data!.recordSale.sale!.id);
+    expect(events.rows[4]!.data.differenceCents).toBe(-250);
+  });
+
+  it('retainedEvents is not part of the router API, even with a service token', async () => {
+    const res = await stack.gql(
+      'query { retainedEvents(first: 10) { events } }',
+      {},
+      { token: tokens.service('reports') },
+    );
+    expect(res.body.data ?? null).toBeNull();
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });
