@@ -5,7 +5,14 @@ import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
 import { AdjustStockDocument } from '../../schema/operations/generated';
 import { client, freePort, tokens, type Gql } from '../../test/helpers/toolkit';
-import { countStatements, graphqlRequests, startProducts, type TestProducts } from './test-helpers';
+import {
+  countStatements,
+  graphqlRequests,
+  outboxSeq,
+  outboxSince,
+  startProducts,
+  type TestProducts,
+} from './test-helpers';
 
 let db: TestDatabase;
 let products: TestProducts;
@@ -18,7 +25,7 @@ beforeAll(async () => {
   // adjustStock checks product ids with products (ADR 0015): a real products subgraph, demo catalogue.
   products = await startProducts('inventory_adjust');
   db = await freshDatabase('inventory_adjust');
-  inv = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url });
+  inv = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url, outboxRelay: false });
   gql = client(inv.url);
   await seedInventory(inv.orm);
   pg = new Client({ connectionString: db.url });
@@ -71,14 +78,15 @@ async function movementCount(): Promise<number> {
 }
 
 describe('adjustStock', () => {
-  it('adds stock and writes one movement, in one statement after the location lookup', async () => {
+  it('adds stock and writes one movement and its event, in one transaction after the location lookup', async () => {
     const productId = demoProductId(7);
     const before = (await level(productId, 'loc-warehouse'))!;
+    const seq = await outboxSeq(pg);
     const { result, statements } = await countStatements(inv, () =>
       gql<AdjustResult>(
         ADJUST,
         { input: { productId, locationId: 'loc-warehouse', delta: 25, reason: 'RECEIPT', note: 'PO-1234' } },
-        { token: tokens.admin() },
+        { token: tokens.admin(), headers: { 'x-request-id': 'req-adjust-7' } },
       ),
     );
     expect(result.body.errors).toBeUndefined();
@@ -91,7 +99,8 @@ describe('adjustStock', () => {
       reserved: before.reserved,
       available: before.on_hand + 25 - before.reserved,
     });
-    expect(statements).toBe(2);
+    // The location lookup; then begin, one UPDATE with its movement, the stock.changed event, commit.
+    expect(statements).toBe(5);
 
     const mv = await pg.query(
       'select on_hand_delta, reserved_delta, reason, note, actor from stock_movement where product_id = $1 and location_id = $2 order by id desc limit 1',
@@ -104,6 +113,25 @@ describe('adjustStock', () => {
       note: 'PO-1234',
       actor: 'emp-admin',
     });
+    expect(await outboxSince(pg, seq)).toEqual([
+      {
+        type: 'stock.changed',
+        aggregate: { type: 'StockLevel', id: `${productId}@loc-warehouse` },
+        correlationId: 'req-adjust-7',
+        data: {
+          productId,
+          locationId: 'loc-warehouse',
+          storeId: null,
+          reason: 'RECEIPT',
+          reference: null,
+          onHandDelta: 25,
+          reservedDelta: 0,
+          onHand: before.on_hand + 25,
+          reserved: before.reserved,
+          reorderPoint: expect.any(Number),
+        },
+      },
+    ]);
   });
 
   it('creates the level of a new product/location pair on a positive delta', async () => {
@@ -125,6 +153,7 @@ describe('adjustStock', () => {
     const productId = demoProductId(8);
     const before = (await level(productId, 'loc-store-1'))!;
     const movements = await movementCount();
+    const seq = await outboxSeq(pg);
     const res = await gql<AdjustResult>(
       ADJUST,
       { input: { productId, locationId: 'loc-store-1', delta: -(before.on_hand + 1) } },
@@ -136,6 +165,7 @@ describe('adjustStock', () => {
     ]);
     expect(await level(productId, 'loc-store-1')).toEqual(before);
     expect(await movementCount()).toBe(movements);
+    expect(await outboxSince(pg, seq)).toEqual([]);
 
     const neverStocked = await products.create('Never stocked');
     const none = await gql<AdjustResult>(
@@ -304,6 +334,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
     // Before the check this wrote a level and a movement for a product nobody could resolve, and every
     // stockMovements page holding that movement failed from then on.
     const movements = await movementCount();
+    const seq = await outboxSeq(pg);
     const unknown = await outcomeCount(inv, 'unknown_product');
     const res = await gql<AdjustResult>(
       ADJUST,
@@ -319,6 +350,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
     });
     expect(await level('prod-does-not-exist', 'loc-warehouse')).toBeUndefined();
     expect(await movementCount()).toBe(movements);
+    expect(await outboxSince(pg, seq)).toEqual([]);
     expect(await outcomeCount(inv, 'unknown_product')).toBe(unknown + 1);
   });
 
@@ -355,11 +387,18 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
   it('fails with SERVICE_UNAVAILABLE and writes nothing when products cannot be reached', async () => {
     // A second instance on the same database whose products URL has nobody listening.
     const unreachable = `http://127.0.0.1:${await freePort()}/graphql`;
-    const cut = await startInventory({ dbUrl: db.url, port: 0, runMigrations: false, productsUrl: unreachable });
+    const cut = await startInventory({
+      dbUrl: db.url,
+      port: 0,
+      runMigrations: false,
+      productsUrl: unreachable,
+      outboxRelay: false,
+    });
     try {
       const productId = demoProductId(12);
       const before = await level(productId, 'loc-warehouse');
       const movements = await movementCount();
+      const seq = await outboxSeq(pg);
       const counted = await outcomeCount(cut, 'products_unavailable');
       const res = await client(cut.url)<AdjustResult>(
         ADJUST,
@@ -376,6 +415,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
       expect(JSON.stringify(res.body)).not.toContain(unreachable);
       expect(await level(productId, 'loc-warehouse')).toEqual(before);
       expect(await movementCount()).toBe(movements);
+      expect(await outboxSince(pg, seq)).toEqual([]);
       expect(await outcomeCount(cut, 'products_unavailable')).toBe(counted + 1);
     } finally {
       await cut.stop();

@@ -31,7 +31,13 @@ const manager3 = tokens.manager('store-3');
 beforeAll(async () => {
   products = await startProducts('inventory_dashboard');
   db = await freshDatabase('inventory_dashboard');
-  inv = await startInventory({ dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url });
+  inv = await startInventory({
+    dbUrl: db.url,
+    port: 0,
+    sweepIntervalMs: 3_600_000,
+    productsUrl: products.url,
+    outboxRelay: false,
+  });
   await seedInventory(inv.orm);
   gql = client(inv.url);
   pg = new Client({ connectionString: db.url });

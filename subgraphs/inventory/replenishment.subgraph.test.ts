@@ -5,7 +5,7 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { freePort, postGraphQL, tokens, type GqlError } from '../../test/helpers/toolkit';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
-import { countStatements, startProducts, type TestProducts } from './test-helpers';
+import { countStatements, outboxSeq, outboxSince, startProducts, type TestProducts } from './test-helpers';
 
 /**
  * Replenishment (issue 8 point 5, ADR 0017) against two replicas on one database: store staff ask,
@@ -30,7 +30,7 @@ function next(): RunningInventory {
 beforeAll(async () => {
   products = await startProducts('inventory_replenishment');
   db = await freshDatabase('inventory_replenishment');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url };
+  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
   const first = await startInventory(opts);
   await seedInventory(first.orm);
   replicas = [first, await startInventory({ ...opts, runMigrations: false })];
@@ -150,6 +150,7 @@ describe('requestReplenishment', () => {
   it("records a PENDING request for the caller's store, lines merged, and moves nothing", async () => {
     const [p1, p2] = [demoProductId(41), demoProductId(42)];
     const before = [await level(p1, 'loc-warehouse'), await level(p1, 'loc-store-3')];
+    const seq = await outboxSeq(pg);
     const res = await request({
       lines: [
         { productId: p2, quantity: 3 },
@@ -178,6 +179,26 @@ describe('requestReplenishment', () => {
     });
     expect(await transfers(r.id)).toEqual([]);
     expect([await level(p1, 'loc-warehouse'), await level(p1, 'loc-store-3')]).toEqual(before);
+    // One event, the lines as recorded (merged, in product order); no stock moved, so no stock.changed.
+    expect(await outboxSince(pg, seq)).toEqual([
+      {
+        type: 'replenishment.requested',
+        aggregate: { type: 'ReplenishmentRequest', id: r.id },
+        correlationId: expect.any(String),
+        data: {
+          requestId: r.id,
+          storeId: 'store-3',
+          sourceLocationId: 'loc-warehouse',
+          destinationLocationId: 'loc-store-3',
+          requestedBy: 'emp-store-3-clerk-1',
+          note: 'weekend promotion',
+          lines: [
+            { productId: p1, quantity: 5 },
+            { productId: p2, quantity: 4 },
+          ],
+        },
+      },
+    ]);
 
     const byManager = await request({ lines: [{ productId: p1, quantity: 1 }] }, manager3);
     expect(byManager.request).toMatchObject({
@@ -191,6 +212,7 @@ describe('requestReplenishment', () => {
     const withdrawn = await products.create('Withdrawn before replenishment');
     await products.setActive(withdrawn, false);
     const requests = await count('select count(*)::int as n from replenishment_request');
+    const seq = await outboxSeq(pg);
 
     const invalid = await request({
       lines: [
@@ -225,6 +247,7 @@ describe('requestReplenishment', () => {
     const lost = await request({ lines: [{ productId: demoProductId(3), quantity: 1 }] }, tokens.clerk('store-99'));
     expect(lost.errors.map((e) => e.code)).toEqual(['NO_STORE_LOCATION']);
     expect(await count('select count(*)::int as n from replenishment_request')).toBe(requests);
+    expect(await outboxSince(pg, seq)).toEqual([]);
   });
 
   it('is for store staff only; products unavailable is SERVICE_UNAVAILABLE with nothing written', async () => {
@@ -242,13 +265,16 @@ describe('requestReplenishment', () => {
       runMigrations: false,
       sweepIntervalMs: 3_600_000,
       productsUrl: `http://127.0.0.1:${await freePort()}/graphql`,
+      outboxRelay: false,
     });
     try {
       const requests = await count('select count(*)::int as n from replenishment_request');
+      const seq = await outboxSeq(pg);
       const down = await send(REQUEST, 'requestReplenishment', input, clerk3, orphan);
       expect(down.payload).toBeNull();
       expect(down.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'products' });
       expect(await count('select count(*)::int as n from replenishment_request')).toBe(requests);
+      expect(await outboxSince(pg, seq)).toEqual([]);
     } finally {
       await orphan.stop();
     }
@@ -271,6 +297,7 @@ describe('approveReplenishment', () => {
       s1: await level(p1, 'loc-store-3'),
       s2: await level(p2, 'loc-store-3'),
     };
+    const seq = await outboxSeq(pg);
     const replica = next();
     const { result, byKind } = await countStatements(replica, () =>
       approve({ requestId: id, note: 'on the Tuesday truck' }, replica),
@@ -290,9 +317,9 @@ describe('approveReplenishment', () => {
       ],
     });
     expect(result.request!.decidedAt).not.toBeNull();
-    // begin, lock the request (with its lines), lock the stock rows, one write, commit; then the
-    // payload's lines, history and locations (one statement each).
-    expect(byKind).toEqual({ 'begin;': 1, select: 5, with: 1, 'commit;': 1 });
+    // begin, lock the request (with its lines), lock the stock rows, one write, its events (one
+    // insert), commit; then the payload's lines, history and locations (one statement each).
+    expect(byKind).toEqual({ 'begin;': 1, select: 5, with: 1, insert: 1, 'commit;': 1 });
     expect(await level(p1, 'loc-warehouse')).toEqual({ ...before.w1, on_hand: before.w1.on_hand - 4 });
     expect(await level(p2, 'loc-warehouse')).toEqual({ ...before.w2, on_hand: before.w2.on_hand - 2 });
     expect(await level(p1, 'loc-store-3')).toEqual({ ...before.s1, on_hand: before.s1.on_hand + 4 });
@@ -303,6 +330,55 @@ describe('approveReplenishment', () => {
       { product_id: p1, location_id: 'loc-warehouse', on_hand_delta: -4, reason: 'TRANSFER_OUT', actor: 'emp-admin' },
       { product_id: p2, location_id: 'loc-warehouse', on_hand_delta: -2, reason: 'TRANSFER_OUT', actor: 'emp-admin' },
     ]);
+    // The decision, then one stock.changed per movement, each with its level after the move.
+    const moved = (
+      productId: string,
+      locationId: string,
+      storeId: string | null,
+      reason: string,
+      delta: number,
+      after: { on_hand: number; reserved: number },
+    ) => ({
+      type: 'stock.changed',
+      aggregate: { type: 'StockLevel', id: `${productId}@${locationId}` },
+      correlationId: expect.any(String),
+      data: {
+        productId,
+        locationId,
+        storeId,
+        reason,
+        reference: id,
+        onHandDelta: delta,
+        reservedDelta: 0,
+        onHand: after.on_hand + delta,
+        reserved: after.reserved,
+        reorderPoint: expect.any(Number),
+      },
+    });
+    const written = await outboxSince(pg, seq);
+    expect(written[0]).toEqual({
+      type: 'replenishment.approved',
+      aggregate: { type: 'ReplenishmentRequest', id },
+      correlationId: expect.any(String),
+      data: {
+        requestId: id,
+        storeId: 'store-3',
+        decidedBy: 'emp-admin',
+        lines: [
+          { productId: p1, quantity: 4, approvedQuantity: 4 },
+          { productId: p2, quantity: 2, approvedQuantity: 2 },
+        ],
+      },
+    });
+    expect(written.slice(1)).toEqual(
+      expect.arrayContaining([
+        moved(p1, 'loc-warehouse', null, 'TRANSFER_OUT', -4, before.w1),
+        moved(p2, 'loc-warehouse', null, 'TRANSFER_OUT', -2, before.w2),
+        moved(p1, 'loc-store-3', 'store-3', 'TRANSFER_IN', 4, before.s1),
+        moved(p2, 'loc-store-3', 'store-3', 'TRANSFER_IN', 2, before.s2),
+      ]),
+    );
+    expect(written).toHaveLength(5);
   });
 
   it('does not move stock twice: approving again, also many approvals at once on both replicas', async () => {
@@ -327,12 +403,23 @@ describe('approveReplenishment', () => {
     expect(await level(p, 'loc-store-3')).toEqual({ ...s, on_hand: s.on_hand + 5 });
     expect(await transfers(second)).toHaveLength(2);
     expect(await count('select count(*)::int as n from replenishment_event where request_id = $1', [second])).toBe(2);
+    // One approval event and two stock.changed per request, however often it was approved.
+    for (const requestId of [first, second]) {
+      expect(
+        await count(
+          `select count(*)::int as n from outbox
+            where (type = 'replenishment.approved' and aggregate_id = $1) or data->>'reference' = $1`,
+          [requestId],
+        ),
+      ).toBe(3);
+    }
   });
 
   it('a clerk or manager cannot approve or reject (FORBIDDEN), and nothing moves', async () => {
     const p = demoProductId(54);
     const id = (await request({ lines: [{ productId: p, quantity: 1 }] })).request!.id;
     const w = await level(p, 'loc-warehouse');
+    const seq = await outboxSeq(pg);
     for (const token of [clerk3, manager3, tokens.customer(), tokens.service('retail')]) {
       const approved = await send(APPROVE, 'approveReplenishment', { requestId: id }, token);
       expect(approved.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -343,6 +430,7 @@ describe('approveReplenishment', () => {
     expect(
       await count("select count(*)::int as n from replenishment_request where id = $1 and status = 'PENDING'", [id]),
     ).toBe(1);
+    expect(await outboxSince(pg, seq)).toEqual([]);
   });
 
   it('when the warehouse lacks units: INSUFFICIENT_STOCK, nothing moves, the request stays PENDING; approving less moves less', async () => {
@@ -357,6 +445,7 @@ describe('approveReplenishment', () => {
     const id = asked.request!.id;
     const wPlenty = await level(plenty, 'loc-warehouse');
     const movementsBefore = await count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(pg);
 
     const short = await approve({ requestId: id });
     expect(short.errors).toEqual([
@@ -410,6 +499,10 @@ describe('approveReplenishment', () => {
     });
     expect(nothing.errors.map((e) => [e.code, e.field])).toEqual([['INVALID_QUANTITY', ['input', 'lines']]]);
     expect(await count('select count(*)::int as n from stock_movement')).toBe(movementsBefore + 1); // the reservation
+    // Every refused approval wrote nothing: the reservation's stock.changed is the only event.
+    expect((await outboxSince(pg, seq)).map((e) => [e.type, e.data.reason])).toEqual([
+      ['stock.changed', 'RESERVATION'],
+    ]);
 
     const partial = await approve({ requestId: id, lines: [{ productId: scarce, quantity: 1 }] });
     expect(partial.errors).toEqual([]);
@@ -440,6 +533,26 @@ describe('approveReplenishment', () => {
       approvedQuantity: 0,
     });
     expect((await transfers(zeroId)).map((m) => m.product_id)).toEqual([plenty, plenty]);
+    const zeroEvents = await pg.query<{ type: string; data: Record<string, unknown> }>(
+      "select type, data from outbox where aggregate_id = $1 or data->>'reference' = $1 order by seq",
+      [zeroId],
+    );
+    expect(zeroEvents.rows.filter((e) => e.type === 'replenishment.approved').map((e) => e.data.lines)).toEqual([
+      [
+        { productId: plenty, quantity: 1, approvedQuantity: 1 },
+        { productId: zero, quantity: 4, approvedQuantity: 0 },
+      ].sort((a, b) => (a.productId < b.productId ? -1 : 1)),
+    ]);
+    // Nothing moved for the product sent as 0, so no stock.changed names it.
+    expect(
+      zeroEvents.rows.filter((e) => e.type === 'stock.changed').map((e) => [e.data.productId, e.data.reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        [plenty, 'TRANSFER_OUT'],
+        [plenty, 'TRANSFER_IN'],
+      ]),
+    );
+    expect(zeroEvents.rows.filter((e) => e.type === 'stock.changed')).toHaveLength(2);
     expect(await level(zero, 'loc-warehouse')).toEqual({ on_hand: 10, reserved: 0 });
   });
 
@@ -493,6 +606,7 @@ describe('rejectReplenishment', () => {
   it('needs a reason (REASON_REQUIRED), records it, and is final', async () => {
     const p = demoProductId(61);
     const id = (await request({ lines: [{ productId: p, quantity: 2 }] })).request!.id;
+    const seq = await outboxSeq(pg);
     for (const reason of [undefined, null, '', '   ']) {
       const res = await reject({ requestId: id, reason });
       expect(res).toEqual({
@@ -526,6 +640,20 @@ describe('rejectReplenishment', () => {
     expect((await approve({ requestId: id })).errors.map((e) => e.code)).toEqual(['REQUEST_NOT_PENDING']);
     expect(await level(p, 'loc-warehouse')).toEqual(w);
     expect(await transfers(id)).toEqual([]);
+    // The refusals and the repeat wrote nothing; the rejection one event, with the reason as recorded.
+    expect(await outboxSince(pg, seq)).toEqual([
+      {
+        type: 'replenishment.rejected',
+        aggregate: { type: 'ReplenishmentRequest', id },
+        correlationId: expect.any(String),
+        data: {
+          requestId: id,
+          storeId: 'store-3',
+          decidedBy: 'emp-admin',
+          reason: 'Order it from the supplier directly',
+        },
+      },
+    ]);
   });
 
   it('an approved request cannot be rejected; an approval racing a rejection: exactly one wins', async () => {
@@ -545,6 +673,12 @@ describe('rejectReplenishment', () => {
       const status = (await pg.query('select status from replenishment_request where id = $1', [id])).rows[0].status;
       expect(status).toBe(a.errors.length === 0 ? 'APPROVED' : 'REJECTED');
       expect(await level(p, 'loc-warehouse')).toEqual(status === 'APPROVED' ? { ...w, on_hand: w.on_hand - 1 } : w);
+      // Only the winner's decision is an event.
+      const decided = await pg.query<{ type: string }>(
+        "select type from outbox where aggregate_id = $1 and type <> 'replenishment.requested'",
+        [id],
+      );
+      expect(decided.rows.map((e) => e.type)).toEqual([`replenishment.${status.toLowerCase()}`]);
     }
   });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   shortProduct = await products.create('Short product');
   hotProduct = await products.create('Hot product');
   db = await freshDatabase('inventory_reservations');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url };
+  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
   const first = await startInventory(opts);
   await seedInventory(first.orm);
   replicas = [first, ...(await Promise.all([1, 2].map(() => startInventory({ ...opts, runMigrations: false }))))];
@@ -147,10 +147,10 @@ describe('reserveStock', () => {
     const ttl = new Date(result.reservation!.expiresAt).getTime() - Date.now();
     expect(ttl).toBeGreaterThan(890_000);
     expect(ttl).toBeLessThanOrEqual(900_000);
-    // begin, claim the order id, lock the levels, update + lines + movements, commit; plus one
-    // select for the `location` field the test asked for
-    expect(byKind).toEqual({ 'begin;': 1, insert: 1, select: 2, with: 1, 'commit;': 1 });
-    expect(statements).toBe(6);
+    // begin, claim the order id, lock the levels, update + lines + movements, the stock.changed
+    // events (one insert), commit; plus one select for the `location` field the test asked for
+    expect(byKind).toEqual({ 'begin;': 1, insert: 2, select: 2, with: 1, 'commit;': 1 });
+    expect(statements).toBe(7);
 
     expect(await level(p1)).toEqual({ on_hand: b1.on_hand, reserved: b1.reserved + 3 });
     expect(await level(p2)).toEqual({ on_hand: b2.on_hand, reserved: b2.reserved + 2 });
@@ -182,6 +182,7 @@ describe('reserveStock', () => {
     await stockUp(shortProduct, 2);
     const before = await level(ok);
     const movements = await count('select count(*)::int as n from stock_movement');
+    const events = await count('select count(*)::int as n from outbox');
     const result = await reserve({
       orderId: 'order-short',
       locationId: 'loc-online',
@@ -201,6 +202,7 @@ describe('reserveStock', () => {
     expect(await level(shortProduct)).toEqual({ on_hand: 2, reserved: 0 });
     expect(await count("select count(*)::int as n from reservation where order_id = 'order-short'")).toBe(0);
     expect(await count('select count(*)::int as n from stock_movement')).toBe(movements);
+    expect(await count('select count(*)::int as n from outbox')).toBe(events);
 
     // Nothing was kept, so the same order id can be retried once stock arrived.
     await stockUp(shortProduct, 1);
@@ -309,8 +311,9 @@ describe('commitReservation and releaseReservation', () => {
     const { result: committed, statements } = await countStatements(replica, () => commit('order-commit', replica));
     expect(committed.errors).toEqual([]);
     expect(committed.reservation).toMatchObject({ status: 'COMMITTED', lines: [{ product: { id: p }, quantity: 2 }] });
-    // begin, lock the reservation, lock its levels, update + movements + status, commit; + `location`
-    expect(statements).toBe(6);
+    // begin, lock the reservation, lock its levels, update + movements + status, the events,
+    // commit; + `location`
+    expect(statements).toBe(7);
     expect(await level(p)).toEqual({ on_hand: before.on_hand - 2, reserved: before.reserved });
     const mv = await pg.query(
       "select on_hand_delta, reserved_delta from stock_movement where reference = 'order-commit' and reason = 'RESERVATION_COMMITTED'",
@@ -438,7 +441,13 @@ describe('reservation expiry', () => {
   });
 
   it('runs on its own timer', async () => {
-    const fast = await startInventory({ dbUrl: db.url, port: 0, runMigrations: false, sweepIntervalMs: 100 });
+    const fast = await startInventory({
+      dbUrl: db.url,
+      port: 0,
+      runMigrations: false,
+      sweepIntervalMs: 100,
+      outboxRelay: false,
+    });
     try {
       const p = demoProductId(180);
       const before = await level(p);
@@ -511,7 +520,8 @@ describe('documented maxima of the saga inputs', () => {
     ]);
     const written = () =>
       count(`select ((select count(*) from reservation) + (select count(*) from stock_return)
-                     + (select count(*) from location) + (select count(*) from stock_movement))::int as n`);
+                     + (select count(*) from location) + (select count(*) from stock_movement)
+                     + (select count(*) from outbox))::int as n`);
     const before = await written();
     for (const c of over) {
       const res = await postGraphQL<Record<string, Payload>>(next().url, c.query, c.variables, { token: service });
@@ -544,5 +554,32 @@ describe('invariants after everything above', () => {
           on h.location_id = s.location_id and h.product_id = s.product_id
        where s.reserved <> coalesce(h.q, 0)`);
     expect(held.rows).toEqual([]);
+  });
+
+  it("has one stock.changed per movement, in each level's commit order: each event's after = the previous plus its deltas", async () => {
+    expect(await count("select count(*)::int as n from outbox where type = 'stock.changed'")).toBe(
+      await count('select count(*)::int as n from stock_movement'),
+    );
+    // Walk each level's events in sequence order from zero (the seed's receipt is its first event):
+    // racing steps on three replicas must still have numbered them in the order they committed.
+    const broken = await pg.query(`
+      with e as (
+        select aggregate_id, seq, (data->>'onHandDelta')::int as dh, (data->>'reservedDelta')::int as dr,
+               (data->>'onHand')::int as h, (data->>'reserved')::int as r
+          from outbox where type = 'stock.changed'
+      ), walked as (
+        select *, sum(dh) over w as sum_h, sum(dr) over w as sum_r from e
+        window w as (partition by aggregate_id order by seq)
+      )
+      select aggregate_id, seq, h, sum_h, r, sum_r from walked where h <> sum_h or r <> sum_r limit 5`);
+    expect(broken.rows).toEqual([]);
+    const last = await pg.query(`
+      select s.product_id, s.location_id, s.on_hand, s.reserved, e.data
+        from stock_level s
+        left join lateral (select data from outbox o
+                            where o.type = 'stock.changed' and o.aggregate_id = s.product_id || '@' || s.location_id
+                            order by seq desc limit 1) e on true
+       where coalesce((e.data->>'onHand')::int, 0) <> s.on_hand or coalesce((e.data->>'reserved')::int, 0) <> s.reserved`);
+    expect(last.rows).toEqual([]);
   });
 });

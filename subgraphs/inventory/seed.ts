@@ -1,5 +1,21 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, demoProductId, queryRows, seededRandom, type DemoLocation } from '../kit';
+import {
+  DEMO_LOCATIONS,
+  DEMO_PRODUCT_COUNT,
+  demoProductId,
+  queryOne,
+  queryRows,
+  seededRandom,
+  type DemoLocation,
+} from '../kit';
+import {
+  changesColumn,
+  LEVEL_AFTER,
+  MOVEMENT_RETURNING,
+  recordInventoryEvents,
+  stockChangedEvents,
+  type MovementChange,
+} from './domain/events';
 import { INSERT_MOVEMENT } from './domain/rows';
 
 export interface SeedLevel {
@@ -56,8 +72,10 @@ function quantities(location: DemoLocation, random: () => number): { onHand: num
  * movements) and conditional (only what does not exist yet is inserted, and the opening RECEIPT
  * movement only for the levels this run created, so that the audit trail adds up to on_hand from the
  * first day); two statements, each an INSERT ... ON CONFLICT DO NOTHING with its rows as one JSON
- * parameter, instead of reading and hydrating thousands of entities on every start. Running it again
- * (or on a database where stock has since moved) changes nothing.
+ * parameter, instead of reading and hydrating thousands of entities on every start. Each opening
+ * RECEIPT is also a stock.changed event, as a live receipt would be (docs/events.md), written in the
+ * transaction of the levels. Running it again (or on a database where stock has since moved) changes
+ * nothing and writes no event.
  */
 export async function seedInventory(orm: MikroORM): Promise<{ locations: number; levels: number }> {
   const em = orm.em.fork() as EntityManager;
@@ -69,30 +87,36 @@ export async function seedInventory(orm: MikroORM): Promise<{ locations: number;
      returning id`,
     [JSON.stringify(DEMO_LOCATIONS.map((l) => ({ id: l.id, name: l.name, kind: l.kind, store_id: l.storeId })))],
   );
-  const levels = await queryRows<{ productId: string }>(
-    em,
-    `with ins as (
-       insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
+  const created = await em.transactional(async (tx) => {
+    const row = await queryOne<{ levels: number; changes: MovementChange[] }>(
+      tx as EntityManager,
+      `with ins as (
+       insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
        select product_id, location_id, on_hand, 0, reorder_point
          from jsonb_to_recordset(?::jsonb) as x(product_id text, location_id text, on_hand integer, reorder_point integer)
        on conflict (product_id, location_id) do nothing
-       returning product_id, location_id, on_hand
+       returning ${LEVEL_AFTER}
      ), mv as (
        ${INSERT_MOVEMENT}
        select product_id, location_id, on_hand, 0, 'RECEIPT', 'seed', 'initial demo stock', 'system:seed'
          from ins where on_hand > 0
+         order by location_id, product_id
+       ${MOVEMENT_RETURNING}
      )
-     select product_id as "productId" from ins`,
-    [
-      JSON.stringify(
-        demoStockLevels().map((l) => ({
-          product_id: l.productId,
-          location_id: l.locationId,
-          on_hand: l.onHand,
-          reorder_point: l.reorderPoint,
-        })),
-      ),
-    ],
-  );
-  return { locations: locations.length, levels: levels.length };
+     select (select count(*)::int from ins) as "levels", ${changesColumn('mv', ['ins'])}`,
+      [
+        JSON.stringify(
+          demoStockLevels().map((l) => ({
+            product_id: l.productId,
+            location_id: l.locationId,
+            on_hand: l.onHand,
+            reorder_point: l.reorderPoint,
+          })),
+        ),
+      ],
+    );
+    await recordInventoryEvents(tx as EntityManager, 'seed', stockChangedEvents(row?.changes ?? []));
+    return row?.levels ?? 0;
+  });
+  return { locations: locations.length, levels: created };
 }

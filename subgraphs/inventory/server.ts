@@ -4,7 +4,10 @@ import {
   hasRole,
   isService,
   isStaffManager,
+  outboxSettingsFromEnv,
+  startOutboxRelay,
   startWithBackground,
+  type OutboxRelay,
   withPermissions,
   type RunningSubgraph,
   type StartOptions,
@@ -90,6 +93,8 @@ export const schema = buildSchema(definition);
 
 export interface RunningInventory extends RunningSubgraph {
   sweeper: Sweeper;
+  /** Publishes the outbox to `<REDIS_PREFIX>events:inventory` (every worker runs one; one publishes at a time). */
+  relay: OutboxRelay;
 }
 
 export interface InventoryStartOptions extends StartOptions {
@@ -97,12 +102,20 @@ export interface InventoryStartOptions extends StartOptions {
   sweepIntervalMs?: number;
   /** The products subgraph's URL; PRODUCTS_URL (or the local default) when omitted. */
   productsUrl?: string;
+  /**
+   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Tests
+   * that count an operation's SQL statements turn it off: its polling passes are statements too.
+   * Default: OUTBOX_RELAY (on unless `off`).
+   */
+  outboxRelay?: boolean;
 }
 
 /**
- * The subgraph plus its reservation expiry sweeper, stopped together (kit startWithBackground:
- * sweeper first, so no sweep runs on a closed ORM). Used by index.ts workers and by tests that need several replicas. The
- * products URL is read now, so the stack and `npm start` only have to set PRODUCTS_URL before.
+ * The subgraph plus its reservation expiry sweeper and its outbox relay, stopped together (kit
+ * startWithBackground: those first, so no pass runs on a closed ORM). Used by index.ts workers (each
+ * runs both: SKIP LOCKED and the relay's advisory lock let them share the work) and by tests that need
+ * several replicas. The products URL is read now, so the stack and `npm start` only have to set
+ * PRODUCTS_URL before.
  */
 export async function startInventory(opts: InventoryStartOptions): Promise<RunningInventory> {
   const products = productsClient(opts.productsUrl);
@@ -121,6 +134,13 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
           log: running.log,
           metrics: running.metrics,
           intervalMs: opts.sweepIntervalMs,
+        }),
+        relay: startOutboxRelay({
+          source: 'inventory',
+          orm: running.orm,
+          metrics: running.metrics,
+          log: running.log,
+          ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
         }),
       };
     },

@@ -11,7 +11,7 @@ let gql: Gql;
 
 beforeAll(async () => {
   db = await freshDatabase('inventory_stock');
-  inv = await startInventory({ dbUrl: db.url, port: 0 });
+  inv = await startInventory({ dbUrl: db.url, port: 0, outboxRelay: false });
   gql = client(inv.url);
   await seedInventory(inv.orm);
 });

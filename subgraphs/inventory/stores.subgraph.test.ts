@@ -5,7 +5,14 @@ import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { freePort, postGraphQL, tokens } from '../../test/helpers/toolkit';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
-import { countStatements, graphqlRequests, startProducts, type TestProducts } from './test-helpers';
+import {
+  countStatements,
+  graphqlRequests,
+  outboxSeq,
+  outboxSince,
+  startProducts,
+  type TestProducts,
+} from './test-helpers';
 
 /**
  * Inventory's side of the retail contract, called as retail calls it (the kit's InventoryClient with
@@ -28,7 +35,7 @@ function next(): RunningInventory {
 beforeAll(async () => {
   products = await startProducts('inventory_stores');
   db = await freshDatabase('inventory_stores');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url };
+  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
   const first = await startInventory(opts);
   await seedInventory(first.orm);
   replicas = [first, await startInventory({ ...opts, runMigrations: false })];
@@ -138,6 +145,7 @@ describe('ensureStoreLocation', () => {
 
   it('refuses bad input as definitive failures, writing nothing', async () => {
     const locations = await count('select count(*)::int as n from location');
+    const seq = await outboxSeq(pg);
     const bad = await call('ensureStoreLocation', ENSURE, { storeId: ' ', name: '   ' });
     expect(bad.location).toBeNull();
     expect(bad.errors.map((e) => [e.code, e.field])).toEqual([
@@ -150,6 +158,7 @@ describe('ensureStoreLocation', () => {
       code: 'INVALID_INPUT',
     });
     expect(await count('select count(*)::int as n from location')).toBe(locations);
+    expect(await outboxSince(pg, seq)).toEqual([]);
   });
 });
 
@@ -158,6 +167,7 @@ describe('returnStock', () => {
     const [p1, p2] = [demoProductId(201), demoProductId(202)];
     const [b1, b2] = [await level(p1, 'loc-store-3'), await level(p2, 'loc-store-3')];
     const asked = await graphqlRequests(products.running);
+    const seq = await outboxSeq(pg);
     const replica = next();
     const { result, statements, byKind } = await countStatements(replica, () =>
       postGraphQL<{ returnStock: Payload }>(
@@ -175,7 +185,7 @@ describe('returnStock', () => {
             reason: 'customer return',
           },
         },
-        { token: service },
+        { token: service, headers: { 'x-request-id': 'req-ret-1' } },
       ),
     );
     const payload = result.body.data!.returnStock;
@@ -189,9 +199,10 @@ describe('returnStock', () => {
         { product: { id: p2 }, quantity: 2 },
       ],
     });
-    // read (replay, location, known ids), begin, claim, lock, one write, commit; + `location`
-    expect(byKind).toEqual({ select: 3, 'begin;': 1, insert: 1, with: 1, 'commit;': 1 });
-    expect(statements).toBe(7);
+    // read (replay, location, known ids), begin, claim, lock, one write, the stock.changed events
+    // (one insert), commit; + `location`
+    expect(byKind).toEqual({ select: 3, 'begin;': 1, insert: 2, with: 1, 'commit;': 1 });
+    expect(statements).toBe(8);
     // Demo products are stocked already: products was not asked.
     expect(await graphqlRequests(products.running)).toBe(asked);
     expect(await level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand + 2, reserved: b1.reserved });
@@ -205,6 +216,24 @@ describe('returnStock', () => {
       note: 'customer return',
       actor: 'retail',
     });
+    const returned = (productId: string, before: { on_hand: number; reserved: number }) => ({
+      type: 'stock.changed',
+      aggregate: { type: 'StockLevel', id: `${productId}@loc-store-3` },
+      correlationId: 'req-ret-1',
+      data: {
+        productId,
+        locationId: 'loc-store-3',
+        storeId: 'store-3',
+        reason: 'RETURN',
+        reference: 'ret-1',
+        onHandDelta: 2,
+        reservedDelta: 0,
+        onHand: before.on_hand + 2,
+        reserved: before.reserved,
+        reorderPoint: expect.any(Number),
+      },
+    });
+    expect(await outboxSince(pg, seq)).toEqual([returned(p1, b1), returned(p2, b2)]);
   });
 
   it('is idempotent by return id, also for replays racing on both replicas', async () => {
@@ -217,6 +246,8 @@ describe('returnStock', () => {
     for (const r of results) expect(r).toEqual({ ok: true, value: undefined });
     expect(await level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
     expect(await movements('ret-race')).toHaveLength(1);
+    expect(await count("select count(*)::int as n from outbox where data->>'reference' = 'ret-race'")).toBe(1);
+    const seq = await outboxSeq(pg);
 
     const replay = await call('returnStock', RETURN, {
       returnId: 'ret-race',
@@ -238,6 +269,8 @@ describe('returnStock', () => {
       });
     }
     expect(await level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
+    // The replay and the refused reuses wrote no event.
+    expect(await outboxSince(pg, seq)).toEqual([]);
   });
 
   it('asks products only about ids inventory never held: a new catalogue product gets a level, an unknown id is refused', async () => {
@@ -249,6 +282,7 @@ describe('returnStock', () => {
     expect(await level(fresh, 'loc-store-4')).toEqual({ on_hand: 1, reserved: 0 });
 
     const rows = await count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(pg);
     const refused = await call('returnStock', RETURN, {
       returnId: 'ret-unknown',
       locationId: 'loc-store-4',
@@ -279,6 +313,7 @@ describe('returnStock', () => {
       ['INVALID_QUANTITY', ['input', 'lines', '0', 'quantity']],
     ]);
     expect(await count('select count(*)::int as n from stock_movement')).toBe(rows);
+    expect(await outboxSince(pg, seq)).toEqual([]);
     expect(
       await count(
         "select count(*)::int as n from stock_return where return_id in ('ret-unknown', 'ret-mars', 'ret-bad')",
@@ -293,6 +328,7 @@ describe('returnStock', () => {
       runMigrations: false,
       sweepIntervalMs: 3_600_000,
       productsUrl: `http://127.0.0.1:${await freePort()}/graphql`,
+      outboxRelay: false,
     });
     try {
       const client = new InventoryClient(orphan.url, { caller: 'retail' });
@@ -368,6 +404,7 @@ describe('the saga steps at a store location, as a till calls them', () => {
 
   it('refuses a product without stock at the store (unknown to products or not) as INSUFFICIENT_STOCK, writing nothing (ADR 0015)', async () => {
     const rows = await count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(pg);
     const neverStocked = await products.create('Catalogue product never stocked at a store');
     for (const productId of ['prod-unknown-at-till', neverStocked]) {
       expect(await retail.reserve(`sale-${productId}`, [{ productId, quantity: 1 }], 300, 'loc-store-3')).toMatchObject(
@@ -382,6 +419,7 @@ describe('the saga steps at a store location, as a till calls them', () => {
       await retail.reserve('sale-mars', [{ productId: demoProductId(1), quantity: 1 }], 300, 'loc-mars'),
     ).toMatchObject({ ok: false, transient: false, code: 'UNKNOWN_LOCATION' });
     expect(await count('select count(*)::int as n from stock_movement')).toBe(rows);
+    expect(await outboxSince(pg, seq)).toEqual([]);
     expect(
       await count("select count(*)::int as n from reservation where order_id like 'sale-%' and order_id <> 'sale-1'"),
     ).toBe(0);

@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import type { RunningSubgraph } from '../kit';
 import { service as productsService } from '../products/server';
 import { freshDatabase } from '../../test/helpers/db';
@@ -92,4 +93,39 @@ export async function startProducts(prefix: string): Promise<TestProducts> {
       await db.drop();
     },
   };
+}
+
+/** One outbox row as the tests assert it: what the envelope carries besides its id and times. */
+export interface OutboxEntry {
+  type: string;
+  aggregate: { type: string; id: string };
+  correlationId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The outbox's last sequence number (0 when empty): take it before an operation, then outboxSince. */
+export async function outboxSeq(pg: Pick<Client, 'query'>): Promise<string> {
+  const res = await pg.query<{ seq: string }>('select coalesce(max(seq), 0)::text as seq from outbox');
+  return res.rows[0]!.seq;
+}
+
+/** The events written after `seq`, in sequence order (on the test's own connection, so never counted). */
+export async function outboxSince(pg: Pick<Client, 'query'>, seq: string): Promise<OutboxEntry[]> {
+  const res = await pg.query<{
+    type: string;
+    at: string;
+    aid: string;
+    cid: string | null;
+    data: Record<string, unknown>;
+  }>(
+    `select type, aggregate_type as at, aggregate_id as aid, correlation_id as cid, data
+       from outbox where seq > $1::bigint order by seq`,
+    [seq],
+  );
+  return res.rows.map((r) => ({
+    type: r.type,
+    aggregate: { type: r.at, id: r.aid },
+    correlationId: r.cid,
+    data: r.data,
+  }));
 }

@@ -1,8 +1,9 @@
-import { queryOne, toDate, userError, type UserError } from '../../kit/domain';
+import { inTransaction, queryOne, toDate, userError, type UserError } from '../../kit/domain';
 import type { Location, StockLevel } from './types';
 import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
 import { actorName, assertMayAdjust, callerOf } from './access';
 import type { InventoryContext } from './context';
+import { recordInventoryEvents, stockChangedEvents } from './events';
 import type { LevelWithLocation } from './levels';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './limits';
@@ -85,10 +86,10 @@ function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLoc
  *
  * Raw SQL, not the unit of work: the change is conditional on the row's latest version, which a
  * read-modify-flush could not guarantee without a lock and more round trips. Each write is one
- * statement with its audit row (changeWithMovement), so no explicit transaction is needed: the
- * conditional UPDATE changes the row only when the result stays >= reserved (and so >= 0).
- * Concurrent adjustments and reservations serialise on the row lock, and the condition is re-checked
- * on the latest version.
+ * statement with its audit row (changeWithMovement): the conditional UPDATE changes the row only
+ * when the result stays >= reserved (and so >= 0). Concurrent adjustments and reservations serialise
+ * on the row lock, and the condition is re-checked on the latest version. The transaction is there
+ * for the stock.changed event, written after the level (docs/events.md): both commit or neither.
  */
 export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput): Promise<AdjustStockResult> {
   const identity = callerOf(ctx);
@@ -119,31 +120,58 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
   const reason = input.reason ?? 'ADJUSTMENT';
   const note = input.note ?? null;
   const movement = [delta, reason, note, actor];
-  // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
-  // after which the UPDATE branch finds the row.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const updated = await queryOne<RawRow<StockLevel>>(
-      ctx.em,
-      changeWithMovement(
-        `update stock_level set on_hand = on_hand + ?, updated_at = now()
-          where product_id = ? and location_id = ? and on_hand + ? >= reserved`,
-      ),
-      [delta, productId, locationId, delta, ...movement],
-    );
-    if (updated) return { level: withLocation(updated, location), errors: [], outcome: 'adjusted' };
-    if (delta < 0) break;
-
-    // No row for this pair yet: the first receipt creates it.
-    const inserted = await queryOne<RawRow<StockLevel>>(
-      ctx.em,
-      changeWithMovement(
-        `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point) values (?, ?, ?, 0, 0)
-         on conflict (product_id, location_id) do nothing`,
-      ),
-      [productId, locationId, delta, ...movement],
-    );
-    if (inserted) return { level: withLocation(inserted, location), errors: [], outcome: 'adjusted' };
-  }
+  const applied = await inTransaction<LevelWithLocation | null>(ctx.em, async (tx) => {
+    // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
+    // after which the UPDATE branch finds the row (each statement sees what committed before it).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const updated = await queryOne<RawRow<StockLevel>>(
+        tx,
+        changeWithMovement(
+          `update stock_level set on_hand = on_hand + ?, updated_at = now()
+            where product_id = ? and location_id = ? and on_hand + ? >= reserved`,
+        ),
+        [delta, productId, locationId, delta, ...movement],
+      );
+      // No row for this pair yet: the first receipt creates it.
+      const changed =
+        updated ??
+        (delta < 0
+          ? null
+          : await queryOne<RawRow<StockLevel>>(
+              tx,
+              changeWithMovement(
+                `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point) values (?, ?, ?, 0, 0)
+                 on conflict (product_id, location_id) do nothing`,
+              ),
+              [productId, locationId, delta, ...movement],
+            ));
+      if (changed) {
+        const level = withLocation(changed, location);
+        await recordInventoryEvents(
+          tx,
+          ctx.requestId,
+          stockChangedEvents([
+            {
+              productId,
+              locationId,
+              storeId: location.storeId,
+              reason,
+              reference: null,
+              onHandDelta: delta,
+              reservedDelta: 0,
+              onHand: level.onHand,
+              reserved: level.reserved,
+              reorderPoint: level.reorderPoint,
+            },
+          ]),
+        );
+        return { commit: true, result: level };
+      }
+      if (delta < 0) break;
+    }
+    return { commit: false, result: null };
+  });
+  if (applied) return { level: applied, errors: [], outcome: 'adjusted' };
 
   // Only reached when removing more than can be removed: report what is there (nothing was written).
   const current = await queryOne<Pick<StockLevel, 'onHand' | 'reserved'>>(

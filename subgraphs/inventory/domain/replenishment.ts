@@ -18,6 +18,14 @@ import { actorName, assertHeadOffice, callerOf, replenishmentScope, staffStore }
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './limits';
 import type { InventoryContext } from './context';
 import { lineCountError, linesParameter, mergeLines } from './lines';
+import {
+  changesColumn,
+  LEVEL_AFTER,
+  MOVEMENT_RETURNING,
+  recordInventoryEvents,
+  stockChangedEvents,
+  type MovementChange,
+} from './events';
 import { INSERT_MOVEMENT, type RawRow, type ReadContext } from './rows';
 import type { ReplenishmentEvent, ReplenishmentLine, ReplenishmentRequest, ReplenishmentStatus } from './types';
 
@@ -35,6 +43,9 @@ import type { ReplenishmentEvent, ReplenishmentLine, ReplenishmentRequest, Reple
  * per product (reference = request id) and records the decision. When the warehouse lacks units
  * nothing moves: the admin gets INSUFFICIENT_STOCK per short product and may approve less, explicitly
  * (ADR 0017: never a silent partial shipment).
+ *
+ * Every change writes its events (replenishment.requested / approved / rejected, and a stock.changed
+ * per movement of an approval) to the outbox in its transaction, after its rows (docs/events.md).
  */
 
 export const MAX_REASON_LENGTH = MAX_NOTE_LENGTH;
@@ -97,7 +108,8 @@ export type RequestOutcome = 'requested' | 'invalid' | 'no_store_location' | 'un
  * A store's CLERK or MANAGER asks for stock for their own store (the token's). Order of checks: input
  * rules, the store's location, every product with products (UNKNOWN_PRODUCT, PRODUCT_INACTIVE: a
  * withdrawn product is not sold, so not replenished either), then one statement writes the request,
- * its lines and its first history entry. ServiceUnavailable from products leaves before any write.
+ * its lines and its first history entry, and the replenishment.requested event follows in the same
+ * transaction. ServiceUnavailable from products leaves before any write.
  */
 export async function requestReplenishment(
   ctx: InventoryContext,
@@ -145,9 +157,10 @@ export async function requestReplenishment(
 
   const note = input.note ?? null;
   const actor = actorName(identity);
-  const row = await queryOne<RequestRow>(
-    ctx.em,
-    `with r as (
+  return inTransaction<ReplenishmentResult<RequestOutcome>>(ctx.em, async (tx) => {
+    const row = await queryOne<RequestRow>(
+      tx,
+      `with r as (
        insert into replenishment_request as r
          (seq, store_id, source_location_id, destination_location_id, status, note, requested_by)
        values (nextval('replenishment_request_seq'), ?, ?, ?, 'PENDING', ?, ?)
@@ -159,10 +172,27 @@ export async function requestReplenishment(
        insert into replenishment_event (request_id, status, actor, note) select r.id::uuid, 'PENDING', ?, ? from r
      )
      select * from r`,
-    [storeId, WAREHOUSE_LOCATION_ID, destination.id, note, actor, linesParameter(merged.lines), actor, note],
-  );
-  if (!row) throw new Error('replenishment request insert returned nothing');
-  return { request: requestFromRow(row), errors: [], outcome: 'requested' };
+      [storeId, WAREHOUSE_LOCATION_ID, destination.id, note, actor, linesParameter(merged.lines), actor, note],
+    );
+    if (!row) throw new Error('replenishment request insert returned nothing');
+    const request = requestFromRow(row);
+    await recordInventoryEvents(tx, ctx.requestId, [
+      {
+        type: 'replenishment.requested',
+        aggregate: { type: 'ReplenishmentRequest', id: request.id },
+        data: {
+          requestId: request.id,
+          storeId: request.storeId,
+          sourceLocationId: request.sourceLocationId,
+          destinationLocationId: request.destinationLocationId,
+          requestedBy: request.requestedBy,
+          note: request.note,
+          lines: merged.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        },
+      },
+    ]);
+    return { commit: true, result: { request, errors: [], outcome: 'requested' } };
+  });
 }
 
 // ---------- approve ----------
@@ -329,7 +359,7 @@ export async function approveReplenishment(
     // The rows are locked, so the conditional UPDATE applies to every line; the condition stays as
     // the guard against overselling the warehouse. Two CTEs change stock_level, on different rows
     // (the warehouse's and the store's), which one statement may do.
-    const row = await queryOne<RequestRow & { moved: number }>(
+    const row = await queryOne<RequestRow & { moved: number; changes: MovementChange[] }>(
       tx,
       `with approved as (
          select * from jsonb_to_recordset(?::jsonb) as x(product_id text, quantity integer)
@@ -338,18 +368,19 @@ export async function approveReplenishment(
            from approved a
           where s.location_id = ? and s.product_id = a.product_id and a.quantity > 0
             and s.on_hand - s.reserved >= a.quantity
-         returning s.product_id, a.quantity
+         returning ${LEVEL_AFTER}, a.quantity
        ), in_ as (
-         insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
+         insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
          select product_id, ?, quantity, 0, 0 from out_ order by product_id
          on conflict (product_id, location_id)
-           do update set on_hand = stock_level.on_hand + excluded.on_hand, updated_at = now()
-         returning product_id
+           do update set on_hand = s.on_hand + excluded.on_hand, updated_at = now()
+         returning ${LEVEL_AFTER}
        ), mv as (
          ${INSERT_MOVEMENT}
          select product_id, ?, -quantity, 0, 'TRANSFER_OUT', ?, ?, ? from out_
          union all
          select product_id, ?, quantity, 0, 'TRANSFER_IN', ?, ?, ? from out_
+         ${MOVEMENT_RETURNING}
        ), ln as (
          update replenishment_line l set approved_quantity = a.quantity
            from approved a where l.request_id = ?::uuid and l.product_id = a.product_id
@@ -361,7 +392,9 @@ export async function approveReplenishment(
           where r.id = ?::uuid
          returning ${REQUEST_COLUMNS}
        )
-       select r.*, (select count(*)::int from out_) as "moved", (select count(*)::int from in_) as "arrived" from r`,
+       select r.*, (select count(*)::int from out_) as "moved", (select count(*)::int from in_) as "arrived",
+              ${changesColumn('mv', ['out_', 'in_'])}
+         from r`,
       [
         linesParameter(plan.lines.map((l) => ({ productId: l.productId, quantity: l.approved }))),
         source,
@@ -386,8 +419,26 @@ export async function approveReplenishment(
       // Unreachable while the rows are locked; refuse rather than move part of the request.
       throw new Error(`approval of ${request.id}: ${row?.moved ?? 0} of ${moving.length} lines moved`);
     }
-    const { moved: _moved, ...approved } = row;
-    return { commit: true, result: { request: requestFromRow(approved), errors: [], outcome: 'approved' } };
+    const { moved: _moved, changes, ...approvedRow } = row;
+    const approved = requestFromRow(approvedRow);
+    await recordInventoryEvents(tx, ctx.requestId, [
+      {
+        type: 'replenishment.approved',
+        aggregate: { type: 'ReplenishmentRequest', id: approved.id },
+        data: {
+          requestId: approved.id,
+          storeId: approved.storeId,
+          decidedBy: actor,
+          lines: plan.lines.map((l) => ({
+            productId: l.productId,
+            quantity: l.requested,
+            approvedQuantity: l.approved,
+          })),
+        },
+      },
+      ...stockChangedEvents(changes),
+    ]);
+    return { commit: true, result: { request: approved, errors: [], outcome: 'approved' } };
   });
 }
 
@@ -396,10 +447,11 @@ export async function approveReplenishment(
 export type RejectOutcome = 'rejected' | 'already_rejected' | 'not_found' | 'not_pending' | 'invalid';
 
 /**
- * Head office rejects a PENDING request with a reason for the store; nothing moves. One statement:
- * the UPDATE is conditional on the request being PENDING, so a rejection racing an approval waits for
- * the approval's row lock and then finds the request APPROVED (REQUEST_NOT_PENDING). Rejecting a
- * rejected request again returns it unchanged.
+ * Head office rejects a PENDING request with a reason for the store; nothing moves. One write
+ * statement, then the replenishment.rejected event, in one transaction: the UPDATE is conditional on
+ * the request being PENDING, so a rejection racing an approval waits for the approval's row lock and
+ * then finds the request APPROVED (REQUEST_NOT_PENDING). Rejecting a rejected request again returns
+ * it unchanged and writes no event.
  */
 export async function rejectReplenishment(
   ctx: DomainContext,
@@ -421,9 +473,10 @@ export async function rejectReplenishment(
   if (errors.length) return { request: null, errors, outcome: 'invalid' };
   const actor = actorName(identity);
 
-  const row = await queryOne<RequestRow>(
-    ctx.em,
-    `with r as (
+  const rejected = await inTransaction<ReplenishmentRequest | null>(ctx.em, async (tx) => {
+    const row = await queryOne<RequestRow>(
+      tx,
+      `with r as (
        update replenishment_request r
           set status = 'REJECTED', rejection_reason = ?, decided_by = ?, decided_at = now(), updated_at = now()
         where r.id = ?::uuid and r.status = 'PENDING'
@@ -432,9 +485,20 @@ export async function rejectReplenishment(
        insert into replenishment_event (request_id, status, actor, note) select r.id::uuid, 'REJECTED', ?, ? from r
      )
      select * from r`,
-    [reason, actor, input.requestId, actor, reason],
-  );
-  if (row) return { request: requestFromRow(row), errors: [], outcome: 'rejected' };
+      [reason, actor, input.requestId, actor, reason],
+    );
+    if (!row) return { commit: false, result: null };
+    const request = requestFromRow(row);
+    await recordInventoryEvents(tx, ctx.requestId, [
+      {
+        type: 'replenishment.rejected',
+        aggregate: { type: 'ReplenishmentRequest', id: request.id },
+        data: { requestId: request.id, storeId: request.storeId, decidedBy: actor, reason },
+      },
+    ]);
+    return { commit: true, result: request };
+  });
+  if (rejected) return { request: rejected, errors: [], outcome: 'rejected' };
 
   const current = await queryOne<RequestRow>(
     ctx.em,

@@ -20,6 +20,14 @@ import type {
 import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
 import { lineCountError, linesParameter, mergeLines, sameLines, type MergedLine } from './lines';
+import {
+  changesColumn,
+  LEVEL_AFTER,
+  MOVEMENT_RETURNING,
+  recordInventoryEvents,
+  stockChangedEvents,
+  type MovementChange,
+} from './events';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
 
 /**
@@ -225,7 +233,7 @@ export async function reserveStock(
 
     // The rows are locked, so every conditional update applies; the condition stays as a guard. The
     // lines travel as one JSON parameter so the statement's text does not grow with the order.
-    const done = await queryOne<{ updated: number }>(
+    const done = await queryOne<{ updated: number; changes: MovementChange[] }>(
       tx,
       `with req as (
          select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
@@ -234,21 +242,23 @@ export async function reserveStock(
             set reserved = s.reserved + req.quantity, updated_at = now()
            from req
           where s.location_id = ? and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
-         returning s.product_id, req.quantity
+         returning ${LEVEL_AFTER}, req.quantity
        ), lines as (
          insert into reservation_line (reservation_id, product_id, quantity)
          select ?::uuid, product_id, quantity from upd
        ), mv as (
          ${INSERT_MOVEMENT}
          select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd
+         ${MOVEMENT_RETURNING}
        )
-       select count(*)::int as "updated" from upd`,
+       select count(*)::int as "updated", ${changesColumn('mv', ['upd'])} from upd`,
       [linesParameter(lines), locationId, claimed.id, locationId, input.orderId, actor],
     );
     if (done?.updated !== lines.length) {
       // Unreachable while the rows are locked; refuse rather than hold a partial reservation.
       throw new Error(`reservation of ${input.orderId}: ${done?.updated ?? 0} of ${lines.length} lines applied`);
     }
+    await recordInventoryEvents(tx, ctx.requestId, stockChangedEvents(done.changes));
     const reservationLines = lines.map(({ productId, quantity }) => ({
       reservationId: claimed.id,
       productId,
@@ -263,12 +273,18 @@ export async function reserveStock(
 
 /**
  * Gives back the stock of PENDING reservations (already locked by the caller) and marks them
- * RELEASED or EXPIRED, with one audit row per line. Two statements whatever the count; returns the
- * updated reservation rows.
+ * RELEASED or EXPIRED, with one audit row and one stock.changed event per line. Three statements
+ * whatever the count (lock, change, events); returns the updated reservation rows.
  */
 async function releaseLocked(
   tx: EntityManager,
-  input: { reservationIds: string[]; status: 'RELEASED' | 'EXPIRED'; note: string | null; actor: string },
+  input: {
+    reservationIds: string[];
+    status: 'RELEASED' | 'EXPIRED';
+    note: string | null;
+    actor: string;
+    correlationId: string;
+  },
 ): Promise<RawRow<Reservation>[]> {
   const { reservationIds, status, note, actor } = input;
   if (reservationIds.length === 0) return [];
@@ -282,7 +298,7 @@ async function releaseLocked(
       for update of s`,
     [reservationIds],
   );
-  return queryRows<RawRow<Reservation>>(
+  const done = await queryOne<{ reservations: RawRow<Reservation>[]; changes: MovementChange[] }>(
     tx,
     `with held as (
        select r.location_id, rl.product_id, sum(rl.quantity)::int as quantity
@@ -294,15 +310,19 @@ async function releaseLocked(
           set reserved = s.reserved - held.quantity, updated_at = now()
          from held
         where s.location_id = held.location_id and s.product_id = held.product_id
-       returning 1
+       returning ${LEVEL_AFTER}
      ), mv as (
        ${INSERT_MOVEMENT}
        select rl.product_id, r.location_id, 0, -rl.quantity, ?, r.order_id, ?, ?
          from reservation r join reservation_line rl on rl.reservation_id = r.id
         where r.id = any(?::uuid[])
+        order by r.order_id, rl.product_id
+       ${MOVEMENT_RETURNING}
+     ), r as (
+       update reservation set status = ?, release_reason = ?, updated_at = now() where id = any(?::uuid[])
+       returning ${RESERVATION_COLUMNS}
      )
-     update reservation set status = ?, release_reason = ?, updated_at = now() where id = any(?::uuid[])
-     returning ${RESERVATION_COLUMNS}`,
+     select (select coalesce(json_agg(r), '[]'::json) from r) as "reservations", ${changesColumn('mv', ['upd'])}`,
     [
       reservationIds,
       status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'RESERVATION_RELEASED',
@@ -314,6 +334,10 @@ async function releaseLocked(
       reservationIds,
     ],
   );
+  if (!done) throw new Error('release statement returned no row');
+  // The same level may move once per reservation of a sweep: stockChangedEvents gives each its own state.
+  await recordInventoryEvents(tx, input.correlationId, stockChangedEvents(done.changes));
+  return done.reservations;
 }
 
 /** How commit and restock change a reservation's stock, line by line (SQL over `s` and `rl`). */
@@ -341,7 +365,7 @@ const SETTLEMENTS = {
 async function settle(
   tx: EntityManager,
   reservation: ReservationWithLines,
-  input: { status: keyof typeof SETTLEMENTS; note: string | null; actor: string },
+  input: { status: keyof typeof SETTLEMENTS; note: string | null; actor: string; correlationId: string },
 ): Promise<ReservationWithLines> {
   const how = SETTLEMENTS[input.status];
   await execute(
@@ -352,20 +376,21 @@ async function settle(
       for update of s`,
     [reservation.id, reservation.locationId],
   );
-  const row = await queryOne<RawRow<Reservation>>(
+  const row = await queryOne<RawRow<Reservation> & { changes: MovementChange[] }>(
     tx,
     `with upd as (
        update stock_level s
           set ${how.stock}, updated_at = now()
          from reservation_line rl
         where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
-       returning s.product_id, rl.quantity
+       returning ${LEVEL_AFTER}, rl.quantity
      ), mv as (
        ${INSERT_MOVEMENT}
        select product_id, ?, ${how.onHandDelta}, ${how.reservedDelta}, ?, ?, ?, ? from upd
+       ${MOVEMENT_RETURNING}
      )
      update reservation set status = ?, release_reason = ?, updated_at = now() where id = ?
-     returning ${RESERVATION_COLUMNS}`,
+     returning ${RESERVATION_COLUMNS}, ${changesColumn('mv', ['upd'])}`,
     [
       reservation.id,
       reservation.locationId,
@@ -379,7 +404,11 @@ async function settle(
       reservation.id,
     ],
   );
-  return updated(row, reservation);
+  // The UPDATE ran on the row locked at the start of the transaction, so it cannot have vanished.
+  if (!row) throw new Error(`reservation ${reservation.id} disappeared while locked`);
+  const { changes, ...settled } = row;
+  await recordInventoryEvents(tx, input.correlationId, stockChangedEvents(changes));
+  return updated(settled, reservation);
 }
 
 function notFound(orderId: string): UserError {
@@ -407,7 +436,12 @@ export async function commitReservation(
     if (reservation.status !== 'PENDING') {
       return { commit: true, result: { reservation, errors: [notActive(reservation)], outcome: 'not_active' } };
     }
-    const committed = await settle(tx, reservation, { status: 'COMMITTED', note: null, actor });
+    const committed = await settle(tx, reservation, {
+      status: 'COMMITTED',
+      note: null,
+      actor,
+      correlationId: ctx.requestId,
+    });
     return { commit: true, result: { reservation: committed, errors: [], outcome: 'committed' } };
   });
 }
@@ -458,6 +492,7 @@ export async function releaseReservation(
         status: 'RELEASED',
         note: reason,
         actor,
+        correlationId: ctx.requestId,
       });
       return {
         commit: true,
@@ -512,7 +547,12 @@ export async function restockOrder(
         },
       };
     }
-    const restocked = await settle(tx, reservation, { status: 'RESTOCKED', note: reason, actor });
+    const restocked = await settle(tx, reservation, {
+      status: 'RESTOCKED',
+      note: reason,
+      actor,
+      correlationId: ctx.requestId,
+    });
     return { commit: true, result: { reservation: restocked, errors: [], outcome: 'restocked' } };
   });
 }
@@ -535,7 +575,13 @@ export async function expireDueReservations(ctx: DomainContext, input: { batchSi
       [input.batchSize],
     );
     const ids = due.map((r) => r.id);
-    await releaseLocked(tx, { reservationIds: ids, status: 'EXPIRED', note: null, actor: SWEEPER_ACTOR });
+    await releaseLocked(tx, {
+      reservationIds: ids,
+      status: 'EXPIRED',
+      note: null,
+      actor: SWEEPER_ACTOR,
+      correlationId: ctx.requestId,
+    });
     return { commit: true, result: ids.length };
   });
 }

@@ -4,6 +4,14 @@ import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
 import type { InventoryContext } from './context';
 import { lineCountError, linesParameter, mergeLines, sameLines, type MergedLine } from './lines';
+import {
+  changesColumn,
+  LEVEL_AFTER,
+  MOVEMENT_RETURNING,
+  recordInventoryEvents,
+  stockChangedEvents,
+  type MovementChange,
+} from './events';
 import { INSERT_MOVEMENT, type RawRow } from './rows';
 import type { StockReturn, StockReturnLine } from './types';
 
@@ -153,29 +161,31 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
       [locationId, productIds],
     );
     // A product without a level here gets one (it was checked above); the units, the return's lines
-    // and the movements are one statement.
-    const done = await queryOne<{ changed: number }>(
+    // and the movements are one statement, which also returns what the stock.changed events carry.
+    const done = await queryOne<{ changed: number; changes: MovementChange[] }>(
       tx,
       `with req as (
          select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
        ), up as (
-         insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
+         insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
          select product_id, ?, quantity, 0, 0 from req order by product_id
          on conflict (product_id, location_id)
-           do update set on_hand = stock_level.on_hand + excluded.on_hand, updated_at = now()
-         returning product_id
+           do update set on_hand = s.on_hand + excluded.on_hand, updated_at = now()
+         returning ${LEVEL_AFTER}
        ), lines as (
          insert into stock_return_line (return_id, product_id, quantity) select ?, product_id, quantity from req
        ), mv as (
          ${INSERT_MOVEMENT}
-         select product_id, ?, quantity, 0, 'RETURN', ?, ?, ? from req
+         select product_id, ?, quantity, 0, 'RETURN', ?, ?, ? from req order by product_id
+         ${MOVEMENT_RETURNING}
        )
-       select count(*)::int as "changed" from up`,
+       select count(*)::int as "changed", ${changesColumn('mv', ['up'])} from up`,
       [linesParameter(lines), locationId, returnId, locationId, returnId, reason, actor],
     );
     if (done?.changed !== lines.length) {
       throw new Error(`return ${returnId}: ${done?.changed ?? 0} of ${lines.length} lines applied`);
     }
+    await recordInventoryEvents(tx, ctx.requestId, stockChangedEvents(done.changes));
     const stockReturn: StockReturnWithLines = {
       ...claimed,
       createdAt: toDate(claimed.createdAt),
