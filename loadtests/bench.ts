@@ -10,7 +10,12 @@
  * Each: a correctness check of the first response, a warm-up, then autocannon at fixed concurrency
  * (throughput, latency under saturation), then a fixed rate, evenly paced (latency at a normal load). Then the
  * checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
- * Prints a table and writes loadtests/results/latest.json.
+ * Then reports (loadtests/reports.ts): its 30-day period topped up to every store selling every
+ * sellable product every day (documented events published to the streams, consumed before measuring),
+ * the read scenarios SalesReport (ADMIN), StorePerformance (a MANAGER) and Dashboard (the chain's)
+ * measured like the catalogue targets, and the event lag: POS sales and checkouts sent at once, then
+ * the time from each event's occurrence to reports' read model (p50/p95/max).
+ * Prints tables and writes loadtests/results/latest.json.
  *
  * Uses a running stack when ROUTER_URL (default http://127.0.0.1:4000/graphql) answers, with
  * subgraphs at the router's port +1, +2, +3 unless PRODUCTS_URL, INVENTORY_URL, ECOMMERCE_URL say
@@ -24,6 +29,17 @@
  * POS_COUNT=300 POS_CONCURRENCY=10: point-of-sale sales over the 5 stores (loadtests/pos.ts; 0 skips it).
  * LIMITS_DURATION=10 LIMITS_ATTACKERS=4 LIMITS_RATE=20: the abusive-request scenario (loadtests/limits.ts),
  * against the router and the stock gateway (0 skips it).
+ * REPORTS_BENCH_DURATION=10 (0 skips the read scenarios and the top-up) REPORTS_BENCH_CONNECTIONS=20
+ * REPORTS_BENCH_WARMUP=3 REPORTS_BENCH_RATE_DURATION=10 REPORTS_BENCH_RATE (unset: SalesReport 5/s,
+ * StorePerformance and Dashboard 20/s; set: every read at that rate)
+ * REPORTS_BENCH_TARGETS=salesReport,storePerformance,dashboard: the reports reads (fewer connections
+ * and lower rates than the catalogue: back-office screens, each request several times the work).
+ * EVENT_LAG_SALES=300 (at POS_CONCURRENCY) EVENT_LAG_CHECKOUTS=150 EVENT_LAG_CHECKOUT_CONCURRENCY=5
+ * (both counts 0 skips it): the event-lag load, sales and checkouts sent together.
+ * A running stack's reports data is reached through REPORTS_DATABASE_URL (default: DATABASE_URL, or
+ * the embedded server, with database DB_PREFIX + reports), REDIS_URL and REDIS_PREFIX (retail:); a
+ * stack the bench starts uses the stream prefix bench: (BENCH_DB_PREFIX without its underscore), so
+ * that it shares no stream with another stack on the same Redis.
  *
  * The load generator shares the machine with everything it measures: on 2 cores the absolute
  * numbers are lower bounds; the ratios between targets, measured in the same run, are the point.
@@ -45,10 +61,20 @@ import {
   type ManagedProcess,
   type RunningStack,
 } from '../scripts/services';
-import { runCheckoutScenario, type CheckoutResult } from './checkout';
+import { databaseUrl } from '../subgraphs/kit/db';
+import { prepareCheckoutScenario, runCheckoutScenario, type CheckoutResult } from './checkout';
 import { runLimitsScenario, type LimitsResult } from './limits';
 import { pacedLoad } from './paced';
-import { runPosScenario, type PosResult } from './pos';
+import { preparePosScenario, runPosScenario, type PosResult } from './pos';
+import {
+  benchPeriod,
+  ensureReportsData,
+  measureEventLag,
+  readScenarios,
+  type EventLagResult,
+  type ReportsAccess,
+  type ReportsData,
+} from './reports';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
@@ -72,13 +98,36 @@ function withoutField(query: string, field: string): string {
 }
 
 interface Target {
-  key: 'router' | 'direct' | 'stock';
+  key: string;
   label: string;
   url: string;
+  operationName: string;
   query: string;
-  withStock: boolean;
+  variables: Record<string, unknown>;
+  /** Bearer token sent with every request. */
+  token?: string;
   /** Name of the process serving it in Environment.processes (for CPU per request). */
   server: string;
+  /** What is wrong with the first response (its parsed body), or null when it is right. */
+  check: (body: unknown) => string | null;
+  /** Whether a response under load is good: cheap string tests (hot path). */
+  verifyBody: (raw: string | Buffer | undefined) => boolean;
+  /** Its paced rate when not the plan's. */
+  rate?: number;
+}
+
+/** How one group of targets is driven. */
+interface Plan {
+  warmup: number;
+  duration: number;
+  connections: number;
+  rate: number;
+  rateDuration: number;
+  /**
+   * CPU ms per second each process spends with no request (relays' polling, consumers, timers),
+   * taken off before dividing by the requests: at a few requests per second it would dominate.
+   */
+  idleCpuMsPerSecond?: Record<string, number>;
 }
 
 interface LoadStats {
@@ -122,6 +171,29 @@ const config = {
   limitsDuration: envInt('LIMITS_DURATION', 10),
   limitsAttackers: envInt('LIMITS_ATTACKERS', 4),
   limitsRate: envInt('LIMITS_RATE', 20),
+  reports: {
+    warmup: envInt('REPORTS_BENCH_WARMUP', 3),
+    duration: envInt('REPORTS_BENCH_DURATION', 10),
+    connections: envInt('REPORTS_BENCH_CONNECTIONS', 20),
+    /** Paced rate of every read when set; unset, each its own (readScenarios: SalesReport 5/s, the others 20/s). */
+    rate: envInt('REPORTS_BENCH_RATE', 20),
+    rateOverride: process.env.REPORTS_BENCH_RATE ? envInt('REPORTS_BENCH_RATE', 20) : null,
+    rateDuration: envInt('REPORTS_BENCH_RATE_DURATION', 10),
+    targets: (process.env.REPORTS_BENCH_TARGETS ?? 'salesReport,storePerformance,dashboard')
+      .split(',')
+      .map((t) => t.trim()),
+  },
+  eventLagSales: envInt('EVENT_LAG_SALES', 300),
+  eventLagCheckouts: envInt('EVENT_LAG_CHECKOUTS', 150),
+  eventLagCheckoutConcurrency: envInt('EVENT_LAG_CHECKOUT_CONCURRENCY', 5),
+};
+
+const catalogPlan: Plan = {
+  warmup: config.warmup,
+  duration: config.duration,
+  connections: config.connections,
+  rate: config.rate,
+  rateDuration: config.rateDuration,
 };
 
 function log(message: string): void {
@@ -150,6 +222,8 @@ interface Environment {
   started: RunningStack | null;
   /** Processes whose CPU time is measured (name -> pid): those this run started. */
   processes: Record<string, number>;
+  /** reports' database and streams (the top-up and the event lag read them). */
+  reports: ReportsAccess;
 }
 
 /** A running stack if the router answers, else one started here like `npm start` does. */
@@ -171,7 +245,16 @@ async function environment(): Promise<Environment> {
       const pid = pidListeningOn(port);
       if (pid !== null) processes[name] = pid;
     }
-    return { routerUrl, subgraphUrls, started: null, processes };
+    const server =
+      process.env.DATABASE_URL || `postgres://postgres:postgres@127.0.0.1:${envInt('EMBEDDED_PG_PORT', 5433)}/postgres`;
+    const reports: ReportsAccess = {
+      reportsDatabaseUrl:
+        process.env.REPORTS_DATABASE_URL || databaseUrl(server, `${process.env.DB_PREFIX ?? ''}reports`),
+      redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      redisPrefix: process.env.REDIS_PREFIX ?? 'retail:',
+      subgraphUrls,
+    };
+    return { routerUrl, subgraphUrls, started: null, processes, reports };
   }
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, 'stack.log');
@@ -181,10 +264,13 @@ async function environment(): Promise<Environment> {
   log(
     `no router at ${routerUrl}: starting a stack on ports ${basePort}.. with ${options.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL'}, databases bench_* (log: ${path.relative(ROOT, logFile)})`,
   );
+  const dbPrefix = process.env.BENCH_DB_PREFIX ?? 'bench_';
+  // The children inherit this environment: their streams are the bench's own (see the knobs).
+  process.env.REDIS_PREFIX ??= `${dbPrefix.replace(/_+$/, '') || 'bench'}:`;
   const started = await startStack({
     ...options,
     basePort,
-    dbPrefix: process.env.BENCH_DB_PREFIX ?? 'bench_',
+    dbPrefix,
     seed: true,
     sink: prefixedSink(out, true),
     say: (m) => {
@@ -197,6 +283,12 @@ async function environment(): Promise<Environment> {
     subgraphUrls: started.subgraphUrls,
     started,
     processes: Object.fromEntries(started.processes.map((p) => [p.name, p.pid])),
+    reports: {
+      reportsDatabaseUrl: databaseUrl(started.databaseServerUrl, started.databaseNames.reports ?? `${dbPrefix}reports`),
+      redisUrl: started.redisUrl,
+      redisPrefix: process.env.REDIS_PREFIX,
+      subgraphUrls: started.subgraphUrls,
+    },
   };
 }
 
@@ -221,52 +313,46 @@ async function startStockGateway(subgraphUrls: Record<string, string>): Promise<
   return { proc, url };
 }
 
-interface PageCheck {
-  ok: boolean;
-  reason: string;
-  body: string;
-}
-
-/** The first response must be the real page: 20 edges, no errors, stock on every node when asked. */
-async function checkPage(target: Target): Promise<PageCheck> {
-  const res = await gql(target.url, target.query, { first: config.first });
-  const body = res.body as {
-    data?: { products?: { edges?: { node: { id: string; stock?: { available: number } | null } }[] } };
-    errors?: { message: string }[];
+/** The catalogue page's first response: 20 edges, no errors, stock on every node when asked (and only then). */
+function catalogCheck(withStock: boolean) {
+  return (raw: unknown): string | null => {
+    const body = raw as {
+      data?: { products?: { edges?: { node: { id: string; stock?: { available: number } | null } }[] } };
+      errors?: { message: string }[];
+    };
+    if (body.errors?.length) return `errors: ${body.errors.map((e) => e.message).join('; ')}`;
+    const edges = body.data?.products?.edges ?? [];
+    if (edges.length !== config.first) return `${edges.length} edges`;
+    if (withStock && !edges.every((e) => typeof e.node.stock?.available === 'number'))
+      return 'a node has no stock.available';
+    if (!withStock && edges.some((e) => 'stock' in e.node)) return 'unexpected stock';
+    return null;
   };
-  const text = JSON.stringify(res.body);
-  if (res.status !== 200) return { ok: false, reason: `HTTP ${res.status}`, body: text };
-  if (body.errors?.length)
-    return { ok: false, reason: `errors: ${body.errors.map((e) => e.message).join('; ')}`, body: text };
-  const edges = body.data?.products?.edges ?? [];
-  if (edges.length !== config.first) return { ok: false, reason: `${edges.length} edges`, body: text };
-  if (target.withStock && !edges.every((e) => typeof e.node.stock?.available === 'number')) {
-    return { ok: false, reason: 'a node has no stock.available', body: text };
-  }
-  if (!target.withStock && edges.some((e) => 'stock' in e.node))
-    return { ok: false, reason: 'unexpected stock', body: text };
-  return { ok: true, reason: 'ok', body: text };
 }
 
-/** A body is good when it is the page: edges present, no GraphQL errors. Cheap string tests (hot path). */
-function verifyBody(raw: string | Buffer | undefined): boolean {
-  const body = typeof raw === 'string' ? raw : (raw?.toString() ?? '');
-  return body.includes('"edges":[') && !body.includes('"errors":');
+/** A good response under load carries `marker` (its data) and no GraphQL error. Cheap string tests (hot path). */
+function bodyHas(marker: string) {
+  return (raw: string | Buffer | undefined): boolean => {
+    const body = typeof raw === 'string' ? raw : (raw?.toString() ?? '');
+    return body.includes(marker) && !body.includes('"errors":');
+  };
 }
 
 async function load(
   target: Target,
   processes: Record<string, number>,
   opts: { connections: number; duration: number; overallRate?: number },
+  idle: Record<string, number> = {},
 ): Promise<LoadStats> {
   const cpuBefore = cpuSnapshot(processes);
   const benchCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const body = JSON.stringify({
     query: target.query,
-    variables: { first: config.first },
-    operationName: 'CatalogPage',
+    variables: target.variables,
+    operationName: target.operationName,
   });
+  const headers: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
   let latencies: number[] = [];
   let errorDetail: LoadStats['errorDetail'];
   if (opts.overallRate) {
@@ -275,7 +361,8 @@ async function load(
       body,
       rate: opts.overallRate,
       durationS: opts.duration,
-      verifyBody,
+      verifyBody: target.verifyBody,
+      headers,
     });
     latencies = paced.latencies;
     errorDetail = { non2xx: paced.non2xx, socket: paced.socketErrors, timeouts: 0, badBody: paced.badBody };
@@ -285,12 +372,12 @@ async function load(
         {
           url: target.url,
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...headers, 'content-type': 'application/json' },
           body,
           connections: opts.connections,
           duration: opts.duration,
           timeout: 10,
-          verifyBody,
+          verifyBody: target.verifyBody,
         },
         (err, res) => (err ? reject(err as Error) : resolve(res)),
       );
@@ -311,7 +398,8 @@ async function load(
   const requests = latencies.length;
   const perRequest = (ms: number) => round(ms / Math.max(1, requests), 3);
   const cpuBreakdown: Record<string, number> = {};
-  for (const [name, after] of Object.entries(cpuAfter)) cpuBreakdown[name] = perRequest(after - (cpuBefore[name] ?? 0));
+  for (const [name, after] of Object.entries(cpuAfter))
+    cpuBreakdown[name] = perRequest(after - (cpuBefore[name] ?? 0) - (idle[name] ?? 0) * durationS);
   cpuBreakdown['bench (load generator)'] = perRequest((benchCpu.user + benchCpu.system) / 1000);
   return {
     requests,
@@ -329,30 +417,42 @@ async function load(
 }
 
 async function checkTarget(target: Target): Promise<void> {
-  const check = await checkPage(target);
-  if (!check.ok) {
-    throw new Error(`${target.key}: first response is wrong (${check.reason}): ${check.body.slice(0, 500)}`);
+  const res = await gql(target.url, target.query, target.variables, target.token);
+  const reason = res.status !== 200 ? `HTTP ${res.status}` : target.check(res.body);
+  if (reason !== null) {
+    throw new Error(`${target.key}: first response is wrong (${reason}): ${JSON.stringify(res.body).slice(0, 500)}`);
   }
-  log(`${target.key}: first response ok (${config.first} edges${target.withStock ? ', stock on each' : ''})`);
+  log(`${target.key}: first response ok`);
 }
 
 async function measureTarget(
   target: Target,
+  plan: Plan,
   processes: Record<string, number>,
   roundLabel: string,
 ): Promise<TargetResult> {
   log(
-    `${target.key}${roundLabel}: warm-up ${config.warmup} s, then ${config.connections} connections for ${config.duration} s`,
+    `${target.key}${roundLabel}: warm-up ${plan.warmup} s, then ${plan.connections} connections for ${plan.duration} s`,
   );
-  if (config.warmup > 0) await load(target, processes, { connections: config.connections, duration: config.warmup });
-  const saturated = await load(target, processes, { connections: config.connections, duration: config.duration });
-  log(`${target.key}${roundLabel}: ${config.rate} requests/s, evenly paced (open model), for ${config.rateDuration} s`);
-  const fixed = await load(target, processes, {
-    connections: 0,
-    duration: config.rateDuration,
-    overallRate: config.rate,
-  });
-  return { target: target.label, url: target.url, saturated, fixedRate: { ...fixed, targetRate: config.rate } };
+  const idle = plan.idleCpuMsPerSecond;
+  if (plan.warmup > 0) await load(target, processes, { connections: plan.connections, duration: plan.warmup });
+  const saturated = await load(target, processes, { connections: plan.connections, duration: plan.duration }, idle);
+  const rate = target.rate ?? plan.rate;
+  log(`${target.key}${roundLabel}: ${rate} requests/s, evenly paced (open model), for ${plan.rateDuration} s`);
+  const fixed = await load(target, processes, { connections: 0, duration: plan.rateDuration, overallRate: rate }, idle);
+  return { target: target.label, url: target.url, saturated, fixedRate: { ...fixed, targetRate: rate } };
+}
+
+/** Every target in turn, `config.rounds` times; each target's median round. */
+async function measureAll(targets: Target[], plan: Plan, processes: Record<string, number>) {
+  const rounds: Record<string, TargetResult[]> = {};
+  for (let r = 1; r <= config.rounds; r++) {
+    const label = config.rounds > 1 ? ` (round ${r}/${config.rounds})` : '';
+    for (const target of targets) (rounds[target.key] ??= []).push(await measureTarget(target, plan, processes, label));
+  }
+  const results: Record<string, TargetResult> = {};
+  for (const [key, list] of Object.entries(rounds)) results[key] = medianRound(list);
+  return results;
 }
 
 /** The round with the median throughput (saturated) and, separately, the median fixed-rate p95. */
@@ -368,9 +468,14 @@ function fmt(n: number | null, digits = 1): string {
   return n === null ? '-' : n.toFixed(digits);
 }
 
-function table(results: Record<string, TargetResult>): string {
+function table(results: Record<string, TargetResult>, plan: Plan): string {
+  const rates = new Set(Object.values(results).map((r) => r.fixedRate.targetRate));
+  const uniform = rates.size <= 1;
+  const rateLabel = uniform ? `${[...rates][0] ?? plan.rate} requests/s` : 'the rate after each name (requests/s)';
+  const name = (r: TargetResult) => (uniform ? r.target : `${r.target} @${r.fixedRate.targetRate}`);
+  const width = Math.max(36, ...Object.values(results).map((r) => name(r).length));
   const head = [
-    'target'.padEnd(36),
+    'target'.padEnd(width),
     'req/s'.padStart(8),
     'p50'.padStart(7),
     'p95'.padStart(7),
@@ -378,7 +483,7 @@ function table(results: Record<string, TargetResult>): string {
     'err'.padStart(5),
     'cpu/req'.padStart(8),
     '|',
-    `@${config.rate}/s`.padStart(7),
+    (uniform ? `@${[...rates][0] ?? plan.rate}/s` : 'paced').padStart(7),
     'p50'.padStart(7),
     'p95'.padStart(7),
     'p99'.padStart(7),
@@ -386,7 +491,7 @@ function table(results: Record<string, TargetResult>): string {
   ].join(' ');
   const rows = Object.values(results).map((r) =>
     [
-      r.target.padEnd(36),
+      name(r).padEnd(width),
       fmt(r.saturated.rps).padStart(8),
       fmt(r.saturated.p50).padStart(7),
       fmt(r.saturated.p95).padStart(7),
@@ -402,7 +507,7 @@ function table(results: Record<string, TargetResult>): string {
     ].join(' '),
   );
   return [
-    `latency in ms; left: ${config.connections} connections for ${config.duration} s; right: ${config.rate} requests/s evenly paced, latency from each request's scheduled start; cpu/req: CPU ms of the serving process per request`,
+    `latency in ms; left: ${plan.connections} connections for ${plan.duration} s; right: ${rateLabel} evenly paced, latency from each request's scheduled start; cpu/req: CPU ms of the serving process per request`,
     head,
     '-'.repeat(head.length),
     ...rows,
@@ -411,6 +516,121 @@ function table(results: Record<string, TargetResult>): string {
 
 function ratio(a: number | undefined, b: number | undefined): number | null {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
+}
+
+/** CPU ms per second of each process over `seconds` with no request sent. */
+async function idleCpu(processes: Record<string, number>, seconds: number): Promise<Record<string, number>> {
+  const before = cpuSnapshot(processes);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = cpuSnapshot(processes);
+  const s = (performance.now() - t0) / 1000;
+  return Object.fromEntries(
+    Object.entries(after).map(([name, ms]) => [name, round((ms - (before[name] ?? 0)) / s, 1)]),
+  );
+}
+
+function printCpuBreakdown(results: Record<string, TargetResult>): void {
+  for (const r of Object.values(results)) {
+    const parts = Object.entries(r.saturated.cpuBreakdown)
+      .filter(([, ms]) => ms >= 0.005)
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+    if (parts.length > 1) console.log(`  cpu ms/request, ${r.target.split(/[:(]/)[0]?.trim()}: ${parts.join(', ')}`);
+  }
+}
+
+interface EventLagPhase {
+  lag: EventLagResult;
+  pos: PosResult | { skipped: string };
+  checkout: CheckoutResult | { skipped: string };
+}
+
+/**
+ * POS sales and checkouts prepared apart, then sent together (the load window), then the lag of
+ * the events that occurred in that window once reports has all of them.
+ */
+async function eventLagPhase(env: Environment): Promise<EventLagPhase> {
+  const adminToken = signToken({ sub: 'bench', role: 'ADMIN' });
+  const tagged = (m: string) => log(`event lag, ${m}`);
+  const pos =
+    config.eventLagSales > 0
+      ? await preparePosScenario({
+          routerUrl: env.routerUrl,
+          subgraphUrls: env.subgraphUrls,
+          count: config.eventLagSales,
+          concurrency: config.posConcurrency,
+          adminToken,
+          log: tagged,
+        })
+      : { skipped: 'EVENT_LAG_SALES=0' };
+  const checkout =
+    config.eventLagCheckouts > 0
+      ? await prepareCheckoutScenario({
+          routerUrl: env.routerUrl,
+          count: config.eventLagCheckouts,
+          concurrency: config.eventLagCheckoutConcurrency,
+          adminToken,
+          log: tagged,
+        })
+      : { skipped: 'EVENT_LAG_CHECKOUTS=0' };
+  log('event lag: POS sales and checkouts at once');
+  const from = new Date();
+  const [posResult, checkoutResult] = await Promise.all([
+    'skipped' in pos ? pos : pos.run(),
+    'skipped' in checkout ? checkout : checkout.run(),
+  ]);
+  const to = new Date();
+  log('event lag: waiting until reports has every event of the load');
+  const lag = await measureEventLag(env.reports, from, to);
+  return { lag, pos: posResult, checkout: checkoutResult };
+}
+
+function printReports(
+  data: ReportsData | { skipped: string },
+  results: Record<string, TargetResult>,
+  plan: Plan,
+  eventLag: EventLagPhase | { skipped: string },
+): void {
+  console.log('');
+  if ('skipped' in data) console.log(`reports reads: skipped (${data.skipped})`);
+  else {
+    const v = data.volume;
+    const t = data.topUp;
+    console.log(
+      `reports data, ${v.period.from}..${v.period.to}: ${v.events} events (${v.transactions} transactions), ${v.days} days, ` +
+        `${v.stores} stores, ${v.products} distinct products, ${v.productDayRows} product-day rows` +
+        (t.sales + t.orders > 0
+          ? `; topped up this run with ${t.sales} sales and ${t.orders} orders (${t.lines} lines), consumed in ${fmt(t.consumedS)} s (${fmt(t.eventsPerSecond, 0)} events/s)`
+          : ''),
+    );
+    console.log(table(results, plan));
+    printCpuBreakdown(results);
+  }
+  if ('skipped' in eventLag) {
+    console.log(`event lag: skipped (${eventLag.skipped})`);
+    return;
+  }
+  const { lag, pos, checkout } = eventLag;
+  const rate = (r: PosResult | CheckoutResult | { skipped: string }, what: string) =>
+    'skipped' in r
+      ? `no ${what}`
+      : `${'sales' in r ? r.sales : r.checkouts} ${what} at ${fmt(r.perSecond)}/s (errors ${r.errors})`;
+  console.log(
+    `event lag (occurred -> reports' read model), load of ${rate(pos, 'sales')} and ${rate(checkout, 'checkouts')} in ${fmt(lag.window.seconds)} s: ` +
+      `${lag.events} events, p50 ${fmt(lag.p50Ms)} ms, p95 ${fmt(lag.p95Ms)} ms, max ${fmt(lag.maxMs)} ms`,
+  );
+  console.log(
+    `  by type: ${Object.entries(lag.byType)
+      .map(([type, n]) => `${type} ${n}`)
+      .join(', ')}`,
+  );
+  for (const [source, f] of Object.entries(lag.bySource)) {
+    console.log(
+      `  ${source}: ${f.events} events, p50 ${fmt(f.p50Ms)} ms, p95 ${fmt(f.p95Ms)} ms, max ${fmt(f.maxMs)} ms`,
+    );
+  }
+  if (lag.producersWithoutRelay.length)
+    console.log(`  no outbox relay at ${lag.producersWithoutRelay.join(', ')}: their events cannot be counted`);
 }
 
 async function main(): Promise<void> {
@@ -441,9 +661,12 @@ async function main(): Promise<void> {
         key: 'router',
         label: 'router: CatalogPage(first: 20)',
         url: env.routerUrl,
+        operationName: 'CatalogPage',
         query: CATALOG_PAGE,
-        withStock: true,
+        variables: { first: config.first },
         server: 'router',
+        check: catalogCheck(true),
+        verifyBody: bodyHas('"edges":['),
       });
     }
     if (config.targets.includes('direct')) {
@@ -453,9 +676,12 @@ async function main(): Promise<void> {
         key: 'direct',
         label: 'direct: products subgraph, no stock',
         url,
+        operationName: 'CatalogPage',
         query: CATALOG_PAGE_DIRECT,
-        withStock: false,
+        variables: { first: config.first },
         server: 'products',
+        check: catalogCheck(false),
+        verifyBody: bodyHas('"edges":['),
       });
     }
     if (config.targets.includes('stock')) {
@@ -468,20 +694,17 @@ async function main(): Promise<void> {
         key: 'stock',
         label: 'stock @apollo/gateway: CatalogPage',
         url: gw.url,
+        operationName: 'CatalogPage',
         query: CATALOG_PAGE,
-        withStock: true,
+        variables: { first: config.first },
         server: 'stock-gw',
+        check: catalogCheck(true),
+        verifyBody: bodyHas('"edges":['),
       });
     }
 
     for (const target of targets) await checkTarget(target);
-    const rounds: Record<string, TargetResult[]> = {};
-    for (let r = 1; r <= config.rounds; r++) {
-      const label = config.rounds > 1 ? ` (round ${r}/${config.rounds})` : '';
-      for (const target of targets) (rounds[target.key] ??= []).push(await measureTarget(target, env.processes, label));
-    }
-    const results: Record<string, TargetResult> = {};
-    for (const [key, list] of Object.entries(rounds)) results[key] = medianRound(list);
+    const results = await measureAll(targets, catalogPlan, env.processes);
 
     let checkout: CheckoutResult | { skipped: string } = { skipped: 'CHECKOUT_COUNT=0' };
     if (config.checkoutCount > 0) {
@@ -524,6 +747,38 @@ async function main(): Promise<void> {
       }
     }
 
+    let reportsData: ReportsData | { skipped: string } = { skipped: 'REPORTS_BENCH_DURATION=0' };
+    let reportsResults: Record<string, TargetResult> = {};
+    const reportsPlan: Plan = { ...config.reports };
+    if (config.reports.duration > 0) {
+      const period = benchPeriod();
+      reportsData = await ensureReportsData(env.reports, period, log);
+      const v = reportsData.volume;
+      log(
+        `reports: ${v.events} events in ${v.period.from}..${v.period.to}: ${v.days} days, ${v.stores} stores, ${v.products} products, ${v.productDayRows} product-day rows`,
+      );
+      const reportTargets: Target[] = readScenarios(period)
+        .filter((r) => config.reports.targets.includes(r.key))
+        .map((r) => ({
+          ...r,
+          url: env.routerUrl,
+          server: 'router',
+          verifyBody: bodyHas(r.marker),
+          rate: config.reports.rateOverride ?? r.rate,
+        }));
+      for (const target of reportTargets) await checkTarget(target);
+      reportsPlan.idleCpuMsPerSecond = await idleCpu(env.processes, 3);
+      log(
+        `reports: idle CPU ms/s ${Object.entries(reportsPlan.idleCpuMsPerSecond)
+          .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+          .join(', ')} (taken off cpu/req)`,
+      );
+      reportsResults = await measureAll(reportTargets, reportsPlan, env.processes);
+    }
+
+    let eventLag: EventLagPhase | { skipped: string } = { skipped: 'EVENT_LAG_SALES=0 and EVENT_LAG_CHECKOUTS=0' };
+    if (config.eventLagSales + config.eventLagCheckouts > 0) eventLag = await eventLagPhase(env);
+
     const ratios = {
       routerOverDirect: {
         throughput: ratio(results.router?.saturated.rps, results.direct?.saturated.rps),
@@ -541,20 +796,19 @@ async function main(): Promise<void> {
     };
 
     console.log('');
-    console.log(table(results));
-    for (const r of Object.values(results)) {
-      const parts = Object.entries(r.saturated.cpuBreakdown)
-        .filter(([, ms]) => ms >= 0.005)
-        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
-      if (parts.length > 1) console.log(`  cpu ms/request, ${r.target.split(':')[0]}: ${parts.join(', ')}`);
+    if (Object.keys(results).length) {
+      console.log(table(results, catalogPlan));
+      printCpuBreakdown(results);
     }
     console.log('');
-    console.log(
-      `router/direct: throughput ${fmt(ratios.routerOverDirect.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverDirect.p95AtFixedRate, 2)}x`,
-    );
-    console.log(
-      `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
-    );
+    if (results.router && results.direct)
+      console.log(
+        `router/direct: throughput ${fmt(ratios.routerOverDirect.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverDirect.p95AtFixedRate, 2)}x`,
+      );
+    if (results.router && results.stock)
+      console.log(
+        `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
+      );
     for (const l of limits) {
       console.log(
         `abusive requests, ${l.target}: heavy ${l.heavy.requests} answered (${JSON.stringify(l.heavy.status)}), p50 ${fmt(l.heavy.p50)} ms, p95 ${fmt(l.heavy.p95)} ms; ` +
@@ -582,6 +836,7 @@ async function main(): Promise<void> {
           `errors ${checkout.errors}${checkout.errors ? ` ${JSON.stringify(checkout.errorCodes)}` : ''}`,
       );
     }
+    printReports(reportsData, reportsResults, reportsPlan, eventLag);
 
     const report = {
       at: new Date().toISOString(),
@@ -600,6 +855,7 @@ async function main(): Promise<void> {
       limits,
       checkout,
       pos,
+      reports: { data: reportsData, results: reportsResults, eventLag },
     };
     const file = path.join(RESULTS_DIR, 'latest.json');
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

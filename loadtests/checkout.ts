@@ -56,7 +56,22 @@ function payloadOf(res: Awaited<ReturnType<typeof gql>>, field: string): Payload
   return payload;
 }
 
+/** The scenario once its customers are registered with their carts: `run` checks them out. */
+export interface PreparedCheckout {
+  checkouts: number;
+  run: () => Promise<CheckoutResult>;
+}
+
 export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult | { skipped: string }> {
+  const prepared = await prepareCheckoutScenario(opts);
+  return 'skipped' in prepared ? prepared : prepared.run();
+}
+
+/**
+ * The set-up apart from the measured checkouts, so that the bench can start them together with
+ * another load (the event-lag scenario runs sales and checkouts at once).
+ */
+export async function prepareCheckoutScenario(opts: Options): Promise<PreparedCheckout | { skipped: string }> {
   const { routerUrl, log } = opts;
   const probe = await gql(routerUrl, '{ __type(name: "Mutation") { fields { name } } }');
   const mutations = ((probe.body.data?.__type as { fields?: { name: string }[] } | null)?.fields ?? []).map(
@@ -153,9 +168,14 @@ export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult
   });
   const setupS = (Date.now() - setupStarted) / 1000;
   const lineCount = customers.reduce((n, c) => n + c.lines.length, 0);
-  log(
-    `checkout: ${customers.length} customers ready with ${lineCount} cart lines in ${setupS.toFixed(1)} s; checking out at concurrency ${opts.concurrency}`,
-  );
+  log(`checkout: ${customers.length} customers ready with ${lineCount} cart lines in ${setupS.toFixed(1)} s`);
+  return { checkouts: customers.length, run: () => checkOut(opts, customers, run, setupS) };
+}
+
+async function checkOut(opts: Options, customers: Customer[], run: string, setupS: number): Promise<CheckoutResult> {
+  const { routerUrl, log } = opts;
+  const lineCount = customers.reduce((n, c) => n + c.lines.length, 0);
+  log(`checkout: ${customers.length} checkouts at concurrency ${opts.concurrency}`);
 
   // The measured part: one checkout per customer, own token, own idempotency key.
   const latencies: number[] = [];

@@ -21,6 +21,8 @@ export async function pacedLoad(opts: {
   durationS: number;
   verifyBody: (body: string) => boolean;
   maxConnections?: number;
+  /** Sent with every request besides content-type (e.g. authorization). */
+  headers?: Record<string, string>;
 }): Promise<PacedResult> {
   const u = new URL(opts.url);
   const pool = new Pool(u.origin, { connections: opts.maxConnections ?? 64, pipelining: 1 });
@@ -38,7 +40,7 @@ export async function pacedLoad(opts: {
         .request({
           path: u.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...opts.headers, 'content-type': 'application/json' },
           body: opts.body,
           headersTimeout: 10_000,
           bodyTimeout: 10_000,

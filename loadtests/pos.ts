@@ -16,7 +16,7 @@ import {
   demoStaffIds,
   seededRandom,
 } from '../subgraphs/kit/demo-ids';
-import { gql, percentile, pool, round } from './util';
+import { gql, metricSum, metricsText, percentile, pool, round } from './util';
 
 export interface PosResult {
   sales: number;
@@ -43,30 +43,6 @@ interface Options {
   log: (message: string) => void;
 }
 
-/** Sum of one metric's samples (optionally only those whose labels contain `labelPart`) in a /metrics text. */
-function metricSum(text: string, name: string, labelPart = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
-    if (labelPart && !line.includes(labelPart)) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (Number.isFinite(value)) sum += value;
-  }
-  return sum;
-}
-
-async function metricsText(graphqlUrl: string, portOffset = 0): Promise<string> {
-  const u = new URL(graphqlUrl);
-  if (portOffset) u.port = String(Number(u.port) + portOffset);
-  u.pathname = '/metrics';
-  try {
-    const res = await fetch(u, { signal: AbortSignal.timeout(5000) });
-    return res.ok ? await res.text() : '';
-  } catch {
-    return '';
-  }
-}
-
 /** The counters the scenario reports per sale. */
 async function counters(opts: Options): Promise<Record<string, number>> {
   const [retail, inventory, products, router] = await Promise.all([
@@ -88,12 +64,34 @@ async function counters(opts: Options): Promise<Record<string, number>> {
 
 type Payload = { errors?: { code: string; message: string }[] } & Record<string, unknown>;
 
+interface Register {
+  storeId: string;
+  locationId: string;
+  registerId: string;
+  token: string;
+}
+
+/** The scenario once its registers are open and its stock topped up: `run` sends the sales. */
+export interface PreparedPos {
+  sales: number;
+  run: () => Promise<PosResult>;
+}
+
 export async function runPosScenario(opts: Options): Promise<PosResult | { skipped: string }> {
+  const prepared = await preparePosScenario(opts);
+  return 'skipped' in prepared ? prepared : prepared.run();
+}
+
+/**
+ * The set-up apart from the measured sales, so that the bench can start them together with another
+ * load (the event-lag scenario runs sales and checkouts at once).
+ */
+export async function preparePosScenario(opts: Options): Promise<PreparedPos | { skipped: string }> {
   const { routerUrl, log } = opts;
   if (!opts.subgraphUrls.retail) return { skipped: 'no retail subgraph' };
 
   // Registers: every demo register opened (one already open is fine).
-  const registers = DEMO_STORES.flatMap((store) =>
+  const registers: Register[] = DEMO_STORES.flatMap((store) =>
     Array.from({ length: DEMO_REGISTERS_PER_STORE }, (_, i) => ({
       storeId: store.id,
       locationId: store.locationId,
@@ -151,10 +149,20 @@ export async function runPosScenario(opts: Options): Promise<PosResult | { skipp
   });
 
   const run = randomBytes(4).toString('hex');
+  return { sales: plan.length, run: () => sendSales(opts, registers.length, plan, run) };
+}
+
+async function sendSales(
+  opts: Options,
+  registerCount: number,
+  plan: { register: Register; lines: { productId: string; quantity: number }[] }[],
+  run: string,
+): Promise<PosResult> {
+  const { routerUrl, log } = opts;
   const before = await counters(opts);
   const latencies: number[] = [];
   const errorCodes: Record<string, number> = {};
-  log(`pos: ${opts.count} sales over ${registers.length} registers, ${opts.concurrency} at a time`);
+  log(`pos: ${opts.count} sales over ${registerCount} registers, ${opts.concurrency} at a time`);
   const started = performance.now();
   await pool(plan, opts.concurrency, async ({ register, lines }, i) => {
     const t0 = performance.now();

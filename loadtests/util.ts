@@ -1,4 +1,4 @@
-/** Small helpers of the bench (loadtests/bench.ts, loadtests/checkout.ts). */
+/** Small helpers of the bench (loadtests/bench.ts and its scenarios). */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -158,4 +158,29 @@ export function pidListeningOn(port: number): number | null {
     }
   }
   return null;
+}
+
+/** Sum of one metric's samples (optionally only those whose labels contain `labelPart`) in a /metrics text. */
+export function metricSum(text: string, name: string, labelPart = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    if (labelPart && !line.includes(labelPart)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum += value;
+  }
+  return sum;
+}
+
+/** The /metrics text of the process serving `graphqlUrl` (its port + `portOffset`: a cluster's primary); '' when it does not answer. */
+export async function metricsText(graphqlUrl: string, portOffset = 0): Promise<string> {
+  const u = new URL(graphqlUrl);
+  if (portOffset) u.port = String(Number(u.port) + portOffset);
+  u.pathname = '/metrics';
+  try {
+    const res = await fetch(u, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? await res.text() : '';
+  } catch {
+    return '';
+  }
 }
