@@ -17,7 +17,7 @@ import {
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pendingByStore } from './domain/replenishment';
-import { registerPendingReplenishments } from './metrics';
+import { aggregateOutboxGaugesByMax, registerPendingReplenishments } from './metrics';
 import { seedInventory } from './seed';
 import { startReservationSweeper, type Sweeper } from './sweeper';
 import { entities } from './entities';
@@ -128,6 +128,14 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
         () => pendingByStore({ em: running.orm.em.fork() as EntityManager }),
         running.log,
       );
+      const relay = startOutboxRelay({
+        source: 'inventory',
+        orm: running.orm,
+        metrics: running.metrics,
+        log: running.log,
+        ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
+      });
+      aggregateOutboxGaugesByMax(running.metrics);
       return {
         sweeper: startReservationSweeper({
           orm: running.orm,
@@ -135,13 +143,7 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
           metrics: running.metrics,
           intervalMs: opts.sweepIntervalMs,
         }),
-        relay: startOutboxRelay({
-          source: 'inventory',
-          orm: running.orm,
-          metrics: running.metrics,
-          log: running.log,
-          ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
-        }),
+        relay,
       };
     },
   );

@@ -248,7 +248,7 @@ export async function reserveStock(
          select ?::uuid, product_id, quantity from upd
        ), mv as (
          ${INSERT_MOVEMENT}
-         select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd
+         select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd order by product_id
          ${MOVEMENT_RETURNING}
        )
        select count(*)::int as "updated", ${changesColumn('mv', ['upd'])} from upd`,
@@ -386,7 +386,7 @@ async function settle(
        returning ${LEVEL_AFTER}, rl.quantity
      ), mv as (
        ${INSERT_MOVEMENT}
-       select product_id, ?, ${how.onHandDelta}, ${how.reservedDelta}, ?, ?, ?, ? from upd
+       select product_id, ?, ${how.onHandDelta}, ${how.reservedDelta}, ?, ?, ?, ? from upd order by product_id
        ${MOVEMENT_RETURNING}
      )
      update reservation set status = ?, release_reason = ?, updated_at = now() where id = ?
