@@ -4,6 +4,7 @@
  * must be registered in the code, be a standard exporter metric, or be a `planned` entry of
  * monitoring/metrics-catalog.yml (promised by the design, not emitted yet).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import client from 'prom-client';
@@ -20,6 +21,7 @@ import {
   metricInCode,
   obj,
   promqlMetricNames,
+  readText,
   rootPath,
   sourceFiles,
   str,
@@ -451,5 +453,36 @@ describe('Grafana provisioning', () => {
         for (const v of values) expect({ expr, job: v, known: jobs.has(v) }).toEqual({ expr, job: v, known: true });
       }
     }
+  });
+});
+
+/**
+ * promtool (Debian's `prometheus` package; .ci/run installs it): the rules load, and
+ * monitoring/alerts.test.yml shows the event pipeline's alerts firing on the metrics the code emits.
+ * Without promtool the case is skipped with a notice, except in CI, where it must run.
+ */
+describe('alert rules under promtool', () => {
+  const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!promtool && !process.env.CI) {
+    test.skip('promtool is not installed (apt-get install prometheus): rule unit tests not run', () => undefined);
+    return;
+  }
+  const run = (args: string[]) => {
+    const r = spawnSync('promtool', args, { cwd: rootPath('monitoring'), encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`, error: r.error?.message };
+  };
+
+  test('promtool check rules accepts alerts.yml', () => {
+    const r = run(['check', 'rules', 'alerts.yml']);
+    expect({ ...r, output: r.status === 0 ? '' : r.output }).toEqual({ status: 0, output: '', error: undefined });
+  });
+
+  test('the outbox, stream and event-lag alerts fire as alerts.test.yml says, and stay quiet when healthy', () => {
+    const tests = readText('monitoring/alerts.test.yml');
+    for (const alert of ['OutboxBacklog', 'OutboxStale', 'StreamConsumerLag', 'EventLagHigh']) {
+      expect(tests).toContain(`alertname: ${alert}`);
+    }
+    const r = run(['test', 'rules', 'alerts.test.yml']);
+    expect({ ...r, output: r.status === 0 ? '' : r.output }).toEqual({ status: 0, output: '', error: undefined });
   });
 });
