@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { eventStream } from '../kit';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db';
 import { freePort, waitFor } from '../../test/helpers/toolkit';
 
@@ -28,6 +32,9 @@ const lines: LogLine[] = [];
 const seenPids = new Set<number>();
 let port = 0;
 let metricsPort = 0;
+// The cluster's own event stream (its relays read REDIS_PREFIX), read back by the test.
+const prefix = `test:${randomBytes(4).toString('hex')}:`;
+let redis: Redis | null = null;
 
 /** Waits for a condition on the process tree's log; the log is printed when it never comes. */
 async function waitForLog<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
@@ -108,6 +115,7 @@ beforeAll(async () => {
       SEED_DEMO: '1',
       LOG_LEVEL: 'info',
       DB_POOL_MAX: '3',
+      REDIS_PREFIX: prefix,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,6 +140,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const keys = await redis?.keys(`${prefix}*`);
+  if (keys?.length) await redis!.del(...keys);
+  redis?.disconnect();
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   // Workers leave on their own when the primary disappears; make sure of it for the pids we started.
   for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -166,9 +177,34 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
   const after = await Promise.all(Array.from({ length: 12 }, () => stockRequestSucceeds()));
   expect(after.every(Boolean)).toBe(true);
 
+  // Every worker runs the outbox relay; the advisory lock lets one publish at a time, so the seed's
+  // events reach the stream once each, in sequence order, whichever workers published them.
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  try {
+    const pending = async () =>
+      (await pg.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null')).rows[0]!.n;
+    await waitFor('the outbox published', async () => (await pending()) === 0, 60_000);
+    const rows = await pg.query<{ seq: string; stream_id: string }>(
+      'select seq::text as seq, stream_id from outbox order by outbox.seq',
+    );
+    expect(rows.rows.length).toBeGreaterThan(2_000);
+    const entries = await redis.xrange(eventStream('inventory', prefix), '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(rows.rows.map((r) => r.stream_id));
+    expect(entries.map(([, f]) => String((JSON.parse(f[1]!) as { sequence: number }).sequence))).toEqual(
+      rows.rows.map((r) => r.seq),
+    );
+  } finally {
+    await pg.end();
+  }
+
   const metrics = await request('GET', metricsPort, '/metrics');
   expect(metrics.status).toBe(200);
   expect(metrics.body).toMatch(/db_statements_total\{kind="select",service="inventory"\} \d+/);
+  // Read from the one outbox by every worker: the primary shows it once (max), not summed.
+  expect(metrics.body).toMatch(/outbox_backlog\{service="inventory"\} 0\n/);
+  expect(metrics.body).toMatch(/outbox_published_total\{type="stock.changed",service="inventory"\} \d+/);
 
   const living = [...firstPids.filter((p) => p !== victim), replacement.workerPid!];
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -6,6 +6,7 @@ import { DEMO_LOCATIONS, DEMO_PRODUCT_COUNT, AccessDenied } from '../kit';
 import { operation } from '../../schema/operations';
 import { assertMayAdjust, replenishmentScope, staffStore } from './domain/access';
 import { validateAdjustment } from './domain/adjust';
+import { stockChangedEvents, type MovementChange } from './domain/events';
 import { isLow, productStock, suggestedQuantity, type LevelWithLocation } from './domain/levels';
 import { mergeLines } from './domain/lines';
 import type { AdjustStockInput } from './generated/resolvers';
@@ -249,5 +250,47 @@ describe('demo stock', () => {
     expect(lowShare).toBeGreaterThan(0.06);
     expect(lowShare).toBeLessThan(0.14);
     expect(levels.every((l) => l.onHand >= 0 && l.reorderPoint >= 0)).toBe(true);
+  });
+});
+
+describe('stock.changed events of one statement', () => {
+  const move = (over: Partial<MovementChange>): MovementChange => ({
+    productId: 'prod-0001',
+    locationId: 'loc-online',
+    storeId: null,
+    reason: 'RESERVATION_EXPIRED',
+    reference: 'ord-a',
+    onHandDelta: 0,
+    reservedDelta: -2,
+    onHand: 50,
+    reserved: 1,
+    reorderPoint: 10,
+    ...over,
+  });
+
+  it('gives a level moved twice two events whose states lead to where the statement left it', () => {
+    const events = stockChangedEvents([
+      move({}),
+      move({ productId: 'prod-0002', reference: 'ord-a', reservedDelta: -1, onHand: 7, reserved: 0 }),
+      move({ reference: 'ord-b', reservedDelta: -3 }),
+    ]);
+    expect(events.map((e) => [e.aggregate.id, e.data.reference, e.data.reservedDelta, e.data.reserved])).toEqual([
+      ['prod-0001@loc-online', 'ord-a', -2, 4],
+      ['prod-0002@loc-online', 'ord-a', -1, 0],
+      ['prod-0001@loc-online', 'ord-b', -3, 1],
+    ]);
+    expect(events.every((e) => e.type === 'stock.changed' && e.aggregate.type === 'StockLevel')).toBe(true);
+    expect(events[0]!.data).toEqual({
+      productId: 'prod-0001',
+      locationId: 'loc-online',
+      storeId: null,
+      reason: 'RESERVATION_EXPIRED',
+      reference: 'ord-a',
+      onHandDelta: 0,
+      reservedDelta: -2,
+      onHand: 50,
+      reserved: 4,
+      reorderPoint: 10,
+    });
   });
 });
