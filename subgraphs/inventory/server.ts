@@ -103,9 +103,9 @@ export interface InventoryStartOptions extends StartOptions {
   /** The products subgraph's URL; PRODUCTS_URL (or the local default) when omitted. */
   productsUrl?: string;
   /**
-   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Tests
-   * that count an operation's SQL statements turn it off: its polling passes are statements too.
-   * Default: OUTBOX_RELAY (on unless `off`).
+   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Subgraph
+   * tests that read events from the outbox table turn it off, so they publish nothing to the default
+   * prefix's stream of a shared Redis. Default: OUTBOX_RELAY (on unless `off`).
    */
   outboxRelay?: boolean;
 }

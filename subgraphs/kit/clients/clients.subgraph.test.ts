@@ -19,9 +19,10 @@ let deadUrl: string;
 beforeAll(async () => {
   products = await startProducts('kit_clients');
   db = await freshDatabase('kit_clients_inventory');
-  const first = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url });
+  // No outbox relay: these tests read no events, and it would publish to the default prefix's stream.
+  const first = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url, outboxRelay: false });
   await seedInventory(first.orm);
-  inventory = [first, await startInventory({ dbUrl: db.url, port: 0, runMigrations: false })];
+  inventory = [first, await startInventory({ dbUrl: db.url, port: 0, runMigrations: false, outboxRelay: false })];
   deadUrl = `http://127.0.0.1:${await freePort()}/graphql`;
 }, 60_000);
 
