@@ -363,7 +363,8 @@ export function readScenarios(period: Period): ReadScenario[] {
         if (stores.length !== DEMO_STORES.length) return `${stores.length} named stores in byStore`;
         const top = (r.topProducts ?? []).filter((p: Json) => p.product?.name && p.unitsSold > 0);
         if (top.length === 0) return 'no top products';
-        if ((r.daily ?? []).length !== PERIOD_DAYS) return `${(r.daily ?? []).length} days in daily`;
+        const days = (r.daily ?? []).filter((d: Json) => positive(d.revenue));
+        if (days.length !== PERIOD_DAYS) return `${days.length} of ${PERIOD_DAYS} days with revenue in daily`;
         if (!(r.byChannel ?? []).some((c: Json) => c.channel === 'ONLINE' && positive(c.revenue)))
           return 'no online revenue';
         return null;
