@@ -7,75 +7,18 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import vm from 'node:vm';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, getVariableValues, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import ts from 'typescript';
 import { clientOperations, operation, operationFiles, PENDING } from '../../schema/operations';
+import { K6_DIR, k6Runtime, k6Script, loadModules, opened, type K6Options, type Sent } from '../helpers/k6';
 import { ROOT, readText, rootPath } from './ops-helpers';
 
-const K6_DIR = rootPath('loadtests/k6');
 const SCRIPTS = ['catalog.js', 'product-detail.js', 'checkout.js'];
 
 interface Operation {
   name: string;
   query: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// A tiny module loader: the scripts are ES modules for k6; here they are transpiled to CommonJS
-// and run in a vm context whose `require` serves stubs for the k6 modules, with k6's init-context
-// `open()` (which reads a file, as k6 does) and `import.meta.resolve` (relative to the module).
-// ---------------------------------------------------------------------------------------------
-
-type Exports = Record<string, unknown>;
-
-/** k6's open(): a path or a file: URL (what import.meta.resolve returns); records what was opened. */
-const opened: string[] = [];
-function k6Open(target: string): string {
-  const file = target.startsWith('file:') ? fileURLToPath(target) : path.resolve(K6_DIR, target);
-  opened.push(file);
-  return fs.readFileSync(file, 'utf8');
-}
-
-function loadModules(stubs: Record<string, Exports>, env: Record<string, string> = {}) {
-  const context = vm.createContext({
-    __ENV: env,
-    open: k6Open,
-    console: { log() {}, info() {}, warn() {}, error() {}, debug() {} },
-  });
-  const cache = new Map<string, Exports>();
-  const load = (file: string): Exports => {
-    const cached = cache.get(file);
-    if (cached) return cached;
-    const source = fs.readFileSync(file, 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
-      fileName: file,
-    });
-    const module = { exports: {} as Exports };
-    cache.set(file, module.exports);
-    // CommonJS has no import.meta: the module gets k6's as a parameter.
-    const body = outputText.replace(/\bimport\.meta\b/g, '__importMeta');
-    const importMeta = { resolve: (spec: string) => pathToFileURL(path.resolve(path.dirname(file), spec)).href };
-    const wrapper = vm.runInContext(`(function (require, module, exports, __importMeta) {${body}\n})`, context, {
-      filename: file,
-    }) as (req: (spec: string) => Exports, m: { exports: Exports }, e: Exports, meta: typeof importMeta) => void;
-    wrapper(
-      (spec) => {
-        const stub = stubs[spec];
-        if (stub) return stub;
-        if (!spec.startsWith('.')) throw new Error(`${path.basename(file)} imports ${spec}, which k6 does not provide`);
-        return load(path.resolve(path.dirname(file), spec));
-      },
-      module,
-      module.exports,
-      importMeta,
-    );
-    return module.exports;
-  };
-  return load;
 }
 
 /** Operations and variable builders: a module without any k6 import, loaded without stubs. */
@@ -196,84 +139,10 @@ describe('k6 GraphQL operations', () => {
 // Running the scripts against stubs
 // ---------------------------------------------------------------------------------------------
 
-interface Sent {
-  url: string;
-  operationName: string;
-  variables: Record<string, unknown>;
-  headers: Record<string, string>;
-  tags: Record<string, string>;
-}
-
+/** The k6 stand-ins with a canned GraphQL answer for each request (HTTP 200, no time spent). */
 function k6Stubs(respond: (req: Sent) => unknown) {
-  const sent: Sent[] = [];
-  const metrics: { name: string; value: number | boolean; tags?: Record<string, string> }[] = [];
-  const failedChecks: string[] = [];
-  const metric = (name: string) => ({
-    add: (value: number | boolean, tags?: Record<string, string>) => metrics.push({ name, value, tags }),
-  });
-  class MetricStub {
-    add: (value: number | boolean, tags?: Record<string, string>) => void;
-    constructor(name: string) {
-      this.add = metric(name).add;
-    }
-  }
-  const vu = { idInTest: 7, iterationInScenario: 0 };
-  const stubs: Record<string, Exports> = {
-    k6: {
-      check: (value: unknown, sets: Record<string, (v: unknown) => boolean>) => {
-        let all = true;
-        for (const [name, fn] of Object.entries(sets)) {
-          if (!fn(value)) {
-            all = false;
-            failedChecks.push(name);
-          }
-        }
-        return all;
-      },
-      sleep: () => undefined,
-      fail: (msg?: string) => {
-        throw new Error(`k6 fail(): ${msg ?? ''}`);
-      },
-    },
-    'k6/http': {
-      __esModule: true,
-      default: {
-        post: (
-          url: string,
-          body: string,
-          params: { headers: Record<string, string>; tags: Record<string, string> },
-        ) => {
-          const parsed = JSON.parse(body) as {
-            operationName: string;
-            variables: Record<string, unknown>;
-            query: string;
-          };
-          const req: Sent = {
-            url,
-            operationName: parsed.operationName,
-            variables: parsed.variables,
-            headers: params.headers,
-            tags: params.tags,
-          };
-          sent.push(req);
-          return { status: 200, body: JSON.stringify(respond(req)) };
-        },
-      },
-    },
-    'k6/metrics': { Counter: MetricStub, Rate: MetricStub, Trend: MetricStub, Gauge: MetricStub },
-    'k6/execution': { __esModule: true, default: { vu } },
-  };
-  return { stubs, sent, metrics, failedChecks, vu };
+  return k6Runtime((req) => ({ status: 200, body: JSON.stringify(respond(req)), durationMs: 0 }));
 }
-
-function script(name: string, stubs: Record<string, Exports>, env: Record<string, string> = {}) {
-  return loadModules(stubs, env)(path.join(K6_DIR, name));
-}
-
-type Options = {
-  scenarios: Record<string, { executor: string; vus?: number; duration?: string }>;
-  thresholds: Record<string, string[]>;
-};
 
 describe('k6 scripts run against a stubbed k6', () => {
   test('catalog: 100 VUs, p95 < 105 ms and < 1 % errors; setup collects real cursors and pages start from them', () => {
@@ -291,8 +160,8 @@ describe('k6 scripts run against a stubbed k6', () => {
         },
       };
     });
-    const mod = script('catalog.js', k6.stubs);
-    const options = mod.options as Options;
+    const mod = k6Script('catalog.js', k6.stubs);
+    const options = mod.options as K6Options;
     expect(options.scenarios.catalog).toMatchObject({ executor: 'constant-vus', vus: 100 });
     expect(options.thresholds['http_req_duration{scenario:catalog}']).toEqual(['p(95)<105']);
     expect(options.thresholds['graphql_errors{scenario:catalog}']).toEqual(['rate<0.01']);
@@ -316,16 +185,59 @@ describe('k6 scripts run against a stubbed k6', () => {
 
   test('BASE_URL, API_KEY and VUS come from the environment', () => {
     const k6 = k6Stubs(() => ({ data: { product: { id: 'prod-0001', stock: { levels: [] } } } }));
-    const mod = script('product-detail.js', k6.stubs, {
+    const mod = k6Script('product-detail.js', k6.stubs, {
       BASE_URL: 'http://router:4000/graphql',
       API_KEY: 'other-key',
       VUS: '12',
     });
-    expect((mod.options as Options).scenarios.product_detail?.vus).toBe(12);
-    (mod.default as () => void)();
+    expect((mod.options as K6Options).scenarios.product_detail?.vus).toBe(12);
+    (mod.default as (d: unknown) => void)({ token: 'tok-staff' });
     expect(k6.sent[0]).toMatchObject({ url: 'http://router:4000/graphql', headers: { apikey: 'other-key' } });
     expect(k6.sent[0]?.operationName).toBe('ProductDetail');
     expect(String(k6.sent[0]?.variables.id)).toMatch(/^prod-0\d{3}$/);
+  });
+
+  test('product-detail: setup() signs in staff (STAFF_EMAIL, STAFF_PASSWORD) and every iteration sends that token', () => {
+    const k6 = k6Stubs((req) =>
+      req.operationName === 'StaffLogin'
+        ? { data: { staffLogin: { token: 'tok-manager', employee: { id: 'emp', role: 'MANAGER' }, errors: [] } } }
+        : {
+            data: {
+              product: {
+                id: req.variables.id,
+                stock: { levels: [] },
+                salesStats: { unitsSold: 0, revenue: { amount: '0.00', currency: 'CAD' } },
+              },
+            },
+          },
+    );
+    const mod = k6Script('product-detail.js', k6.stubs, {
+      STAFF_EMAIL: 'boss@staff.example.com',
+      STAFF_PASSWORD: 'pw',
+    });
+    const data = (mod.setup as () => unknown)();
+    expect(data).toEqual({ token: 'tok-manager' });
+    expect(k6.sent[0]).toMatchObject({
+      operationName: 'StaffLogin',
+      variables: { input: { email: 'boss@staff.example.com', password: 'pw' } },
+    });
+    expect(k6.sent[0]?.headers.authorization).toBeUndefined();
+    for (let i = 0; i < 3; i++) (mod.default as (d: unknown) => void)(data);
+    expect(k6.sent.slice(1).map((r) => [r.operationName, r.headers.authorization])).toEqual(
+      Array.from({ length: 3 }, () => ['ProductDetail', 'Bearer tok-manager']),
+    );
+    expect(k6.failedChecks).toEqual([]);
+  });
+
+  test('product-detail: the demo manager by default; a refused sign-in stops the run in setup()', () => {
+    const k6 = k6Stubs(() => ({
+      data: { staffLogin: { token: null, employee: null, errors: [{ code: 'INVALID_CREDENTIALS', message: 'no' }] } },
+    }));
+    const mod = k6Script('product-detail.js', k6.stubs);
+    expect(() => (mod.setup as () => unknown)()).toThrow(/StaffLogin of manager1@staff.example.com refused/);
+    expect(k6.sent[0]?.variables).toEqual({
+      input: { email: 'manager1@staff.example.com', password: 'staff-password' },
+    });
   });
 
   test('a GraphQL error counts as an error even with HTTP 200', () => {
@@ -333,8 +245,8 @@ describe('k6 scripts run against a stubbed k6', () => {
       errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
       data: null,
     }));
-    const mod = script('product-detail.js', k6.stubs);
-    (mod.default as () => void)();
+    const mod = k6Script('product-detail.js', k6.stubs);
+    (mod.default as (d: unknown) => void)({ token: 'tok-staff' });
     expect(k6.metrics.filter((m) => m.name === 'graphql_errors').map((m) => m.value)).toEqual([true]);
     expect(k6.failedChecks).toContain('no GraphQL errors');
   });
@@ -359,7 +271,7 @@ describe('k6 scripts run against a stubbed k6', () => {
           throw new Error(`unexpected ${req.operationName}`);
       }
     });
-    const mod = script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
+    const mod = k6Script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
     const data = (mod.setup as () => { runId: string })();
     expect(data.runId).toBe('run1');
     const run = mod.default as (d: unknown) => void;
@@ -385,7 +297,7 @@ describe('k6 scripts run against a stubbed k6', () => {
     expect(k6.metrics.filter((m) => m.name === 'checkout_completed').map((m) => m.value)).toEqual([true, true, true]);
     expect(k6.metrics.filter((m) => m.name === 'checkout_replay_same_order').every((m) => m.value === true)).toBe(true);
     expect(k6.failedChecks).toEqual([]);
-    const thresholds = (mod.options as Options).thresholds;
+    const thresholds = (mod.options as K6Options).thresholds;
     expect(thresholds['graphql_errors{scenario:checkout}']).toEqual(['rate<0.01']);
   });
 
@@ -404,7 +316,7 @@ describe('k6 scripts run against a stubbed k6', () => {
       if (req.operationName === 'AddToCart') return { data: { addToCart: { cart: { id: 'cart' }, errors: [] } } };
       return { data: { checkout: { order: { id: 'o', status: 'CONFIRMED' }, errors: [] } } };
     });
-    const mod = script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
+    const mod = k6Script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
     (mod.default as (d: unknown) => void)({ runId: 'run1' });
     expect(k6.sent.map((r) => r.operationName).slice(0, 3)).toEqual(['RegisterCustomer', 'Login', 'AddAddress']);
     expect(k6.sent.find((r) => r.operationName === 'Checkout')?.headers.authorization).toBe('Bearer tok-again');

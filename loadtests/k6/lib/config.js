@@ -10,10 +10,16 @@
  *   DURATION    how long each scenario runs, e.g. 30s, 2m (default 2m).
  *   THINK_TIME  mean pause between a VU's iterations in seconds (default 0.5; 0 for closed-loop
  *               maximum pressure). The web-storefront key is limited to 1000 req/s by Kong.
+ *   STAFF_EMAIL, STAFF_PASSWORD
+ *               the staff account product-detail.js signs in with in setup(): ProductDetail's
+ *               salesStats is for MANAGER and ADMIN tokens only. Default the demo manager of
+ *               store-1 (docs/demo-data.md; a demo account, public in the repository).
  */
 
 export const BASE_URL = __ENV.BASE_URL || 'http://localhost:8000/graphql';
 export const API_KEY = __ENV.API_KEY || 'dev-web-storefront-key';
+export const STAFF_EMAIL = __ENV.STAFF_EMAIL || 'manager1@staff.example.com';
+export const STAFF_PASSWORD = __ENV.STAFF_PASSWORD || 'staff-password';
 
 /**
  * @param {number} fallback
