@@ -83,19 +83,3 @@ export function registerPendingReplenishments(
   });
 }
 
-/** The kit relay's gauges read from the outbox table at scrape time (kit/outbox-relay.ts). */
-export const OUTBOX_GAUGES = ['outbox_backlog', 'outbox_oldest_unpublished_age_seconds'] as const;
-
-/**
- * Every cluster worker reads the same outbox table for these gauges, so the primary must take their
- * max, as for the pending-replenishments gauge: the default sum would show three times the backlog
- * and age with three workers. The kit creates them with the default aggregator; this sets it on the
- * worker's instances, which is what the primary's aggregation reads.
- */
-export function aggregateOutboxGaugesByMax(metrics: Pick<Metrics, 'registry'>): void {
-  for (const name of OUTBOX_GAUGES) {
-    // prom-client's typings do not expose `aggregator` on a created metric; get() reports this field.
-    const gauge = metrics.registry.getSingleMetric(name) as unknown as { aggregator?: string } | undefined;
-    if (gauge) gauge.aggregator = 'max';
-  }
-}

@@ -17,7 +17,7 @@ import {
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pendingByStore } from './domain/replenishment';
-import { aggregateOutboxGaugesByMax, registerPendingReplenishments } from './metrics';
+import { registerPendingReplenishments } from './metrics';
 import { seedInventory } from './seed';
 import { startReservationSweeper, type Sweeper } from './sweeper';
 import { entities } from './entities';
@@ -135,7 +135,6 @@ export async function startInventory(opts: InventoryStartOptions): Promise<Runni
         log: running.log,
         ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
       });
-      aggregateOutboxGaugesByMax(running.metrics);
       return {
         sweeper: startReservationSweeper({
           orm: running.orm,

@@ -98,6 +98,8 @@ export function outboxMetrics(metrics: Pick<Metrics, 'registry'>, orm: MikroORM,
       name,
       help,
       registers,
+      // Cluster workers (inventory) read the same table: the primary's aggregate is their max, not a sum.
+      aggregator: 'max',
       async collect() {
         try {
           this.set(pick(await read()));
