@@ -194,6 +194,34 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     expect(light.statements).toBe(1);
   });
 
+  it('leaves out of topProducts a product whose units were all cancelled or returned in the period', async () => {
+    const day = addDays(first, -60);
+    const at = noon(day);
+    const line = (n: number, quantity: number): Line => ({
+      productId: p(n),
+      categoryId: 'cat-x',
+      quantity,
+      unitPriceCents: 500,
+    });
+    const list = [
+      events.saleRecorded('sale-net-zero', 'store-1', [line(901, 2)], at),
+      events.saleCancelled('sale-net-zero', 'store-1', [line(901, 2)], at),
+      events.saleRecorded('sale-returned', 'store-1', [line(902, 1), line(903, 1)], at),
+      events.saleReturned('sale-returned', 'store-1', [line(902, 1)], at),
+    ];
+    await applyEvents({ em: sg.orm.em.fork() }, list.map(parsed));
+    const res = await gql(
+      'query($p: PeriodInput!) { salesReport(period: $p) { unitsSold topProducts(limit: 100) { product { id } unitsSold } } }',
+      { p: { from: day, to: day } },
+      { token: tokens.admin() },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect((res.body.data as Json).salesReport).toEqual({
+      unitsSold: 1,
+      topProducts: [{ product: { id: p(903) }, unitsSold: 1 }],
+    });
+  });
+
   it('gives a MANAGER their own store only, and refuses them another store', async () => {
     const manager = { token: tokens.manager('store-2') };
     const own = await gql(REPORT, { period: PERIOD }, manager);

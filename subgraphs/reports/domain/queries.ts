@@ -136,7 +136,11 @@ const productFigures = (r: ProductRow): ProductFigures => ({
 const PRODUCT_SUMS = `sum(gross_cents - refund_cents) as revenue, sum(units - returned_units) as units,
   sum(returned_units) as returned`;
 
-/** The `limit` products with the most net units, then revenue, then id (one statement, LIMIT in SQL). */
+/**
+ * The `limit` products with the most net units, then revenue, then id (one statement, LIMIT in SQL).
+ * Only products that net a sale in the period: one whose units were all cancelled or returned is not
+ * a "top product".
+ */
 export async function topProducts(
   ctx: ReadContext,
   input: { period: Period; scope: Scope; limit: number },
@@ -148,6 +152,7 @@ export async function topProducts(
      from daily_product_facts
      where day between ?::date and ?::date ${f.sql}
      group by product_id
+     having sum(units - returned_units) > 0
      order by units desc, revenue desc, product_id
      limit ?`,
     [input.period.from, input.period.to, ...f.params, input.limit],

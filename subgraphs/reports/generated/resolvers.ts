@@ -160,7 +160,10 @@ export type SalesReport = {
   byStore: Array<StoreSales>;
   /** Revenue and units per category (as filed when sold), highest revenue first. */
   byCategory: Array<CategorySales>;
-  /** The products that sold the most units, then the highest revenue, then by id. */
+  /**
+   * The products that sold the most units net of cancellations and returns, then the highest revenue,
+   * then by id; a product that nets no unit sold in the period is not listed.
+   */
   topProducts: Array<ProductSales>;
   /** Every day of the period in order, days without sales included (zeros). */
   daily: Array<DailySales>;
