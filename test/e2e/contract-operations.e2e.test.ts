@@ -44,13 +44,13 @@ import {
   StoreStockDocument,
 } from '../../schema/operations/generated';
 import { DEMO_PRODUCT_COUNT, DEMO_STORES } from '../../subgraphs/kit';
-import { ADDRESS, CARD_OK, sqlRows } from '../../subgraphs/ecommerce/test-helpers';
+import { ADDRESS, CARD_OK } from '../../subgraphs/ecommerce/test-helpers';
 import { DEMO_CATEGORIES, demoProducts } from '../../subgraphs/products/seed';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
-import { amount, drained } from '../../subgraphs/reports/test-helpers';
+import { amount } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
+import { eventsSettled } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';
-import { waitFor } from '../helpers/toolkit';
 
 /** The contract's operations, as the issue lists them. */
 const CONTRACT = [
@@ -210,17 +210,6 @@ describe('the 24 contract operations through the router (five subgraphs, demo da
     if (!res.body.data) throw new Error(`no data: ${JSON.stringify(res.body)}`);
     return res.body.data;
   }
-
-  const published = async () => {
-    for (const s of PRODUCERS) {
-      const [row] = await sqlRows<{ n: number }>(
-        stack.databases[s]!.url,
-        'select count(*)::int as n from outbox where published_at is null',
-      );
-      if ((row?.n ?? 1) > 0) return false;
-    }
-    return true;
-  };
 
   beforeAll(async () => {
     stack = await startStack({
@@ -533,8 +522,11 @@ describe('the 24 contract operations through the router (five subgraphs, demo da
 
   describe('the reports, once every event is published and consumed', () => {
     beforeAll(async () => {
-      await waitFor('every outbox row published', published, 30_000);
-      await drained(redis, prefix, 'reports', 30_000);
+      await eventsSettled(
+        PRODUCERS.map((s) => stack.databases[s]!.url),
+        redis,
+        prefix,
+      );
     }, 70_000);
 
     it("SalesReport (head office): today's revenue is the confirmed order plus the sale less the refund, in every breakdown", async () => {

@@ -7,16 +7,10 @@
  */
 import { Redis } from 'ioredis';
 import { CancelOrderDocument, ProductPageDocument, ShipOrderDocument } from '../../schema/operations/generated';
-import {
-  addToCart,
-  CARD_DECLINED,
-  checkout,
-  newCustomer,
-  sqlRows,
-  type Gql,
-} from '../../subgraphs/ecommerce/test-helpers';
+import { addToCart, CARD_DECLINED, checkout, newCustomer, type Gql } from '../../subgraphs/ecommerce/test-helpers';
 import { eventStream } from '../../subgraphs/kit';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
+import { unpublished } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';
 import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
 
@@ -74,14 +68,7 @@ describe('ecommerce order events through the outbox relay', () => {
     }
   };
   const streamed = async () => (await redis.xrange(stream, '-', '+')).map(([, fields]) => fields[1]!);
-  const published = () =>
-    waitFor('every outbox row published', async () => {
-      const [row] = await sqlRows<{ n: number }>(
-        db,
-        'select count(*)::int as n from outbox where published_at is null',
-      );
-      return row!.n === 0;
-    });
+  const published = () => waitFor('every outbox row published', async () => (await unpublished([db])) === 0);
 
   it('orders placed, cancelled and shipped reach the stream as documented, exactly what retainedEvents serves', async () => {
     // Two confirmed orders (one then cancelled, one shipped) and one declined payment.

@@ -15,9 +15,9 @@ import { OpenRegisterDocument, RecordSaleDocument, SalesReportDocument } from '.
 import { startLocalRedis } from '../../scripts/redis-server';
 import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
-import { drained } from '../../subgraphs/reports/test-helpers';
 import { typeDefs } from '../../subgraphs/retail/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { eventsSettled, unpublished } from '../helpers/events';
 import { expectedOf, factsFromSources, figuresOf } from '../helpers/report-sources';
 import { startStack, type Stack } from '../helpers/stack';
 import { subgraphProcess, type SubgraphProcess } from '../helpers/subgraph-process';
@@ -39,9 +39,7 @@ describe('events through crashes and a Redis outage (retail and Redis as their o
   let keys = 0;
   const clerk = tokens.clerk(STORE, 'emp-store-2-clerk-1');
 
-  const pending = async () =>
-    (await sqlRows<{ n: number }>(retailDb.url, 'select count(*)::int as n from outbox where published_at is null'))[0]!
-      .n;
+  const pending = () => unpublished([retailDb.url]);
   const sale = async (n: number) => {
     const res = await stack.gql(
       RecordSaleDocument,
@@ -67,10 +65,7 @@ describe('events through crashes and a Redis outage (retail and Redis as their o
   };
   const expected = async () =>
     expectedOf(await factsFromSources({ products: stack.databases.products!.url, retail: retailDb.url }), today);
-  const settled = async () => {
-    await waitFor('retail to publish its outbox', async () => (await pending()) === 0, 30_000);
-    await drained(redis, process.env.REDIS_PREFIX!, 'reports', 30_000);
-  };
+  const settled = () => eventsSettled([retailDb.url], redis, process.env.REDIS_PREFIX!);
 
   beforeAll(async () => {
     redisPort = await freePort();
@@ -116,7 +111,7 @@ describe('events through crashes and a Redis outage (retail and Redis as their o
     await retail.stop();
     // A retail whose relay never runs: every commit stays "written, not published", as when the
     // process dies between the two.
-    const unpublished = await retail.start({ OUTBOX_RELAY: 'off' });
+    const noRelay = await retail.start({ OUTBOX_RELAY: 'off' });
     const before = await reportFigures();
     const sold = await sale(1);
     const rows = await sqlRows<{ type: string; published_at: Date | null }>(
@@ -125,8 +120,8 @@ describe('events through crashes and a Redis outage (retail and Redis as their o
       [sold.id],
     );
     expect(rows).toEqual([{ type: 'sale.recorded', published_at: null }]);
-    unpublished.proc.kill('SIGKILL');
-    expect(await unpublished.exited).toBeNull();
+    noRelay.proc.kill('SIGKILL');
+    expect(await noRelay.exited).toBeNull();
     expect(await reportFigures()).toEqual(before);
 
     await retail.start();

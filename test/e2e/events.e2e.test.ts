@@ -29,14 +29,15 @@ import {
   ShipOrderDocument,
   StaffLoginDocument,
 } from '../../schema/operations/generated';
-import { CARD_DECLINED, addToCart, checkout, newCustomer, sqlRows } from '../../subgraphs/ecommerce/test-helpers';
+import { CARD_DECLINED, addToCart, checkout, newCustomer } from '../../subgraphs/ecommerce/test-helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
-import { amount, drained } from '../../subgraphs/reports/test-helpers';
+import { amount } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
+import { eventsSettled } from '../helpers/events';
 import { expectedOf, factsFromSources, figuresOf } from '../helpers/report-sources';
 import { startStack, type Stack } from '../helpers/stack';
-import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
+import { postGraphQL, tokens } from '../helpers/toolkit';
 
 // Response data is shaped by each query; tests read it as loosely typed JSON.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,20 +61,12 @@ describe('events from the producers to reports, through the router (five subgrap
     retail: stack.databases.retail!.url,
     ecommerce: stack.databases.ecommerce!.url,
   });
-  const published = async () => {
-    for (const s of PRODUCERS) {
-      const [row] = await sqlRows<{ n: number }>(
-        stack.databases[s]!.url,
-        'select count(*)::int as n from outbox where published_at is null',
-      );
-      if (row!.n > 0) return false;
-    }
-    return true;
-  };
-  const settled = async () => {
-    await waitFor('every outbox row published', published, 30_000);
-    await drained(redis, prefix, 'reports', 30_000);
-  };
+  const settled = () =>
+    eventsSettled(
+      PRODUCERS.map((s) => stack.databases[s]!.url),
+      redis,
+      prefix,
+    );
   const sale = async (storeId: string, registerId: string, lines: { productId: string; quantity: number }[]) => {
     const res = await stack.gql(
       RecordSaleDocument,
