@@ -331,7 +331,7 @@ export interface ReadScenario {
   check: (body: unknown) => string | null;
   /** The response's data field, for the cheap per-response test under load. */
   marker: string;
-  /** Paced requests per second: a normal load, about a third of what one saturated run served here. */
+  /** Paced requests per second: a normal load, well under what the saturated phase serves (docs/benchmarks.md). */
   rate: number;
 }
 
