@@ -69,8 +69,8 @@ async function outboxBacklog(access: ReportsAccess): Promise<Record<string, numb
   for (const name of ['retail', 'ecommerce', 'inventory']) {
     const url = access.subgraphUrls[name];
     if (!url) continue;
-    // inventory is a cluster: its primary serves the workers' metrics on PORT + 100; each worker
-    // reports the same table, so the sum is zero exactly when the table has nothing pending.
+    // inventory is a cluster: its primary serves the workers' metrics on PORT + 100; they all read
+    // the same table, so the figure is zero exactly when it has nothing pending.
     const text = await metricsText(url, name === 'inventory' ? 100 : 0);
     out[name] = text.includes('outbox_backlog') ? metricSum(text, 'outbox_backlog') : null;
   }
