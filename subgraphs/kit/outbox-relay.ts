@@ -19,6 +19,7 @@ import type { Metrics } from './metrics';
 import {
   ENVELOPE_COLUMNS,
   envelopeText,
+  outboxCommits,
   OutboxEvent,
   retainedEvents,
   type EnvelopeRow,
@@ -30,8 +31,14 @@ import { execute, queryOne, queryRows } from './sql';
 export interface OutboxRelaySettings {
   /** OUTBOX_RELAY=off: this process publishes nothing (another replica or process does). */
   enabled: boolean;
-  /** Wait between passes that found nothing (OUTBOX_POLL_MS, default 100). */
+  /** Wait after a pass that published something, and the first wait after an empty one (OUTBOX_POLL_MS, default 100). */
   pollMs: number;
+  /**
+   * Longest wait while nothing is written (OUTBOX_IDLE_POLL_MS, default 1000): empty passes double the
+   * wait up to it. Commits of this process wake the relay at once (outboxCommits); the poll catches
+   * the rows other processes wrote (another inventory worker's) and commits missed.
+   */
+  idlePollMs: number;
   /** Rows per pass and XADD pipeline (OUTBOX_BATCH, default 200). */
   batch: number;
   /** The stream's approximate length cap (OUTBOX_STREAM_MAXLEN, default 100000; XADD MAXLEN ~). */
@@ -48,6 +55,7 @@ export function outboxSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Out
   return {
     enabled: (env.OUTBOX_RELAY ?? 'on') !== 'off',
     pollMs: numberFromEnv(env, 'OUTBOX_POLL_MS', 100, { min: 10 }),
+    idlePollMs: numberFromEnv(env, 'OUTBOX_IDLE_POLL_MS', 1_000, { min: 10 }),
     batch: numberFromEnv(env, 'OUTBOX_BATCH', 200, { min: 1 }),
     maxLen: numberFromEnv(env, 'OUTBOX_STREAM_MAXLEN', 100_000, { min: 1_000 }),
     retentionDays: numberFromEnv(env, 'OUTBOX_RETENTION_DAYS', 400, { min: 1 }),
@@ -252,6 +260,10 @@ export function startOutboxRelay(opts: {
   let running: Promise<number> | null = null;
   let failures = 0;
   let lastPurge = 0;
+  let idleWait = settings.pollMs;
+  // A commit that arrives during a pass may not be in what the pass read: one more pass follows.
+  let woken = false;
+  const clientUrl = String(opts.orm.config.get('clientUrl'));
 
   const pass = async (): Promise<number> => {
     const orm = await db();
@@ -279,11 +291,18 @@ export function startOutboxRelay(opts: {
     timer.unref();
   };
   const loop = async () => {
+    timer = null;
+    woken = false;
     try {
       const n = await runNow();
       if (failures > 0) log.info({ after: failures }, 'outbox relay publishing again');
       failures = 0;
-      schedule(n >= settings.batch ? 0 : settings.pollMs);
+      if (n >= settings.batch || woken) schedule(0);
+      else if (n > 0) schedule((idleWait = settings.pollMs));
+      else {
+        schedule(idleWait);
+        idleWait = Math.min(settings.idlePollMs, idleWait * 2);
+      }
     } catch (err) {
       failures += 1;
       const reason = err instanceof RedisUnavailable ? 'redis' : 'database';
@@ -294,12 +313,22 @@ export function startOutboxRelay(opts: {
       schedule(Math.min(settings.maxBackoffMs, 250 * 2 ** Math.min(failures - 1, 10)));
     }
   };
+  const wake = (url: string) => {
+    if (url !== clientUrl || stopped || failures > 0) return;
+    idleWait = settings.pollMs;
+    if (timer) {
+      clearTimeout(timer);
+      schedule(0);
+    } else woken = true; // a pass is running, or about to schedule the next: it goes straight on
+  };
+  outboxCommits.on('committed', wake);
   schedule(0);
   return {
     runNow,
     purgeNow: () => purgePublished(opts.orm, settings.retentionDays),
     stop: async () => {
       stopped = true;
+      outboxCommits.off('committed', wake);
       if (timer) clearTimeout(timer);
       await running?.catch(() => 0);
       await redis.quit().catch(() => undefined);

@@ -199,10 +199,42 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
     }
   });
 
+  it('publishes a commit of this process at once, however long its idle poll', async () => {
+    const relay = startOutboxRelay({
+      source: 'retail',
+      orm,
+      metrics: createMetrics('retail'),
+      log,
+      env: { ...env, OUTBOX_POLL_MS: '60000', OUTBOX_IDLE_POLL_MS: '60000' },
+    });
+    try {
+      // The first pass (at start) has run and found nothing: the relay now waits a minute.
+      await new Promise((r) => setTimeout(r, 500));
+      const em = orm.em.fork() as EntityManager;
+      await em.transactional((tx) => recordEvent(tx as EntityManager, 'req-5', sale('s-woken', 1)));
+      const started = Date.now();
+      while ((await pending()) > 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+      expect(await pending()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect((await entries()).at(-1)).toMatchObject({ aggregate: { id: 's-woken' } });
+      // A rolled-back transaction wakes nothing and leaves nothing.
+      await expect(
+        em.transactional(async (tx) => {
+          await recordEvent(tx as EntityManager, 'req-6', sale('s-never', 1));
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(await pending()).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('reads its settings from the environment with documented defaults', () => {
     expect(outboxSettingsFromEnv({})).toEqual({
       enabled: true,
       pollMs: 100,
+      idlePollMs: 1_000,
       batch: 200,
       maxLen: 100_000,
       retentionDays: 400,

@@ -5,7 +5,8 @@
  * (docs/events.md). The relay that publishes the rows to Redis is kit/outbox-relay.ts (an adapter).
  */
 import { randomUUID } from 'node:crypto';
-import { EntitySchema, type EntityManager } from '@mikro-orm/postgresql';
+import { EventEmitter } from 'node:events';
+import { EntitySchema, type EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { instant, integer, optionalText, text } from './columns';
 import { queryRows, execute } from './sql';
 
@@ -111,7 +112,21 @@ export async function recordEvents(
       events.map((e) => JSON.stringify(e.data)),
     ],
   );
+  // knex settles executionPromise when the transaction ends: resolved on COMMIT, rejected on ROLLBACK.
+  const trx = em.getTransactionContext<Knex.Transaction>();
+  const url = String(em.config.get('clientUrl'));
+  trx?.executionPromise?.then(
+    () => outboxCommits.emit('committed', url),
+    () => undefined,
+  );
 }
+
+/**
+ * Emits `committed` with the database URL when a transaction of this process that recorded events
+ * commits, so the relay of that database publishes them at once instead of at its next poll.
+ */
+export const outboxCommits = new EventEmitter();
+outboxCommits.setMaxListeners(0);
 
 /** One event of recordEvents. */
 export function recordEvent(em: EntityManager, correlationId: string | null, event: NewEvent<string, object>) {
