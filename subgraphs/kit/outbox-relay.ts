@@ -285,8 +285,12 @@ export function startOutboxRelay(opts: {
     (running ??= pass().finally(() => {
       running = null;
     }));
+  // The wait the relay is in: a wake-up shortens only an idle wait (longer than pollMs). Under load,
+  // passes every pollMs publish the commits of that interval together, one pass for many events.
+  let waiting = 0;
   const schedule = (ms: number) => {
     if (stopped) return;
+    waiting = ms;
     timer = setTimeout(() => void loop(), ms);
     timer.unref();
   };
@@ -314,7 +318,7 @@ export function startOutboxRelay(opts: {
     }
   };
   const wake = (url: string) => {
-    if (url !== clientUrl || stopped || failures > 0) return;
+    if (url !== clientUrl || stopped || failures > 0 || waiting <= settings.pollMs) return;
     idleWait = settings.pollMs;
     if (timer) {
       clearTimeout(timer);
