@@ -9,6 +9,8 @@ import { postGraphQL, tokens, waitFor } from '../../test/helpers/toolkit';
 import { seedInventory } from './seed';
 import { startInventory, type RunningInventory } from './server';
 import { outboxSeq, outboxSince, startProducts, type OutboxEntry, type TestProducts } from './test-helpers';
+import type { RetainedEventPage } from '../reports/domain/rebuild';
+import { RETAINED_EVENTS_QUERY } from '../reports/event-sources';
 
 /**
  * Inventory's events (docs/events.md) as its clients would see them: the saga steps and the
@@ -257,15 +259,9 @@ describe('the saga steps', () => {
   });
 });
 
-const RETAINED = `query ($after: String, $first: Int!) {
-  retainedEvents(after: $after, first: $first) { events endCursor hasNextPage }
-}`;
-
-interface Page {
-  events: string[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
+// The query reports' rebuild sends (event-sources.ts), so producers are tested with what their consumer asks.
+const RETAINED = RETAINED_EVENTS_QUERY;
+type Page = RetainedEventPage;
 
 async function retained(after: string | null, first: number, token: string | undefined = service) {
   return postGraphQL<{ retainedEvents: Page }>(next().url, RETAINED, { after, first }, { token });

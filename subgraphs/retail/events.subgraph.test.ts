@@ -22,16 +22,12 @@ import {
   type OutboxEventRow,
   type TestRetail,
 } from './test-helpers';
+import type { RetainedEventPage } from '../reports/domain/rebuild';
+import { RETAINED_EVENTS_QUERY } from '../reports/event-sources';
 
-const RETAINED = `query Retained($after: String, $first: Int!) {
-  retainedEvents(after: $after, first: $first) { events endCursor hasNextPage }
-}`;
-
-interface Page {
-  events: string[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
+// The query reports' rebuild sends (event-sources.ts), so producers are tested with what their consumer asks.
+const RETAINED = RETAINED_EVENTS_QUERY;
+type Page = RetainedEventPage;
 
 interface SaleAnswer {
   recordSale: {

@@ -13,16 +13,12 @@ import { contractViolations, readEventContract } from '../helpers/event-contract
 import { unpublished } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';
 import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
+import type { RetainedEventPage } from '../../subgraphs/reports/domain/rebuild';
+import { RETAINED_EVENTS_QUERY } from '../../subgraphs/reports/event-sources';
 
-const RETAINED = `query Retained($after: String, $first: Int!) {
-  retainedEvents(after: $after, first: $first) { events endCursor hasNextPage }
-}`;
-
-interface Page {
-  events: string[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
+// The query reports' rebuild sends (event-sources.ts), so producers are tested with what their consumer asks.
+const RETAINED = RETAINED_EVENTS_QUERY;
+type Page = RetainedEventPage;
 
 interface Published {
   type: string;

@@ -31,6 +31,7 @@ import {
 } from '../../schema/operations/generated';
 import { CARD_DECLINED, addToCart, checkout, newCustomer } from '../../subgraphs/ecommerce/test-helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
+import { RETAINED_EVENTS_QUERY } from '../../subgraphs/reports/event-sources';
 import { amount } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
@@ -247,7 +248,7 @@ describe('events from the producers to reports, through the router (five subgrap
       for (;;) {
         const res: Json = await postGraphQL(
           url,
-          'query ($after: String, $first: Int!) { retainedEvents(after: $after, first: $first) { events endCursor hasNextPage } }',
+          RETAINED_EVENTS_QUERY,
           { after, first: 500 },
           { token: tokens.service('reports') },
         );
