@@ -49,7 +49,7 @@ import { DEMO_CATEGORIES, demoProducts } from '../../subgraphs/products/seed';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
 import { amount } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
-import { eventsSettled } from '../helpers/events';
+import { eventsSettled, PIPELINE_STACK_ENV } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';
 
 /** The contract's operations, as the issue lists them. */
@@ -215,13 +215,7 @@ describe('the 24 contract operations through the router (five subgraphs, demo da
     stack = await startStack({
       services: ['products', 'inventory', 'ecommerce', 'retail', 'reports'],
       seed: true,
-      env: {
-        // Today's figures are the ones this file makes; the till history would only slow the seed.
-        RETAIL_SEED_HISTORY_DAYS: '0',
-        REPORTS_BLOCK_MS: '100',
-        REPORTS_JOB_INTERVAL_MS: '0',
-        OUTBOX_POLL_MS: '50',
-      },
+      env: { ...PIPELINE_STACK_ENV },
     });
     prefix = process.env.REDIS_PREFIX!;
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

@@ -35,7 +35,7 @@ import { RETAINED_EVENTS_QUERY } from '../../subgraphs/reports/event-sources';
 import { amount } from '../../subgraphs/reports/test-helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
-import { eventsSettled } from '../helpers/events';
+import { eventsSettled, PIPELINE_STACK_ENV } from '../helpers/events';
 import { expectedOf, factsFromSources, figuresOf } from '../helpers/report-sources';
 import { startStack, type Stack } from '../helpers/stack';
 import { postGraphQL, tokens } from '../helpers/toolkit';
@@ -83,12 +83,7 @@ describe('events from the producers to reports, through the router (five subgrap
     stack = await startStack({
       services: ['products', 'inventory', 'ecommerce', 'retail', 'reports'],
       seed: true,
-      env: {
-        RETAIL_SEED_HISTORY_DAYS: '0',
-        REPORTS_BLOCK_MS: '100',
-        REPORTS_JOB_INTERVAL_MS: '0',
-        OUTBOX_POLL_MS: '50',
-      },
+      env: { ...PIPELINE_STACK_ENV },
     });
     prefix = process.env.REDIS_PREFIX!;
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

@@ -7,6 +7,17 @@ import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
 import { drained } from '../../subgraphs/reports/test-helpers';
 import { waitFor } from './toolkit';
 
+/**
+ * Settings for a stack whose tests follow events end to end: no till history (today's figures are
+ * the test's own), reports reading and relays polling often, the report job only when nudged.
+ */
+export const PIPELINE_STACK_ENV: Readonly<Record<string, string>> = {
+  RETAIL_SEED_HISTORY_DAYS: '0',
+  REPORTS_BLOCK_MS: '100',
+  REPORTS_JOB_INTERVAL_MS: '0',
+  OUTBOX_POLL_MS: '50',
+};
+
 /** Outbox rows not yet published, summed over the producers' databases. */
 export async function unpublished(dbUrls: readonly string[]): Promise<number> {
   let n = 0;
