@@ -34,7 +34,10 @@ FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="retail-supergraph" \
       org.opencontainers.image.description="Federated GraphQL retail platform: the router and the products, inventory, ecommerce, retail and reports subgraphs (pick one with SERVICE)"
 WORKDIR /app
+# APOLLO_TELEMETRY_DISABLED: @apollo/gateway sends nothing to Apollo and probes no cloud metadata
+# (the code's default too, router/gateway.ts; ALLOW_VENDOR_TELEMETRY=1 is the operator's opt-in).
 ENV NODE_ENV=production \
+    APOLLO_TELEMETRY_DISABLED=1 \
     HOST=0.0.0.0 \
     SERVICE=router \
     PORT=4000 \

@@ -4,6 +4,10 @@
  */
 const unitOnly = process.env.TEST_UNIT_ONLY === '1';
 
+// Nothing a test runs sends traffic off the machine (router/gateway.ts sets the same default before
+// every gateway it constructs; test/e2e/offline.e2e.test.ts proves both).
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -19,6 +19,7 @@ import { composeSubgraphs } from '../schema/compose';
 import { operation } from '../schema/operations';
 import { cpuSnapshot } from '../loadtests/util';
 import { freePort, waitFor } from '../test/helpers/toolkit';
+import { createGateway } from './gateway';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -78,10 +79,9 @@ function runMocks(productsPort: number, inventoryPort: number): void {
 
 async function runStock(port: number, supergraphFile: string): Promise<void> {
   // The documented setup, nothing tuned.
-  const { ApolloGateway } = await import('@apollo/gateway');
   const { ApolloServer } = await import('@apollo/server');
   const { startStandaloneServer } = await import('@apollo/server/standalone');
-  const gateway = new ApolloGateway({ supergraphSdl: fs.readFileSync(supergraphFile, 'utf8') });
+  const gateway = createGateway({ supergraphSdl: fs.readFileSync(supergraphFile, 'utf8') });
   const server = new ApolloServer({ gateway });
   await startStandaloneServer(server, { listen: { port, host: '127.0.0.1' } });
 }

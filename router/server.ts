@@ -3,14 +3,10 @@ import fs from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
-  ApolloServerPluginSchemaReportingDisabled,
-  ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -23,6 +19,7 @@ import {
   listen,
   makeFormatError,
   metricsPlugin,
+  noVendorReporting,
   type Logger,
   revocationsFromEnv,
   type RawGraphQLRequest,
@@ -30,6 +27,7 @@ import {
   type ScreenedAnswer,
 } from '../subgraphs/kit';
 import { SubgraphDataSource, type RouterContext } from './datasource';
+import { createGateway } from './gateway';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
 import { limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
 import { createAgent } from './subgraph-client';
@@ -202,7 +200,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
 
-  const gateway = new ApolloGateway({
+  const gateway = createGateway({
     supergraphSdl,
     logger: log,
     buildService: ({ name, url }) => {
@@ -216,12 +214,10 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     logger: log,
-    // Nothing is reported to Apollo Studio; these plugins only cost CPU per request (traces,
-    // usage signatures) or try network calls, so they are turned off explicitly.
+    // Nothing is reported to Apollo Studio (kit/plugins.ts noVendorReporting): those plugins
+    // only cost CPU per request (traces, usage signatures) or make network calls.
     plugins: [
-      ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginSchemaReportingDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
+      ...noVendorReporting<RouterContext>(),
       // Subgraphs send no cache hints (the kit disables them too), so computing a cache policy per
       // request would only ever yield "no-store"; re-enable together with @cacheControl if a CDN
       // is put in front.

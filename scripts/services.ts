@@ -194,7 +194,9 @@ export function spawnService(
 ): ManagedProcess {
   const child = spawn(command, args, {
     cwd: opts.cwd ?? ROOT,
-    env: opts.env,
+    // Nothing a started process runs may send traffic off the machine unless the operator opted in
+    // (router/gateway.ts applies the same default before constructing a gateway).
+    env: { APOLLO_TELEMETRY_DISABLED: '1', ...opts.env },
     detached: true,
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });

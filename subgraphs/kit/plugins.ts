@@ -1,4 +1,9 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { errorCode } from './errors';
 import type { Metrics } from './metrics';
 
@@ -30,4 +35,19 @@ export function metricsPlugin<T extends BaseContext>(metrics: Metrics): ApolloSe
       };
     },
   };
+}
+
+/**
+ * Apollo Server's reporting to Apollo Studio, off in every server this project builds (router and
+ * subgraphs): Apollo Server installs usage reporting by itself when APOLLO_KEY and APOLLO_GRAPH_REF
+ * are in the environment, and schema reporting with APOLLO_SCHEMA_REPORTING; an explicitly
+ * disabled plugin stops both, so nothing leaves the machine whatever the environment holds. Inline
+ * traces (ftv1) are computed per request for a gateway that reports them: off too, for the CPU.
+ */
+export function noVendorReporting<T extends BaseContext>(): ApolloServerPlugin<T>[] {
+  return [
+    ApolloServerPluginUsageReportingDisabled(),
+    ApolloServerPluginSchemaReportingDisabled(),
+    ApolloServerPluginInlineTraceDisabled(),
+  ];
 }

@@ -3,10 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginInlineTraceDisabled,
-} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -30,7 +27,7 @@ import { withInputHygiene } from './input-hygiene';
 import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
-import { metricsPlugin } from './plugins';
+import { metricsPlugin, noVendorReporting } from './plugins';
 import { revocationsFromEnv, type Revocations } from './revocations';
 
 /** What every resolver receives: the request's own EntityManager, loaders and caller. */
@@ -207,14 +204,9 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
 
   const apollo = new ApolloServer<Context<L>>({
     schema: buildSchema(def),
-    // Subgraphs never send inline traces: computing them costs CPU on every request and
-    // nothing here reports them to Apollo Studio.
-    // and no HTTP cache sits in front, so cache-control hints would be computed for nothing.
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-      metricsPlugin(metrics),
-    ],
+    // No reporting to Apollo Studio and no inline traces (kit/plugins.ts); no HTTP cache sits in
+    // front, so cache-control hints would be computed for nothing.
+    plugins: [...noVendorReporting<Context<L>>(), ApolloServerPluginCacheControlDisabled(), metricsPlugin(metrics)],
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(log),
     introspection: process.env.NODE_ENV !== 'production',

@@ -366,6 +366,23 @@ describe('docker-compose.yml: ports, volumes, secrets', () => {
       for (const d of defaults) expect(d).toMatch(/^dev-only-/);
     }
   });
+
+  test('nothing phones home: no gateway telemetry, no Kong anonymous reports, no Grafana analytics or update checks', () => {
+    for (const name of appServices()) {
+      expect({ service: name, telemetry: service(name).env.APOLLO_TELEMETRY_DISABLED }).toEqual({
+        service: name,
+        telemetry: '1',
+      });
+    }
+    expect(service('kong').env.KONG_ANONYMOUS_REPORTS).toBe('off');
+    const grafana = service('grafana').env;
+    for (const key of [
+      'GF_ANALYTICS_REPORTING_ENABLED',
+      'GF_ANALYTICS_CHECK_FOR_UPDATES',
+      'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES',
+    ])
+      expect({ key, value: grafana[key] }).toEqual({ key, value: 'false' });
+  });
 });
 
 describe('Dockerfile and .dockerignore', () => {
@@ -375,6 +392,10 @@ describe('Dockerfile and .dockerignore', () => {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
+
+  test('the image keeps @apollo/gateway telemetry off whatever compose or Kubernetes set', () => {
+    expect(instructions.some((l) => /^ENV .*\bAPOLLO_TELEMETRY_DISABLED=1\b/.test(l))).toBe(true);
+  });
 
   test('builds on node:20-slim with npm ci from the lockfile, runs as a non-root user', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-slim$/m);
