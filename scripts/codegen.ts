@@ -3,8 +3,13 @@
  *
  *  - per subgraph, subgraphs/<name>/generated/resolvers.ts: the `Resolvers` type of its resolver map,
  *    from its own schema.graphql, with parents mapped to the domain's types (the registry's mappers);
+ *  - per subgraph, subgraphs/<name>/generated/error-codes.ts: the values of its `<Subgraph>ErrorCode`
+ *    enum as a list, for the domain's checked error helper (ADR 0021);
  *  - schema/operations/generated.ts: a typed document per client operation in schema/operations/
- *    (variables and result types), validated against the committed supergraph's API schema.
+ *    (variables and result types), validated against the committed supergraph's API schema;
+ *  - schema/operations/error-codes.ts: every error code enum of the API with each value's
+ *    description, and their union UserErrorCode, for clients;
+ *  - docs/error-codes.md: the same, for people.
  *
  *   npm run codegen              write the files
  *   npm run codegen -- --check   exit 1 when a committed file differs from a fresh generation
@@ -18,7 +23,16 @@ import * as typedDocumentNode from '@graphql-codegen/typed-document-node';
 import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptOperations from '@graphql-codegen/typescript-operations';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
-import { buildASTSchema, Kind, parse, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema,
+  isEnumType,
+  Kind,
+  parse,
+  printSchema,
+  type DocumentNode,
+  type GraphQLEnumType,
+  type GraphQLSchema,
+} from 'graphql';
 import prettier from 'prettier';
 import { clientOperations, OPERATIONS_DIR, PENDING } from '../schema/operations';
 import { SUBGRAPH_LIST, type RegistryEntry } from '../subgraphs/registry';
@@ -146,9 +160,91 @@ async function operationTypes(): Promise<{ file: string; text: string }> {
   return { file, text: await format(file, HEADER + output) };
 }
 
+/** The enums of a schema whose values are UserError codes (ADR 0021), by name. */
+function errorCodeEnums(schema: GraphQLSchema): GraphQLEnumType[] {
+  return Object.values(schema.getTypeMap())
+    .filter((t): t is GraphQLEnumType => isEnumType(t) && /ErrorCode$/.test(t.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** RetailErrorCode -> RETAIL_ERROR_CODES. */
+function listName(enumName: string): string {
+  return `${enumName
+    .replace(/ErrorCode$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toUpperCase()}_ERROR_CODES`;
+}
+
+async function errorCodeList(entry: RegistryEntry): Promise<{ file: string; text: string } | null> {
+  const sdl = fs.readFileSync(path.join(entry.dir, 'schema.graphql'), 'utf8');
+  const enums = errorCodeEnums(subgraphSchema(sdl).schema);
+  if (enums.length === 0) return null;
+  const file = path.join(entry.dir, 'generated', 'error-codes.ts');
+  const body = enums
+    .map((e) => {
+      const values = e.getValues().map((v) => `'${v.name}'`);
+      return `/** Every value of ${e.name}: the domain's error helper accepts these and no other. */\nexport const ${listName(e.name)} = [${values.join(', ')}] as const satisfies readonly ${e.name}[];`;
+    })
+    .join('\n\n');
+  const types = enums.map((e) => e.name).join(', ');
+  const text = `${HEADER}import type { ${types} } from './resolvers';\n\n${body}\n`;
+  return { file, text: await format(file, text) };
+}
+
+function oneLine(text: string | null | undefined): string {
+  return (text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+async function clientErrorCodes(): Promise<{ file: string; text: string }[]> {
+  const api = Supergraph.build(fs.readFileSync(SUPERGRAPH, 'utf8')).apiSchema().toGraphQLJSSchema();
+  const enums = errorCodeEnums(api);
+  const ts = path.join(OPERATIONS_DIR, 'error-codes.ts');
+  const blocks = enums.map((e) => {
+    const entries = e.getValues().map((v) => `  ${v.name}: ${JSON.stringify(oneLine(v.description))},`);
+    return (
+      `/** ${oneLine(e.description)} */\n` +
+      `export type ${e.name} = ${e
+        .getValues()
+        .map((v) => `'${v.name}'`)
+        .join(' | ')};\n\n` +
+      `/** What each ${e.name} means, as the schema describes it. */\n` +
+      `export const ${listName(e.name)}: Readonly<Record<${e.name}, string>> = {\n${entries.join('\n')}\n};`
+    );
+  });
+  const union = `/** Every code a UserError can carry, whichever subgraph answers. */\nexport type UserErrorCode = ${enums.map((e) => e.name).join(' | ') || 'never'};`;
+  const all =
+    `/** Every code with its meaning; a code several subgraphs share keeps the first description. */\n` +
+    `export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, string>> = {\n` +
+    enums
+      .map((e) => `  ...${listName(e.name)},`)
+      .reverse()
+      .join('\n') +
+    `\n};`;
+  const tsText = await format(ts, `${HEADER}\n${blocks.join('\n\n')}\n\n${union}\n\n${all}\n`);
+
+  const md = path.join(ROOT, 'docs', 'error-codes.md');
+  const sections = enums.map((e) => {
+    const rows = e.getValues().map((v) => `| \`${v.name}\` | ${oneLine(v.description).replace(/\|/g, '\\|')} |`);
+    return `## ${e.name}\n\n${oneLine(e.description)}\n\n| code | meaning |\n| --- | --- |\n${rows.join('\n')}`;
+  });
+  const mdText =
+    `<!-- Generated by \`npm run codegen\` from the subgraphs' SDL; do not edit (a test fails when stale). -->\n\n` +
+    `# UserError codes\n\nA mutation's business-rule failures come back in its payload's \`errors\` as UserErrors ` +
+    `(\`code\`, \`field\`, \`message\`); every code is a value of its subgraph's enum (ADR 0021). ` +
+    `Clients get the unions from \`schema/operations/error-codes.ts\`. Malformed values are refused before ` +
+    `any resolver runs (HTTP 400, docs/graphql-over-http.md); authentication and permission failures are ` +
+    `top-level errors (UNAUTHENTICATED, FORBIDDEN).\n\n${sections.join('\n\n')}\n`;
+  return [
+    { file: ts, text: tsText },
+    { file: md, text: await format(md, mdText) },
+  ];
+}
+
 export async function generateAll(): Promise<{ file: string; text: string }[]> {
   const files = await Promise.all(SUBGRAPH_LIST.map(resolverTypes));
+  for (const list of await Promise.all(SUBGRAPH_LIST.map(errorCodeList))) if (list) files.push(list);
   files.push(await operationTypes());
+  files.push(...(await clientErrorCodes()));
   return files;
 }
 

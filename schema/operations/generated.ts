@@ -331,6 +331,29 @@ export type ProductFilter = {
   maxPrice?: string | null | undefined;
 };
 
+/** Every code a catalogue change (createProduct, changeProductPrice, updateProduct) can return. */
+export type ProductsErrorCode =
+  /** No product has this id. */
+  | 'NOT_FOUND'
+  /** No category has this id. */
+  | 'UNKNOWN_CATEGORY'
+  /** Another product already has this SKU. */
+  | 'DUPLICATE_SKU'
+  /** The SKU is not 2 to 40 letters, digits or dashes starting with a letter or digit, or holds control characters. */
+  | 'INVALID_SKU'
+  /** The name is empty, longer than 200 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /** The description is longer than 5000 characters or holds control characters. */
+  | 'INVALID_DESCRIPTION'
+  /** The price is not greater than zero or above the catalogue's maximum. */
+  | 'INVALID_PRICE'
+  /** The reason is longer than 500 characters or holds control characters. */
+  | 'INVALID_REASON'
+  /** A text field without a rule of its own holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own is longer than 10,000 characters. */
+  | 'TOO_LONG';
+
 /** Input of recordSale: a basket rung up at a register. */
 export type RecordSaleInput = {
   /** The store; CLERK and MANAGER sell only at their own (FORBIDDEN otherwise). */
@@ -714,7 +737,7 @@ export type CreateProductMutation = {
       price: { amount: string; currency: string };
       category: { id: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: ProductsErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -725,7 +748,7 @@ export type ChangeProductPriceMutationVariables = Exact<{
 export type ChangeProductPriceMutation = {
   changeProductPrice: {
     product: { id: string; price: { amount: string; currency: string } } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: ProductsErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -743,7 +766,7 @@ export type UpdateProductMutation = {
       active: boolean;
       category: { id: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: ProductsErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 

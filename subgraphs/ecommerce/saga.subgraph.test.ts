@@ -2,10 +2,10 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
   createLogger,
   createMetrics,
-  execute,
+  legacyExecute,
   migrate,
   openOrm,
-  queryOne,
+  legacyQueryOne,
   retainedEventsResolver,
   startSubgraph,
   type RunningSubgraph,
@@ -196,7 +196,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     inventory.commitFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k4'));
     const orderId = res.order!.id;
-    await execute(
+    await legacyExecute(
       orm.em.fork() as EntityManager,
       "update checkout_sagas set created_at = now() - interval '1 hour' where order_id = ?",
       [orderId],
@@ -398,7 +398,7 @@ describe('order events in the outbox (docs/events.md)', () => {
   const eventsOf = async (orderId: string): Promise<Published[]> =>
     (await retained()).map((t) => JSON.parse(t) as Published).filter((e) => e.aggregate.id === orderId);
   const outboxRows = async () =>
-    (await queryOne<{ n: number }>(fresh().em, 'select count(*)::int as n from outbox'))!.n;
+    (await legacyQueryOne<{ n: number }>(fresh().em, 'select count(*)::int as n from outbox'))!.n;
 
   beforeAll(async () => {
     db = await freshDatabase('ecommerce_events');
@@ -572,12 +572,12 @@ describe('order events in the outbox (docs/events.md)', () => {
     const c = await customerWithCart();
     const sql = fresh().em;
     // The outbox refusing order.confirmed stands for any failure between the order's update and the commit.
-    await execute(
+    await legacyExecute(
       sql,
       `create function refuse_confirmed() returns trigger language plpgsql as $$
        begin if new.type = 'order.confirmed' then raise exception 'outbox refuses'; end if; return new; end $$`,
     );
-    await execute(
+    await legacyExecute(
       sql,
       'create trigger refuse_confirmed before insert on outbox for each row execute function refuse_confirmed()',
     );
@@ -590,8 +590,8 @@ describe('order events in the outbox (docs/events.md)', () => {
       expect(res.order!.history!.map((h) => h.status)).not.toContain('CONFIRMED');
       expect(await eventsOf(orderId)).toEqual([]);
     } finally {
-      await execute(sql, 'drop trigger refuse_confirmed on outbox');
-      await execute(sql, 'drop function refuse_confirmed()');
+      await legacyExecute(sql, 'drop trigger refuse_confirmed on outbox');
+      await legacyExecute(sql, 'drop function refuse_confirmed()');
     }
     expect(
       await recoverOnce(

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execute, queryOne } from '../kit';
+import { legacyExecute, legacyQueryOne } from '../kit';
 import { hashPassword } from '../kit/passwords';
 
 /**
@@ -48,7 +48,7 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
 export async function seedEcommerce(orm: MikroORM): Promise<void> {
   const em = orm.em.fork() as EntityManager;
   for (const c of DEMO_CUSTOMERS) {
-    const exists = await queryOne(em, 'select 1 from customers where id = ? or lower(email) = lower(?)', [
+    const exists = await legacyQueryOne(em, 'select 1 from customers where id = ? or lower(email) = lower(?)', [
       c.id,
       c.email,
     ]);
@@ -57,13 +57,13 @@ export async function seedEcommerce(orm: MikroORM): Promise<void> {
     // Insert-if-missing (`on conflict do nothing`): two processes seeding at once, or a half-seeded
     // database, still end with each row exactly once; the unit of work would fail on the duplicate.
     await em.transactional(async (tem) => {
-      await execute(
+      await legacyExecute(
         tem,
         `insert into customers (id, email, first_name, last_name, phone, password_hash)
          values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
         [c.id, c.email, c.firstName, c.lastName, c.phone, hash],
       );
-      await execute(
+      await legacyExecute(
         tem,
         `insert into addresses (id, customer_id, line1, city, region, postal_code, country, is_default)
          values (?, ?, ?, ?, ?, ?, ?, true) on conflict do nothing`,
@@ -77,7 +77,7 @@ export async function seedEcommerce(orm: MikroORM): Promise<void> {
           c.address.country,
         ],
       );
-      await execute(tem, 'insert into carts (id, customer_id) values (?, ?) on conflict do nothing', [
+      await legacyExecute(tem, 'insert into carts (id, customer_id) values (?, ?) on conflict do nothing', [
         `cart-${c.id}`,
         c.id,
       ]);

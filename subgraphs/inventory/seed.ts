@@ -3,8 +3,8 @@ import {
   DEMO_LOCATIONS,
   DEMO_PRODUCT_COUNT,
   demoProductId,
-  queryOne,
-  queryRows,
+  legacyQueryOne,
+  legacyQueryRows,
   seededRandom,
   type DemoLocation,
 } from '../kit';
@@ -79,7 +79,7 @@ function quantities(location: DemoLocation, random: () => number): { onHand: num
  */
 export async function seedInventory(orm: MikroORM): Promise<{ locations: number; levels: number }> {
   const em = orm.em.fork() as EntityManager;
-  const locations = await queryRows<{ id: string }>(
+  const locations = await legacyQueryRows<{ id: string }>(
     em,
     `insert into location (id, name, kind, store_id)
      select id, name, kind, store_id from jsonb_to_recordset(?::jsonb) as x(id text, name text, kind text, store_id text)
@@ -88,7 +88,7 @@ export async function seedInventory(orm: MikroORM): Promise<{ locations: number;
     [JSON.stringify(DEMO_LOCATIONS.map((l) => ({ id: l.id, name: l.name, kind: l.kind, store_id: l.storeId })))],
   );
   const created = await em.transactional(async (tx) => {
-    const row = await queryOne<{ levels: number; changes: MovementChange[] }>(
+    const row = await legacyQueryOne<{ levels: number; changes: MovementChange[] }>(
       tx as EntityManager,
       `with ins as (
        insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)

@@ -7,7 +7,7 @@ import {
   needsRehash,
   verifyPassword,
 } from './passwords';
-import { execute } from './sql';
+import { legacyExecute } from './sql';
 import { userError, type UserError } from './user-error';
 import { MAX_EMAIL_LENGTH, normalizeEmail } from './validation';
 
@@ -17,7 +17,7 @@ import { MAX_EMAIL_LENGTH, normalizeEmail } from './validation';
  */
 
 /** A new password's length rule (registration, account creation): WEAK_PASSWORD otherwise. */
-export function checkNewPassword(password: string, field: string[]): UserError | null {
+export function checkNewPassword(password: string, field: string[]): UserError<'WEAK_PASSWORD'> | null {
   if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
     return userError(
       'WEAK_PASSWORD',
@@ -35,7 +35,8 @@ export interface PasswordAccount {
 }
 
 /** The one answer of every failed sign-in: it never tells which of email and password was wrong. */
-export const invalidCredentials = (): UserError => userError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+export const invalidCredentials = (): UserError<'INVALID_CREDENTIALS'> =>
+  userError('INVALID_CREDENTIALS', 'Email or password is incorrect');
 
 /**
  * The account these credentials open, or null. An unknown email, a wrong password and an account
@@ -62,7 +63,7 @@ export async function checkCredentials<A extends PasswordAccount>(
   const matches = await verifyPassword(input.password, account.passwordHash);
   if (!matches || (accounts.usable && !accounts.usable(account))) return null;
   if (needsRehash(account.passwordHash)) {
-    await execute(
+    await legacyExecute(
       em,
       `update ${accounts.table} set password_hash = ?, updated_at = now() where id = ? and password_hash = ?`,
       [await hashPassword(input.password), account.id, account.passwordHash],

@@ -25,9 +25,12 @@ import { userError } from './user-error';
  *  - No string is longer than MAX_INPUT_STRING characters, whatever the field; fields with a smaller
  *    documented maximum are checked by their domain code.
  *
- * In a mutation's `input` (a payload with `errors: [UserError!]!`) a refusal is a UserError naming the
- * field, like any other rule of the payload; in an argument it is BAD_USER_INPUT naming the argument.
- * Nothing runs, so nothing is written.
+ * In a mutation's `input` (a payload with `errors: [<Subgraph>UserError!]!`) a refusal is a UserError
+ * naming the field, like any other rule of the payload: with the code the subgraph gives that field's
+ * text rules (its `textCodes`, e.g. note -> INVALID_NOTE), so a field is refused with one code whether
+ * its text is too long for the domain's limit or for this one; INVALID_CHARACTERS or TOO_LONG for a
+ * field without one. In an argument it is BAD_USER_INPUT naming the argument. Nothing runs, so nothing
+ * is written.
  */
 export const MAX_INPUT_STRING = 10_000;
 
@@ -88,12 +91,15 @@ function hasUserErrors(field: GraphQLField<unknown, unknown>): boolean {
   const { errors, ...others } = type.getFields();
   return (
     errors !== undefined &&
-    getNamedType(errors.type).name === 'UserError' &&
+    /UserError$/.test(getNamedType(errors.type).name) &&
     Object.values(others).every((f) => !isNonNullType(f.type))
   );
 }
 
-function wrap(field: GraphQLField<unknown, unknown>, inMutation: boolean): void {
+/** Input field name (the last segment of a path) -> the code of that field's text rules. */
+export type TextCodes = Readonly<Record<string, string>>;
+
+function wrap(field: GraphQLField<unknown, unknown>, inMutation: boolean, textCodes: TextCodes): void {
   const args: readonly GraphQLArgument[] = field.args;
   if (args.length === 0) return;
   const resolve = field.resolve ?? defaultFieldResolver;
@@ -103,7 +109,8 @@ function wrap(field: GraphQLField<unknown, unknown>, inMutation: boolean): void 
       const problem = inspectInput(values[arg.name], arg.type, [arg.name]);
       if (!problem) continue;
       if (payload && isInputObjectType(getNullableType(arg.type))) {
-        return { errors: [userError(problem.code, problem.message, problem.path)] };
+        const code = textCodes[problem.path[problem.path.length - 1] ?? ''] ?? problem.code;
+        return { errors: [userError(code, problem.message, problem.path)] };
       }
       throw badInput(problem.message, { argument: label(problem.path) });
     }
@@ -112,7 +119,7 @@ function wrap(field: GraphQLField<unknown, unknown>, inMutation: boolean): void 
 }
 
 /** Wraps every root field that takes arguments (in place: @apollo/subgraph's entity resolvers stay). */
-export function withInputHygiene(schema: GraphQLSchema): GraphQLSchema {
+export function withInputHygiene(schema: GraphQLSchema, textCodes: TextCodes = {}): GraphQLSchema {
   for (const [root, inMutation] of [
     [schema.getQueryType(), false],
     [schema.getMutationType(), true],
@@ -120,7 +127,7 @@ export function withInputHygiene(schema: GraphQLSchema): GraphQLSchema {
     if (!root) continue;
     for (const field of Object.values(root.getFields())) {
       // Representations come from the router (ids another subgraph returned), not from a client.
-      if (field.name !== '_entities' && field.name !== '_service') wrap(field, inMutation);
+      if (field.name !== '_entities' && field.name !== '_service') wrap(field, inMutation, textCodes);
     }
   }
   return schema;

@@ -26,7 +26,7 @@ import {
   type EventSource,
 } from './outbox';
 import { connectRedis, redisPrefix, redisUrlFromEnv } from './redis';
-import { execute, queryOne, queryRows } from './sql';
+import { legacyExecute, legacyQueryOne, legacyQueryRows } from './sql';
 
 export interface OutboxRelaySettings {
   /** OUTBOX_RELAY=off: this process publishes nothing (another replica or process does). */
@@ -94,7 +94,7 @@ export function outboxMetrics(metrics: Pick<Metrics, 'registry'>, orm: MikroORM,
   let last: Promise<{ n: number; age: number }> | null = null;
   // One query serves both gauges of a scrape.
   const read = () =>
-    (last ??= queryOne<{ n: number; age: number | null }>(
+    (last ??= legacyQueryOne<{ n: number; age: number | null }>(
       orm.em.fork() as EntityManager,
       `select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
          from outbox where published_at is null`,
@@ -168,9 +168,9 @@ export async function publishPending(
   if (!(await ready(redis, 1_000))) throw new RedisUnavailable(`redis ${redis.status}`);
   return orm.em.fork().transactional(async (tx) => {
     const em = tx as EntityManager;
-    const lock = await queryOne<{ ok: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as ok', [RELAY_LOCK]);
+    const lock = await legacyQueryOne<{ ok: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as ok', [RELAY_LOCK]);
     if (!lock?.ok) return 0;
-    const rows = await queryRows<EnvelopeRow>(
+    const rows = await legacyQueryRows<EnvelopeRow>(
       em,
       `select ${ENVELOPE_COLUMNS} from outbox where published_at is null order by outbox.seq limit ? for update`,
       [opts.batch],
@@ -186,7 +186,7 @@ export async function publishPending(
       return String(id);
     });
     if (ids.length !== rows.length) throw new RedisUnavailable('XADD pipeline answered short');
-    await execute(
+    await legacyExecute(
       em,
       `update outbox o set published_at = now(), stream_id = p.stream_id
          from unnest(?::bigint[], ?::text[]) as p(seq, stream_id) where o.seq = p.seq`,
@@ -201,7 +201,7 @@ export async function publishPending(
 export async function purgePublished(orm: MikroORM, retentionDays: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await execute(
+    const n = await legacyExecute(
       orm.em.fork() as EntityManager,
       `delete from outbox where seq in (
          select seq from outbox where published_at < now() - make_interval(days => ?) order by seq limit 10000)`,

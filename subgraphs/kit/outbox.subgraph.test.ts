@@ -14,7 +14,7 @@ import {
   retainedEventsResolver,
   startOutboxRelay,
 } from './outbox-relay';
-import { execute, queryRows } from './sql';
+import { legacyExecute, legacyQueryRows } from './sql';
 
 /** The outbox table alone, on a fresh database, and the relay against the test Redis (own prefix). */
 describe('outbox and relay (PostgreSQL, Redis)', () => {
@@ -48,7 +48,7 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
     (await redis.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[1]!) as Record<string, unknown>);
   const pending = async () =>
     (
-      await queryRows<{ n: number }>(
+      await legacyQueryRows<{ n: number }>(
         orm.em.fork() as EntityManager,
         'select count(*)::int as n from outbox where published_at is null',
       )
@@ -64,7 +64,7 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
       }),
     ).rejects.toThrow('the change failed');
     await em.transactional((tx) => recordEvents(tx as EntityManager, 'req-2', [sale('s-1', 100), sale('s-2', 200)]));
-    const rows = await queryRows<{ type: string; aggregate_id: string; correlation_id: string }>(
+    const rows = await legacyQueryRows<{ type: string; aggregate_id: string; correlation_id: string }>(
       em,
       'select type, aggregate_id, correlation_id from outbox order by seq',
     );
@@ -155,13 +155,16 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
   it('purges published rows after the retention, never pending ones', async () => {
     const em = orm.em.fork() as EntityManager;
     await em.transactional((tx) => recordEvent(tx as EntityManager, 'req-4', sale('s-pending', 1)));
-    await execute(
+    await legacyExecute(
       em,
       "update outbox set published_at = now() - interval '3 days' where aggregate_id in ('s-1', 's-2')",
     );
-    await execute(em, "update outbox set created_at = now() - interval '9 days' where aggregate_id = 's-pending'");
+    await legacyExecute(
+      em,
+      "update outbox set created_at = now() - interval '9 days' where aggregate_id = 's-pending'",
+    );
     expect(await purgePublished(orm, 2)).toBe(2);
-    const left = await queryRows<{ aggregate_id: string }>(
+    const left = await legacyQueryRows<{ aggregate_id: string }>(
       em,
       "select aggregate_id from outbox where aggregate_id like 's-_' or aggregate_id = 's-pending'",
     );

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EntitySchema, type EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { instant, integer, optionalText, text } from './columns';
-import { queryRows, execute } from './sql';
+import { legacyQueryRows, legacyExecute } from './sql';
 
 /** The producers of events, each with its own stream `<REDIS_PREFIX>events:<source>`. */
 export type EventSource = 'ecommerce' | 'retail' | 'inventory';
@@ -94,7 +94,7 @@ export async function recordEvents(
   if (events.length === 0) return;
   if (!em.getTransactionContext()) throw new OutboxOutsideTransaction(events[0]!.type);
   // One statement for the lot; unnest keeps their order, so their sequence numbers follow it.
-  await execute(
+  await legacyExecute(
     em,
     `insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
      select e.id, e.type, e.version, e.aggregate_type, e.aggregate_id, e.correlation_id, coalesce(e.occurred_at, now()), e.data
@@ -175,7 +175,7 @@ export async function retainedEvents(
   afterSeq: string,
   first: number,
 ): Promise<{ events: string[]; lastSeq: string | null; more: boolean }> {
-  const rows = await queryRows<EnvelopeRow>(
+  const rows = await legacyQueryRows<EnvelopeRow>(
     em,
     `select ${ENVELOPE_COLUMNS} from outbox where seq > ?::bigint order by outbox.seq limit ?`,
     [afterSeq, first + 1],

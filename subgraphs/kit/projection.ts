@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
-import { queryOne, queryRows, toDate } from './sql';
+import { legacyQueryOne, legacyQueryRows, toDate } from './sql';
 
 /**
  * Select lists for lean reads (ADR 0003), derived from a table's EntitySchema so that a column is
@@ -44,23 +44,23 @@ export function projection<T, K extends keyof T = never>(
   };
 }
 
-/** Rows of a lean read through a projection. */
-export async function projectedRows<T>(
+/** @deprecated positional: a `sql` statement with `{ row }` instead (ADR 0022). */
+export async function legacyProjectedRows<T>(
   em: EntityManager,
   p: Projection<T>,
   sql: string,
   params: readonly unknown[] = [],
 ): Promise<T[]> {
-  return (await queryRows<Record<string, unknown>>(em, sql, params)).map(p.fromRow);
+  return (await legacyQueryRows<Record<string, unknown>>(em, sql, params)).map(p.fromRow);
 }
 
-/** The first row of a lean read through a projection, or null. */
-export async function projectedRow<T>(
+/** @deprecated positional: a `sql` statement with `{ row }` instead (ADR 0022). */
+export async function legacyProjectedRow<T>(
   em: EntityManager,
   p: Projection<T>,
   sql: string,
   params: readonly unknown[] = [],
 ): Promise<T | null> {
-  const row = await queryOne<Record<string, unknown>>(em, sql, params);
+  const row = await legacyQueryOne<Record<string, unknown>>(em, sql, params);
   return row ? p.fromRow(row) : null;
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from './logger';
-import { projectedRow, projectedRows, type Projection } from './projection';
-import { execute } from './sql';
+import { legacyProjectedRow, legacyProjectedRows, type Projection } from './projection';
+import { legacyExecute } from './sql';
 
 /**
  * The machinery of a lease-fenced saga whose state lives in a table row (ecommerce's checkout, retail's
@@ -124,7 +124,7 @@ export function sagaStore<S extends string, Row, L extends { owner: string }>(
   const { table: t, key, row } = table;
   const lost = (lease: L) => new LeaseLost(table.idOf(lease), table.noun);
   const recordError = async (em: EntityManager, lease: L, message: string) => {
-    await execute(em, `update ${t} set last_error = ?, updated_at = now() where ${key} = ? and owner = ?`, [
+    await legacyExecute(em, `update ${t} set last_error = ?, updated_at = now() where ${key} = ? and owner = ?`, [
       message.slice(0, 1000),
       table.idOf(lease),
       lease.owner,
@@ -134,7 +134,7 @@ export function sagaStore<S extends string, Row, L extends { owner: string }>(
     table,
     canTransition: (from, to) => transitionAllowed(table.transitions, from, to),
     markStep: async (em, lease, step) => {
-      const written = await projectedRow(
+      const written = await legacyProjectedRow(
         em,
         row,
         `update ${t} set step = ?, attempts = attempts + 1, updated_at = now()
@@ -152,7 +152,7 @@ export function sagaStore<S extends string, Row, L extends { owner: string }>(
       throw refused;
     },
     claimStuck: (em, claim) =>
-      projectedRows(
+      legacyProjectedRows(
         em,
         row,
         `update ${t} set owner = ?,${table.claimIsAttempt ? ' attempts = attempts + 1,' : ''} updated_at = now()

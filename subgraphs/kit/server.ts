@@ -23,7 +23,7 @@ import { identityFromHeader, InvalidTokenError, type Identity } from './auth';
 import { isReady, migrate, openOrm, type DbOptions } from './db';
 import { makeFormatError } from './errors';
 import { closeGracefully, createHttpHost, listen } from './http';
-import { withInputHygiene } from './input-hygiene';
+import { withInputHygiene, type TextCodes } from './input-hygiene';
 import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
@@ -64,6 +64,12 @@ export interface SubgraphDefinition<L> {
   createLoaders: (deps: LoaderDeps) => L;
   /** Wraps the built schema, e.g. with graphql-shield permissions. */
   decorateSchema?: (schema: GraphQLSchema) => GraphQLSchema;
+  /**
+   * The codes of input fields with text rules of their own (`{ note: 'INVALID_NOTE' }`): input
+   * hygiene refuses control characters and over-long text in those fields with that code, as the
+   * domain does (kit/input-hygiene.ts).
+   */
+  textCodes?: TextCodes;
 }
 
 /** What defineSubgraph needs: a definition without its SDL, and the folder that holds the SDL. */
@@ -127,7 +133,7 @@ export function buildSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers }]);
   checkResolverNames(schema, def.resolvers);
   // Hygiene first, permissions around it: an anonymous caller learns nothing about its input.
-  withInputHygiene(schema);
+  withInputHygiene(schema, def.textCodes);
   return def.decorateSchema ? def.decorateSchema(schema) : schema;
 }
 

@@ -1,13 +1,122 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { Projection } from './projection';
 
 /**
- * The one lean-SQL helper (ADR 0003), for hot reads and for the conditional writes the ORM cannot
- * express, on the EntityManager's pool; inside `em.transactional` the statement joins the
- * transaction. Placeholders are `?`; knex turns them into $1, $2... and the values travel as
- * server-bound parameters, never spliced into the SQL text. A JS array is ONE parameter (a
- * PostgreSQL array), so lists are written `= any(?::text[])`, and bulk rows `unnest(?::int[], ...)`;
- * `in (?)` does not work with an array. Statements are counted by db_statements_total.
+ * The one way to write SQL (ADR 0022): a statement is defined once, in its subgraph's
+ * `domain/sql/` module, with NAMED parameters (`:orderId`), and run with an object of values:
+ *
+ *   export const SALE_BY_ID = sql<{ id: string }, Sale>(
+ *     `select ${SALE_COLUMNS} from sales where id = :id`, { row: SALE });
+ *   const sale = await queryOne(em, SALE_BY_ID, { id });
+ *
+ * The text is compiled once, when the module loads: each `:name` becomes a server-bound parameter
+ * (never spliced into the SQL text), `::type` casts, quoted text and comments are left alone, and a
+ * literal `?` (a jsonb operator) is escaped for knex. Running a statement checks that the values
+ * name exactly the statement's parameters, so SQL and caller cannot drift apart silently. A JS
+ * array is ONE parameter (a PostgreSQL array): lists are `= any(:ids::text[])`, bulk rows
+ * `unnest(:ids::text[], :quantities::int[])`. Select lists are spliced in from the entity schemas
+ * (kit/projection.ts), and `row` turns each raw row into the table's interface.
+ *
+ * On the EntityManager's pool: inside `em.transactional` the statement joins the transaction.
+ * Every statement is counted by db_statements_total.
  */
+export interface Statement<P extends object, R> {
+  /** As written, with `:name` parameters (for review and error messages). */
+  readonly text: string;
+  /** For knex: `?` in parameter order, literal question marks escaped. */
+  readonly compiled: string;
+  /** The parameter behind each `?`, in order (a name used twice appears twice). */
+  readonly order: readonly (keyof P & string)[];
+  /** The distinct parameter names. */
+  readonly names: ReadonlySet<string>;
+  /** Shapes each row (dates from text); rows are returned as they come without it. */
+  readonly fromRow?: (row: Record<string, unknown>) => R;
+}
+
+const NAME_START = /[A-Za-z_]/;
+const NAME_PART = /\w/;
+
+/** `:name` -> `?` outside quotes and comments; returns the knex text and the names in order. */
+export function compileNamed(text: string): { compiled: string; order: string[] } {
+  let compiled = '';
+  const order: string[] = [];
+  const escapeMarks = (run: string) => run.replace(/\?/g, '\\?');
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    const next = text[i + 1];
+    if (c === "'" || c === '"') {
+      // A quoted literal or identifier; a doubled quote is an escaped one.
+      let j = i + 1;
+      while (j < text.length && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
+      compiled += escapeMarks(text.slice(i, j + 1));
+      i = j + 1;
+    } else if (c === '-' && next === '-') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      compiled += escapeMarks(text.slice(i, stop));
+      i = stop;
+    } else if (c === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      compiled += escapeMarks(text.slice(i, stop));
+      i = stop;
+    } else if (c === ':' && next === ':') {
+      compiled += '::';
+      i += 2;
+    } else if (c === ':' && next !== undefined && NAME_START.test(next)) {
+      let j = i + 1;
+      while (j < text.length && NAME_PART.test(text[j] as string)) j += 1;
+      order.push(text.slice(i + 1, j));
+      compiled += '?';
+      i = j;
+    } else if (c === '?') {
+      compiled += '\\?';
+      i += 1;
+    } else {
+      compiled += c;
+      i += 1;
+    }
+  }
+  return { compiled, order };
+}
+
+/**
+ * Defines a statement: `P` is the shape of its named values, `R` of its rows (aliased columns, or
+ * the table interface of `row`). Define statements at module level, so each is compiled once.
+ */
+export function sql<P extends object = Record<string, never>, R = Record<string, unknown>>(
+  text: string,
+  opts: { row?: Projection<R> } = {},
+): Statement<P, R> {
+  const { compiled, order } = compileNamed(text);
+  return {
+    text,
+    compiled,
+    order: order as (keyof P & string)[],
+    names: new Set(order),
+    fromRow: opts.row?.fromRow,
+  };
+}
+
+function describe(st: { text: string }): string {
+  return st.text.replace(/\s+/g, ' ').trim().slice(0, 80);
+}
+
+/** The values in placeholder order; a missing, undefined or unknown name is a bug, thrown as such. */
+export function bindNamed<P extends object>(st: Statement<P, unknown>, values: P): unknown[] {
+  const given = values as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!st.names.has(key)) throw new Error(`SQL statement has no parameter :${key} (${describe(st)})`);
+  }
+  return st.order.map((name) => {
+    const value = given[name];
+    if (value === undefined)
+      throw new Error(`SQL statement needs a value for :${name} (null for NULL) (${describe(st)})`);
+    return value;
+  });
+}
+
 function raw(em: EntityManager, text: string, params: readonly unknown[]): Knex.Raw {
   // Bindings are plain values (strings, numbers, booleans, null, Dates, arrays of those).
   const q = em
@@ -19,20 +128,33 @@ function raw(em: EntityManager, text: string, params: readonly unknown[]): Knex.
   return q;
 }
 
-/** Rows of one statement, as plain objects typed by the caller's column aliases. */
-export async function queryRows<T>(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<T[]> {
-  const res = (await raw(em, text, params)) as { rows: T[] };
-  return res.rows;
+function run<P extends object>(em: EntityManager, st: Statement<P, unknown>, values: P): Knex.Raw {
+  return raw(em, st.compiled, bindNamed(st, values));
 }
 
-export async function queryOne<T>(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<T | null> {
-  const rows = await queryRows<T>(em, text, params);
+/** Rows of one statement, shaped by its `row` projection (or as its column aliases name them). */
+export async function queryRows<P extends object, R>(em: EntityManager, st: Statement<P, R>, values: P): Promise<R[]> {
+  const res = (await run(em, st, values)) as { rows: Record<string, unknown>[] };
+  return st.fromRow ? res.rows.map(st.fromRow) : (res.rows as R[]);
+}
+
+/** The first row of one statement, or null. */
+export async function queryOne<P extends object, R>(
+  em: EntityManager,
+  st: Statement<P, R>,
+  values: P,
+): Promise<R | null> {
+  const rows = await queryRows(em, st, values);
   return rows[0] ?? null;
 }
 
 /** Runs a statement and returns the number of rows it changed. */
-export async function execute(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<number> {
-  const res = (await raw(em, text, params)) as { rowCount: number | null };
+export async function execute<P extends object>(
+  em: EntityManager,
+  st: Statement<P, unknown>,
+  values: P,
+): Promise<number> {
+  const res = (await run(em, st, values)) as { rowCount: number | null };
   return res.rowCount ?? 0;
 }
 
@@ -84,4 +206,34 @@ export async function inTransaction<R>(
 /** pg returns timestamptz as Date, but as text through some paths (json, unions): one Date either way. */
 export function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
+}
+
+// ---------- positional SQL, being replaced by statements (ADR 0022) ----------
+// Kept only while the subgraphs move to `sql` statements; a test fails once anything in
+// subgraphs/*/domain still calls these.
+
+/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
+export async function legacyQueryRows<T>(
+  em: EntityManager,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
+  const res = (await raw(em, text, params)) as { rows: T[] };
+  return res.rows;
+}
+
+/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
+export async function legacyQueryOne<T>(
+  em: EntityManager,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<T | null> {
+  const rows = await legacyQueryRows<T>(em, text, params);
+  return rows[0] ?? null;
+}
+
+/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
+export async function legacyExecute(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<number> {
+  const res = (await raw(em, text, params)) as { rowCount: number | null };
+  return res.rowCount ?? 0;
 }

@@ -9,7 +9,7 @@ import { userError, type UserError } from './user-error';
 /** Most units of one product in a cart, order or sale line (the tables' CHECK constraints agree). */
 export const MAX_LINE_QUANTITY = 999;
 
-export function checkQuantity(quantity: number, field: string[]): UserError | null {
+export function checkQuantity(quantity: number, field: string[]): UserError<'INVALID_QUANTITY'> | null {
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
     return userError('INVALID_QUANTITY', `Quantity must be a whole number from 1 to ${MAX_LINE_QUANTITY}`, field);
   }
@@ -24,7 +24,7 @@ export function normalizeEmail(email: string): string {
   return email.trim();
 }
 
-export function checkEmail(email: string, field: string[]): UserError | null {
+export function checkEmail(email: string, field: string[]): UserError<'INVALID_EMAIL'> | null {
   if (email.length > MAX_EMAIL_LENGTH || !EMAIL_RE.test(email)) {
     return userError(
       'INVALID_EMAIL',
@@ -36,11 +36,11 @@ export function checkEmail(email: string, field: string[]): UserError | null {
 }
 
 /** Required or optional text of at most `max` characters once trimmed (refused, never cut). */
-export function checkText(
+export function checkText<C extends string>(
   value: string | null | undefined,
   field: string[],
-  opts: { required: boolean; max: number; code: string; label: string },
-): UserError | null {
+  opts: { required: boolean; max: number; code: C; label: string },
+): UserError<C> | null {
   const v = value?.trim() ?? '';
   if (opts.required && v.length === 0) return userError(opts.code, `${opts.label} is required`, field);
   if (v.length > opts.max) return userError(opts.code, `${opts.label} must be at most ${opts.max} characters`, field);
@@ -56,7 +56,7 @@ export function optionalText(value: string | null | undefined): string | null {
 export const MAX_PHONE_LENGTH = 30;
 const PHONE_RE = /^\+?[0-9 ().-]{7,30}$/;
 
-export function checkPhone(phone: string | null | undefined, field: string[]): UserError | null {
+export function checkPhone(phone: string | null | undefined, field: string[]): UserError<'INVALID_PHONE'> | null {
   const v = optionalText(phone);
   // The length on its own too: the pattern alone would let a leading "+" make it 31.
   if (v !== null && (v.length > MAX_PHONE_LENGTH || !PHONE_RE.test(v))) {

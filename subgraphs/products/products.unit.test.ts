@@ -1,5 +1,6 @@
 import { Kind } from 'graphql';
-import { DateTimeScalar, DEMO_PRODUCT_COUNT, demoProductId, demoSku, type UserError } from '../kit';
+import { DateTimeScalar, DEMO_PRODUCT_COUNT, demoProductId, demoSku } from '../kit';
+import type { ProductsUserError } from './domain/errors';
 import { familiesFromCounts, productCountOf, type CategoryCountRow } from './domain/catalogue';
 import {
   checkDescription,
@@ -15,8 +16,8 @@ import {
 } from './domain/validation';
 import { DEMO_CATEGORIES, demoCategoryId, demoProducts } from './seed';
 
-function run<T>(check: (errors: UserError[]) => T): { value: T; codes: string[] } {
-  const errors: UserError[] = [];
+function run<T>(check: (errors: ProductsUserError[]) => T): { value: T; codes: string[] } {
+  const errors: ProductsUserError[] = [];
   const value = check(errors);
   return { value, codes: errors.map((e) => e.code) };
 }
@@ -66,7 +67,7 @@ describe('price', () => {
   });
 
   it.each(['0', '0.00', '-1', 'abc', String(MAX_PRICE_CENTS / 100 + 1)])('refuses %p with INVALID_PRICE', (raw) => {
-    const errors: UserError[] = [];
+    const errors: ProductsUserError[] = [];
     checkPrice(raw, ['input', 'price'], errors);
     expect(errors).toEqual([{ code: 'INVALID_PRICE', field: ['input', 'price'], message: expect.any(String) }]);
   });

@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, execute, seededRandom } from '../kit';
+import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, legacyExecute, seededRandom } from '../kit';
 import type { Product } from './domain/types';
 
 /**
@@ -250,7 +250,7 @@ async function seed(em: EntityManager): Promise<void> {
   );
   // Roots first, in their own statement, so the children's parent_id foreign keys always resolve.
   for (const rows of [roots, children]) {
-    await execute(
+    await legacyExecute(
       em,
       `insert into categories (id, name, slug, parent_id, position) values ${placeholders(rows.length, 5)}
        on conflict do nothing`,
@@ -258,7 +258,7 @@ async function seed(em: EntityManager): Promise<void> {
     );
   }
   const products = demoProducts();
-  await execute(
+  await legacyExecute(
     em,
     `insert into products (id, sku, name, description, price_cents, currency, active, category_id)
      values ${placeholders(products.length, 8)}

@@ -12,6 +12,7 @@ import { entities } from './entities';
 import { createLoaders, type ProductLoaders } from './loaders';
 import { migrations } from './migrations';
 import { resolvers } from './resolvers';
+import { TEXT_CODES } from './domain/errors';
 
 export { resolvers };
 
@@ -32,6 +33,7 @@ export const definition: SubgraphDefinition<ProductLoaders> = defineSubgraph({
   migrations,
   createLoaders,
   permissions,
+  textCodes: TEXT_CODES,
 });
 
 export const typeDefs = definition.typeDefs;

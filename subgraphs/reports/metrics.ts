@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Gauge, Histogram } from 'prom-client';
-import { businessCounter, queryOne, type Metrics } from '../kit';
+import { businessCounter, legacyQueryOne, type Metrics } from '../kit';
 
 /**
  * reports' metrics (monitoring/metrics-catalog.yml), counted by the adapters (the consumer, the job),
@@ -99,7 +99,7 @@ export function registerRebuildGauge(metrics: Metrics, em: () => EntityManager):
     registers: [metrics.registry],
     async collect() {
       try {
-        const row = await queryOne<{ ms: number }>(
+        const row = await legacyQueryOne<{ ms: number }>(
           em(),
           'select duration_ms as ms from read_model_rebuilds order by id desc limit 1',
         );

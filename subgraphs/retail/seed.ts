@@ -7,9 +7,9 @@ import {
   demoProductId,
   demoRegisterId,
   demoStaffIds,
-  execute,
+  legacyExecute,
   formatMinor,
-  queryOne,
+  legacyQueryOne,
   seededRandom,
   type Identity,
 } from '../kit';
@@ -75,7 +75,7 @@ const WEEKDAY_HOURS: OpeningHours[] = [
 
 /** Stores, staff, managers and registers: inserted if missing (`on conflict do nothing`), two processes seeding at once included. */
 async function seedReferenceData(em: EntityManager): Promise<void> {
-  await execute(
+  await legacyExecute(
     em,
     `insert into stores (id, number, name, address, city, phone, time_zone, opening_hours, location_id)
      select id, number, name, address, city, phone, 'America/Toronto', ?::jsonb, location_id
@@ -97,13 +97,13 @@ async function seedReferenceData(em: EntityManager): Promise<void> {
       ),
     ],
   );
-  const missing = await queryOne<{ n: string }>(em, 'select count(*) as n from employees where id = any(?::text[])', [
+  const missing = await legacyQueryOne<{ n: string }>(em, 'select count(*) as n from employees where id = any(?::text[])', [
     DEMO_STAFF.map((e) => e.id),
   ]);
   if (Number(missing?.n ?? 0) < DEMO_STAFF.length) {
     // One hash for every demo account: they share a password, and scrypt is slow on purpose.
     const hash = await hashPassword(DEMO_STAFF_PASSWORD);
-    await execute(
+    await legacyExecute(
       em,
       `insert into employees (id, name, email, role, store_id, password_hash)
        select id, name, email, role, store_id, ? from jsonb_to_recordset(?::jsonb)
@@ -113,7 +113,7 @@ async function seedReferenceData(em: EntityManager): Promise<void> {
     );
   }
   // Each store's demo manager manages it, unless someone has chosen otherwise since.
-  await execute(
+  await legacyExecute(
     em,
     `update stores s set manager_id = e.id from employees e
       where e.store_id = s.id and e.id = 'emp-' || s.id || '-manager' and e.active and s.manager_id is null
@@ -127,7 +127,7 @@ async function seedReferenceData(em: EntityManager): Promise<void> {
       number: i + 1,
     })),
   );
-  await execute(
+  await legacyExecute(
     em,
     `insert into cash_registers (id, store_id, number)
      select id, store_id, number from jsonb_to_recordset(?::jsonb) as x(id text, store_id text, number integer)
@@ -187,7 +187,7 @@ async function seedStoreHistory(
       const clerk: Identity = { sub: ids.clerks[(r - 1) % 2] ?? ids.manager, role: 'CLERK', storeId: store.id };
       let now = openedAt;
       const ctx = makeContext(clerk, () => now);
-      const session = await queryOne<{ id: string; status: string }>(
+      const session = await legacyQueryOne<{ id: string; status: string }>(
         ctx.em,
         'select id, status from register_sessions where register_id = ? and opened_at = ?',
         [registerId, openedAt],
@@ -237,7 +237,7 @@ async function seedStoreHistory(
       }
       // Counted exactly, except now and then a few dollars short.
       const sessionId = (
-        await queryOne<{ id: string }>(
+        await legacyQueryOne<{ id: string }>(
           ctx.em,
           "select id from register_sessions where register_id = ? and status = 'OPEN'",
           [registerId],
@@ -263,7 +263,7 @@ async function seedStoreHistory(
 async function seedHistory(em: EntityManager, makeContext: SeedContext, days: number): Promise<HistoryReport> {
   const started = Date.now();
   const report: HistoryReport = { days, sales: 0, failed: 0, returns: 0, sessions: 0, ms: 0 };
-  const first = await queryOne<{ at: Date | string | null; closed: string }>(
+  const first = await legacyQueryOne<{ at: Date | string | null; closed: string }>(
     em,
     "select min(opened_at) as at, count(*) filter (where status = 'CLOSED') as closed from register_sessions",
   );

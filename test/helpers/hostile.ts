@@ -208,7 +208,8 @@ export function selectionFor(type: GraphQLNamedType): string {
   if (isLeafType(type)) return '';
   if (isObjectType(type)) {
     const errors = type.getFields().errors;
-    if (errors && getNamedType(errors.type).name === 'UserError') return '{ __typename errors { code field message } }';
+    if (errors && /UserError$/.test(getNamedType(errors.type).name))
+      return '{ __typename errors { code field message } }';
   }
   return '{ __typename }';
 }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   AccessDenied,
   checkQuantity,
-  execute,
+  legacyExecute,
   MAX_LINE_QUANTITY,
-  queryOne,
-  queryRows,
+  legacyQueryOne,
+  legacyQueryRows,
   userError,
   type ProductInfo,
   type UserError,
@@ -37,7 +37,7 @@ export interface CartResult {
 export async function ensureCart(ctx: DbContext, customerId: string): Promise<CartView> {
   const found = await activeCart(ctx, customerId);
   if (found) return found;
-  await execute(
+  await legacyExecute(
     ctx.em,
     "insert into carts (id, customer_id) values (?, ?) on conflict (customer_id) where status = 'ACTIVE' do nothing",
     [randomUUID(), customerId],
@@ -81,8 +81,8 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
   const outcome = await ctx.em.transactional(async (tem): Promise<UserError | null> => {
     const cart = await ensureCart(withEm(ctx, tem), customerId);
     // Lock the cart so the line-count limit holds under concurrent adds.
-    await queryRows(tem, 'select id from carts where id = ? for update', [cart.id]);
-    const counts = await queryOne<{ lines: string; has: boolean }>(
+    await legacyQueryRows(tem, 'select id from carts where id = ? for update', [cart.id]);
+    const counts = await legacyQueryOne<{ lines: string; has: boolean }>(
       tem,
       'select count(*) as lines, bool_or(product_id = ?) as has from cart_lines where cart_id = ?',
       [product.id, cart.id],
@@ -94,7 +94,7 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
       ]);
     }
     // Adding to an existing line sums the quantities; the WHERE keeps the sum within the limit atomically.
-    const rows = await queryRows<{ id: string }>(
+    const rows = await legacyQueryRows<{ id: string }>(
       tem,
       `insert into cart_lines (id, cart_id, product_id, quantity, unit_price_cents, currency)
        values (?, ?, ?, ?, ?, ?)
@@ -114,7 +114,7 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
         ['input', 'quantity'],
       );
     }
-    await execute(tem, 'update carts set updated_at = now() where id = ?', [cart.id]);
+    await legacyExecute(tem, 'update carts set updated_at = now() where id = ?', [cart.id]);
     return null;
   });
   return answer(ctx, customerId, outcome ? [outcome] : []);
@@ -128,7 +128,7 @@ interface OwnedLine {
 
 /** A cart line of the caller; FORBIDDEN when it is in another customer's cart, null when unknown. */
 async function ownLine(ctx: DbContext, customerId: string, lineId: string): Promise<OwnedLine | null> {
-  const line = await queryOne<OwnedLine>(
+  const line = await legacyQueryOne<OwnedLine>(
     ctx.em,
     `select cl.id, cl.product_id as "productId", c.customer_id as "customerId"
        from cart_lines cl join carts c on c.id = cl.cart_id where cl.id = ?`,
@@ -150,12 +150,12 @@ export async function updateCartLine(ctx: EcommerceContext, input: UpdateCartLin
   const { product, error } = await sellableProduct(ctx, { productId: line.productId, field: ['input', 'lineId'] });
   if (!product) return answer(ctx, customerId, [error]);
   const n = await ctx.em.transactional(async (tem) => {
-    const changed = await execute(
+    const changed = await legacyExecute(
       tem,
       `update cart_lines set quantity = ?, unit_price_cents = ?, currency = ?, updated_at = now() where id = ?`,
       [input.quantity, product.priceCents, product.currency, line.id],
     );
-    await execute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
+    await legacyExecute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
     return changed;
   });
   return answer(ctx, customerId, n ? [] : [unknownLine()]);
@@ -166,8 +166,8 @@ export async function removeCartLine(ctx: EcommerceContext, input: RemoveCartLin
   const line = await ownLine(ctx, customerId, input.lineId);
   if (!line) return answer(ctx, customerId, [unknownLine()]);
   const n = await ctx.em.transactional(async (tem) => {
-    const removed = await execute(tem, 'delete from cart_lines where id = ?', [line.id]);
-    await execute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
+    const removed = await legacyExecute(tem, 'delete from cart_lines where id = ?', [line.id]);
+    await legacyExecute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
     return removed;
   });
   return answer(ctx, customerId, n ? [] : [unknownLine()]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { execute, formatMinor, queryRows, userError, type ProductInfo, type UserError } from '../../kit/domain';
+import { legacyExecute, formatMinor, legacyQueryRows, userError, type ProductInfo, type UserError } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
 import { ensureCart, sellableProduct } from './carts';
@@ -158,7 +158,7 @@ interface NewOrder {
 async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean> {
   const { orderId, cart } = o;
   return ctx.em.transactional(async (tem) => {
-    const inserted = await queryRows<{ id: string }>(
+    const inserted = await legacyQueryRows<{ id: string }>(
       tem,
       `with n as (select nextval('order_number_seq') as v)
        insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
@@ -181,7 +181,7 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean>
     );
     if (inserted.length === 0) return false;
     // All lines in one statement, whatever their number.
-    await execute(
+    await legacyExecute(
       tem,
       `insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
        select gen_random_uuid()::text, ?, t.no, t.product_id, t.category_id, t.quantity, t.price, ?
@@ -198,11 +198,11 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean>
       ],
     );
     const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
-    await execute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'PENDING', ?)", [
+    await legacyExecute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'PENDING', ?)", [
       orderId,
       cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
     ]);
-    await execute(
+    await legacyExecute(
       tem,
       "insert into checkout_sagas (order_id, state, owner, payment_token) values (?, 'PENDING', ?, ?)",
       [orderId, o.owner, o.card.token],
@@ -210,7 +210,7 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean>
     // The cart shows the prices the order was placed at.
     for (const { line, product } of cart.lines) {
       if (line.unitPriceCents !== product.priceCents) {
-        await execute(tem, 'update cart_lines set unit_price_cents = ?, updated_at = now() where id = ?', [
+        await legacyExecute(tem, 'update cart_lines set unit_price_cents = ?, updated_at = now() where id = ?', [
           product.priceCents,
           line.id,
         ]);

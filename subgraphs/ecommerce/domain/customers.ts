@@ -13,7 +13,7 @@ import {
   optionalText,
   pgConstraint,
   pgErrorCode,
-  queryOne,
+  legacyQueryOne,
   userError,
   type DomainContext,
   type UserError,
@@ -54,7 +54,7 @@ function checkRegistration(input: RegisterCustomerInput, email: string): UserErr
       label: 'Last name',
     }),
     checkPhone(input.phone, ['input', 'phone']),
-  ].filter((e): e is UserError => e !== null);
+  ].filter((e) => e !== null);
 }
 
 /** Creates an account with its empty cart, in one unit of work. */
@@ -65,7 +65,7 @@ export async function registerCustomer(ctx: DbContext, input: RegisterCustomerIn
 
   const taken = () => fail([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
   // lower(email) is what customers_email_lower_unique covers; the ORM's criteria cannot say it.
-  const exists = await queryOne(ctx.em, 'select 1 from customers where lower(email) = lower(?)', [email]);
+  const exists = await legacyQueryOne(ctx.em, 'select 1 from customers where lower(email) = lower(?)', [email]);
   if (exists) return taken();
 
   const passwordHash = await hashPassword(input.password);

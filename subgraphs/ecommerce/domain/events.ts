@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, recordEvents, type NewEvent } from '../../kit/domain';
+import { legacyQueryOne, recordEvents, type NewEvent } from '../../kit/domain';
 import { orderById, orderLinesByOrders } from './reads';
 import type { Order, OrderLine } from './types';
 
@@ -140,7 +140,7 @@ export async function sagaTransitionEvent(
   if (to === 'CONFIRMED') return orderConfirmed(order, lines);
   // A CONFIRMED history entry is written in the same transaction as order.confirmed: exactly the
   // orders reports counted, whatever path (cancelOrder after confirmation, recovery) led here.
-  const confirmed = await queryOne<{ yes: boolean }>(
+  const confirmed = await legacyQueryOne<{ yes: boolean }>(
     tem,
     "select exists(select 1 from order_status_changes where order_id = ? and status = 'CONFIRMED') as yes",
     [orderId],

@@ -1,4 +1,4 @@
-import { projectedRow, projectedRows, projection, queryOne } from '../../kit/domain';
+import { legacyProjectedRow, legacyProjectedRows, projection, legacyQueryOne } from '../../kit/domain';
 import {
   AddressSchema,
   CartLineSchema,
@@ -40,12 +40,12 @@ const STATUS_CHANGE = projection(OrderStatusChangeSchema);
 export const SAGA = projection(CheckoutSagaSchema);
 
 export function customersByIds(ctx: DbContext, ids: readonly string[]): Promise<CustomerProfile[]> {
-  return projectedRows(ctx.em, CUSTOMER, `select ${CUSTOMER.columns} from customers where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, CUSTOMER, `select ${CUSTOMER.columns} from customers where id = any(?::text[])`, [ids]);
 }
 
 /** The account with its password hash, for login only; `lower(email)` is what the unique index covers. */
 export function customerByEmail(ctx: DbContext, email: string): Promise<Customer | null> {
-  return projectedRow(
+  return legacyProjectedRow(
     ctx.em,
     CUSTOMER_WITH_HASH,
     `select ${CUSTOMER_WITH_HASH.columns} from customers where lower(email) = lower(?)`,
@@ -55,7 +55,7 @@ export function customerByEmail(ctx: DbContext, email: string): Promise<Customer
 
 /** Addresses of the customers, each customer's default first, then oldest first. */
 export function addressesByCustomers(ctx: DbContext, customerIds: readonly string[]): Promise<Address[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     ADDRESS,
     `select ${ADDRESS.columns} from addresses where customer_id = any(?::text[])
@@ -65,18 +65,18 @@ export function addressesByCustomers(ctx: DbContext, customerIds: readonly strin
 }
 
 export function addressById(ctx: DbContext, id: string): Promise<Address | null> {
-  return projectedRow(ctx.em, ADDRESS, `select ${ADDRESS.columns} from addresses where id = ?`, [id]);
+  return legacyProjectedRow(ctx.em, ADDRESS, `select ${ADDRESS.columns} from addresses where id = ?`, [id]);
 }
 
 export function activeCart(ctx: DbContext, customerId: string): Promise<Cart | null> {
-  return projectedRow(ctx.em, CART, `select ${CART.columns} from carts where customer_id = ? and status = 'ACTIVE'`, [
+  return legacyProjectedRow(ctx.em, CART, `select ${CART.columns} from carts where customer_id = ? and status = 'ACTIVE'`, [
     customerId,
   ]);
 }
 
 /** Lines of the carts, oldest first. */
 export function cartLinesByCarts(ctx: DbContext, cartIds: readonly string[]): Promise<CartLine[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     CART_LINE,
     `select ${CART_LINE.columns} from cart_lines where cart_id = any(?::text[]) order by cart_id, created_at, id`,
@@ -85,7 +85,7 @@ export function cartLinesByCarts(ctx: DbContext, cartIds: readonly string[]): Pr
 }
 
 export function ordersByIds(ctx: DbContext, ids: readonly string[]): Promise<Order[]> {
-  return projectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders where id = any(?::text[])`, [ids]);
 }
 
 export async function orderById(ctx: DbContext, id: string): Promise<Order | null> {
@@ -93,7 +93,7 @@ export async function orderById(ctx: DbContext, id: string): Promise<Order | nul
 }
 
 export function orderIdByKey(ctx: DbContext, customerId: string, idempotencyKey: string): Promise<string | null> {
-  return queryOne<{ id: string }>(ctx.em, 'select id from orders where customer_id = ? and idempotency_key = ?', [
+  return legacyQueryOne<{ id: string }>(ctx.em, 'select id from orders where customer_id = ? and idempotency_key = ?', [
     customerId,
     idempotencyKey,
   ]).then((row) => row?.id ?? null);
@@ -135,7 +135,7 @@ export async function ordersPage(
     sql.push('seq < ?::bigint');
     params.push(page.afterSeq);
   }
-  return projectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders ${where(sql)} order by seq desc limit ?`, [
+  return legacyProjectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders ${where(sql)} order by seq desc limit ?`, [
     ...params,
     page.first + 1,
   ]);
@@ -143,13 +143,13 @@ export async function ordersPage(
 
 export async function countOrders(ctx: DbContext, filter: OrderFilter): Promise<number> {
   const { sql, params } = orderConditions(filter);
-  const row = await queryOne<{ count: string }>(ctx.em, `select count(*) from orders ${where(sql)}`, params);
+  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from orders ${where(sql)}`, params);
   return Number(row?.count ?? 0);
 }
 
 /** Lines of the orders, in line order. */
 export function orderLinesByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderLine[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     ORDER_LINE,
     `select ${ORDER_LINE.columns} from order_lines where order_id = any(?::text[]) order by order_id, line_no`,
@@ -159,7 +159,7 @@ export function orderLinesByOrders(ctx: DbContext, orderIds: readonly string[]):
 
 /** Status history of the orders, oldest first. */
 export function historyByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderStatusChange[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     STATUS_CHANGE,
     `select ${STATUS_CHANGE.columns} from order_status_changes where order_id = any(?::text[]) order by order_id, id`,
@@ -176,5 +176,5 @@ export async function orderWithDetails(ctx: DbContext, id: string): Promise<Orde
 }
 
 export function sagaByOrder(ctx: DbContext, orderId: string): Promise<CheckoutSaga | null> {
-  return projectedRow(ctx.em, SAGA, `select ${SAGA.columns} from checkout_sagas where order_id = ?`, [orderId]);
+  return legacyProjectedRow(ctx.em, SAGA, `select ${SAGA.columns} from checkout_sagas where order_id = ?`, [orderId]);
 }

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   driveSaga,
-  execute,
+  legacyExecute,
   formatMinor,
   IllegalTransition,
   LeaseLost,
   ONLINE_LOCATION_ID,
-  queryOne,
+  legacyQueryOne,
   sagaStore,
   type StepResult,
 } from '../../kit/domain';
@@ -83,7 +83,7 @@ export async function transition(ctx: EcommerceContext, move: TransitionInput): 
   const { orderId, owner, from, to } = move;
   await CHECKOUT_SAGAS.checkTransition(ctx.em, move, from, to);
   await ctx.em.transactional(async (tem) => {
-    const n = await execute(
+    const n = await legacyExecute(
       tem,
       `update checkout_sagas
           set state = ?, step = null, attempts = 0, last_error = null,
@@ -95,19 +95,19 @@ export async function transition(ctx: EcommerceContext, move: TransitionInput): 
       [to, move.compensateFrom ?? null, move.failureCode ?? null, move.authorizationId ?? null, orderId, owner, from],
     );
     if (n === 0) throw new LeaseLost(orderId, 'order');
-    await execute(
+    await legacyExecute(
       tem,
       'update orders set status = ?, cancel_reason = coalesce(?, cancel_reason), updated_at = now() where id = ?',
       [to, move.cancelReason ?? null, orderId],
     );
-    await execute(tem, 'insert into order_status_changes (order_id, status, note) values (?, ?, ?)', [
+    await legacyExecute(tem, 'insert into order_status_changes (order_id, status, note) values (?, ?, ?)', [
       orderId,
       to,
       move.note,
     ]);
     if (to === 'CONFIRMED') {
       // The ordered products leave the cart; lines added meanwhile for other products stay.
-      await execute(
+      await legacyExecute(
         tem,
         `delete from cart_lines cl
           using carts c, orders o
@@ -115,7 +115,7 @@ export async function transition(ctx: EcommerceContext, move: TransitionInput): 
             and cl.product_id in (select product_id from order_lines where order_id = ?)`,
         [orderId, orderId],
       );
-      await execute(
+      await legacyExecute(
         tem,
         `update carts set updated_at = now()
           where status = 'ACTIVE' and customer_id = (select customer_id from orders where id = ?)`,
@@ -320,7 +320,7 @@ async function runForward(
 }
 
 async function markCompensated(ctx: EcommerceContext, lease: SagaLease, steps: CompensationStep[]): Promise<void> {
-  const n = await execute(
+  const n = await legacyExecute(
     ctx.em,
     `update checkout_sagas
         set compensations_done = compensations_done || array(
@@ -423,14 +423,14 @@ export interface TakeoverInput extends SagaLease {
 export async function takeOverForCancellation(ctx: EcommerceContext, input: TakeoverInput): Promise<CancelTakeover> {
   const { orderId, owner } = input;
   return ctx.em.transactional(async (tem) => {
-    const order = await queryOne<{ status: SagaState | 'SHIPPED' }>(
+    const order = await legacyQueryOne<{ status: SagaState | 'SHIPPED' }>(
       tem,
       'select status from orders where id = ? for update',
       [orderId],
     );
     if (!order) return { ok: false, reason: 'NOT_FOUND' } as const;
     if (!isCancellable(order.status)) return { ok: false, reason: 'INVALID_STATE', status: order.status } as const;
-    const saga = await queryOne<{ compensateFrom: SagaState }>(
+    const saga = await legacyQueryOne<{ compensateFrom: SagaState }>(
       tem,
       `update checkout_sagas
           set owner = ?, state = 'CANCELLING', compensate_from = state, compensations_done = '{}',
@@ -440,11 +440,11 @@ export async function takeOverForCancellation(ctx: EcommerceContext, input: Take
       [owner, input.failureCode, orderId],
     );
     if (!saga) return { ok: false, reason: 'INVALID_STATE', status: order.status } as const;
-    await execute(tem, "update orders set status = 'CANCELLING', cancel_reason = ?, updated_at = now() where id = ?", [
+    await legacyExecute(tem, "update orders set status = 'CANCELLING', cancel_reason = ?, updated_at = now() where id = ?", [
       input.cancelReason,
       orderId,
     ]);
-    await execute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'CANCELLING', ?)", [
+    await legacyExecute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'CANCELLING', ?)", [
       orderId,
       input.note,
     ]);

@@ -28,7 +28,7 @@ export function checkAddress(input: AddressInput, base: string[]): { address: Ad
       code: 'INVALID_ADDRESS',
       label: 'Postal code',
     }),
-  ].filter((e): e is UserError => e !== null);
+  ].filter((e) => e !== null);
   const country = input.country.trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) {
     errors.push(userError('INVALID_ADDRESS', 'Country must be a two-letter ISO 3166-1 code, e.g. "CA"', f('country')));

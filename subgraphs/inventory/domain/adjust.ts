@@ -1,4 +1,4 @@
-import { inTransaction, queryOne, toDate, userError, type UserError } from '../../kit/domain';
+import { inTransaction, legacyQueryOne, toDate, userError, type UserError } from '../../kit/domain';
 import type { Location, StockLevel } from './types';
 import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
 import { actorName, assertMayAdjust, callerOf } from './access';
@@ -124,7 +124,7 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
     // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
     // after which the UPDATE branch finds the row (each statement sees what committed before it).
     for (let attempt = 0; attempt < 3; attempt++) {
-      const updated = await queryOne<RawRow<StockLevel>>(
+      const updated = await legacyQueryOne<RawRow<StockLevel>>(
         tx,
         changeWithMovement(
           `update stock_level set on_hand = on_hand + ?, updated_at = now()
@@ -137,7 +137,7 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
         updated ??
         (delta < 0
           ? null
-          : await queryOne<RawRow<StockLevel>>(
+          : await legacyQueryOne<RawRow<StockLevel>>(
               tx,
               changeWithMovement(
                 `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point) values (?, ?, ?, 0, 0)
@@ -174,7 +174,7 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
   if (applied) return { level: applied, errors: [], outcome: 'adjusted' };
 
   // Only reached when removing more than can be removed: report what is there (nothing was written).
-  const current = await queryOne<Pick<StockLevel, 'onHand' | 'reserved'>>(
+  const current = await legacyQueryOne<Pick<StockLevel, 'onHand' | 'reserved'>>(
     ctx.em,
     'select on_hand as "onHand", reserved from stock_level where product_id = ? and location_id = ?',
     [productId, locationId],

@@ -1,4 +1,4 @@
-import { queryRows, type DomainContext } from '../../kit/domain';
+import { legacyQueryRows, type DomainContext } from '../../kit/domain';
 import { assertMayReadDashboard, callerOf } from './access';
 import { LOW_SQL } from './levels';
 import type { ReadContext } from './rows';
@@ -37,7 +37,7 @@ export interface DashboardStock {
  */
 export async function dashboardStock(ctx: ReadContext, keys: readonly string[]): Promise<DashboardStock[]> {
   if (keys.length === 0) return [];
-  return queryRows<DashboardStock>(
+  return legacyQueryRows<DashboardStock>(
     ctx.em,
     `with k as (select t.key, t.key = ? as chain from unnest(?::text[]) as t(key))
      select k.key as "id",

@@ -1,4 +1,4 @@
-import { queryOne, userError, type DomainContext, type UserError } from '../../kit/domain';
+import { legacyQueryOne, userError, type DomainContext, type UserError } from '../../kit/domain';
 import type { EnsureStoreLocationInput } from '../generated/resolvers';
 import { MAX_ID_LENGTH, validId } from './limits';
 import { LOCATION_COLUMNS, locationFromRow, type RawRow } from './rows';
@@ -48,7 +48,7 @@ export async function ensureStoreLocation(
   const name = input.name.trim();
   const preferredId = `loc-${input.storeId}`;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const row = await queryOne<RawRow<Location> & { created: boolean }>(
+    const row = await legacyQueryOne<RawRow<Location> & { created: boolean }>(
       ctx.em,
       `with existing as (
          select ${LOCATION_COLUMNS} from location l where l.store_id = ?

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   inTransaction,
-  queryOne,
-  queryRows,
+  legacyQueryOne,
+  legacyQueryRows,
   toDate,
   userError,
   WAREHOUSE_LOCATION_ID,
@@ -126,7 +126,7 @@ export async function requestReplenishment(
   if (tooLong) errors.push(tooLong);
   if (errors.length) return { request: null, errors, outcome: 'invalid' };
 
-  const destination = await queryOne<{ id: string }>(ctx.em, `select id from location where store_id = ?`, [storeId]);
+  const destination = await legacyQueryOne<{ id: string }>(ctx.em, `select id from location where store_id = ?`, [storeId]);
   if (!destination) {
     return {
       request: null,
@@ -158,7 +158,7 @@ export async function requestReplenishment(
   const note = input.note ?? null;
   const actor = actorName(identity);
   return inTransaction<ReplenishmentResult<RequestOutcome>>(ctx.em, async (tx) => {
-    const row = await queryOne<RequestRow>(
+    const row = await legacyQueryOne<RequestRow>(
       tx,
       `with r as (
        insert into replenishment_request as r
@@ -283,7 +283,7 @@ async function lockedRequest(
   tx: EntityManager,
   requestId: string,
 ): Promise<{ request: ReplenishmentRequest; lines: ReplenishmentLine[] } | null> {
-  const row = await queryOne<RequestRow & { lines: ReplenishmentLine[] | null }>(
+  const row = await legacyQueryOne<RequestRow & { lines: ReplenishmentLine[] | null }>(
     tx,
     `select ${REQUEST_COLUMNS},
             (select json_agg(json_build_object('requestId', l.request_id, 'productId', l.product_id,
@@ -331,7 +331,7 @@ export async function approveReplenishment(
 
     const source = request.sourceLocationId;
     const moving = plan.lines.filter((l) => l.approved > 0);
-    const levels = await queryRows<{ productId: string; locationId: string; onHand: number; reserved: number }>(
+    const levels = await legacyQueryRows<{ productId: string; locationId: string; onHand: number; reserved: number }>(
       tx,
       `select product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved from stock_level
         where location_id = any(?::text[]) and product_id = any(?::text[])
@@ -359,7 +359,7 @@ export async function approveReplenishment(
     // The rows are locked, so the conditional UPDATE applies to every line; the condition stays as
     // the guard against overselling the warehouse. Two CTEs change stock_level, on different rows
     // (the warehouse's and the store's), which one statement may do.
-    const row = await queryOne<RequestRow & { moved: number; changes: MovementChange[] }>(
+    const row = await legacyQueryOne<RequestRow & { moved: number; changes: MovementChange[] }>(
       tx,
       `with approved as (
          select * from jsonb_to_recordset(?::jsonb) as x(product_id text, quantity integer)
@@ -474,7 +474,7 @@ export async function rejectReplenishment(
   const actor = actorName(identity);
 
   const rejected = await inTransaction<ReplenishmentRequest | null>(ctx.em, async (tx) => {
-    const row = await queryOne<RequestRow>(
+    const row = await legacyQueryOne<RequestRow>(
       tx,
       `with r as (
        update replenishment_request r
@@ -500,7 +500,7 @@ export async function rejectReplenishment(
   });
   if (rejected) return { request: rejected, errors: [], outcome: 'rejected' };
 
-  const current = await queryOne<RequestRow>(
+  const current = await legacyQueryOne<RequestRow>(
     ctx.em,
     `select ${REQUEST_COLUMNS} from replenishment_request r where r.id = ?::uuid`,
     [input.requestId],
@@ -552,7 +552,7 @@ export async function replenishmentPage(
 ): Promise<ReplenishmentRequest[]> {
   if (input.limit === 0) return [];
   const { where, params } = requestWhere(input.filter, input.beforeSeq);
-  const rows = await queryRows<RequestRow>(
+  const rows = await legacyQueryRows<RequestRow>(
     ctx.em,
     `select ${REQUEST_COLUMNS} from replenishment_request r ${where} order by r.seq desc limit ?`,
     [...params, input.limit],
@@ -562,7 +562,7 @@ export async function replenishmentPage(
 
 export async function replenishmentCount(ctx: ReadContext, filter: ReplenishmentFilter): Promise<number> {
   const { where, params } = requestWhere(filter, null);
-  const row = await queryOne<{ count: number }>(
+  const row = await legacyQueryOne<{ count: number }>(
     ctx.em,
     `select count(*)::int as "count" from replenishment_request r ${where}`,
     params,
@@ -573,7 +573,7 @@ export async function replenishmentCount(ctx: ReadContext, filter: Replenishment
 /** The lines of many requests, in product order (one statement: the request lists' DataLoader). */
 export async function linesOfRequests(ctx: ReadContext, requestIds: readonly string[]): Promise<ReplenishmentLine[]> {
   if (requestIds.length === 0) return [];
-  return queryRows<ReplenishmentLine>(
+  return legacyQueryRows<ReplenishmentLine>(
     ctx.em,
     `select request_id::text as "requestId", product_id as "productId", quantity, approved_quantity as "approvedQuantity"
        from replenishment_line where request_id = any(?::uuid[])
@@ -588,7 +588,7 @@ export async function historyOfRequests(
   requestIds: readonly string[],
 ): Promise<ReplenishmentEvent[]> {
   if (requestIds.length === 0) return [];
-  const rows = await queryRows<RawRow<ReplenishmentEvent>>(
+  const rows = await legacyQueryRows<RawRow<ReplenishmentEvent>>(
     ctx.em,
     `select id::text as "id", request_id::text as "requestId", status, actor, note, created_at as "createdAt"
        from replenishment_event where request_id = any(?::uuid[])
@@ -600,7 +600,7 @@ export async function historyOfRequests(
 
 /** Pending requests per store, every store with a location included (0 when none): the metric's values. */
 export async function pendingByStore(ctx: ReadContext): Promise<{ storeId: string; count: number }[]> {
-  return queryRows<{ storeId: string; count: number }>(
+  return legacyQueryRows<{ storeId: string; count: number }>(
     ctx.em,
     `select l.store_id as "storeId", count(r.id)::int as "count"
        from location l left join replenishment_request r on r.store_id = l.store_id and r.status = 'PENDING'

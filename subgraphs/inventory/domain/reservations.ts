@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  execute,
+  legacyExecute,
   inTransaction,
   ONLINE_LOCATION_ID,
-  queryOne,
-  queryRows,
+  legacyQueryOne,
+  legacyQueryRows,
   toDate,
   userError,
   type DomainContext,
@@ -120,7 +120,7 @@ function reservationFromRow(row: RawRow<Reservation>, lines: ReservationLine[]):
 
 /** The reservation of an order with its lines; `lock` takes its row lock for the transaction. */
 async function findReservation(em: EntityManager, orderId: string, lock = false): Promise<ReservationWithLines | null> {
-  const row = await queryOne<RawRow<Reservation> & { lines: ReservationLine[] | null }>(
+  const row = await legacyQueryOne<RawRow<Reservation> & { lines: ReservationLine[] | null }>(
     em,
     `select ${RESERVATION_COLUMNS}, ${LINES_COLUMN} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
     [orderId],
@@ -182,7 +182,7 @@ export async function reserveStock(
   return inTransaction<ReservationResult<ReserveOutcome>>(ctx.em, async (tx) => {
     // Claims the order id. A concurrent claim of the same id waits here for the first transaction:
     // when that one commits this inserts nothing, when it rolls back this one proceeds.
-    const claimed = await queryOne<RawRow<Reservation>>(
+    const claimed = await legacyQueryOne<RawRow<Reservation>>(
       tx,
       `insert into reservation (order_id, location_id, status, expires_at)
        select ?, l.id, 'PENDING', now() + make_interval(secs => ?) from location l where l.id = ?
@@ -203,7 +203,7 @@ export async function reserveStock(
       };
     }
 
-    const levels = await queryRows<{ productId: string; onHand: number; reserved: number }>(
+    const levels = await legacyQueryRows<{ productId: string; onHand: number; reserved: number }>(
       tx,
       `select product_id as "productId", on_hand as "onHand", reserved from stock_level
         where location_id = ? and product_id = any(?::text[])
@@ -233,7 +233,7 @@ export async function reserveStock(
 
     // The rows are locked, so every conditional update applies; the condition stays as a guard. The
     // lines travel as one JSON parameter so the statement's text does not grow with the order.
-    const done = await queryOne<{ updated: number; changes: MovementChange[] }>(
+    const done = await legacyQueryOne<{ updated: number; changes: MovementChange[] }>(
       tx,
       `with req as (
          select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
@@ -288,7 +288,7 @@ async function releaseLocked(
 ): Promise<RawRow<Reservation>[]> {
   const { reservationIds, status, note, actor } = input;
   if (reservationIds.length === 0) return [];
-  await execute(
+  await legacyExecute(
     tx,
     `select 1 from stock_level s
        join (select distinct r.location_id, rl.product_id
@@ -298,7 +298,7 @@ async function releaseLocked(
       for update of s`,
     [reservationIds],
   );
-  const done = await queryOne<{ reservations: RawRow<Reservation>[]; changes: MovementChange[] }>(
+  const done = await legacyQueryOne<{ reservations: RawRow<Reservation>[]; changes: MovementChange[] }>(
     tx,
     `with held as (
        select r.location_id, rl.product_id, sum(rl.quantity)::int as quantity
@@ -368,7 +368,7 @@ async function settle(
   input: { status: keyof typeof SETTLEMENTS; note: string | null; actor: string; correlationId: string },
 ): Promise<ReservationWithLines> {
   const how = SETTLEMENTS[input.status];
-  await execute(
+  await legacyExecute(
     tx,
     `select 1 from stock_level s join reservation_line rl on rl.product_id = s.product_id
       where rl.reservation_id = ? and s.location_id = ?
@@ -376,7 +376,7 @@ async function settle(
       for update of s`,
     [reservation.id, reservation.locationId],
   );
-  const row = await queryOne<RawRow<Reservation> & { changes: MovementChange[] }>(
+  const row = await legacyQueryOne<RawRow<Reservation> & { changes: MovementChange[] }>(
     tx,
     `with upd as (
        update stock_level s
@@ -466,7 +466,7 @@ export async function releaseReservation(
     for (let attempt = 0; attempt < 2; attempt++) {
       const reservation = await findReservation(tx, input.orderId, true);
       if (!reservation) {
-        const tombstone = await queryOne<RawRow<Reservation>>(
+        const tombstone = await legacyQueryOne<RawRow<Reservation>>(
           tx,
           `insert into reservation (order_id, location_id, status, expires_at, release_reason)
            values (?, null, 'RELEASED', now(), ?)
@@ -565,7 +565,7 @@ export async function restockOrder(
  */
 export async function expireDueReservations(ctx: DomainContext, input: { batchSize: number }): Promise<number> {
   return inTransaction(ctx.em, async (tx) => {
-    const due = await queryRows<{ id: string }>(
+    const due = await legacyQueryRows<{ id: string }>(
       tx,
       `select id::text as "id" from reservation
         where status = 'PENDING' and expires_at < now()

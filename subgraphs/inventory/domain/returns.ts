@@ -1,4 +1,4 @@
-import { execute, inTransaction, queryOne, toDate, userError, type UserError } from '../../kit/domain';
+import { legacyExecute, inTransaction, legacyQueryOne, toDate, userError, type UserError } from '../../kit/domain';
 import type { ReturnStockInput } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
@@ -101,7 +101,7 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
 
   // One statement: an earlier return with this id (the replay answers from it), the location, and
   // which of the products inventory already holds somewhere.
-  const known = await queryOne<{ existing: ReturnRow | null; locationExists: boolean; stocked: string[] | null }>(
+  const known = await legacyQueryOne<{ existing: ReturnRow | null; locationExists: boolean; stocked: string[] | null }>(
     ctx.em,
     `select (select row_to_json(x) from (select ${RETURN_COLUMNS} from stock_return sr where sr.return_id = ?) x) as "existing",
             exists (select 1 from location where id = ?) as "locationExists",
@@ -136,7 +136,7 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
   const reason = input.reason ?? null;
   return inTransaction<ReturnStockResult>(ctx.em, async (tx) => {
     // Claims the return id; a concurrent claim of the same id waits here for the first transaction.
-    const claimed = await queryOne<RawRow<StockReturn>>(
+    const claimed = await legacyQueryOne<RawRow<StockReturn>>(
       tx,
       `insert into stock_return (return_id, location_id, reason, actor) values (?, ?, ?, ?)
        on conflict (return_id) do nothing
@@ -144,7 +144,7 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
       [returnId, locationId, reason, actor],
     );
     if (!claimed) {
-      const row = await queryOne<ReturnRow>(
+      const row = await legacyQueryOne<ReturnRow>(
         tx,
         `select ${RETURN_COLUMNS} from stock_return sr where sr.return_id = ?`,
         [returnId],
@@ -154,7 +154,7 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
       return { commit: true, result: replayResult(returnFromRow(row), locationId, lines) };
     }
 
-    await execute(
+    await legacyExecute(
       tx,
       `select 1 from stock_level where location_id = ? and product_id = any(?::text[])
         order by product_id for update`,
@@ -162,7 +162,7 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
     );
     // A product without a level here gets one (it was checked above); the units, the return's lines
     // and the movements are one statement, which also returns what the stock.changed events carry.
-    const done = await queryOne<{ changed: number; changes: MovementChange[] }>(
+    const done = await legacyQueryOne<{ changed: number; changes: MovementChange[] }>(
       tx,
       `with req as (
          select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)

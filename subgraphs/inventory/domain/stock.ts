@@ -1,4 +1,4 @@
-import { queryOne, queryRows, toDate } from '../../kit/domain';
+import { legacyQueryOne, legacyQueryRows, toDate } from '../../kit/domain';
 import type { Location, StockMovement } from './types';
 import {
   LEVEL_COLUMNS,
@@ -17,13 +17,13 @@ import { LOCATION_COLUMNS, locationFromRow, type RawRow, type ReadContext } from
  */
 
 export async function allLocations(ctx: ReadContext): Promise<Location[]> {
-  const rows = await queryRows<RawRow<Location>>(ctx.em, `select ${LOCATION_COLUMNS} from location l order by l.id`);
+  const rows = await legacyQueryRows<RawRow<Location>>(ctx.em, `select ${LOCATION_COLUMNS} from location l order by l.id`);
   return rows.map(locationFromRow);
 }
 
 export async function locationsByIds(ctx: ReadContext, ids: readonly string[]): Promise<Location[]> {
   if (ids.length === 0) return [];
-  const rows = await queryRows<RawRow<Location>>(
+  const rows = await legacyQueryRows<RawRow<Location>>(
     ctx.em,
     `select ${LOCATION_COLUMNS} from location l where l.id = any(?::text[])`,
     [ids],
@@ -34,7 +34,7 @@ export async function locationsByIds(ctx: ReadContext, ids: readonly string[]): 
 /** Every level of the given products with its location (the `_entities` path). */
 export async function levelsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<LevelWithLocation[]> {
   if (productIds.length === 0) return [];
-  const rows = await queryRows<LevelRow>(
+  const rows = await legacyQueryRows<LevelRow>(
     ctx.em,
     `select ${LEVEL_COLUMNS}
        from stock_level s join location l on l.id = s.location_id
@@ -51,7 +51,7 @@ export async function levelsOfProducts(ctx: ReadContext, productIds: readonly st
  */
 export async function totalsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<ProductTotals[]> {
   if (productIds.length === 0) return [];
-  return queryRows<ProductTotals>(
+  return legacyQueryRows<ProductTotals>(
     ctx.em,
     `select product_id as "productId", sum(on_hand)::int as "onHand", sum(reserved)::int as "reserved"
        from stock_level where product_id = any(?::text[]) group by product_id`,
@@ -85,7 +85,7 @@ export async function storePages(
     params.push(input.afterProductId);
   }
   params.push(input.limit, input.storeIds);
-  const rows = await queryRows<LevelRow>(
+  const rows = await legacyQueryRows<LevelRow>(
     ctx.em,
     `select ${LEVEL_COLUMNS}
        from location l
@@ -108,7 +108,7 @@ export async function storeLevelCounts(
   input: { storeIds: readonly string[]; lowOnly: boolean },
 ): Promise<{ storeId: string; count: number }[]> {
   if (input.storeIds.length === 0) return [];
-  return queryRows<{ storeId: string; count: number }>(
+  return legacyQueryRows<{ storeId: string; count: number }>(
     ctx.em,
     `select l.store_id as "storeId", count(*)::int as "count"
        from location l join stock_level s on s.location_id = l.id${input.lowOnly ? ` and ${LOW_SQL}` : ''}
@@ -134,7 +134,7 @@ export async function lowStock(
     params.push(input.locationId);
   }
   params.push(input.first);
-  const rows = await queryRows<LevelRow>(
+  const rows = await legacyQueryRows<LevelRow>(
     ctx.em,
     `select ${LEVEL_COLUMNS}
        from stock_level s join location l on l.id = s.location_id
@@ -178,7 +178,7 @@ export async function movementPage(
 ): Promise<StockMovement[]> {
   if (input.limit === 0) return [];
   const { where, params } = movementWhere(input.filter, input.beforeId);
-  const rows = await queryRows<RawRow<StockMovement>>(
+  const rows = await legacyQueryRows<RawRow<StockMovement>>(
     ctx.em,
     `select m.id::text as "id", m.product_id as "productId", m.location_id as "locationId",
             m.on_hand_delta as "onHandDelta", m.reserved_delta as "reservedDelta", m.reason as "reason",
@@ -193,7 +193,7 @@ export async function movementPage(
 
 export async function movementCount(ctx: ReadContext, filter: MovementFilter): Promise<number> {
   const { where, params } = movementWhere(filter, null);
-  const row = await queryOne<{ count: number }>(
+  const row = await legacyQueryOne<{ count: number }>(
     ctx.em,
     `select count(*)::int as "count" from stock_movement m ${where}`,
     params,

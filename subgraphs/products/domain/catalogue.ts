@@ -1,4 +1,4 @@
-import { queryOne, queryRows, type DomainContext } from '../../kit/domain';
+import { legacyQueryOne, legacyQueryRows, type DomainContext } from '../../kit/domain';
 import type { Category, PriceChange, Product, ProductFilter } from './types';
 import { escapeLike, normalizeSku, searchTerms } from './validation';
 
@@ -72,24 +72,24 @@ export function listProducts({ em }: ReadContext, q: ProductPageQuery): Promise<
   const sql = `select ${PRODUCT_COLUMNS} from products p
     ${where.length ? `where ${where.join(' and ')}` : ''}
     order by p.name, p.id limit ?`;
-  return queryRows<Product>(em, sql, params);
+  return legacyQueryRows<Product>(em, sql, params);
 }
 
 export async function countProducts({ em }: ReadContext, filter: ProductFilter): Promise<number> {
   const params: unknown[] = [];
   const where = filterConditions(filter, params);
   const sql = `select count(*)::int as count from products p ${where.length ? `where ${where.join(' and ')}` : ''}`;
-  const row = await queryOne<{ count: number }>(em, sql, params);
+  const row = await legacyQueryOne<{ count: number }>(em, sql, params);
   return row?.count ?? 0;
 }
 
 /** Products by id, any order, unknown ids absent (the loader puts them back in key order). */
 export function productsByIds({ em }: ReadContext, ids: readonly string[]): Promise<Product[]> {
-  return queryRows<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.id = any(?::text[])`, [ids]);
+  return legacyQueryRows<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.id = any(?::text[])`, [ids]);
 }
 
 export function productBySku({ em }: ReadContext, sku: string): Promise<Product | null> {
-  return queryOne<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.sku = ?`, [normalizeSku(sku)]);
+  return legacyQueryOne<Product>(em, `select ${PRODUCT_COLUMNS} from products p where p.sku = ?`, [normalizeSku(sku)]);
 }
 
 export interface SearchQuery {
@@ -124,12 +124,15 @@ export async function searchProducts({ em }: ReadContext, q: SearchQuery): Promi
       similarity(lower(p.name), lower(?)) desc,
       p.name, p.id
     limit ?`;
-  return queryRows<Product>(em, sql, params);
+  return legacyQueryRows<Product>(em, sql, params);
 }
 
 /** The whole tree (a few dozen rows), ordered for display: by position, then name. */
 export function allCategories({ em }: ReadContext): Promise<Category[]> {
-  return queryRows<Category>(em, `select ${CATEGORY_COLUMNS} from categories c order by c.position, c.name, c.id`);
+  return legacyQueryRows<Category>(
+    em,
+    `select ${CATEGORY_COLUMNS} from categories c order by c.position, c.name, c.id`,
+  );
 }
 
 /**
@@ -137,7 +140,7 @@ export function allCategories({ em }: ReadContext): Promise<Category[]> {
  * round trip (the loader primes the parents).
  */
 export function categoriesWithParents({ em }: ReadContext, ids: readonly string[]): Promise<Category[]> {
-  return queryRows<Category>(
+  return legacyQueryRows<Category>(
     em,
     `select ${CATEGORY_COLUMNS} from categories c
      where c.id = any(?::text[])
@@ -147,7 +150,7 @@ export function categoriesWithParents({ em }: ReadContext, ids: readonly string[
 }
 
 export function childCategories({ em }: ReadContext, parentIds: readonly string[]): Promise<Category[]> {
-  return queryRows<Category>(
+  return legacyQueryRows<Category>(
     em,
     `select ${CATEGORY_COLUMNS} from categories c where c.parent_id = any(?::text[]) order by c.position, c.name, c.id`,
     [parentIds],
@@ -164,7 +167,7 @@ export interface CategoryCountRow {
 
 /** Direct product counts of the given categories and of their children, in one statement. */
 export function categoryCounts({ em }: ReadContext, ids: readonly string[]): Promise<CategoryCountRow[]> {
-  return queryRows<CategoryCountRow>(
+  return legacyQueryRows<CategoryCountRow>(
     em,
     `select c.id, c.parent_id as "parentId",
        (select count(*) from products p where p.category_id = c.id)::int as direct,
@@ -230,7 +233,7 @@ export interface PriceHistoryQuery {
 
 /** The latest `first` price changes of each product, most recent first. */
 export function latestPriceChanges({ em }: ReadContext, q: PriceHistoryQuery): Promise<PriceChange[]> {
-  return queryRows<PriceChange>(
+  return legacyQueryRows<PriceChange>(
     em,
     `select id, "productId", "oldPriceCents", "newPriceCents", currency, reason, "changedBy", "changedAt" from (
        select h.id::text as id, h.product_id as "productId", h.old_price_cents as "oldPriceCents",

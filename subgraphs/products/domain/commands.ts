@@ -4,18 +4,12 @@ import {
   LockMode,
   UniqueConstraintViolationException,
 } from '@mikro-orm/postgresql';
-import {
-  DEFAULT_CURRENCY,
-  pgConstraint,
-  queryOne,
-  userError,
-  type DomainContext,
-  type UserError,
-} from '../../kit/domain';
+import { DEFAULT_CURRENCY, pgConstraint, legacyQueryOne, type DomainContext } from '../../kit/domain';
 import { CategorySchema, ProductPriceChangeSchema, ProductSchema } from '../entities';
 import type { ChangeProductPriceInput, CreateProductInput, UpdateProductInput } from '../generated/resolvers';
 import type { Product } from './types';
 import { checkDescription, checkName, checkPrice, checkReason, checkSku } from './validation';
+import { userError, type ProductsUserError } from './errors';
 
 /**
  * Catalogue changes, written through the request's unit of work (ADR 0003). Every rule is checked
@@ -26,10 +20,10 @@ import { checkDescription, checkName, checkPrice, checkReason, checkSku } from '
 
 export interface ProductResult {
   product: Product | null;
-  errors: UserError[];
+  errors: ProductsUserError[];
 }
 
-function failed(errors: UserError[]): ProductResult {
+function failed(errors: ProductsUserError[]): ProductResult {
   return { product: null, errors };
 }
 
@@ -43,7 +37,7 @@ function newProductId(): string {
 }
 
 export async function createProduct(ctx: DomainContext, input: CreateProductInput): Promise<ProductResult> {
-  const errors: UserError[] = [];
+  const errors: ProductsUserError[] = [];
   const sku = checkSku(input.sku, ['input', 'sku'], errors);
   const name = checkName(input.name, ['input', 'name'], errors);
   const description = checkDescription(input.description, ['input', 'description'], errors);
@@ -52,7 +46,7 @@ export async function createProduct(ctx: DomainContext, input: CreateProductInpu
 
   // Lean SQL: both rule checks in one round trip (two ORM lookups would be two statements and load
   // rows nobody uses). The unique index and the foreign key still decide races (below).
-  const found = await queryOne<{ skuTaken: boolean; categoryFound: boolean }>(
+  const found = await legacyQueryOne<{ skuTaken: boolean; categoryFound: boolean }>(
     ctx.em,
     `select exists (select 1 from products where sku = ?) as "skuTaken",
             (?::text is null or exists (select 1 from categories where id = ?)) as "categoryFound"`,
@@ -97,7 +91,7 @@ export async function createProduct(ctx: DomainContext, input: CreateProductInpu
  * with the caller's identity (audit).
  */
 export async function changeProductPrice(ctx: DomainContext, input: ChangeProductPriceInput): Promise<ProductResult> {
-  const errors: UserError[] = [];
+  const errors: ProductsUserError[] = [];
   const priceCents = checkPrice(input.price, ['input', 'price'], errors);
   const reason = checkReason(input.reason, ['input', 'reason'], errors);
 
@@ -127,7 +121,7 @@ export async function changeProductPrice(ctx: DomainContext, input: ChangeProduc
  * The unit of work writes only what differs, so a change to the current values writes nothing.
  */
 export async function updateProduct(ctx: DomainContext, input: UpdateProductInput): Promise<ProductResult> {
-  const errors: UserError[] = [];
+  const errors: ProductsUserError[] = [];
   const name = input.name == null ? undefined : checkName(input.name, ['input', 'name'], errors);
   const description =
     input.description == null ? undefined : checkDescription(input.description, ['input', 'description'], errors);

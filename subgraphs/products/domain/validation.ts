@@ -1,6 +1,7 @@
-import { parseDecimalToMinor, userError, type UserError } from '../../kit/domain';
+import { parseDecimalToMinor } from '../../kit/domain';
 import type { ProductFilter as ProductFilterInput } from '../generated/resolvers';
 import type { ProductFilter } from './types';
+import { userError, type ProductsUserError } from './errors';
 
 /** Pure checks of catalogue input; no I/O, so they are unit-tested directly. */
 
@@ -17,7 +18,7 @@ export function normalizeSku(raw: string): string {
   return raw.trim().toUpperCase();
 }
 
-export function checkSku(raw: string, field: string[], errors: UserError[]): string {
+export function checkSku(raw: string, field: string[], errors: ProductsUserError[]): string {
   const sku = normalizeSku(raw);
   if (!SKU_PATTERN.test(sku)) {
     errors.push(
@@ -27,7 +28,7 @@ export function checkSku(raw: string, field: string[], errors: UserError[]): str
   return sku;
 }
 
-export function checkName(raw: string, field: string[], errors: UserError[]): string {
+export function checkName(raw: string, field: string[], errors: ProductsUserError[]): string {
   const name = raw.trim();
   if (name.length === 0) errors.push(userError('INVALID_NAME', 'Name must not be empty', field));
   else if (name.length > MAX_NAME_LENGTH) {
@@ -36,7 +37,7 @@ export function checkName(raw: string, field: string[], errors: UserError[]): st
   return name;
 }
 
-export function checkDescription(raw: string | null | undefined, field: string[], errors: UserError[]): string {
+export function checkDescription(raw: string | null | undefined, field: string[], errors: ProductsUserError[]): string {
   const description = (raw ?? '').trim();
   if (description.length > MAX_DESCRIPTION_LENGTH) {
     errors.push(
@@ -47,7 +48,7 @@ export function checkDescription(raw: string | null | undefined, field: string[]
 }
 
 /** A selling price in minor units; records INVALID_PRICE unless 0 < price <= MAX_PRICE_CENTS. */
-export function checkPrice(raw: string, field: string[], errors: UserError[]): number {
+export function checkPrice(raw: string, field: string[], errors: ProductsUserError[]): number {
   const cents = parseDecimalToMinor(raw);
   if (cents === null || cents <= 0) {
     errors.push(userError('INVALID_PRICE', 'Price must be greater than zero', field));
@@ -60,7 +61,11 @@ export function checkPrice(raw: string, field: string[], errors: UserError[]): n
   return cents;
 }
 
-export function checkReason(raw: string | null | undefined, field: string[], errors: UserError[]): string | null {
+export function checkReason(
+  raw: string | null | undefined,
+  field: string[],
+  errors: ProductsUserError[],
+): string | null {
   const reason = raw?.trim() ?? '';
   if (reason.length > MAX_REASON_LENGTH) {
     errors.push(userError('INVALID_REASON', `Reason must be at most ${MAX_REASON_LENGTH} characters`, field));

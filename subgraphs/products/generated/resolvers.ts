@@ -33,16 +33,39 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** A business-rule failure of a mutation; nothing was written. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Machine-readable code, e.g. INSUFFICIENT_STOCK, INVALID_QUANTITY, NOT_FOUND. */
-  code: Scalars['String']['output'];
+/** A business-rule failure of a catalogue change; nothing was written. */
+export type ProductsUserError = {
+  __typename?: 'ProductsUserError';
+  /** Why, as a code a client can act on (docs/error-codes.md). */
+  code: ProductsErrorCode;
   /** Path to the input field at fault, e.g. ["input", "price"]; null when not tied to a field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** Human-readable explanation. */
   message: Scalars['String']['output'];
 };
+
+/** Every code a catalogue change (createProduct, changeProductPrice, updateProduct) can return. */
+export type ProductsErrorCode =
+  /** No product has this id. */
+  | 'NOT_FOUND'
+  /** No category has this id. */
+  | 'UNKNOWN_CATEGORY'
+  /** Another product already has this SKU. */
+  | 'DUPLICATE_SKU'
+  /** The SKU is not 2 to 40 letters, digits or dashes starting with a letter or digit, or holds control characters. */
+  | 'INVALID_SKU'
+  /** The name is empty, longer than 200 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /** The description is longer than 5000 characters or holds control characters. */
+  | 'INVALID_DESCRIPTION'
+  /** The price is not greater than zero or above the catalogue's maximum. */
+  | 'INVALID_PRICE'
+  /** The reason is longer than 500 characters or holds control characters. */
+  | 'INVALID_REASON'
+  /** A text field without a rule of its own holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** Relay pagination information. */
 export type PageInfo = {
@@ -223,7 +246,7 @@ export type CreateProductPayload = {
   /** The created product; null when errors is not empty. */
   product?: Maybe<Product>;
   /** Why the product was not created; empty on success. */
-  errors: Array<UserError>;
+  errors: Array<ProductsUserError>;
 };
 
 /** A new selling price for a product. */
@@ -242,7 +265,7 @@ export type ChangeProductPricePayload = {
   /** The product with its new price; null when errors is not empty. */
   product?: Maybe<Product>;
   /** Why the price was not changed; empty on success. */
-  errors: Array<UserError>;
+  errors: Array<ProductsUserError>;
 };
 
 /** Changes to a product's descriptive fields; omitted fields stay as they are. */
@@ -265,7 +288,7 @@ export type UpdateProductPayload = {
   /** The product after the change; null when errors is not empty. */
   product?: Maybe<Product>;
   /** Why the product was not changed; empty on success. */
-  errors: Array<UserError>;
+  errors: Array<ProductsUserError>;
 };
 
 /** Catalogue changes; each requires a MANAGER or ADMIN token. */
@@ -406,7 +429,8 @@ export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Money: ResolverTypeWrapper<Money>;
-  UserError: ResolverTypeWrapper<UserError>;
+  ProductsUserError: ResolverTypeWrapper<ProductsUserError>;
+  ProductsErrorCode: ProductsErrorCode;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -439,7 +463,7 @@ export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   DateTime: Scalars['DateTime']['output'];
   Money: Money;
-  UserError: UserError;
+  ProductsUserError: ProductsUserError;
   PageInfo: PageInfo;
   Product: ProductModel;
   ID: Scalars['ID']['output'];
@@ -529,11 +553,11 @@ export type MoneyResolvers<
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<
+export type ProductsUserErrorResolvers<
   ContextType = any,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
+  ParentType extends ResolversParentTypes['ProductsUserError'] = ResolversParentTypes['ProductsUserError'],
 > = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ProductsErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -659,7 +683,7 @@ export type CreateProductPayloadResolvers<
   ParentType extends ResolversParentTypes['CreateProductPayload'] = ResolversParentTypes['CreateProductPayload'],
 > = {
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ProductsUserError']>, ParentType, ContextType>;
 };
 
 export type ChangeProductPricePayloadResolvers<
@@ -668,7 +692,7 @@ export type ChangeProductPricePayloadResolvers<
     ResolversParentTypes['ChangeProductPricePayload'],
 > = {
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ProductsUserError']>, ParentType, ContextType>;
 };
 
 export type UpdateProductPayloadResolvers<
@@ -676,7 +700,7 @@ export type UpdateProductPayloadResolvers<
   ParentType extends ResolversParentTypes['UpdateProductPayload'] = ResolversParentTypes['UpdateProductPayload'],
 > = {
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ProductsUserError']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -707,7 +731,7 @@ export type Resolvers<ContextType = any> = {
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
+  ProductsUserError?: ProductsUserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   PriceChange?: PriceChangeResolvers<ContextType>;

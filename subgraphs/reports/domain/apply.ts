@@ -5,7 +5,7 @@
  * is the caller's business, after this commits.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execute, queryRows, type DomainContext } from '../../kit/domain';
+import { legacyExecute, legacyQueryRows, type DomainContext } from '../../kit/domain';
 import { effectsOf, sumEffects, type Effects } from './effects';
 import type { ParsedEvent } from './events';
 
@@ -26,7 +26,7 @@ export async function writeEvents(em: EntityManager, events: readonly ParsedEven
   });
   if (candidates.size === 0) return { outcomes };
   const rows = [...candidates.values()].map((i) => events[i]!.envelope);
-  const inserted = await queryRows<{ event_id: string }>(
+  const inserted = await legacyQueryRows<{ event_id: string }>(
     em,
     `insert into processed_events (event_id, source, type, version, aggregate_type, aggregate_id, sequence, occurred_at)
      select * from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::timestamptz[])
@@ -58,7 +58,7 @@ export async function writeEvents(em: EntityManager, events: readonly ParsedEven
 export async function writeEffects(em: EntityManager, effects: Effects): Promise<void> {
   const s = effects.store;
   if (s.length > 0) {
-    await execute(
+    await legacyExecute(
       em,
       `insert into daily_store_facts as f
          (day, channel, store_id, transactions, units, gross_cents, returns, returned_units, refund_cents, updated_at)
@@ -87,7 +87,7 @@ export async function writeEffects(em: EntityManager, effects: Effects): Promise
   }
   const p = effects.product;
   if (p.length > 0) {
-    await execute(
+    await legacyExecute(
       em,
       `insert into daily_product_facts as f
          (day, channel, store_id, product_id, category_id, units, gross_cents, returned_units, refund_cents, updated_at)
@@ -142,7 +142,7 @@ function clean(text: string | null, max: number): string | null {
 
 /** Records a rejected entry once (a redelivered entry is not recorded twice). */
 export async function recordRejection(ctx: Pick<DomainContext, 'em'>, r: Rejection): Promise<void> {
-  await execute(
+  await legacyExecute(
     ctx.em,
     `insert into rejected_events (stream, entry_id, event_id, type, reason_code, reason, payload)
      values (?, ?, ?, ?, ?, ?, ?)

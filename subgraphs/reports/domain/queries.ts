@@ -3,7 +3,7 @@
  * of 30 days x 5 stores x 300 products is three: salesSummary, categoryFigures, topProducts).
  * Sums are bigint in SQL and exact integers here (minor units; far below 2^53).
  */
-import { queryRows, type DomainContext } from '../../kit/domain';
+import { legacyQueryRows, type DomainContext } from '../../kit/domain';
 import { eachDay } from './calendar';
 import {
   CHANNELS,
@@ -76,7 +76,7 @@ interface SummaryRow extends FiguresRow {
  */
 export async function salesSummary(ctx: ReadContext, input: { period: Period; scope: Scope }): Promise<SalesSummary> {
   const f = scopeFilter(input.scope);
-  const rows = await queryRows<SummaryRow>(
+  const rows = await legacyQueryRows<SummaryRow>(
     ctx.em,
     `select grouping(channel) as g_channel, grouping(store_id) as g_store, grouping(day) as g_day,
             channel, store_id, day::text as day, ${FIGURES}
@@ -103,7 +103,7 @@ export async function categoryFigures(
   input: { period: Period; scope: Scope },
 ): Promise<CategoryFigures[]> {
   const f = scopeFilter(input.scope);
-  const rows = await queryRows<{ category_id: string; revenue: Num; units: Num }>(
+  const rows = await legacyQueryRows<{ category_id: string; revenue: Num; units: Num }>(
     ctx.em,
     `select category_id, sum(gross_cents - refund_cents) as revenue, sum(units - returned_units) as units
      from daily_product_facts
@@ -146,7 +146,7 @@ export async function topProducts(
   input: { period: Period; scope: Scope; limit: number },
 ): Promise<ProductFigures[]> {
   const f = scopeFilter(input.scope);
-  const rows = await queryRows<ProductRow>(
+  const rows = await legacyQueryRows<ProductRow>(
     ctx.em,
     `select product_id, ${PRODUCT_SUMS}
      from daily_product_facts
@@ -166,7 +166,7 @@ export async function productsFigures(
   input: { period: Period; scope: Scope; productIds: readonly string[] },
 ): Promise<ProductFigures[]> {
   const f = scopeFilter(input.scope);
-  const rows = await queryRows<ProductRow>(
+  const rows = await legacyQueryRows<ProductRow>(
     ctx.em,
     `select product_id, ${PRODUCT_SUMS}
      from daily_product_facts
@@ -182,7 +182,7 @@ export async function storesFigures(
   ctx: ReadContext,
   input: { period: Period; storeIds: readonly string[] },
 ): Promise<StoreFigures[]> {
-  const rows = await queryRows<FiguresRow & { store_id: string }>(
+  const rows = await legacyQueryRows<FiguresRow & { store_id: string }>(
     ctx.em,
     `select store_id, ${FIGURES}
      from daily_store_facts
@@ -199,7 +199,7 @@ export async function dayFigures(
   input: { day: string; scope: Scope },
 ): Promise<Record<Channel, Figures>> {
   const f = scopeFilter(input.scope);
-  const rows = await queryRows<FiguresRow & { channel: Channel }>(
+  const rows = await legacyQueryRows<FiguresRow & { channel: Channel }>(
     ctx.em,
     `select channel, ${FIGURES}
      from daily_store_facts

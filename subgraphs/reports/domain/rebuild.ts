@@ -7,7 +7,7 @@
  * Readers keep seeing the old figures until the commit (DELETE, not TRUNCATE, so reads never block).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execute, type DomainContext } from '../../kit/domain';
+import { legacyExecute, type DomainContext } from '../../kit/domain';
 import { writeEvents } from './apply';
 import { parseEvent, type ParsedEvent } from './events';
 import type { Source } from './types';
@@ -49,8 +49,8 @@ export async function rebuildReadModels(
   await ctx.em.transactional(async (txEm) => {
     const em = txEm as EntityManager;
     // EXCLUSIVE: the live consumer's writes wait for this commit; reads go on (ACCESS SHARE).
-    await execute(em, `lock table ${TABLES.join(', ')} in exclusive mode`);
-    for (const table of TABLES) await execute(em, `delete from ${table}`);
+    await legacyExecute(em, `lock table ${TABLES.join(', ')} in exclusive mode`);
+    for (const table of TABLES) await legacyExecute(em, `delete from ${table}`);
     for (const source of sources) {
       let after: string | null = null;
       let read = 0;
@@ -77,7 +77,7 @@ export async function rebuildReadModels(
       summary.read[source.source] = read;
     }
     summary.durationMs = Date.now() - startedAt.getTime();
-    await execute(
+    await legacyExecute(
       em,
       `insert into read_model_rebuilds (started_at, finished_at, events_applied, events_rejected, duration_ms)
        values (?, now(), ?, ?, ?)`,

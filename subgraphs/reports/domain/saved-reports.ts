@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { IsolationLevel, type EntityManager } from '@mikro-orm/postgresql';
 import {
-  execute,
+  legacyExecute,
   pgErrorCode,
   projection,
-  projectedRow,
-  projectedRows,
-  queryOne,
+  legacyProjectedRow,
+  legacyProjectedRows,
+  legacyQueryOne,
   userError,
   type DomainContext,
   type UserError,
@@ -64,7 +64,7 @@ export async function generateReport(ctx: DomainContext, input: GenerateReportIn
     errors.push(userError('INVALID_STORE', 'A STORE_PERFORMANCE report needs a storeId', ['input', 'storeId']));
   }
   if (!period.ok || errors.length > 0) return { report: null, errors };
-  const report = await projectedRow(
+  const report = await legacyProjectedRow(
     ctx.em,
     columns,
     `insert into saved_reports (id, type, period_from, period_to, store_id, requested_by)
@@ -88,7 +88,7 @@ export function assertCanSeeReport(ctx: Pick<DomainContext, 'identity'>, report:
 }
 
 export async function reportsByIds(ctx: ReadContext, ids: readonly string[]): Promise<SavedReport[]> {
-  return projectedRows(ctx.em, columns, `select ${columns.columns} from saved_reports where id = any(?::text[])`, [
+  return legacyProjectedRows(ctx.em, columns, `select ${columns.columns} from saved_reports where id = any(?::text[])`, [
     ids,
   ]);
 }
@@ -119,7 +119,7 @@ export async function reportsPage(
 ): Promise<SavedReport[]> {
   const f = filterSql(input.filter);
   const keyset = input.beforeSeq === null ? '' : 'and seq < ?::bigint';
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     columns,
     `select ${columns.columns} from saved_reports
@@ -132,7 +132,7 @@ export async function reportsPage(
 
 export async function countReports(ctx: ReadContext, filter: ReportFilter): Promise<number> {
   const f = filterSql(filter);
-  const row = await queryOne<{ n: number }>(
+  const row = await legacyQueryOne<{ n: number }>(
     ctx.em,
     `select count(*)::int as n from saved_reports where ${f.sql}`,
     f.params,
@@ -155,7 +155,7 @@ export interface JobSettings {
 
 /** Claims the oldest PENDING report not claimed by a live process, or null. */
 export async function claimReport(ctx: ReadContext, s: JobSettings): Promise<SavedReport | null> {
-  return projectedRow(
+  return legacyProjectedRow(
     ctx.em,
     columns,
     `update saved_reports
@@ -182,7 +182,7 @@ export async function computeReport(
   return ctx.em.transactional(
     async (em) => {
       const tx = { em: em as EntityManager };
-      await execute(tx.em, `select set_config('statement_timeout', ?, true)`, [
+      await legacyExecute(tx.em, `select set_config('statement_timeout', ?, true)`, [
         String(Math.max(1, Math.round(timeoutMs))),
       ]);
       if (report.type === 'STORE_PERFORMANCE') {
@@ -201,7 +201,7 @@ export async function computeReport(
 
 /** READY with its figures, if this process still holds the claim (a taken-over claim writes nothing). */
 async function finish(ctx: ReadContext, s: JobSettings, id: string, data: unknown): Promise<boolean> {
-  const n = await execute(
+  const n = await legacyExecute(
     ctx.em,
     `update saved_reports
      set status = 'READY', data = ?::jsonb, generated_at = now(), claimed_by = null, lease_until = null
@@ -212,7 +212,7 @@ async function finish(ctx: ReadContext, s: JobSettings, id: string, data: unknow
 }
 
 async function fail(ctx: ReadContext, s: JobSettings | null, id: string, reason: string): Promise<void> {
-  await execute(
+  await legacyExecute(
     ctx.em,
     `update saved_reports
      set status = 'FAILED', failure_reason = ?, claimed_by = null, lease_until = null
@@ -223,7 +223,7 @@ async function fail(ctx: ReadContext, s: JobSettings | null, id: string, reason:
 
 /** Gives the claim back so that a later pass retries, a little later each time. */
 async function release(ctx: ReadContext, s: JobSettings, id: string, attempts: number): Promise<void> {
-  await execute(
+  await legacyExecute(
     ctx.em,
     `update saved_reports set claimed_by = null, lease_until = now() + (? * interval '1 millisecond')
      where id = ? and claimed_by = ?`,

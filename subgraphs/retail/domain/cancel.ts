@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, projectedRow, queryOne, userError, type UserError } from '../../kit/domain';
+import { inTransaction, legacyProjectedRow, legacyQueryOne, userError, type UserError } from '../../kit/domain';
 import type { CancelSaleInput } from '../generated/resolvers';
 import { assertManagerAt } from './access';
 import type { RetailContext } from './context';
@@ -51,19 +51,19 @@ export async function cancelSale(ctx: RetailContext, input: CancelSaleInput): Pr
       commit: false,
       result: userError(code, message, ['input', 'saleId']),
     });
-    const row = await queryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [sale.id]);
+    const row = await legacyQueryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [sale.id]);
     if (row?.status !== 'COMPLETED')
       return no('INVALID_STATE', `A ${row?.status ?? 'missing'} sale cannot be cancelled`);
-    const returned = await queryOne(tx, "select 1 from returns where sale_id = ? and status <> 'FAILED' limit 1", [
+    const returned = await legacyQueryOne(tx, "select 1 from returns where sale_id = ? and status <> 'FAILED' limit 1", [
       sale.id,
     ]);
     if (returned) return no('SALE_HAS_RETURNS', 'Units of this sale were returned; take a return for the rest');
-    const session = await queryOne(tx, "select 1 from register_sessions where id = ? and status = 'OPEN' for share", [
+    const session = await legacyQueryOne(tx, "select 1 from register_sessions where id = ? and status = 'OPEN' for share", [
       sale.sessionId,
     ]);
     if (!session) return no('REGISTER_CLOSED', "The sale's register session is closed; take a return instead");
     // Lean SQL: the takeover is conditional on the state, and the lease passes in the same statement.
-    const updated = await projectedRow(
+    const updated = await legacyProjectedRow(
       tx,
       SALE,
       `update sales set status = 'CANCELLING', owner = ?, step = 'RESTOCK', attempts = 1, last_error = null,

@@ -1,4 +1,4 @@
-import { projectedRow, projectedRows, projection, queryOne, queryRows } from '../../kit/domain';
+import { legacyProjectedRow, legacyProjectedRows, projection, legacyQueryOne, legacyQueryRows } from '../../kit/domain';
 import {
   CashRegisterSchema,
   EmployeeSchema,
@@ -44,7 +44,7 @@ const RETURN_LINE = projection(ReturnLineSchema, { alias: 'rl' });
 // ---------- stores and registers ----------
 
 export function storesByIds(ctx: DbContext, ids: readonly string[]): Promise<StoreView[]> {
-  return projectedRows(ctx.em, STORE, `select ${STORE.columns} from stores where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, STORE, `select ${STORE.columns} from stores where id = any(?::text[])`, [ids]);
 }
 
 export async function storeById(ctx: DbContext, id: string): Promise<StoreView | null> {
@@ -53,7 +53,7 @@ export async function storeById(ctx: DbContext, id: string): Promise<StoreView |
 
 /** Every store by number (a short list), the closed ones only when asked. */
 export function allStores(ctx: DbContext, includeInactive: boolean): Promise<StoreView[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     STORE,
     `select ${STORE.columns} from stores ${includeInactive ? '' : 'where active'} order by number`,
@@ -61,14 +61,14 @@ export function allStores(ctx: DbContext, includeInactive: boolean): Promise<Sto
 }
 
 export function registersByIds(ctx: DbContext, ids: readonly string[]): Promise<CashRegister[]> {
-  return projectedRows(ctx.em, REGISTER, `select ${REGISTER.columns} from cash_registers where id = any(?::text[])`, [
+  return legacyProjectedRows(ctx.em, REGISTER, `select ${REGISTER.columns} from cash_registers where id = any(?::text[])`, [
     ids,
   ]);
 }
 
 /** The registers of the stores, by number. */
 export function registersByStores(ctx: DbContext, storeIds: readonly string[]): Promise<CashRegister[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     REGISTER,
     `select ${REGISTER.columns} from cash_registers where store_id = any(?::text[]) order by store_id, number`,
@@ -79,7 +79,7 @@ export function registersByStores(ctx: DbContext, storeIds: readonly string[]): 
 // ---------- staff ----------
 
 export function employeesByIds(ctx: DbContext, ids: readonly string[]): Promise<EmployeeProfile[]> {
-  return projectedRows(ctx.em, EMPLOYEE, `select ${EMPLOYEE.columns} from employees where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, EMPLOYEE, `select ${EMPLOYEE.columns} from employees where id = any(?::text[])`, [ids]);
 }
 
 export async function employeeById(ctx: DbContext, id: string): Promise<EmployeeProfile | null> {
@@ -88,7 +88,7 @@ export async function employeeById(ctx: DbContext, id: string): Promise<Employee
 
 /** The account with its password hash, for login only; `lower(email)` is what the unique index covers. */
 export function employeeByEmail(ctx: DbContext, email: string): Promise<Employee | null> {
-  return projectedRow(
+  return legacyProjectedRow(
     ctx.em,
     EMPLOYEE_WITH_HASH,
     `select ${EMPLOYEE_WITH_HASH.columns} from employees where lower(email) = lower(?)`,
@@ -126,7 +126,7 @@ export async function employeesPage(
     sql.push('(name, id) > (?, ?)');
     params.push(page.after[0], page.after[1]);
   }
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     EMPLOYEE,
     `select ${EMPLOYEE.columns} from employees ${where(sql)} order by name, id limit ?`,
@@ -136,21 +136,21 @@ export async function employeesPage(
 
 export async function countEmployees(ctx: DbContext, filter: EmployeeFilter): Promise<number> {
   const { sql, params } = employeeConditions(filter);
-  const row = await queryOne<{ count: string }>(ctx.em, `select count(*) from employees ${where(sql)}`, params);
+  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from employees ${where(sql)}`, params);
   return Number(row?.count ?? 0);
 }
 
 // ---------- register sessions ----------
 
 export function sessionsByIds(ctx: DbContext, ids: readonly string[]): Promise<RegisterSession[]> {
-  return projectedRows(ctx.em, SESSION, `select ${SESSION.columns} from register_sessions where id = any(?::text[])`, [
+  return legacyProjectedRows(ctx.em, SESSION, `select ${SESSION.columns} from register_sessions where id = any(?::text[])`, [
     ids,
   ]);
 }
 
 /** The open session of each register that has one. */
 export function openSessionsByRegisters(ctx: DbContext, registerIds: readonly string[]): Promise<RegisterSession[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     SESSION,
     `select ${SESSION.columns} from register_sessions where register_id = any(?::text[]) and status = 'OPEN'`,
@@ -167,7 +167,7 @@ export async function sessionTotals(
   ctx: DbContext,
   sessionIds: readonly string[],
 ): Promise<(SessionTotals & { sessionId: string })[]> {
-  return queryRows(
+  return legacyQueryRows(
     ctx.em,
     `select s.id as "sessionId",
             coalesce(sa.cash, 0)::int as "cashSalesCents",
@@ -188,7 +188,7 @@ export async function sessionTotals(
 // ---------- sales ----------
 
 export function salesByIds(ctx: DbContext, ids: readonly string[]): Promise<Sale[]> {
-  return projectedRows(ctx.em, SALE, `select ${SALE.columns} from sales where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, SALE, `select ${SALE.columns} from sales where id = any(?::text[])`, [ids]);
 }
 
 export async function saleById(ctx: DbContext, id: string): Promise<Sale | null> {
@@ -196,7 +196,7 @@ export async function saleById(ctx: DbContext, id: string): Promise<Sale | null>
 }
 
 export function saleByKey(ctx: DbContext, storeId: string, idempotencyKey: string): Promise<Sale | null> {
-  return projectedRow(ctx.em, SALE, `select ${SALE.columns} from sales where store_id = ? and idempotency_key = ?`, [
+  return legacyProjectedRow(ctx.em, SALE, `select ${SALE.columns} from sales where store_id = ? and idempotency_key = ?`, [
     storeId,
     idempotencyKey,
   ]);
@@ -204,7 +204,7 @@ export function saleByKey(ctx: DbContext, storeId: string, idempotencyKey: strin
 
 /** Lines of the sales, in line order. */
 export function saleLinesBySales(ctx: DbContext, saleIds: readonly string[]): Promise<SaleLine[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     SALE_LINE,
     `select ${SALE_LINE.columns} from sale_lines where sale_id = any(?::text[]) order by sale_id, line_no`,
@@ -213,7 +213,7 @@ export function saleLinesBySales(ctx: DbContext, saleIds: readonly string[]): Pr
 }
 
 export function saleLinesByIds(ctx: DbContext, ids: readonly string[]): Promise<SaleLine[]> {
-  return projectedRows(ctx.em, SALE_LINE, `select ${SALE_LINE.columns} from sale_lines where id = any(?::text[])`, [
+  return legacyProjectedRows(ctx.em, SALE_LINE, `select ${SALE_LINE.columns} from sale_lines where id = any(?::text[])`, [
     ids,
   ]);
 }
@@ -252,7 +252,7 @@ export async function salesPage(
     sql.push('seq < ?');
     params.push(page.afterSeq);
   }
-  return projectedRows(ctx.em, SALE, `select ${SALE.columns} from sales ${where(sql)} order by seq desc limit ?`, [
+  return legacyProjectedRows(ctx.em, SALE, `select ${SALE.columns} from sales ${where(sql)} order by seq desc limit ?`, [
     ...params,
     page.first + 1,
   ]);
@@ -260,14 +260,14 @@ export async function salesPage(
 
 export async function countSales(ctx: DbContext, filter: SaleFilter): Promise<number> {
   const { sql, params } = saleConditions(filter);
-  const row = await queryOne<{ count: string }>(ctx.em, `select count(*) from sales ${where(sql)}`, params);
+  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from sales ${where(sql)}`, params);
   return Number(row?.count ?? 0);
 }
 
 // ---------- returns ----------
 
 export function returnsByIds(ctx: DbContext, ids: readonly string[]): Promise<SaleReturn[]> {
-  return projectedRows(ctx.em, RETURN, `select ${RETURN.columns} from returns where id = any(?::text[])`, [ids]);
+  return legacyProjectedRows(ctx.em, RETURN, `select ${RETURN.columns} from returns where id = any(?::text[])`, [ids]);
 }
 
 export async function returnById(ctx: DbContext, id: string): Promise<SaleReturn | null> {
@@ -275,7 +275,7 @@ export async function returnById(ctx: DbContext, id: string): Promise<SaleReturn
 }
 
 export function returnByKey(ctx: DbContext, storeId: string, idempotencyKey: string): Promise<SaleReturn | null> {
-  return projectedRow(
+  return legacyProjectedRow(
     ctx.em,
     RETURN,
     `select ${RETURN.columns} from returns where store_id = ? and idempotency_key = ?`,
@@ -285,7 +285,7 @@ export function returnByKey(ctx: DbContext, storeId: string, idempotencyKey: str
 
 /** Returns of the sales, oldest first. */
 export function returnsBySales(ctx: DbContext, saleIds: readonly string[]): Promise<SaleReturn[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     RETURN,
     `select ${RETURN.columns} from returns where sale_id = any(?::text[]) order by sale_id, created_at, id`,
@@ -295,7 +295,7 @@ export function returnsBySales(ctx: DbContext, saleIds: readonly string[]): Prom
 
 /** A return's lines with their sale lines' categories as sold, in sale line order (its sale.returned). */
 export function returnLinesAsSold(ctx: DbContext, returnId: string): Promise<ReturnLineAsSold[]> {
-  return queryRows<ReturnLineAsSold>(
+  return legacyQueryRows<ReturnLineAsSold>(
     ctx.em,
     `select ${RETURN_LINE.columns}, sl.category_id as "categoryId"
        from return_lines rl join sale_lines sl on sl.id = rl.sale_line_id
@@ -306,7 +306,7 @@ export function returnLinesAsSold(ctx: DbContext, returnId: string): Promise<Ret
 
 /** Lines of the returns, in the order of the sale lines they come from. */
 export function returnLinesByReturns(ctx: DbContext, returnIds: readonly string[]): Promise<ReturnLine[]> {
-  return projectedRows(
+  return legacyProjectedRows(
     ctx.em,
     RETURN_LINE,
     `select ${RETURN_LINE.columns}

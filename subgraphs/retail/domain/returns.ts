@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkQuantity,
-  execute,
+  legacyExecute,
   inTransaction,
-  projectedRow,
-  queryOne,
-  queryRows,
+  legacyProjectedRow,
+  legacyQueryOne,
+  legacyQueryRows,
   sagaStore,
   userError,
   type ReserveLine,
@@ -139,7 +139,7 @@ export async function runReturn(
     // sale.returned with the move to COMPLETED, in one transaction: a return is reported once it is
     // final (a refused restock undoes it below, and reports never sees it).
     const done = await ctx.em.transactional(async (tx) => {
-      const row = await projectedRow(
+      const row = await legacyProjectedRow(
         tx,
         RETURN,
         `update returns set status = 'COMPLETED', last_error = null, updated_at = now()
@@ -161,7 +161,7 @@ export async function runReturn(
   }
   ctx.log.error({ returnId: ret.id, code: res.code, err: res.message }, 'inventory refused a return; undoing it');
   const failed = await ctx.em.transactional(async (tx) => {
-    const row = await projectedRow(
+    const row = await legacyProjectedRow(
       tx,
       RETURN,
       `update returns set status = 'FAILED', failure_code = ?, last_error = ?, updated_at = now()
@@ -169,7 +169,7 @@ export async function runReturn(
       [res.code, res.message.slice(0, 1000), ret.id, lease.owner],
     );
     if (!row) return null;
-    await execute(
+    await legacyExecute(
       tx,
       `update sale_lines sl set returned_quantity = sl.returned_quantity - rl.quantity
          from return_lines rl where rl.return_id = ? and rl.sale_line_id = sl.id`,
@@ -202,11 +202,11 @@ interface NewReturn {
 /** The return in one transaction under the sale's row lock; nothing is kept unless every line fits. */
 function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
   return inTransaction<Recorded>(ctx.em, async (tx) => {
-    const sale = await queryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [r.saleId]);
+    const sale = await legacyQueryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [r.saleId]);
     if (sale?.status !== 'COMPLETED') {
       return { commit: false, result: { kind: 'refused', errors: [notReturnable()] } };
     }
-    const session = await queryOne<{ id: string }>(
+    const session = await legacyQueryOne<{ id: string }>(
       tx,
       "select id from register_sessions where register_id = ? and status = 'OPEN' for share",
       [r.registerId],
@@ -221,7 +221,7 @@ function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
       };
     }
     // The conditional UPDATE is the rule: a line is raised only while returned + asked <= sold.
-    const raised = await queryRows<{ id: string }>(
+    const raised = await legacyQueryRows<{ id: string }>(
       tx,
       `update sale_lines sl set returned_quantity = sl.returned_quantity + t.quantity
          from unnest(?::text[], ?::int[]) as t(id, quantity)
@@ -256,7 +256,7 @@ function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
       quantity: wanted.quantity,
       refundCents: saleLine.unitPriceCents * wanted.quantity,
     }));
-    const ret = await projectedRow(
+    const ret = await legacyProjectedRow(
       tx,
       RETURN,
       `with ins as (

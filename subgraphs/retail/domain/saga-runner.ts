@@ -3,7 +3,7 @@ import {
   driveSaga,
   IllegalTransition,
   LeaseLost,
-  projectedRow,
+  legacyProjectedRow,
   sagaStore,
   stateIn,
   type ReserveLine,
@@ -115,7 +115,7 @@ async function moveSale(em: EntityManager, lease: SaleLease, move: Move): Promis
   const { from, to } = move;
   const action = nextAction(to);
   const step = action.kind === 'step' ? action.step : null;
-  const row = await projectedRow(
+  const row = await legacyProjectedRow(
     em,
     SALE,
     `update sales

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkQuantity, projectedRow, queryOne, userError, type ProductInfo, type UserError } from '../../kit/domain';
+import { checkQuantity, legacyProjectedRow, legacyQueryOne, userError, type ProductInfo, type UserError } from '../../kit/domain';
 import type { RecordSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
@@ -93,7 +93,7 @@ interface Till {
 
 /** Store, register, its open session and an earlier sale with the key: one statement. */
 function findTill(ctx: RetailContext, storeId: string, registerId: string, key: string): Promise<Till | null> {
-  return queryOne<Till>(
+  return legacyQueryOne<Till>(
     ctx.em,
     `select s.id as "storeId", s.number as "storeNumber", s.active as "storeActive", s.location_id as "locationId",
             r.id as "registerId", r.store_id as "registerStoreId", r.active as "registerActive",
@@ -191,7 +191,7 @@ async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale;
     returnedQuantity: 0,
   }));
   const total = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
-  const sale = await projectedRow(
+  const sale = await legacyProjectedRow(
     ctx.em,
     SALE,
     `with sess as (
@@ -268,7 +268,7 @@ function sameBasket(sale: Sale, lines: SaleLine[], input: RecordSaleInput, wante
  * its key does not wait for the recovery loop. Lean SQL: one conditional UPDATE claims it.
  */
 async function claimStale(ctx: RetailContext, sale: Sale, owner: string): Promise<Sale | null> {
-  return projectedRow(
+  return legacyProjectedRow(
     ctx.em,
     SALE,
     `update sales set owner = ?, updated_at = now()

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, queryOne, userError, type UserError } from '../../kit/domain';
+import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, legacyQueryOne, userError, type UserError } from '../../kit/domain';
 import { RegisterSessionSchema } from '../entities';
 import type { CloseRegisterInput, OpenRegisterInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
@@ -55,7 +55,7 @@ export async function openRegister(ctx: SessionContext, input: OpenRegisterInput
   if (!found.register.active) return refused([userError('REGISTER_INACTIVE', 'The register is out of service', field)]);
   const alreadyOpen = () => refused([userError('REGISTER_ALREADY_OPEN', 'The register is already open', field)]);
   if (
-    await queryOne(ctx.em, "select 1 from register_sessions where register_id = ? and status = 'OPEN'", [
+    await legacyQueryOne(ctx.em, "select 1 from register_sessions where register_id = ? and status = 'OPEN'", [
       found.register.id,
     ])
   ) {
@@ -114,7 +114,7 @@ export async function closeRegister(ctx: SessionContext, input: CloseRegisterInp
     );
     if (!session) return userError('REGISTER_CLOSED', 'The register is not open', field);
     // A sale still taking its stock (or being cancelled) would change the figures after they are frozen.
-    const busy = await queryOne(tx, 'select 1 from sales where session_id = ? and status = any(?::text[]) limit 1', [
+    const busy = await legacyQueryOne(tx, 'select 1 from sales where session_id = ? and status = any(?::text[]) limit 1', [
       session.id,
       OPEN_STATES,
     ]);

@@ -10,7 +10,7 @@ import {
   normalizeEmail,
   pgConstraint,
   pgErrorCode,
-  queryOne,
+  legacyQueryOne,
   userError,
   type UserError,
 } from '../../kit/domain';
@@ -92,7 +92,7 @@ async function storeForRole(
 
 export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput): Promise<EmployeeResult> {
   const email = normalizeEmail(input.email);
-  const errors = [
+  const errors: UserError[] = [
     checkText(input.name, ['input', 'name'], {
       required: true,
       max: MAX_NAME_LENGTH,
@@ -101,7 +101,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
     }),
     checkEmail(email, ['input', 'email']),
     checkNewPassword(input.password, ['input', 'password']),
-  ].filter((e): e is UserError => e !== null);
+  ].filter((e) => e !== null);
   const store = await storeForRole(ctx, input.role, input.storeId, null);
   if (store.error) errors.push(store.error);
   if (errors.length) return refused(errors);
@@ -109,7 +109,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
   const taken = () =>
     refused([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
   // lower(email) is what employees_email_lower_unique covers; the ORM's criteria cannot say it.
-  if (await queryOne(ctx.em, 'select 1 from employees where lower(email) = lower(?)', [email])) return taken();
+  if (await legacyQueryOne(ctx.em, 'select 1 from employees where lower(email) = lower(?)', [email])) return taken();
   const passwordHash = await hashPassword(input.password);
   const now = new Date();
   try {

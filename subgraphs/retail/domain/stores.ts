@@ -2,11 +2,11 @@ import { LockMode } from '@mikro-orm/postgresql';
 import {
   checkPhone,
   checkText,
-  execute,
+  legacyExecute,
   optionalText,
   pgConstraint,
   pgErrorCode,
-  queryOne,
+  legacyQueryOne,
   ServiceUnavailable,
   userError,
   type UserError,
@@ -95,13 +95,13 @@ function checkDetails(input: StoreDetails, required: boolean): { errors: UserErr
     errors.push(...checked.errors);
     hours = checked.hours;
   }
-  return { errors: errors.filter((e): e is UserError => e !== null), hours };
+  return { errors: errors.filter((e) => e !== null), hours };
 }
 
 async function nameTaken(ctx: DbContext, name: string, exceptId: string | null): Promise<boolean> {
   // lower(name) is what stores_name_lower_unique covers.
   return (
-    (await queryOne(ctx.em, "select 1 from stores where lower(name) = lower(?) and id <> coalesce(?, '')", [
+    (await legacyQueryOne(ctx.em, "select 1 from stores where lower(name) = lower(?) and id <> coalesce(?, '')", [
       name,
       exceptId,
     ])) !== null
@@ -116,7 +116,7 @@ const nameTakenError = () => userError('STORE_NAME_TAKEN', 'Another store has th
  */
 async function nextStoreNumber(ctx: DbContext): Promise<number> {
   for (;;) {
-    const row = await queryOne<{ n: string; taken: boolean }>(
+    const row = await legacyQueryOne<{ n: string; taken: boolean }>(
       ctx.em,
       `select n, exists (select 1 from stores where number = n) as taken from (select nextval('store_number_seq') as n) s`,
     );
@@ -191,7 +191,7 @@ export async function updateStore(ctx: DbContext, input: UpdateStoreInput): Prom
   const name = input.name?.trim();
   if (name && existing && (await nameTaken(ctx, name, existing.id))) errors.push(nameTakenError());
   if (input.active === false && existing?.active) {
-    const open = await queryOne(
+    const open = await legacyQueryOne(
       ctx.em,
       "select 1 from register_sessions where store_id = ? and status = 'OPEN' limit 1",
       [existing.id],
@@ -243,8 +243,8 @@ export async function addCashRegister(
   assertManagerAt(ctx, store.id);
   if (!store.active) return { register: null, errors: [userError('STORE_INACTIVE', 'The store is closed', field)] };
   const outcome = await ctx.em.transactional(async (tx) => {
-    await execute(tx, 'select 1 from stores where id = ? for update', [store.id]);
-    const last = await queryOne<{ n: number | null }>(
+    await legacyExecute(tx, 'select 1 from stores where id = ? for update', [store.id]);
+    const last = await legacyQueryOne<{ n: number | null }>(
       tx,
       'select max(number) as n from cash_registers where store_id = ?',
       [store.id],
