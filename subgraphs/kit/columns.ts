@@ -48,13 +48,18 @@ export function foreignKey<E extends string>(
   } as const;
 }
 
-/** The lease and failure bookkeeping of a saga row (kit/saga.ts LeaseColumns). */
-export const leaseColumns = {
+/** The bookkeeping of a saga row (kit/saga.ts SagaColumns): the engine reads and writes these. */
+export const sagaColumns = {
+  step: optionalText,
   owner: optionalText,
   attempts: { ...integer, default: 0 },
   lastError: { ...optionalText, fieldName: 'last_error' },
   failureCode: { ...optionalText, fieldName: 'failure_code' },
+  compensateFrom: { ...optionalText, fieldName: 'compensate_from' },
+  compensationsDone: {
+    type: 'string[]',
+    columnType: 'text[]',
+    fieldName: 'compensations_done',
+    defaultRaw: "'{}'",
+  },
 } as const;
-
-/** leaseColumns with the step in flight (kit/saga.ts SagaColumns). */
-export const sagaColumns = { step: optionalText, ...leaseColumns } as const;

@@ -1,5 +1,5 @@
 import type { Opt } from '@mikro-orm/postgresql';
-import type { LeaseColumns, SagaColumns } from '../../kit/domain';
+import type { SagaColumns } from '../../kit/domain';
 import type { SaleStep } from './sale-saga';
 
 /**
@@ -175,11 +175,14 @@ export interface SaleView extends Sale {
 export const RETURN_STATUSES = ['PENDING', 'COMPLETED', 'FAILED'] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 
+/** A return's one saga step: the units go back on the store's shelf in inventory. */
+export type ReturnStep = 'RETURN_STOCK';
+
 /**
  * Units of a sale brought back, with their refund (returns); its restock is a one-step saga with the
- * lease, attempts, last error and failure code of a sale's (kit/saga.ts).
+ * kit's saga bookkeeping (kit/saga.ts).
  */
-export interface SaleReturn extends LeaseColumns {
+export interface SaleReturn extends SagaColumns<ReturnStep> {
   id: string;
   saleId: string;
   storeId: string;
