@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, legacyExecute, seededRandom } from '../kit';
+import { DEFAULT_CURRENCY, DEMO_PRODUCT_COUNT, demoProductId, demoSku, execute, seededRandom } from '../kit';
+import { INSERT_CATEGORIES, INSERT_PRODUCTS } from './domain/sql/seed';
 import type { Product } from './domain/types';
 
 /**
@@ -232,48 +233,44 @@ export function demoProducts(): SeedProduct[] {
   return products;
 }
 
-function placeholders(rows: number, columns: number): string {
-  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
-  return Array.from({ length: rows }, () => row).join(',\n');
-}
-
 async function seed(em: EntityManager): Promise<void> {
-  const roots = DEMO_CATEGORIES.map((root, i) => [demoCategoryId(root.key), root.name, root.slug, null, i + 1]);
+  const roots = DEMO_CATEGORIES.map((root, i) => ({
+    id: demoCategoryId(root.key),
+    name: root.name,
+    slug: root.slug,
+    parentId: null,
+    position: i + 1,
+  }));
   const children = DEMO_CATEGORIES.flatMap((root) =>
-    root.children.map((child, i) => [
-      demoCategoryId(root.key, child.key),
-      child.name,
-      `${root.slug}-${child.key}`,
-      demoCategoryId(root.key),
-      i + 1,
-    ]),
+    root.children.map((child, i) => ({
+      id: demoCategoryId(root.key, child.key),
+      name: child.name,
+      slug: `${root.slug}-${child.key}`,
+      parentId: demoCategoryId(root.key),
+      position: i + 1,
+    })),
   );
   // Roots first, in their own statement, so the children's parent_id foreign keys always resolve.
   for (const rows of [roots, children]) {
-    await legacyExecute(
-      em,
-      `insert into categories (id, name, slug, parent_id, position) values ${placeholders(rows.length, 5)}
-       on conflict do nothing`,
-      rows.flat(),
-    );
+    await execute(em, INSERT_CATEGORIES, {
+      ids: rows.map((r) => r.id),
+      names: rows.map((r) => r.name),
+      slugs: rows.map((r) => r.slug),
+      parentIds: rows.map((r) => r.parentId),
+      positions: rows.map((r) => r.position),
+    });
   }
   const products = demoProducts();
-  await legacyExecute(
-    em,
-    `insert into products (id, sku, name, description, price_cents, currency, active, category_id)
-     values ${placeholders(products.length, 8)}
-     on conflict do nothing`,
-    products.flatMap((p) => [
-      p.id,
-      p.sku,
-      p.name,
-      p.description,
-      p.priceCents,
-      DEFAULT_CURRENCY,
-      p.active,
-      p.categoryId,
-    ]),
-  );
+  await execute(em, INSERT_PRODUCTS, {
+    ids: products.map((p) => p.id),
+    skus: products.map((p) => p.sku),
+    names: products.map((p) => p.name),
+    descriptions: products.map((p) => p.description),
+    priceCents: products.map((p) => p.priceCents),
+    currency: DEFAULT_CURRENCY,
+    active: products.map((p) => p.active),
+    categoryIds: products.map((p) => p.categoryId),
+  });
 }
 
 /** Seeds the demo catalogue in one transaction; used by index.ts when SEED_DEMO=1. */

@@ -4,12 +4,13 @@ import {
   LockMode,
   UniqueConstraintViolationException,
 } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, pgConstraint, legacyQueryOne, type DomainContext } from '../../kit/domain';
+import { DEFAULT_CURRENCY, pgConstraint, queryOne, type DomainContext } from '../../kit/domain';
 import { CategorySchema, ProductPriceChangeSchema, ProductSchema } from '../entities';
 import type { ChangeProductPriceInput, CreateProductInput, UpdateProductInput } from '../generated/resolvers';
 import type { Product } from './types';
 import { checkDescription, checkName, checkPrice, checkReason, checkSku } from './validation';
 import { userError, type ProductsUserError } from './errors';
+import { PRODUCT_RULES } from './sql/commands';
 
 /**
  * Catalogue changes, written through the request's unit of work (ADR 0003). Every rule is checked
@@ -46,12 +47,7 @@ export async function createProduct(ctx: DomainContext, input: CreateProductInpu
 
   // Lean SQL: both rule checks in one round trip (two ORM lookups would be two statements and load
   // rows nobody uses). The unique index and the foreign key still decide races (below).
-  const found = await legacyQueryOne<{ skuTaken: boolean; categoryFound: boolean }>(
-    ctx.em,
-    `select exists (select 1 from products where sku = ?) as "skuTaken",
-            (?::text is null or exists (select 1 from categories where id = ?)) as "categoryFound"`,
-    [sku, categoryId, categoryId],
-  );
+  const found = await queryOne(ctx.em, PRODUCT_RULES, { sku, categoryId });
   if (found?.skuTaken) errors.push(duplicateSku(sku));
   if (found && !found.categoryFound) errors.push(unknownCategory());
   if (errors.length) return failed(errors);
