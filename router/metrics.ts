@@ -29,7 +29,7 @@ export function createRouterMetrics(): RouterMetrics {
     }),
     operationRefusals: new Counter({
       name: 'router_operation_refusals_total',
-      help: 'Operations refused by the operation limits before execution, by limit (tokens, depth, aliases, root_fields, directives, cost)',
+      help: 'Operations refused before any subgraph is called, by kind: an operation limit (tokens, depth, aliases, root_fields, directives, cost), a document that fails validation (validation), variables that cannot be coerced (variables)',
       labelNames: ['kind'],
       registers: [base.registry],
     }),

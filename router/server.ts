@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import {
   closeGracefully,
   createHttpHost,
@@ -30,6 +30,7 @@ import { SubgraphDataSource, type RouterContext } from './datasource';
 import { createGateway } from './gateway';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
 import { limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
+import { useKitScalarRules } from './scalar-rules';
 import { createAgent } from './subgraph-client';
 
 export const SUPERGRAPH_PATH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -170,6 +171,38 @@ function operationScreen(
   };
 }
 
+/**
+ * The refusals Apollo Server and the gateway make before any subgraph is called, counted with the
+ * operation limits' (router_operation_refusals_total): `validation` for a document that fails
+ * validation (a literal a scalar refuses among others), `variables` for variables that cannot be
+ * coerced (ADR 0024). Both are 400s.
+ */
+function refusalsPlugin(metrics: RouterMetrics): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      let executing = false;
+      return {
+        async validationDidStart() {
+          return async (errors) => {
+            if (errors?.length) metrics.operationRefusals.inc({ kind: 'validation' });
+          };
+        },
+        async executionDidStart() {
+          executing = true;
+        },
+        async didEncounterErrors({ errors }) {
+          // The gateway's coercion errors point at the variable's definition; errors from subgraphs
+          // carry no AST node, and validation errors are counted above (they end the request before
+          // execution starts).
+          if (executing && errors.some((e) => e.nodes?.length === 1 && e.nodes[0]?.kind === Kind.VARIABLE_DEFINITION)) {
+            metrics.operationRefusals.inc({ kind: 'variables' });
+          }
+        },
+      };
+    },
+  };
+}
+
 function contextFor(req: IncomingMessage, requestId: string, revocations: Revocations): RouterContext {
   const authorization = req.headers.authorization;
   try {
@@ -209,6 +242,8 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       return new SubgraphDataSource({ name, urls, agent, metrics, log, maxRetries: opts.maxRetries });
     },
   });
+  // Before apollo.start() loads the gateway: the API schema has the kit's scalar rules from the first request.
+  useKitScalarRules(gateway, log);
 
   let ready = false;
   const apollo = new ApolloServer<RouterContext>({
@@ -224,6 +259,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       metricsPlugin<RouterContext>(metrics),
+      refusalsPlugin(metrics),
     ],
     introspection: !production,
     includeStacktraceInErrorResponses: false,

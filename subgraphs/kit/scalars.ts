@@ -7,8 +7,17 @@ import { formatMinor, parseDecimalToMinor } from './money';
  * descriptions of a shared type disagree), and its resolvers use these implementations.
  */
 
-function invalid(what: string, value: unknown): GraphQLError {
-  return new GraphQLError(`${what}; got ${JSON.stringify(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+/**
+ * A refusal of a scalar's rule. graphql-js reports a GraphQLError thrown by parseLiteral as it is (no
+ * "Expected value of type" prefix, no location of its own), so a literal's refusal carries its node,
+ * like graphql-js' own scalars do, and says the value it got; a variable's refusal gets graphql-js'
+ * prefix naming the variable.
+ */
+function invalid(what: string, value: unknown, node?: ValueNode): GraphQLError {
+  return new GraphQLError(`${what}; got ${JSON.stringify(value)}`, {
+    nodes: node,
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 }
 
 function literalText(ast: ValueNode): unknown {
@@ -20,10 +29,12 @@ function literalText(ast: ValueNode): unknown {
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const DATE_TIME_RULE = 'DateTime must be an ISO 8601 instant with an offset, e.g. "2026-03-01T14:30:00Z"';
 
-function parseInstant(value: unknown): Date {
-  if (typeof value !== 'string' || value.length > 40 || !ISO_INSTANT.test(value)) throw invalid(DATE_TIME_RULE, value);
+function parseInstant(value: unknown, node?: ValueNode): Date {
+  if (typeof value !== 'string' || value.length > 40 || !ISO_INSTANT.test(value)) {
+    throw invalid(DATE_TIME_RULE, value, node);
+  }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(DATE_TIME_RULE, value);
+  if (Number.isNaN(date.getTime())) throw invalid(DATE_TIME_RULE, value, node);
   return date;
 }
 
@@ -42,10 +53,10 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     }
     throw new GraphQLError('DateTime cannot represent this value');
   },
-  parseValue: parseInstant,
+  parseValue: (value) => parseInstant(value),
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw invalid(DATE_TIME_RULE, literalText(ast));
-    return parseInstant(ast.value);
+    if (ast.kind !== Kind.STRING) throw invalid(DATE_TIME_RULE, literalText(ast), ast);
+    return parseInstant(ast.value, ast);
   },
 });
 
@@ -55,10 +66,10 @@ const DECIMAL_RULE = 'Decimal must be a string like "12.50" with at most 2 decim
 export const MAX_DECIMAL_MINOR = 2_147_483_647;
 const DECIMAL_RANGE = `Decimal must be between -${formatMinor(MAX_DECIMAL_MINOR)} and ${formatMinor(MAX_DECIMAL_MINOR)}`;
 
-function parseDecimal(value: unknown): string {
+function parseDecimal(value: unknown, node?: ValueNode): string {
   const minor = typeof value === 'string' && value.length <= 40 ? parseDecimalToMinor(value) : null;
-  if (minor === null) throw invalid(DECIMAL_RULE, value);
-  if (Math.abs(minor) > MAX_DECIMAL_MINOR) throw invalid(DECIMAL_RANGE, value);
+  if (minor === null) throw invalid(DECIMAL_RULE, value, node);
+  if (Math.abs(minor) > MAX_DECIMAL_MINOR) throw invalid(DECIMAL_RANGE, value, node);
   return (value as string).trim();
 }
 
@@ -77,11 +88,11 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     if (typeof value === 'number' && Number.isInteger(value)) return formatMinor(value);
     throw new GraphQLError('Decimal cannot represent this value');
   },
-  parseValue: parseDecimal,
+  parseValue: (value) => parseDecimal(value),
   parseLiteral(ast) {
     // A number literal (12.5) is refused like a number variable: amounts are strings, never floats.
-    if (ast.kind !== Kind.STRING) throw invalid(DECIMAL_RULE, literalText(ast));
-    return parseDecimal(ast.value);
+    if (ast.kind !== Kind.STRING) throw invalid(DECIMAL_RULE, literalText(ast), ast);
+    return parseDecimal(ast.value, ast);
   },
 });
 
@@ -89,10 +100,12 @@ export const DATE_DESCRIPTION = 'A calendar date as an ISO 8601 string (YYYY-MM-
 const DATE_RULE = 'Date must be a calendar date written YYYY-MM-DD, e.g. "2026-03-01"';
 
 /** A real calendar day (2026-02-30 is refused), years 1000 to 9999 so it always has four digits. */
-function parseCalendarDate(value: unknown): string {
-  if (typeof value !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) throw invalid(DATE_RULE, value);
+function parseCalendarDate(value: unknown, node?: ValueNode): string {
+  if (typeof value !== 'string' || !/^[1-9]\d{3}-\d{2}-\d{2}$/.test(value)) throw invalid(DATE_RULE, value, node);
   const date = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw invalid(DATE_RULE, value);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw invalid(DATE_RULE, value, node);
+  }
   return value;
 }
 
@@ -107,9 +120,19 @@ export const DateScalar = new GraphQLScalarType<string, string>({
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
     throw new GraphQLError('Date cannot represent this value');
   },
-  parseValue: parseCalendarDate,
+  parseValue: (value) => parseCalendarDate(value),
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw invalid(DATE_RULE, literalText(ast));
-    return parseCalendarDate(ast.value);
+    if (ast.kind !== Kind.STRING) throw invalid(DATE_RULE, literalText(ast), ast);
+    return parseCalendarDate(ast.value, ast);
   },
 });
+
+/**
+ * Every custom scalar of the API, by name: the subgraphs resolve them with these, and the router
+ * puts their parseValue/parseLiteral on the supergraph's scalars of the same name
+ * (router/scalar-rules.ts), so that a value one of them refuses is refused at the router, before
+ * any subgraph is called, with the same rule and message (ADR 0024).
+ */
+export const KIT_SCALARS: ReadonlyMap<string, GraphQLScalarType> = new Map(
+  [DateTimeScalar, DecimalScalar, DateScalar].map((scalar) => [scalar.name, scalar]),
+);
