@@ -209,6 +209,93 @@ export type DeactivateEmployeeInput = {
   employeeId: string | number;
 };
 
+/**
+ * Every code an ecommerce mutation (registerCustomer, login, addAddress, updateAddress, removeAddress,
+ * addToCart, updateCartLine, removeCartLine, checkout, cancelOrder, shipOrder) can return.
+ */
+export type EcommerceErrorCode =
+  /** The email does not look like name@example.com, or is longer than 254 characters. */
+  | 'INVALID_EMAIL'
+  /** The password is shorter than 8 or longer than 200 characters. */
+  | 'WEAK_PASSWORD'
+  /** A first or last name is empty, longer than 100 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /**
+   * The phone number is not 7 to 30 digits, spaces, dashes, dots or parentheses (an optional leading
+   * "+"), or holds control characters.
+   */
+  | 'INVALID_PHONE'
+  /** An account with this email already exists, whatever the letter case. */
+  | 'EMAIL_TAKEN'
+  /** The email or the password is wrong (the same answer for both, and for an unknown email). */
+  | 'INVALID_CREDENTIALS'
+  /**
+   * A field of the address is missing, too long (recipient, lines 200, city and region 100, postal
+   * code 20 characters), holds control characters, or the country is not a two-letter code.
+   */
+  | 'INVALID_ADDRESS'
+  /** No address of the caller has this id (another customer's is reported the same way in checkout). */
+  | 'UNKNOWN_ADDRESS'
+  /** The customer already keeps 20 addresses. */
+  | 'TOO_MANY_ADDRESSES'
+  /** The quantity is not a whole number from 1 to 999, or the cart's line would exceed 999 units. */
+  | 'INVALID_QUANTITY'
+  /** No product of the catalogue has this id. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is no longer sold. */
+  | 'PRODUCT_INACTIVE'
+  /** The cart already holds 100 different products. */
+  | 'CART_FULL'
+  /** No line of the caller's cart has this id. */
+  | 'UNKNOWN_CART_LINE'
+  /** The idempotency key is blank, longer than 100 characters, or holds control characters. */
+  | 'INVALID_IDEMPOTENCY_KEY'
+  /**
+   * The card number is not 12 to 19 digits (spaces and dashes aside), the verification code not 3 or 4
+   * digits, the expiry month not 1 to 12 or the year not four digits, the holder name longer than 100
+   * characters, or a field holds control characters.
+   */
+  | 'INVALID_CARD'
+  /** The card's expiry month has passed. */
+  | 'CARD_EXPIRED'
+  /** The cart has no lines to order. */
+  | 'CART_EMPTY'
+  /** The cart's products are not all priced in one currency. */
+  | 'MIXED_CURRENCIES'
+  /** Not enough stock online for the order; the order is cancelled and nothing is charged. */
+  | 'INSUFFICIENT_STOCK'
+  /** The card issuer declined the payment; the order is cancelled and its stock released. */
+  | 'PAYMENT_DECLINED'
+  /**
+   * The payment provider did not answer in time; the order is cancelled, its stock released, and
+   * nothing is charged.
+   */
+  | 'PAYMENT_TIMEOUT'
+  /** The payment provider failed; the order is cancelled, its stock released, and nothing is charged. */
+  | 'PAYMENT_ERROR'
+  /**
+   * The checkout was interrupted and could not be completed in time; the order is cancelled and what
+   * it held (stock, a payment authorisation) released.
+   */
+  | 'CHECKOUT_ABANDONED'
+  /**
+   * The checkout failed after its order was created for another reason (e.g. the inventory could not
+   * be reached); the order is cancelled and what it held (stock, a payment authorisation) released.
+   */
+  | 'CHECKOUT_FAILED'
+  /** No order has this id. */
+  | 'UNKNOWN_ORDER'
+  /** The order's status does not allow this change (shipped or cancelled already, or not CONFIRMED to ship). */
+  | 'INVALID_STATE'
+  /** The cancellation reason is longer than 500 characters or holds control characters. */
+  | 'INVALID_REASON'
+  /** The shipping note is longer than 200 characters or holds control characters. */
+  | 'INVALID_NOTE'
+  /** A text field without a rule of its own (an id, an email, a password) holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own (an id, an email, a password) is longer than 10,000 characters. */
+  | 'TOO_LONG';
+
 /** What an employee may do. */
 export type EmployeeRole =
   /** Sells and takes returns at their store's registers. */
@@ -230,6 +317,62 @@ export type GenerateReportInput = {
    */
   storeId?: string | number | null | undefined;
 };
+
+/**
+ * Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock,
+ * replenishment) and the saga steps retail and ecommerce call (reserveStock, commitReservation,
+ * releaseReservation, restockOrder, returnStock, ensureStoreLocation).
+ */
+export type InventoryErrorCode =
+  /**
+   * A value breaks its documented rule: an id empty or longer than 100 characters, a list of lines empty
+   * or longer than 100, a product listed twice or not one of the request's, a note or reason longer than
+   * 500 characters, a location name blank or longer than 100 characters, ttlSeconds outside 1 to 86400.
+   */
+  | 'INVALID_INPUT'
+  /**
+   * A quantity is not a whole number in its documented range (1 to 1,000,000 units, the lines of one
+   * product together included; an adjustment's delta not zero and at most 1,000,000 either way; an
+   * approved quantity from 0 to what the store asked for), or an approval sends no unit at all.
+   */
+  | 'INVALID_QUANTITY'
+  /**
+   * The location has fewer available units (on hand and not reserved) than the change takes: a
+   * reservation, a removal by adjustStock, or an approval at the central warehouse. Nothing changed.
+   */
+  | 'INSUFFICIENT_STOCK'
+  /** No location has this id. */
+  | 'UNKNOWN_LOCATION'
+  /** No product has this id: the products subgraph does not know it. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is withdrawn from sale, so it is not replenished either. */
+  | 'PRODUCT_INACTIVE'
+  /** The caller's store has no stock location in inventory. */
+  | 'NO_STORE_LOCATION'
+  /** No replenishment request has this id. */
+  | 'REQUEST_NOT_FOUND'
+  /** The replenishment request was already decided the other way (approving a rejected one, rejecting an approved one). */
+  | 'REQUEST_NOT_PENDING'
+  /** A rejection without a reason, or with only blanks. */
+  | 'REASON_REQUIRED'
+  /** No reservation exists for this order id. */
+  | 'RESERVATION_NOT_FOUND'
+  /**
+   * The order's reservation cannot take this step any more: reserving again or committing a released,
+   * expired or restocked one, releasing a committed or restocked one. It is returned unchanged.
+   */
+  | 'RESERVATION_NOT_ACTIVE'
+  /** Only a committed reservation can be restocked; this one is pending, released or expired. */
+  | 'RESERVATION_NOT_COMMITTED'
+  /**
+   * The idempotency key was already used for something else: the order id of reserveStock with other
+   * lines or another location, the return id of returnStock with other lines or another location.
+   */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** A text field holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** What a location is used for. */
 export type LocationKind =
@@ -438,6 +581,26 @@ export type ReplenishmentStatus =
   /** Rejected by head office with a reason; nothing moved. */
   | 'REJECTED';
 
+/** Every code a reports mutation (generateReport) can return. */
+export type ReportsErrorCode =
+  /** The period ends before it starts or covers more than 366 days. */
+  | 'INVALID_PERIOD'
+  /**
+   * The storeId is longer than 100 characters or holds control characters, or a STORE_PERFORMANCE
+   * report was asked for without one.
+   */
+  | 'INVALID_STORE'
+  /**
+   * A text field without a rule of its own holds control characters (the kit's input hygiene;
+   * generateReport has no such field today: storeId is INVALID_STORE, days are checked as Dates).
+   */
+  | 'INVALID_CHARACTERS'
+  /**
+   * A text field without a rule of its own is longer than 10,000 characters (the kit's input hygiene;
+   * generateReport has no such field today).
+   */
+  | 'TOO_LONG';
+
 /** Where a saved report stands. */
 export type ReportStatus =
   /** Requested; a background job in reports produces it (shortly, or after a restart). */
@@ -461,6 +624,115 @@ export type RequestReplenishmentInput = {
   /** A note to head office, at most 500 characters. */
   note?: string | null | undefined;
 };
+
+/** Every code a retail mutation can return in its payload's errors. */
+export type RetailErrorCode =
+  /** The email and password open no active staff account (one answer for an unknown email, a wrong password and a deactivated account). */
+  | 'INVALID_CREDENTIALS'
+  /** A name (an employee's or a store's) is empty, longer than 100 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /** The email is not an address of at most 254 characters, or holds control characters. */
+  | 'INVALID_EMAIL'
+  /** The new password is not 8 to 200 characters long. */
+  | 'WEAK_PASSWORD'
+  /** Another staff account has this email, whatever its letter case. */
+  | 'EMAIL_TAKEN'
+  /** A CLERK or MANAGER was given no store, or an ADMIN was given one. */
+  | 'INVALID_STORE'
+  /** No store has this id. */
+  | 'UNKNOWN_STORE'
+  /** No employee has this id. */
+  | 'UNKNOWN_EMPLOYEE'
+  /** The employee is deactivated: their role cannot change. */
+  | 'INACTIVE_EMPLOYEE'
+  /** An administrator cannot deactivate or change their own account. */
+  | 'CANNOT_CHANGE_SELF'
+  /** The street address (1 to 200 characters) or the city (1 to 100) is empty, too long, or holds control characters. */
+  | 'INVALID_ADDRESS'
+  /** The phone is not 7 to 30 digits, spaces, dashes or parentheses (a leading "+" allowed), or holds control characters. */
+  | 'INVALID_PHONE'
+  /** The time zone is not an IANA name the server knows (e.g. "America/Toronto"), is longer than 64 characters, or holds control characters. */
+  | 'INVALID_TIME_ZONE'
+  /** A day is listed twice, a time is not "HH:MM" on a 24-hour clock, or a day closes before it opens. */
+  | 'INVALID_OPENING_HOURS'
+  /** Another store has this name, whatever its letter case. */
+  | 'STORE_NAME_TAKEN'
+  /** The manager is not an active MANAGER of this store, or managerId and clearManager were both given. */
+  | 'INVALID_MANAGER'
+  /** The store still has an open register: close every register before closing the store. */
+  | 'REGISTERS_OPEN'
+  /** The store is closed for good: nothing is sold, opened or added there any more. */
+  | 'STORE_INACTIVE'
+  /** The store already has 50 registers. */
+  | 'TOO_MANY_REGISTERS'
+  /** No register has this id. */
+  | 'UNKNOWN_REGISTER'
+  /** The register is out of service: it cannot be opened or sold at. */
+  | 'REGISTER_INACTIVE'
+  /** The register is open already: close it before opening it again. */
+  | 'REGISTER_ALREADY_OPEN'
+  /** The register has no open session (open it first); for cancelSale, the sale's session was closed (take a return instead). */
+  | 'REGISTER_CLOSED'
+  /** The register stands in another store than the sale's. */
+  | 'REGISTER_NOT_IN_STORE'
+  /** A sale of the session is still being recorded or cancelled: retry closing in a moment. */
+  | 'SALES_IN_PROGRESS'
+  /** A cash amount is negative, above its maximum, or has more than two decimals. */
+  | 'INVALID_AMOUNT'
+  /** The closing note is longer than 500 characters or holds control characters. */
+  | 'INVALID_NOTE'
+  /** A sale or return has no line, or more than 100. */
+  | 'INVALID_LINES'
+  /** A product appears on two lines of one sale: raise the quantity of one line instead. */
+  | 'DUPLICATE_PRODUCT'
+  /** A quantity is not a whole number from 1 to 999. */
+  | 'INVALID_QUANTITY'
+  /** The catalogue has no product with this id; with a FAILED return, inventory did not know a returned product. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is withdrawn from sale. */
+  | 'PRODUCT_INACTIVE'
+  /** The products of one sale are priced in more than one currency. */
+  | 'MIXED_CURRENCIES'
+  /** The idempotency key is empty once trimmed, longer than 100 characters, or holds control characters. */
+  | 'INVALID_IDEMPOTENCY_KEY'
+  /** The key was already used at this store for another basket or return: use a new key for a new one. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** soldAt is more than 24 hours before or 5 minutes after the server's clock. */
+  | 'INVALID_SOLD_AT'
+  /** With a FAILED sale: the store does not have enough units of a line (the message says which); nothing was taken. */
+  | 'INSUFFICIENT_STOCK'
+  /** With a FAILED sale or return: inventory does not know the store's stock location. */
+  | 'UNKNOWN_LOCATION'
+  /** With a FAILED sale: inventory's hold on its stock was released or expired before the sale completed; nothing is held. */
+  | 'RESERVATION_NOT_ACTIVE'
+  /** With a FAILED sale: inventory had no hold of its stock left to complete; nothing is held. */
+  | 'RESERVATION_NOT_FOUND'
+  /** Inventory refused a step for a reason retail has no code of its own for; the message gives inventory's words. */
+  | 'INVENTORY_REFUSED'
+  /** No sale has this id. */
+  | 'UNKNOWN_SALE'
+  /** The sale is not COMPLETED (still being recorded, failed, or cancelled already), so it cannot be cancelled. */
+  | 'INVALID_STATE'
+  /** The sale was rung up on another day (in the store's time zone): take a return instead. */
+  | 'NOT_SAME_DAY'
+  /** Units of the sale were returned already: take a return for the rest. */
+  | 'SALE_HAS_RETURNS'
+  /** The reason is missing where required (cancelSale), longer than 500 characters, or holds control characters. */
+  | 'INVALID_REASON'
+  /** Inventory refused to take the cancelled sale's units back: the sale stays COMPLETED. */
+  | 'CANCEL_REFUSED'
+  /** Only a COMPLETED sale takes returns. */
+  | 'SALE_NOT_RETURNABLE'
+  /** The sale has no line with this id. */
+  | 'UNKNOWN_SALE_LINE'
+  /** A sale line appears twice in one return. */
+  | 'DUPLICATE_LINE'
+  /** More units than were sold minus those already returned. */
+  | 'RETURN_EXCEEDS_SOLD'
+  /** A text field without a rule of its own (an id, a password) holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own (an id, a password) is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** Units of one sale line to return. */
 export type ReturnLineInput = {
@@ -649,6 +921,7 @@ export type CatalogPageQuery = {
 
 export type ProductDetailQueryVariables = Exact<{
   id: string | number;
+  period: PeriodInput;
 }>;
 
 export type ProductDetailQuery = {
@@ -676,11 +949,11 @@ export type ProductDetailQuery = {
   } | null;
 };
 
-export type ProductPageQueryVariables = Exact<{
+export type StorefrontProductQueryVariables = Exact<{
   id: string | number;
 }>;
 
-export type ProductPageQuery = {
+export type StorefrontProductQuery = {
   product: {
     id: string;
     sku: string;
@@ -688,19 +961,8 @@ export type ProductPageQuery = {
     description: string;
     active: boolean;
     price: { amount: string; currency: string };
-    category: { id: string; name: string; parent: { id: string; name: string } | null } | null;
-    stock: {
-      onHand: number;
-      reserved: number;
-      available: number;
-      levels: Array<{
-        onHand: number;
-        reserved: number;
-        available: number;
-        reorderPoint: number;
-        location: { id: string; name: string; kind: LocationKind };
-      }>;
-    };
+    category: { id: string; name: string } | null;
+    stock: { available: number };
   } | null;
 };
 
@@ -778,7 +1040,7 @@ export type RegisterCustomerMutation = {
   registerCustomer: {
     token: string | null;
     customer: { id: string; email: string; firstName: string; lastName: string } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -790,7 +1052,7 @@ export type LoginMutation = {
   login: {
     token: string | null;
     customer: { id: string; email: string } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -843,7 +1105,7 @@ export type AddAddressMutationVariables = Exact<{
 export type AddAddressMutation = {
   addAddress: {
     address: { id: string; isDefault: boolean; country: string } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -854,7 +1116,7 @@ export type UpdateAddressMutationVariables = Exact<{
 export type UpdateAddressMutation = {
   updateAddress: {
     address: { id: string; city: string; isDefault: boolean } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -866,7 +1128,7 @@ export type RemoveAddressMutation = {
   removeAddress: {
     removedAddressId: string | null;
     addresses: Array<{ id: string; isDefault: boolean }>;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -894,7 +1156,7 @@ export type AddToCartMutation = {
       subtotal: { amount: string; currency: string };
       lines: Array<{ id: string; quantity: number; product: { id: string; name: string } }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -909,7 +1171,7 @@ export type UpdateCartLineMutation = {
       itemCount: number;
       lines: Array<{ id: string; quantity: number; unitPrice: { amount: string } }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -920,7 +1182,7 @@ export type RemoveCartLineMutationVariables = Exact<{
 export type RemoveCartLineMutation = {
   removeCartLine: {
     cart: { id: string; itemCount: number; lines: Array<{ id: string }> } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -942,7 +1204,7 @@ export type CheckoutMutation = {
       }>;
       history: Array<{ status: OrderStatus; at: string; note: string | null }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -953,7 +1215,7 @@ export type CancelOrderMutationVariables = Exact<{
 export type CancelOrderMutation = {
   cancelOrder: {
     order: { id: string; status: OrderStatus } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -964,7 +1226,7 @@ export type QuickCheckoutMutationVariables = Exact<{
 export type QuickCheckoutMutation = {
   checkout: {
     order: { id: string; number: string; status: OrderStatus; total: { amount: string; currency: string } } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1006,7 +1268,7 @@ export type ShipOrderMutationVariables = Exact<{
 export type ShipOrderMutation = {
   shipOrder: {
     order: { id: string; status: OrderStatus } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: EcommerceErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1066,7 +1328,7 @@ export type AdjustStockMutationVariables = Exact<{
 export type AdjustStockMutation = {
   adjustStock: {
     level: { onHand: number; available: number; product: { id: string }; location: { id: string } } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: InventoryErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1081,7 +1343,7 @@ export type RequestReplenishmentMutation = {
       status: ReplenishmentStatus;
       lines: Array<{ quantity: number; product: { id: string; name: string } }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: InventoryErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1092,7 +1354,7 @@ export type ApproveReplenishmentMutationVariables = Exact<{
 export type ApproveReplenishmentMutation = {
   approveReplenishment: {
     request: { id: string; status: ReplenishmentStatus } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: InventoryErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1109,7 +1371,7 @@ export type RejectReplenishmentMutation = {
       decidedBy: string | null;
       decidedAt: string | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: InventoryErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1240,7 +1502,7 @@ export type GenerateReportMutation = {
       period: { from: string; to: string };
       store: { id: string; name: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: ReportsErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1348,7 +1610,7 @@ export type StaffLoginMutation = {
   staffLogin: {
     token: string | null;
     employee: { id: string; name: string; role: EmployeeRole; store: { id: string; name: string } | null } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1370,7 +1632,7 @@ export type RecordSaleMutation = {
         unitPrice: { amount: string; currency: string };
       }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1382,10 +1644,11 @@ export type ReturnSaleMutation = {
   returnSale: {
     return: {
       id: string;
+      status: ReturnStatus;
       refund: { amount: string; currency: string };
       lines: Array<{ quantity: number; saleLine: { id: string } }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1424,7 +1687,7 @@ export type OpenRegisterMutation = {
       openingFloat: { amount: string; currency: string };
       register: { id: string; number: number };
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1446,7 +1709,7 @@ export type CloseRegisterMutation = {
       countedCash: { amount: string; currency: string } | null;
       difference: { amount: string; currency: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1487,6 +1750,31 @@ export type SaleDetailQuery = {
   } | null;
 };
 
+export type SaleByNumberQueryVariables = Exact<{
+  number: string;
+}>;
+
+export type SaleByNumberQuery = {
+  saleByNumber: {
+    id: string;
+    number: string;
+    status: SaleStatus;
+    soldAt: string;
+    paymentMethod: PaymentMethod;
+    store: { id: string; name: string };
+    register: { id: string; number: number };
+    total: { amount: string; currency: string };
+    lines: Array<{
+      id: string;
+      quantity: number;
+      returnedQuantity: number;
+      product: { id: string; name: string; sku: string };
+      unitPrice: { amount: string; currency: string };
+      lineTotal: { amount: string; currency: string };
+    }>;
+  } | null;
+};
+
 export type CancelSaleMutationVariables = Exact<{
   input: CancelSaleInput;
 }>;
@@ -1494,7 +1782,7 @@ export type CancelSaleMutationVariables = Exact<{
 export type CancelSaleMutation = {
   cancelSale: {
     sale: { id: string; number: string; status: SaleStatus; cancelReason: string | null } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1519,6 +1807,38 @@ export type StoreSalesQuery = {
         total: { amount: string; currency: string };
         register: { number: number };
         soldBy: { name: string } | null;
+      };
+    }>;
+  };
+};
+
+export type RegisterSessionsQueryVariables = Exact<{
+  registerId: string | number;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type RegisterSessionsQuery = {
+  registerSessions: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      cursor: string;
+      node: {
+        id: string;
+        status: RegisterSessionStatus;
+        openedAt: string;
+        closedAt: string | null;
+        salesCount: number;
+        closingNote: string | null;
+        openedBy: { id: string; name: string } | null;
+        closedBy: { id: string; name: string } | null;
+        openingFloat: { amount: string; currency: string };
+        cashSales: { amount: string; currency: string };
+        cashRefunds: { amount: string; currency: string };
+        expectedCash: { amount: string; currency: string };
+        countedCash: { amount: string; currency: string } | null;
+        difference: { amount: string; currency: string } | null;
       };
     }>;
   };
@@ -1562,7 +1882,7 @@ export type CreateEmployeeMutation = {
       active: boolean;
       store: { id: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1573,7 +1893,7 @@ export type DeactivateEmployeeMutationVariables = Exact<{
 export type DeactivateEmployeeMutation = {
   deactivateEmployee: {
     employee: { id: string; active: boolean } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1584,7 +1904,7 @@ export type ChangeEmployeeRoleMutationVariables = Exact<{
 export type ChangeEmployeeRoleMutation = {
   changeEmployeeRole: {
     employee: { id: string; role: EmployeeRole; store: { id: string } | null } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1622,7 +1942,7 @@ export type CreateStoreMutation = {
       timeZone: string;
       openingHours: Array<{ day: Weekday; opens: string; closes: string }>;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1643,7 +1963,7 @@ export type UpdateStoreMutation = {
       openingHours: Array<{ day: Weekday; opens: string; closes: string }>;
       manager: { id: string; name: string } | null;
     } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1654,7 +1974,7 @@ export type AddCashRegisterMutationVariables = Exact<{
 export type AddCashRegisterMutation = {
   addCashRegister: {
     register: { id: string; number: number; active: boolean; store: { id: string } } | null;
-    errors: Array<{ code: string; field: Array<string> | null; message: string }>;
+    errors: Array<{ code: RetailErrorCode; field: Array<string> | null; message: string }>;
   };
 };
 
@@ -1793,6 +2113,11 @@ export const ProductDetailDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
           type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'period' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'PeriodInput' } } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -1892,21 +2217,7 @@ export const ProductDetailDocument = {
                     {
                       kind: 'Argument',
                       name: { kind: 'Name', value: 'period' },
-                      value: {
-                        kind: 'ObjectValue',
-                        fields: [
-                          {
-                            kind: 'ObjectField',
-                            name: { kind: 'Name', value: 'from' },
-                            value: { kind: 'StringValue', value: '2026-01-01', block: false },
-                          },
-                          {
-                            kind: 'ObjectField',
-                            name: { kind: 'Name', value: 'to' },
-                            value: { kind: 'StringValue', value: '2026-12-31', block: false },
-                          },
-                        ],
-                      },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'period' } },
                     },
                   ],
                   selectionSet: {
@@ -1935,13 +2246,13 @@ export const ProductDetailDocument = {
     },
   ],
 } as unknown as DocumentNode<ProductDetailQuery, ProductDetailQueryVariables>;
-export const ProductPageDocument = {
+export const StorefrontProductDocument = {
   kind: 'Document',
   definitions: [
     {
       kind: 'OperationDefinition',
       operation: 'query',
-      name: { kind: 'Name', value: 'ProductPage' },
+      name: { kind: 'Name', value: 'StorefrontProduct' },
       variableDefinitions: [
         {
           kind: 'VariableDefinition',
@@ -1989,17 +2300,6 @@ export const ProductPageDocument = {
                     selections: [
                       { kind: 'Field', name: { kind: 'Name', value: 'id' } },
                       { kind: 'Field', name: { kind: 'Name', value: 'name' } },
-                      {
-                        kind: 'Field',
-                        name: { kind: 'Name', value: 'parent' },
-                        selectionSet: {
-                          kind: 'SelectionSet',
-                          selections: [
-                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
-                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
-                          ],
-                        },
-                      },
                     ],
                   },
                 },
@@ -2008,36 +2308,7 @@ export const ProductPageDocument = {
                   name: { kind: 'Name', value: 'stock' },
                   selectionSet: {
                     kind: 'SelectionSet',
-                    selections: [
-                      { kind: 'Field', name: { kind: 'Name', value: 'onHand' } },
-                      { kind: 'Field', name: { kind: 'Name', value: 'reserved' } },
-                      { kind: 'Field', name: { kind: 'Name', value: 'available' } },
-                      {
-                        kind: 'Field',
-                        name: { kind: 'Name', value: 'levels' },
-                        selectionSet: {
-                          kind: 'SelectionSet',
-                          selections: [
-                            {
-                              kind: 'Field',
-                              name: { kind: 'Name', value: 'location' },
-                              selectionSet: {
-                                kind: 'SelectionSet',
-                                selections: [
-                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
-                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
-                                  { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
-                                ],
-                              },
-                            },
-                            { kind: 'Field', name: { kind: 'Name', value: 'onHand' } },
-                            { kind: 'Field', name: { kind: 'Name', value: 'reserved' } },
-                            { kind: 'Field', name: { kind: 'Name', value: 'available' } },
-                            { kind: 'Field', name: { kind: 'Name', value: 'reorderPoint' } },
-                          ],
-                        },
-                      },
-                    ],
+                    selections: [{ kind: 'Field', name: { kind: 'Name', value: 'available' } }],
                   },
                 },
               ],
@@ -2047,7 +2318,7 @@ export const ProductPageDocument = {
       },
     },
   ],
-} as unknown as DocumentNode<ProductPageQuery, ProductPageQueryVariables>;
+} as unknown as DocumentNode<StorefrontProductQuery, StorefrontProductQueryVariables>;
 export const SearchProductsDocument = {
   kind: 'Document',
   definitions: [
@@ -5591,6 +5862,7 @@ export const ReturnSaleDocument = {
                     kind: 'SelectionSet',
                     selections: [
                       { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'status' } },
                       {
                         kind: 'Field',
                         name: { kind: 'Name', value: 'refund' },
@@ -6114,6 +6386,128 @@ export const SaleDetailDocument = {
     },
   ],
 } as unknown as DocumentNode<SaleDetailQuery, SaleDetailQueryVariables>;
+export const SaleByNumberDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'SaleByNumber' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'number' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'saleByNumber' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'number' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'number' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'soldAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'paymentMethod' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'store' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'register' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'number' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'total' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'product' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                          ],
+                        },
+                      },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'returnedQuantity' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'unitPrice' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'lineTotal' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SaleByNumberQuery, SaleByNumberQueryVariables>;
 export const CancelSaleDocument = {
   kind: 'Document',
   definitions: [
@@ -6307,6 +6701,189 @@ export const StoreSalesDocument = {
     },
   ],
 } as unknown as DocumentNode<StoreSalesQuery, StoreSalesQueryVariables>;
+export const RegisterSessionsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'RegisterSessions' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'registerId' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'registerSessions' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'registerId' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'registerId' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'first' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'pageInfo' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'edges' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'node' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'openedBy' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'closedBy' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                                ],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'salesCount' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'openingFloat' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'cashSales' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'cashRefunds' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'expectedCash' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'countedCash' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'difference' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'currency' } },
+                                ],
+                              },
+                            },
+                            { kind: 'Field', name: { kind: 'Name', value: 'closingNote' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RegisterSessionsQuery, RegisterSessionsQueryVariables>;
 export const StoreStaffDocument = {
   kind: 'Document',
   definitions: [

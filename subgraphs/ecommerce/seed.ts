@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { legacyExecute, legacyQueryOne } from '../kit';
+import { execute, queryOne } from '../kit';
+import { DEMO_CUSTOMER_EXISTS, INSERT_DEMO_ADDRESS, INSERT_DEMO_CART, INSERT_DEMO_CUSTOMER } from './domain/sql/seed';
 import { hashPassword } from '../kit/passwords';
 
 /**
@@ -48,39 +49,30 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
 export async function seedEcommerce(orm: MikroORM): Promise<void> {
   const em = orm.em.fork() as EntityManager;
   for (const c of DEMO_CUSTOMERS) {
-    const exists = await legacyQueryOne(em, 'select 1 from customers where id = ? or lower(email) = lower(?)', [
-      c.id,
-      c.email,
-    ]);
+    const exists = await queryOne(em, DEMO_CUSTOMER_EXISTS, { id: c.id, email: c.email });
     if (exists) continue;
-    const hash = await hashPassword(DEMO_CUSTOMER_PASSWORD);
-    // Insert-if-missing (`on conflict do nothing`): two processes seeding at once, or a half-seeded
-    // database, still end with each row exactly once; the unit of work would fail on the duplicate.
+    const passwordHash = await hashPassword(DEMO_CUSTOMER_PASSWORD);
+    // Insert-if-missing (domain/sql/seed.ts): concurrent or repeated seeds keep each row once.
     await em.transactional(async (tem) => {
-      await legacyExecute(
-        tem,
-        `insert into customers (id, email, first_name, last_name, phone, password_hash)
-         values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
-        [c.id, c.email, c.firstName, c.lastName, c.phone, hash],
-      );
-      await legacyExecute(
-        tem,
-        `insert into addresses (id, customer_id, line1, city, region, postal_code, country, is_default)
-         values (?, ?, ?, ?, ?, ?, ?, true) on conflict do nothing`,
-        [
-          `addr-${c.id}`,
-          c.id,
-          c.address.line1,
-          c.address.city,
-          c.address.region,
-          c.address.postalCode,
-          c.address.country,
-        ],
-      );
-      await legacyExecute(tem, 'insert into carts (id, customer_id) values (?, ?) on conflict do nothing', [
-        `cart-${c.id}`,
-        c.id,
-      ]);
+      await execute(tem, INSERT_DEMO_CUSTOMER, {
+        id: c.id,
+        email: c.email,
+        firstName: c.firstName,
+        lastName: c.lastName,
+        phone: c.phone,
+        passwordHash,
+      });
+      const { line1, city, region, postalCode, country } = c.address;
+      await execute(tem, INSERT_DEMO_ADDRESS, {
+        id: `addr-${c.id}`,
+        customerId: c.id,
+        line1,
+        city,
+        region,
+        postalCode,
+        country,
+      });
+      await execute(tem, INSERT_DEMO_CART, { id: `cart-${c.id}`, customerId: c.id });
     });
   }
 }

@@ -20,6 +20,7 @@ import { calleeClients, productLoader } from '../kit/clients';
 import { FakePaymentProvider } from './clients/payments';
 import { configFromEnv, type EcommerceConfig } from './config';
 import type { EcommerceContext } from './domain/context';
+import { TEXT_CODES } from './domain/errors';
 import { entities } from './entities';
 import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
 import { migrations } from './migrations';
@@ -77,6 +78,7 @@ export function createDefinition(services: () => ResolverServices): SubgraphDefi
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
     permissions,
+    textCodes: TEXT_CODES,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Gauge, Histogram } from 'prom-client';
-import { businessCounter, legacyQueryOne, type Metrics } from '../kit';
+import { businessCounter, queryOne, type Metrics } from '../kit';
+import { LAST_REBUILD_DURATION } from './domain/sql/rebuilds';
 
 /**
  * reports' metrics (monitoring/metrics-catalog.yml), counted by the adapters (the consumer, the job),
@@ -99,10 +100,7 @@ export function registerRebuildGauge(metrics: Metrics, em: () => EntityManager):
     registers: [metrics.registry],
     async collect() {
       try {
-        const row = await legacyQueryOne<{ ms: number }>(
-          em(),
-          'select duration_ms as ms from read_model_rebuilds order by id desc limit 1',
-        );
+        const row = await queryOne(em(), LAST_REBUILD_DURATION, {});
         if (row) this.set(row.ms / 1000);
       } catch {
         // A scrape while the database is away keeps the last value rather than failing every metric.

@@ -13,6 +13,7 @@ import {
 } from '../kit';
 import { configFromEnv, type ReportsConfig } from './config';
 import { StreamConsumer } from './consumer';
+import { TEXT_CODES } from './domain/errors';
 import { KNOWN_EVENTS } from './domain/events';
 import type { Compute } from './domain/saved-reports';
 import { entities } from './entities';
@@ -48,6 +49,7 @@ export function createDefinition(services: () => ResolverServices): SubgraphDefi
     migrations,
     createLoaders,
     permissions,
+    textCodes: TEXT_CODES,
   });
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
-import { AccessDenied, userError, type DomainContext, type UserError } from '../../kit/domain';
+import { AccessDenied, type DomainContext } from '../../kit/domain';
 import { AddressSchema, CustomerSchema } from '../entities';
 import type { AddAddressInput, RemoveAddressInput, UpdateAddressInput } from '../generated/resolvers';
 import { signedInCustomer, withEm, type DbContext } from './context';
+import { userError, type EcommerceUserError } from './errors';
 import { addressById, addressesByCustomers } from './reads';
 import type { Address } from './types';
 import { checkAddress } from './validation';
@@ -18,7 +19,7 @@ export const MAX_ADDRESSES = 20;
 
 export interface AddressResult {
   address: Address | null;
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
 async function lockCustomer(tx: EntityManager, customerId: string): Promise<void> {
@@ -96,7 +97,7 @@ export async function updateAddress(ctx: DomainContext, input: UpdateAddressInpu
 export interface RemoveAddressResult {
   removedAddressId: string | null;
   addresses: Address[];
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
 /** Deletes one of the caller's addresses; when it was the default, the oldest remaining one takes over. */

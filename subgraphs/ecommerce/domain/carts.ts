@@ -2,17 +2,28 @@ import { randomUUID } from 'node:crypto';
 import {
   AccessDenied,
   checkQuantity,
-  legacyExecute,
+  execute,
   MAX_LINE_QUANTITY,
-  legacyQueryOne,
-  legacyQueryRows,
-  userError,
+  queryOne,
+  queryRows,
   type ProductInfo,
-  type UserError,
 } from '../../kit/domain';
 import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '../generated/resolvers';
 import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
+import { userError, type EcommerceUserError } from './errors';
 import { activeCart, cartLinesByCarts } from './reads';
+import {
+  ADD_CART_LINE,
+  CART_LINE_COUNT,
+  CART_LINE_OWNER,
+  DELETE_CART_LINE,
+  INSERT_ACTIVE_CART,
+  LOCK_CART,
+  SET_CART_LINE,
+  TOUCH_ACTIVE_CART,
+  TOUCH_CART,
+  type CartLineOwner,
+} from './sql/carts';
 import type { CartView } from './types';
 
 /**
@@ -26,7 +37,7 @@ export const MAX_CART_LINES = 100;
 
 export interface CartResult {
   cart: CartView | null;
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
 /**
@@ -37,11 +48,7 @@ export interface CartResult {
 export async function ensureCart(ctx: DbContext, customerId: string): Promise<CartView> {
   const found = await activeCart(ctx, customerId);
   if (found) return found;
-  await legacyExecute(
-    ctx.em,
-    "insert into carts (id, customer_id) values (?, ?) on conflict (customer_id) where status = 'ACTIVE' do nothing",
-    [randomUUID(), customerId],
-  );
+  await execute(ctx.em, INSERT_ACTIVE_CART, { id: randomUUID(), customerId });
   const created = await activeCart(ctx, customerId);
   if (!created) throw new Error(`no active cart for customer ${customerId}`);
   return created;
@@ -57,7 +64,7 @@ async function loadCart(ctx: DbContext, customerId: string): Promise<CartView> {
 export async function sellableProduct(
   ctx: Pick<EcommerceContext, 'products'>,
   { productId, field }: { productId: string; field?: string[] },
-): Promise<{ product: ProductInfo; error: null } | { product: null; error: UserError }> {
+): Promise<{ product: ProductInfo; error: null } | { product: null; error: EcommerceUserError }> {
   const product = await ctx.products.load(productId);
   if (!product) return { product: null, error: userError('UNKNOWN_PRODUCT', `No product has id ${productId}`, field) };
   if (!product.active) {
@@ -66,7 +73,7 @@ export async function sellableProduct(
   return { product, error: null };
 }
 
-async function answer(ctx: DbContext, customerId: string, errors: UserError[]): Promise<CartResult> {
+async function answer(ctx: DbContext, customerId: string, errors: EcommerceUserError[]): Promise<CartResult> {
   return { cart: await loadCart(ctx, customerId), errors };
 }
 
@@ -78,35 +85,25 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
   const { product, error } = await sellableProduct(ctx, { productId: input.productId, field: ['input', 'productId'] });
   if (!product) return answer(ctx, customerId, [error]);
 
-  const outcome = await ctx.em.transactional(async (tem): Promise<UserError | null> => {
+  const outcome = await ctx.em.transactional(async (tem): Promise<EcommerceUserError | null> => {
     const cart = await ensureCart(withEm(ctx, tem), customerId);
-    // Lock the cart so the line-count limit holds under concurrent adds.
-    await legacyQueryRows(tem, 'select id from carts where id = ? for update', [cart.id]);
-    const counts = await legacyQueryOne<{ lines: string; has: boolean }>(
-      tem,
-      'select count(*) as lines, bool_or(product_id = ?) as has from cart_lines where cart_id = ?',
-      [product.id, cart.id],
-    );
+    await queryRows(tem, LOCK_CART, { cartId: cart.id });
+    const counts = await queryOne(tem, CART_LINE_COUNT, { cartId: cart.id, productId: product.id });
     if (!counts?.has && Number(counts?.lines ?? 0) >= MAX_CART_LINES) {
       return userError('CART_FULL', `A cart holds at most ${MAX_CART_LINES} different products`, [
         'input',
         'productId',
       ]);
     }
-    // Adding to an existing line sums the quantities; the WHERE keeps the sum within the limit atomically.
-    const rows = await legacyQueryRows<{ id: string }>(
-      tem,
-      `insert into cart_lines (id, cart_id, product_id, quantity, unit_price_cents, currency)
-       values (?, ?, ?, ?, ?, ?)
-       on conflict (cart_id, product_id) do update
-          set quantity = cart_lines.quantity + excluded.quantity,
-              unit_price_cents = excluded.unit_price_cents,
-              currency = excluded.currency,
-              updated_at = now()
-        where cart_lines.quantity + excluded.quantity <= ?
-       returning id`,
-      [randomUUID(), cart.id, product.id, input.quantity, product.priceCents, product.currency, MAX_LINE_QUANTITY],
-    );
+    const rows = await queryRows(tem, ADD_CART_LINE, {
+      id: randomUUID(),
+      cartId: cart.id,
+      productId: product.id,
+      quantity: input.quantity,
+      unitPriceCents: product.priceCents,
+      currency: product.currency,
+      maxQuantity: MAX_LINE_QUANTITY,
+    });
     if (rows.length === 0) {
       return userError(
         'INVALID_QUANTITY',
@@ -114,26 +111,15 @@ export async function addToCart(ctx: EcommerceContext, input: AddToCartInput): P
         ['input', 'quantity'],
       );
     }
-    await legacyExecute(tem, 'update carts set updated_at = now() where id = ?', [cart.id]);
+    await execute(tem, TOUCH_CART, { cartId: cart.id });
     return null;
   });
   return answer(ctx, customerId, outcome ? [outcome] : []);
 }
 
-interface OwnedLine {
-  id: string;
-  productId: string;
-  customerId: string;
-}
-
 /** A cart line of the caller; FORBIDDEN when it is in another customer's cart, null when unknown. */
-async function ownLine(ctx: DbContext, customerId: string, lineId: string): Promise<OwnedLine | null> {
-  const line = await legacyQueryOne<OwnedLine>(
-    ctx.em,
-    `select cl.id, cl.product_id as "productId", c.customer_id as "customerId"
-       from cart_lines cl join carts c on c.id = cl.cart_id where cl.id = ?`,
-    [lineId],
-  );
+async function ownLine(ctx: DbContext, customerId: string, lineId: string): Promise<CartLineOwner | null> {
+  const line = await queryOne(ctx.em, CART_LINE_OWNER, { lineId });
   if (line && line.customerId !== customerId) throw new AccessDenied('This cart line belongs to another customer');
   return line;
 }
@@ -150,12 +136,13 @@ export async function updateCartLine(ctx: EcommerceContext, input: UpdateCartLin
   const { product, error } = await sellableProduct(ctx, { productId: line.productId, field: ['input', 'lineId'] });
   if (!product) return answer(ctx, customerId, [error]);
   const n = await ctx.em.transactional(async (tem) => {
-    const changed = await legacyExecute(
-      tem,
-      `update cart_lines set quantity = ?, unit_price_cents = ?, currency = ?, updated_at = now() where id = ?`,
-      [input.quantity, product.priceCents, product.currency, line.id],
-    );
-    await legacyExecute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
+    const changed = await execute(tem, SET_CART_LINE, {
+      lineId: line.id,
+      quantity: input.quantity,
+      unitPriceCents: product.priceCents,
+      currency: product.currency,
+    });
+    await execute(tem, TOUCH_ACTIVE_CART, { customerId });
     return changed;
   });
   return answer(ctx, customerId, n ? [] : [unknownLine()]);
@@ -166,8 +153,8 @@ export async function removeCartLine(ctx: EcommerceContext, input: RemoveCartLin
   const line = await ownLine(ctx, customerId, input.lineId);
   if (!line) return answer(ctx, customerId, [unknownLine()]);
   const n = await ctx.em.transactional(async (tem) => {
-    const removed = await legacyExecute(tem, 'delete from cart_lines where id = ?', [line.id]);
-    await legacyExecute(tem, "update carts set updated_at = now() where customer_id = ? and status = 'ACTIVE'", [customerId]);
+    const removed = await execute(tem, DELETE_CART_LINE, { lineId: line.id });
+    await execute(tem, TOUCH_ACTIVE_CART, { customerId });
     return removed;
   });
   return answer(ctx, customerId, n ? [] : [unknownLine()]);

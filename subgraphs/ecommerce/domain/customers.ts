@@ -13,31 +13,31 @@ import {
   optionalText,
   pgConstraint,
   pgErrorCode,
-  legacyQueryOne,
-  userError,
+  queryOne,
   type DomainContext,
-  type UserError,
 } from '../../kit/domain';
 import { CartSchema, CustomerSchema } from '../entities';
 import type { LoginInput, RegisterCustomerInput } from '../generated/resolvers';
 import type { DbContext } from './context';
+import { userError, type EcommerceUserError } from './errors';
 import { customerByEmail } from './reads';
+import { EMAIL_TAKEN } from './sql/customers';
 import type { Customer, CustomerProfile } from './types';
 
 /** Result of registration and login; the resolver signs the token for `customer`. */
 export interface AuthResult {
   customer: CustomerProfile | null;
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
-const fail = (errors: UserError[]): AuthResult => ({ customer: null, errors });
+const fail = (errors: EcommerceUserError[]): AuthResult => ({ customer: null, errors });
 
 function profile(customer: Customer): CustomerProfile {
   const { passwordHash: _hash, ...rest } = customer;
   return rest;
 }
 
-function checkRegistration(input: RegisterCustomerInput, email: string): UserError[] {
+function checkRegistration(input: RegisterCustomerInput, email: string): EcommerceUserError[] {
   return [
     checkEmail(email, ['input', 'email']),
     checkNewPassword(input.password, ['input', 'password']),
@@ -65,7 +65,7 @@ export async function registerCustomer(ctx: DbContext, input: RegisterCustomerIn
 
   const taken = () => fail([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
   // lower(email) is what customers_email_lower_unique covers; the ORM's criteria cannot say it.
-  const exists = await legacyQueryOne(ctx.em, 'select 1 from customers where lower(email) = lower(?)', [email]);
+  const exists = await queryOne(ctx.em, EMAIL_TAKEN, { email });
   if (exists) return taken();
 
   const passwordHash = await hashPassword(input.password);

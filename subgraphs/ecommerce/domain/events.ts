@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { legacyQueryOne, recordEvents, type NewEvent } from '../../kit/domain';
+import { queryOne, recordEvents, type NewEvent } from '../../kit/domain';
 import { orderById, orderLinesByOrders } from './reads';
+import { ORDER_WAS_CONFIRMED } from './sql/orders';
 import type { Order, OrderLine } from './types';
 
 /**
@@ -140,10 +141,6 @@ export async function sagaTransitionEvent(
   if (to === 'CONFIRMED') return orderConfirmed(order, lines);
   // A CONFIRMED history entry is written in the same transaction as order.confirmed: exactly the
   // orders reports counted, whatever path (cancelOrder after confirmation, recovery) led here.
-  const confirmed = await legacyQueryOne<{ yes: boolean }>(
-    tem,
-    "select exists(select 1 from order_status_changes where order_id = ? and status = 'CONFIRMED') as yes",
-    [orderId],
-  );
+  const confirmed = await queryOne(tem, ORDER_WAS_CONFIRMED, { orderId });
   return orderCancelled(order, lines, confirmed?.yes === true);
 }

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import {
-  AccessDenied,
-  checkText,
-  NotAuthenticated,
-  userError,
-  type DomainContext,
-  type UserError,
-} from '../../kit/domain';
+import { AccessDenied, checkText, NotAuthenticated, type DomainContext } from '../../kit/domain';
 import { OrderSchema, OrderStatusChangeSchema } from '../entities';
 import type { CancelOrderInput, ShipOrderInput } from '../generated/resolvers';
 import type { EcommerceContext } from './context';
+import { userError, type EcommerceUserError } from './errors';
 import { orderShipped, recordOrderEvents } from './events';
 import { orderById, orderWithDetails } from './reads';
 import { runSaga, takeOverForCancellation } from './saga-runner';
@@ -36,7 +30,7 @@ export function assertCanSeeOrder(ctx: Pick<DomainContext, 'identity'>, order: P
 
 export interface OrderResult {
   order: OrderView | null;
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
 const unknownOrder = (): OrderResult => ({

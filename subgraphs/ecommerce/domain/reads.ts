@@ -1,15 +1,17 @@
-import { legacyProjectedRow, legacyProjectedRows, projection, legacyQueryOne } from '../../kit/domain';
-import {
-  AddressSchema,
-  CartLineSchema,
-  CartSchema,
-  CheckoutSagaSchema,
-  CustomerSchema,
-  OrderLineSchema,
-  OrderSchema,
-  OrderStatusChangeSchema,
-} from '../entities';
+import { queryOne, queryRows } from '../../kit/domain';
 import type { DbContext } from './context';
+import { ADDRESS_BY_ID, ADDRESSES_BY_CUSTOMERS } from './sql/addresses';
+import { ACTIVE_CART, CART_LINES_BY_CARTS } from './sql/carts';
+import { CUSTOMER_BY_EMAIL, CUSTOMERS_BY_IDS } from './sql/customers';
+import {
+  COUNT_ORDERS,
+  HISTORY_BY_ORDERS,
+  ORDER_ID_BY_KEY,
+  ORDER_LINES_BY_ORDERS,
+  ORDERS_BY_IDS,
+  ORDERS_PAGE,
+  SAGA_BY_ORDER,
+} from './sql/orders';
 import type {
   Address,
   Cart,
@@ -24,79 +26,49 @@ import type {
 } from './types';
 
 /**
- * Lean reads (ADR 0003): parameterised SQL returning the tables' own row types (domain/types.ts),
- * without entity hydration, for the DataLoaders and mutation payloads. The select lists come from
- * the entity definitions (kit projection), so a column is described once (entities.ts).
+ * Lean reads (ADR 0003): the statements of domain/sql/ returning the tables' own row types
+ * (domain/types.ts), without entity hydration, for the DataLoaders and mutation payloads.
  */
 
-const CUSTOMER = projection(CustomerSchema, { omit: ['passwordHash'] });
-const CUSTOMER_WITH_HASH = projection(CustomerSchema);
-const ADDRESS = projection(AddressSchema);
-const CART = projection(CartSchema);
-const CART_LINE = projection(CartLineSchema);
-const ORDER = projection(OrderSchema);
-const ORDER_LINE = projection(OrderLineSchema);
-const STATUS_CHANGE = projection(OrderStatusChangeSchema);
-export const SAGA = projection(CheckoutSagaSchema);
+export { SAGA } from './sql/orders';
 
 export function customersByIds(ctx: DbContext, ids: readonly string[]): Promise<CustomerProfile[]> {
-  return legacyProjectedRows(ctx.em, CUSTOMER, `select ${CUSTOMER.columns} from customers where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, CUSTOMERS_BY_IDS, { ids });
 }
 
-/** The account with its password hash, for login only; `lower(email)` is what the unique index covers. */
+/** The account with its password hash, for login only. */
 export function customerByEmail(ctx: DbContext, email: string): Promise<Customer | null> {
-  return legacyProjectedRow(
-    ctx.em,
-    CUSTOMER_WITH_HASH,
-    `select ${CUSTOMER_WITH_HASH.columns} from customers where lower(email) = lower(?)`,
-    [email],
-  );
+  return queryOne(ctx.em, CUSTOMER_BY_EMAIL, { email });
 }
 
 /** Addresses of the customers, each customer's default first, then oldest first. */
 export function addressesByCustomers(ctx: DbContext, customerIds: readonly string[]): Promise<Address[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    ADDRESS,
-    `select ${ADDRESS.columns} from addresses where customer_id = any(?::text[])
-     order by customer_id, is_default desc, created_at, id`,
-    [customerIds],
-  );
+  return queryRows(ctx.em, ADDRESSES_BY_CUSTOMERS, { customerIds });
 }
 
 export function addressById(ctx: DbContext, id: string): Promise<Address | null> {
-  return legacyProjectedRow(ctx.em, ADDRESS, `select ${ADDRESS.columns} from addresses where id = ?`, [id]);
+  return queryOne(ctx.em, ADDRESS_BY_ID, { id });
 }
 
 export function activeCart(ctx: DbContext, customerId: string): Promise<Cart | null> {
-  return legacyProjectedRow(ctx.em, CART, `select ${CART.columns} from carts where customer_id = ? and status = 'ACTIVE'`, [
-    customerId,
-  ]);
+  return queryOne(ctx.em, ACTIVE_CART, { customerId });
 }
 
 /** Lines of the carts, oldest first. */
 export function cartLinesByCarts(ctx: DbContext, cartIds: readonly string[]): Promise<CartLine[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    CART_LINE,
-    `select ${CART_LINE.columns} from cart_lines where cart_id = any(?::text[]) order by cart_id, created_at, id`,
-    [cartIds],
-  );
+  return queryRows(ctx.em, CART_LINES_BY_CARTS, { cartIds });
 }
 
 export function ordersByIds(ctx: DbContext, ids: readonly string[]): Promise<Order[]> {
-  return legacyProjectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, ORDERS_BY_IDS, { ids });
 }
 
 export async function orderById(ctx: DbContext, id: string): Promise<Order | null> {
   return (await ordersByIds(ctx, [id]))[0] ?? null;
 }
 
-export function orderIdByKey(ctx: DbContext, customerId: string, idempotencyKey: string): Promise<string | null> {
-  return legacyQueryOne<{ id: string }>(ctx.em, 'select id from orders where customer_id = ? and idempotency_key = ?', [
-    customerId,
-    idempotencyKey,
-  ]).then((row) => row?.id ?? null);
+export async function orderIdByKey(ctx: DbContext, customerId: string, idempotencyKey: string): Promise<string | null> {
+  return (await queryOne(ctx.em, ORDER_ID_BY_KEY, { customerId, idempotencyKey }))?.id ?? null;
 }
 
 /** Which orders a list shows: all, one customer's, one status. */
@@ -105,66 +77,33 @@ export interface OrderFilter {
   status?: Order['status'] | null;
 }
 
-function orderConditions(filter: OrderFilter): { sql: string[]; params: unknown[] } {
-  const sql: string[] = [];
-  const params: unknown[] = [];
-  if (filter.customerId) {
-    sql.push('customer_id = ?');
-    params.push(filter.customerId);
-  }
-  if (filter.status) {
-    sql.push('status = ?');
-    params.push(filter.status);
-  }
-  return { sql, params };
-}
-
-const where = (conditions: string[]) => (conditions.length ? `where ${conditions.join(' and ')}` : '');
+const listFilter = (filter: OrderFilter) => ({ customerId: filter.customerId ?? null, status: filter.status ?? null });
 
 /**
  * Up to `first + 1` orders newest first after the keyset `afterSeq` (the extra row tells whether a
- * next page exists). Keyset, not offset, so pages stay stable while orders are placed.
+ * next page exists).
  */
 export async function ordersPage(
   ctx: DbContext,
   page: { filter: OrderFilter; first: number; afterSeq: string | null },
 ): Promise<Order[]> {
   if (page.first === 0) return [];
-  const { sql, params } = orderConditions(page.filter);
-  if (page.afterSeq !== null) {
-    sql.push('seq < ?::bigint');
-    params.push(page.afterSeq);
-  }
-  return legacyProjectedRows(ctx.em, ORDER, `select ${ORDER.columns} from orders ${where(sql)} order by seq desc limit ?`, [
-    ...params,
-    page.first + 1,
-  ]);
+  return queryRows(ctx.em, ORDERS_PAGE, { ...listFilter(page.filter), afterSeq: page.afterSeq, limit: page.first + 1 });
 }
 
 export async function countOrders(ctx: DbContext, filter: OrderFilter): Promise<number> {
-  const { sql, params } = orderConditions(filter);
-  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from orders ${where(sql)}`, params);
+  const row = await queryOne(ctx.em, COUNT_ORDERS, listFilter(filter));
   return Number(row?.count ?? 0);
 }
 
 /** Lines of the orders, in line order. */
 export function orderLinesByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderLine[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    ORDER_LINE,
-    `select ${ORDER_LINE.columns} from order_lines where order_id = any(?::text[]) order by order_id, line_no`,
-    [orderIds],
-  );
+  return queryRows(ctx.em, ORDER_LINES_BY_ORDERS, { orderIds });
 }
 
 /** Status history of the orders, oldest first. */
 export function historyByOrders(ctx: DbContext, orderIds: readonly string[]): Promise<OrderStatusChange[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    STATUS_CHANGE,
-    `select ${STATUS_CHANGE.columns} from order_status_changes where order_id = any(?::text[]) order by order_id, id`,
-    [orderIds],
-  );
+  return queryRows(ctx.em, HISTORY_BY_ORDERS, { orderIds });
 }
 
 /** The order with its lines and history read now (mutation payloads). */
@@ -176,5 +115,5 @@ export async function orderWithDetails(ctx: DbContext, id: string): Promise<Orde
 }
 
 export function sagaByOrder(ctx: DbContext, orderId: string): Promise<CheckoutSaga | null> {
-  return legacyProjectedRow(ctx.em, SAGA, `select ${SAGA.columns} from checkout_sagas where order_id = ?`, [orderId]);
+  return queryOne(ctx.em, SAGA_BY_ORDER, { orderId });
 }

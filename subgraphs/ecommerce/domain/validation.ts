@@ -1,5 +1,6 @@
-import { checkText, optionalText, userError, type UserError } from '../../kit/domain';
+import { checkText, optionalText } from '../../kit/domain';
 import type { AddressInput, PaymentCardInput } from '../generated/resolvers';
+import { userError, type EcommerceUserError } from './errors';
 import type { CardDetails } from './ports';
 import type { AddressSnapshot } from './types';
 
@@ -9,9 +10,12 @@ import type { AddressSnapshot } from './types';
  */
 
 /** Validates and normalises an address (trimmed, country upper case). */
-export function checkAddress(input: AddressInput, base: string[]): { address: AddressSnapshot; errors: UserError[] } {
+export function checkAddress(
+  input: AddressInput,
+  base: string[],
+): { address: AddressSnapshot; errors: EcommerceUserError[] } {
   const f = (name: string) => [...base, name];
-  const errors = [
+  const errors: EcommerceUserError[] = [
     checkText(input.recipient, f('recipient'), {
       required: false,
       max: 200,
@@ -55,9 +59,9 @@ export function checkCard(
   input: PaymentCardInput,
   base: string[],
   now: Date = new Date(),
-): { card: CardDetails | null; errors: UserError[] } {
+): { card: CardDetails | null; errors: EcommerceUserError[] } {
   const f = (name: string) => [...base, name];
-  const errors: UserError[] = [];
+  const errors: EcommerceUserError[] = [];
   const number = input.cardNumber.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number)) {
     errors.push(userError('INVALID_CARD', 'Card number must be 12 to 19 digits', f('cardNumber')));

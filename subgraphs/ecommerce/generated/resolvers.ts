@@ -38,16 +38,106 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** A business-rule failure of a mutation; nothing was written. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Machine-readable code, e.g. INSUFFICIENT_STOCK, INVALID_QUANTITY, NOT_FOUND. */
-  code: Scalars['String']['output'];
+/**
+ * A business-rule failure of an account, address, cart, checkout or order change; nothing was written,
+ * except by checkout after its order exists (the order is returned CANCELLED with the failure).
+ */
+export type EcommerceUserError = {
+  __typename?: 'EcommerceUserError';
+  /** Why, as a code a client can act on (docs/error-codes.md). */
+  code: EcommerceErrorCode;
   /** Path to the input field at fault, e.g. ["input", "price"]; null when not tied to a field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** Human-readable explanation. */
   message: Scalars['String']['output'];
 };
+
+/**
+ * Every code an ecommerce mutation (registerCustomer, login, addAddress, updateAddress, removeAddress,
+ * addToCart, updateCartLine, removeCartLine, checkout, cancelOrder, shipOrder) can return.
+ */
+export type EcommerceErrorCode =
+  /** The email does not look like name@example.com, or is longer than 254 characters. */
+  | 'INVALID_EMAIL'
+  /** The password is shorter than 8 or longer than 200 characters. */
+  | 'WEAK_PASSWORD'
+  /** A first or last name is empty, longer than 100 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /**
+   * The phone number is not 7 to 30 digits, spaces, dashes, dots or parentheses (an optional leading
+   * "+"), or holds control characters.
+   */
+  | 'INVALID_PHONE'
+  /** An account with this email already exists, whatever the letter case. */
+  | 'EMAIL_TAKEN'
+  /** The email or the password is wrong (the same answer for both, and for an unknown email). */
+  | 'INVALID_CREDENTIALS'
+  /**
+   * A field of the address is missing, too long (recipient, lines 200, city and region 100, postal
+   * code 20 characters), holds control characters, or the country is not a two-letter code.
+   */
+  | 'INVALID_ADDRESS'
+  /** No address of the caller has this id (another customer's is reported the same way in checkout). */
+  | 'UNKNOWN_ADDRESS'
+  /** The customer already keeps 20 addresses. */
+  | 'TOO_MANY_ADDRESSES'
+  /** The quantity is not a whole number from 1 to 999, or the cart's line would exceed 999 units. */
+  | 'INVALID_QUANTITY'
+  /** No product of the catalogue has this id. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is no longer sold. */
+  | 'PRODUCT_INACTIVE'
+  /** The cart already holds 100 different products. */
+  | 'CART_FULL'
+  /** No line of the caller's cart has this id. */
+  | 'UNKNOWN_CART_LINE'
+  /** The idempotency key is blank, longer than 100 characters, or holds control characters. */
+  | 'INVALID_IDEMPOTENCY_KEY'
+  /**
+   * The card number is not 12 to 19 digits (spaces and dashes aside), the verification code not 3 or 4
+   * digits, the expiry month not 1 to 12 or the year not four digits, the holder name longer than 100
+   * characters, or a field holds control characters.
+   */
+  | 'INVALID_CARD'
+  /** The card's expiry month has passed. */
+  | 'CARD_EXPIRED'
+  /** The cart has no lines to order. */
+  | 'CART_EMPTY'
+  /** The cart's products are not all priced in one currency. */
+  | 'MIXED_CURRENCIES'
+  /** Not enough stock online for the order; the order is cancelled and nothing is charged. */
+  | 'INSUFFICIENT_STOCK'
+  /** The card issuer declined the payment; the order is cancelled and its stock released. */
+  | 'PAYMENT_DECLINED'
+  /**
+   * The payment provider did not answer in time; the order is cancelled, its stock released, and
+   * nothing is charged.
+   */
+  | 'PAYMENT_TIMEOUT'
+  /** The payment provider failed; the order is cancelled, its stock released, and nothing is charged. */
+  | 'PAYMENT_ERROR'
+  /**
+   * The checkout was interrupted and could not be completed in time; the order is cancelled and what
+   * it held (stock, a payment authorisation) released.
+   */
+  | 'CHECKOUT_ABANDONED'
+  /**
+   * The checkout failed after its order was created for another reason (e.g. the inventory could not
+   * be reached); the order is cancelled and what it held (stock, a payment authorisation) released.
+   */
+  | 'CHECKOUT_FAILED'
+  /** No order has this id. */
+  | 'UNKNOWN_ORDER'
+  /** The order's status does not allow this change (shipped or cancelled already, or not CONFIRMED to ship). */
+  | 'INVALID_STATE'
+  /** The cancellation reason is longer than 500 characters or holds control characters. */
+  | 'INVALID_REASON'
+  /** The shipping note is longer than 200 characters or holds control characters. */
+  | 'INVALID_NOTE'
+  /** A text field without a rule of its own (an id, an email, a password) holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own (an id, an email, a password) is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** Relay pagination information. */
 export type PageInfo = {
@@ -343,8 +433,11 @@ export type RegisterCustomerPayload = {
   token?: Maybe<Scalars['String']['output']>;
   /** The new customer; null when errors is not empty. */
   customer?: Maybe<Customer>;
-  /** INVALID_EMAIL, WEAK_PASSWORD, INVALID_NAME, INVALID_PHONE, EMAIL_TAKEN; nothing was written. */
-  errors: Array<UserError>;
+  /**
+   * INVALID_EMAIL, WEAK_PASSWORD, INVALID_NAME, INVALID_PHONE, EMAIL_TAKEN, INVALID_CHARACTERS or
+   * TOO_LONG (email or password); nothing was written.
+   */
+  errors: Array<EcommerceUserError>;
 };
 
 /** Email and password of a customer account. */
@@ -362,8 +455,11 @@ export type LoginPayload = {
   token?: Maybe<Scalars['String']['output']>;
   /** The signed-in customer; null when errors is not empty. */
   customer?: Maybe<Customer>;
-  /** INVALID_CREDENTIALS (the same for an unknown email and a wrong password). */
-  errors: Array<UserError>;
+  /**
+   * INVALID_CREDENTIALS (the same for an unknown email and a wrong password); INVALID_CHARACTERS or
+   * TOO_LONG (email or password).
+   */
+  errors: Array<EcommerceUserError>;
 };
 
 /** A postal address to save. */
@@ -411,8 +507,11 @@ export type AddressPayload = {
   __typename?: 'AddressPayload';
   /** The saved address; null when errors is not empty. */
   address?: Maybe<Address>;
-  /** INVALID_ADDRESS (field at fault), UNKNOWN_ADDRESS; nothing was written. */
-  errors: Array<UserError>;
+  /**
+   * INVALID_ADDRESS (field at fault), UNKNOWN_ADDRESS, TOO_MANY_ADDRESSES; INVALID_CHARACTERS or
+   * TOO_LONG (addressId); nothing was written.
+   */
+  errors: Array<EcommerceUserError>;
 };
 
 /** Result of removeAddress. */
@@ -422,8 +521,8 @@ export type RemoveAddressPayload = {
   removedAddressId?: Maybe<Scalars['ID']['output']>;
   /** The customer's remaining addresses. */
   addresses: Array<Address>;
-  /** UNKNOWN_ADDRESS; nothing was deleted. */
-  errors: Array<UserError>;
+  /** UNKNOWN_ADDRESS; INVALID_CHARACTERS or TOO_LONG (addressId); nothing was deleted. */
+  errors: Array<EcommerceUserError>;
 };
 
 /** Input of addToCart. */
@@ -453,8 +552,11 @@ export type CartPayload = {
   __typename?: 'CartPayload';
   /** The cart after the change (unchanged when errors is not empty). */
   cart?: Maybe<Cart>;
-  /** INVALID_QUANTITY, UNKNOWN_PRODUCT, PRODUCT_INACTIVE, UNKNOWN_CART_LINE; nothing was written. */
-  errors: Array<UserError>;
+  /**
+   * INVALID_QUANTITY, UNKNOWN_PRODUCT, PRODUCT_INACTIVE, UNKNOWN_CART_LINE, CART_FULL;
+   * INVALID_CHARACTERS or TOO_LONG (productId, lineId); nothing was written.
+   */
+  errors: Array<EcommerceUserError>;
 };
 
 /** A payment card. Only its brand and last four digits are kept; the number goes to the payment provider. */
@@ -496,10 +598,11 @@ export type CheckoutPayload = {
   order?: Maybe<Order>;
   /**
    * INVALID_IDEMPOTENCY_KEY, UNKNOWN_ADDRESS, INVALID_CARD, CARD_EXPIRED, CART_EMPTY, UNKNOWN_PRODUCT,
-   * PRODUCT_INACTIVE (no order created); INSUFFICIENT_STOCK, PAYMENT_DECLINED, PAYMENT_TIMEOUT (returned
-   * with the CANCELLED order).
+   * PRODUCT_INACTIVE, MIXED_CURRENCIES, INVALID_CHARACTERS or TOO_LONG (an address id) (no order
+   * created); INSUFFICIENT_STOCK, PAYMENT_DECLINED, PAYMENT_TIMEOUT, PAYMENT_ERROR, CHECKOUT_ABANDONED,
+   * CHECKOUT_FAILED (returned with the CANCELLED order).
    */
-  errors: Array<UserError>;
+  errors: Array<EcommerceUserError>;
 };
 
 /** Input of cancelOrder. */
@@ -516,10 +619,10 @@ export type CancelOrderPayload = {
   /** The order, CANCELLED on success; null when the reason was refused. */
   order?: Maybe<Order>;
   /**
-   * INVALID_STATE (already shipped or cancelled), UNKNOWN_ORDER, INVALID_REASON (over 500 characters);
-   * nothing was changed.
+   * INVALID_STATE (already shipped or cancelled), UNKNOWN_ORDER, INVALID_REASON (over 500 characters),
+   * INVALID_CHARACTERS or TOO_LONG (orderId); nothing was changed.
    */
-  errors: Array<UserError>;
+  errors: Array<EcommerceUserError>;
 };
 
 /** Input of shipOrder. */
@@ -538,8 +641,11 @@ export type ShipOrderPayload = {
   __typename?: 'ShipOrderPayload';
   /** The order, SHIPPED on success; null when the note was refused. */
   order?: Maybe<Order>;
-  /** INVALID_STATE (not CONFIRMED), UNKNOWN_ORDER, INVALID_NOTE (over 200 characters); nothing was changed. */
-  errors: Array<UserError>;
+  /**
+   * INVALID_STATE (not CONFIRMED), UNKNOWN_ORDER, INVALID_NOTE (over 200 characters), INVALID_CHARACTERS
+   * or TOO_LONG (orderId); nothing was changed.
+   */
+  errors: Array<EcommerceUserError>;
 };
 
 export type Mutation = {
@@ -731,7 +837,8 @@ export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Money: ResolverTypeWrapper<Money>;
-  UserError: ResolverTypeWrapper<UserError>;
+  EcommerceUserError: ResolverTypeWrapper<EcommerceUserError>;
+  EcommerceErrorCode: EcommerceErrorCode;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<Product>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -787,7 +894,7 @@ export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   DateTime: Scalars['DateTime']['output'];
   Money: Money;
-  UserError: UserError;
+  EcommerceUserError: EcommerceUserError;
   PageInfo: PageInfo;
   Product: Product;
   ID: Scalars['ID']['output'];
@@ -899,11 +1006,11 @@ export type MoneyResolvers<
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<
+export type EcommerceUserErrorResolvers<
   ContextType = any,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
+  ParentType extends ResolversParentTypes['EcommerceUserError'] = ResolversParentTypes['EcommerceUserError'],
 > = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['EcommerceErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -1107,7 +1214,7 @@ export type RegisterCustomerPayloadResolvers<
 > = {
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type LoginPayloadResolvers<
@@ -1116,7 +1223,7 @@ export type LoginPayloadResolvers<
 > = {
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type AddressPayloadResolvers<
@@ -1124,7 +1231,7 @@ export type AddressPayloadResolvers<
   ParentType extends ResolversParentTypes['AddressPayload'] = ResolversParentTypes['AddressPayload'],
 > = {
   address?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type RemoveAddressPayloadResolvers<
@@ -1133,7 +1240,7 @@ export type RemoveAddressPayloadResolvers<
 > = {
   removedAddressId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   addresses?: Resolver<Array<ResolversTypes['Address']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type CartPayloadResolvers<
@@ -1141,7 +1248,7 @@ export type CartPayloadResolvers<
   ParentType extends ResolversParentTypes['CartPayload'] = ResolversParentTypes['CartPayload'],
 > = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type CheckoutPayloadResolvers<
@@ -1149,7 +1256,7 @@ export type CheckoutPayloadResolvers<
   ParentType extends ResolversParentTypes['CheckoutPayload'] = ResolversParentTypes['CheckoutPayload'],
 > = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type CancelOrderPayloadResolvers<
@@ -1157,7 +1264,7 @@ export type CancelOrderPayloadResolvers<
   ParentType extends ResolversParentTypes['CancelOrderPayload'] = ResolversParentTypes['CancelOrderPayload'],
 > = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type ShipOrderPayloadResolvers<
@@ -1165,7 +1272,7 @@ export type ShipOrderPayloadResolvers<
   ParentType extends ResolversParentTypes['ShipOrderPayload'] = ResolversParentTypes['ShipOrderPayload'],
 > = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['EcommerceUserError']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -1239,7 +1346,7 @@ export type Resolvers<ContextType = any> = {
   Decimal?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
+  EcommerceUserError?: EcommerceUserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;

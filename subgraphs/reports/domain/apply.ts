@@ -5,9 +5,10 @@
  * is the caller's business, after this commits.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { legacyExecute, legacyQueryRows, type DomainContext } from '../../kit/domain';
+import { execute, queryRows, type DomainContext } from '../../kit/domain';
 import { effectsOf, sumEffects, type Effects } from './effects';
 import type { ParsedEvent } from './events';
+import { ADD_PRODUCT_FACTS, ADD_STORE_FACTS, INSERT_PROCESSED_EVENTS, INSERT_REJECTION } from './sql/events';
 
 export type Outcome = 'applied' | 'duplicate' | 'ignored';
 
@@ -26,26 +27,19 @@ export async function writeEvents(em: EntityManager, events: readonly ParsedEven
   });
   if (candidates.size === 0) return { outcomes };
   const rows = [...candidates.values()].map((i) => events[i]!.envelope);
-  const inserted = await legacyQueryRows<{ event_id: string }>(
-    em,
-    `insert into processed_events (event_id, source, type, version, aggregate_type, aggregate_id, sequence, occurred_at)
-     select * from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::timestamptz[])
-     on conflict (event_id) do nothing
-     returning event_id`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => r.source),
-      rows.map((r) => r.type),
-      rows.map((r) => r.version),
-      rows.map((r) => r.aggregate.type),
-      rows.map((r) => r.aggregate.id),
-      rows.map((r) => r.sequence),
-      rows.map((r) => r.occurredAt.toISOString()),
-    ],
-  );
+  const inserted = await queryRows(em, INSERT_PROCESSED_EVENTS, {
+    eventIds: rows.map((r) => r.id),
+    sources: rows.map((r) => r.source),
+    types: rows.map((r) => r.type),
+    versions: rows.map((r) => r.version),
+    aggregateTypes: rows.map((r) => r.aggregate.type),
+    aggregateIds: rows.map((r) => r.aggregate.id),
+    sequences: rows.map((r) => r.sequence),
+    occurredAts: rows.map((r) => r.occurredAt.toISOString()),
+  });
   const fresh: ParsedEvent[] = [];
-  for (const { event_id } of inserted) {
-    const i = candidates.get(event_id);
+  for (const { eventId } of inserted) {
+    const i = candidates.get(eventId);
     if (i === undefined) continue;
     outcomes[i] = 'applied';
     fresh.push(events[i]!);
@@ -58,59 +52,31 @@ export async function writeEvents(em: EntityManager, events: readonly ParsedEven
 export async function writeEffects(em: EntityManager, effects: Effects): Promise<void> {
   const s = effects.store;
   if (s.length > 0) {
-    await legacyExecute(
-      em,
-      `insert into daily_store_facts as f
-         (day, channel, store_id, transactions, units, gross_cents, returns, returned_units, refund_cents, updated_at)
-       select x.*, now() from unnest(?::date[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::int[], ?::int[], ?::bigint[])
-         as x(day, channel, store_id, transactions, units, gross_cents, returns, returned_units, refund_cents)
-       on conflict (day, channel, store_id) do update set
-         transactions = f.transactions + excluded.transactions,
-         units = f.units + excluded.units,
-         gross_cents = f.gross_cents + excluded.gross_cents,
-         returns = f.returns + excluded.returns,
-         returned_units = f.returned_units + excluded.returned_units,
-         refund_cents = f.refund_cents + excluded.refund_cents,
-         updated_at = now()`,
-      [
-        s.map((d) => d.day),
-        s.map((d) => d.channel),
-        s.map((d) => d.storeId),
-        s.map((d) => d.transactions),
-        s.map((d) => d.units),
-        s.map((d) => d.grossCents),
-        s.map((d) => d.returns),
-        s.map((d) => d.returnedUnits),
-        s.map((d) => d.refundCents),
-      ],
-    );
+    await execute(em, ADD_STORE_FACTS, {
+      days: s.map((d) => d.day),
+      channels: s.map((d) => d.channel),
+      storeIds: s.map((d) => d.storeId),
+      transactions: s.map((d) => d.transactions),
+      units: s.map((d) => d.units),
+      grossCents: s.map((d) => d.grossCents),
+      returns: s.map((d) => d.returns),
+      returnedUnits: s.map((d) => d.returnedUnits),
+      refundCents: s.map((d) => d.refundCents),
+    });
   }
   const p = effects.product;
   if (p.length > 0) {
-    await legacyExecute(
-      em,
-      `insert into daily_product_facts as f
-         (day, channel, store_id, product_id, category_id, units, gross_cents, returned_units, refund_cents, updated_at)
-       select x.*, now() from unnest(?::date[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::int[], ?::bigint[])
-         as x(day, channel, store_id, product_id, category_id, units, gross_cents, returned_units, refund_cents)
-       on conflict (day, channel, store_id, product_id, category_id) do update set
-         units = f.units + excluded.units,
-         gross_cents = f.gross_cents + excluded.gross_cents,
-         returned_units = f.returned_units + excluded.returned_units,
-         refund_cents = f.refund_cents + excluded.refund_cents,
-         updated_at = now()`,
-      [
-        p.map((d) => d.day),
-        p.map((d) => d.channel),
-        p.map((d) => d.storeId),
-        p.map((d) => d.productId),
-        p.map((d) => d.categoryId),
-        p.map((d) => d.units),
-        p.map((d) => d.grossCents),
-        p.map((d) => d.returnedUnits),
-        p.map((d) => d.refundCents),
-      ],
-    );
+    await execute(em, ADD_PRODUCT_FACTS, {
+      days: p.map((d) => d.day),
+      channels: p.map((d) => d.channel),
+      storeIds: p.map((d) => d.storeId),
+      productIds: p.map((d) => d.productId),
+      categoryIds: p.map((d) => d.categoryId),
+      units: p.map((d) => d.units),
+      grossCents: p.map((d) => d.grossCents),
+      returnedUnits: p.map((d) => d.returnedUnits),
+      refundCents: p.map((d) => d.refundCents),
+    });
   }
 }
 
@@ -142,19 +108,13 @@ function clean(text: string | null, max: number): string | null {
 
 /** Records a rejected entry once (a redelivered entry is not recorded twice). */
 export async function recordRejection(ctx: Pick<DomainContext, 'em'>, r: Rejection): Promise<void> {
-  await legacyExecute(
-    ctx.em,
-    `insert into rejected_events (stream, entry_id, event_id, type, reason_code, reason, payload)
-     values (?, ?, ?, ?, ?, ?, ?)
-     on conflict (stream, entry_id) do nothing`,
-    [
-      clean(r.stream, 200),
-      clean(r.entryId, 100),
-      r.eventId,
-      clean(r.type, 100),
-      r.reasonCode,
-      clean(r.reason, 500),
-      clean(r.payload, MAX_PAYLOAD),
-    ],
-  );
+  await execute(ctx.em, INSERT_REJECTION, {
+    stream: clean(r.stream, 200),
+    entryId: clean(r.entryId, 100),
+    eventId: r.eventId,
+    type: clean(r.type, 100),
+    reasonCode: r.reasonCode,
+    reason: clean(r.reason, 500),
+    payload: clean(r.payload, MAX_PAYLOAD),
+  });
 }

@@ -1,4 +1,5 @@
-import { InvalidArgument, userError, type UserError } from '../../kit/domain';
+import { InvalidArgument } from '../../kit/domain';
+import { userError, type ReportsUserError } from './errors';
 import type { Period } from './types';
 
 /** Reports bucket days in the chain's time zone (docs/events.md; ADR 0018). */
@@ -66,7 +67,7 @@ export function checkPeriod(input: { from: string; to: string }, argument = 'per
 export function periodOrError(
   input: { from: string; to: string },
   field: string[],
-): { ok: true; value: Period } | { ok: false; error: UserError } {
+): { ok: true; value: Period } | { ok: false; error: ReportsUserError } {
   const problem = periodProblem(input);
   if (problem) return { ok: false, error: userError('INVALID_PERIOD', problem, field) };
   return { ok: true, value: { from: input.from, to: input.to } };

@@ -1,10 +1,22 @@
 /**
  * Reads of the read models, each ONE statement whatever the number of rows it sums (the SalesReport
- * of 30 days x 5 stores x 300 products is three: salesSummary, categoryFigures, topProducts).
- * Sums are bigint in SQL and exact integers here (minor units; far below 2^53).
+ * of 30 days x 5 stores x 300 products is three: salesSummary, categoryFigures, topProducts); the
+ * statements are domain/sql/figures.ts.
  */
-import { legacyQueryRows, type DomainContext } from '../../kit/domain';
+import { queryRows, type DomainContext } from '../../kit/domain';
 import { eachDay } from './calendar';
+import {
+  CATEGORY_FIGURES,
+  DAY_FIGURES,
+  PRODUCTS_FIGURES,
+  SALES_SUMMARY,
+  STORES_FIGURES,
+  TOP_PRODUCTS,
+  type ProductSumsRow,
+  type ScopedPeriod,
+  type StoreSumsRow,
+  type Sum,
+} from './sql/figures';
 import {
   CHANNELS,
   NO_CATEGORY,
@@ -26,25 +38,9 @@ export type ReadContext = Pick<DomainContext, 'em'>;
 /** Largest `limit` of topProducts; a saved SALES report keeps this many. */
 export const MAX_TOP_PRODUCTS = 100;
 
-type Num = string | number | null;
-const n = (v: Num): number => (v === null ? 0 : Number(v));
+const n = (v: Sum): number => (v === null ? 0 : Number(v));
 
-const FIGURES = `
-  coalesce(sum(transactions), 0) as transactions,
-  coalesce(sum(units - returned_units), 0) as units,
-  coalesce(sum(gross_cents - refund_cents), 0) as revenue,
-  coalesce(sum(returns), 0) as returns,
-  coalesce(sum(refund_cents), 0) as refunds`;
-
-interface FiguresRow {
-  transactions: Num;
-  units: Num;
-  revenue: Num;
-  returns: Num;
-  refunds: Num;
-}
-
-function figures(r: FiguresRow | undefined): Figures {
+function figures(r: StoreSumsRow | undefined): Figures {
   return {
     revenueCents: n(r?.revenue ?? null),
     transactions: n(r?.transactions ?? null),
@@ -56,18 +52,9 @@ function figures(r: FiguresRow | undefined): Figures {
 
 export const ZERO: Figures = { revenueCents: 0, transactions: 0, unitsSold: 0, returns: 0, refundCents: 0 };
 
-/** `and store_id = ?` for a store scope, with its parameter. */
-function scopeFilter(scope: Scope): { sql: string; params: string[] } {
-  return scope.kind === 'store' ? { sql: 'and store_id = ?', params: [scope.storeId] } : { sql: '', params: [] };
-}
-
-interface SummaryRow extends FiguresRow {
-  g_channel: number;
-  g_store: number;
-  g_day: number;
-  channel: Channel | null;
-  store_id: string | null;
-  day: string | null;
+/** The statements' period and scope: a store's id, or null for the whole chain. */
+function scoped(period: Period, scope: Scope): ScopedPeriod {
+  return { from: period.from, to: period.to, storeId: scope.kind === 'store' ? scope.storeId : null };
 }
 
 /**
@@ -75,23 +62,14 @@ interface SummaryRow extends FiguresRow {
  * Every channel and every day of the period is listed, zeros included; stores only with activity.
  */
 export async function salesSummary(ctx: ReadContext, input: { period: Period; scope: Scope }): Promise<SalesSummary> {
-  const f = scopeFilter(input.scope);
-  const rows = await legacyQueryRows<SummaryRow>(
-    ctx.em,
-    `select grouping(channel) as g_channel, grouping(store_id) as g_store, grouping(day) as g_day,
-            channel, store_id, day::text as day, ${FIGURES}
-     from daily_store_facts
-     where day between ?::date and ?::date ${f.sql}
-     group by grouping sets ((), (channel), (store_id), (day))`,
-    [input.period.from, input.period.to, ...f.params],
-  );
-  const total = rows.find((r) => r.g_channel === 1 && r.g_store === 1 && r.g_day === 1);
-  const channels = new Map(rows.filter((r) => r.g_channel === 0).map((r) => [r.channel, r]));
-  const days = new Map(rows.filter((r) => r.g_day === 0).map((r) => [r.day, r]));
+  const rows = await queryRows(ctx.em, SALES_SUMMARY, scoped(input.period, input.scope));
+  const total = rows.find((r) => r.gChannel === 1 && r.gStore === 1 && r.gDay === 1);
+  const channels = new Map(rows.filter((r) => r.gChannel === 0).map((r) => [r.channel, r]));
+  const days = new Map(rows.filter((r) => r.gDay === 0).map((r) => [r.day, r]));
   const byChannel: ChannelFigures[] = CHANNELS.map((channel) => ({ channel, ...figures(channels.get(channel)) }));
   const byStore: StoreFigures[] = rows
-    .filter((r) => r.g_store === 0 && r.store_id !== null && r.store_id !== NO_STORE)
-    .map((r) => ({ storeId: r.store_id!, ...figures(r) }))
+    .filter((r) => r.gStore === 0 && r.storeId !== null && r.storeId !== NO_STORE)
+    .map((r) => ({ storeId: r.storeId!, ...figures(r) }))
     .sort((a, b) => b.revenueCents - a.revenueCents || (a.storeId < b.storeId ? -1 : 1));
   const daily: DayFigures[] = eachDay(input.period).map((date) => ({ date, ...figures(days.get(date)) }));
   return { totals: figures(total), byChannel, byStore, daily };
@@ -102,39 +80,20 @@ export async function categoryFigures(
   ctx: ReadContext,
   input: { period: Period; scope: Scope },
 ): Promise<CategoryFigures[]> {
-  const f = scopeFilter(input.scope);
-  const rows = await legacyQueryRows<{ category_id: string; revenue: Num; units: Num }>(
-    ctx.em,
-    `select category_id, sum(gross_cents - refund_cents) as revenue, sum(units - returned_units) as units
-     from daily_product_facts
-     where day between ?::date and ?::date ${f.sql}
-     group by category_id
-     order by revenue desc, category_id`,
-    [input.period.from, input.period.to, ...f.params],
-  );
+  const rows = await queryRows(ctx.em, CATEGORY_FIGURES, scoped(input.period, input.scope));
   return rows.map((r) => ({
-    categoryId: r.category_id === NO_CATEGORY ? null : r.category_id,
+    categoryId: r.categoryId === NO_CATEGORY ? null : r.categoryId,
     revenueCents: n(r.revenue),
     unitsSold: n(r.units),
   }));
 }
 
-interface ProductRow {
-  product_id: string;
-  revenue: Num;
-  units: Num;
-  returned: Num;
-}
-
-const productFigures = (r: ProductRow): ProductFigures => ({
-  productId: r.product_id,
+const productFigures = (r: ProductSumsRow): ProductFigures => ({
+  productId: r.productId,
   revenueCents: n(r.revenue),
   unitsSold: n(r.units),
   unitsReturned: n(r.returned),
 });
-
-const PRODUCT_SUMS = `sum(gross_cents - refund_cents) as revenue, sum(units - returned_units) as units,
-  sum(returned_units) as returned`;
 
 /**
  * The `limit` products with the most net units, then revenue, then id (one statement, LIMIT in SQL).
@@ -145,18 +104,7 @@ export async function topProducts(
   ctx: ReadContext,
   input: { period: Period; scope: Scope; limit: number },
 ): Promise<ProductFigures[]> {
-  const f = scopeFilter(input.scope);
-  const rows = await legacyQueryRows<ProductRow>(
-    ctx.em,
-    `select product_id, ${PRODUCT_SUMS}
-     from daily_product_facts
-     where day between ?::date and ?::date ${f.sql}
-     group by product_id
-     having sum(units - returned_units) > 0
-     order by units desc, revenue desc, product_id
-     limit ?`,
-    [input.period.from, input.period.to, ...f.params, input.limit],
-  );
+  const rows = await queryRows(ctx.em, TOP_PRODUCTS, { ...scoped(input.period, input.scope), limit: input.limit });
   return rows.map(productFigures);
 }
 
@@ -165,15 +113,10 @@ export async function productsFigures(
   ctx: ReadContext,
   input: { period: Period; scope: Scope; productIds: readonly string[] },
 ): Promise<ProductFigures[]> {
-  const f = scopeFilter(input.scope);
-  const rows = await legacyQueryRows<ProductRow>(
-    ctx.em,
-    `select product_id, ${PRODUCT_SUMS}
-     from daily_product_facts
-     where product_id = any(?::text[]) and day between ?::date and ?::date ${f.sql}
-     group by product_id`,
-    [input.productIds, input.period.from, input.period.to, ...f.params],
-  );
+  const rows = await queryRows(ctx.em, PRODUCTS_FIGURES, {
+    ...scoped(input.period, input.scope),
+    productIds: input.productIds,
+  });
   return rows.map(productFigures);
 }
 
@@ -182,15 +125,12 @@ export async function storesFigures(
   ctx: ReadContext,
   input: { period: Period; storeIds: readonly string[] },
 ): Promise<StoreFigures[]> {
-  const rows = await legacyQueryRows<FiguresRow & { store_id: string }>(
-    ctx.em,
-    `select store_id, ${FIGURES}
-     from daily_store_facts
-     where store_id = any(?::text[]) and channel = 'STORE' and day between ?::date and ?::date
-     group by store_id`,
-    [input.storeIds, input.period.from, input.period.to],
-  );
-  return rows.map((r) => ({ storeId: r.store_id, ...figures(r) }));
+  const rows = await queryRows(ctx.em, STORES_FIGURES, {
+    from: input.period.from,
+    to: input.period.to,
+    storeIds: input.storeIds,
+  });
+  return rows.map((r) => ({ storeId: r.storeId, ...figures(r) }));
 }
 
 /** One day's figures per channel (the dashboard's), one statement. */
@@ -198,15 +138,8 @@ export async function dayFigures(
   ctx: ReadContext,
   input: { day: string; scope: Scope },
 ): Promise<Record<Channel, Figures>> {
-  const f = scopeFilter(input.scope);
-  const rows = await legacyQueryRows<FiguresRow & { channel: Channel }>(
-    ctx.em,
-    `select channel, ${FIGURES}
-     from daily_store_facts
-     where day = ?::date ${f.sql}
-     group by channel`,
-    [input.day, ...f.params],
-  );
+  const storeId = input.scope.kind === 'store' ? input.scope.storeId : null;
+  const rows = await queryRows(ctx.em, DAY_FIGURES, { day: input.day, storeId });
   const by = new Map(rows.map((r) => [r.channel, r]));
   return { ONLINE: figures(by.get('ONLINE')), STORE: figures(by.get('STORE')) };
 }

@@ -7,9 +7,10 @@
  * Readers keep seeing the old figures until the commit (DELETE, not TRUNCATE, so reads never block).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { legacyExecute, type DomainContext } from '../../kit/domain';
+import { execute, type DomainContext } from '../../kit/domain';
 import { writeEvents } from './apply';
 import { parseEvent, type ParsedEvent } from './events';
+import { CLEAR_READ_MODELS, INSERT_REBUILD, LOCK_READ_MODELS } from './sql/rebuilds';
 import type { Source } from './types';
 
 /** One page of a producer's retained events (docs/events.md, "Retention and rebuild"). */
@@ -36,8 +37,6 @@ export interface RebuildSummary {
   durationMs: number;
 }
 
-const TABLES = ['processed_events', 'daily_store_facts', 'daily_product_facts'];
-
 export async function rebuildReadModels(
   ctx: DomainContext,
   sources: readonly RetainedEventSource[],
@@ -48,9 +47,8 @@ export async function rebuildReadModels(
   const summary: RebuildSummary = { applied: 0, duplicates: 0, ignored: 0, rejected: 0, read: {}, durationMs: 0 };
   await ctx.em.transactional(async (txEm) => {
     const em = txEm as EntityManager;
-    // EXCLUSIVE: the live consumer's writes wait for this commit; reads go on (ACCESS SHARE).
-    await legacyExecute(em, `lock table ${TABLES.join(', ')} in exclusive mode`);
-    for (const table of TABLES) await legacyExecute(em, `delete from ${table}`);
+    await execute(em, LOCK_READ_MODELS, {});
+    for (const clear of CLEAR_READ_MODELS) await execute(em, clear, {});
     for (const source of sources) {
       let after: string | null = null;
       let read = 0;
@@ -77,12 +75,12 @@ export async function rebuildReadModels(
       summary.read[source.source] = read;
     }
     summary.durationMs = Date.now() - startedAt.getTime();
-    await legacyExecute(
-      em,
-      `insert into read_model_rebuilds (started_at, finished_at, events_applied, events_rejected, duration_ms)
-       values (?, now(), ?, ?, ?)`,
-      [startedAt.toISOString(), summary.applied, summary.rejected, summary.durationMs],
-    );
+    await execute(em, INSERT_REBUILD, {
+      startedAt: startedAt.toISOString(),
+      applied: summary.applied,
+      rejected: summary.rejected,
+      durationMs: summary.durationMs,
+    });
   });
   return summary;
 }

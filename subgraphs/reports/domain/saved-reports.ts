@@ -7,20 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IsolationLevel, type EntityManager } from '@mikro-orm/postgresql';
-import {
-  legacyExecute,
-  pgErrorCode,
-  projection,
-  legacyProjectedRow,
-  legacyProjectedRows,
-  legacyQueryOne,
-  userError,
-  type DomainContext,
-  type UserError,
-} from '../../kit/domain';
-import { SavedReportSchema } from '../entities';
+import { execute, pgErrorCode, queryOne, queryRows, type DomainContext } from '../../kit/domain';
 import { assertCanReadScope, readScope } from './access';
 import { periodOrError } from './calendar';
+import { userError, type ReportsUserError } from './errors';
 import {
   categoryFigures,
   MAX_TOP_PRODUCTS,
@@ -30,9 +20,20 @@ import {
   ZERO,
   type ReadContext,
 } from './queries';
+import {
+  CLAIM_REPORT,
+  COUNT_REPORTS,
+  FAIL_REPORT,
+  FINISH_REPORT,
+  INSERT_REPORT,
+  RELEASE_REPORT,
+  REPORTS_BY_IDS,
+  REPORTS_PAGE,
+  SET_STATEMENT_TIMEOUT,
+  type ReportListFilter,
+} from './sql/saved-reports';
 import type { PerformanceSnapshot, ReportStatus, ReportType, SalesSnapshot, SavedReport, Scope } from './types';
 
-const columns = projection(SavedReportSchema);
 const MAX_STORE_ID = 100;
 
 export interface GenerateReportInput {
@@ -43,7 +44,7 @@ export interface GenerateReportInput {
 
 export interface GenerateReportResult {
   report: SavedReport | null;
-  errors: UserError[];
+  errors: ReportsUserError[];
 }
 
 /** Records a PENDING report for the caller's scope (a MANAGER's own store; ADMIN any or the chain). */
@@ -57,28 +58,21 @@ export async function generateReport(ctx: DomainContext, input: GenerateReportIn
   }
   // Authorisation first: another store's manager learns nothing from validation messages.
   const scope = readScope(ctx, storeId);
-  const errors: UserError[] = [];
+  const errors: ReportsUserError[] = [];
   const period = periodOrError(input.period, ['input', 'period']);
   if (!period.ok) errors.push(period.error);
   if (input.type === 'STORE_PERFORMANCE' && scope.kind !== 'store') {
     errors.push(userError('INVALID_STORE', 'A STORE_PERFORMANCE report needs a storeId', ['input', 'storeId']));
   }
   if (!period.ok || errors.length > 0) return { report: null, errors };
-  const report = await legacyProjectedRow(
-    ctx.em,
-    columns,
-    `insert into saved_reports (id, type, period_from, period_to, store_id, requested_by)
-     values (?, ?, ?::date, ?::date, ?, ?)
-     returning ${columns.columns}`,
-    [
-      `rep-${randomUUID()}`,
-      input.type,
-      period.value.from,
-      period.value.to,
-      scope.kind === 'store' ? scope.storeId : null,
-      ctx.identity?.sub ?? 'unknown',
-    ],
-  );
+  const report = await queryOne(ctx.em, INSERT_REPORT, {
+    id: `rep-${randomUUID()}`,
+    type: input.type,
+    from: period.value.from,
+    to: period.value.to,
+    storeId: scope.kind === 'store' ? scope.storeId : null,
+    requestedBy: ctx.identity?.sub ?? 'unknown',
+  });
   return { report, errors: [] };
 }
 
@@ -88,9 +82,7 @@ export function assertCanSeeReport(ctx: Pick<DomainContext, 'identity'>, report:
 }
 
 export async function reportsByIds(ctx: ReadContext, ids: readonly string[]): Promise<SavedReport[]> {
-  return legacyProjectedRows(ctx.em, columns, `select ${columns.columns} from saved_reports where id = any(?::text[])`, [
-    ids,
-  ]);
+  return queryRows(ctx.em, REPORTS_BY_IDS, { ids });
 }
 
 export interface ReportFilter {
@@ -98,18 +90,8 @@ export interface ReportFilter {
   status: ReportStatus | null;
 }
 
-function filterSql(f: ReportFilter): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (f.scope.kind === 'store') {
-    parts.push('store_id = ?');
-    params.push(f.scope.storeId);
-  }
-  if (f.status) {
-    parts.push('status = ?');
-    params.push(f.status);
-  }
-  return { sql: parts.length ? parts.join(' and ') : 'true', params };
+function listFilter(f: ReportFilter): ReportListFilter {
+  return { storeId: f.scope.kind === 'store' ? f.scope.storeId : null, status: f.status };
 }
 
 /** A page of reports newest first, keyset on seq (first + 1 rows: the extra one says hasNextPage). */
@@ -117,26 +99,15 @@ export async function reportsPage(
   ctx: ReadContext,
   input: { filter: ReportFilter; first: number; beforeSeq: string | null },
 ): Promise<SavedReport[]> {
-  const f = filterSql(input.filter);
-  const keyset = input.beforeSeq === null ? '' : 'and seq < ?::bigint';
-  return legacyProjectedRows(
-    ctx.em,
-    columns,
-    `select ${columns.columns} from saved_reports
-     where ${f.sql} ${keyset}
-     order by seq desc
-     limit ?`,
-    [...f.params, ...(input.beforeSeq === null ? [] : [input.beforeSeq]), input.first + 1],
-  );
+  return queryRows(ctx.em, REPORTS_PAGE, {
+    ...listFilter(input.filter),
+    beforeSeq: input.beforeSeq,
+    limit: input.first + 1,
+  });
 }
 
 export async function countReports(ctx: ReadContext, filter: ReportFilter): Promise<number> {
-  const f = filterSql(filter);
-  const row = await legacyQueryOne<{ n: number }>(
-    ctx.em,
-    `select count(*)::int as n from saved_reports where ${f.sql}`,
-    f.params,
-  );
+  const row = await queryOne(ctx.em, COUNT_REPORTS, listFilter(filter));
   return row?.n ?? 0;
 }
 
@@ -155,20 +126,7 @@ export interface JobSettings {
 
 /** Claims the oldest PENDING report not claimed by a live process, or null. */
 export async function claimReport(ctx: ReadContext, s: JobSettings): Promise<SavedReport | null> {
-  return legacyProjectedRow(
-    ctx.em,
-    columns,
-    `update saved_reports
-     set claimed_by = ?, lease_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
-     where id = (
-       select id from saved_reports
-       where status = 'PENDING' and (lease_until is null or lease_until < now())
-       order by seq
-       limit 1
-       for update skip locked)
-     returning ${columns.columns}`,
-    [s.claimer, s.leaseMs],
-  );
+  return queryOne(ctx.em, CLAIM_REPORT, { claimer: s.claimer, leaseMs: s.leaseMs });
 }
 
 /** The figures of a report, computed from one snapshot of the read models. */
@@ -182,9 +140,7 @@ export async function computeReport(
   return ctx.em.transactional(
     async (em) => {
       const tx = { em: em as EntityManager };
-      await legacyExecute(tx.em, `select set_config('statement_timeout', ?, true)`, [
-        String(Math.max(1, Math.round(timeoutMs))),
-      ]);
+      await execute(tx.em, SET_STATEMENT_TIMEOUT, { ms: String(Math.max(1, Math.round(timeoutMs))) });
       if (report.type === 'STORE_PERFORMANCE') {
         const storeId = report.storeId ?? '';
         const [found] = await storesFigures(tx, { period, storeIds: [storeId] });
@@ -201,34 +157,21 @@ export async function computeReport(
 
 /** READY with its figures, if this process still holds the claim (a taken-over claim writes nothing). */
 async function finish(ctx: ReadContext, s: JobSettings, id: string, data: unknown): Promise<boolean> {
-  const n = await legacyExecute(
-    ctx.em,
-    `update saved_reports
-     set status = 'READY', data = ?::jsonb, generated_at = now(), claimed_by = null, lease_until = null
-     where id = ? and claimed_by = ? and status = 'PENDING'`,
-    [JSON.stringify(data), id, s.claimer],
-  );
+  const n = await execute(ctx.em, FINISH_REPORT, { id, claimer: s.claimer, data: JSON.stringify(data) });
   return n === 1;
 }
 
 async function fail(ctx: ReadContext, s: JobSettings | null, id: string, reason: string): Promise<void> {
-  await legacyExecute(
-    ctx.em,
-    `update saved_reports
-     set status = 'FAILED', failure_reason = ?, claimed_by = null, lease_until = null
-     where id = ? and status = 'PENDING' ${s ? 'and claimed_by = ?' : ''}`,
-    [reason, id, ...(s ? [s.claimer] : [])],
-  );
+  await execute(ctx.em, FAIL_REPORT, { id, claimer: s?.claimer ?? null, reason });
 }
 
 /** Gives the claim back so that a later pass retries, a little later each time. */
 async function release(ctx: ReadContext, s: JobSettings, id: string, attempts: number): Promise<void> {
-  await legacyExecute(
-    ctx.em,
-    `update saved_reports set claimed_by = null, lease_until = now() + (? * interval '1 millisecond')
-     where id = ? and claimed_by = ?`,
-    [Math.min(60_000, 1_000 * 2 ** attempts), id, s.claimer],
-  );
+  await execute(ctx.em, RELEASE_REPORT, {
+    id,
+    claimer: s.claimer,
+    retryInMs: Math.min(60_000, 1_000 * 2 ** attempts),
+  });
 }
 
 /** A reason a client may read: no SQL, no stack. */

@@ -38,16 +38,36 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** A business-rule failure of a mutation; nothing was written. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Machine-readable code, e.g. INSUFFICIENT_STOCK, INVALID_QUANTITY, NOT_FOUND. */
-  code: Scalars['String']['output'];
-  /** Path to the input field at fault, e.g. ["input", "price"]; null when not tied to a field. */
+/** A business-rule failure of a saved report's request; nothing was written. */
+export type ReportsUserError = {
+  __typename?: 'ReportsUserError';
+  /** Why, as a code a client can act on (docs/error-codes.md). */
+  code: ReportsErrorCode;
+  /** Path to the input field at fault, e.g. ["input", "period"]; null when not tied to a field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** Human-readable explanation. */
   message: Scalars['String']['output'];
 };
+
+/** Every code a reports mutation (generateReport) can return. */
+export type ReportsErrorCode =
+  /** The period ends before it starts or covers more than 366 days. */
+  | 'INVALID_PERIOD'
+  /**
+   * The storeId is longer than 100 characters or holds control characters, or a STORE_PERFORMANCE
+   * report was asked for without one.
+   */
+  | 'INVALID_STORE'
+  /**
+   * A text field without a rule of its own holds control characters (the kit's input hygiene;
+   * generateReport has no such field today: storeId is INVALID_STORE, days are checked as Dates).
+   */
+  | 'INVALID_CHARACTERS'
+  /**
+   * A text field without a rule of its own is longer than 10,000 characters (the kit's input hygiene;
+   * generateReport has no such field today).
+   */
+  | 'TOO_LONG';
 
 /** Relay pagination information. */
 export type PageInfo = {
@@ -382,7 +402,7 @@ export type GenerateReportPayload = {
   /** The report, PENDING; null when errors is not empty. */
   report?: Maybe<Report>;
   /** INVALID_PERIOD, INVALID_STORE (missing or malformed storeId); nothing was written. */
-  errors: Array<UserError>;
+  errors: Array<ReportsUserError>;
 };
 
 export type Query = {
@@ -555,7 +575,8 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   Money: ResolverTypeWrapper<Money>;
-  UserError: ResolverTypeWrapper<UserError>;
+  ReportsUserError: ResolverTypeWrapper<ReportsUserError>;
+  ReportsErrorCode: ReportsErrorCode;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<EntityRefModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -599,7 +620,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Date: Scalars['Date']['output'];
   Money: Money;
-  UserError: UserError;
+  ReportsUserError: ReportsUserError;
   PageInfo: PageInfo;
   Product: EntityRefModel;
   ID: Scalars['ID']['output'];
@@ -700,11 +721,11 @@ export type MoneyResolvers<
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<
+export type ReportsUserErrorResolvers<
   ContextType = any,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
+  ParentType extends ResolversParentTypes['ReportsUserError'] = ResolversParentTypes['ReportsUserError'],
 > = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ReportsErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -933,7 +954,7 @@ export type GenerateReportPayloadResolvers<
   ParentType extends ResolversParentTypes['GenerateReportPayload'] = ResolversParentTypes['GenerateReportPayload'],
 > = {
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ReportsUserError']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<
@@ -973,7 +994,7 @@ export type Resolvers<ContextType = any> = {
   DateTime?: GraphQLScalarType;
   Date?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
+  ReportsUserError?: ReportsUserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Category?: CategoryResolvers<ContextType>;

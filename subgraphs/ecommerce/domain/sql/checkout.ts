@@ -1,0 +1,110 @@
+import { projection, sql } from '../../../kit/domain';
+import { CheckoutSagaSchema, OrderLineSchema, OrderSchema } from '../../entities';
+import type { CheckoutSaga, Order, OrderLine } from '../types';
+
+const ORDER = projection(OrderSchema);
+const ORDER_LINE = projection(OrderLineSchema);
+const SAGA = projection(CheckoutSagaSchema);
+
+/**
+ * The checkout's statements (ADR 0022): creating the order, and the order's side of each saga move
+ * (its status, its history, the cart, the lock a cancellation takes). The saga row itself is written
+ * by the kit's saga engine.
+ */
+
+/**
+ * The order, conditional on its idempotency key: `on conflict ... do nothing` on
+ * orders_idempotency_unique decides between concurrent duplicates, and the number comes from
+ * order_number_seq in the same statement.
+ */
+export const INSERT_ORDER = sql<
+  {
+    orderId: string;
+    customerId: string;
+    currency: string;
+    subtotalCents: number;
+    totalCents: number;
+    shipping: string;
+    billing: string;
+    brand: string;
+    last4: string;
+    key: string;
+  },
+  Order
+>(
+  `with n as (select nextval('order_number_seq') as v)
+   insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
+                       shipping_address, billing_address, payment_brand, payment_last4, idempotency_key)
+   select :orderId, n.v, 'W-' || lpad(n.v::text, 6, '0'), :customerId, 'PENDING', :currency, :subtotalCents,
+          :totalCents, :shipping::jsonb, :billing::jsonb, :brand, :last4, :key
+     from n
+   on conflict (customer_id, idempotency_key) do nothing
+   returning ${ORDER.columns}`,
+  { row: ORDER },
+);
+
+/** Every line in one statement, whatever their number; the category as sold, for the order's events. */
+export const INSERT_ORDER_LINES = sql<
+  {
+    orderId: string;
+    currency: string;
+    lineNos: number[];
+    productIds: string[];
+    categoryIds: (string | null)[];
+    quantities: number[];
+    prices: number[];
+  },
+  OrderLine
+>(
+  `insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
+   select gen_random_uuid()::text, :orderId, t.no, t.product_id, t.category_id, t.quantity, t.price, :currency
+     from unnest(:lineNos::int[], :productIds::text[], :categoryIds::text[], :quantities::int[], :prices::int[])
+          as t(no, product_id, category_id, quantity, price)
+   returning ${ORDER_LINE.columns}`,
+  { row: ORDER_LINE },
+);
+
+export const INSERT_HISTORY = sql<{ orderId: string; status: string; note: string | null }>(
+  'insert into order_status_changes (order_id, status, note) values (:orderId, :status, :note)',
+);
+
+/** The saga row, PENDING with its first step recorded as in flight (the engine then runs it without marking it again). */
+export const INSERT_SAGA = sql<{ orderId: string; owner: string; paymentToken: string; step: string }, CheckoutSaga>(
+  `insert into checkout_sagas (order_id, state, owner, payment_token, step, attempts)
+   values (:orderId, 'PENDING', :owner, :paymentToken, :step, 1)
+   returning ${SAGA.columns}`,
+  { row: SAGA },
+);
+
+/** The cart shows the prices the order was placed at: every changed line in one statement. */
+export const REPRICE_CART_LINES = sql<{ ids: string[]; prices: number[] }>(
+  `update cart_lines cl set unit_price_cents = t.price, updated_at = now()
+     from unnest(:ids::text[], :prices::int[]) as t(id, price)
+    where cl.id = t.id`,
+);
+
+/** The order follows its saga's state; a cancellation reason is kept once given. */
+export const SET_ORDER_STATUS = sql<{ orderId: string; status: string; cancelReason: string | null }>(
+  `update orders set status = :status, cancel_reason = coalesce(:cancelReason, cancel_reason), updated_at = now()
+    where id = :orderId`,
+);
+
+/**
+ * A confirmed order's products leave the customer's active cart (lines added meanwhile for other
+ * products stay), and the cart is touched: one statement.
+ */
+export const CLEAR_ORDERED_FROM_CART = sql<{ orderId: string }>(
+  `with cleared as (
+     delete from cart_lines cl
+      using carts c, orders o
+      where cl.cart_id = c.id and c.status = 'ACTIVE' and c.customer_id = o.customer_id and o.id = :orderId
+        and cl.product_id in (select product_id from order_lines where order_id = :orderId)
+   )
+   update carts set updated_at = now()
+    where status = 'ACTIVE' and customer_id = (select customer_id from orders where id = :orderId)`,
+);
+
+/** The order row, locked: shipping cannot slip in while a cancellation takes the saga over. */
+export const LOCK_ORDER = sql<{ orderId: string }, { status: string }>(
+  'select status from orders where id = :orderId for update',
+);
