@@ -1,107 +1,104 @@
+import { checkEmail, checkPhone, checkQuantity, type StepFailure } from '../kit/domain';
 import {
   canTransition,
-  compensationFallback,
-  compensationsFor,
-  FORWARD,
   isCancellable,
   isTerminal,
-  nextAction,
-  onStepFailure,
-  outcomeLabel,
   ORDER_STATUSES,
-  type SagaSnapshot,
-  type SagaState,
+  outcomeLabel,
+  type OrderStatus,
 } from './domain/saga';
-import { checkEmail, checkPhone, checkQuantity } from '../kit/domain';
+import { CHECKOUT_SAGA, type CheckoutRun } from './domain/saga-runner';
 import { checkCard } from './domain/validation';
 import { cardBrand, FakePaymentProvider } from './clients/payments';
 
-const snap = (s: Partial<SagaSnapshot> & Pick<SagaSnapshot, 'state'>): SagaSnapshot => ({
-  compensateFrom: null,
-  compensationsDone: [],
-  ...s,
+const plan = CHECKOUT_SAGA.plan;
+const row = (state: OrderStatus, compensateFrom: OrderStatus | null = null, compensationsDone: string[] = []) => ({
+  state,
+  compensateFrom,
+  compensationsDone,
 });
+const step = (name: string) => {
+  const found = CHECKOUT_SAGA.declaration.steps.find((s) => s.name === name);
+  if (!found?.onFailure) throw new Error(`no failure rule for ${name}`);
+  return found.onFailure;
+};
+// Failure rules read only the commit's attempt limit from the run.
+const runWith = (maxCommitAttempts: number) => ({ ctx: { config: { maxCommitAttempts } } }) as unknown as CheckoutRun;
+const failure = (transient: boolean, code = 'ANY'): StepFailure => ({ transient, code, message: code });
 
-describe('checkout saga state machine', () => {
+describe('checkout saga, declared on the kit engine', () => {
   it('walks forward PENDING -> STOCK_RESERVED -> PAYMENT_AUTHORIZED -> CONFIRMED', () => {
-    expect(nextAction(snap({ state: 'PENDING' }))).toEqual({
-      kind: 'forward',
-      step: 'RESERVE_STOCK',
-      next: 'STOCK_RESERVED',
-    });
-    expect(nextAction(snap({ state: 'STOCK_RESERVED' }))).toEqual({
+    expect(plan.next(row('PENDING'))).toEqual({ kind: 'forward', step: 'RESERVE_STOCK', next: 'STOCK_RESERVED' });
+    expect(plan.next(row('STOCK_RESERVED'))).toEqual({
       kind: 'forward',
       step: 'AUTHORIZE_PAYMENT',
       next: 'PAYMENT_AUTHORIZED',
     });
-    expect(nextAction(snap({ state: 'PAYMENT_AUTHORIZED' }))).toEqual({
-      kind: 'forward',
-      step: 'COMMIT_STOCK',
-      next: 'CONFIRMED',
-    });
-    expect(nextAction(snap({ state: 'CONFIRMED' }))).toEqual({ kind: 'none' });
-    expect(nextAction(snap({ state: 'CANCELLED' }))).toEqual({ kind: 'none' });
+    expect(plan.next(row('PAYMENT_AUTHORIZED'))).toEqual({ kind: 'forward', step: 'COMMIT_STOCK', next: 'CONFIRMED' });
+    expect(plan.next(row('CONFIRMED'))).toEqual({ kind: 'none' });
+    expect(plan.next(row('CANCELLED'))).toEqual({ kind: 'none' });
   });
 
-  it('compensates in reverse order of the forward steps', () => {
-    expect(compensationsFor('PENDING')).toEqual(['RELEASE_STOCK']);
-    expect(compensationsFor('STOCK_RESERVED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
-    expect(compensationsFor('PAYMENT_AUTHORIZED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
-    expect(compensationsFor('CONFIRMED')).toEqual(['REFUND_PAYMENT', 'RESTOCK']);
+  it('compensates in reverse order of the steps done and the one that may have been in flight', () => {
+    expect(plan.compensationsFrom('PENDING')).toEqual(['RELEASE_STOCK']);
+    expect(plan.compensationsFrom('STOCK_RESERVED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
+    expect(plan.compensationsFrom('PAYMENT_AUTHORIZED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
+    // A confirmed order is undone by its reversal: refund, then the units back on the shelf.
+    expect(plan.compensationsFrom('CONFIRMED')).toEqual(['REFUND_PAYMENT', 'RESTOCK']);
   });
 
   it('resumes a compensation where it stopped and finishes when all are done', () => {
-    const base = { state: 'CANCELLING' as const, compensateFrom: 'PAYMENT_AUTHORIZED' as const };
-    expect(nextAction(snap({ ...base }))).toEqual({ kind: 'compensate', step: 'VOID_PAYMENT' });
-    expect(nextAction(snap({ ...base, compensationsDone: ['VOID_PAYMENT'] }))).toEqual({
+    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED'))).toMatchObject({
+      kind: 'compensate',
+      step: 'VOID_PAYMENT',
+    });
+    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['VOID_PAYMENT']))).toMatchObject({
       kind: 'compensate',
       step: 'RELEASE_STOCK',
     });
-    expect(nextAction(snap({ ...base, compensationsDone: ['VOID_PAYMENT', 'RELEASE_STOCK'] }))).toEqual({
+    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['VOID_PAYMENT', 'RELEASE_STOCK']))).toEqual({
       kind: 'finish',
+      to: 'CANCELLED',
     });
-    expect(
-      nextAction(snap({ state: 'CANCELLING', compensateFrom: 'CONFIRMED', compensationsDone: ['REFUND_PAYMENT'] })),
-    ).toEqual({
+    expect(plan.next(row('CANCELLING', 'CONFIRMED', ['REFUND_PAYMENT']))).toMatchObject({
       kind: 'compensate',
       step: 'RESTOCK',
     });
+    // A row written before compensate_from was kept compensates from PENDING, as it always did.
+    expect(plan.next(row('CANCELLING'))).toMatchObject({ kind: 'compensate', step: 'RELEASE_STOCK' });
+  });
+
+  it('records the step a move leads to, so the next call needs no extra write', () => {
+    expect(plan.stepAfter('STOCK_RESERVED', null, [])).toBe('AUTHORIZE_PAYMENT');
+    expect(plan.stepAfter('CANCELLING', 'STOCK_RESERVED', [])).toBe('VOID_PAYMENT');
+    expect(plan.stepAfter('CANCELLING', 'STOCK_RESERVED', ['VOID_PAYMENT'])).toBe('RELEASE_STOCK');
+    expect(plan.stepAfter('CONFIRMED', null, [])).toBeNull();
+    expect(plan.stepAfter('CANCELLED', 'STOCK_RESERVED', ['VOID_PAYMENT', 'RELEASE_STOCK'])).toBeNull();
   });
 
   it('cancels a refused reservation without compensating, compensates an unknown outcome', () => {
-    expect(onStepFailure('RESERVE_STOCK', { transient: false, code: 'INSUFFICIENT_STOCK' }, 1, 10)).toEqual({
-      kind: 'cancel',
-    });
-    expect(onStepFailure('RESERVE_STOCK', { transient: true, code: 'INVENTORY_UNAVAILABLE' }, 1, 10)).toEqual({
-      kind: 'compensate',
-      from: 'PENDING',
-    });
+    expect(step('RESERVE_STOCK')(failure(false, 'INSUFFICIENT_STOCK'), 1, runWith(10))).toBe('abort');
+    expect(step('RESERVE_STOCK')(failure(true, 'INVENTORY_UNAVAILABLE'), 1, runWith(10))).toBe('compensate');
   });
 
   it('compensates a declined or timed-out payment from STOCK_RESERVED', () => {
     for (const code of ['PAYMENT_DECLINED', 'PAYMENT_TIMEOUT']) {
-      expect(onStepFailure('AUTHORIZE_PAYMENT', { transient: false, code }, 1, 10)).toEqual({
-        kind: 'compensate',
-        from: 'STOCK_RESERVED',
-      });
+      expect(step('AUTHORIZE_PAYMENT')(failure(false, code), 1, runWith(10))).toBe('compensate');
     }
+    expect(plan.undoFrom('STOCK_RESERVED')).toEqual({ during: 'CANCELLING', done: 'CANCELLED' });
   });
 
   it('retries a commit with an unknown outcome, up to the attempt limit, then compensates', () => {
-    const transient = { transient: true, code: 'INVENTORY_UNAVAILABLE' };
-    expect(onStepFailure('COMMIT_STOCK', transient, 1, 3)).toEqual({ kind: 'retry-later' });
-    expect(onStepFailure('COMMIT_STOCK', transient, 3, 3)).toEqual({ kind: 'compensate', from: 'PAYMENT_AUTHORIZED' });
-    expect(onStepFailure('COMMIT_STOCK', { transient: false, code: 'RESERVATION_NOT_ACTIVE' }, 1, 3)).toEqual({
-      kind: 'compensate',
-      from: 'PAYMENT_AUTHORIZED',
-    });
-    expect(onStepFailure('RELEASE_STOCK', transient, 50, 3)).toEqual({ kind: 'retry-later' });
+    expect(step('COMMIT_STOCK')(failure(true), 1, runWith(3))).toBe('retry');
+    expect(step('COMMIT_STOCK')(failure(true), 3, runWith(3))).toBe('compensate');
+    expect(step('COMMIT_STOCK')(failure(false, 'RESERVATION_NOT_ACTIVE'), 1, runWith(3))).toBe('compensate');
   });
 
   it('restocks when a release finds the reservation already committed', () => {
-    expect(compensationFallback('RELEASE_STOCK', 'RESERVATION_NOT_ACTIVE')).toBe('RESTOCK');
-    expect(compensationFallback('RELEASE_STOCK', 'OTHER')).toBeNull();
-    expect(compensationFallback('VOID_PAYMENT', 'RESERVATION_NOT_ACTIVE')).toBeNull();
+    const release = CHECKOUT_SAGA.declaration.compensations?.find((c) => c.name === 'RELEASE_STOCK');
+    expect(release?.fallback).toEqual({ code: 'RESERVATION_NOT_ACTIVE', then: 'RESTOCK' });
+    const others = CHECKOUT_SAGA.declaration.compensations?.filter((c) => c.name !== 'RELEASE_STOCK');
+    expect(others?.map((c) => c.fallback)).toEqual([undefined, undefined, undefined]);
   });
 
   it('allows only the documented transitions', () => {
@@ -117,14 +114,17 @@ describe('checkout saga state machine', () => {
     }
   });
 
-  it('allows every move the state machine makes (the runner refuses anything else)', () => {
-    for (const [from, { step, next }] of Object.entries(FORWARD) as [SagaState, (typeof FORWARD)['PENDING']][]) {
-      expect(canTransition(from, next)).toBe(true);
+  it('allows every move the declaration makes (the engine refuses anything else)', () => {
+    const { declaration } = CHECKOUT_SAGA;
+    let from: OrderStatus = declaration.initial;
+    for (const s of declaration.steps) {
+      expect([from, s.reaches, canTransition(from, s.reaches)]).toEqual([from, s.reaches, true]);
       for (const transient of [true, false]) {
-        const decision = onStepFailure(step, { transient, code: 'ANY' }, 99, 1);
-        if (decision.kind === 'cancel') expect(canTransition(from, 'CANCELLED')).toBe(true);
-        if (decision.kind === 'compensate') expect(canTransition(from, 'CANCELLING')).toBe(true);
+        const decision = s.onFailure?.(failure(transient), 99, runWith(1));
+        if (decision === 'abort') expect(canTransition(from, declaration.aborted)).toBe(true);
+        if (decision === 'compensate') expect(canTransition(from, plan.undoFrom(from)!.during)).toBe(true);
       }
+      from = s.reaches;
     }
     expect(canTransition('CANCELLING', 'CANCELLED')).toBe(true);
     for (const status of ORDER_STATUSES) expect(isCancellable(status)).toBe(canTransition(status, 'CANCELLING'));

@@ -1,32 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { legacyExecute, formatMinor, legacyQueryRows, userError, type ProductInfo, type UserError } from '../../kit/domain';
+import { execute, formatMinor, queryOne, queryRows, type ProductInfo } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
 import { ensureCart, sellableProduct } from './carts';
 import type { CardDetails, TokenizedCard } from './ports';
 import { addressById, cartLinesByCarts, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
-import { failureForClient, runSaga } from './saga-runner';
-import type { AddressSnapshot, CartLine, OrderView } from './types';
+import { codeOr, userError, type EcommerceUserError } from './errors';
+import { failureForClient, runNewSaga } from './saga-runner';
+import { INSERT_HISTORY, INSERT_ORDER, INSERT_ORDER_LINES, INSERT_SAGA, REPRICE_CART_LINES } from './sql/checkout';
+import type { AddressSnapshot, CartLine, CheckoutSaga, Order, OrderLine, OrderView } from './types';
 import { checkCard } from './validation';
 
 /**
  * checkout: turns the caller's cart into an order and runs the checkout saga to its end, in named
  * steps: validate the input, replay an earlier attempt with the same key, snapshot the addresses,
  * price the cart at current prices, create the order, run the saga, answer. Input problems are
- * UserErrors with nothing written; a failure after the order exists (stock, payment) is a CANCELLED
- * order plus a UserError. Idempotent by (customer, idempotencyKey), also for concurrent calls.
+ * EcommerceUserErrors with nothing written; a failure after the order exists (stock, payment) is a CANCELLED
+ * order plus a EcommerceUserError. Idempotent by (customer, idempotencyKey), also for concurrent calls.
  */
 
 export interface CheckoutResult {
   order: OrderView | null;
-  errors: UserError[];
+  errors: EcommerceUserError[];
 }
 
 const MAX_KEY_LENGTH = 100;
 
-type Step<T> = { ok: true; value: T } | { ok: false; errors: UserError[] };
+type Step<T> = { ok: true; value: T } | { ok: false; errors: EcommerceUserError[] };
 
-const refused = (errors: UserError[]): CheckoutResult => ({ order: null, errors });
+const refused = (errors: EcommerceUserError[]): CheckoutResult => ({ order: null, errors });
 
 // ---------- validate the input ----------
 
@@ -52,7 +54,7 @@ async function ownAddressSnapshot(
   customerId: string,
   addressId: string,
   field: string[],
-): Promise<{ address: AddressSnapshot; error: null } | { address: null; error: UserError }> {
+): Promise<{ address: AddressSnapshot; error: null } | { address: null; error: EcommerceUserError }> {
   const a = await addressById(ctx, addressId);
   if (!a || a.customerId !== customerId) {
     return { address: null, error: userError('UNKNOWN_ADDRESS', 'No such address among yours', field) };
@@ -74,7 +76,7 @@ async function checkInput(
   customerId: string,
   input: CheckoutInput,
 ): Promise<Step<CheckedInput>> {
-  const errors: UserError[] = [];
+  const errors: EcommerceUserError[] = [];
   const { card, errors: cardErrors } = checkCard(input.paymentMethod, ['input', 'paymentMethod']);
   errors.push(...cardErrors);
   const shipping = await ownAddressSnapshot(ctx, customerId, input.shippingAddressId, ['input', 'shippingAddressId']);
@@ -149,87 +151,81 @@ interface NewOrder {
   card: TokenizedCard;
 }
 
+/** What creating the order wrote: the rows the saga runs on, so it reads none of them again. */
+interface CreatedOrder {
+  order: Order;
+  lines: OrderLine[];
+  saga: CheckoutSaga;
+}
+
 /**
- * Order, lines, first history entry and saga row in one transaction. Lean SQL: the insert is
- * conditional (`on conflict ... do nothing` on orders_idempotency_unique decides between concurrent
- * duplicates) and takes its number from order_number_seq in the same statement. False when a
- * concurrent call with the same key won.
+ * Order, lines, first history entry and saga row in one transaction; the saga row records its first
+ * step as in flight, so the saga starts without another write. The order insert is conditional (`on
+ * conflict ... do nothing` on orders_idempotency_unique decides between concurrent duplicates). Null
+ * when a concurrent call with the same key won.
  */
-async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<boolean> {
+async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<CreatedOrder | null> {
   const { orderId, cart } = o;
   return ctx.em.transactional(async (tem) => {
-    const inserted = await legacyQueryRows<{ id: string }>(
-      tem,
-      `with n as (select nextval('order_number_seq') as v)
-       insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
-                           shipping_address, billing_address, payment_brand, payment_last4, idempotency_key)
-       select ?, n.v, 'W-' || lpad(n.v::text, 6, '0'), ?, 'PENDING', ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ? from n
-       on conflict (customer_id, idempotency_key) do nothing
-       returning id`,
-      [
-        orderId,
-        o.customerId,
-        cart.currency,
-        cart.subtotalCents,
-        cart.subtotalCents,
-        JSON.stringify(o.input.shipping),
-        JSON.stringify(o.input.billing),
-        o.card.brand,
-        o.card.last4,
-        o.key,
-      ],
-    );
-    if (inserted.length === 0) return false;
-    // All lines in one statement, whatever their number.
-    await legacyExecute(
-      tem,
-      `insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
-       select gen_random_uuid()::text, ?, t.no, t.product_id, t.category_id, t.quantity, t.price, ?
-         from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[]) as t(no, product_id, category_id, quantity, price)`,
-      [
-        orderId,
-        cart.currency,
-        cart.lines.map((_l, i) => i + 1),
-        cart.lines.map((l) => l.product.id),
-        // The category as sold, for the order events: a later reclassification does not rewrite history.
-        cart.lines.map((l) => l.product.categoryId),
-        cart.lines.map((l) => l.line.quantity),
-        cart.lines.map((l) => l.product.priceCents),
-      ],
-    );
-    const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
-    await legacyExecute(tem, "insert into order_status_changes (order_id, status, note) values (?, 'PENDING', ?)", [
+    const order = await queryOne(tem, INSERT_ORDER, {
       orderId,
-      cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
-    ]);
-    await legacyExecute(
-      tem,
-      "insert into checkout_sagas (order_id, state, owner, payment_token) values (?, 'PENDING', ?, ?)",
-      [orderId, o.owner, o.card.token],
-    );
+      customerId: o.customerId,
+      currency: cart.currency,
+      subtotalCents: cart.subtotalCents,
+      totalCents: cart.subtotalCents,
+      shipping: JSON.stringify(o.input.shipping),
+      billing: JSON.stringify(o.input.billing),
+      brand: o.card.brand,
+      last4: o.card.last4,
+      key: o.key,
+    });
+    if (!order) return null;
+    const lines = await queryRows(tem, INSERT_ORDER_LINES, {
+      orderId,
+      currency: cart.currency,
+      lineNos: cart.lines.map((_l, i) => i + 1),
+      productIds: cart.lines.map((l) => l.product.id),
+      // The category as sold, for the order events: a later reclassification does not rewrite history.
+      categoryIds: cart.lines.map((l) => l.product.categoryId),
+      quantities: cart.lines.map((l) => l.line.quantity),
+      prices: cart.lines.map((l) => l.product.priceCents),
+    });
+    const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
+    await execute(tem, INSERT_HISTORY, {
+      orderId,
+      status: 'PENDING',
+      note: cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
+    });
+    const saga = await queryOne(tem, INSERT_SAGA, {
+      orderId,
+      owner: o.owner,
+      paymentToken: o.card.token,
+      step: 'RESERVE_STOCK',
+    });
+    if (!saga) throw new Error(`checkout_sagas row of ${orderId} was not written`);
     // The cart shows the prices the order was placed at.
-    for (const { line, product } of cart.lines) {
-      if (line.unitPriceCents !== product.priceCents) {
-        await legacyExecute(tem, 'update cart_lines set unit_price_cents = ?, updated_at = now() where id = ?', [
-          product.priceCents,
-          line.id,
-        ]);
-      }
+    const repriced = cart.lines.filter(({ line, product }) => line.unitPriceCents !== product.priceCents);
+    if (repriced.length) {
+      await execute(tem, REPRICE_CART_LINES, {
+        ids: repriced.map(({ line }) => line.id),
+        prices: repriced.map(({ product }) => product.priceCents),
+      });
     }
-    return true;
+    return { order, lines, saga };
   });
 }
 
 // ---------- answer ----------
 
-/** The order a checkout produced, with the UserError its failure deserves (the same answer on every retry). */
+/** The order a checkout produced, with the EcommerceUserError its failure deserves (the same answer on every retry). */
 async function answer(ctx: EcommerceContext, orderId: string): Promise<CheckoutResult> {
   const order = await orderWithDetails(ctx, orderId);
   const saga = await sagaByOrder(ctx, orderId);
-  const errors: UserError[] = [];
+  const errors: EcommerceUserError[] = [];
   if (order && (order.status === 'CANCELLED' || order.status === 'CANCELLING')) {
     const failure = failureForClient(saga?.failureCode ?? null, order.cancelReason);
-    if (failure) errors.push(userError(failure.code, failure.message));
+    // A code kept in the saga row (a step's refusal) reaches the client only as one of ecommerce's codes.
+    if (failure) errors.push(userError(codeOr(failure.code, 'CHECKOUT_FAILED'), failure.message));
   }
   return { order, errors };
 }
@@ -267,6 +263,6 @@ export async function checkout(ctx: EcommerceContext, input: CheckoutInput): Pro
     if (!winner) throw new Error('idempotency conflict without an existing order');
     return answer(ctx, winner);
   }
-  await runSaga(ctx, { orderId, owner });
+  await runNewSaga(ctx, { orderId, owner }, { row: created.saga, order: created.order, lines: created.lines });
   return answer(ctx, orderId);
 }

@@ -1,17 +1,17 @@
 import { recoveryOwner, type StuckClaim } from '../../kit/domain';
 import type { DbContext, EcommerceContext } from './context';
-import { CHECKOUT_SAGAS, runSaga, takeOverForCancellation } from './saga-runner';
+import { CHECKOUT_SAGA, takeOverForCancellation } from './saga-runner';
 import type { CheckoutSaga } from './types';
 
 export type ClaimedSaga = Pick<CheckoutSaga, 'orderId' | 'state' | 'createdAt'>;
 
 /**
  * Claims sagas left in a non-terminal state by a runner that stopped writing (crashed process, lost
- * connection); the kit's claim (kit/saga.ts: FOR UPDATE SKIP LOCKED, the owner set in the same
- * statement) lets every ecommerce process run this at once without two of them claiming the same saga.
+ * connection): the saga engine's claim (FOR UPDATE SKIP LOCKED, the owner set in the same statement)
+ * lets every ecommerce process run this at once without two of them claiming the same saga.
  */
 export function claimStuckSagas(ctx: DbContext, claim: StuckClaim): Promise<ClaimedSaga[]> {
-  return CHECKOUT_SAGAS.claimStuck(ctx.em, claim);
+  return CHECKOUT_SAGA.claimStuck(ctx.em, claim);
 }
 
 /**
@@ -21,24 +21,21 @@ export function claimStuckSagas(ctx: DbContext, claim: StuckClaim): Promise<Clai
  */
 export async function recoverOnce(ctx: EcommerceContext, pass: { runId: string; limit?: number }): Promise<number> {
   const owner = recoveryOwner(ctx.config.instanceId, pass.runId);
-  const claimed = await claimStuckSagas(ctx, { owner, stuckAfterMs: ctx.config.stuckAfterMs, limit: pass.limit ?? 20 });
-  for (const saga of claimed) {
-    const log = ctx.log.child({ orderId: saga.orderId, state: saga.state });
+  const claim = { owner, stuckAfterMs: ctx.config.stuckAfterMs, limit: pass.limit ?? 20 };
+  const runOf = (row: CheckoutSaga) => ({ ctx, em: ctx.em, log: ctx.log, lease: { id: row.orderId, owner }, row });
+  return CHECKOUT_SAGA.recover(ctx.em, claim, runOf, async (run) => {
+    const saga = run.row;
     const age = Date.now() - saga.createdAt.getTime();
     const forward = saga.state === 'PENDING' || saga.state === 'STOCK_RESERVED' || saga.state === 'PAYMENT_AUTHORIZED';
-    if (forward && age > ctx.config.maxForwardAgeMs) {
-      log.warn('abandoned checkout too old to complete; compensating');
-      await takeOverForCancellation(ctx, {
-        orderId: saga.orderId,
-        owner,
-        failureCode: 'CHECKOUT_ABANDONED',
-        cancelReason: 'The checkout was interrupted and could not be completed in time',
-        note: `Recovered after an interruption in ${saga.state}; too old to complete, compensating`,
-      });
-    } else {
-      log.info('resuming interrupted saga');
-    }
-    await runSaga(ctx, { orderId: saga.orderId, owner });
-  }
-  return claimed.length;
+    if (!forward || age <= ctx.config.maxForwardAgeMs) return;
+    run.log.warn({ orderId: saga.orderId, state: saga.state }, 'abandoned checkout too old to complete; compensating');
+    const taken = await takeOverForCancellation(ctx, {
+      orderId: saga.orderId,
+      owner,
+      failureCode: 'CHECKOUT_ABANDONED',
+      cancelReason: 'The checkout was interrupted and could not be completed in time',
+      note: `Recovered after an interruption in ${saga.state}; too old to complete, compensating`,
+    });
+    if (taken.ok) run.row = taken.row;
+  });
 }
