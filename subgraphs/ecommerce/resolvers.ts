@@ -15,7 +15,6 @@ import { addAddress, removeAddress, updateAddress } from './domain/addresses';
 import { addToCart, ensureCart, removeCartLine, updateCartLine } from './domain/carts';
 import { checkout } from './domain/checkout';
 import type { EcommerceContext } from './domain/context';
-import { codeOr } from './domain/errors';
 import { assertCanSeeCustomer, login, ownCustomerId, registerCustomer, type AuthResult } from './domain/customers';
 import { assertCanSeeOrder, cancelOrder, shipOrder } from './domain/orders';
 import type { ProductSource } from '../kit/clients';
@@ -46,17 +45,6 @@ function cartTotals(lines: CartLine[]) {
     subtotal: lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0),
     currency: lines[0]?.currency,
   };
-}
-
-/**
- * A checkout's errors with EcommerceErrorCode values only: a saga's failure code is kept in its row
- * and may be another system's (inventory's, a transport's), so one the enum does not list is
- * CHECKOUT_FAILED (its message still says what happened).
- */
-function withListedCodes<R extends { errors: readonly { code: string; field: string[] | null; message: string }[] }>(
-  result: R,
-) {
-  return { ...result, errors: result.errors.map((e) => ({ ...e, code: codeOr(e.code, 'CHECKOUT_FAILED') })) };
 }
 
 /** Orders newest first as a Relay connection; its page query and COUNT run only when selected. */
@@ -123,7 +111,7 @@ export function createResolvers(services: () => ResolverServices) {
       addToCart: (_p, { input }, ctx) => addToCart(domain(ctx), input),
       updateCartLine: (_p, { input }, ctx) => updateCartLine(domain(ctx), input),
       removeCartLine: (_p, { input }, ctx) => removeCartLine(domain(ctx), input),
-      checkout: async (_p, { input }, ctx) => withListedCodes(await checkout(domain(ctx), input)),
+      checkout: (_p, { input }, ctx) => checkout(domain(ctx), input),
       cancelOrder: (_p, { input }, ctx) => cancelOrder(domain(ctx), input),
       shipOrder: (_p, { input }, ctx) => shipOrder(ctx, input),
     },
