@@ -71,7 +71,21 @@ function ownFields(query: string): string {
       return FOREIGN_FIELDS.has(node.name.value) ? null : undefined;
     },
   });
-  return print(doc);
+  // A variable only a foreign field used (ProductDetail's $period) goes with it.
+  const used = new Set<string>();
+  visit(doc, {
+    VariableDefinition: () => false,
+    Variable(node) {
+      used.add(node.name.value);
+    },
+  });
+  return print(
+    visit(doc, {
+      VariableDefinition(node) {
+        return used.has(node.variable.name.value) ? undefined : null;
+      },
+    }),
+  );
 }
 
 const CATALOG = ownFields(operation('CatalogPage'));
@@ -86,7 +100,7 @@ describe('schema', () => {
   it.each([
     'CatalogPage',
     'ProductDetail',
-    'ProductPage',
+    'StorefrontProduct',
     'SearchProducts',
     'CategoryTree',
     'CreateProduct',

@@ -10,6 +10,7 @@ import {
   money,
   retainedEventsResolver,
   signToken,
+  toConnection,
   type Context,
 } from '../kit';
 import type { ProductSource } from '../kit/clients';
@@ -18,11 +19,11 @@ import type { RetailConfig } from './config';
 import { assertCanReadStore, assertCanSeeEmployee } from './domain/access';
 import { cancelSale } from './domain/cancel';
 import type { RetailContext } from './domain/context';
-import { employeeFilter, saleFilter } from './domain/queries';
+import { employeeFilter, saleFilter, saleOfReceipt } from './domain/queries';
 import { allStores, countEmployees, countSales, employeesPage, salesPage } from './domain/reads';
 import { returnSale } from './domain/returns';
 import { recordSale } from './domain/sales';
-import { closeRegister, openRegister } from './domain/sessions';
+import { cashFigures, closeRegister, openRegister, registerSessions } from './domain/sessions';
 import {
   changeEmployeeRole,
   createEmployee,
@@ -32,7 +33,7 @@ import {
 } from './domain/staff';
 import { addCashRegister, createStore, updateStore } from './domain/stores';
 import type { RegisterSession } from './domain/types';
-import type { QueryEmployeesArgs, QuerySalesArgs, Resolvers } from './generated/resolvers';
+import type { QueryEmployeesArgs, QueryRegisterSessionsArgs, QuerySalesArgs, Resolvers } from './generated/resolvers';
 import type { RetailLoaders } from './loaders';
 import type { EmployeeConnectionModel, SaleConnectionModel } from './models';
 import { saleObserver } from './observer';
@@ -77,22 +78,25 @@ async function saleConnection(ctx: Ctx, args: QuerySalesArgs): Promise<SaleConne
   });
 }
 
-/** A session's cash figures: frozen on the row once closed, computed now while open. */
-async function figures(session: RegisterSession, ctx: Ctx) {
-  if (session.status === 'CLOSED') {
-    return {
-      cashSalesCents: session.cashSalesCents ?? 0,
-      cashRefundsCents: session.cashRefundsCents ?? 0,
-      salesCount: session.salesCount ?? 0,
-    };
-  }
-  const live = await ctx.loaders.sessionTotals.load(session.id);
+/**
+ * A register's sessions newest opened first. Built whole (the page and its count, in parallel): the
+ * connection type has no mapper to a lazy model.
+ */
+async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs) {
+  const first = checkFirst(args.first);
+  const cursor = decodeCursor(args.after, ['int', 'string']);
+  const after = cursor ? { openedAt: new Date(cursor[0]), id: cursor[1] } : null;
+  const page = await registerSessions(ctx, { registerId: args.registerId, first, after });
+  const cursorOf = (s: RegisterSession) => encodeCursor([s.openedAt.getTime(), s.id]);
   return {
-    cashSalesCents: live?.cashSalesCents ?? 0,
-    cashRefundsCents: live?.cashRefundsCents ?? 0,
-    salesCount: live?.salesCount ?? 0,
+    ...toConnection(page.sessions, first, cursorOf, page.totalCount, cursor !== null),
+    totalCount: page.totalCount,
   };
 }
+
+/** A session's figures (domain/sessions.ts); the running ones read through the request's loader. */
+const figures = (session: RegisterSession, ctx: Ctx) =>
+  cashFigures(session, () => ctx.loaders.sessionTotals.load(session.id));
 
 export function createResolvers(services: () => ResolverServices) {
   /** The request as the domain sees it: the kit's context plus retail's ports. */
@@ -150,6 +154,8 @@ export function createResolvers(services: () => ResolverServices) {
         if (sale) assertCanReadStore(ctx, sale.storeId);
         return sale;
       },
+      saleByNumber: (_p, { number }, ctx) => saleOfReceipt(ctx, number),
+      registerSessions: (_p, args, ctx) => sessionConnection(ctx, args),
       retainedEvents: retainedEventsResolver('retail'),
     },
 
@@ -203,10 +209,8 @@ export function createResolvers(services: () => ResolverServices) {
       openingFloat: (session) => money(session.openingFloatCents, session.currency),
       cashSales: async (session, _a, ctx) => money((await figures(session, ctx)).cashSalesCents, session.currency),
       cashRefunds: async (session, _a, ctx) => money((await figures(session, ctx)).cashRefundsCents, session.currency),
-      expectedCash: async (session, _a, ctx) => {
-        const f = await figures(session, ctx);
-        return money(session.openingFloatCents + f.cashSalesCents - f.cashRefundsCents, session.currency);
-      },
+      expectedCash: async (session, _a, ctx) =>
+        money((await figures(session, ctx)).expectedCashCents, session.currency),
       countedCash: (session) =>
         session.countedCashCents === null ? null : money(session.countedCashCents, session.currency),
       difference: (session) =>

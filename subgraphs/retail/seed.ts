@@ -7,10 +7,11 @@ import {
   demoProductId,
   demoRegisterId,
   demoStaffIds,
-  legacyExecute,
+  execute,
   formatMinor,
-  legacyQueryOne,
+  queryOne,
   seededRandom,
+  toDate,
   type Identity,
 } from '../kit';
 import { hashPassword } from '../kit/passwords';
@@ -18,8 +19,17 @@ import type { RetailContext } from './domain/context';
 import { sessionTotals } from './domain/reads';
 import { returnSale } from './domain/returns';
 import { recordSale } from './domain/sales';
-import { closeRegister, openRegister } from './domain/sessions';
+import { cashFigures, closeRegister, openRegister } from './domain/sessions';
+import {
+  ASSIGN_DEMO_MANAGERS,
+  EMPLOYEES_PRESENT,
+  INSERT_EMPLOYEES,
+  INSERT_REGISTERS,
+  INSERT_STORES,
+} from './domain/sql/seed';
+import { HISTORY_PROGRESS, OPEN_SESSION_OF_REGISTER, SESSION_OPENED_AT } from './domain/sql/sessions';
 import type { EmployeeRole, OpeningHours } from './domain/types';
+import { addDays, DEFAULT_TIME_ZONE, localDate, weekdayOf, zonedInstant } from './domain/validation';
 
 /**
  * Retail demo data (docs/demo-data.md): the five demo stores with their opening hours, two registers
@@ -73,76 +83,70 @@ const WEEKDAY_HOURS: OpeningHours[] = [
   { day: 'SUNDAY', opens: '10:00', closes: '17:00' },
 ];
 
+/**
+ * The chain's time zone: every demo store's, and the one reports' days are in (docs/events.md). The
+ * history's days are its calendar days.
+ */
+const CHAIN_TIME_ZONE = DEFAULT_TIME_ZONE;
+
 /** Stores, staff, managers and registers: inserted if missing (`on conflict do nothing`), two processes seeding at once included. */
 async function seedReferenceData(em: EntityManager): Promise<void> {
-  await legacyExecute(
-    em,
-    `insert into stores (id, number, name, address, city, phone, time_zone, opening_hours, location_id)
-     select id, number, name, address, city, phone, 'America/Toronto', ?::jsonb, location_id
-       from jsonb_to_recordset(?::jsonb)
-         as x(id text, number integer, name text, address text, city text, phone text, location_id text)
-     on conflict do nothing`,
-    [
-      JSON.stringify(WEEKDAY_HOURS),
-      JSON.stringify(
-        DEMO_STORES.map((s, i) => ({
-          id: s.id,
-          number: i + 1,
-          name: s.name,
-          address: s.address,
-          city: s.city,
-          phone: s.phone,
-          location_id: s.locationId,
-        })),
-      ),
-    ],
-  );
-  const missing = await legacyQueryOne<{ n: string }>(em, 'select count(*) as n from employees where id = any(?::text[])', [
-    DEMO_STAFF.map((e) => e.id),
-  ]);
-  if (Number(missing?.n ?? 0) < DEMO_STAFF.length) {
+  await execute(em, INSERT_STORES, {
+    ids: DEMO_STORES.map((s) => s.id),
+    numbers: DEMO_STORES.map((_s, i) => i + 1),
+    names: DEMO_STORES.map((s) => s.name),
+    addresses: DEMO_STORES.map((s) => s.address),
+    cities: DEMO_STORES.map((s) => s.city),
+    phones: DEMO_STORES.map((s) => s.phone),
+    locationIds: DEMO_STORES.map((s) => s.locationId),
+    timeZone: CHAIN_TIME_ZONE,
+    openingHours: JSON.stringify(WEEKDAY_HOURS),
+  });
+  const ids = DEMO_STAFF.map((e) => e.id);
+  const present = await queryOne(em, EMPLOYEES_PRESENT, { ids });
+  if ((present?.count ?? 0) < DEMO_STAFF.length) {
     // One hash for every demo account: they share a password, and scrypt is slow on purpose.
-    const hash = await hashPassword(DEMO_STAFF_PASSWORD);
-    await legacyExecute(
-      em,
-      `insert into employees (id, name, email, role, store_id, password_hash)
-       select id, name, email, role, store_id, ? from jsonb_to_recordset(?::jsonb)
-         as x(id text, name text, email text, role text, store_id text)
-       on conflict do nothing`,
-      [hash, JSON.stringify(DEMO_STAFF.map((e) => ({ ...e, store_id: e.storeId })))],
-    );
+    await execute(em, INSERT_EMPLOYEES, {
+      ids,
+      names: DEMO_STAFF.map((e) => e.name),
+      emails: DEMO_STAFF.map((e) => e.email),
+      roles: DEMO_STAFF.map((e) => e.role),
+      storeIds: DEMO_STAFF.map((e) => e.storeId),
+      passwordHash: await hashPassword(DEMO_STAFF_PASSWORD),
+    });
   }
-  // Each store's demo manager manages it, unless someone has chosen otherwise since.
-  await legacyExecute(
-    em,
-    `update stores s set manager_id = e.id from employees e
-      where e.store_id = s.id and e.id = 'emp-' || s.id || '-manager' and e.active and s.manager_id is null
-        and s.id = any(?::text[])`,
-    [DEMO_STORES.map((s) => s.id)],
-  );
+  await execute(em, ASSIGN_DEMO_MANAGERS, { storeIds: DEMO_STORES.map((s) => s.id) });
   const registers = DEMO_STORES.flatMap((s) =>
     Array.from({ length: DEMO_REGISTERS_PER_STORE }, (_v, i) => ({
       id: demoRegisterId(s.id, i + 1),
-      store_id: s.id,
+      storeId: s.id,
       number: i + 1,
     })),
   );
-  await legacyExecute(
-    em,
-    `insert into cash_registers (id, store_id, number)
-     select id, store_id, number from jsonb_to_recordset(?::jsonb) as x(id text, store_id text, number integer)
-     on conflict do nothing`,
-    [JSON.stringify(registers)],
-  );
+  await execute(em, INSERT_REGISTERS, {
+    ids: registers.map((r) => r.id),
+    storeIds: registers.map((r) => r.storeId),
+    numbers: registers.map((r) => r.number),
+  });
 }
 
 // ---------- four weeks at the tills ----------
 
-const DAY_MS = 24 * 3600 * 1000;
-const HOUR_MS = 3600 * 1000;
-/** Opening and closing of every demo day, in UTC hours: 9:00/10:00 to 18:50/19:50 in Eastern time. */
-const OPEN_AT_HOUR = 13.5;
-const CLOSE_AT_HOUR = 23.83;
+const MINUTE_MS = 60 * 1000;
+
+/**
+ * When the registers of a demo day open and close: at the store's opening time and ten minutes
+ * before its closing time, in the chain's zone, so a day of the history is that day in Toronto
+ * whatever the season (and reports, which read days in that zone, see it on that day).
+ */
+function tillHours(day: string): { openedAt: Date; closedAt: Date } {
+  const weekday = weekdayOf(day);
+  const hours = WEEKDAY_HOURS.find((h) => h.day === weekday) ?? { day: weekday, opens: '09:00', closes: '17:00' };
+  return {
+    openedAt: zonedInstant(day, hours.opens, CHAIN_TIME_ZONE),
+    closedAt: new Date(zonedInstant(day, hours.closes, CHAIN_TIME_ZONE).getTime() - 10 * MINUTE_MS),
+  };
+}
 
 /** Days of history (RETAIL_SEED_HISTORY_DAYS, default 28; 0 seeds no history). */
 export function historyDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -172,7 +176,7 @@ export type SeedContext = (identity: Identity, clock: () => Date) => RetailConte
 async function seedStoreHistory(
   makeContext: SeedContext,
   storeIndex: number,
-  firstDay: number,
+  firstDay: string,
   days: number,
   report: HistoryReport,
 ): Promise<void> {
@@ -180,18 +184,15 @@ async function seedStoreHistory(
   if (!store) return;
   const ids = demoStaffIds(store.id);
   for (let d = 0; d < days; d += 1) {
-    const dayStart = firstDay + d * DAY_MS;
-    const openedAt = new Date(dayStart + OPEN_AT_HOUR * HOUR_MS);
+    const { openedAt, closedAt } = tillHours(addDays(firstDay, d));
+    // The sales of the day, between opening and half an hour before the registers close.
+    const sellingMs = closedAt.getTime() - openedAt.getTime() - 30 * MINUTE_MS;
     for (let r = 1; r <= DEMO_REGISTERS_PER_STORE; r += 1) {
       const registerId = demoRegisterId(store.id, r);
       const clerk: Identity = { sub: ids.clerks[(r - 1) % 2] ?? ids.manager, role: 'CLERK', storeId: store.id };
       let now = openedAt;
       const ctx = makeContext(clerk, () => now);
-      const session = await legacyQueryOne<{ id: string; status: string }>(
-        ctx.em,
-        'select id, status from register_sessions where register_id = ? and opened_at = ?',
-        [registerId, openedAt],
-      );
+      const session = await queryOne(ctx.em, SESSION_OPENED_AT, { registerId, openedAt });
       if (session?.status === 'CLOSED') continue;
       if (!session) await openRegister(ctx, { registerId, openingFloat: '200.00' });
       report.sessions += 1;
@@ -200,7 +201,7 @@ async function seedStoreHistory(
       const count = 2 + Math.floor(random() * 4);
       const completed: { saleId: string; lineId: string; cash: boolean }[] = [];
       for (let i = 0; i < count; i += 1) {
-        now = new Date(openedAt.getTime() + ((i + random()) / count) * (CLOSE_AT_HOUR - OPEN_AT_HOUR - 0.5) * HOUR_MS);
+        now = new Date(openedAt.getTime() + ((i + random()) / count) * sellingMs);
         const lineCount = 1 + Math.floor(random() * 4);
         const products = new Set<string>();
         while (products.size < lineCount)
@@ -224,7 +225,7 @@ async function seedStoreHistory(
       // About one register day in four sees a customer bring one unit back.
       const returned = completed[Math.floor(random() * completed.length)];
       if (returned && random() < 0.25) {
-        now = new Date(now.getTime() + 10 * 60 * 1000);
+        now = new Date(now.getTime() + 10 * MINUTE_MS);
         const result = await returnSale(ctx, {
           saleId: returned.saleId,
           registerId,
@@ -236,17 +237,12 @@ async function seedStoreHistory(
         if (result.return) report.returns += 1;
       }
       // Counted exactly, except now and then a few dollars short.
-      const sessionId = (
-        await legacyQueryOne<{ id: string }>(
-          ctx.em,
-          "select id from register_sessions where register_id = ? and status = 'OPEN'",
-          [registerId],
-        )
-      )?.id;
-      const [totals] = sessionId ? await sessionTotals(ctx, [sessionId]) : [];
-      const expected = 20_000 + (totals?.cashSalesCents ?? 0) - (totals?.cashRefundsCents ?? 0);
+      const open = await queryOne(ctx.em, OPEN_SESSION_OF_REGISTER, { registerId });
+      const expected = open
+        ? (await cashFigures(open, async () => (await sessionTotals(ctx, [open.id]))[0] ?? null)).expectedCashCents
+        : 0;
       const short = random() < 0.1 ? 500 : 0;
-      now = new Date(dayStart + CLOSE_AT_HOUR * HOUR_MS);
+      now = closedAt;
       await closeRegister(ctx, {
         registerId,
         countedCash: formatMinor(Math.max(0, expected - short)),
@@ -257,19 +253,23 @@ async function seedStoreHistory(
 }
 
 /**
- * Rings up `days` days of history ending yesterday (UTC), every store in parallel, each store's days
- * in order. A later run resumes the same days: the first seeded session dates them.
+ * Rings up `days` days of history ending yesterday, days of the chain's zone (America/Toronto): seeded
+ * at 19:38 in Toronto, today there is nothing, whatever the date in UTC. Every store in parallel,
+ * each store's days in order. A later run resumes the same days: the first seeded session dates them.
  */
-async function seedHistory(em: EntityManager, makeContext: SeedContext, days: number): Promise<HistoryReport> {
+async function seedHistory(
+  em: EntityManager,
+  makeContext: SeedContext,
+  days: number,
+  clock: () => Date,
+): Promise<HistoryReport> {
   const started = Date.now();
   const report: HistoryReport = { days, sales: 0, failed: 0, returns: 0, sessions: 0, ms: 0 };
-  const first = await legacyQueryOne<{ at: Date | string | null; closed: string }>(
-    em,
-    "select min(opened_at) as at, count(*) filter (where status = 'CLOSED') as closed from register_sessions",
-  );
-  if (Number(first?.closed ?? 0) >= days * DEMO_STORES.length * DEMO_REGISTERS_PER_STORE) return report;
-  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-  const firstDay = first?.at ? Math.floor(new Date(first.at).getTime() / DAY_MS) * DAY_MS : today - days * DAY_MS;
+  const progress = await queryOne(em, HISTORY_PROGRESS, {});
+  if ((progress?.closed ?? 0) >= days * DEMO_STORES.length * DEMO_REGISTERS_PER_STORE) return report;
+  const firstDay = progress?.firstOpenedAt
+    ? localDate(toDate(progress.firstOpenedAt), CHAIN_TIME_ZONE)
+    : addDays(localDate(clock(), CHAIN_TIME_ZONE), -days);
   await Promise.all(DEMO_STORES.map((_s, i) => seedStoreHistory(makeContext, i, firstDay, days, report)));
   report.ms = Date.now() - started;
   return report;
@@ -277,10 +277,15 @@ async function seedHistory(em: EntityManager, makeContext: SeedContext, days: nu
 
 export async function seedRetail(
   orm: MikroORM,
-  history?: { makeContext: SeedContext; days: number },
+  history?: {
+    makeContext: SeedContext;
+    days: number;
+    /** What "today" is (the history ends the day before, in the chain's zone); the server's clock by default. */
+    clock?: () => Date;
+  },
 ): Promise<HistoryReport | null> {
   const em = orm.em.fork() as EntityManager;
   await seedReferenceData(em);
   if (!history || history.days === 0) return null;
-  return seedHistory(em, history.makeContext, history.days);
+  return seedHistory(em, history.makeContext, history.days, history.clock ?? (() => new Date()));
 }

@@ -24,6 +24,7 @@ import {
 import { calleeClients, productLoader } from '../kit/clients';
 import { configFromEnv, type RetailConfig } from './config';
 import type { RetailContext } from './domain/context';
+import { TEXT_CODES } from './domain/errors';
 import { recoverOnce } from './domain/recovery';
 import { entities } from './entities';
 import { makeCreateLoaders, type RetailLoaders } from './loaders';
@@ -49,6 +50,8 @@ export const permissions = withPermissions({
     employees: isStaffManager,
     sales: isStaffOrService,
     sale: isStaffOrService,
+    saleByNumber: isStaffOrService,
+    registerSessions: isStaffOrService,
     // reports' rebuild (docs/events.md); @inaccessible, so the router never routes it.
     retainedEvents: isService,
   },
@@ -86,6 +89,7 @@ export function createDefinition(services: () => ResolverServices): SubgraphDefi
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
     permissions,
+    textCodes: TEXT_CODES,
   });
 }
 

@@ -55,7 +55,7 @@ describe('checkout through the router', () => {
   }
 
   async function price(productId: string): Promise<number> {
-    const res = await gql(operation('ProductPage'), { id: productId });
+    const res = await gql(operation('StorefrontProduct'), { id: productId });
     return Math.round(Number(res.body.data.product.price.amount) * 100);
   }
 

@@ -6,7 +6,7 @@
  * publishes nothing, and retainedEvents is for services only.
  */
 import { Redis } from 'ioredis';
-import { CancelOrderDocument, ProductPageDocument, ShipOrderDocument } from '../../schema/operations/generated';
+import { CancelOrderDocument, ShipOrderDocument, StorefrontProductDocument } from '../../schema/operations/generated';
 import { addToCart, CARD_DECLINED, checkout, newCustomer, type Gql } from '../../subgraphs/ecommerce/test-helpers';
 import { eventStream } from '../../subgraphs/kit';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
@@ -117,7 +117,7 @@ describe('ecommerce order events through the outbox relay', () => {
     expect(first.data).toMatchObject({ orderId: cancelledId, currency: 'CAD' });
     // Each line carries its product's category, as products shows it.
     for (const line of first.data.lines!) {
-      const product = await gql(ProductPageDocument, { id: line.productId });
+      const product = await gql(StorefrontProductDocument, { id: line.productId });
       expect(line.categoryId).toBe(product.body.data.product.category?.id ?? null);
     }
     const reversal = events.find((e) => e.type === 'order.cancelled' && e.aggregate.id === cancelledId)!;

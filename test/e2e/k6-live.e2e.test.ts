@@ -17,6 +17,7 @@ import { evaluateThresholds, runScriptInProcess } from '../helpers/k6';
 import { startStack, type Stack } from '../helpers/stack';
 
 const ITERATIONS = 30;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const ENFORCE_LATENCY = process.env.K6_LIVE_LATENCY === '1';
 /** Trend metrics: latency thresholds. */
 const LATENCY = new Set(['http_req_duration', 'http_req_waiting', 'iteration_duration']);
@@ -58,6 +59,7 @@ describe('k6 product-detail.js against the live router (products, inventory, ret
       });
       const n = Number(String(r.variables.id).slice('prod-'.length));
       expect(n >= 1 && n <= DEMO_PRODUCT_COUNT).toBe(true);
+      expect(r.variables.period).toEqual({ from: expect.stringMatching(DAY), to: expect.stringMatching(DAY) });
     }
 
     // A failed check shows the answer that failed it.
@@ -88,6 +90,7 @@ describe('k6 product-detail.js against the live router (products, inventory, ret
     );
     expect(enforced.filter((r) => !r.ok).map((r) => `${r.metric} ${r.expression}: ${r.value}`)).toEqual([]);
     const durations = run.metrics.filter((m) => m.name === 'http_req_duration' && m.tags.scenario === 'product_detail');
+    expect(durations).toHaveLength(ITERATIONS);
     expect(durations.every((m) => typeof m.value === 'number' && m.value > 0 && m.value < 30_000)).toBe(true);
     console.info(
       `product-detail.js, ${ITERATIONS} iterations against the live router:\n` +

@@ -220,9 +220,13 @@ describe('reports through the router', () => {
   });
 
   it("serves ProductDetail's salesStats to staff managers; a customer gets the product and FORBIDDEN for the figures", async () => {
-    const admin = await stack.gql(operation('ProductDetail'), { id: 'prod-0003' }, { token: tokens.admin() });
+    const year2026 = { from: '2026-01-01', to: '2026-12-31' };
+    const admin = await stack.gql(
+      operation('ProductDetail'),
+      { id: 'prod-0003', period: year2026 },
+      { token: tokens.admin() },
+    );
     expect(admin.body.errors).toBeUndefined();
-    // The contract's operation asks for 2026 as a literal.
     const year = expectedFigures(mix, '2026-01-01', '2026-12-31').byProduct['prod-0003'] ?? {
       unitsSold: 0,
       revenueCents: 0,
@@ -231,7 +235,11 @@ describe('reports through the router', () => {
       unitsSold: year.unitsSold,
       revenue: { amount: amount(year.revenueCents), currency: 'CAD' },
     });
-    const customer = await stack.gql(operation('ProductDetail'), { id: 'prod-0003' }, { token: tokens.customer() });
+    const customer = await stack.gql(
+      operation('ProductDetail'),
+      { id: 'prod-0003', period: year2026 },
+      { token: tokens.customer() },
+    );
     expect((customer.body.data as Json).product).toMatchObject({ id: 'prod-0003', salesStats: null });
     expect(codes(customer.body.errors)).toEqual(['FORBIDDEN']);
   });

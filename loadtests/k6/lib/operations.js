@@ -78,7 +78,7 @@ function operation(name) {
 }
 
 export const CatalogPage = operation('CatalogPage');
-// Product.salesStats comes from reports and needs a MANAGER or ADMIN token (StaffLogin).
+// Product.salesStats comes from reports, over a period, and needs a MANAGER or ADMIN token (StaffLogin).
 export const ProductDetail = operation('ProductDetail');
 export const StaffLogin = operation('StaffLogin');
 export const RegisterCustomer = operation('RegisterCustomer');
@@ -139,9 +139,25 @@ export function catalogVariables(after, first) {
   return { first: first || 20, after };
 }
 
-/** @param {string} id */
-export function productDetailVariables(id) {
-  return { id };
+/**
+ * The period of the sales figures on the back office's product page: the `days` calendar days
+ * ending on `today`'s date, both included (reports reads them in the chain's time zone).
+ * @param {Date} today
+ * @param {number} [days] default 30
+ * @returns {{ from: string, to: string }}
+ */
+export function salesPeriod(today, days) {
+  const n = days || 30;
+  const day = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(0, 10);
+  return { from: day(today.getTime() - (n - 1) * 86400000), to: day(today.getTime()) };
+}
+
+/**
+ * @param {string} id
+ * @param {{ from: string, to: string }} period the days of the sales figures (salesPeriod)
+ */
+export function productDetailVariables(id, period) {
+  return { id, period };
 }
 
 /**
@@ -213,7 +229,7 @@ export function checkoutVariables(shippingAddressId, idempotencyKey) {
 export function sampleVariables() {
   return {
     CatalogPage: catalogVariables(null, 20),
-    ProductDetail: productDetailVariables(demoProductId(1)),
+    ProductDetail: productDetailVariables(demoProductId(1), salesPeriod(new Date('2026-12-07T12:00:00Z'))),
     StaffLogin: staffLoginVariables('manager1@staff.example.com', 'staff-password'),
     RegisterCustomer: registerVariables('k6-sample@loadtest.example.com'),
     Login: loginVariables('k6-sample@loadtest.example.com'),

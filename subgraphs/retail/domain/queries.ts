@@ -1,7 +1,8 @@
 import { AccessDenied, InvalidArgument } from '../../kit/domain';
 import { assertCanReadStore, callerOf } from './access';
 import type { ReadContext } from './context';
-import { storeById, type EmployeeFilter, type SaleFilter } from './reads';
+import { saleByNumber, storeById, type EmployeeFilter, type SaleFilter } from './reads';
+import type { Sale } from './types';
 import { DEFAULT_TIME_ZONE } from './validation';
 
 /**
@@ -51,4 +52,20 @@ export function employeeFilter(
     return { storeId: identity.storeId, includeInactive };
   }
   throw new AccessDenied("Only the store's manager and head office may list its staff");
+}
+
+/** A receipt number as printed: "S", the store number, "-", the store's sale counter (6 digits at least). */
+const RECEIPT_NUMBER = /^S[1-9]\d{0,8}-\d{6,12}$/;
+
+/**
+ * The sale of a receipt (any status), for its store's staff, ADMIN and services (FORBIDDEN for another
+ * store's staff); null for a number no sale has, and for text that is not a receipt number at all
+ * (read nothing for it). Typed at the till, so surrounding spaces and a lower-case "s" are forgiven.
+ */
+export async function saleOfReceipt(ctx: ReadContext, number: string): Promise<Sale | null> {
+  const receipt = number.trim().toUpperCase();
+  if (!RECEIPT_NUMBER.test(receipt)) return null;
+  const sale = await saleByNumber(ctx, receipt);
+  if (sale) assertCanReadStore(ctx, sale.storeId);
+  return sale;
 }

@@ -1,15 +1,36 @@
-import { legacyProjectedRow, legacyProjectedRows, projection, legacyQueryOne, legacyQueryRows } from '../../kit/domain';
-import {
-  CashRegisterSchema,
-  EmployeeSchema,
-  RegisterSessionSchema,
-  ReturnLineSchema,
-  SaleLineSchema,
-  SaleReturnSchema,
-  SaleSchema,
-  StoreSchema,
-} from '../entities';
+import { queryOne, queryRows } from '../../kit/domain';
 import type { DbContext } from './context';
+import {
+  EMAIL_TAKEN,
+  EMPLOYEE_BY_EMAIL,
+  EMPLOYEES_BY_IDS,
+  EMPLOYEES_COUNT,
+  EMPLOYEES_PAGE,
+  type EmployeeFilterParams,
+} from './sql/staff';
+import {
+  RETURN_BY_KEY,
+  RETURN_LINES_AS_SOLD,
+  RETURN_LINES_BY_RETURNS,
+  RETURNS_BY_IDS,
+  RETURNS_BY_SALES,
+  SALE_BY_KEY,
+  SALE_BY_NUMBER,
+  SALE_LINES_BY_IDS,
+  SALE_LINES_BY_SALES,
+  SALES_BY_IDS,
+  SALES_COUNT,
+  SALES_PAGE,
+  type SaleFilterParams,
+} from './sql/sale-reads';
+import {
+  OPEN_SESSIONS_BY_REGISTERS,
+  REGISTER_SESSIONS_COUNT,
+  REGISTER_SESSIONS_PAGE,
+  SESSION_TOTALS,
+  SESSIONS_BY_IDS,
+} from './sql/sessions';
+import { ALL_STORES, REGISTERS_BY_IDS, REGISTERS_BY_STORES, STORES_BY_IDS } from './sql/stores';
 import type {
   CashRegister,
   Employee,
@@ -25,26 +46,18 @@ import type {
 } from './types';
 
 /**
- * Lean reads (ADR 0003): parameterised SQL returning the tables' own row types (domain/types.ts),
- * without entity hydration, for the DataLoaders, the sagas and mutation payloads. The select lists
- * come from the entity definitions (kit projection), so a column is described once.
+ * Lean reads (ADR 0003) returning the tables' own row types (domain/types.ts), without entity
+ * hydration, for the DataLoaders, the sagas and mutation payloads. Each runs one statement of
+ * domain/sql/ (ADR 0022), whose select lists come from the entity definitions.
  */
 
-export const STORE = projection(StoreSchema, { omit: ['saleSeq'] });
-const REGISTER = projection(CashRegisterSchema);
-const EMPLOYEE = projection(EmployeeSchema, { omit: ['passwordHash'] });
-const EMPLOYEE_WITH_HASH = projection(EmployeeSchema);
-export const SESSION = projection(RegisterSessionSchema);
-export const SALE = projection(SaleSchema);
-export const SALE_LINE = projection(SaleLineSchema);
-export const RETURN = projection(SaleReturnSchema);
-/** Aliased: return lines are read joined with their sale lines, for the lines' order. */
-const RETURN_LINE = projection(ReturnLineSchema, { alias: 'rl' });
+// The select lists, for the statements of the sagas (sale and return rows) and the saga store.
+export { RETURN, SALE, SALE_LINE, SESSION, STORE } from './sql/rows';
 
 // ---------- stores and registers ----------
 
 export function storesByIds(ctx: DbContext, ids: readonly string[]): Promise<StoreView[]> {
-  return legacyProjectedRows(ctx.em, STORE, `select ${STORE.columns} from stores where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, STORES_BY_IDS, { ids });
 }
 
 export async function storeById(ctx: DbContext, id: string): Promise<StoreView | null> {
@@ -53,33 +66,26 @@ export async function storeById(ctx: DbContext, id: string): Promise<StoreView |
 
 /** Every store by number (a short list), the closed ones only when asked. */
 export function allStores(ctx: DbContext, includeInactive: boolean): Promise<StoreView[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    STORE,
-    `select ${STORE.columns} from stores ${includeInactive ? '' : 'where active'} order by number`,
-  );
+  return queryRows(ctx.em, ALL_STORES, { includeInactive });
 }
 
 export function registersByIds(ctx: DbContext, ids: readonly string[]): Promise<CashRegister[]> {
-  return legacyProjectedRows(ctx.em, REGISTER, `select ${REGISTER.columns} from cash_registers where id = any(?::text[])`, [
-    ids,
-  ]);
+  return queryRows(ctx.em, REGISTERS_BY_IDS, { ids });
+}
+
+export async function registerById(ctx: DbContext, id: string): Promise<CashRegister | null> {
+  return (await registersByIds(ctx, [id]))[0] ?? null;
 }
 
 /** The registers of the stores, by number. */
 export function registersByStores(ctx: DbContext, storeIds: readonly string[]): Promise<CashRegister[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    REGISTER,
-    `select ${REGISTER.columns} from cash_registers where store_id = any(?::text[]) order by store_id, number`,
-    [storeIds],
-  );
+  return queryRows(ctx.em, REGISTERS_BY_STORES, { storeIds });
 }
 
 // ---------- staff ----------
 
 export function employeesByIds(ctx: DbContext, ids: readonly string[]): Promise<EmployeeProfile[]> {
-  return legacyProjectedRows(ctx.em, EMPLOYEE, `select ${EMPLOYEE.columns} from employees where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, EMPLOYEES_BY_IDS, { ids });
 }
 
 export async function employeeById(ctx: DbContext, id: string): Promise<EmployeeProfile | null> {
@@ -88,32 +94,16 @@ export async function employeeById(ctx: DbContext, id: string): Promise<Employee
 
 /** The account with its password hash, for login only; `lower(email)` is what the unique index covers. */
 export function employeeByEmail(ctx: DbContext, email: string): Promise<Employee | null> {
-  return legacyProjectedRow(
-    ctx.em,
-    EMPLOYEE_WITH_HASH,
-    `select ${EMPLOYEE_WITH_HASH.columns} from employees where lower(email) = lower(?)`,
-    [email],
-  );
+  return queryOne(ctx.em, EMPLOYEE_BY_EMAIL, { email });
+}
+
+/** Whether an account has this email, whatever its letter case. */
+export async function emailTaken(ctx: DbContext, email: string): Promise<boolean> {
+  return (await queryOne(ctx.em, EMAIL_TAKEN, { email }))?.taken ?? false;
 }
 
 /** Which employees a staff list shows: one store's (or everyone's), the deactivated ones when asked. */
-export interface EmployeeFilter {
-  storeId: string | null;
-  includeInactive: boolean;
-}
-
-function employeeConditions(filter: EmployeeFilter): { sql: string[]; params: unknown[] } {
-  const sql: string[] = [];
-  const params: unknown[] = [];
-  if (filter.storeId !== null) {
-    sql.push('store_id = ?');
-    params.push(filter.storeId);
-  }
-  if (!filter.includeInactive) sql.push('active');
-  return { sql, params };
-}
-
-const where = (conditions: string[]) => (conditions.length ? `where ${conditions.join(' and ')}` : '');
+export type EmployeeFilter = EmployeeFilterParams;
 
 /** Up to `first + 1` employees by (name, id) after the keyset `after` (the extra row tells whether more follow). */
 export async function employeesPage(
@@ -121,74 +111,73 @@ export async function employeesPage(
   page: { filter: EmployeeFilter; first: number; after: readonly [string, string] | null },
 ): Promise<EmployeeProfile[]> {
   if (page.first === 0) return [];
-  const { sql, params } = employeeConditions(page.filter);
-  if (page.after) {
-    sql.push('(name, id) > (?, ?)');
-    params.push(page.after[0], page.after[1]);
-  }
-  return legacyProjectedRows(
-    ctx.em,
-    EMPLOYEE,
-    `select ${EMPLOYEE.columns} from employees ${where(sql)} order by name, id limit ?`,
-    [...params, page.first + 1],
-  );
+  return queryRows(ctx.em, EMPLOYEES_PAGE, {
+    storeId: page.filter.storeId,
+    includeInactive: page.filter.includeInactive,
+    afterName: page.after?.[0] ?? null,
+    afterId: page.after?.[1] ?? null,
+    limit: page.first + 1,
+  });
 }
 
 export async function countEmployees(ctx: DbContext, filter: EmployeeFilter): Promise<number> {
-  const { sql, params } = employeeConditions(filter);
-  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from employees ${where(sql)}`, params);
-  return Number(row?.count ?? 0);
+  const row = await queryOne(ctx.em, EMPLOYEES_COUNT, {
+    storeId: filter.storeId,
+    includeInactive: filter.includeInactive,
+  });
+  return row?.count ?? 0;
 }
 
 // ---------- register sessions ----------
 
 export function sessionsByIds(ctx: DbContext, ids: readonly string[]): Promise<RegisterSession[]> {
-  return legacyProjectedRows(ctx.em, SESSION, `select ${SESSION.columns} from register_sessions where id = any(?::text[])`, [
-    ids,
-  ]);
+  return queryRows(ctx.em, SESSIONS_BY_IDS, { ids });
 }
 
 /** The open session of each register that has one. */
 export function openSessionsByRegisters(ctx: DbContext, registerIds: readonly string[]): Promise<RegisterSession[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    SESSION,
-    `select ${SESSION.columns} from register_sessions where register_id = any(?::text[]) and status = 'OPEN'`,
-    [registerIds],
-  );
+  return queryRows(ctx.em, OPEN_SESSIONS_BY_REGISTERS, { registerIds });
 }
 
 /**
- * What each session took and paid out in cash so far: its completed cash sales (a cancelled sale's
- * cash went back to the customer) and the cash refunds paid at its register (a failed return was
- * undone). One statement for any number of sessions.
+ * What each session took and paid out in cash so far: its completed cash sales and the cash refunds
+ * paid at its register. One statement for any number of sessions.
  */
-export async function sessionTotals(
+export function sessionTotals(
   ctx: DbContext,
   sessionIds: readonly string[],
 ): Promise<(SessionTotals & { sessionId: string })[]> {
-  return legacyQueryRows(
-    ctx.em,
-    `select s.id as "sessionId",
-            coalesce(sa.cash, 0)::int as "cashSalesCents",
-            coalesce(sa.completed, 0)::int as "salesCount",
-            coalesce(re.cash, 0)::int as "cashRefundsCents"
-       from register_sessions s
-       left join lateral (
-         select sum(total_cents) filter (where payment_method = 'CASH') as cash, count(*) as completed
-           from sales where session_id = s.id and status = 'COMPLETED') sa on true
-       left join lateral (
-         select sum(refund_cents) as cash
-           from returns where session_id = s.id and refund_method = 'CASH' and status <> 'FAILED') re on true
-      where s.id = any(?::text[])`,
-    [sessionIds],
-  );
+  return queryRows(ctx.em, SESSION_TOTALS, { sessionIds });
+}
+
+/** A position in a register's sessions, newest opened first: the last session already listed. */
+export interface SessionKeyset {
+  openedAt: Date;
+  id: string;
+}
+
+/** Up to `first + 1` sessions of a register, newest opened first, after the keyset `after`. */
+export async function registerSessionsPage(
+  ctx: DbContext,
+  page: { registerId: string; first: number; after: SessionKeyset | null },
+): Promise<RegisterSession[]> {
+  if (page.first === 0) return [];
+  return queryRows(ctx.em, REGISTER_SESSIONS_PAGE, {
+    registerId: page.registerId,
+    afterOpenedAt: page.after?.openedAt ?? null,
+    afterId: page.after?.id ?? null,
+    limit: page.first + 1,
+  });
+}
+
+export async function countRegisterSessions(ctx: DbContext, registerId: string): Promise<number> {
+  return (await queryOne(ctx.em, REGISTER_SESSIONS_COUNT, { registerId }))?.count ?? 0;
 }
 
 // ---------- sales ----------
 
 export function salesByIds(ctx: DbContext, ids: readonly string[]): Promise<Sale[]> {
-  return legacyProjectedRows(ctx.em, SALE, `select ${SALE.columns} from sales where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, SALES_BY_IDS, { ids });
 }
 
 export async function saleById(ctx: DbContext, id: string): Promise<Sale | null> {
@@ -196,26 +185,21 @@ export async function saleById(ctx: DbContext, id: string): Promise<Sale | null>
 }
 
 export function saleByKey(ctx: DbContext, storeId: string, idempotencyKey: string): Promise<Sale | null> {
-  return legacyProjectedRow(ctx.em, SALE, `select ${SALE.columns} from sales where store_id = ? and idempotency_key = ?`, [
-    storeId,
-    idempotencyKey,
-  ]);
+  return queryOne(ctx.em, SALE_BY_KEY, { storeId, idempotencyKey });
+}
+
+/** The sale with this receipt number, e.g. "S3-000042". */
+export function saleByNumber(ctx: DbContext, number: string): Promise<Sale | null> {
+  return queryOne(ctx.em, SALE_BY_NUMBER, { number });
 }
 
 /** Lines of the sales, in line order. */
 export function saleLinesBySales(ctx: DbContext, saleIds: readonly string[]): Promise<SaleLine[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    SALE_LINE,
-    `select ${SALE_LINE.columns} from sale_lines where sale_id = any(?::text[]) order by sale_id, line_no`,
-    [saleIds],
-  );
+  return queryRows(ctx.em, SALE_LINES_BY_SALES, { saleIds });
 }
 
 export function saleLinesByIds(ctx: DbContext, ids: readonly string[]): Promise<SaleLine[]> {
-  return legacyProjectedRows(ctx.em, SALE_LINE, `select ${SALE_LINE.columns} from sale_lines where id = any(?::text[])`, [
-    ids,
-  ]);
+  return queryRows(ctx.em, SALE_LINES_BY_IDS, { ids });
 }
 
 /**
@@ -227,15 +211,13 @@ export interface SaleFilter {
   period: { from: string; to: string; timeZone: string } | null;
 }
 
-function saleConditions(filter: SaleFilter): { sql: string[]; params: unknown[] } {
-  const sql = ['store_id = ?', "status in ('COMPLETED', 'CANCELLED')"];
-  const params: unknown[] = [filter.storeId];
-  if (filter.period) {
-    // Midnight of the first day and of the day after the last, in the store's zone.
-    sql.push('sold_at >= (?::date)::timestamp at time zone ?', 'sold_at < (?::date + 1)::timestamp at time zone ?');
-    params.push(filter.period.from, filter.period.timeZone, filter.period.to, filter.period.timeZone);
-  }
-  return { sql, params };
+function saleFilterParams(filter: SaleFilter): SaleFilterParams {
+  return {
+    storeId: filter.storeId,
+    periodFrom: filter.period?.from ?? null,
+    periodTo: filter.period?.to ?? null,
+    timeZone: filter.period?.timeZone ?? null,
+  };
 }
 
 /**
@@ -247,27 +229,21 @@ export async function salesPage(
   page: { filter: SaleFilter; first: number; afterSeq: number | null },
 ): Promise<Sale[]> {
   if (page.first === 0) return [];
-  const { sql, params } = saleConditions(page.filter);
-  if (page.afterSeq !== null) {
-    sql.push('seq < ?');
-    params.push(page.afterSeq);
-  }
-  return legacyProjectedRows(ctx.em, SALE, `select ${SALE.columns} from sales ${where(sql)} order by seq desc limit ?`, [
-    ...params,
-    page.first + 1,
-  ]);
+  return queryRows(ctx.em, SALES_PAGE, {
+    ...saleFilterParams(page.filter),
+    afterSeq: page.afterSeq,
+    limit: page.first + 1,
+  });
 }
 
 export async function countSales(ctx: DbContext, filter: SaleFilter): Promise<number> {
-  const { sql, params } = saleConditions(filter);
-  const row = await legacyQueryOne<{ count: string }>(ctx.em, `select count(*) from sales ${where(sql)}`, params);
-  return Number(row?.count ?? 0);
+  return (await queryOne(ctx.em, SALES_COUNT, saleFilterParams(filter)))?.count ?? 0;
 }
 
 // ---------- returns ----------
 
 export function returnsByIds(ctx: DbContext, ids: readonly string[]): Promise<SaleReturn[]> {
-  return legacyProjectedRows(ctx.em, RETURN, `select ${RETURN.columns} from returns where id = any(?::text[])`, [ids]);
+  return queryRows(ctx.em, RETURNS_BY_IDS, { ids });
 }
 
 export async function returnById(ctx: DbContext, id: string): Promise<SaleReturn | null> {
@@ -275,43 +251,20 @@ export async function returnById(ctx: DbContext, id: string): Promise<SaleReturn
 }
 
 export function returnByKey(ctx: DbContext, storeId: string, idempotencyKey: string): Promise<SaleReturn | null> {
-  return legacyProjectedRow(
-    ctx.em,
-    RETURN,
-    `select ${RETURN.columns} from returns where store_id = ? and idempotency_key = ?`,
-    [storeId, idempotencyKey],
-  );
+  return queryOne(ctx.em, RETURN_BY_KEY, { storeId, idempotencyKey });
 }
 
 /** Returns of the sales, oldest first. */
 export function returnsBySales(ctx: DbContext, saleIds: readonly string[]): Promise<SaleReturn[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    RETURN,
-    `select ${RETURN.columns} from returns where sale_id = any(?::text[]) order by sale_id, created_at, id`,
-    [saleIds],
-  );
+  return queryRows(ctx.em, RETURNS_BY_SALES, { saleIds });
 }
 
 /** A return's lines with their sale lines' categories as sold, in sale line order (its sale.returned). */
 export function returnLinesAsSold(ctx: DbContext, returnId: string): Promise<ReturnLineAsSold[]> {
-  return legacyQueryRows<ReturnLineAsSold>(
-    ctx.em,
-    `select ${RETURN_LINE.columns}, sl.category_id as "categoryId"
-       from return_lines rl join sale_lines sl on sl.id = rl.sale_line_id
-      where rl.return_id = ? order by sl.line_no`,
-    [returnId],
-  );
+  return queryRows(ctx.em, RETURN_LINES_AS_SOLD, { returnId });
 }
 
 /** Lines of the returns, in the order of the sale lines they come from. */
 export function returnLinesByReturns(ctx: DbContext, returnIds: readonly string[]): Promise<ReturnLine[]> {
-  return legacyProjectedRows(
-    ctx.em,
-    RETURN_LINE,
-    `select ${RETURN_LINE.columns}
-       from return_lines rl join sale_lines sl on sl.id = rl.sale_line_id
-      where rl.return_id = any(?::text[]) order by rl.return_id, sl.line_no`,
-    [returnIds],
-  );
+  return queryRows(ctx.em, RETURN_LINES_BY_RETURNS, { returnIds });
 }

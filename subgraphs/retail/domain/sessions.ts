@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, legacyQueryOne, userError, type UserError } from '../../kit/domain';
+import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, queryOne } from '../../kit/domain';
 import { RegisterSessionSchema } from '../entities';
 import type { CloseRegisterInput, OpenRegisterInput } from '../generated/resolvers';
-import { assertStaffAt } from './access';
-import type { RetailContext } from './context';
+import { assertCanReadStore, assertStaffAt } from './access';
+import type { ReadContext, RetailContext } from './context';
+import { userError, type RetailUserError } from './errors';
 import { recordRetailEvents, registerClosed } from './events';
-import { registersByIds, sessionTotals, storeById } from './reads';
+import {
+  countRegisterSessions,
+  registerById,
+  registerSessionsPage,
+  sessionTotals,
+  storeById,
+  type SessionKeyset,
+} from './reads';
 import { OPEN_STATES } from './sale-saga';
-import type { CashRegister, RegisterSession, StoreView } from './types';
+import { REGISTER_IS_OPEN, SESSION_HAS_SALE_IN } from './sql/sessions';
+import type { CashRegister, RegisterSession, SessionTotals, StoreView } from './types';
 import { checkReason, parseCash, validId } from './validation';
 
 /**
@@ -26,17 +35,83 @@ type SessionContext = Pick<RetailContext, 'em' | 'identity' | 'clock' | 'request
 
 export interface SessionResult {
   session: RegisterSession | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
-const refused = (errors: UserError[]): SessionResult => ({ session: null, errors });
+const refused = (errors: RetailUserError[]): SessionResult => ({ session: null, errors });
+
+// ---------- the cash figures ----------
+
+/** A session's cash: what it took and paid out, and what the drawer should hold. */
+export interface CashFigures extends SessionTotals {
+  expectedCashCents: number;
+}
+
+const NOTHING_YET: SessionTotals = { cashSalesCents: 0, cashRefundsCents: 0, salesCount: 0 };
+
+/** The cash the drawer should hold: the opening float plus cash sales minus cash refunds. */
+export function expectedCash(openingFloatCents: number, totals: SessionTotals): number {
+  return openingFloatCents + totals.cashSalesCents - totals.cashRefundsCents;
+}
+
+/**
+ * A session's figures: frozen on the row once it is closed (what closeRegister counted against),
+ * computed from its sales and refunds so far while it is open (`live` reads them, only then).
+ */
+export async function cashFigures(
+  session: RegisterSession,
+  live: () => Promise<SessionTotals | null>,
+): Promise<CashFigures> {
+  if (session.status === 'CLOSED') {
+    const frozen: SessionTotals = {
+      cashSalesCents: session.cashSalesCents ?? 0,
+      cashRefundsCents: session.cashRefundsCents ?? 0,
+      salesCount: session.salesCount ?? 0,
+    };
+    // register_sessions_closed_figures: a closed session always carries its expected cash.
+    return {
+      ...frozen,
+      expectedCashCents: session.expectedCashCents ?? expectedCash(session.openingFloatCents, frozen),
+    };
+  }
+  const totals = (await live()) ?? NOTHING_YET;
+  return {
+    cashSalesCents: totals.cashSalesCents,
+    cashRefundsCents: totals.cashRefundsCents,
+    salesCount: totals.salesCount,
+    expectedCashCents: expectedCash(session.openingFloatCents, totals),
+  };
+}
+
+// ---------- a register's history ----------
+
+/**
+ * One page of a register's sessions, newest opened first, with the count of all of them: for its
+ * store's staff, ADMIN and services (FORBIDDEN for another store's staff); nothing for an unknown
+ * register.
+ */
+export async function registerSessions(
+  ctx: ReadContext,
+  page: { registerId: string; first: number; after: SessionKeyset | null },
+): Promise<{ sessions: RegisterSession[]; totalCount: number }> {
+  const register = validId(page.registerId) ? await registerById(ctx, page.registerId) : null;
+  if (!register) return { sessions: [], totalCount: 0 };
+  assertCanReadStore(ctx, register.storeId);
+  const [sessions, totalCount] = await Promise.all([
+    registerSessionsPage(ctx, { ...page, registerId: register.id }),
+    countRegisterSessions(ctx, register.id),
+  ]);
+  return { sessions, totalCount };
+}
+
+// ---------- opening and closing ----------
 
 /** The register and its store, for a staff member of that store (FORBIDDEN for another store's). */
 async function registerFor(
   ctx: SessionContext,
   registerId: string,
-): Promise<{ register: CashRegister; store: StoreView } | UserError> {
-  const register = validId(registerId) ? (await registersByIds(ctx, [registerId]))[0] : undefined;
+): Promise<{ register: CashRegister; store: StoreView } | RetailUserError> {
+  const register = validId(registerId) ? await registerById(ctx, registerId) : null;
   const store = register ? await storeById(ctx, register.storeId) : null;
   if (!register || !store) {
     return userError('UNKNOWN_REGISTER', `No register with id ${registerId}`, ['input', 'registerId']);
@@ -54,13 +129,7 @@ export async function openRegister(ctx: SessionContext, input: OpenRegisterInput
   if (!found.store.active) return refused([userError('STORE_INACTIVE', 'The store is closed', field)]);
   if (!found.register.active) return refused([userError('REGISTER_INACTIVE', 'The register is out of service', field)]);
   const alreadyOpen = () => refused([userError('REGISTER_ALREADY_OPEN', 'The register is already open', field)]);
-  if (
-    await legacyQueryOne(ctx.em, "select 1 from register_sessions where register_id = ? and status = 'OPEN'", [
-      found.register.id,
-    ])
-  ) {
-    return alreadyOpen();
-  }
+  if ((await queryOne(ctx.em, REGISTER_IS_OPEN, { registerId: found.register.id }))?.open) return alreadyOpen();
   const now = new Date();
   try {
     const session = await ctx.em.transactional(async (tx) =>
@@ -114,24 +183,19 @@ export async function closeRegister(ctx: SessionContext, input: CloseRegisterInp
     );
     if (!session) return userError('REGISTER_CLOSED', 'The register is not open', field);
     // A sale still taking its stock (or being cancelled) would change the figures after they are frozen.
-    const busy = await legacyQueryOne(tx, 'select 1 from sales where session_id = ? and status = any(?::text[]) limit 1', [
-      session.id,
-      OPEN_STATES,
-    ]);
-    if (busy) return userError('SALES_IN_PROGRESS', 'A sale of this session is still being recorded; try again', field);
-    const [totals] = await sessionTotals({ em: tx }, [session.id]);
-    const cashSales = totals?.cashSalesCents ?? 0;
-    const cashRefunds = totals?.cashRefundsCents ?? 0;
-    const expected = session.openingFloatCents + cashSales - cashRefunds;
+    const busy = await queryOne(tx, SESSION_HAS_SALE_IN, { sessionId: session.id, states: OPEN_STATES });
+    if (busy?.busy)
+      return userError('SALES_IN_PROGRESS', 'A sale of this session is still being recorded; try again', field);
+    const figures = await cashFigures(session, async () => (await sessionTotals({ em: tx }, [session.id]))[0] ?? null);
     session.status = 'CLOSED';
     session.closedBy = ctx.identity?.sub ?? 'system';
     session.closedAt = ctx.clock();
-    session.cashSalesCents = cashSales;
-    session.cashRefundsCents = cashRefunds;
-    session.salesCount = totals?.salesCount ?? 0;
-    session.expectedCashCents = expected;
+    session.cashSalesCents = figures.cashSalesCents;
+    session.cashRefundsCents = figures.cashRefundsCents;
+    session.salesCount = figures.salesCount;
+    session.expectedCashCents = figures.expectedCashCents;
     session.countedCashCents = counted.cents;
-    session.differenceCents = counted.cents - expected;
+    session.differenceCents = counted.cents - figures.expectedCashCents;
     session.closingNote = input.note?.trim() || null;
     // register.closed after the session's row is written, in the closing's transaction.
     await tx.flush();

@@ -10,9 +10,6 @@ import {
   normalizeEmail,
   pgConstraint,
   pgErrorCode,
-  legacyQueryOne,
-  userError,
-  type UserError,
 } from '../../kit/domain';
 import { EmployeeSchema, StoreSchema } from '../entities';
 import type {
@@ -23,7 +20,8 @@ import type {
 } from '../generated/resolvers';
 import { callerOf } from './access';
 import type { DbContext, RetailContext } from './context';
-import { employeeByEmail, employeeById, storeById } from './reads';
+import { userError, type RetailUserError } from './errors';
+import { emailTaken, employeeByEmail, employeeById, storeById } from './reads';
 import type { Employee, EmployeeProfile, EmployeeRole } from './types';
 import { MAX_NAME_LENGTH, validId } from './validation';
 
@@ -36,10 +34,10 @@ import { MAX_NAME_LENGTH, validId } from './validation';
 
 export interface EmployeeResult {
   employee: EmployeeProfile | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
-const refused = (errors: UserError[]): EmployeeResult => ({ employee: null, errors });
+const refused = (errors: RetailUserError[]): EmployeeResult => ({ employee: null, errors });
 
 export function profile(employee: Employee): EmployeeProfile {
   const { passwordHash: _hash, ...rest } = employee;
@@ -72,7 +70,7 @@ async function storeForRole(
   role: EmployeeRole,
   given: string | null | undefined,
   current: string | null,
-): Promise<{ storeId: string | null; error: UserError | null }> {
+): Promise<{ storeId: string | null; error: RetailUserError | null }> {
   const field = ['input', 'storeId'];
   if (role === 'ADMIN') {
     if (given) return { storeId: null, error: userError('INVALID_STORE', 'Head office (ADMIN) has no store', field) };
@@ -92,7 +90,7 @@ async function storeForRole(
 
 export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput): Promise<EmployeeResult> {
   const email = normalizeEmail(input.email);
-  const errors: UserError[] = [
+  const errors: RetailUserError[] = [
     checkText(input.name, ['input', 'name'], {
       required: true,
       max: MAX_NAME_LENGTH,
@@ -109,7 +107,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
   const taken = () =>
     refused([userError('EMAIL_TAKEN', 'An account with this email already exists', ['input', 'email'])]);
   // lower(email) is what employees_email_lower_unique covers; the ORM's criteria cannot say it.
-  if (await legacyQueryOne(ctx.em, 'select 1 from employees where lower(email) = lower(?)', [email])) return taken();
+  if (await emailTaken(ctx, email)) return taken();
   const passwordHash = await hashPassword(input.password);
   const now = new Date();
   try {
@@ -138,7 +136,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
 async function target(
   ctx: Pick<RetailContext, 'em' | 'identity'>,
   employeeId: string,
-): Promise<{ employee: EmployeeProfile; error: null } | { employee: null; error: UserError }> {
+): Promise<{ employee: EmployeeProfile; error: null } | { employee: null; error: RetailUserError }> {
   const field = ['input', 'employeeId'];
   if (employeeId === callerOf(ctx).sub) {
     return {

@@ -2,20 +2,26 @@ import { LockMode } from '@mikro-orm/postgresql';
 import {
   checkPhone,
   checkText,
-  legacyExecute,
+  execute,
   optionalText,
   pgConstraint,
   pgErrorCode,
-  legacyQueryOne,
+  queryOne,
   ServiceUnavailable,
-  userError,
-  type UserError,
 } from '../../kit/domain';
 import { CashRegisterSchema, StoreSchema } from '../entities';
 import type { AddCashRegisterInput, CreateStoreInput, UpdateStoreInput } from '../generated/resolvers';
 import { assertManagerAt } from './access';
 import type { DbContext, RetailContext } from './context';
+import { relayed, userError, type RetailUserError } from './errors';
 import { employeeById, storeById } from './reads';
+import {
+  LAST_REGISTER_NUMBER,
+  LOCK_STORE,
+  NEXT_STORE_NUMBER,
+  STORE_HAS_OPEN_REGISTER,
+  STORE_NAME_TAKEN,
+} from './sql/stores';
 import type { CashRegister, OpeningHours, StoreView } from './types';
 import {
   checkOpeningHours,
@@ -35,12 +41,12 @@ import {
 
 export interface StoreResult {
   store: StoreView | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
 export const MAX_REGISTERS_PER_STORE = 50;
 
-const refused = (errors: UserError[]): StoreResult => ({ store: null, errors });
+const refused = (errors: RetailUserError[]): StoreResult => ({ store: null, errors });
 
 function view(row: StoreView & { saleSeq?: unknown }): StoreView {
   const { saleSeq: _counter, ...rest } = row;
@@ -57,10 +63,13 @@ interface StoreDetails {
 }
 
 /** The details a store is created or updated with; `required` for creation. */
-function checkDetails(input: StoreDetails, required: boolean): { errors: UserError[]; hours: OpeningHours[] | null } {
+function checkDetails(
+  input: StoreDetails,
+  required: boolean,
+): { errors: RetailUserError[]; hours: OpeningHours[] | null } {
   const f = (name: string) => ['input', name];
   const present = (v: unknown) => required || (v !== undefined && v !== null);
-  const errors: (UserError | null)[] = [];
+  const errors: (RetailUserError | null)[] = [];
   if (present(input.name)) {
     errors.push(
       checkText(input.name, f('name'), { required: true, max: MAX_NAME_LENGTH, code: 'INVALID_NAME', label: 'Name' }),
@@ -99,13 +108,7 @@ function checkDetails(input: StoreDetails, required: boolean): { errors: UserErr
 }
 
 async function nameTaken(ctx: DbContext, name: string, exceptId: string | null): Promise<boolean> {
-  // lower(name) is what stores_name_lower_unique covers.
-  return (
-    (await legacyQueryOne(ctx.em, "select 1 from stores where lower(name) = lower(?) and id <> coalesce(?, '')", [
-      name,
-      exceptId,
-    ])) !== null
-  );
+  return (await queryOne(ctx.em, STORE_NAME_TAKEN, { name, exceptId }))?.taken ?? false;
 }
 
 const nameTakenError = () => userError('STORE_NAME_TAKEN', 'Another store has this name', ['input', 'name']);
@@ -116,10 +119,7 @@ const nameTakenError = () => userError('STORE_NAME_TAKEN', 'Another store has th
  */
 async function nextStoreNumber(ctx: DbContext): Promise<number> {
   for (;;) {
-    const row = await legacyQueryOne<{ n: string; taken: boolean }>(
-      ctx.em,
-      `select n, exists (select 1 from stores where number = n) as taken from (select nextval('store_number_seq') as n) s`,
-    );
+    const row = await queryOne(ctx.em, NEXT_STORE_NUMBER, {});
     if (row && !row.taken) return Number(row.n);
   }
 }
@@ -138,7 +138,7 @@ export async function createStore(
   const location = await ctx.inventory.ensureStoreLocation(id, name);
   if (!location.ok) {
     if (location.transient) throw new ServiceUnavailable('inventory', { cause: new Error(location.message) });
-    return refused([userError(location.code, `Inventory refused the store's location: ${location.message}`)]);
+    return refused([relayed(location.code, `Inventory refused the store's location: ${location.message}`)]);
   }
   const now = new Date();
   try {
@@ -168,7 +168,7 @@ export async function createStore(
 }
 
 /** The manager a store may get: an active MANAGER of that very store. */
-async function checkManager(ctx: DbContext, storeId: string, managerId: string): Promise<UserError | null> {
+async function checkManager(ctx: DbContext, storeId: string, managerId: string): Promise<RetailUserError | null> {
   const field = ['input', 'managerId'];
   const employee = validId(managerId) ? await employeeById(ctx, managerId) : null;
   if (!employee) return userError('UNKNOWN_EMPLOYEE', `No employee with id ${managerId}`, field);
@@ -191,12 +191,8 @@ export async function updateStore(ctx: DbContext, input: UpdateStoreInput): Prom
   const name = input.name?.trim();
   if (name && existing && (await nameTaken(ctx, name, existing.id))) errors.push(nameTakenError());
   if (input.active === false && existing?.active) {
-    const open = await legacyQueryOne(
-      ctx.em,
-      "select 1 from register_sessions where store_id = ? and status = 'OPEN' limit 1",
-      [existing.id],
-    );
-    if (open) {
+    const open = await queryOne(ctx.em, STORE_HAS_OPEN_REGISTER, { storeId: existing.id });
+    if (open?.open) {
       errors.push(
         userError('REGISTERS_OPEN', 'Close every register of the store before closing it', ['input', 'active']),
       );
@@ -228,7 +224,7 @@ export async function updateStore(ctx: DbContext, input: UpdateStoreInput): Prom
 
 export interface RegisterResult {
   register: CashRegister | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
 /** A new register numbered after the store's last one, under the store's row lock (two adds never share a number). */
@@ -243,12 +239,8 @@ export async function addCashRegister(
   assertManagerAt(ctx, store.id);
   if (!store.active) return { register: null, errors: [userError('STORE_INACTIVE', 'The store is closed', field)] };
   const outcome = await ctx.em.transactional(async (tx) => {
-    await legacyExecute(tx, 'select 1 from stores where id = ? for update', [store.id]);
-    const last = await legacyQueryOne<{ n: number | null }>(
-      tx,
-      'select max(number) as n from cash_registers where store_id = ?',
-      [store.id],
-    );
+    await execute(tx, LOCK_STORE, { storeId: store.id });
+    const last = await queryOne(tx, LAST_REGISTER_NUMBER, { storeId: store.id });
     const number = (last?.n ?? 0) + 1;
     if (number > MAX_REGISTERS_PER_STORE) return null;
     const now = new Date();

@@ -45,16 +45,128 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** A business-rule failure of a mutation; nothing was written. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Machine-readable code, e.g. INSUFFICIENT_STOCK, INVALID_QUANTITY, NOT_FOUND. */
-  code: Scalars['String']['output'];
-  /** Path to the input field at fault, e.g. ["input", "price"]; null when not tied to a field. */
+/**
+ * A business-rule failure of a retail mutation (a sale, a return, a register, a store, a staff
+ * account); nothing was written, except with a FAILED sale or return, which says so.
+ */
+export type RetailUserError = {
+  __typename?: 'RetailUserError';
+  /** Why, as a code a client can act on (docs/error-codes.md). */
+  code: RetailErrorCode;
+  /** Path to the input field at fault, e.g. ["input", "lines", "0", "quantity"]; null when not tied to a field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** Human-readable explanation. */
   message: Scalars['String']['output'];
 };
+
+/** Every code a retail mutation can return in its payload's errors. */
+export type RetailErrorCode =
+  /** The email and password open no active staff account (one answer for an unknown email, a wrong password and a deactivated account). */
+  | 'INVALID_CREDENTIALS'
+  /** A name (an employee's or a store's) is empty, longer than 100 characters, or holds control characters. */
+  | 'INVALID_NAME'
+  /** The email is not an address of at most 254 characters, or holds control characters. */
+  | 'INVALID_EMAIL'
+  /** The new password is not 8 to 200 characters long. */
+  | 'WEAK_PASSWORD'
+  /** Another staff account has this email, whatever its letter case. */
+  | 'EMAIL_TAKEN'
+  /** A CLERK or MANAGER was given no store, or an ADMIN was given one. */
+  | 'INVALID_STORE'
+  /** No store has this id. */
+  | 'UNKNOWN_STORE'
+  /** No employee has this id. */
+  | 'UNKNOWN_EMPLOYEE'
+  /** The employee is deactivated: their role cannot change. */
+  | 'INACTIVE_EMPLOYEE'
+  /** An administrator cannot deactivate or change their own account. */
+  | 'CANNOT_CHANGE_SELF'
+  /** The street address (1 to 200 characters) or the city (1 to 100) is empty, too long, or holds control characters. */
+  | 'INVALID_ADDRESS'
+  /** The phone is not 7 to 30 digits, spaces, dashes or parentheses (a leading "+" allowed), or holds control characters. */
+  | 'INVALID_PHONE'
+  /** The time zone is not an IANA name the server knows (e.g. "America/Toronto"), is longer than 64 characters, or holds control characters. */
+  | 'INVALID_TIME_ZONE'
+  /** A day is listed twice, a time is not "HH:MM" on a 24-hour clock, or a day closes before it opens. */
+  | 'INVALID_OPENING_HOURS'
+  /** Another store has this name, whatever its letter case. */
+  | 'STORE_NAME_TAKEN'
+  /** The manager is not an active MANAGER of this store, or managerId and clearManager were both given. */
+  | 'INVALID_MANAGER'
+  /** The store still has an open register: close every register before closing the store. */
+  | 'REGISTERS_OPEN'
+  /** The store is closed for good: nothing is sold, opened or added there any more. */
+  | 'STORE_INACTIVE'
+  /** The store already has 50 registers. */
+  | 'TOO_MANY_REGISTERS'
+  /** No register has this id. */
+  | 'UNKNOWN_REGISTER'
+  /** The register is out of service: it cannot be opened or sold at. */
+  | 'REGISTER_INACTIVE'
+  /** The register is open already: close it before opening it again. */
+  | 'REGISTER_ALREADY_OPEN'
+  /** The register has no open session (open it first); for cancelSale, the sale's session was closed (take a return instead). */
+  | 'REGISTER_CLOSED'
+  /** The register stands in another store than the sale's. */
+  | 'REGISTER_NOT_IN_STORE'
+  /** A sale of the session is still being recorded or cancelled: retry closing in a moment. */
+  | 'SALES_IN_PROGRESS'
+  /** A cash amount is negative, above its maximum, or has more than two decimals. */
+  | 'INVALID_AMOUNT'
+  /** The closing note is longer than 500 characters or holds control characters. */
+  | 'INVALID_NOTE'
+  /** A sale or return has no line, or more than 100. */
+  | 'INVALID_LINES'
+  /** A product appears on two lines of one sale: raise the quantity of one line instead. */
+  | 'DUPLICATE_PRODUCT'
+  /** A quantity is not a whole number from 1 to 999. */
+  | 'INVALID_QUANTITY'
+  /** The catalogue has no product with this id; with a FAILED return, inventory did not know a returned product. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is withdrawn from sale. */
+  | 'PRODUCT_INACTIVE'
+  /** The products of one sale are priced in more than one currency. */
+  | 'MIXED_CURRENCIES'
+  /** The idempotency key is empty once trimmed, longer than 100 characters, or holds control characters. */
+  | 'INVALID_IDEMPOTENCY_KEY'
+  /** The key was already used at this store for another basket or return: use a new key for a new one. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** soldAt is more than 24 hours before or 5 minutes after the server's clock. */
+  | 'INVALID_SOLD_AT'
+  /** With a FAILED sale: the store does not have enough units of a line (the message says which); nothing was taken. */
+  | 'INSUFFICIENT_STOCK'
+  /** With a FAILED sale or return: inventory does not know the store's stock location. */
+  | 'UNKNOWN_LOCATION'
+  /** With a FAILED sale: inventory's hold on its stock was released or expired before the sale completed; nothing is held. */
+  | 'RESERVATION_NOT_ACTIVE'
+  /** With a FAILED sale: inventory had no hold of its stock left to complete; nothing is held. */
+  | 'RESERVATION_NOT_FOUND'
+  /** Inventory refused a step for a reason retail has no code of its own for; the message gives inventory's words. */
+  | 'INVENTORY_REFUSED'
+  /** No sale has this id. */
+  | 'UNKNOWN_SALE'
+  /** The sale is not COMPLETED (still being recorded, failed, or cancelled already), so it cannot be cancelled. */
+  | 'INVALID_STATE'
+  /** The sale was rung up on another day (in the store's time zone): take a return instead. */
+  | 'NOT_SAME_DAY'
+  /** Units of the sale were returned already: take a return for the rest. */
+  | 'SALE_HAS_RETURNS'
+  /** The reason is missing where required (cancelSale), longer than 500 characters, or holds control characters. */
+  | 'INVALID_REASON'
+  /** Inventory refused to take the cancelled sale's units back: the sale stays COMPLETED. */
+  | 'CANCEL_REFUSED'
+  /** Only a COMPLETED sale takes returns. */
+  | 'SALE_NOT_RETURNABLE'
+  /** The sale has no line with this id. */
+  | 'UNKNOWN_SALE_LINE'
+  /** A sale line appears twice in one return. */
+  | 'DUPLICATE_LINE'
+  /** More units than were sold minus those already returned. */
+  | 'RETURN_EXCEEDS_SOLD'
+  /** A text field without a rule of its own (an id, a password) holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field without a rule of its own (an id, a password) is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** Relay pagination information. */
 export type PageInfo = {
@@ -197,6 +309,26 @@ export type RegisterSession = {
   closedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Note given at closing, e.g. why cash is missing; null when none. */
   closingNote?: Maybe<Scalars['String']['output']>;
+};
+
+/** A register session in a page, with the cursor that points at it. */
+export type RegisterSessionEdge = {
+  __typename?: 'RegisterSessionEdge';
+  /** Opaque cursor; pass it as `after` to continue after this session. */
+  cursor: Scalars['String']['output'];
+  /** The session. */
+  node: RegisterSession;
+};
+
+/** A page of a register's sessions, newest opened first (Relay connection). */
+export type RegisterSessionConnection = {
+  __typename?: 'RegisterSessionConnection';
+  /** Number of sessions of the register, across all pages. */
+  totalCount: Scalars['Int']['output'];
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** The sessions of this page with their cursors. */
+  edges: Array<RegisterSessionEdge>;
 };
 
 /** What an employee may do. */
@@ -437,6 +569,19 @@ export type Query = {
    */
   sale?: Maybe<Sale>;
   /**
+   * One sale by its receipt number, e.g. "S3-000042", in any status: a return starts from the receipt.
+   * Staff of its store and ADMIN (FORBIDDEN otherwise). Null when no sale has that number, or when the
+   * text is not a receipt number.
+   */
+  saleByNumber?: Maybe<Sale>;
+  /**
+   * A register's sessions, newest opened first, each with its figures: the final ones (counted,
+   * expected, difference, who closed it and when) once closed, the running ones while open. Staff of the
+   * register's store and ADMIN (FORBIDDEN for another store's staff); an empty page for an unknown
+   * register.
+   */
+  registerSessions: RegisterSessionConnection;
+  /**
    * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
    * not exposed by the router.
    */
@@ -471,6 +616,16 @@ export type QuerySalesArgs = {
 
 export type QuerySaleArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type QuerySaleByNumberArgs = {
+  number: Scalars['String']['input'];
+};
+
+export type QueryRegisterSessionsArgs = {
+  registerId: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type QueryRetainedEventsArgs = {
@@ -512,9 +667,10 @@ export type StaffLoginPayload = {
   employee?: Maybe<Employee>;
   /**
    * INVALID_CREDENTIALS: the same answer, in about the same time, for an unknown email, a wrong password
-   * and a deactivated account.
+   * and a deactivated account; INVALID_EMAIL (control characters in the email), INVALID_CHARACTERS or
+   * TOO_LONG (password).
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** A new staff account. */
@@ -554,10 +710,10 @@ export type EmployeePayload = {
   employee?: Maybe<Employee>;
   /**
    * INVALID_NAME, INVALID_EMAIL, WEAK_PASSWORD, EMAIL_TAKEN, INVALID_STORE (missing for a CLERK or
-   * MANAGER, given for ADMIN), UNKNOWN_STORE, UNKNOWN_EMPLOYEE, INACTIVE_EMPLOYEE, CANNOT_CHANGE_SELF;
-   * nothing was written.
+   * MANAGER, given for ADMIN), UNKNOWN_STORE, UNKNOWN_EMPLOYEE, INACTIVE_EMPLOYEE, CANNOT_CHANGE_SELF,
+   * INVALID_CHARACTERS or TOO_LONG (password, employeeId, storeId); nothing was written.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** Opening hours of one day. */
@@ -617,9 +773,11 @@ export type StorePayload = {
   store?: Maybe<Store>;
   /**
    * INVALID_NAME, INVALID_ADDRESS, INVALID_PHONE, INVALID_TIME_ZONE, INVALID_OPENING_HOURS, STORE_NAME_TAKEN,
-   * UNKNOWN_STORE, UNKNOWN_EMPLOYEE, INVALID_MANAGER, REGISTERS_OPEN; nothing was written.
+   * UNKNOWN_STORE, UNKNOWN_EMPLOYEE, INVALID_MANAGER, REGISTERS_OPEN, INVENTORY_REFUSED (createStore:
+   * inventory refused the store's location), INVALID_CHARACTERS or TOO_LONG (storeId, managerId);
+   * nothing was written.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** Input of addCashRegister. */
@@ -633,8 +791,11 @@ export type CashRegisterPayload = {
   __typename?: 'CashRegisterPayload';
   /** The new register; null when errors is not empty. */
   register?: Maybe<CashRegister>;
-  /** UNKNOWN_STORE, STORE_INACTIVE, TOO_MANY_REGISTERS (at most 50 per store); nothing was written. */
-  errors: Array<UserError>;
+  /**
+   * UNKNOWN_STORE, STORE_INACTIVE, TOO_MANY_REGISTERS (at most 50 per store), INVALID_CHARACTERS or
+   * TOO_LONG (storeId); nothing was written.
+   */
+  errors: Array<RetailUserError>;
 };
 
 /** Input of openRegister. */
@@ -661,11 +822,12 @@ export type RegisterSessionPayload = {
   /** The session, OPEN after openRegister, CLOSED with its difference after closeRegister; null on errors. */
   session?: Maybe<RegisterSession>;
   /**
-   * UNKNOWN_REGISTER, REGISTER_INACTIVE, STORE_INACTIVE, REGISTER_ALREADY_OPEN, REGISTER_CLOSED,
-   * SALES_IN_PROGRESS (a sale of the session is still being recorded: retry), INVALID_AMOUNT,
-   * INVALID_NOTE; nothing was written.
+   * UNKNOWN_REGISTER, REGISTER_INACTIVE, STORE_INACTIVE, REGISTER_ALREADY_OPEN (openRegister);
+   * REGISTER_CLOSED, SALES_IN_PROGRESS (a sale of the session is still being recorded: retry),
+   * INVALID_NOTE (closeRegister); INVALID_AMOUNT; INVALID_CHARACTERS or TOO_LONG (registerId); nothing
+   * was written.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** One product and quantity of a sale. */
@@ -712,10 +874,11 @@ export type RecordSalePayload = {
    * Refused before anything was written: UNKNOWN_STORE, STORE_INACTIVE, UNKNOWN_REGISTER,
    * REGISTER_NOT_IN_STORE, REGISTER_INACTIVE, REGISTER_CLOSED, INVALID_LINES, DUPLICATE_PRODUCT,
    * INVALID_QUANTITY, UNKNOWN_PRODUCT, PRODUCT_INACTIVE, MIXED_CURRENCIES, INVALID_IDEMPOTENCY_KEY,
-   * IDEMPOTENCY_KEY_REUSED, INVALID_SOLD_AT. Returned with the FAILED sale: INSUFFICIENT_STOCK and the
-   * other refusals of inventory.
+   * IDEMPOTENCY_KEY_REUSED, INVALID_SOLD_AT, INVALID_CHARACTERS or TOO_LONG (storeId, registerId,
+   * productId). Returned with the FAILED sale, inventory's refusal: INSUFFICIENT_STOCK, UNKNOWN_LOCATION,
+   * RESERVATION_NOT_ACTIVE, RESERVATION_NOT_FOUND, INVENTORY_REFUSED.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** Input of cancelSale. */
@@ -734,9 +897,9 @@ export type CancelSalePayload = {
   /**
    * UNKNOWN_SALE, INVALID_STATE (not COMPLETED), NOT_SAME_DAY, SALE_HAS_RETURNS, REGISTER_CLOSED (its
    * session was closed: take a return instead), INVALID_REASON, CANCEL_REFUSED (inventory refused the
-   * units back: the sale stays COMPLETED); nothing was changed.
+   * units back: the sale stays COMPLETED), INVALID_CHARACTERS or TOO_LONG (saleId); nothing was changed.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 /** Units of one sale line to return. */
@@ -779,10 +942,11 @@ export type ReturnSalePayload = {
    * UNKNOWN_SALE, SALE_NOT_RETURNABLE (not COMPLETED), UNKNOWN_REGISTER, REGISTER_NOT_IN_STORE,
    * REGISTER_CLOSED, INVALID_LINES, UNKNOWN_SALE_LINE, DUPLICATE_LINE, INVALID_QUANTITY,
    * RETURN_EXCEEDS_SOLD (more than sold minus already returned), INVALID_REASON, INVALID_IDEMPOTENCY_KEY,
-   * IDEMPOTENCY_KEY_REUSED; nothing was written. Returned with the FAILED return: inventory's refusal
-   * (e.g. UNKNOWN_PRODUCT).
+   * IDEMPOTENCY_KEY_REUSED, INVALID_CHARACTERS or TOO_LONG (saleId, registerId, saleLineId); nothing
+   * was written. Returned with the FAILED return, inventory's refusal: UNKNOWN_PRODUCT, UNKNOWN_LOCATION,
+   * INVENTORY_REFUSED.
    */
-  errors: Array<UserError>;
+  errors: Array<RetailUserError>;
 };
 
 export type Mutation = {
@@ -995,7 +1159,8 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   Money: ResolverTypeWrapper<Money>;
-  UserError: ResolverTypeWrapper<UserError>;
+  RetailUserError: ResolverTypeWrapper<RetailUserError>;
+  RetailErrorCode: RetailErrorCode;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<EntityRefModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1006,6 +1171,12 @@ export type ResolversTypes = {
   CashRegister: ResolverTypeWrapper<CashRegisterModel>;
   RegisterSessionStatus: RegisterSessionStatus;
   RegisterSession: ResolverTypeWrapper<RegisterSessionModel>;
+  RegisterSessionEdge: ResolverTypeWrapper<
+    Omit<RegisterSessionEdge, 'node'> & { node: ResolversTypes['RegisterSession'] }
+  >;
+  RegisterSessionConnection: ResolverTypeWrapper<
+    Omit<RegisterSessionConnection, 'edges'> & { edges: Array<ResolversTypes['RegisterSessionEdge']> }
+  >;
   EmployeeRole: EmployeeRole;
   Employee: ResolverTypeWrapper<EmployeeProfileModel>;
   EmployeeEdge: ResolverTypeWrapper<Omit<EmployeeEdge, 'node'> & { node: ResolversTypes['Employee'] }>;
@@ -1066,7 +1237,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Date: Scalars['Date']['output'];
   Money: Money;
-  UserError: UserError;
+  RetailUserError: RetailUserError;
   PageInfo: PageInfo;
   Product: EntityRefModel;
   ID: Scalars['ID']['output'];
@@ -1075,6 +1246,10 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   CashRegister: CashRegisterModel;
   RegisterSession: RegisterSessionModel;
+  RegisterSessionEdge: Omit<RegisterSessionEdge, 'node'> & { node: ResolversParentTypes['RegisterSession'] };
+  RegisterSessionConnection: Omit<RegisterSessionConnection, 'edges'> & {
+    edges: Array<ResolversParentTypes['RegisterSessionEdge']>;
+  };
   Employee: EmployeeProfileModel;
   EmployeeEdge: Omit<EmployeeEdge, 'node'> & { node: ResolversParentTypes['Employee'] };
   EmployeeConnection: EmployeeConnectionModelModel;
@@ -1189,11 +1364,11 @@ export type MoneyResolvers<
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<
+export type RetailUserErrorResolvers<
   ContextType = any,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
+  ParentType extends ResolversParentTypes['RetailUserError'] = ResolversParentTypes['RetailUserError'],
 > = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['RetailErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -1278,6 +1453,24 @@ export type RegisterSessionResolvers<
   closedBy?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
   closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   closingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type RegisterSessionEdgeResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RegisterSessionEdge'] = ResolversParentTypes['RegisterSessionEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RegisterSession'], ParentType, ContextType>;
+};
+
+export type RegisterSessionConnectionResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RegisterSessionConnection'] =
+    ResolversParentTypes['RegisterSessionConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  edges?: Resolver<Array<ResolversTypes['RegisterSessionEdge']>, ParentType, ContextType>;
 };
 
 export type EmployeeResolvers<
@@ -1430,6 +1623,18 @@ export type QueryResolvers<
     RequireFields<QuerySalesArgs, 'storeId' | 'first'>
   >;
   sale?: Resolver<Maybe<ResolversTypes['Sale']>, ParentType, ContextType, RequireFields<QuerySaleArgs, 'id'>>;
+  saleByNumber?: Resolver<
+    Maybe<ResolversTypes['Sale']>,
+    ParentType,
+    ContextType,
+    RequireFields<QuerySaleByNumberArgs, 'number'>
+  >;
+  registerSessions?: Resolver<
+    ResolversTypes['RegisterSessionConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryRegisterSessionsArgs, 'registerId' | 'first'>
+  >;
   retainedEvents?: Resolver<
     ResolversTypes['RetainedEventPage'],
     ParentType,
@@ -1453,7 +1658,7 @@ export type StaffLoginPayloadResolvers<
 > = {
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   employee?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type EmployeePayloadResolvers<
@@ -1461,7 +1666,7 @@ export type EmployeePayloadResolvers<
   ParentType extends ResolversParentTypes['EmployeePayload'] = ResolversParentTypes['EmployeePayload'],
 > = {
   employee?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type StorePayloadResolvers<
@@ -1469,7 +1674,7 @@ export type StorePayloadResolvers<
   ParentType extends ResolversParentTypes['StorePayload'] = ResolversParentTypes['StorePayload'],
 > = {
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type CashRegisterPayloadResolvers<
@@ -1477,7 +1682,7 @@ export type CashRegisterPayloadResolvers<
   ParentType extends ResolversParentTypes['CashRegisterPayload'] = ResolversParentTypes['CashRegisterPayload'],
 > = {
   register?: Resolver<Maybe<ResolversTypes['CashRegister']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type RegisterSessionPayloadResolvers<
@@ -1485,7 +1690,7 @@ export type RegisterSessionPayloadResolvers<
   ParentType extends ResolversParentTypes['RegisterSessionPayload'] = ResolversParentTypes['RegisterSessionPayload'],
 > = {
   session?: Resolver<Maybe<ResolversTypes['RegisterSession']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type RecordSalePayloadResolvers<
@@ -1493,7 +1698,7 @@ export type RecordSalePayloadResolvers<
   ParentType extends ResolversParentTypes['RecordSalePayload'] = ResolversParentTypes['RecordSalePayload'],
 > = {
   sale?: Resolver<Maybe<ResolversTypes['Sale']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type CancelSalePayloadResolvers<
@@ -1501,7 +1706,7 @@ export type CancelSalePayloadResolvers<
   ParentType extends ResolversParentTypes['CancelSalePayload'] = ResolversParentTypes['CancelSalePayload'],
 > = {
   sale?: Resolver<Maybe<ResolversTypes['Sale']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type ReturnSalePayloadResolvers<
@@ -1509,7 +1714,7 @@ export type ReturnSalePayloadResolvers<
   ParentType extends ResolversParentTypes['ReturnSalePayload'] = ResolversParentTypes['ReturnSalePayload'],
 > = {
   return?: Resolver<Maybe<ResolversTypes['SaleReturn']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RetailUserError']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -1595,13 +1800,15 @@ export type Resolvers<ContextType = any> = {
   DateTime?: GraphQLScalarType;
   Date?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
+  RetailUserError?: RetailUserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   OpeningHours?: OpeningHoursResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
   CashRegister?: CashRegisterResolvers<ContextType>;
   RegisterSession?: RegisterSessionResolvers<ContextType>;
+  RegisterSessionEdge?: RegisterSessionEdgeResolvers<ContextType>;
+  RegisterSessionConnection?: RegisterSessionConnectionResolvers<ContextType>;
   Employee?: EmployeeResolvers<ContextType>;
   EmployeeEdge?: EmployeeEdgeResolvers<ContextType>;
   EmployeeConnection?: EmployeeConnectionResolvers<ContextType>;
