@@ -40,6 +40,18 @@ export interface HostileCase {
   variables: Record<string, Json>;
   /** The value breaks a rule the schema documents (a maximum length): the request must be refused. */
   mustRefuse?: boolean;
+  /**
+   * The value cannot be coerced to its scalar or enum (ADR 0024): the router must refuse the request
+   * with a 400 BAD_USER_INPUT naming the variable, before any subgraph is called.
+   */
+  uncoercible?: boolean;
+}
+
+/** A hostile value; `uncoercible` when its type refuses it whatever the field (see HostileCase). */
+export interface HostileValue {
+  label: string;
+  value: Json;
+  uncoercible?: boolean;
 }
 
 /** The maximum length a description documents: "at most 500 characters", "1 to 100 characters". */
@@ -50,9 +62,9 @@ export function documentedMaxLength(description: string | null | undefined): num
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** Values no client should be able to turn into a crash, per leaf kind. */
-export function hostileValues(typeName: string, leafName: string): { label: string; value: Json }[] {
-  const strings: { label: string; value: Json }[] = [
+/** Values no client should be able to turn into a crash, per leaf kind (an enum's by its type's name). */
+export function hostileValues(typeName: string, leafName: string, isEnum = false): HostileValue[] {
+  const strings: HostileValue[] = [
     { label: 'NUL', value: '\u0000' },
     { label: 'embedded NUL', value: 'prod\u0000-0001' },
     { label: 'control characters', value: 'a\u0007\u001b[31mb' },
@@ -63,6 +75,7 @@ export function hostileValues(typeName: string, leafName: string): { label: stri
     { label: 'SQL-looking', value: "x'); drop table products; --" },
     { label: 'LIKE-looking', value: '%_\\%' },
     { label: 'unknown id', value: 'does-not-exist-9f8e7d' },
+    { label: 'a boolean', value: true, uncoercible: true },
   ];
   if (leafName === 'after' || leafName === 'before') {
     strings.push(
@@ -86,37 +99,58 @@ export function hostileValues(typeName: string, leafName: string): { label: stri
         { label: 'zero', value: 0 },
         { label: '2^31-1', value: 2_147_483_647 },
         { label: '-2^31', value: -2_147_483_648 },
-        { label: '2^31', value: 2_147_483_648 },
-        { label: '1e308', value: 1e308 },
-        { label: 'a string', value: 'abc' },
+        { label: '2^31', value: 2_147_483_648, uncoercible: true },
+        { label: '1e308', value: 1e308, uncoercible: true },
+        { label: 'a string', value: 'abc', uncoercible: true },
+        { label: 'a fraction', value: 1.5, uncoercible: true },
       ];
     case 'Float':
       return [
         { label: 'negative', value: -1 },
         { label: '1e308', value: 1e308 },
+        { label: 'a string', value: 'abc', uncoercible: true },
       ];
     case 'Decimal':
       return [
-        { label: '"abc"', value: 'abc' },
+        { label: '"abc"', value: 'abc', uncoercible: true },
         { label: 'negative', value: '-1.00' },
         { label: 'zero', value: '0' },
-        { label: '1e308', value: '1e308' },
-        { label: 'too large', value: '999999999999' },
-        { label: 'three decimals', value: '12.345' },
-        { label: 'a number', value: 12.5 },
-        { label: 'NUL', value: '1\u0000' },
+        { label: '1e308', value: '1e308', uncoercible: true },
+        { label: 'too large', value: '999999999999', uncoercible: true },
+        { label: 'three decimals', value: '12.345', uncoercible: true },
+        { label: 'a number', value: 12.5, uncoercible: true },
+        { label: 'NUL', value: '1\u0000', uncoercible: true },
       ];
     case 'DateTime':
       return [
-        { label: '"abc"', value: 'abc' },
-        { label: 'impossible date', value: '2026-13-45T99:99:99Z' },
+        { label: '"abc"', value: 'abc', uncoercible: true },
+        { label: '"yesterday"', value: 'yesterday', uncoercible: true },
+        { label: 'impossible date', value: '2026-13-45T99:99:99Z', uncoercible: true },
+        { label: 'no offset', value: '2026-03-01T14:30:00', uncoercible: true },
         { label: 'year 0', value: '0000-01-01T00:00:00Z' },
         { label: 'far future', value: '9999-12-31T23:59:59Z' },
       ];
+    case 'Date':
+      return [
+        { label: '"yesterday"', value: 'yesterday', uncoercible: true },
+        { label: 'impossible date', value: '2026-02-30', uncoercible: true },
+        { label: 'an instant', value: '2026-03-01T00:00:00Z', uncoercible: true },
+        { label: 'year 0', value: '0000-01-01', uncoercible: true },
+        { label: 'a number', value: 20260301, uncoercible: true },
+        { label: 'NUL', value: '\u0000', uncoercible: true },
+        { label: 'far past', value: '1000-01-01' },
+        { label: 'far future', value: '9999-12-31' },
+      ];
     case 'Boolean':
-      return [{ label: 'a string', value: 'yes' }];
+      return [{ label: 'a string', value: 'yes', uncoercible: true }];
     default:
-      return [{ label: 'NUL', value: '\u0000' }];
+      // Enums, and a custom scalar this corpus does not know yet (whose rules it cannot tell).
+      return isEnum
+        ? [
+            { label: 'NUL', value: '\u0000', uncoercible: true },
+            { label: 'not a value', value: 'NOT_A_VALUE', uncoercible: true },
+          ]
+        : [{ label: 'NUL', value: '\u0000' }];
   }
 }
 
@@ -139,6 +173,8 @@ function baselineLeaf(type: GraphQLNamedType, name: string, hints: IdHints, root
       return '12.50';
     case 'DateTime':
       return new Date().toISOString();
+    case 'Date':
+      return new Date().toISOString().slice(0, 10);
     default:
       return hinted ?? 'x';
   }
@@ -165,6 +201,7 @@ interface Leaf {
   typeName: string;
   name: string;
   list: boolean;
+  isEnum: boolean;
   /** Maximum length its description documents, if any. */
   maxLength: number | null;
 }
@@ -179,7 +216,7 @@ function leaves(
 ): void {
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
-    out.push({ path, typeName: '[list]', name, list: true, maxLength: null });
+    out.push({ path, typeName: '[list]', name, list: true, isEnum: false, maxLength: null });
     if (Array.isArray(value)) value.forEach((v, i) => leaves(nullable.ofType, v, [...path, i], name, description, out));
     return;
   }
@@ -190,9 +227,16 @@ function leaves(
     }
     return;
   }
-  const typeName = getNamedType(type).name;
-  const textual = typeName === 'String' || typeName === 'ID';
-  out.push({ path, typeName, name, list: false, maxLength: textual ? documentedMaxLength(description) : null });
+  const named = getNamedType(type);
+  const textual = named.name === 'String' || named.name === 'ID';
+  out.push({
+    path,
+    typeName: named.name,
+    name,
+    list: false,
+    isEnum: isEnumType(named),
+    maxLength: textual ? documentedMaxLength(description) : null,
+  });
 }
 
 function replaced(variables: Record<string, Json>, path: (string | number)[], value: Json): Record<string, Json> {
@@ -316,7 +360,7 @@ export function generateCorpus(schema: GraphQLSchema, hints: IdHints): { cases: 
     const argNames = new Map(field.args.map((arg, i) => [testedVars[i] as string, arg.name]));
     for (const leaf of argLeaves) {
       const where = [argNames.get(leaf.path[0] as string) ?? '', ...leaf.path.slice(1)].join('.');
-      const values = leaf.list
+      const values: HostileValue[] = leaf.list
         ? [
             { label: 'empty list', value: [] as Json },
             {
@@ -324,14 +368,15 @@ export function generateCorpus(schema: GraphQLSchema, hints: IdHints): { cases: 
               value: Array.from({ length: 500 }, () => (getByPath(variables, [...leaf.path, 0]) ?? null) as Json),
             },
           ]
-        : hostileValues(leaf.typeName, leaf.name);
-      for (const { label: what, value } of values) {
+        : hostileValues(leaf.typeName, leaf.name, leaf.isEnum);
+      for (const { label: what, value, uncoercible } of values) {
         cases.push({
           operation,
           field: label,
           label: `${where} = ${what}`,
           query,
           variables: replaced(variables, leaf.path, value),
+          ...(uncoercible ? { uncoercible } : {}),
         });
       }
       if (leaf.maxLength !== null) {
