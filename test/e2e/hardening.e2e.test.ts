@@ -115,8 +115,10 @@ describe('hardening findings, through the router', () => {
 
   it('refuses a minimum price beyond what the price column holds, before any SQL', async () => {
     const before = await stack.statements('products');
-    // As a literal the subgraph's validation refuses it; as a variable, its coercion.
+    // Refused by the router with the kit's Decimal rule, before any subgraph (ADR 0024): as a literal
+    // by validation, as a variable by coercion; both 400.
     const literal = await stack.gql('{ products(first: 5, filter: { minPrice: "999999999999" }) { totalCount } }');
+    expect(literal.status).toBe(400);
     expect(codes(literal)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(literal.body.errors?.[0]?.message).toMatch(/Decimal must be between -21474836.47 and 21474836.47/);
     const variable = await stack.gql(
@@ -125,8 +127,11 @@ describe('hardening findings, through the router', () => {
         p: '999999999999',
       },
     );
+    expect(variable.status).toBe(400);
     expect(codes(variable)).toEqual(['BAD_USER_INPUT']);
-    expect(variable.body.errors?.[0]?.message).toMatch(/Decimal must be between/);
+    expect(variable.body.errors?.[0]?.message).toMatch(
+      /^Variable "\$p" got invalid value "999999999999"; Decimal must be between/,
+    );
     expect(await stack.statements('products')).toBe(before);
   });
 
