@@ -4,7 +4,8 @@
  * point-of-sale rules of issue 8 as a client sees them (stock decremented exactly, prices kept as
  * sold, the last unit sold once, idempotent keys, returns never beyond what was sold, another store's
  * clerk FORBIDDEN, a deactivated employee's token refused, the register's cash difference, the
- * bad-input list with nothing written).
+ * bad-input list with nothing written); the till's and the back office's reads: a sale by its receipt
+ * number, a register's sessions with their final figures.
  */
 import { Client } from 'pg';
 import {
@@ -19,7 +20,9 @@ import {
   OpenRegisterDocument,
   ProductStockLevelsDocument,
   RecordSaleDocument,
+  RegisterSessionsDocument,
   ReturnSaleDocument,
+  SaleByNumberDocument,
   SaleDetailDocument,
   StaffLoginDocument,
   StoresDocument,
@@ -434,6 +437,154 @@ describe('retail through the router (products, inventory x2, retail; demo data)'
     ]);
     expect(events.rows[3]!.aggregate_id).toBe(voided.body.data!.recordSale.sale!.id);
     expect(events.rows[4]!.data.differenceCents).toBe(-250);
+  });
+
+  it('SaleByNumber: the receipt finds its sale for the store and head office, a return starts from it; another store FORBIDDEN; an unknown or malformed number null', async () => {
+    await inStock(['prod-0150']);
+    const sold = (await sell([{ productId: 'prod-0150', quantity: 2 }])).body.data!.recordSale.sale!;
+    const read = await stack.gql(SaleByNumberDocument, { number: sold.number }, { token: clerk });
+    expect(read.body.errors).toBeUndefined();
+    const receipt = read.body.data!.saleByNumber!;
+    expect(receipt).toMatchObject({
+      id: sold.id,
+      number: sold.number,
+      status: 'COMPLETED',
+      paymentMethod: 'CARD',
+      store: { id: STORE },
+      register: { id: REG_1 },
+      total: sold.total,
+      lines: [{ id: sold.lines[0]!.id, product: { id: 'prod-0150' }, quantity: 2, returnedQuantity: 0 }],
+    });
+    // Typed at the till: surrounding spaces and a lower-case "s" are forgiven; head office reads any store's.
+    const typed = await stack.gql(SaleByNumberDocument, { number: ` ${sold.number.toLowerCase()} ` }, { token: admin });
+    expect(typed.body.data?.saleByNumber?.id).toBe(sold.id);
+
+    const back = await giveBack(receipt.id, receipt.lines[0]!.id, 1);
+    expect(back.body.data!.returnSale.errors).toEqual([]);
+    expect(back.body.data!.returnSale.return?.status).toBe('COMPLETED');
+    const after = await stack.gql(SaleByNumberDocument, { number: sold.number }, { token: manager });
+    expect(after.body.data?.saleByNumber?.lines[0]?.returnedQuantity).toBe(1);
+
+    const refused = [
+      await stack.gql(SaleByNumberDocument, { number: sold.number }, { token: tokens.clerk('store-1') }),
+      await stack.gql(SaleByNumberDocument, { number: sold.number }, { token: tokens.manager('store-1') }),
+      await stack.gql(SaleByNumberDocument, { number: sold.number }, { token: tokens.customer() }),
+      await stack.gql(SaleByNumberDocument, { number: sold.number }),
+    ];
+    expect(refused.map((r) => [r.body.errors?.[0]?.extensions?.code, r.body.data?.saleByNumber ?? null])).toEqual([
+      ['FORBIDDEN', null],
+      ['FORBIDDEN', null],
+      ['FORBIDDEN', null],
+      ['UNAUTHENTICATED', null],
+    ]);
+
+    const unknown = [
+      'S3-999999',
+      'S99-000001',
+      'nonsense',
+      '',
+      'S3-',
+      'S3-42',
+      `${sold.number}' or '1'='1`,
+      'x'.repeat(500),
+    ];
+    const answers = await Promise.all(
+      unknown.map((number) => stack.gql(SaleByNumberDocument, { number }, { token: clerk })),
+    );
+    expect(answers).toHaveLength(unknown.length);
+    expect(answers.map((r) => [r.status, r.body.errors, r.body.data])).toEqual(
+      unknown.map(() => [200, undefined, { saleByNumber: null }]),
+    );
+  });
+
+  it("RegisterSessions: a register's sessions newest first, paginated, each closed one with the figures closeRegister reported", async () => {
+    const reg = (await stack.gql(AddCashRegisterDocument, { input: { storeId: STORE } }, { token: manager })).body.data!
+      .addCashRegister.register!.id;
+    const open = async (float: string) => {
+      const res = await stack.gql(
+        OpenRegisterDocument,
+        { input: { registerId: reg, openingFloat: float } },
+        { token: clerk },
+      );
+      expect(res.body.data?.openRegister.errors).toEqual([]);
+      return res.body.data!.openRegister.session!;
+    };
+    const first = await open('120.00');
+    await inStock(['prod-0151']);
+    const cash = await sell([{ productId: 'prod-0151', quantity: 1 }], { registerId: reg, payment: 'CASH' });
+    const cashCents = Math.round(Number(cash.body.data!.recordSale.sale!.total.amount) * 100);
+    const closing = await stack.gql(
+      CloseRegisterDocument,
+      {
+        input: {
+          registerId: reg,
+          countedCash: ((12_000 + cashCents - 100) / 100).toFixed(2),
+          note: 'one dollar short',
+        },
+      },
+      { token: manager },
+    );
+    expect(closing.body.data!.closeRegister.errors).toEqual([]);
+    const closed = closing.body.data!.closeRegister.session!;
+    const second = await open('80.00');
+
+    const page = async (token: string, after: string | null = null, first = 1) =>
+      stack.gql(RegisterSessionsDocument, { registerId: reg, first, after }, { token });
+    const newest = await page(manager);
+    expect(newest.body.errors).toBeUndefined();
+    const one = newest.body.data!.registerSessions;
+    expect(one.totalCount).toBe(2);
+    expect(one.pageInfo).toEqual({ hasNextPage: true, endCursor: one.edges[0]!.cursor });
+    expect(one.edges.map((e) => e.node)).toEqual([
+      expect.objectContaining({
+        id: second.id,
+        status: 'OPEN',
+        openedAt: second.openedAt,
+        openedBy: { id: 'emp-store-3-clerk-1', name: 'Sophie Gagné' },
+        closedAt: null,
+        closedBy: null,
+        countedCash: null,
+        difference: null,
+        expectedCash: { amount: '80.00', currency: 'CAD' },
+        salesCount: 0,
+      }),
+    ]);
+    const older = await page(clerk, one.pageInfo.endCursor, 10);
+    const rest = older.body.data!.registerSessions;
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    expect(rest.edges).toHaveLength(1);
+    const final = rest.edges[0]!.node;
+    // What closeRegister reported, read back afterwards.
+    expect(final).toMatchObject({
+      id: first.id,
+      status: 'CLOSED',
+      closedAt: closed.closedAt,
+      salesCount: closed.salesCount,
+      openingFloat: closed.openingFloat,
+      cashSales: closed.cashSales,
+      cashRefunds: closed.cashRefunds,
+      expectedCash: closed.expectedCash,
+      countedCash: closed.countedCash,
+      difference: { amount: '-1.00', currency: 'CAD' },
+      closingNote: 'one dollar short',
+      openedBy: { id: 'emp-store-3-clerk-1' },
+      closedBy: { id: 'emp-store-3-manager' },
+    });
+    expect(final.difference).toEqual(closed.difference);
+    expect(final.expectedCash.amount).toBe(((12_000 + cashCents) / 100).toFixed(2));
+
+    // Head office sees every store's; another store's staff is refused; an unknown register has none.
+    expect((await page(admin, null, 10)).body.data?.registerSessions.totalCount).toBe(2);
+    const intruder = await page(tokens.clerk('store-1'));
+    expect(intruder.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const none = await stack.gql(RegisterSessionsDocument, { registerId: 'reg-nope', first: 5 }, { token: admin });
+    expect(none.body.data?.registerSessions).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      edges: [],
+    });
+    const edited = await page(manager, 'not-a-cursor');
+    expect(edited.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('retainedEvents is not part of the router API, even with a service token', async () => {
