@@ -21,11 +21,21 @@ import { KNOWN_EVENTS } from './domain/events';
 import { listSource, rebuildReadModels } from './domain/rebuild';
 import { reportsMetrics } from './metrics';
 import { startReports, type RunningReports } from './server';
-import { amount, drained, events, expectedFigures, parsed, publish, type Envelope, type Line } from './test-helpers';
-
-// Response data is shaped by each query; tests read it as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import {
+  amount,
+  drained,
+  events,
+  expectedFigures,
+  parsed,
+  publish,
+  reportsQuery,
+  type AmountOut,
+  type Envelope,
+  type Line,
+  type MoneyOut,
+  type PeriodVars,
+  type RefOut,
+} from './test-helpers';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = { token: tokens.admin() };
@@ -42,7 +52,20 @@ function testConfig(prefix: string, extra: Partial<ReportsConfig> = {}): Reports
   };
 }
 
-const REPORT = `query Report($period: PeriodInput!) {
+interface ReportOut {
+  revenue: MoneyOut;
+  transactions: number;
+  unitsSold: number;
+  averageBasket: AmountOut;
+  returns: number;
+  byChannel: { channel: 'ONLINE' | 'STORE'; revenue: AmountOut; transactions: number; unitsSold: number }[];
+  byStore: { store: RefOut; revenue: AmountOut; transactions: number; unitsSold: number; returns: number }[];
+  byCategory: { category: RefOut | null; revenue: AmountOut; unitsSold: number }[];
+  topProducts: { product: RefOut; unitsSold: number; revenue: AmountOut }[];
+  daily: { date: string; revenue: AmountOut; transactions: number; unitsSold: number }[];
+}
+
+const REPORT = reportsQuery<{ salesReport: ReportOut }, { period: PeriodVars }>(`query Report($period: PeriodInput!) {
   salesReport(period: $period) {
     revenue { amount currency } transactions unitsSold averageBasket { amount } returns
     byChannel { channel revenue { amount } transactions unitsSold }
@@ -51,7 +74,7 @@ const REPORT = `query Report($period: PeriodInput!) {
     topProducts(limit: 100) { product { id } unitsSold revenue { amount } }
     daily { date revenue { amount } transactions unitsSold }
   }
-}`;
+}`);
 
 const today = chainDay(new Date());
 const yesterday = addDays(today, -1);
@@ -102,15 +125,16 @@ function knownMix(tag: string): Envelope[] {
 }
 
 /** Every figure of the report checked against the sums of the events, to the cent. */
-function expectReportMatches(report: Json, mix: Envelope[]) {
+function expectReportMatches(report: ReportOut, mix: Envelope[]) {
   const ex = expectedFigures(mix, PERIOD.from, PERIOD.to);
   expect(report.revenue).toEqual({ amount: amount(ex.revenueCents), currency: 'CAD' });
   expect(report.transactions).toBe(ex.transactions);
   expect(report.unitsSold).toBe(ex.unitsSold);
   expect(report.returns).toBe(ex.returns);
   expect(report.averageBasket.amount).toBe(amount(Math.round(ex.revenueCents / ex.transactions)));
+  expect(report.byChannel.map((c) => c.channel)).toEqual(['ONLINE', 'STORE']);
   for (const c of report.byChannel) {
-    const want = ex.byChannel[c.channel as 'ONLINE' | 'STORE'];
+    const want = ex.byChannel[c.channel];
     expect({ channel: c.channel, revenue: c.revenue.amount, transactions: c.transactions, units: c.unitsSold }).toEqual(
       {
         channel: c.channel,
@@ -122,7 +146,7 @@ function expectReportMatches(report: Json, mix: Envelope[]) {
   }
   expect(
     Object.fromEntries(
-      report.byStore.map((s: Json) => [s.store.id, [s.revenue.amount, s.transactions, s.unitsSold, s.returns]]),
+      report.byStore.map((s) => [s.store.id, [s.revenue.amount, s.transactions, s.unitsSold, s.returns]]),
     ),
   ).toEqual(
     Object.fromEntries(
@@ -133,13 +157,11 @@ function expectReportMatches(report: Json, mix: Envelope[]) {
     ),
   );
   expect(
-    Object.fromEntries(report.byCategory.map((c: Json) => [c.category?.id ?? '', [c.revenue.amount, c.unitsSold]])),
+    Object.fromEntries(report.byCategory.map((c) => [c.category?.id ?? '', [c.revenue.amount, c.unitsSold]])),
   ).toEqual(
     Object.fromEntries(Object.entries(ex.byCategory).map(([id, c]) => [id, [amount(c.revenueCents), c.unitsSold]])),
   );
-  expect(
-    Object.fromEntries(report.topProducts.map((t: Json) => [t.product.id, [t.revenue.amount, t.unitsSold]])),
-  ).toEqual(
+  expect(Object.fromEntries(report.topProducts.map((t) => [t.product.id, [t.revenue.amount, t.unitsSold]]))).toEqual(
     // Products that net no unit sold are not "top products".
     Object.fromEntries(
       Object.entries(ex.byProduct)
@@ -147,7 +169,7 @@ function expectReportMatches(report: Json, mix: Envelope[]) {
         .map(([id, c]) => [id, [amount(c.revenueCents), c.unitsSold]]),
     ),
   );
-  expect(report.daily.map((d: Json) => d.date)).toEqual([yesterday, today]);
+  expect(report.daily.map((d) => d.date)).toEqual([yesterday, today]);
   for (const d of report.daily) {
     const want = ex.daily[d.date] ?? { revenueCents: 0, transactions: 0, unitsSold: 0 };
     expect([d.revenue.amount, d.transactions, d.unitsSold]).toEqual([
@@ -158,7 +180,7 @@ function expectReportMatches(report: Json, mix: Envelope[]) {
   }
   // The breakdowns add up to the totals, to the cent.
   const cents = (a: string) => Math.round(Number(a) * 100);
-  const sum = (list: Json[]) => list.reduce((n: number, x: Json) => n + cents(x.revenue.amount), 0);
+  const sum = (list: { revenue: AmountOut }[]) => list.reduce((n, x) => n + cents(x.revenue.amount), 0);
   expect(sum(report.byChannel)).toBe(ex.revenueCents);
   expect(sum(report.byCategory)).toBe(ex.revenueCents);
   expect(sum(report.daily)).toBe(ex.revenueCents);
@@ -195,7 +217,7 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
   const report = async () => {
     const res = await gql(REPORT, { period: PERIOD }, ADMIN);
     expect(res.body.errors).toBeUndefined();
-    return (res.body.data as Json).salesReport;
+    return res.body.data!.salesReport;
   };
   /** Another process's consumer in the same group, on this file's database. */
   const otherConsumer = (name: string) =>
@@ -322,7 +344,7 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
       // Reversed, one event per transaction: every cancellation and return before what it reverses.
       for (const e of [...all].reverse()) await applyEvents({ em: shuffled.orm.em.fork() }, [e]);
       const res = await client(shuffled.url)(REPORT, { period: PERIOD }, ADMIN);
-      expect((res.body.data as Json).salesReport).toEqual(await report());
+      expect(res.body.data?.salesReport).toEqual(await report());
     } finally {
       await shuffled.stop();
       await other.drop();
@@ -374,6 +396,7 @@ describe('reports consumer (PostgreSQL + Redis)', () => {
     await drained(redis, prefix);
     await consumer.refreshGauges();
     const after = await sg.metrics.registry.getSingleMetric('stream_consumer_lag')!.get();
+    expect(after.values.find((v) => v.labels.stream === 'events:inventory')?.value).toBe(0);
     expect(after.values.every((v) => v.value === 0)).toBe(true);
     await consumer.stop();
   });
@@ -409,7 +432,7 @@ describe('reports consumer through a Redis outage', () => {
       await publish(redis, prefix, second);
       await drained(redis, prefix, 'reports', 20_000);
       const res = await client(sg.url)(REPORT, { period: PERIOD }, ADMIN);
-      expect((res.body.data as Json).salesReport.revenue.amount).toBe(amount(1000 + 3000));
+      expect(res.body.data?.salesReport.revenue.amount).toBe(amount(1000 + 3000));
     } finally {
       await sg.stop();
       redis.disconnect();

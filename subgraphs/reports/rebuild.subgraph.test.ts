@@ -14,12 +14,26 @@ import { client, tokens } from '../../test/helpers/toolkit';
 import { verifyToken } from '../kit';
 import { configFromEnv } from './config';
 import { addDays, chainDay } from './domain/calendar';
+import type { RebuildSummary } from './domain/rebuild';
 import { startReports, type RunningReports } from './server';
-import { amount, events, expectedFigures, type Envelope } from './test-helpers';
+import {
+  amount,
+  events,
+  expectedFigures,
+  reportsQuery,
+  type AmountOut,
+  type Envelope,
+  type PeriodVars,
+} from './test-helpers';
 
-// Response data is shaped by each query; tests read it as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+const TOTALS = reportsQuery<
+  { salesReport: { revenue: AmountOut; transactions: number; returns: number } },
+  { p: PeriodVars }
+>('query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } transactions returns } }');
+
+const REVENUE = reportsQuery<{ salesReport: { revenue: AmountOut } }, { p: PeriodVars }>(
+  'query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } } }',
+);
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -130,7 +144,8 @@ describe('npm run reports:rebuild', () => {
         INVENTORY_URL: i!.url,
       });
       expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-      const summary = JSON.parse(out.stdout.trim()) as Json;
+      // What rebuild-cli.ts prints: the rebuild's summary as JSON.
+      const summary = JSON.parse(out.stdout.trim()) as RebuildSummary;
       expect(summary).toMatchObject({
         applied: 11,
         ignored: 1,
@@ -141,13 +156,9 @@ describe('npm run reports:rebuild', () => {
       expect(producers.map((p) => p.calls)).toEqual(
         producers.map(() => [{ after: null, first: 500, role: 'SERVICE' }]),
       );
-      const res = await client(sg.url)(
-        'query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } transactions returns } }',
-        { p: period },
-        { token: tokens.admin() },
-      );
+      const res = await client(sg.url)(TOTALS, { p: period }, { token: tokens.admin() });
       const ex = expectedFigures([...ecommerce, ...retail, ...inventory], period.from, period.to);
-      expect((res.body.data as Json).salesReport).toEqual({
+      expect(res.body.data?.salesReport).toEqual({
         revenue: { amount: amount(ex.revenueCents) },
         transactions: ex.transactions,
         returns: 1,
@@ -160,11 +171,8 @@ describe('npm run reports:rebuild', () => {
   }, 60_000);
 
   it('fails and changes nothing when a producer does not serve retainedEvents', async () => {
-    const before = await client(sg.url)(
-      'query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } } }',
-      { p: period },
-      { token: tokens.admin() },
-    );
+    const before = await client(sg.url)(REVENUE, { p: period }, { token: tokens.admin() });
+    expect(before.body.data?.salesReport.revenue.amount).toEqual(expect.any(String));
     const producers = await Promise.all([
       fakeProducer([events.orderConfirmed('ord-new', [line(9, 9, 9999)])]),
       fakeProducer([], true),
@@ -180,11 +188,7 @@ describe('npm run reports:rebuild', () => {
       });
       expect(out.code).toBe(1);
       expect(out.stdout + out.stderr).toContain('did not serve retainedEvents');
-      const after = await client(sg.url)(
-        'query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } } }',
-        { p: period },
-        { token: tokens.admin() },
-      );
+      const after = await client(sg.url)(REVENUE, { p: period }, { token: tokens.admin() });
       expect(after.body.data).toEqual(before.body.data);
     } finally {
       await Promise.all(producers.map((p) => p.close()));

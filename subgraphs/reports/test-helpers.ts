@@ -1,9 +1,12 @@
 /**
  * Test helpers of the reports tests (no test cases here): envelopes as the producers will emit them
  * (docs/events.md), feeding them to a stream, waiting until a consumer group has nothing left, and
- * the figures a report must show, summed straight from the events (not through reports' code).
+ * the figures a report must show, summed straight from the events (not through reports' code), and
+ * typed documents for the tests' own queries of reports' fields.
  */
 import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
 import { chainDay } from './domain/calendar';
 import { parseEvent, type ParsedEvent } from './domain/events';
@@ -263,4 +266,35 @@ export function parsed(e: Envelope): ParsedEvent {
   const r = parseEvent(JSON.stringify(e), e.source, 'CAD');
   if (!r.ok) throw new Error(r.reason);
   return r.event;
+}
+
+// ---------- the tests' own queries ----------
+
+/**
+ * A query a test sends to reports itself (the client operations of schema/operations join other
+ * subgraphs' fields, so they go through the router), with the result shape the test reads: the
+ * toolkit's client returns `body.data` typed by it.
+ */
+export function reportsQuery<Result, Variables = Record<string, unknown>>(
+  text: string,
+): TypedDocumentNode<Result, Variables> {
+  return parse(text);
+}
+
+/** Money as a query selects it: `{ amount }`, or `{ amount currency }`. */
+export interface AmountOut {
+  amount: string;
+}
+export interface MoneyOut extends AmountOut {
+  currency: string;
+}
+
+/** A reference to another subgraph's entity, as reports resolves it alone: its id. */
+export interface RefOut {
+  id: string;
+}
+
+export interface PeriodVars {
+  from: string;
+  to: string;
 }

@@ -12,13 +12,28 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { addDays, chainDay } from '../../subgraphs/reports/domain/calendar';
-import { amount, drained, events, expectedFigures, publish, type Envelope } from '../../subgraphs/reports/test-helpers';
+import {
+  amount,
+  drained,
+  events,
+  expectedFigures,
+  publish,
+  reportsQuery,
+  type AmountOut,
+  type Envelope,
+  type PeriodVars,
+} from '../../subgraphs/reports/test-helpers';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { client, freePort, tokens, waitFor } from '../helpers/toolkit';
 
-// Response data is shaped by each query; tests read it as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+const TRANSACTIONS = reportsQuery<{ salesReport: { transactions: number } }, { p: PeriodVars }>(
+  'query($p: PeriodInput!) { salesReport(period: $p) { transactions } }',
+);
+
+const TOTALS = reportsQuery<
+  { salesReport: { revenue: AmountOut; transactions: number; unitsSold: number; returns: number } },
+  { p: PeriodVars }
+>('query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } transactions unitsSold returns } }');
 
 const ROOT = path.join(__dirname, '..', '..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -118,12 +133,8 @@ describe('reports killed while events flow, then restarted', () => {
     })();
     const gql = client(`http://127.0.0.1:${port}/graphql`);
     const applied = async () => {
-      const res = await gql(
-        'query($p: PeriodInput!) { salesReport(period: $p) { transactions } }',
-        { p: { from: today, to: today } },
-        { token: tokens.admin() },
-      );
-      return ((res.body.data as Json)?.salesReport?.transactions as number | undefined) ?? 0;
+      const res = await gql(TRANSACTIONS, { p: { from: today, to: today } }, { token: tokens.admin() });
+      return res.body.data?.salesReport.transactions ?? 0;
     };
     await waitFor('a third of the events applied', async () => (await applied()) > 120, 60_000, 20);
     const killed = child;
@@ -138,14 +149,10 @@ describe('reports killed while events flow, then restarted', () => {
     child = startReports();
     await ready(child);
     await drained(redis, prefix, 'reports', 60_000);
-    const res = await gql(
-      'query($p: PeriodInput!) { salesReport(period: $p) { revenue { amount } transactions unitsSold returns } }',
-      { p: { from: addDays(today, -1), to: today } },
-      { token: tokens.admin() },
-    );
+    const res = await gql(TOTALS, { p: { from: addDays(today, -1), to: today } }, { token: tokens.admin() });
     const ex = expectedFigures(all, addDays(today, -1), today);
     expect(atKill.rows[0]!.n).toBeLessThan(all.length);
-    expect((res.body.data as Json).salesReport).toEqual({
+    expect(res.body.data?.salesReport).toEqual({
       revenue: { amount: amount(ex.revenueCents) },
       transactions: ex.transactions,
       unitsSold: ex.unitsSold,

@@ -18,16 +18,21 @@ import {
   events,
   expectedFigures,
   publish,
+  reportsQuery,
   type Envelope,
   type Line,
+  type MoneyOut,
 } from '../../subgraphs/reports/test-helpers';
-import { operation } from '../../schema/operations';
+import {
+  GenerateReportDocument,
+  ProductDetailDocument,
+  ReportDocument,
+  ReportsDocument,
+  SalesReportDocument,
+  StorePerformanceDocument,
+} from '../../schema/operations/generated';
 import { startStack, type Stack } from '../helpers/stack';
 import { tokens, waitFor, type GqlError } from '../helpers/toolkit';
-
-// Response data is shaped by each query; tests read it as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 const PRODUCTS = new Map(demoProducts().map((p) => [p.id, p]));
 const CATEGORY_NAMES = new Map(
@@ -68,6 +73,11 @@ function knownMix(): Envelope[] {
 
 const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
+/** Reports' half of the dashboard (the Dashboard operation adds inventory's figures: dashboard.e2e). */
+const REPORTS_DASHBOARD = reportsQuery<{
+  dashboard: { id: string; date: string; revenueToday: MoneyOut; ordersToday: number; salesToday: number };
+}>('{ dashboard { id date revenueToday { amount currency } ordersToday salesToday } }');
+
 describe('reports through the router', () => {
   let stack: Stack;
   let redis: Redis;
@@ -105,7 +115,7 @@ describe('reports through the router', () => {
   it('answers the contract SalesReport exact to the cent, names, categories and stock joined, in bounded statements', async () => {
     const names = ['reports', 'products', 'inventory', 'retail'] as const;
     const before = await Promise.all(names.map((n) => stack.statements(n)));
-    const res = await stack.gql(operation('SalesReport'), { period: PERIOD }, { token: tokens.admin() });
+    const res = await stack.gql(SalesReportDocument, { period: PERIOD }, { token: tokens.admin() });
     const after = await Promise.all(names.map((n) => stack.statements(n)));
     expect(res.body.errors).toBeUndefined();
     const used = Object.fromEntries(names.map((n, i) => [n, after[i]! - before[i]!]));
@@ -115,13 +125,13 @@ describe('reports through the router', () => {
     expect(used.inventory).toBeLessThanOrEqual(2);
     expect(used.retail).toBeLessThanOrEqual(1);
 
-    const r = (res.body.data as Json).salesReport;
+    const r = res.body.data!.salesReport;
     const ex = expectedFigures(mix, PERIOD.from, PERIOD.to);
     expect(r.revenue).toEqual({ amount: amount(ex.revenueCents), currency: 'CAD' });
     expect(r.transactions).toBe(ex.transactions);
     expect(r.unitsSold).toBe(ex.unitsSold);
     expect(r.averageBasket.amount).toBe(amount(Math.round(ex.revenueCents / ex.transactions)));
-    expect(r.byChannel.map((c: Json) => [c.channel, c.revenue.amount, c.transactions])).toEqual(
+    expect(r.byChannel.map((c) => [c.channel, c.revenue.amount, c.transactions])).toEqual(
       (['ONLINE', 'STORE'] as const).map((c) => [
         c,
         amount(ex.byChannel[c].revenueCents),
@@ -130,7 +140,7 @@ describe('reports through the router', () => {
     );
     expect(
       Object.fromEntries(
-        r.byStore.map((s: Json) => [s.store.id, [s.store.name, s.store.city, s.revenue.amount, s.transactions]]),
+        r.byStore.map((s) => [s.store.id, [s.store.name, s.store.city, s.revenue.amount, s.transactions]]),
       ),
     ).toEqual(
       Object.fromEntries(
@@ -141,9 +151,7 @@ describe('reports through the router', () => {
       ),
     );
     expect(
-      Object.fromEntries(
-        r.byCategory.map((c: Json) => [c.category.id, [c.category.name, c.revenue.amount, c.unitsSold]]),
-      ),
+      Object.fromEntries(r.byCategory.map((c) => [c.category?.id, [c.category?.name, c.revenue.amount, c.unitsSold]])),
     ).toEqual(
       Object.fromEntries(
         Object.entries(ex.byCategory).map(([id, c]) => [
@@ -163,7 +171,7 @@ describe('reports through the router', () => {
       ]);
       expect(typeof t.product.stock.available).toBe('number');
     }
-    expect(r.daily.map((d: Json) => [d.date, d.revenue.amount, d.unitsSold])).toEqual(
+    expect(r.daily.map((d) => [d.date, d.revenue.amount, d.unitsSold])).toEqual(
       Object.keys(ex.daily)
         .sort()
         .map((day) => [day, amount(ex.daily[day]!.revenueCents), ex.daily[day]!.unitsSold]),
@@ -171,13 +179,9 @@ describe('reports through the router', () => {
   });
 
   it("gives today's figures on reports' half of the dashboard, the same as the report for today", async () => {
-    const res = await stack.gql(
-      '{ dashboard { id date revenueToday { amount currency } ordersToday salesToday } }',
-      {},
-      { token: tokens.admin() },
-    );
+    const res = await stack.gql(REPORTS_DASHBOARD, {}, { token: tokens.admin() });
     const ex = expectedFigures(mix, today, today);
-    expect((res.body.data as Json).dashboard).toEqual({
+    expect(res.body.data?.dashboard).toEqual({
       id: 'chain',
       date: today,
       revenueToday: { amount: amount(ex.revenueCents), currency: 'CAD' },
@@ -188,13 +192,13 @@ describe('reports through the router', () => {
 
   it("shows a MANAGER their store's performance only; CUSTOMER and CLERK get FORBIDDEN", async () => {
     const own = await stack.gql(
-      operation('StorePerformance'),
+      StorePerformanceDocument,
       { id: 'store-1', period: PERIOD },
       { token: tokens.manager('store-1') },
     );
     expect(own.body.errors).toBeUndefined();
     const ex = expectedFigures(mix, PERIOD.from, PERIOD.to, 'store-1');
-    expect((own.body.data as Json).store).toEqual({
+    expect(own.body.data?.store).toEqual({
       id: 'store-1',
       name: STORE_NAMES.get('store-1')!.name,
       performance: {
@@ -205,16 +209,16 @@ describe('reports through the router', () => {
       },
     });
     const other = await stack.gql(
-      operation('StorePerformance'),
+      StorePerformanceDocument,
       { id: 'store-2', period: PERIOD },
       { token: tokens.manager('store-1') },
     );
-    expect((other.body.data as Json).store).toMatchObject({ id: 'store-2', performance: null });
+    expect(other.body.data?.store).toMatchObject({ id: 'store-2', performance: null });
     expect(codes(other.body.errors)).toEqual(['FORBIDDEN']);
     for (const token of [tokens.customer(), tokens.clerk('store-1')]) {
-      const res = await stack.gql(operation('StorePerformance'), { id: 'store-1', period: PERIOD }, { token });
+      const res = await stack.gql(StorePerformanceDocument, { id: 'store-1', period: PERIOD }, { token });
       expect(codes(res.body.errors)).toEqual(['FORBIDDEN']);
-      const report = await stack.gql(operation('SalesReport'), { period: PERIOD }, { token });
+      const report = await stack.gql(SalesReportDocument, { period: PERIOD }, { token });
       expect(codes(report.body.errors)).toEqual(['FORBIDDEN']);
     }
   });
@@ -222,7 +226,7 @@ describe('reports through the router', () => {
   it("serves ProductDetail's salesStats to staff managers; a customer gets the product and FORBIDDEN for the figures", async () => {
     const year2026 = { from: '2026-01-01', to: '2026-12-31' };
     const admin = await stack.gql(
-      operation('ProductDetail'),
+      ProductDetailDocument,
       { id: 'prod-0003', period: year2026 },
       { token: tokens.admin() },
     );
@@ -231,36 +235,40 @@ describe('reports through the router', () => {
       unitsSold: 0,
       revenueCents: 0,
     };
-    expect((admin.body.data as Json).product.salesStats).toEqual({
+    expect(admin.body.data?.product?.salesStats).toEqual({
       unitsSold: year.unitsSold,
       revenue: { amount: amount(year.revenueCents), currency: 'CAD' },
     });
     const customer = await stack.gql(
-      operation('ProductDetail'),
+      ProductDetailDocument,
       { id: 'prod-0003', period: year2026 },
       { token: tokens.customer() },
     );
-    expect((customer.body.data as Json).product).toMatchObject({ id: 'prod-0003', salesStats: null });
+    expect(customer.body.data?.product).toMatchObject({ id: 'prod-0003', salesStats: null });
     expect(codes(customer.body.errors)).toEqual(['FORBIDDEN']);
   });
 
   it('produces a saved report in the background with the live figures and the names joined', async () => {
     const admin = { token: tokens.admin() };
-    const gen = await stack.gql(operation('GenerateReport'), { input: { type: 'SALES', period: PERIOD } }, admin);
-    const created = (gen.body.data as Json).generateReport;
+    const gen = await stack.gql(GenerateReportDocument, { input: { type: 'SALES', period: PERIOD } }, admin);
+    const created = gen.body.data!.generateReport;
     expect(created).toMatchObject({ errors: [], report: { status: 'PENDING', type: 'SALES', store: null } });
+    const id = created.report!.id;
     const ready = await waitFor('report READY', async () => {
-      const r = ((await stack.gql(operation('Report'), { id: created.report.id }, admin)).body.data as Json).report;
-      return r.status === 'READY' ? r : null;
+      const r = (await stack.gql(ReportDocument, { id }, admin)).body.data?.report;
+      return r?.status === 'READY' ? r : null;
     });
-    const live = ((await stack.gql(operation('SalesReport'), { period: PERIOD }, admin)).body.data as Json).salesReport;
-    expect(ready.data.revenue).toEqual(live.revenue);
-    expect(ready.data.byStore.map((s: Json) => [s.store.name, s.revenue])).toEqual(
-      live.byStore.map((s: Json) => [s.store.name, s.revenue]),
+    const live = (await stack.gql(SalesReportDocument, { period: PERIOD }, admin)).body.data!.salesReport;
+    const data = ready.data;
+    // A SALES report's figures: the SalesReport fragment (StorePerformance has no byCategory).
+    if (!data || !('byCategory' in data)) throw new Error(`not a SalesReport: ${JSON.stringify(data)}`);
+    expect(data.revenue).toEqual(live.revenue);
+    expect(data.byStore.map((s) => [s.store.name, s.revenue])).toEqual(
+      live.byStore.map((s) => [s.store.name, s.revenue]),
     );
-    expect(ready.data.byCategory).toEqual(live.byCategory);
-    const list = ((await stack.gql(operation('Reports'), { first: 10 }, admin)).body.data as Json).reports;
-    expect(list.edges.map((e: Json) => e.node.id)).toContain(created.report.id);
+    expect(data.byCategory).toEqual(live.byCategory);
+    const list = (await stack.gql(ReportsDocument, { first: 10 }, admin)).body.data!.reports;
+    expect(list.edges.map((e) => e.node.id)).toContain(id);
   });
 
   it('answers a SalesReport over 30 days x 5 stores x 300 products in the same statements and one batched fetch per owner', async () => {
@@ -281,10 +289,10 @@ describe('reports through the router', () => {
 
     const names = ['reports', 'products', 'inventory', 'retail'] as const;
     const before = await Promise.all(names.map((n) => stack.statements(n)));
-    const res = await stack.gql(operation('SalesReport'), { period: { from, to } }, { token: tokens.admin() });
+    const res = await stack.gql(SalesReportDocument, { period: { from, to } }, { token: tokens.admin() });
     const after = await Promise.all(names.map((n) => stack.statements(n)));
     expect(res.body.errors).toBeUndefined();
-    const r = (res.body.data as Json).salesReport;
+    const r = res.body.data!.salesReport;
     const ex = expectedFigures(big, from, to);
     expect(r.revenue.amount).toBe(amount(ex.revenueCents));
     expect(r.unitsSold).toBe(ex.unitsSold);
