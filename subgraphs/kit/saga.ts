@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from './logger';
 import type { StepResult } from './ports';
 import type { Projection } from './projection';
-import { execute, legacyExecute, queryOne, queryRows, sql } from './sql';
-import { legacyProjectedRow, legacyProjectedRows } from './projection';
+import { execute, queryOne, queryRows, sql } from './sql';
 
 /**
  * The one saga engine (ADR 0023): a saga is a declaration (a list of named steps, each with its
@@ -367,7 +366,7 @@ export interface Saga<S extends string, Step extends string, Row extends SagaCol
   /** Records `step` as in flight with one more attempt. Throws LeaseLost. */
   markStep(run: Run, step: Step): Promise<Row>;
   /** Records why the saga did not move (cut to 1000 characters); nothing when the lease is lost. */
-  recordError(run: Pick<Run, 'em' | 'lease'>, message: string): Promise<void>;
+  recordError(run: Pick<Run, 'em' | 'lease'> & { row?: Row }, message: string): Promise<void>;
   /** Takes over open sagas not updated for stuckAfterMs, oldest first, in one statement. */
   claimStuck(em: EntityManager, claim: StuckClaim): Promise<Row[]>;
   /** Takes over one open saga whose runner stopped writing (a register replaying its key). */
@@ -493,8 +492,11 @@ export function defineSaga<
 
   const lost = (lease: SagaLease) => new LeaseLost(lease.id, d.noun);
 
-  const recordError = async (run: Pick<Run, 'em' | 'lease'>, message: string) => {
-    await execute(run.em, RECORD_ERROR, { id: run.lease.id, owner: run.lease.owner, message: message.slice(0, 1000) });
+  const recordError = async (run: Pick<Run, 'em' | 'lease'> & { row?: Row }, message: string) => {
+    const lastError = message.slice(0, 1000);
+    await execute(run.em, RECORD_ERROR, { id: run.lease.id, owner: run.lease.owner, message: lastError });
+    // The caller answers with the row as this run left it.
+    if (run.row) run.row = { ...run.row, lastError };
   };
 
   const markStep = async (run: Run, step: Step): Promise<Row> => {
@@ -810,109 +812,4 @@ export async function driveSaga(
       log.error({ err, ...saga.fields }, `${saga.label} interrupted; recovery will resume it`);
     }
   }
-}
-
-// ---------- the previous saga store, kept until checkout, sales and returns are declarations (ADR 0023) ----------
-
-/** @deprecated the engine's SagaColumns. */
-/** A saga row's lease and failure bookkeeping (a one-step saga such as a return has no step column). */
-export interface LeaseColumns {
-  /** Lease holder: the run driving the saga; every saga write is conditional on it. */
-  owner: string | null;
-  /** Tries of the current step over runs; reset by each transition. */
-  attempts: number;
-  lastError: string | null;
-  failureCode: string | null;
-}
-
-/** A saga table as its subgraph describes it. */
-export interface LegacySagaTable<S extends string, Row, L extends { owner: string }> {
-  /** e.g. checkout_sagas, sales. */
-  table: string;
-  /** The key column, e.g. order_id, id. */
-  key: string;
-  /** The lease's key value (the subgraph's lease names it its own way: orderId, saleId). */
-  idOf: (lease: L) => string;
-  /** What one saga drives, in messages: "order", "sale". */
-  noun: string;
-  /** The row as lean reads return it: the store's writes return it too. */
-  row: Projection<Row>;
-  transitions: TransitionTable<S>;
-  /** SQL condition on the rows recovery may claim; the table's partial index predicate, so the index serves it. */
-  open: string;
-  /** A claim counts as an attempt (a one-step saga re-runs its step at once, without markStep). */
-  claimIsAttempt?: boolean;
-}
-
-/** How old an unfinished saga must be before recovery takes it over, and how many one pass takes. */
-interface LegacyStuckClaim {
-  /** The new lease holder (recoveryOwner). */
-  owner: string;
-  stuckAfterMs: number;
-  limit: number;
-}
-
-export interface SagaStore<S extends string, Row, L extends { owner: string }> {
-  readonly table: LegacySagaTable<S, Row, L>;
-  canTransition(from: S, to: S): boolean;
-  /** Records `step` as in flight with one more attempt; the row as written. Throws LeaseLost. */
-  markStep(em: EntityManager, lease: L, step: string): Promise<Row>;
-  /** Records why the saga did not move (cut to 1000 characters); nothing when the lease is lost. */
-  recordError(em: EntityManager, lease: L, message: string): Promise<void>;
-  /** Refuses a move the transition table does not allow: recorded on the row, thrown as IllegalTransition. */
-  checkTransition(em: EntityManager, lease: L, from: S, to: S): Promise<void>;
-  /**
-   * Takes over unfinished sagas not updated for stuckAfterMs, oldest first: `FOR UPDATE SKIP LOCKED`
-   * lets every process run this at once without two of them claiming the same saga, and setting the
-   * owner fences off the previous runner should it still be alive. One statement claims the batch.
-   */
-  claimStuck(em: EntityManager, claim: LegacyStuckClaim): Promise<Row[]>;
-}
-
-export function sagaStore<S extends string, Row, L extends { owner: string }>(
-  table: LegacySagaTable<S, Row, L>,
-): SagaStore<S, Row, L> {
-  const { table: t, key, row } = table;
-  const lost = (lease: L) => new LeaseLost(table.idOf(lease), table.noun);
-  const recordError = async (em: EntityManager, lease: L, message: string) => {
-    await legacyExecute(em, `update ${t} set last_error = ?, updated_at = now() where ${key} = ? and owner = ?`, [
-      message.slice(0, 1000),
-      table.idOf(lease),
-      lease.owner,
-    ]);
-  };
-  return {
-    table,
-    canTransition: (from, to) => transitionAllowed(table.transitions, from, to),
-    markStep: async (em, lease, step) => {
-      const written = await legacyProjectedRow(
-        em,
-        row,
-        `update ${t} set step = ?, attempts = attempts + 1, updated_at = now()
-          where ${key} = ? and owner = ? returning ${row.columns}`,
-        [step, table.idOf(lease), lease.owner],
-      );
-      if (!written) throw lost(lease);
-      return written;
-    },
-    recordError,
-    checkTransition: async (em, lease, from, to) => {
-      if (transitionAllowed(table.transitions, from, to)) return;
-      const refused = new IllegalTransition(table.idOf(lease), from, to, table.noun);
-      await recordError(em, lease, refused.message);
-      throw refused;
-    },
-    claimStuck: (em, claim) =>
-      legacyProjectedRows(
-        em,
-        row,
-        `update ${t} set owner = ?,${table.claimIsAttempt ? ' attempts = attempts + 1,' : ''} updated_at = now()
-          where ${key} in (select ${key} from ${t}
-                            where ${table.open}
-                              and updated_at < now() - make_interval(secs => ?::double precision / 1000)
-                            order by updated_at limit ? for update skip locked)
-          returning ${row.columns}`,
-        [claim.owner, claim.stuckAfterMs, claim.limit],
-      ),
-  };
 }

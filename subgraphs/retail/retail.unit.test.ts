@@ -1,59 +1,70 @@
 /**
- * The pure parts of retail: the sale saga's state machine (domain/sale-saga.ts) and the input rules
- * (domain/validation.ts). No I/O.
+ * The pure parts of retail: the sale and return sagas' declared plans (domain/saga-runner.ts,
+ * domain/returns.ts on the kit engine) and the input rules (domain/validation.ts). No I/O.
  */
-import { canTransition, isSettled, nextAction, onStepFailure, outcomeLabel, OPEN_STATES } from './domain/sale-saga';
-import { SALE_STATUSES } from './domain/types';
+import type { StepFailure } from '../kit/domain';
+import { canTransition, isSettled, outcomeLabel, OPEN_STATES } from './domain/sale-saga';
+import { SALE_SAGA, type SaleRun } from './domain/saga-runner';
+import { RETURN_SAGA } from './domain/returns';
+import { SALE_STATUSES, type SaleStatus } from './domain/types';
 import { checkOpeningHours, checkTimeZone, localDate, parseCash } from './domain/validation';
 
-describe('sale saga state machine', () => {
+const plan = SALE_SAGA.plan;
+const { declaration } = SALE_SAGA;
+const at = (state: SaleStatus, compensateFrom: SaleStatus | null = null) => ({
+  state,
+  compensateFrom,
+  compensationsDone: [],
+});
+const failure = (transient: boolean, code = 'OTHER'): StepFailure => ({ transient, code, message: code });
+// The sale's failure rules read nothing from the run.
+const noRun = {} as SaleRun;
+const decide = (step: string, f: StepFailure) =>
+  declaration.steps.find((s) => s.name === step)?.onFailure?.(f, 1, noRun);
+/** Where an undo of a sale left in `from` runs. */
+const undoOf = (from: SaleStatus) => plan.undoFrom(from);
+
+describe('sale saga, declared on the kit engine', () => {
   it('every open state has a step, and each step leads to a move the table allows', () => {
     for (const status of SALE_STATUSES) {
-      const action = nextAction(status);
-      expect(action.kind === 'step').toBe(OPEN_STATES.includes(status));
-      if (action.kind === 'step') expect(canTransition(status, action.next)).toBe(true);
+      const from = status === 'FAILING' ? 'STOCK_RESERVED' : status === 'CANCELLING' ? 'COMPLETED' : null;
+      const action = plan.next(at(status, from));
+      expect(action.kind !== 'none').toBe(OPEN_STATES.includes(status));
+      if (action.kind === 'forward') expect(canTransition(status, action.next)).toBe(true);
+      if (action.kind === 'compensate') expect(canTransition(status, action.undo.done)).toBe(true);
       expect(isSettled(status)).toBe(action.kind === 'none');
     }
   });
 
   it('every decision on a failure is a move the table allows', () => {
-    for (const status of OPEN_STATES) {
-      const action = nextAction(status);
-      if (action.kind !== 'step') continue;
+    let from: SaleStatus = declaration.initial;
+    for (const s of declaration.steps) {
       for (const transient of [true, false]) {
-        for (const code of ['INSUFFICIENT_STOCK', 'RESERVATION_NOT_ACTIVE', 'OTHER']) {
-          const decision = onStepFailure(action.step, { transient, code });
-          if (decision.kind === 'settle' || decision.kind === 'compensate' || decision.kind === 'give-up') {
-            expect([status, decision.to, canTransition(status, decision.to)]).toEqual([status, decision.to, true]);
-          }
-        }
+        const decision = s.onFailure?.(failure(transient), 1, noRun);
+        if (decision === 'abort') expect(canTransition(from, declaration.aborted)).toBe(true);
+        if (decision === 'compensate') expect(canTransition(from, undoOf(from)!.during)).toBe(true);
       }
+      from = s.reaches;
     }
+    // A refused reversal puts the sale back where it was.
+    expect(canTransition('CANCELLING', plan.completed)).toBe(true);
   });
 
   it('an unknown outcome is never compensated: the sale waits where it is', () => {
-    for (const step of ['RESERVE_STOCK', 'COMMIT_STOCK', 'RELEASE_STOCK', 'RESTOCK'] as const) {
-      expect(onStepFailure(step, { transient: true, code: 'INVENTORY_UNAVAILABLE' })).toEqual({ kind: 'retry-later' });
-    }
+    for (const step of ['RESERVE_STOCK', 'COMMIT_STOCK']) expect(decide(step, failure(true))).toBe('retry');
   });
 
   it('a refused reservation holds nothing (FAILED at once); a refused commit is released; a refused release restocks', () => {
-    expect(onStepFailure('RESERVE_STOCK', { transient: false, code: 'INSUFFICIENT_STOCK' })).toEqual({
-      kind: 'settle',
-      to: 'FAILED',
-    });
-    expect(onStepFailure('COMMIT_STOCK', { transient: false, code: 'RESERVATION_NOT_ACTIVE' })).toEqual({
-      kind: 'compensate',
-      to: 'FAILING',
-    });
-    expect(onStepFailure('RELEASE_STOCK', { transient: false, code: 'RESERVATION_NOT_ACTIVE' })).toEqual({
-      kind: 'fallback',
-      step: 'RESTOCK',
-    });
-    expect(onStepFailure('RESTOCK', { transient: false, code: 'RESERVATION_NOT_COMMITTED' })).toEqual({
-      kind: 'settle',
-      to: 'COMPLETED',
-    });
+    expect(decide('RESERVE_STOCK', failure(false, 'INSUFFICIENT_STOCK'))).toBe('abort');
+    expect(declaration.aborted).toBe('FAILED');
+    expect(decide('COMMIT_STOCK', failure(false, 'RESERVATION_NOT_ACTIVE'))).toBe('compensate');
+    expect(undoOf('STOCK_RESERVED')).toEqual({ during: 'FAILING', done: 'FAILED' });
+    expect(plan.compensationsFrom('STOCK_RESERVED')).toEqual(['RELEASE_STOCK']);
+    const release = declaration.compensations?.find((c) => c.name === 'RELEASE_STOCK');
+    expect(release?.fallback).toEqual({ code: 'RESERVATION_NOT_ACTIVE', then: 'RESTOCK' });
+    // cancelSale restocks; inventory refusing it leaves the sale COMPLETED.
+    expect(plan.compensationsFrom('COMPLETED')).toEqual(['RESTOCK']);
+    expect(declaration.reversal).toMatchObject({ during: 'CANCELLING', done: 'CANCELLED', refused: 'restore' });
   });
 
   it('a sale never moves out of FAILED or CANCELLED, and COMPLETED only into a cancellation', () => {
@@ -71,6 +82,18 @@ describe('sale saga state machine', () => {
     expect(outcomeLabel('FAILING', 'FAILED', 'RESERVATION_NOT_ACTIVE')).toBe('failed');
     expect(outcomeLabel('CANCELLING', 'CANCELLED', null)).toBe('cancelled');
     expect(outcomeLabel('PENDING', 'STOCK_RESERVED', null)).toBeNull();
+  });
+
+  it('a return is one step: an unknown outcome waits, a refusal undoes it', () => {
+    const [restock] = RETURN_SAGA.declaration.steps;
+    expect(restock?.name).toBe('RETURN_STOCK');
+    expect(restock?.onFailure?.(failure(true), 1, noRun as never)).toBe('retry');
+    expect(restock?.onFailure?.(failure(false), 1, noRun as never)).toBe('abort');
+    expect(RETURN_SAGA.plan.next({ state: 'PENDING', compensateFrom: null, compensationsDone: [] })).toEqual({
+      kind: 'forward',
+      step: 'RETURN_STOCK',
+      next: 'COMPLETED',
+    });
   });
 });
 

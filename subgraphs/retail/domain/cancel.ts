@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, legacyProjectedRow, legacyQueryOne, userError, type UserError } from '../../kit/domain';
+import { inTransaction, queryOne } from '../../kit/domain';
 import type { CancelSaleInput } from '../generated/resolvers';
 import { assertManagerAt } from './access';
 import type { RetailContext } from './context';
-import { SALE, saleById, storeById } from './reads';
+import { userError, type RetailErrorCode, type RetailUserError } from './errors';
+import { saleById, storeById } from './reads';
 import { canTransition } from './sale-saga';
-import { runSale } from './saga-runner';
+import { runSale, SALE_SAGA } from './saga-runner';
+import { LOCK_SALE, OPEN_SESSION_BY_ID, SALE_HAS_RETURNS } from './sql/sale-saga';
 import type { Sale } from './types';
 import { answer, type SaleResult } from './sales';
 import { checkReason, localDate, validId } from './validation';
@@ -18,7 +20,7 @@ import { checkReason, localDate, validId } from './validation';
  * and returned); then inventory puts every unit back (restock, RETURN movements): CANCELLED.
  */
 
-const refusedWith = (code: string, message: string, field = ['input', 'saleId']): SaleResult => ({
+const refusedWith = (code: RetailErrorCode, message: string, field = ['input', 'saleId']): SaleResult => ({
   sale: null,
   errors: [userError(code, message, field)],
 });
@@ -31,7 +33,9 @@ export async function cancelSale(ctx: RetailContext, input: CancelSaleInput): Pr
   });
   const sale = validId(input.saleId) ? await saleById(ctx, input.saleId) : null;
   if (!sale) {
-    const errors: UserError[] = [userError('UNKNOWN_SALE', `No sale with id ${input.saleId}`, ['input', 'saleId'])];
+    const errors: RetailUserError[] = [
+      userError('UNKNOWN_SALE', `No sale with id ${input.saleId}`, ['input', 'saleId']),
+    ];
     return { sale: null, errors: reasonError ? [...errors, reasonError] : errors };
   }
   const manager = assertManagerAt(ctx, sale.storeId);
@@ -46,30 +50,22 @@ export async function cancelSale(ctx: RetailContext, input: CancelSaleInput): Pr
   }
 
   const owner = `cancel:${ctx.settings.instanceId}:${randomUUID()}`;
-  const taken = await inTransaction<Sale | UserError>(ctx.em, async (tx) => {
-    const no = (code: string, message: string) => ({
+  const taken = await inTransaction<Sale | RetailUserError>(ctx.em, async (tx) => {
+    const no = (code: RetailErrorCode, message: string) => ({
       commit: false,
       result: userError(code, message, ['input', 'saleId']),
     });
-    const row = await legacyQueryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [sale.id]);
+    const row = await queryOne(tx, LOCK_SALE, { saleId: sale.id });
     if (row?.status !== 'COMPLETED')
       return no('INVALID_STATE', `A ${row?.status ?? 'missing'} sale cannot be cancelled`);
-    const returned = await legacyQueryOne(tx, "select 1 from returns where sale_id = ? and status <> 'FAILED' limit 1", [
-      sale.id,
-    ]);
-    if (returned) return no('SALE_HAS_RETURNS', 'Units of this sale were returned; take a return for the rest');
-    const session = await legacyQueryOne(tx, "select 1 from register_sessions where id = ? and status = 'OPEN' for share", [
-      sale.sessionId,
-    ]);
-    if (!session) return no('REGISTER_CLOSED', "The sale's register session is closed; take a return instead");
-    // Lean SQL: the takeover is conditional on the state, and the lease passes in the same statement.
-    const updated = await legacyProjectedRow(
-      tx,
-      SALE,
-      `update sales set status = 'CANCELLING', owner = ?, step = 'RESTOCK', attempts = 1, last_error = null,
-              cancel_reason = ?, cancelled_by = ?, updated_at = now()
-        where id = ? and status = 'COMPLETED' returning ${SALE.columns}`,
-      [owner, input.reason.trim(), manager.sub, sale.id],
+    if (await queryOne(tx, SALE_HAS_RETURNS, { saleId: sale.id }))
+      return no('SALE_HAS_RETURNS', 'Units of this sale were returned; take a return for the rest');
+    if (!(await queryOne(tx, OPEN_SESSION_BY_ID, { sessionId: sale.sessionId })))
+      return no('REGISTER_CLOSED', "The sale's register session is closed; take a return instead");
+    // The saga engine's takeover: the lease passes and the sale enters CANCELLING with RESTOCK in flight.
+    const updated = await SALE_SAGA.takeOver(
+      { ctx: { ...ctx, em: tx }, em: tx, log: ctx.log, lease: { id: sale.id, owner } },
+      { from: ['COMPLETED'], values: { cancelReason: input.reason.trim(), cancelledBy: manager.sub } },
     );
     if (!updated) return no('INVALID_STATE', 'The sale changed meanwhile');
     return { commit: true, result: updated };

@@ -1,25 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   checkQuantity,
-  legacyExecute,
+  defineSaga,
+  execute,
   inTransaction,
-  legacyProjectedRow,
-  legacyQueryOne,
-  legacyQueryRows,
-  sagaStore,
-  userError,
+  queryOne,
+  queryRows,
+  type Move,
   type ReserveLine,
+  type SagaRun,
+  type StepResult,
   type TransitionTable,
-  type UserError,
 } from '../../kit/domain';
 import type { ReturnSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
 import { recordRetailEvents, saleReturned } from './events';
+import { relayed, userError, type RetailUserError } from './errors';
 import {
   registersByIds,
-  RETURN,
   returnById,
   returnByKey,
   returnLinesAsSold,
@@ -28,7 +29,9 @@ import {
   saleLinesBySales,
   storeById,
 } from './reads';
-import type { ReturnLine, ReturnStatus, ReturnView, SaleLine, SaleReturn } from './types';
+import { INSERT_RETURN, LOCK_SALE, LOWER_RETURNED, OPEN_SESSION_OF_REGISTER, RAISE_RETURNED } from './sql/sale-saga';
+import { RETURN } from './sql/rows';
+import type { ReturnLine, ReturnStatus, ReturnStep, ReturnView, SaleLine, SaleReturn } from './types';
 import { checkIdempotencyKey, checkReason, MAX_SALE_LINES, validId } from './validation';
 
 /**
@@ -43,19 +46,19 @@ import { checkIdempotencyKey, checkReason, MAX_SALE_LINES, validId } from './val
 
 export interface ReturnResult {
   return: ReturnView | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
-const refused = (errors: UserError[]): ReturnResult => ({ return: null, errors });
+const refused = (errors: RetailUserError[]): ReturnResult => ({ return: null, errors });
 
 interface WantedLine {
   saleLineId: string;
   quantity: number;
 }
 
-function checkInput(input: ReturnSaleInput): { key: string; lines: WantedLine[]; errors: UserError[] } {
+function checkInput(input: ReturnSaleInput): { key: string; lines: WantedLine[]; errors: RetailUserError[] } {
   const { key, error } = checkIdempotencyKey(input.idempotencyKey, ['input', 'idempotencyKey']);
-  const errors: UserError[] = error ? [error] : [];
+  const errors: RetailUserError[] = error ? [error] : [];
   const reason = checkReason(input.reason, ['input', 'reason'], {
     required: false,
     code: 'INVALID_REASON',
@@ -85,24 +88,18 @@ export interface ReturnLease {
   owner: string;
 }
 
+/** One drive of a return: what it knows already, so that the live path reads nothing twice. */
+export interface ReturnRun extends SagaRun<SaleReturn> {
+  ctx: RetailContext;
+  lines?: ReturnLine[];
+  locationId?: string;
+}
+
 const RETURN_TRANSITIONS: TransitionTable<ReturnStatus> = {
   PENDING: ['COMPLETED', 'FAILED'],
   COMPLETED: [],
   FAILED: [],
 };
-
-/** returns as the kit's saga store writes them: a one-step saga (the restock), re-run at each claim. */
-export const RETURNS = sagaStore({
-  table: 'returns',
-  key: 'id',
-  idOf: (lease: ReturnLease) => lease.returnId,
-  noun: 'return',
-  row: RETURN,
-  transitions: RETURN_TRANSITIONS,
-  // returns_pending_idx's predicate.
-  open: "status = 'PENDING'",
-  claimIsAttempt: true,
-});
 
 /** One product and quantity per line, as inventory takes them back. */
 function stockLines(lines: readonly ReturnLine[]): ReserveLine[] {
@@ -111,81 +108,92 @@ function stockLines(lines: readonly ReturnLine[]): ReserveLine[] {
   return [...byProduct].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** The units go back on the store's shelf (inventory's returnStock, RETURN movements, idempotent by return id). */
+async function returnStock(run: ReturnRun): Promise<StepResult> {
+  const { ctx, row: ret } = run;
+  run.lines ??= await returnLinesByReturns(ctx, [ret.id]);
+  if (!run.locationId) {
+    const store = await storeById(ctx, ret.storeId);
+    if (!store) throw new Error(`return ${ret.id} has no store ${ret.storeId}`);
+    run.locationId = store.locationId;
+  }
+  return ctx.inventory.returnStock(ret.id, run.locationId, stockLines(run.lines), ret.reason ?? 'customer return');
+}
+
 /**
- * Puts the returned units back in the store's stock and settles the return. Every write is
- * conditional on the lease and on PENDING (lean SQL: the row count is the answer), so a taken-over
- * runner stops. Returns the return as it was left.
+ * A return's side of its move, in the move's transaction: sale.returned once it is final (reports
+ * never sees a return inventory refused), or the returned quantities given back when it is undone.
  */
+async function writeReturnSide(tx: EntityManager, run: ReturnRun, move: Move<ReturnStatus, ReturnStep>): Promise<void> {
+  if (move.to === 'COMPLETED') {
+    const asSold = await returnLinesAsSold({ em: tx }, run.row.id);
+    await recordRetailEvents({ em: tx, requestId: run.ctx.requestId }, [
+      saleReturned(run.row, asSold, run.ctx.clock()),
+    ]);
+  } else if (move.to === 'FAILED') {
+    await execute(tx, LOWER_RETURNED, { returnId: run.row.id });
+  }
+}
+
+/**
+ * The return's saga on the kit's engine (ADR 0023): one step, the restock. The refund is never taken
+ * back because inventory did not answer: a PENDING return is driven on by recovery. Only a definitive
+ * refusal of inventory undoes the return (FAILED, quantities given back).
+ */
+export const RETURN_SAGA = defineSaga<ReturnStatus, ReturnStep, SaleReturn, ReturnRun>({
+  name: 'return',
+  noun: 'return',
+  table: {
+    table: 'returns',
+    key: 'id',
+    stateColumn: 'status',
+    stateOf: (row) => row.status,
+    keyOf: (row) => row.id,
+    row: RETURN,
+  },
+  initial: 'PENDING',
+  steps: [
+    {
+      name: 'RETURN_STOCK',
+      reaches: 'COMPLETED',
+      action: returnStock,
+      onFailure: (failure) => (failure.transient ? 'retry' : 'abort'),
+    },
+  ],
+  aborted: 'FAILED',
+  transitions: RETURN_TRANSITIONS,
+  open: ['PENDING'],
+  onMove: { writes: () => true, write: writeReturnSide },
+  afterMove: (run, move) => {
+    if (move.to === 'FAILED') run.log.error({ returnId: run.row.id }, 'inventory refused a return; undone');
+    run.ctx.events.returnSettled(run.row.id, move.to === 'COMPLETED' ? 'completed' : 'failed');
+  },
+});
+
+function runOf(ctx: RetailContext, lease: ReturnLease, ret: SaleReturn, known: Partial<ReturnRun> = {}): ReturnRun {
+  return { ctx, em: ctx.em, log: ctx.log, lease: { id: lease.returnId, owner: lease.owner }, row: ret, ...known };
+}
+
+/** Puts the returned units back in the store's stock and settles the return; the return as it was left. */
 export async function runReturn(
   ctx: RetailContext,
   lease: ReturnLease,
   known: { ret: SaleReturn; lines?: ReturnLine[]; locationId?: string },
 ): Promise<SaleReturn> {
-  const { ret } = known;
-  const lines = known.lines ?? (await returnLinesByReturns(ctx, [ret.id]));
-  let locationId = known.locationId;
-  if (!locationId) {
-    const store = await storeById(ctx, ret.storeId);
-    if (!store) throw new Error(`return ${ret.id} has no store ${ret.storeId}`);
-    locationId = store.locationId;
-  }
-  let res;
-  try {
-    res = await ctx.inventory.returnStock(ret.id, locationId, stockLines(lines), ret.reason ?? 'customer return');
-  } catch (err) {
-    res = { ok: false as const, transient: true, code: 'INVENTORY_ERROR', message: (err as Error).message };
-  }
-  if (res.ok) {
-    // sale.returned with the move to COMPLETED, in one transaction: a return is reported once it is
-    // final (a refused restock undoes it below, and reports never sees it).
-    const done = await ctx.em.transactional(async (tx) => {
-      const row = await legacyProjectedRow(
-        tx,
-        RETURN,
-        `update returns set status = 'COMPLETED', last_error = null, updated_at = now()
-          where id = ? and owner = ? and status = 'PENDING' returning ${RETURN.columns}`,
-        [ret.id, lease.owner],
-      );
-      if (!row) return null;
-      const asSold = await returnLinesAsSold({ em: tx }, row.id);
-      await recordRetailEvents({ em: tx, requestId: ctx.requestId }, [saleReturned(row, asSold, ctx.clock())]);
-      return row;
-    });
-    if (done) ctx.events.returnSettled(ret.id, 'completed');
-    return done ?? ret;
-  }
-  if (res.transient) {
-    ctx.log.warn({ returnId: ret.id, code: res.code, err: res.message }, 'return restock did not get an answer');
-    await RETURNS.recordError(ctx.em, lease, res.message);
-    return { ...ret, lastError: res.message };
-  }
-  ctx.log.error({ returnId: ret.id, code: res.code, err: res.message }, 'inventory refused a return; undoing it');
-  const failed = await ctx.em.transactional(async (tx) => {
-    const row = await legacyProjectedRow(
-      tx,
-      RETURN,
-      `update returns set status = 'FAILED', failure_code = ?, last_error = ?, updated_at = now()
-        where id = ? and owner = ? and status = 'PENDING' returning ${RETURN.columns}`,
-      [res.code, res.message.slice(0, 1000), ret.id, lease.owner],
-    );
-    if (!row) return null;
-    await legacyExecute(
-      tx,
-      `update sale_lines sl set returned_quantity = sl.returned_quantity - rl.quantity
-         from return_lines rl where rl.return_id = ? and rl.sale_line_id = sl.id`,
-      [ret.id],
-    );
-    return row;
-  });
-  if (failed) ctx.events.returnSettled(ret.id, 'failed');
-  return failed ?? ret;
+  const run = runOf(ctx, lease, known.ret, { lines: known.lines, locationId: known.locationId });
+  return (await RETURN_SAGA.drive(run, known.ret.step)).row;
+}
+
+/** One recovery pass over returns: each claimed return's restock tried again. */
+export function recoverReturns(ctx: RetailContext, claim: { owner: string; stuckAfterMs: number; limit: number }) {
+  return RETURN_SAGA.recover(ctx.em, claim, (ret) => runOf(ctx, { returnId: ret.id, owner: claim.owner }, ret));
 }
 
 // ---------- record ----------
 
 type Recorded =
   | { kind: 'recorded'; ret: SaleReturn; lines: ReturnLine[] }
-  | { kind: 'refused'; errors: UserError[] }
+  | { kind: 'refused'; errors: RetailUserError[] }
   | { kind: 'duplicate' };
 
 interface NewReturn {
@@ -202,15 +210,11 @@ interface NewReturn {
 /** The return in one transaction under the sale's row lock; nothing is kept unless every line fits. */
 function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
   return inTransaction<Recorded>(ctx.em, async (tx) => {
-    const sale = await legacyQueryOne<{ status: string }>(tx, 'select status from sales where id = ? for update', [r.saleId]);
+    const sale = await queryOne(tx, LOCK_SALE, { saleId: r.saleId });
     if (sale?.status !== 'COMPLETED') {
       return { commit: false, result: { kind: 'refused', errors: [notReturnable()] } };
     }
-    const session = await legacyQueryOne<{ id: string }>(
-      tx,
-      "select id from register_sessions where register_id = ? and status = 'OPEN' for share",
-      [r.registerId],
-    );
+    const session = await queryOne(tx, OPEN_SESSION_OF_REGISTER, { registerId: r.registerId });
     if (!session) {
       return {
         commit: false,
@@ -220,15 +224,11 @@ function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
         },
       };
     }
-    // The conditional UPDATE is the rule: a line is raised only while returned + asked <= sold.
-    const raised = await legacyQueryRows<{ id: string }>(
-      tx,
-      `update sale_lines sl set returned_quantity = sl.returned_quantity + t.quantity
-         from unnest(?::text[], ?::int[]) as t(id, quantity)
-        where sl.id = t.id and sl.sale_id = ? and sl.returned_quantity + t.quantity <= sl.quantity
-        returning sl.id`,
-      [r.lines.map((l) => l.saleLine.id), r.lines.map((l) => l.wanted.quantity), r.saleId],
-    );
+    const raised = await queryRows(tx, RAISE_RETURNED, {
+      saleId: r.saleId,
+      ids: r.lines.map((l) => l.saleLine.id),
+      quantities: r.lines.map((l) => l.wanted.quantity),
+    });
     if (raised.length !== r.lines.length) {
       const ok = new Set(raised.map((x) => x.id));
       const current = await saleLinesBySales({ em: tx }, [r.saleId]);
@@ -256,42 +256,25 @@ function recordReturn(ctx: RetailContext, r: NewReturn): Promise<Recorded> {
       quantity: wanted.quantity,
       refundCents: saleLine.unitPriceCents * wanted.quantity,
     }));
-    const ret = await legacyProjectedRow(
-      tx,
-      RETURN,
-      `with ins as (
-         insert into returns (id, sale_id, store_id, register_id, session_id, status, refund_method, refund_cents,
-                              currency, reason, returned_by, idempotency_key, owner, attempts)
-         values (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, 1)
-         on conflict (store_id, idempotency_key) do nothing
-         returning *
-       ), lines as (
-         insert into return_lines (id, return_id, sale_line_id, product_id, quantity, refund_cents)
-         select t.id, ins.id, t.sale_line_id, t.product_id, t.quantity, t.refund
-           from ins cross join unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::int[])
-                as t(id, sale_line_id, product_id, quantity, refund)
-       )
-       select ${RETURN.columns} from ins`,
-      [
-        returnId,
-        r.saleId,
-        r.storeId,
-        r.registerId,
-        session.id,
-        r.input.refundMethod,
-        lines.reduce((sum, l) => sum + l.refundCents, 0),
-        currency,
-        r.input.reason?.trim() || null,
-        r.returnedBy,
-        r.key,
-        r.owner,
-        lines.map((l) => l.id),
-        lines.map((l) => l.saleLineId),
-        lines.map((l) => l.productId),
-        lines.map((l) => l.quantity),
-        lines.map((l) => l.refundCents),
-      ],
-    );
+    const ret = await queryOne(tx, INSERT_RETURN, {
+      returnId,
+      saleId: r.saleId,
+      storeId: r.storeId,
+      registerId: r.registerId,
+      sessionId: session.id,
+      refundMethod: r.input.refundMethod,
+      refundCents: lines.reduce((sum, l) => sum + l.refundCents, 0),
+      currency,
+      reason: r.input.reason?.trim() || null,
+      returnedBy: r.returnedBy,
+      key: r.key,
+      owner: r.owner,
+      lineIds: lines.map((l) => l.id),
+      saleLineIds: lines.map((l) => l.saleLineId),
+      productIds: lines.map((l) => l.productId),
+      quantities: lines.map((l) => l.quantity),
+      refunds: lines.map((l) => l.refundCents),
+    });
     // A concurrent call with the same key won: undo this one's quantities, answer with the winner.
     if (!ret) return { commit: false, result: { kind: 'duplicate' } };
     return { commit: true, result: { kind: 'recorded', ret, lines } };
@@ -331,11 +314,11 @@ async function replay(
   return answer(current, lines);
 }
 
-/** The return with the UserError a refusal of inventory deserves: the same answer on every replay. */
+/** The return with the RetailUserError a refusal of inventory deserves: the same answer on every replay. */
 function answer(ret: SaleReturn, lines: ReturnLine[]): ReturnResult {
   const errors =
     ret.status === 'FAILED' && ret.failureCode
-      ? [userError(ret.failureCode, ret.lastError ?? 'Inventory refused the units back', ['input', 'lines'])]
+      ? [relayed(ret.failureCode, ret.lastError ?? 'Inventory refused the units back', ['input', 'lines'])]
       : [];
   return { return: { ...ret, lines }, errors };
 }

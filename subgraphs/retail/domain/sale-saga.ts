@@ -2,9 +2,9 @@ import { transitionAllowed, type TransitionTable } from '../../kit/domain';
 import type { SaleStatus } from './types';
 
 /**
- * The point-of-sale saga as a pure state machine (no I/O): which moves are allowed, which step comes
- * next, and what a failed step leads to. domain/saga-runner.ts executes it against the database and
- * inventory and refuses any move TRANSITIONS does not list; this file is what the unit tests pin down.
+ * The point-of-sale saga's states and transition table; the saga itself is a declaration on the kit's
+ * engine (domain/saga-runner.ts: its steps, their compensations and what a failure means), and the
+ * engine refuses any move TRANSITIONS does not list.
  *
  *   PENDING --reserve--> STOCK_RESERVED --commit--> COMPLETED --cancelSale--> CANCELLING --restock--> CANCELLED
  *      |  refused: nothing held               |  refused                          |  refused
@@ -21,7 +21,7 @@ export type ForwardStep = 'RESERVE_STOCK' | 'COMMIT_STOCK';
 export type CompensationStep = 'RELEASE_STOCK' | 'RESTOCK';
 export type SaleStep = ForwardStep | CompensationStep;
 
-/** Every move of a sale's status; the runner, the cancellation and recovery go through it. */
+/** Every move of a sale's status; the engine, the cancellation and recovery go through it. */
 export const TRANSITIONS: TransitionTable<SaleStatus> = {
   PENDING: ['STOCK_RESERVED', 'FAILED'],
   STOCK_RESERVED: ['COMPLETED', 'FAILING'],
@@ -36,69 +36,12 @@ export function canTransition(from: SaleStatus, to: SaleStatus): boolean {
   return transitionAllowed(TRANSITIONS, from, to);
 }
 
-/** States in which a saga still has a step to run (recovery looks for these). */
+/** States in which a saga still has a step to run (recovery looks for these; sales_open_idx). */
 export const OPEN_STATES: readonly SaleStatus[] = ['PENDING', 'STOCK_RESERVED', 'FAILING', 'CANCELLING'];
 
 /** Where a sale rests: nothing more will happen to it unless a manager cancels a COMPLETED one. */
 export function isSettled(status: SaleStatus): boolean {
   return !OPEN_STATES.includes(status);
-}
-
-export type NextAction = { kind: 'step'; step: SaleStep; next: SaleStatus; compensation: boolean } | { kind: 'none' };
-
-/** The step each open state runs, and where it leads when it succeeds. */
-export function nextAction(status: SaleStatus): NextAction {
-  switch (status) {
-    case 'PENDING':
-      return { kind: 'step', step: 'RESERVE_STOCK', next: 'STOCK_RESERVED', compensation: false };
-    case 'STOCK_RESERVED':
-      return { kind: 'step', step: 'COMMIT_STOCK', next: 'COMPLETED', compensation: false };
-    case 'FAILING':
-      return { kind: 'step', step: 'RELEASE_STOCK', next: 'FAILED', compensation: true };
-    case 'CANCELLING':
-      return { kind: 'step', step: 'RESTOCK', next: 'CANCELLED', compensation: true };
-    default:
-      return { kind: 'none' };
-  }
-}
-
-export interface StepFailure {
-  /** True when the outcome is unknown (no answer); false for a definitive refusal. */
-  transient: boolean;
-  code: string;
-}
-
-export type FailureDecision =
-  /** Keep the state; recovery (or a replay) runs the same step again later. */
-  | { kind: 'retry-later' }
-  /** Move to `to` without another step: nothing is held (a refused reservation), or a cancellation refused. */
-  | { kind: 'settle'; to: SaleStatus }
-  /** Undo what is held: move to `to`, whose step compensates. */
-  | { kind: 'compensate'; to: SaleStatus }
-  /** Run this compensation instead (a release refused because the reservation was committed). */
-  | { kind: 'fallback'; step: CompensationStep }
-  /** A compensation refused for good: record it for people to look at and finish the move anyway. */
-  | { kind: 'give-up'; to: SaleStatus };
-
-/** What a failed step leads to (the table the unit tests pin down). */
-export function onStepFailure(step: SaleStep, failure: StepFailure): FailureDecision {
-  if (failure.transient) return { kind: 'retry-later' };
-  switch (step) {
-    case 'RESERVE_STOCK':
-      // All or nothing in inventory: a refusal (INSUFFICIENT_STOCK...) holds nothing.
-      return { kind: 'settle', to: 'FAILED' };
-    case 'COMMIT_STOCK':
-      // The reservation expired or vanished: whatever it still holds is released.
-      return { kind: 'compensate', to: 'FAILING' };
-    case 'RELEASE_STOCK':
-      // Refused because the reservation was committed after all (the commit's answer was lost): the
-      // units left the stock, so they are put back with a restock instead.
-      if (failure.code === 'RESERVATION_NOT_ACTIVE') return { kind: 'fallback', step: 'RESTOCK' };
-      return { kind: 'give-up', to: 'FAILED' };
-    case 'RESTOCK':
-      // Inventory refuses to take the units back: the sale stays as it was, the manager is told.
-      return { kind: 'settle', to: 'COMPLETED' };
-  }
 }
 
 /** Label of saga_outcomes_total{saga="sale"} for a sale that came to rest; a small fixed set. */

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkQuantity, legacyProjectedRow, legacyQueryOne, userError, type ProductInfo, type UserError } from '../../kit/domain';
+import { checkQuantity, queryOne, type ProductInfo } from '../../kit/domain';
 import type { RecordSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
-import { SALE, saleById, saleByKey, saleLinesBySales } from './reads';
-import { isSettled, OPEN_STATES } from './sale-saga';
-import { runSale, type SagaRun } from './saga-runner';
+import { relayed, userError, type RetailErrorCode, type RetailUserError } from './errors';
+import { saleById, saleByKey, saleLinesBySales } from './reads';
+import { isSettled } from './sale-saga';
+import { runSale, SALE_SAGA, type KnownSale } from './saga-runner';
+import { FIND_TILL, INSERT_SALE, type Till } from './sql/sale-saga';
 import type { PaymentMethod, Sale, SaleLine, SaleView } from './types';
 import { checkIdempotencyKey, MAX_SALE_LINES, validId } from './validation';
 
@@ -17,19 +19,19 @@ import { checkIdempotencyKey, MAX_SALE_LINES, validId } from './validation';
  * request's products DataLoader (one `_entities` call for the basket), record the sale PENDING with its
  * lines at the prices read, run the saga (reserve at the store's location, commit), answer. A refusal
  * before the sale is recorded writes nothing anywhere; a refusal of inventory is a FAILED sale plus
- * its UserError. Idempotent by (store, key), also for concurrent calls.
+ * its RetailUserError. Idempotent by (store, key), also for concurrent calls.
  */
 
 export interface SaleResult {
   sale: SaleView | null;
-  errors: UserError[];
+  errors: RetailUserError[];
 }
 
 /** How far the register's clock may be from the server's: a day back (offline queues), 5 minutes ahead. */
 export const MAX_SOLD_AT_AGE_MS = 24 * 3600 * 1000;
 export const MAX_SOLD_AT_AHEAD_MS = 5 * 60 * 1000;
 
-const refused = (errors: UserError[]): SaleResult => ({ sale: null, errors });
+const refused = (errors: RetailUserError[]): SaleResult => ({ sale: null, errors });
 
 // ---------- the shape of the input ----------
 
@@ -38,8 +40,8 @@ interface WantedLine {
   quantity: number;
 }
 
-function checkLines(input: RecordSaleInput): { lines: WantedLine[]; errors: UserError[] } {
-  const errors: UserError[] = [];
+function checkLines(input: RecordSaleInput): { lines: WantedLine[]; errors: RetailUserError[] } {
+  const errors: RetailUserError[] = [];
   if (input.lines.length === 0 || input.lines.length > MAX_SALE_LINES) {
     errors.push(userError('INVALID_LINES', `A sale has 1 to ${MAX_SALE_LINES} lines`, ['input', 'lines']));
     return { lines: [], errors };
@@ -64,7 +66,7 @@ function checkLines(input: RecordSaleInput): { lines: WantedLine[]; errors: User
   return { lines: input.lines.map(({ productId, quantity }) => ({ productId, quantity })), errors };
 }
 
-function checkSoldAt(soldAt: Date | null | undefined, now: Date): UserError | null {
+function checkSoldAt(soldAt: Date | null | undefined, now: Date): RetailUserError | null {
   if (!soldAt) return null;
   const offset = soldAt.getTime() - now.getTime();
   if (offset < -MAX_SOLD_AT_AGE_MS || offset > MAX_SOLD_AT_AHEAD_MS) {
@@ -79,41 +81,21 @@ function checkSoldAt(soldAt: Date | null | undefined, now: Date): UserError | nu
 
 // ---------- the till ----------
 
-interface Till {
-  storeId: string;
-  storeNumber: number;
-  storeActive: boolean;
-  locationId: string;
-  registerId: string | null;
-  registerStoreId: string | null;
-  registerActive: boolean | null;
-  sessionId: string | null;
-  existingSaleId: string | null;
-}
-
 /** Store, register, its open session and an earlier sale with the key: one statement. */
 function findTill(ctx: RetailContext, storeId: string, registerId: string, key: string): Promise<Till | null> {
-  return legacyQueryOne<Till>(
-    ctx.em,
-    `select s.id as "storeId", s.number as "storeNumber", s.active as "storeActive", s.location_id as "locationId",
-            r.id as "registerId", r.store_id as "registerStoreId", r.active as "registerActive",
-            rs.id as "sessionId", k.id as "existingSaleId"
-       from stores s
-       left join cash_registers r on r.id = ?
-       left join register_sessions rs on rs.register_id = r.id and rs.status = 'OPEN'
-       left join sales k on k.store_id = s.id and k.idempotency_key = ?
-      where s.id = ?`,
-    [registerId, key, storeId],
-  );
+  return queryOne(ctx.em, FIND_TILL, { storeId, registerId, key });
 }
 
 /** A till that can sell now: an active register of the store with an open session. */
 type OpenTill = Till & { registerId: string; sessionId: string };
 
 /** The till when it can sell now, else why not. */
-function openTill(till: Till): { till: OpenTill; error: null } | { till: null; error: UserError } {
+function openTill(till: Till): { till: OpenTill; error: null } | { till: null; error: RetailUserError } {
   const at = ['input', 'registerId'];
-  const no = (code: string, message: string, field = at) => ({ till: null, error: userError(code, message, field) });
+  const no = (code: RetailErrorCode, message: string, field = at) => ({
+    till: null,
+    error: userError(code, message, field),
+  });
   const { registerId, sessionId } = till;
   if (!till.storeActive) return no('STORE_INACTIVE', 'The store is closed', ['input', 'storeId']);
   if (!registerId) return no('UNKNOWN_REGISTER', 'No such register');
@@ -134,9 +116,9 @@ interface PricedLine extends WantedLine {
 async function priceLines(
   ctx: RetailContext,
   lines: WantedLine[],
-): Promise<{ ok: true; lines: PricedLine[]; currency: string } | { ok: false; errors: UserError[] }> {
+): Promise<{ ok: true; lines: PricedLine[]; currency: string } | { ok: false; errors: RetailUserError[] }> {
   const products = await Promise.all(lines.map((l) => ctx.products.load(l.productId)));
-  const errors: UserError[] = [];
+  const errors: RetailUserError[] = [];
   const priced: PricedLine[] = [];
   lines.forEach((line, i) => {
     const product = products[i];
@@ -169,13 +151,7 @@ interface NewSale {
   owner: string;
 }
 
-/**
- * The sale and its lines in ONE statement, PENDING with its first step (RESERVE_STOCK) recorded as in
- * flight. Lean SQL because it is conditional: the register's session must still be open (share lock:
- * closing waits for it), the number comes from the store's counter row in the same statement, and
- * `on conflict do nothing` on sales_idempotency_unique decides between concurrent duplicates. Null
- * when the session closed meanwhile or a concurrent call with the same key won.
- */
+/** The sale and its lines in one statement (sql/sale-saga.ts INSERT_SALE); null when the session closed or the key was taken. */
 async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale; lines: SaleLine[] } | null> {
   const saleId = randomUUID();
   const lines: SaleLine[] = s.lines.map((l, i) => ({
@@ -190,64 +166,36 @@ async function insertSale(ctx: RetailContext, s: NewSale): Promise<{ sale: Sale;
     categoryId: l.product.categoryId,
     returnedQuantity: 0,
   }));
-  const total = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
-  const sale = await legacyProjectedRow(
-    ctx.em,
-    SALE,
-    `with sess as (
-       select id from register_sessions where id = ? and status = 'OPEN' for share
-     ), n as (
-       update stores set sale_seq = sale_seq + 1 where id = ? and exists (select 1 from sess)
-       returning number, sale_seq
-     ), ins as (
-       insert into sales (id, store_id, register_id, session_id, seq, number, status, payment_method, currency,
-                          total_cents, sold_at, recorded_at, sold_by, idempotency_key, step, attempts, owner)
-       select ?, ?, ?, ?, n.sale_seq,
-              'S' || n.number || '-' || lpad(n.sale_seq::text, greatest(6, length(n.sale_seq::text)), '0'),
-              'PENDING', ?, ?, ?, ?, ?, ?, ?, 'RESERVE_STOCK', 1, ?
-         from n
-       on conflict (store_id, idempotency_key) do nothing
-       returning *
-     ), lines as (
-       insert into sale_lines (id, sale_id, line_no, product_id, quantity, unit_price_cents, currency, category_id)
-       select t.id, ins.id, t.no, t.product_id, t.quantity, t.price, ins.currency, t.category_id
-         from ins cross join unnest(?::text[], ?::int[], ?::text[], ?::int[], ?::int[], ?::text[])
-              as t(id, no, product_id, quantity, price, category_id)
-     )
-     select ${SALE.columns} from ins`,
-    [
-      s.till.sessionId,
-      s.till.storeId,
-      saleId,
-      s.till.storeId,
-      s.till.registerId,
-      s.till.sessionId,
-      s.paymentMethod,
-      s.currency,
-      total,
-      s.soldAt,
-      ctx.clock(),
-      s.soldBy,
-      s.key,
-      s.owner,
-      lines.map((l) => l.id),
-      lines.map((l) => l.lineNo),
-      lines.map((l) => l.productId),
-      lines.map((l) => l.quantity),
-      lines.map((l) => l.unitPriceCents),
-      lines.map((l) => l.categoryId),
-    ],
-  );
+  const sale = await queryOne(ctx.em, INSERT_SALE, {
+    sessionId: s.till.sessionId,
+    storeId: s.till.storeId,
+    saleId,
+    registerId: s.till.registerId,
+    paymentMethod: s.paymentMethod,
+    currency: s.currency,
+    totalCents: lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0),
+    soldAt: s.soldAt,
+    recordedAt: ctx.clock(),
+    soldBy: s.soldBy,
+    key: s.key,
+    owner: s.owner,
+    lineIds: lines.map((l) => l.id),
+    lineNos: lines.map((l) => l.lineNo),
+    productIds: lines.map((l) => l.productId),
+    quantities: lines.map((l) => l.quantity),
+    prices: lines.map((l) => l.unitPriceCents),
+    categoryIds: lines.map((l) => l.categoryId),
+  });
   return sale ? { sale, lines } : null;
 }
 
 // ---------- answer ----------
 
-/** The sale with the UserError its failure deserves: the same answer on every replay of its key. */
+/** The sale with the RetailUserError its failure deserves: the same answer on every replay of its key. */
 export function answer(sale: Sale, lines?: SaleLine[]): SaleResult {
-  const errors: UserError[] = [];
+  const errors: RetailUserError[] = [];
   if ((sale.status === 'FAILED' || sale.status === 'FAILING') && sale.failureCode) {
-    errors.push(userError(sale.failureCode, sale.lastError ?? 'Inventory refused the stock', ['input', 'lines']));
+    errors.push(relayed(sale.failureCode, sale.lastError ?? 'Inventory refused the stock', ['input', 'lines']));
   }
   return { sale: { ...sale, lines }, errors };
 }
@@ -263,27 +211,12 @@ function sameBasket(sale: Sale, lines: SaleLine[], input: RecordSaleInput, wante
   );
 }
 
-/**
- * Takes over a sale whose runner stopped writing (a crashed process), so that a register replaying
- * its key does not wait for the recovery loop. Lean SQL: one conditional UPDATE claims it.
- */
-async function claimStale(ctx: RetailContext, sale: Sale, owner: string): Promise<Sale | null> {
-  return legacyProjectedRow(
-    ctx.em,
-    SALE,
-    `update sales set owner = ?, updated_at = now()
-      where id = ? and status = any(?::text[])
-        and updated_at < now() - make_interval(secs => ?::double precision / 1000)
-      returning ${SALE.columns}`,
-    [owner, sale.id, OPEN_STATES, ctx.settings.stuckAfterMs],
-  );
-}
-
 /** A sale still being recorded by another call: waits a little for it to come to rest. */
 async function settle(ctx: RetailContext, sale: Sale): Promise<Sale> {
   if (isSettled(sale.status)) return sale;
   const owner = `replay:${ctx.settings.instanceId}:${randomUUID()}`;
-  const claimed = await claimStale(ctx, sale, owner);
+  // A runner that stopped writing (a crashed process) is taken over, so the register does not wait for recovery.
+  const claimed = await SALE_SAGA.claimStale(ctx.em, sale.id, owner, ctx.settings.stuckAfterMs);
   if (claimed) return (await runSale(ctx, { lease: { saleId: sale.id, owner }, sale: claimed })).sale;
   const deadline = Date.now() + ctx.settings.replayWaitMs;
   let current = sale;
@@ -360,7 +293,7 @@ export async function recordSale(ctx: RetailContext, input: RecordSaleInput): Pr
     if (winner) return replay(ctx, winner, input, shape.lines);
     return refused([userError('REGISTER_CLOSED', 'The register was closed', ['input', 'registerId'])]);
   }
-  const run: SagaRun = {
+  const run: KnownSale = {
     lease: { saleId: created.sale.id, owner },
     sale: created.sale,
     lines: created.lines,
