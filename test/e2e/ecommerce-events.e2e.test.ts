@@ -6,13 +6,18 @@
  * publishes nothing, and retainedEvents is for services only.
  */
 import { Redis } from 'ioredis';
-import { CancelOrderDocument, ShipOrderDocument, StorefrontProductDocument } from '../../schema/operations/generated';
+import {
+  CancelOrderDocument,
+  ShipOrderDocument,
+  StorefrontProductDocument,
+  type CheckoutMutation,
+} from '../../schema/operations/generated';
 import { addToCart, CARD_DECLINED, checkout, newCustomer, type Gql } from '../../subgraphs/ecommerce/test-helpers';
 import { eventStream } from '../../subgraphs/kit';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
 import { unpublished } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';
-import { postGraphQL, tokens, waitFor } from '../helpers/toolkit';
+import { postGraphQL, tokens, waitFor, type GqlResult } from '../helpers/toolkit';
 import type { RetainedEventPage } from '../../subgraphs/reports/domain/rebuild';
 import { RETAINED_EVENTS_QUERY } from '../../subgraphs/reports/event-sources';
 
@@ -33,7 +38,15 @@ describe('ecommerce order events through the outbox relay', () => {
   let redis: Redis;
   let stream: string;
   let db: string;
-  const gql: Gql = (q, v, o) => stack.gql(q, v, o);
+  // The ecommerce fixtures' client (newCustomer, addToCart, checkout); the operations below go through
+  // the stack's typed client, so their results have the generated operation types.
+  const fixtures: Gql = (q, v, o) => stack.gql(q, v, o);
+  /** A checkout through the fixture, its result typed as the Checkout operation's. */
+  const placed = async (...args: Parameters<typeof checkout>): Promise<CheckoutMutation['checkout']> => {
+    const res: GqlResult<CheckoutMutation> = await checkout(...args);
+    if (!res.body.data) throw new Error(`checkout failed: ${JSON.stringify(res.body)}`);
+    return res.body.data.checkout;
+  };
 
   beforeAll(async () => {
     stack = await startStack({
@@ -57,7 +70,8 @@ describe('ecommerce order events through the outbox relay', () => {
     let after: string | null = null;
     for (;;) {
       const res = await retained(tokens.service('reports'), after, 2);
-      const page: Page = res.body.data!.retainedEvents;
+      if (!res.body.data) throw new Error(`retainedEvents failed: ${JSON.stringify(res.body.errors)}`);
+      const page: Page = res.body.data.retainedEvents;
       texts.push(...page.events);
       after = page.endCursor;
       if (!page.hasNextPage) return texts;
@@ -76,34 +90,37 @@ describe('ecommerce order events through the outbox relay', () => {
       ],
       [['prod-0003', 1]],
     ].entries()) {
-      const c = await newCustomer(gql, `ev-${i}`);
-      for (const [p, q] of lines as [string, number][]) await addToCart(gql, c, p, q);
-      const res = await checkout(gql, c);
-      expect(res.body.data.checkout.order.status).toBe('CONFIRMED');
-      orders.push(res.body.data.checkout.order.id);
+      const c = await newCustomer(fixtures, `ev-${i}`);
+      for (const [p, q] of lines as [string, number][]) await addToCart(fixtures, c, p, q);
+      const { order } = await placed(fixtures, c);
+      expect(order?.status).toBe('CONFIRMED');
+      orders.push(order!.id);
     }
     const [cancelledId, shippedId] = orders as [string, string];
-    const cancel = await gql(
+    const cancel = await stack.gql(
       CancelOrderDocument,
       { input: { orderId: cancelledId, reason: 'changed my mind' } },
       { token: tokens.admin() },
     );
-    expect(cancel.body.data.cancelOrder.order.status).toBe('CANCELLED');
-    const ship = await gql(
+    expect(cancel.body.data?.cancelOrder.order?.status).toBe('CANCELLED');
+    const ship = await stack.gql(
       ShipOrderDocument,
       { input: { orderId: shippedId, note: 'tracking 42' } },
       { token: tokens.admin() },
     );
-    expect(ship.body.data.shipOrder.order.status).toBe('SHIPPED');
-    const d = await newCustomer(gql, 'ev-declined');
-    await addToCart(gql, d, 'prod-0004', 1);
-    const declined = (await checkout(gql, d, { card: CARD_DECLINED })).body.data.checkout;
-    expect(declined.errors.map((e: { code: string }) => e.code)).toEqual(['PAYMENT_DECLINED']);
+    expect(ship.body.data?.shipOrder.order?.status).toBe('SHIPPED');
+    const d = await newCustomer(fixtures, 'ev-declined');
+    await addToCart(fixtures, d, 'prod-0004', 1);
+    const declined = await placed(fixtures, d, { card: CARD_DECLINED });
+    expect(declined.errors.map((e) => e.code)).toEqual(['PAYMENT_DECLINED']);
+    const declinedId = declined.order!.id;
 
     await published();
     const texts = await streamed();
     expect(texts).toEqual(await allRetained());
     const events = texts.map((t) => JSON.parse(t) as Published);
+    // Two confirmations, a cancellation and a shipment of those, the declined checkout's cancellation.
+    expect(events).toHaveLength(5);
     const contract = readEventContract();
     expect(events.flatMap((e) => contractViolations(contract, e as unknown as Record<string, unknown>))).toEqual([]);
     expect(events.every((e) => e.source === 'ecommerce' && e.aggregate.type === 'Order')).toBe(true);
@@ -111,14 +128,16 @@ describe('ecommerce order events through the outbox relay', () => {
     const of = (orderId: string) => events.filter((e) => e.aggregate.id === orderId).map((e) => e.type);
     expect(of(cancelledId)).toEqual(['order.confirmed', 'order.cancelled']);
     expect(of(shippedId)).toEqual(['order.confirmed', 'order.shipped']);
-    expect(of(declined.order.id)).toEqual(['order.cancelled']);
+    expect(of(declinedId)).toEqual(['order.cancelled']);
 
     const first = events.find((e) => e.type === 'order.confirmed' && e.aggregate.id === cancelledId)!;
     expect(first.data).toMatchObject({ orderId: cancelledId, currency: 'CAD' });
     // Each line carries its product's category, as products shows it.
+    expect(first.data.lines?.map((l) => l.productId)).toEqual(['prod-0001', 'prod-0002']);
     for (const line of first.data.lines!) {
-      const product = await gql(StorefrontProductDocument, { id: line.productId });
-      expect(line.categoryId).toBe(product.body.data.product.category?.id ?? null);
+      const product = await stack.gql(StorefrontProductDocument, { id: line.productId });
+      expect(product.body.data?.product).toMatchObject({ id: line.productId });
+      expect(line.categoryId).toBe(product.body.data?.product?.category?.id ?? null);
     }
     const reversal = events.find((e) => e.type === 'order.cancelled' && e.aggregate.id === cancelledId)!;
     expect(reversal.data).toMatchObject({
@@ -128,7 +147,7 @@ describe('ecommerce order events through the outbox relay', () => {
       reason: 'changed my mind',
     });
     expect(events.find((e) => e.type === 'order.shipped')!.data).toEqual({ orderId: shippedId, note: 'tracking 42' });
-    expect(events.find((e) => e.aggregate.id === declined.order.id)!.data).toMatchObject({
+    expect(events.find((e) => e.aggregate.id === declinedId)!.data).toMatchObject({
       wasConfirmed: false,
       totalCents: 0,
       lines: [],
@@ -138,15 +157,13 @@ describe('ecommerce order events through the outbox relay', () => {
   it('a refused mutation publishes nothing', async () => {
     await published();
     const before = await streamed();
-    const c = await newCustomer(gql, 'ev-refused');
+    const c = await newCustomer(fixtures, 'ev-refused');
     // An empty cart, then a bad idempotency key: refused, no order.
-    expect((await checkout(gql, c)).body.data.checkout.errors.map((e: { code: string }) => e.code)).toEqual([
-      'CART_EMPTY',
-    ]);
-    await addToCart(gql, c, 'prod-0005', 1);
-    expect((await checkout(gql, c, { key: ' ' })).body.data.checkout.order).toBeNull();
-    const ship = await gql(ShipOrderDocument, { input: { orderId: 'no-such-order' } }, { token: tokens.admin() });
-    expect(ship.body.data.shipOrder.errors.map((e: { code: string }) => e.code)).toEqual(['UNKNOWN_ORDER']);
+    expect((await placed(fixtures, c)).errors.map((e) => e.code)).toEqual(['CART_EMPTY']);
+    await addToCart(fixtures, c, 'prod-0005', 1);
+    expect((await placed(fixtures, c, { key: ' ' })).order).toBeNull();
+    const ship = await stack.gql(ShipOrderDocument, { input: { orderId: 'no-such-order' } }, { token: tokens.admin() });
+    expect(ship.body.data?.shipOrder.errors.map((e) => e.code)).toEqual(['UNKNOWN_ORDER']);
     // Whatever the relay would publish is out by now (it polls every 50 ms).
     await new Promise((r) => setTimeout(r, 300));
     expect(await streamed()).toEqual(before);

@@ -3,7 +3,19 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { JWT_AUDIENCE, JWT_ISSUER, jwtSecret, signToken } from '../../subgraphs/kit';
 import { DEMO_CUSTOMER_PASSWORD } from '../../subgraphs/ecommerce/seed';
-import { operation } from '../../schema/operations';
+import {
+  AddAddressDocument,
+  AddToCartDocument,
+  LoginDocument,
+  MeDocument,
+  OrdersDocument,
+  RegisterCustomerDocument,
+  RemoveAddressDocument,
+  RemoveCartLineDocument,
+  UpdateAddressDocument,
+  UpdateCartLineDocument,
+  type AddToCartMutation,
+} from '../../schema/operations/generated';
 import {
   addToCart,
   ADDRESS,
@@ -14,7 +26,7 @@ import {
   type TestCustomer,
 } from '../../subgraphs/ecommerce/test-helpers';
 import { startStack, type Stack } from '../helpers/stack';
-import { tokens } from '../helpers/toolkit';
+import { tokens, type Gql as TypedGql, type GqlResult } from '../helpers/toolkit';
 
 /** Identity and ownership through the router: registration, login, tokens, and "only your own". */
 describe('ecommerce identity through the router', () => {
@@ -29,13 +41,16 @@ describe('ecommerce identity through the router', () => {
     await stack?.stop();
   });
 
-  const gql: Gql = (q, v, o) => stack.gql(q, v, o);
+  // The ecommerce fixtures' client (newCustomer, addToCart); the operations below go through the
+  // stack's typed client, so their results have the generated operation types.
+  const fixtures: Gql = (q, v, o) => stack.gql(q, v, o);
+  const gql: TypedGql = (query, variables, opts) => stack.gql(query, variables, opts);
   const codes = (errors: { code: string }[] | undefined) => (errors ?? []).map((e) => e.code);
 
   describe('registration and login', () => {
     it('registers a customer, returns a CUSTOMER token, and stores only a scrypt hash', async () => {
       const email = `Reg.${Date.now()}@Example.com`;
-      const res = await gql(operation('RegisterCustomer'), {
+      const res = await gql(RegisterCustomerDocument, {
         input: {
           email,
           password: 'a-good-password',
@@ -45,18 +60,15 @@ describe('ecommerce identity through the router', () => {
         },
       });
       expect(res.status).toBe(200);
-      const p = res.body.data!.registerCustomer as {
-        token: string;
-        customer: { id: string; email: string; firstName: string; lastName: string };
-        errors: unknown[];
-      };
+      const p = res.body.data!.registerCustomer;
       expect(p.errors).toEqual([]);
       expect(p.customer).toEqual({ id: expect.any(String), email, firstName: 'Ada', lastName: 'Lovelace' });
-      const claims = jwt.verify(p.token, jwtSecret(), { algorithms: ['HS256'] }) as jwt.JwtPayload;
-      expect(claims).toMatchObject({ sub: p.customer.id, role: 'CUSTOMER', iss: JWT_ISSUER, aud: JWT_AUDIENCE });
+      const customerId = p.customer!.id;
+      const claims = jwt.verify(p.token!, jwtSecret(), { algorithms: ['HS256'] }) as jwt.JwtPayload;
+      expect(claims).toMatchObject({ sub: customerId, role: 'CUSTOMER', iss: JWT_ISSUER, aud: JWT_AUDIENCE });
 
       const [row] = await sqlRows<{ password_hash: string }>(db, 'select password_hash from customers where id = $1', [
-        p.customer.id,
+        customerId,
       ]);
       expect(row!.password_hash).toMatch(/^\$scrypt\$v=1\$N=16384,r=8,p=1\$/);
       expect(row!.password_hash).not.toContain('a-good-password');
@@ -65,15 +77,15 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('logs in with any letter case of the email; wrong password and unknown email get the same error', async () => {
-      const c = await newCustomer(gql, 'login');
-      const ok = await gql(operation('Login'), { input: { email: c.email.toUpperCase(), password: 'long-enough-pw' } });
+      const c = await newCustomer(fixtures, 'login');
+      const ok = await gql(LoginDocument, { input: { email: c.email.toUpperCase(), password: 'long-enough-pw' } });
       expect(ok.body.data!.login.errors).toEqual([]);
       expect(ok.body.data!.login.customer).toEqual({ id: c.id, email: c.email });
-      const me = await gql(operation('Me'), {}, { token: ok.body.data!.login.token });
-      expect(me.body.data!.me.id).toBe(c.id);
+      const me = await gql(MeDocument, {}, { token: ok.body.data!.login.token! });
+      expect(me.body.data?.me?.id).toBe(c.id);
 
-      const wrong = await gql(operation('Login'), { input: { email: c.email, password: 'not-the-password' } });
-      const unknown = await gql(operation('Login'), {
+      const wrong = await gql(LoginDocument, { input: { email: c.email, password: 'not-the-password' } });
+      const unknown = await gql(LoginDocument, {
         input: { email: `nobody-${Date.now()}@example.com`, password: 'x' },
       });
       for (const res of [wrong, unknown]) {
@@ -87,17 +99,17 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('seeds demo customers that sign in with the documented password', async () => {
-      const res = await gql(operation('Login'), {
+      const res = await gql(LoginDocument, {
         input: { email: 'alice@example.com', password: DEMO_CUSTOMER_PASSWORD },
       });
       expect(res.body.data!.login.errors).toEqual([]);
-      expect(res.body.data!.login.customer.email).toBe('alice@example.com');
+      expect(res.body.data!.login.customer?.email).toBe('alice@example.com');
     });
 
     it('refuses a second account for the same email in another letter case (unique on lower(email))', async () => {
-      const c = await newCustomer(gql, 'dup');
+      const c = await newCustomer(fixtures, 'dup');
       const before = await ecommerceCounts(db);
-      const res = await gql(operation('RegisterCustomer'), {
+      const res = await gql(RegisterCustomerDocument, {
         input: { email: c.email.toUpperCase(), password: 'another-password', firstName: 'D', lastName: 'Up' },
       });
       expect(codes(res.body.data!.registerCustomer.errors)).toEqual(['EMAIL_TAKEN']);
@@ -109,8 +121,8 @@ describe('ecommerce identity through the router', () => {
       const email = `race-${Date.now()}@example.com`;
       const input = { email, password: 'racing-password', firstName: 'R', lastName: 'Ace' };
       const results = await Promise.all([
-        gql(operation('RegisterCustomer'), { input }),
-        gql(operation('RegisterCustomer'), { input: { ...input, email: email.toUpperCase() } }),
+        gql(RegisterCustomerDocument, { input }),
+        gql(RegisterCustomerDocument, { input: { ...input, email: email.toUpperCase() } }),
       ]);
       const outcomes = results.map((r) => codes(r.body.data!.registerCustomer.errors).join(',') || 'ok').sort();
       expect(outcomes).toEqual(['EMAIL_TAKEN', 'ok']);
@@ -124,7 +136,7 @@ describe('ecommerce identity through the router', () => {
       ['empty first name', { firstName: '  ' }, ['INVALID_NAME'], ['input', 'firstName']],
     ])('refuses a %s with a UserError and writes nothing', async (_label, patch, expected, field) => {
       const before = await ecommerceCounts(db);
-      const res = await gql(operation('RegisterCustomer'), {
+      const res = await gql(RegisterCustomerDocument, {
         input: {
           email: `ok-${Date.now()}@example.com`,
           password: 'long-enough-pw',
@@ -135,7 +147,7 @@ describe('ecommerce identity through the router', () => {
       });
       const p = res.body.data!.registerCustomer;
       expect(codes(p.errors)).toEqual(expected);
-      expect(p.errors[0].field).toEqual(field);
+      expect(p.errors[0]?.field).toEqual(field);
       expect(p.token).toBeNull();
       expect(p.customer).toBeNull();
       expect(await ecommerceCounts(db)).toEqual(before);
@@ -144,13 +156,13 @@ describe('ecommerce identity through the router', () => {
 
   describe('tokens', () => {
     it('me without a token is UNAUTHENTICATED', async () => {
-      const res = await gql(operation('Me'));
+      const res = await gql(MeDocument);
       expect(res.body.data?.me ?? null).toBeNull();
       expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
     it('refuses tampered, expired, alg "none" and wrongly signed tokens', async () => {
-      const c = await newCustomer(gql, 'tokens');
+      const c = await newCustomer(fixtures, 'tokens');
       const [header, payload, signature] = c.token.split('.') as [string, string, string];
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
       const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -166,23 +178,19 @@ describe('ecommerce identity through the router', () => {
         expiresIn: 600,
       });
       for (const token of [tampered, expired, none, otherKey, 'garbage']) {
-        const res = await gql(operation('Me'), {}, { token });
+        const res = await gql(MeDocument, {}, { token });
         expect(res.body.data?.me ?? null).toBeNull();
         expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       }
       // The genuine token still works.
-      expect((await gql(operation('Me'), {}, { token: c.token })).body.data!.me.id).toBe(c.id);
+      expect((await gql(MeDocument, {}, { token: c.token })).body.data?.me?.id).toBe(c.id);
     });
 
     it('staff tokens cannot use customer mutations (FORBIDDEN) and see no `me`', async () => {
       const staff = tokens.clerk('store-1', 'emp-1');
-      const res = await gql(
-        operation('AddToCart'),
-        { input: { productId: 'prod-0001', quantity: 1 } },
-        { token: staff },
-      );
+      const res = await gql(AddToCartDocument, { input: { productId: 'prod-0001', quantity: 1 } }, { token: staff });
       expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const me = await gql(operation('Me'), {}, { token: staff });
+      const me = await gql(MeDocument, {}, { token: staff });
       expect(me.body.errors).toBeUndefined();
       expect(me.body.data!.me).toBeNull();
     });
@@ -198,9 +206,9 @@ describe('ecommerce identity through the router', () => {
       expect(ok.status).toBe(0);
       const token = ok.stdout.trim();
       expect(jwt.decode(token)).toMatchObject({ sub: 'emp-cli', role: 'ADMIN' });
-      const orders = await gql(operation('Orders'), { first: 1 }, { token });
+      const orders = await gql(OrdersDocument, { first: 1 }, { token });
       expect(orders.body.errors).toBeUndefined();
-      expect(orders.body.data.orders.totalCount).toEqual(expect.any(Number));
+      expect(orders.body.data?.orders.totalCount).toEqual(expect.any(Number));
 
       const manager = run(['--role', 'manager', '--store', 'store-1']);
       expect(jwt.decode(manager.stdout.trim())).toMatchObject({
@@ -217,7 +225,7 @@ describe('ecommerce identity through the router', () => {
     });
 
     it('anonymous callers cannot use customer mutations (UNAUTHENTICATED)', async () => {
-      const res = await gql(operation('AddToCart'), { input: { productId: 'prod-0001', quantity: 1 } });
+      const res = await gql(AddToCartDocument, { input: { productId: 'prod-0001', quantity: 1 } });
       expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
   });
@@ -228,15 +236,17 @@ describe('ecommerce identity through the router', () => {
     let bLineId: string;
 
     beforeAll(async () => {
-      [a, b] = await Promise.all([newCustomer(gql, 'owner-a'), newCustomer(gql, 'owner-b')]);
-      const added = await addToCart(gql, b, 'prod-0003', 2);
-      bLineId = added.data.addToCart.cart.lines[0].id;
+      [a, b] = await Promise.all([newCustomer(fixtures, 'owner-a'), newCustomer(fixtures, 'owner-b')]);
+      const added: GqlResult<AddToCartMutation>['body'] = await addToCart(fixtures, b, 'prod-0003', 2);
+      const [line] = added.data?.addToCart.cart?.lines ?? [];
+      if (!line) throw new Error(`addToCart failed: ${JSON.stringify(added)}`);
+      bLineId = line.id;
     });
 
     it('Me shows the caller’s own addresses and cart (contract operation)', async () => {
-      const me = await gql(operation('Me'), {}, { token: b.token });
+      const me = await gql(MeDocument, {}, { token: b.token });
       expect(me.body.errors).toBeUndefined();
-      const data = me.body.data!.me;
+      const data = me.body.data!.me!;
       expect(data.id).toBe(b.id);
       expect(data.addresses).toEqual([
         {
@@ -250,26 +260,23 @@ describe('ecommerce identity through the router', () => {
       ]);
       expect(data.cart.itemCount).toBe(2);
       expect(data.cart.lines).toHaveLength(1);
-      expect(data.cart.lines[0].product).toEqual({
+      const line = data.cart.lines[0]!;
+      expect(line.product).toEqual({
         id: 'prod-0003',
         name: expect.any(String),
         stock: { available: expect.any(Number) },
       });
-      const unit = Number(data.cart.lines[0].unitPrice.amount);
-      expect(data.cart.lines[0].lineTotal.amount).toBe((unit * 2).toFixed(2));
+      const unit = Number(line.unitPrice.amount);
+      expect(line.lineTotal.amount).toBe((unit * 2).toFixed(2));
       expect(data.cart.subtotal).toEqual({ amount: (unit * 2).toFixed(2), currency: 'CAD' });
       expect(data.orders.edges).toEqual([]);
     });
 
     it('changing or removing another customer’s cart line is FORBIDDEN and changes nothing', async () => {
       const before = await ecommerceCounts(db);
-      const upd = await gql(
-        operation('UpdateCartLine'),
-        { input: { lineId: bLineId, quantity: 5 } },
-        { token: a.token },
-      );
+      const upd = await gql(UpdateCartLineDocument, { input: { lineId: bLineId, quantity: 5 } }, { token: a.token });
       expect(upd.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const rem = await gql(operation('RemoveCartLine'), { input: { lineId: bLineId } }, { token: a.token });
+      const rem = await gql(RemoveCartLineDocument, { input: { lineId: bLineId } }, { token: a.token });
       expect(rem.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(await ecommerceCounts(db)).toEqual(before);
       const [line] = await sqlRows<{ quantity: number }>(db, 'select quantity from cart_lines where id = $1', [
@@ -280,12 +287,12 @@ describe('ecommerce identity through the router', () => {
 
     it('changing or removing another customer’s address is FORBIDDEN and changes nothing', async () => {
       const upd = await gql(
-        operation('UpdateAddress'),
+        UpdateAddressDocument,
         { input: { addressId: b.addressId, address: { ...ADDRESS, city: 'Hacked' } } },
         { token: a.token },
       );
       expect(upd.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const rem = await gql(operation('RemoveAddress'), { input: { addressId: b.addressId } }, { token: a.token });
+      const rem = await gql(RemoveAddressDocument, { input: { addressId: b.addressId } }, { token: a.token });
       expect(rem.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const [row] = await sqlRows<{ city: string }>(db, 'select city from addresses where id = $1', [b.addressId]);
       expect(row!.city).toBe(ADDRESS.city);
@@ -293,48 +300,45 @@ describe('ecommerce identity through the router', () => {
 
     it('an unknown cart line or address is a UserError, not a leak', async () => {
       const upd = await gql(
-        operation('UpdateCartLine'),
+        UpdateCartLineDocument,
         { input: { lineId: 'no-such-line', quantity: 1 } },
         { token: a.token },
       );
       expect(codes(upd.body.data!.updateCartLine.errors)).toEqual(['UNKNOWN_CART_LINE']);
-      const rem = await gql(
-        operation('RemoveAddress'),
-        { input: { addressId: 'no-such-address' } },
-        { token: a.token },
-      );
+      const rem = await gql(RemoveAddressDocument, { input: { addressId: 'no-such-address' } }, { token: a.token });
       expect(codes(rem.body.data!.removeAddress.errors)).toEqual(['UNKNOWN_ADDRESS']);
     });
   });
 
   describe('addresses', () => {
     it('keeps exactly one default: the first address, then whichever is made default; removal promotes the oldest', async () => {
-      const c = await newCustomer(gql, 'addr');
+      const c = await newCustomer(fixtures, 'addr');
       const second = await gql(
-        operation('AddAddress'),
+        AddAddressDocument,
         { input: { address: { ...ADDRESS, line1: '2 rue B' } } },
         { token: c.token },
       );
-      expect(second.body.data!.addAddress.address.isDefault).toBe(false);
+      expect(second.body.data?.addAddress.address?.isDefault).toBe(false);
       const third = await gql(
-        operation('AddAddress'),
+        AddAddressDocument,
         { input: { address: { ...ADDRESS, line1: '3 rue C', isDefault: true } } },
         { token: c.token },
       );
-      const thirdId = third.body.data!.addAddress.address.id;
-      expect(third.body.data!.addAddress.address.isDefault).toBe(true);
+      const thirdAddress = third.body.data!.addAddress.address!;
+      const thirdId = thirdAddress.id;
+      expect(thirdAddress.isDefault).toBe(true);
       const defaults = async () =>
         (
           await sqlRows<{ id: string }>(db, 'select id from addresses where customer_id = $1 and is_default', [c.id])
         ).map((r) => r.id);
       expect(await defaults()).toEqual([thirdId]);
 
-      const removed = await gql(operation('RemoveAddress'), { input: { addressId: thirdId } }, { token: c.token });
+      const removed = await gql(RemoveAddressDocument, { input: { addressId: thirdId } }, { token: c.token });
       expect(removed.body.data!.removeAddress.removedAddressId).toBe(thirdId);
       expect(await defaults()).toEqual([c.addressId]);
 
       const bad = await gql(
-        operation('AddAddress'),
+        AddAddressDocument,
         { input: { address: { ...ADDRESS, country: 'Canada', line1: ' ' } } },
         { token: c.token },
       );
