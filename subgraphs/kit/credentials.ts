@@ -7,7 +7,7 @@ import {
   needsRehash,
   verifyPassword,
 } from './passwords';
-import { legacyExecute } from './sql';
+import { execute, sql, type Statement } from './sql';
 import { userError, type UserError } from './user-error';
 import { MAX_EMAIL_LENGTH, normalizeEmail } from './validation';
 
@@ -38,6 +38,21 @@ export interface PasswordAccount {
 export const invalidCredentials = (): UserError<'INVALID_CREDENTIALS'> =>
   userError('INVALID_CREDENTIALS', 'Email or password is incorrect');
 
+type Rehash = Statement<{ hash: string; id: string; previous: string }, never>;
+const rehashes = new Map<string, Rehash>();
+
+/** The upgrade of one accounts table's hash, conditional on the hash just verified; one statement per table. */
+function rehashStatement(table: string): Rehash {
+  let st = rehashes.get(table);
+  if (!st) {
+    st = sql(
+      `update ${table} set password_hash = :hash, updated_at = now() where id = :id and password_hash = :previous`,
+    );
+    rehashes.set(table, st);
+  }
+  return st;
+}
+
 /**
  * The account these credentials open, or null. An unknown email, a wrong password and an account
  * `usable` refuses (deactivated staff) give the same null in about the same time (one scrypt
@@ -63,11 +78,11 @@ export async function checkCredentials<A extends PasswordAccount>(
   const matches = await verifyPassword(input.password, account.passwordHash);
   if (!matches || (accounts.usable && !accounts.usable(account))) return null;
   if (needsRehash(account.passwordHash)) {
-    await legacyExecute(
-      em,
-      `update ${accounts.table} set password_hash = ?, updated_at = now() where id = ? and password_hash = ?`,
-      [await hashPassword(input.password), account.id, account.passwordHash],
-    );
+    await execute(em, rehashStatement(accounts.table), {
+      hash: await hashPassword(input.password),
+      id: account.id,
+      previous: account.passwordHash,
+    });
   }
   return account;
 }

@@ -26,7 +26,7 @@ import {
   type EventSource,
 } from './outbox';
 import { connectRedis, redisPrefix, redisUrlFromEnv } from './redis';
-import { legacyExecute, legacyQueryOne, legacyQueryRows } from './sql';
+import { execute, queryOne, queryRows, sql } from './sql';
 
 export interface OutboxRelaySettings {
   /** OUTBOX_RELAY=off: this process publishes nothing (another replica or process does). */
@@ -72,6 +72,24 @@ export function eventStream(source: EventSource, prefix: string = redisPrefix())
 // pg_try_advisory_xact_lock key: "outbox relay" in this database (each producer has its own database).
 const RELAY_LOCK = 0x6f7574626f78;
 
+const BACKLOG = sql<Record<string, never>, { n: number; age: number | null }>(
+  `select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+     from outbox where published_at is null`,
+);
+const TRY_RELAY_LOCK = sql<{ key: number }, { ok: boolean }>('select pg_try_advisory_xact_lock(:key) as ok');
+const UNPUBLISHED = sql<{ limit: number }, EnvelopeRow>(
+  `select ${ENVELOPE_COLUMNS} from outbox where published_at is null order by outbox.seq limit :limit for update`,
+);
+const MARK_PUBLISHED = sql<{ seqs: string[]; streamIds: string[] }>(
+  `update outbox o set published_at = now(), stream_id = p.stream_id
+     from unnest(:seqs::bigint[], :streamIds::text[]) as p(seq, stream_id) where o.seq = p.seq`,
+);
+/** At most 10,000 rows a statement, so pruning never holds a long lock; the caller loops. */
+const PRUNE_PUBLISHED = sql<{ retentionDays: number }>(
+  `delete from outbox where seq in (
+     select seq from outbox where published_at < now() - make_interval(days => :retentionDays) order by seq limit 10000)`,
+);
+
 export interface OutboxRelay {
   /** One pass now: rows published (0 when another replica holds the lock, or nothing is pending). */
   runNow: () => Promise<number>;
@@ -94,11 +112,7 @@ export function outboxMetrics(metrics: Pick<Metrics, 'registry'>, orm: MikroORM,
   let last: Promise<{ n: number; age: number }> | null = null;
   // One query serves both gauges of a scrape.
   const read = () =>
-    (last ??= legacyQueryOne<{ n: number; age: number | null }>(
-      orm.em.fork() as EntityManager,
-      `select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
-         from outbox where published_at is null`,
-    )
+    (last ??= queryOne(orm.em.fork() as EntityManager, BACKLOG, {})
       .then((r) => ({ n: r?.n ?? 0, age: r?.age ?? 0 }))
       .finally(() => setTimeout(() => (last = null), 100).unref()));
   const gauge = (name: string, help: string, pick: (r: { n: number; age: number }) => number) =>
@@ -168,13 +182,9 @@ export async function publishPending(
   if (!(await ready(redis, 1_000))) throw new RedisUnavailable(`redis ${redis.status}`);
   return orm.em.fork().transactional(async (tx) => {
     const em = tx as EntityManager;
-    const lock = await legacyQueryOne<{ ok: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as ok', [RELAY_LOCK]);
+    const lock = await queryOne(em, TRY_RELAY_LOCK, { key: RELAY_LOCK });
     if (!lock?.ok) return 0;
-    const rows = await legacyQueryRows<EnvelopeRow>(
-      em,
-      `select ${ENVELOPE_COLUMNS} from outbox where published_at is null order by outbox.seq limit ? for update`,
-      [opts.batch],
-    );
+    const rows = await queryRows(em, UNPUBLISHED, { limit: opts.batch });
     if (rows.length === 0) return 0;
     const pipeline = redis.pipeline();
     for (const row of rows) {
@@ -186,12 +196,7 @@ export async function publishPending(
       return String(id);
     });
     if (ids.length !== rows.length) throw new RedisUnavailable('XADD pipeline answered short');
-    await legacyExecute(
-      em,
-      `update outbox o set published_at = now(), stream_id = p.stream_id
-         from unnest(?::bigint[], ?::text[]) as p(seq, stream_id) where o.seq = p.seq`,
-      [rows.map((r) => r.seq), ids],
-    );
+    await execute(em, MARK_PUBLISHED, { seqs: rows.map((r) => r.seq), streamIds: ids });
     for (const row of rows) opts.metrics?.published.inc({ type: row.type });
     return rows.length;
   });
@@ -201,12 +206,7 @@ export async function publishPending(
 export async function purgePublished(orm: MikroORM, retentionDays: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await legacyExecute(
-      orm.em.fork() as EntityManager,
-      `delete from outbox where seq in (
-         select seq from outbox where published_at < now() - make_interval(days => ?) order by seq limit 10000)`,
-      [retentionDays],
-    );
+    const n = await execute(orm.em.fork() as EntityManager, PRUNE_PUBLISHED, { retentionDays });
     total += n;
     if (n < 10_000) return total;
   }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EntitySchema, type EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { instant, integer, optionalText, text } from './columns';
-import { legacyQueryRows, legacyExecute } from './sql';
+import { execute, queryRows, sql } from './sql';
 
 /** The producers of events, each with its own stream `<REDIS_PREFIX>events:<source>`. */
 export type EventSource = 'ecommerce' | 'retail' | 'inventory';
@@ -86,6 +86,24 @@ export class OutboxOutsideTransaction extends Error {
  * aggregate's own row is written, so that two transactions on one aggregate number their events in
  * commit order (the second waits on the first's row lock before taking a sequence number).
  */
+const INSERT_EVENTS = sql<{
+  ids: string[];
+  types: string[];
+  versions: number[];
+  aggregateTypes: string[];
+  aggregateIds: string[];
+  correlationIds: (string | null)[];
+  occurredAt: (string | null)[];
+  data: string[];
+}>(
+  `insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
+   select e.id, e.type, e.version, e.aggregate_type, e.aggregate_id, e.correlation_id, coalesce(e.occurred_at, now()), e.data
+     from unnest(:ids::uuid[], :types::text[], :versions::int[], :aggregateTypes::text[], :aggregateIds::text[],
+                 :correlationIds::text[], :occurredAt::timestamptz[], :data::jsonb[])
+       with ordinality as e(id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data, n)
+    order by e.n`,
+);
+
 export async function recordEvents(
   em: EntityManager,
   correlationId: string | null,
@@ -94,24 +112,16 @@ export async function recordEvents(
   if (events.length === 0) return;
   if (!em.getTransactionContext()) throw new OutboxOutsideTransaction(events[0]!.type);
   // One statement for the lot; unnest keeps their order, so their sequence numbers follow it.
-  await legacyExecute(
-    em,
-    `insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
-     select e.id, e.type, e.version, e.aggregate_type, e.aggregate_id, e.correlation_id, coalesce(e.occurred_at, now()), e.data
-       from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[])
-         with ordinality as e(id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data, n)
-      order by e.n`,
-    [
-      events.map(() => randomUUID()),
-      events.map((e) => e.type),
-      events.map((e) => e.version ?? 1),
-      events.map((e) => e.aggregate.type),
-      events.map((e) => e.aggregate.id),
-      events.map(() => correlationId?.slice(0, 200) ?? null),
-      events.map((e) => e.occurredAt?.toISOString() ?? null),
-      events.map((e) => JSON.stringify(e.data)),
-    ],
-  );
+  await execute(em, INSERT_EVENTS, {
+    ids: events.map(() => randomUUID()),
+    types: events.map((e) => e.type),
+    versions: events.map((e) => e.version ?? 1),
+    aggregateTypes: events.map((e) => e.aggregate.type),
+    aggregateIds: events.map((e) => e.aggregate.id),
+    correlationIds: events.map(() => correlationId?.slice(0, 200) ?? null),
+    occurredAt: events.map((e) => e.occurredAt?.toISOString() ?? null),
+    data: events.map((e) => JSON.stringify(e.data)),
+  });
   // knex settles executionPromise when the transaction ends: resolved on COMMIT, rejected on ROLLBACK.
   const trx = em.getTransactionContext<Knex.Transaction>();
   const url = String(em.config.get('clientUrl'));
@@ -168,6 +178,10 @@ export function envelopeText(source: EventSource, row: EnvelopeRow): string {
   });
 }
 
+const RETAINED_PAGE = sql<{ afterSeq: string; limit: number }, EnvelopeRow>(
+  `select ${ENVELOPE_COLUMNS} from outbox where seq > :afterSeq::bigint order by outbox.seq limit :limit`,
+);
+
 /** Up to `first` retained events (published or not) after sequence `afterSeq`, oldest first. */
 export async function retainedEvents(
   em: EntityManager,
@@ -175,11 +189,7 @@ export async function retainedEvents(
   afterSeq: string,
   first: number,
 ): Promise<{ events: string[]; lastSeq: string | null; more: boolean }> {
-  const rows = await legacyQueryRows<EnvelopeRow>(
-    em,
-    `select ${ENVELOPE_COLUMNS} from outbox where seq > ?::bigint order by outbox.seq limit ?`,
-    [afterSeq, first + 1],
-  );
+  const rows = await queryRows(em, RETAINED_PAGE, { afterSeq, limit: first + 1 });
   const page = rows.slice(0, first);
   return {
     events: page.map((r) => envelopeText(source, r)),
