@@ -19,8 +19,10 @@ import {
   RETURN_SALE,
   sell,
   startTestRetail,
+  type MoneyAnswer,
   type OutboxEventRow,
   type TestRetail,
+  type UserErrorAnswer,
 } from './test-helpers';
 import type { RetainedEventPage } from '../reports/domain/rebuild';
 import { RETAINED_EVENTS_QUERY } from '../reports/event-sources';
@@ -310,7 +312,8 @@ describe('retail events (outbox, relay, retainedEvents)', () => {
     expect(done.body.data!.cancelSale.sale!.status).toBe('CANCELLED');
     const events = await eventsOf(sold.id);
     expect(events.map((e) => e.type)).toEqual(['sale.recorded', 'sale.cancelled']);
-    const recorded = events[0]!.data as { lines: unknown[] };
+    const recorded = events[0]!.data as { lines: Record<string, unknown>[] };
+    expect(recorded.lines).toHaveLength(2);
     expect(events[1]).toMatchObject({ aggregateType: 'Sale', correlationId: 'req-cancel-2' });
     expect(events[1]!.data).toEqual({
       saleId: sold.id,
@@ -343,7 +346,7 @@ describe('retail events (outbox, relay, retainedEvents)', () => {
       lines: [{ productId: 'prod-0003', quantity: 1 }],
       paymentMethod: 'CARD',
     });
-    const refund = await t.gql<{ returnSale: { errors: unknown[] } }>(
+    const refund = await t.gql<{ returnSale: { errors: UserErrorAnswer[] } }>(
       RETURN_SALE,
       {
         input: {
@@ -360,8 +363,13 @@ describe('retail events (outbox, relay, retainedEvents)', () => {
     const started = new Date();
     const closed = await t.gql<{
       closeRegister: {
-        session: Record<string, { amount: string } | number | string | { id: string }>;
-        errors: unknown[];
+        session: Record<'cashSales' | 'cashRefunds' | 'expectedCash' | 'countedCash' | 'difference', MoneyAnswer> & {
+          id: string;
+          status: string;
+          salesCount: number;
+          closedBy: { id: string } | null;
+        };
+        errors: UserErrorAnswer[];
       };
     }>(
       CLOSE_REGISTER,
@@ -369,7 +377,8 @@ describe('retail events (outbox, relay, retainedEvents)', () => {
       { token: tokens.clerk('store-2', 'emp-store-2-clerk-1'), headers: { 'x-request-id': 'req-close' } },
     );
     const session = closed.body.data!.closeRegister.session;
-    const amount = (k: string) => cents((session[k] as { amount: string }).amount);
+    const amount = (k: 'cashSales' | 'cashRefunds' | 'expectedCash' | 'countedCash' | 'difference') =>
+      cents(session[k].amount);
     const events = await eventsOf(sessionId);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({

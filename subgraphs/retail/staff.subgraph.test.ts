@@ -6,7 +6,7 @@
 import { verifyToken } from '../kit';
 import { tokens } from '../../test/helpers/toolkit';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from './seed';
-import { startTestRetail, type TestRetail } from './test-helpers';
+import { startTestRetail, type TestRetail, type UserErrorAnswer } from './test-helpers';
 
 const LOGIN = `mutation($input: StaffLoginInput!) {
   staffLogin(input: $input) { token employee { id role store { id } } errors { code field message } }
@@ -75,7 +75,19 @@ describe('staff accounts (retail subgraph)', () => {
   });
 
   it('head office creates accounts; the rules of each field are UserErrors and nothing is written', async () => {
-    const created = await t.gql<{ createEmployee: { employee: Record<string, unknown>; errors: unknown[] } }>(
+    const created = await t.gql<{
+      createEmployee: {
+        employee: {
+          id: string;
+          name: string;
+          email: string;
+          role: string;
+          active: boolean;
+          store: { id: string } | null;
+        };
+        errors: UserErrorAnswer[];
+      };
+    }>(
       CREATE,
       {
         input: {

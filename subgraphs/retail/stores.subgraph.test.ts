@@ -4,7 +4,13 @@
  * store under concurrency, and opening registers.
  */
 import { tokens } from '../../test/helpers/toolkit';
-import { OPEN_REGISTER, startTestRetail, type TestRetail } from './test-helpers';
+import { OPEN_REGISTER, startTestRetail, type TestRetail, type UserErrorAnswer } from './test-helpers';
+
+interface OpeningHoursAnswer {
+  day: string;
+  opens: string;
+  closes: string;
+}
 
 const CREATE_STORE = `mutation($input: CreateStoreInput!) {
   createStore(input: $input) {
@@ -51,7 +57,7 @@ describe('stores and registers (retail subgraph)', () => {
       { id: 'reg-store-3-1', number: 1 },
       { id: 'reg-store-3-2', number: 2 },
     ]);
-    const one = await t.gql<{ store: { number: number; timeZone: string; openingHours: unknown[] } | null }>(
+    const one = await t.gql<{ store: { number: number; timeZone: string; openingHours: OpeningHoursAnswer[] } | null }>(
       'query { store(id: "store-3") { number timeZone openingHours { day opens closes } } missing: store(id: "nope") { id } }',
     );
     expect(one.body.data).toMatchObject({ store: { number: 3, timeZone: 'America/Toronto' }, missing: null });
@@ -68,11 +74,22 @@ describe('stores and registers (retail subgraph)', () => {
   });
 
   it('createStore gets the stock location from inventory, numbers the store and sorts its hours', async () => {
-    const res = await t.gql<{ createStore: { store: Record<string, unknown>; errors: unknown[] } }>(
-      CREATE_STORE,
-      { input: NEW_STORE },
-      { token: admin },
-    );
+    const res = await t.gql<{
+      createStore: {
+        store: {
+          id: string;
+          number: number;
+          name: string;
+          city: string;
+          phone: string | null;
+          timeZone: string;
+          openingHours: OpeningHoursAnswer[];
+          active: boolean;
+          registers: { id: string }[];
+        } | null;
+        errors: UserErrorAnswer[];
+      };
+    }>(CREATE_STORE, { input: NEW_STORE }, { token: admin });
     expect(res.body.data!.createStore).toEqual({
       store: {
         id: 'store-6',
@@ -142,7 +159,19 @@ describe('stores and registers (retail subgraph)', () => {
   });
 
   it('updateStore changes only what is given; the manager must be an active MANAGER of the store', async () => {
-    const res = await t.gql<{ updateStore: { store: Record<string, unknown>; errors: unknown[] } }>(
+    const res = await t.gql<{
+      updateStore: {
+        store: {
+          id: string;
+          name: string;
+          phone: string | null;
+          openingHours: OpeningHoursAnswer[];
+          active: boolean;
+          manager: { id: string } | null;
+        } | null;
+        errors: UserErrorAnswer[];
+      };
+    }>(
       UPDATE_STORE,
       { input: { storeId: 'store-2', phone: '', openingHours: [{ day: 'SUNDAY', opens: '11:00', closes: '16:00' }] } },
       { token: admin },

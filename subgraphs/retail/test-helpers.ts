@@ -303,6 +303,19 @@ export async function startTestRetail(config: Partial<RetailConfig> = {}): Promi
 
 // ---------- drivers ----------
 
+/** A payload's UserError as a client reads it. */
+export interface UserErrorAnswer {
+  code: string;
+  field: string[] | null;
+  message: string;
+}
+
+/** Money as a client reads it. */
+export interface MoneyAnswer {
+  amount: string;
+  currency: string;
+}
+
 export const REGISTER_1 = demoRegisterId('store-1', 1);
 export const REGISTER_2 = demoRegisterId('store-1', 2);
 
@@ -352,7 +365,7 @@ export async function openRegister(
   storeId = 'store-1',
   float = '200.00',
 ): Promise<string> {
-  const res = await gql<{ openRegister: { session: { id: string } | null; errors: unknown[] } }>(
+  const res = await gql<{ openRegister: { session: { id: string } | null; errors: UserErrorAnswer[] } }>(
     OPEN_REGISTER,
     { input: { registerId, openingFloat: float } },
     { token: tokens.clerk(storeId) },
@@ -384,7 +397,7 @@ export async function sell(gql: Gql, input: SaleInput, token?: string) {
         total: { amount: string };
         lines: { id: string; product: { id: string }; quantity: number; unitPrice: { amount: string } }[];
       } | null;
-      errors: { code: string; field: string[] | null; message: string }[];
+      errors: UserErrorAnswer[];
     };
   }>(
     RECORD_SALE,
