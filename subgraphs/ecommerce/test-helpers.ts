@@ -12,13 +12,19 @@ import {
   CheckoutDocument,
   ProductStockLevelsDocument,
   RegisterCustomerDocument,
+  type AddAddressMutation,
+  type AdjustStockMutation,
+  type ProductStockLevelsQuery,
+  type RegisterCustomerMutation,
 } from '../../schema/operations/generated';
 import { tokens, type GqlOptions, type GqlResult, type Query } from '../../test/helpers/toolkit';
 import { ONLINE_LOCATION_ID } from '../kit';
 
 /**
  * The toolkit's client (a stack's `gql`) as these drivers and the e2e tests take it: any document,
- * results read without declaring their shape.
+ * results read without declaring their shape. The drivers type what they read themselves (each
+ * result annotated with its operation's generated type); a test does the same with what a driver
+ * returns (`const res: GqlResult<CheckoutMutation> = await checkout(...)`).
  */
 export type Gql = (
   // Documents of every operation pass through one parameter; each call site knows its own types.
@@ -55,13 +61,17 @@ let counter = 0;
 export async function newCustomer(gql: Gql, prefix = 'shopper'): Promise<TestCustomer> {
   counter += 1;
   const email = `${prefix}-${process.pid}-${Date.now()}-${counter}@example.com`;
-  const reg = await gql(RegisterCustomerDocument, {
+  const reg: GqlResult<RegisterCustomerMutation> = await gql(RegisterCustomerDocument, {
     input: { email, password: 'long-enough-pw', firstName: 'Test', lastName: `Customer ${counter}` },
   });
   const payload = reg.body.data?.registerCustomer;
-  if (!payload?.token) throw new Error(`registration failed: ${JSON.stringify(reg.body)}`);
-  const addr = await gql(AddAddressDocument, { input: { address: ADDRESS } }, { token: payload.token });
-  const addressId = addr.body.data?.addAddress?.address?.id as string | undefined;
+  if (!payload?.token || !payload.customer) throw new Error(`registration failed: ${JSON.stringify(reg.body)}`);
+  const addr: GqlResult<AddAddressMutation> = await gql(
+    AddAddressDocument,
+    { input: { address: ADDRESS } },
+    { token: payload.token },
+  );
+  const addressId = addr.body.data?.addAddress.address?.id;
   if (!addressId) throw new Error(`addAddress failed: ${JSON.stringify(addr.body)}`);
   return { id: payload.customer.id, email, token: payload.token, addressId };
 }
@@ -98,9 +108,8 @@ export interface Level {
 
 /** The product's stock at the ONLINE location, read through the router. */
 export async function onlineStock(gql: Gql, productId: string): Promise<Level> {
-  const res = await gql(ProductStockLevelsDocument, { id: productId });
-  const levels = res.body.data?.product?.stock?.levels as ({ location: { id: string } } & Level)[] | undefined;
-  const level = levels?.find((l) => l.location.id === ONLINE_LOCATION_ID);
+  const res: GqlResult<ProductStockLevelsQuery> = await gql(ProductStockLevelsDocument, { id: productId });
+  const level = res.body.data?.product?.stock.levels.find((l) => l.location.id === ONLINE_LOCATION_ID);
   return level
     ? { onHand: level.onHand, reserved: level.reserved, available: level.available }
     : { onHand: 0, reserved: 0, available: 0 };
@@ -111,7 +120,7 @@ export async function setOnlineStock(gql: Gql, productId: string, target: number
   const now = await onlineStock(gql, productId);
   const delta = target - now.onHand;
   if (delta === 0) return;
-  const res = await gql(
+  const res: GqlResult<AdjustStockMutation> = await gql(
     AdjustStockDocument,
     { input: { productId, locationId: ONLINE_LOCATION_ID, delta, reason: 'ADJUSTMENT', note: 'test setup' } },
     { token: tokens.admin() },
