@@ -9,6 +9,7 @@ import { validateAdjustment } from './domain/adjust';
 import { stockChangedEvents, type MovementChange } from './domain/events';
 import { isLow, productStock, suggestedQuantity, type LevelWithLocation } from './domain/levels';
 import { mergeLines } from './domain/lines';
+import { commitReason } from './domain/reservations';
 import type { AdjustStockInput } from './generated/resolvers';
 import { demoStockLevels } from './seed';
 import { schema } from './server';
@@ -29,6 +30,7 @@ const CLIENT_OPERATIONS = [
   'ApproveReplenishment',
   'RejectReplenishment',
   'ReplenishmentRequests',
+  'ReplenishmentRequest',
   'ProductDetail',
 ]
   .map(operation)
@@ -292,5 +294,14 @@ describe('stock.changed events of one statement', () => {
       reserved: 4,
       reorderPoint: 10,
     });
+  });
+});
+
+describe('commitReason', () => {
+  it("writes a till sale's commit as SALE and an online order's as RESERVATION_COMMITTED, by the location's kind", () => {
+    expect(commitReason('STORE')).toBe('SALE');
+    expect(commitReason('ONLINE')).toBe('RESERVATION_COMMITTED');
+    expect(commitReason('WAREHOUSE')).toBe('RESERVATION_COMMITTED');
+    expect(commitReason(null)).toBe('RESERVATION_COMMITTED');
   });
 });

@@ -2,9 +2,9 @@ import type DataLoader from 'dataloader';
 import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
 import { productLoader, type ProductSource } from '../kit/clients';
 import type { ProductInfo } from '../kit/domain';
-import type { Location, ReplenishmentEvent, ReplenishmentLine } from './domain/types';
+import type { Location, ReplenishmentEvent, ReplenishmentLine, ReplenishmentRequest } from './domain/types';
 import { dashboardStock, type DashboardStock } from './domain/dashboard';
-import { historyOfRequests, linesOfRequests } from './domain/replenishment';
+import { historyOfRequests, linesOfRequests, requestsByIds } from './domain/replenishment';
 import type { LevelWithLocation, ProductTotals } from './domain/levels';
 import {
   levelsOfProducts,
@@ -27,6 +27,8 @@ export interface Loaders {
   storeCount: DataLoader<string, { key: string; count: number } | null>;
   /** Products from the products subgraph (the writes' checks, ADR 0015): one `_entities` request per tick. */
   product: DataLoader<string, ProductInfo | null>;
+  /** Replenishment requests by id (replenishmentRequest(id)): one statement per batch. */
+  replenishmentById: DataLoader<string, ReplenishmentRequest | null>;
   /** The lines of replenishment requests (a page's, or a mutation's one): one statement per batch. */
   replenishmentLines: DataLoader<string, ReplenishmentLine[]>;
   /** The status histories of replenishment requests: one statement per batch. */
@@ -128,6 +130,12 @@ function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSourc
       (row) => row.key,
     ),
     product: productLoader(products, metrics),
+    replenishmentById: keyedLoader(
+      'inventory.replenishmentById',
+      metrics,
+      (ids) => requestsByIds(ctx, ids),
+      (row) => row.id,
+    ),
     replenishmentLines: groupedLoader(
       'inventory.replenishmentLines',
       metrics,

@@ -760,6 +760,30 @@ describe('replenishmentRequests', () => {
     const bad = await postGraphQL(next().url, LIST, { first: 4, after: 'not-a-cursor' }, { token: admin });
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
+
+  it('reads requests by id in one batch: several in one operation cost what a page costs', async () => {
+    const ids = (
+      await pg.query<{ id: string }>('select id::text from replenishment_request order by seq desc limit 2')
+    ).rows.map((r) => r.id);
+    const byId = `query ($a: ID!, $b: ID!, $c: ID!) {
+      a: replenishmentRequest(id: $a) { ${REQUEST_FIELDS} }
+      b: replenishmentRequest(id: $b) { ${REQUEST_FIELDS} }
+      c: replenishmentRequest(id: $c) { id }
+    }`;
+    const replica = next();
+    const { result, statements } = await countStatements(replica, () =>
+      postGraphQL<Record<'a' | 'b' | 'c', RequestData | null>>(
+        replica.url,
+        byId,
+        { a: ids[0], b: ids[1], c: randomUUID() },
+        { token: admin },
+      ),
+    );
+    expect(result.body.errors).toBeUndefined();
+    expect([result.body.data!.a?.id, result.body.data!.b?.id, result.body.data!.c]).toEqual([ids[0], ids[1], null]);
+    // the requests, their lines, their histories, their locations
+    expect(statements).toBe(4);
+  });
 });
 
 describe('suggestedQuantity', () => {

@@ -20,6 +20,7 @@ import {
   replenishmentCount,
   replenishmentFilter,
   replenishmentPage,
+  replenishmentRequestFor,
   requestReplenishment,
   type ReplenishmentResult,
 } from './domain/replenishment';
@@ -131,6 +132,9 @@ export const resolvers = {
         hasPrevious: args.after != null,
       });
     },
+    // Through the request's DataLoader, so several requests by id in one operation cost one statement.
+    replenishmentRequest: (_p, args, ctx) =>
+      replenishmentRequestFor({ ...ctx, requests: ctx.loaders.replenishmentById }, args.id),
     // The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only.
     retainedEvents: retainedEventsResolver('inventory'),
   },

@@ -3,20 +3,13 @@ import {
   DEMO_LOCATIONS,
   DEMO_PRODUCT_COUNT,
   demoProductId,
-  legacyQueryOne,
-  legacyQueryRows,
+  queryOne,
+  queryRows,
   seededRandom,
   type DemoLocation,
 } from '../kit';
-import {
-  changesColumn,
-  LEVEL_AFTER,
-  MOVEMENT_RETURNING,
-  recordInventoryEvents,
-  stockChangedEvents,
-  type MovementChange,
-} from './domain/events';
-import { INSERT_MOVEMENT } from './domain/rows';
+import { recordInventoryEvents, stockChangedEvents } from './domain/events';
+import { SEED_LEVELS, SEED_LOCATIONS } from './domain/sql/seed';
 
 export interface SeedLevel {
   productId: string;
@@ -79,42 +72,22 @@ function quantities(location: DemoLocation, random: () => number): { onHand: num
  */
 export async function seedInventory(orm: MikroORM): Promise<{ locations: number; levels: number }> {
   const em = orm.em.fork() as EntityManager;
-  const locations = await legacyQueryRows<{ id: string }>(
-    em,
-    `insert into location (id, name, kind, store_id)
-     select id, name, kind, store_id from jsonb_to_recordset(?::jsonb) as x(id text, name text, kind text, store_id text)
-     on conflict (id) do nothing
-     returning id`,
-    [JSON.stringify(DEMO_LOCATIONS.map((l) => ({ id: l.id, name: l.name, kind: l.kind, store_id: l.storeId })))],
-  );
+  const locations = await queryRows(em, SEED_LOCATIONS, {
+    locations: JSON.stringify(
+      DEMO_LOCATIONS.map((l) => ({ id: l.id, name: l.name, kind: l.kind, store_id: l.storeId })),
+    ),
+  });
   const created = await em.transactional(async (tx) => {
-    const row = await legacyQueryOne<{ levels: number; changes: MovementChange[] }>(
-      tx as EntityManager,
-      `with ins as (
-       insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
-       select product_id, location_id, on_hand, 0, reorder_point
-         from jsonb_to_recordset(?::jsonb) as x(product_id text, location_id text, on_hand integer, reorder_point integer)
-       on conflict (product_id, location_id) do nothing
-       returning ${LEVEL_AFTER}
-     ), mv as (
-       ${INSERT_MOVEMENT}
-       select product_id, location_id, on_hand, 0, 'RECEIPT', 'seed', 'initial demo stock', 'system:seed'
-         from ins where on_hand > 0
-         order by location_id, product_id
-       ${MOVEMENT_RETURNING}
-     )
-     select (select count(*)::int from ins) as "levels", ${changesColumn('mv', ['ins'])}`,
-      [
-        JSON.stringify(
-          demoStockLevels().map((l) => ({
-            product_id: l.productId,
-            location_id: l.locationId,
-            on_hand: l.onHand,
-            reorder_point: l.reorderPoint,
-          })),
-        ),
-      ],
-    );
+    const row = await queryOne(tx as EntityManager, SEED_LEVELS, {
+      levels: JSON.stringify(
+        demoStockLevels().map((l) => ({
+          product_id: l.productId,
+          location_id: l.locationId,
+          on_hand: l.onHand,
+          reorder_point: l.reorderPoint,
+        })),
+      ),
+    });
     await recordInventoryEvents(tx as EntityManager, 'seed', stockChangedEvents(row?.changes ?? []));
     return row?.levels ?? 0;
   });

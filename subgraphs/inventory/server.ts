@@ -39,6 +39,7 @@ export const permissions = withPermissions({
     stockMovements: isStaffManager,
     // Store staff see their own store's requests (checked in the domain), head office all.
     replenishmentRequests: hasRole('CLERK', 'MANAGER', 'ADMIN'),
+    replenishmentRequest: hasRole('CLERK', 'MANAGER', 'ADMIN'),
     // reports' rebuild reads the outbox (docs/events.md); no person may.
     retainedEvents: isService,
   },

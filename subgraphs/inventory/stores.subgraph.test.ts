@@ -367,7 +367,7 @@ describe('returnStock', () => {
 });
 
 describe('the saga steps at a store location, as a till calls them', () => {
-  it('reserves and commits a sale at the store (RESERVATION, RESERVATION_COMMITTED), cancelSale restocks every line (RETURN)', async () => {
+  it('reserves and commits a sale at the store (RESERVATION, SALE), cancelSale restocks every line (RETURN)', async () => {
     const [p1, p2] = [demoProductId(211), demoProductId(212)];
     const [b1, b2] = [await level(p1, 'loc-store-3'), await level(p2, 'loc-store-3')];
     const online = [await level(p1, 'loc-online'), await level(p2, 'loc-online')];
@@ -394,12 +394,59 @@ describe('the saga steps at a store location, as a till calls them', () => {
     expect(trail.map((m) => [m.reason, m.product_id, m.location_id, m.on_hand_delta, m.reserved_delta])).toEqual([
       ['RESERVATION', p1, 'loc-store-3', 0, 2],
       ['RESERVATION', p2, 'loc-store-3', 0, 1],
-      ['RESERVATION_COMMITTED', p1, 'loc-store-3', -2, -2],
-      ['RESERVATION_COMMITTED', p2, 'loc-store-3', -1, -1],
+      ['SALE', p1, 'loc-store-3', -2, -2],
+      ['SALE', p2, 'loc-store-3', -1, -1],
       ['RETURN', p1, 'loc-store-3', 2, 0],
       ['RETURN', p2, 'loc-store-3', 1, 0],
     ]);
     expect(trail.every((m) => m.actor === 'retail')).toBe(true);
+  });
+
+  it("a till sale's commit is a SALE (audit trail, stockMovements, stock.changed); an online order's stays RESERVATION_COMMITTED", async () => {
+    const p = demoProductId(214);
+    const ecommerce = new InventoryClient(
+      replicas.map((r) => r.url),
+      { caller: 'ecommerce' },
+    );
+    const seq = await outboxSeq(pg);
+    const line = [{ productId: p, quantity: 1 }];
+    expect((await retail.reserve('till-sale-1', line, 300, 'loc-store-2')).ok).toBe(true);
+    expect(await retail.commit('till-sale-1')).toEqual({ ok: true, value: undefined });
+    expect((await ecommerce.reserve('web-order-1', line, 300)).ok).toBe(true);
+    expect(await ecommerce.commit('web-order-1')).toEqual({ ok: true, value: undefined });
+
+    const reasons = async (reference: string) => (await movements(reference)).map((m) => [m.reason, m.location_id]);
+    expect(await reasons('till-sale-1')).toEqual([
+      ['RESERVATION', 'loc-store-2'],
+      ['SALE', 'loc-store-2'],
+    ]);
+    expect(await reasons('web-order-1')).toEqual([
+      ['RESERVATION', 'loc-online'],
+      ['RESERVATION_COMMITTED', 'loc-online'],
+    ]);
+    // The API's audit trail says the same.
+    const trail = await postGraphQL<{ stockMovements: { edges: { node: { reason: string; reference: string } }[] } }>(
+      next().url,
+      `query ($p: ID!) { stockMovements(productId: $p, first: 10) { edges { node { reason reference } } } }`,
+      { p },
+      { token: tokens.admin() },
+    );
+    expect(trail.body.errors).toBeUndefined();
+    const sold = trail.body.data!.stockMovements.edges.filter((e) => e.node.reference !== 'seed');
+    expect(sold.map((e) => [e.node.reference, e.node.reason])).toEqual([
+      ['web-order-1', 'RESERVATION_COMMITTED'],
+      ['web-order-1', 'RESERVATION'],
+      ['till-sale-1', 'SALE'],
+      ['till-sale-1', 'RESERVATION'],
+    ]);
+    // And so do the stock.changed events.
+    const events = (await outboxSince(pg, seq)).map((e) => [e.data.reference, e.data.reason]);
+    expect(events).toEqual([
+      ['till-sale-1', 'RESERVATION'],
+      ['till-sale-1', 'SALE'],
+      ['web-order-1', 'RESERVATION'],
+      ['web-order-1', 'RESERVATION_COMMITTED'],
+    ]);
   });
 
   it('refuses a product without stock at the store (unknown to products or not) as INSUFFICIENT_STOCK, writing nothing (ADR 0015)', async () => {

@@ -4,15 +4,17 @@
  * asks head office for stock; head office approves, and store 3's shelves (StoreStock, retail's
  * store(id) with inventory's stock) show it, the warehouse exactly that much less, with movements on
  * both sides. Rejection needs a reason, a second approval moves nothing, a clerk cannot approve, a
- * clerk of another store cannot see store 3's requests. Real products, inventory (2 replicas) and
- * retail with their demo data.
+ * clerk of another store cannot see store 3's requests; one request read by id shows what the list
+ * shows, to the same callers. Real products, inventory (2 replicas) and retail with their demo data.
  */
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   ApproveReplenishmentDocument,
   LowStockSuggestionsDocument,
   ProductStockLevelsDocument,
   RejectReplenishmentDocument,
+  ReplenishmentRequestDocument,
   ReplenishmentRequestsDocument,
   RequestReplenishmentDocument,
   StaffLoginDocument,
@@ -31,6 +33,7 @@ describe('replenishment through the router (products, inventory x2, retail; demo
   let manager: string;
   let admin: string;
   let otherClerk: string;
+  let otherManager: string;
 
   beforeAll(async () => {
     stack = await startStack({
@@ -50,11 +53,12 @@ describe('replenishment through the router (products, inventory x2, retail; demo
       if (!token) throw new Error(`no token for ${employee.email}: ${JSON.stringify(res.body)}`);
       return token;
     };
-    [clerk, manager, admin, otherClerk] = await Promise.all([
+    [clerk, manager, admin, otherClerk, otherManager] = await Promise.all([
       login('CLERK', STORE),
       login('MANAGER', STORE),
       login('ADMIN', null),
       login('CLERK', 'store-1'),
+      login('MANAGER', 'store-1'),
     ]);
   }, 180_000);
 
@@ -245,5 +249,60 @@ describe('replenishment through the router (products, inventory x2, retail; demo
     expect(own.body.data!.replenishmentRequests.edges.every((e) => e.node.store.id === 'store-1')).toBe(true);
     const anonymous = await stack.gql(RequestReplenishmentDocument, { input: { lines: [{ productId, quantity: 1 }] } });
     expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it("reads one request by id as the list shows it, to the list's callers; another store's manager is refused, an unknown id is null", async () => {
+    const productId = 'prod-0153';
+    const asked = await stack.gql(
+      RequestReplenishmentDocument,
+      { input: { lines: [{ productId, quantity: 2 }], note: 'For the weekend' } },
+      { token: clerk },
+    );
+    const id = asked.body.data!.requestReplenishment.request!.id;
+    const approved = await stack.gql(
+      ApproveReplenishmentDocument,
+      { input: { requestId: id, note: 'On Monday’s truck' } },
+      { token: admin },
+    );
+    expect(approved.body.data!.approveReplenishment.errors).toEqual([]);
+
+    const list = await stack.gql(ReplenishmentRequestsDocument, { storeId: STORE, first: 25 }, { token: admin });
+    const listed = list.body.data!.replenishmentRequests.edges.find((e) => e.node.id === id)!.node;
+    expect(listed.lines).toEqual([
+      { product: { id: productId, name: expect.any(String), sku: 'SKU-0153' }, quantity: 2, approvedQuantity: 2 },
+    ]);
+    expect(listed.history.map((h) => [h.status, h.note])).toEqual([
+      ['PENDING', 'For the weekend'],
+      ['APPROVED', 'On Monday’s truck'],
+    ]);
+    // Store 3's clerk and manager and head office: the request as the list shows it, lines and history included.
+    for (const token of [clerk, manager, admin]) {
+      const one = await stack.gql(ReplenishmentRequestDocument, { id }, { token });
+      expect(one.body.errors).toBeUndefined();
+      expect(one.body.data!.replenishmentRequest).toEqual(listed);
+    }
+
+    // Store 1's manager: FORBIDDEN, as the list refuses them store 3's requests.
+    const listRefused = await stack.gql(
+      ReplenishmentRequestsDocument,
+      { storeId: STORE, first: 5 },
+      { token: otherManager },
+    );
+    expect(listRefused.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    const refused = await stack.gql(ReplenishmentRequestDocument, { id }, { token: otherManager });
+    expect(refused.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(refused.body.data?.replenishmentRequest ?? null).toBeNull();
+    const anonymous = await stack.gql(ReplenishmentRequestDocument, { id });
+    expect(anonymous.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+
+    // No request has this id, or it cannot be a request's id at all: null, no error.
+    for (const unknown of [randomUUID(), '00000000-0000-0000-0000-000000000000', 'not-a-request-id']) {
+      const none = await stack.gql(ReplenishmentRequestDocument, { id: unknown }, { token: admin });
+      expect(none.body.errors).toBeUndefined();
+      expect(none.body.data).toEqual({ replenishmentRequest: null });
+    }
+    // An id in upper case names the same request.
+    const upper = await stack.gql(ReplenishmentRequestDocument, { id: id.toUpperCase() }, { token: clerk });
+    expect(upper.body.data!.replenishmentRequest).toEqual(listed);
   });
 });

@@ -1,12 +1,13 @@
-import { inTransaction, legacyQueryOne, toDate, userError, type UserError } from '../../kit/domain';
+import { inTransaction, queryOne } from '../../kit/domain';
 import type { Location, StockLevel } from './types';
 import type { AdjustmentReason, AdjustStockInput } from '../generated/resolvers';
 import { actorName, assertMayAdjust, callerOf } from './access';
 import type { InventoryContext } from './context';
+import { userError, type InventoryUserError } from './errors';
 import { recordInventoryEvents, stockChangedEvents } from './events';
 import type { LevelWithLocation } from './levels';
-import { INSERT_MOVEMENT, type RawRow } from './rows';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './limits';
+import { ADJUST_LEVEL, CREATE_LEVEL, LEVEL_OF } from './sql/adjust';
 import { locationsByIds } from './stock';
 
 export const ADJUSTMENT_REASONS = [
@@ -21,12 +22,12 @@ export type AdjustOutcome = 'adjusted' | 'invalid' | 'unknown_location' | 'unkno
 
 export interface AdjustStockResult {
   level: LevelWithLocation | null;
-  errors: UserError[];
+  errors: InventoryUserError[];
   outcome: AdjustOutcome;
 }
 
-export function validateAdjustment(input: AdjustStockInput): UserError[] {
-  const errors: UserError[] = [];
+export function validateAdjustment(input: AdjustStockInput): InventoryUserError[] {
+  const errors: InventoryUserError[] = [];
   if (!validId(input.productId)) {
     errors.push(
       userError('INVALID_INPUT', `productId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'productId']),
@@ -53,28 +54,8 @@ export function validateAdjustment(input: AdjustStockInput): UserError[] {
   return errors;
 }
 
-/** The stock_level row as RETURNING gives it, aliased to the StockLevel interface. */
-const LEVEL_RETURNING = `product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved,
-                         reorder_point as "reorderPoint", updated_at as "updatedAt"`;
-
-/**
- * ONE statement: `change` (an UPDATE or INSERT of stock_level) and the movement row inserted from its
- * RETURNING, so both commit or neither, and the audit row exists only when a level changed. Takes
- * the change's parameters, then the movement's (on_hand_delta, reason, note, actor).
- */
-function changeWithMovement(change: string): string {
-  return `with changed as (
-       ${change}
-       returning ${LEVEL_RETURNING}
-     ), mv as (
-       ${INSERT_MOVEMENT}
-       select "productId", "locationId", ?, 0, ?, null, ?, ? from changed
-     )
-     select * from changed`;
-}
-
-function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLocation {
-  return { ...row, updatedAt: toDate(row.updatedAt), location };
+function withLocation(row: StockLevel, location: Location): LevelWithLocation {
+  return { ...row, location };
 }
 
 /**
@@ -86,7 +67,7 @@ function withLocation(row: RawRow<StockLevel>, location: Location): LevelWithLoc
  *
  * Raw SQL, not the unit of work: the change is conditional on the row's latest version, which a
  * read-modify-flush could not guarantee without a lock and more round trips. Each write is one
- * statement with its audit row (changeWithMovement): the conditional UPDATE changes the row only
+ * statement with its audit row (sql/adjust.ts): the conditional UPDATE changes the row only
  * when the result stays >= reserved (and so >= 0). Concurrent adjustments and reservations serialise
  * on the row lock, and the condition is re-checked on the latest version. The transaction is there
  * for the stock.changed event, written after the level (docs/events.md): both commit or neither.
@@ -119,32 +100,14 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
   const { productId, locationId, delta } = input;
   const reason = input.reason ?? 'ADJUSTMENT';
   const note = input.note ?? null;
-  const movement = [delta, reason, note, actor];
+  const values = { productId, locationId, delta, reason, note, actor };
   const applied = await inTransaction<LevelWithLocation | null>(ctx.em, async (tx) => {
     // Two attempts are enough: the INSERT branch only loses to a concurrent INSERT of the same pair,
     // after which the UPDATE branch finds the row (each statement sees what committed before it).
     for (let attempt = 0; attempt < 3; attempt++) {
-      const updated = await legacyQueryOne<RawRow<StockLevel>>(
-        tx,
-        changeWithMovement(
-          `update stock_level set on_hand = on_hand + ?, updated_at = now()
-            where product_id = ? and location_id = ? and on_hand + ? >= reserved`,
-        ),
-        [delta, productId, locationId, delta, ...movement],
-      );
+      const updated = await queryOne(tx, ADJUST_LEVEL, values);
       // No row for this pair yet: the first receipt creates it.
-      const changed =
-        updated ??
-        (delta < 0
-          ? null
-          : await legacyQueryOne<RawRow<StockLevel>>(
-              tx,
-              changeWithMovement(
-                `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point) values (?, ?, ?, 0, 0)
-                 on conflict (product_id, location_id) do nothing`,
-              ),
-              [productId, locationId, delta, ...movement],
-            ));
+      const changed = updated ?? (delta < 0 ? null : await queryOne(tx, CREATE_LEVEL, values));
       if (changed) {
         const level = withLocation(changed, location);
         await recordInventoryEvents(
@@ -174,11 +137,7 @@ export async function adjustStock(ctx: InventoryContext, input: AdjustStockInput
   if (applied) return { level: applied, errors: [], outcome: 'adjusted' };
 
   // Only reached when removing more than can be removed: report what is there (nothing was written).
-  const current = await legacyQueryOne<Pick<StockLevel, 'onHand' | 'reserved'>>(
-    ctx.em,
-    'select on_hand as "onHand", reserved from stock_level where product_id = ? and location_id = ?',
-    [productId, locationId],
-  );
+  const current = await queryOne(ctx.em, LEVEL_OF, { productId, locationId });
   const onHand = current?.onHand ?? 0;
   const reserved = current?.reserved ?? 0;
   return {

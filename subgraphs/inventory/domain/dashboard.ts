@@ -1,7 +1,7 @@
-import { legacyQueryRows, type DomainContext } from '../../kit/domain';
+import { queryRows, type DomainContext } from '../../kit/domain';
 import { assertMayReadDashboard, callerOf } from './access';
-import { LOW_SQL } from './levels';
 import type { ReadContext } from './rows';
+import { DASHBOARD_STOCK } from './sql/dashboard';
 
 /**
  * Inventory's half of the dashboard (issue 9 point 4, ADR 0018): reports owns the entity and its
@@ -31,25 +31,11 @@ export interface DashboardStock {
  * The figures of any number of dashboards in ONE statement (the `_entities` batch's DataLoader). One
  * row per key, so a store inventory has no location or request for answers zeros, as reports answers
  * zeros for a store without sales: neither subgraph owns stores (retail does), and refusing a key one
- * half of the dashboard accepts would fail the whole operation. The per-key subqueries filter the
- * tiny location table first and reach the low levels through the partial index stock_level_low_idx
- * (location_id, ...) whose predicate is LOW_SQL.
+ * half of the dashboard accepts would fail the whole operation.
  */
 export async function dashboardStock(ctx: ReadContext, keys: readonly string[]): Promise<DashboardStock[]> {
   if (keys.length === 0) return [];
-  return legacyQueryRows<DashboardStock>(
-    ctx.em,
-    `with k as (select t.key, t.key = ? as chain from unnest(?::text[]) as t(key))
-     select k.key as "id",
-            (select count(*)::int
-               from location l join stock_level s on s.location_id = l.id and ${LOW_SQL}
-              where k.chain or (l.kind = 'STORE' and l.store_id = k.key)) as "lowStockCount",
-            (select count(*)::int
-               from replenishment_request r
-              where r.status = 'PENDING' and (k.chain or r.store_id = k.key)) as "pendingReplenishments"
-       from k`,
-    [CHAIN_DASHBOARD, keys],
-  );
+  return queryRows(ctx.em, DASHBOARD_STOCK, { chainKey: CHAIN_DASHBOARD, keys });
 }
 
 /** Where a request's dashboard figures come from: the request's DataLoader over dashboardStock. */

@@ -132,30 +132,3 @@ export function stockChangedEvents(changes: readonly MovementChange[], occurredA
   }
   return events;
 }
-
-/** The columns a CTE that changes stock_level returns (`returning ${LEVEL_AFTER}`) for changesColumn. */
-export const LEVEL_AFTER = 's.product_id, s.location_id, s.on_hand, s.reserved, s.reorder_point';
-
-/** What an audit-trail insert CTE returns (`${INSERT_MOVEMENT} select ... ${MOVEMENT_RETURNING}`) for changesColumn. */
-export const MOVEMENT_RETURNING =
-  'returning id, product_id, location_id, on_hand_delta, reserved_delta, reason, reference';
-
-/**
- * A scalar subquery for a write statement's select list: the movements the CTE `movements` inserted,
- * in audit-trail order, each with its level after the statement (from the `levels` CTEs, each
- * returning LEVEL_AFTER) and its location's store, as JSON MovementChange rows. In the same
- * statement, so reporting the change costs no read.
- */
-export function changesColumn(movements: string, levels: readonly string[]): string {
-  const after = levels
-    .map((cte) => `select product_id, location_id, on_hand, reserved, reorder_point from ${cte}`)
-    .join(' union all ');
-  return `(select coalesce(json_agg(json_build_object(
-       'productId', m.product_id, 'locationId', m.location_id, 'storeId', loc.store_id,
-       'reason', m.reason, 'reference', m.reference,
-       'onHandDelta', m.on_hand_delta, 'reservedDelta', m.reserved_delta,
-       'onHand', a.on_hand, 'reserved', a.reserved, 'reorderPoint', a.reorder_point) order by m.id), '[]'::json)
-     from ${movements} m
-     join (${after}) a on a.product_id = m.product_id and a.location_id = m.location_id
-     join location loc on loc.id = m.location_id) as "changes"`;
-}

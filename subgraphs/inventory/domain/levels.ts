@@ -1,7 +1,5 @@
-import { toDate } from '../../kit/domain';
 import type { Location, StockLevel } from './types';
 import { MAX_QUANTITY } from './limits';
-import type { RawRow } from './rows';
 
 /**
  * Read shapes derived from stock levels (not copies of one row): a level joined with its location,
@@ -32,7 +30,10 @@ export function available(level: { onHand: number; reserved: number }): number {
   return level.onHand - level.reserved;
 }
 
-/** The one definition of "low": what lowStock lists, lowOnly filters and belowReorderPoint says. */
+/**
+ * The one definition of "low": what lowStock lists, lowOnly filters and belowReorderPoint says (in
+ * SQL: LOW_SQL, sql/shared.ts).
+ */
 export function isLow(level: { onHand: number; reserved: number; reorderPoint: number }): boolean {
   return available(level) <= level.reorderPoint;
 }
@@ -46,42 +47,6 @@ export function suggestedQuantity(level: { onHand: number; reserved: number; reo
   if (level.reorderPoint <= 0 || !isLow(level)) return null;
   // Never more than one replenishment line may ask for.
   return Math.min(2 * level.reorderPoint - available(level), MAX_QUANTITY);
-}
-
-/** isLow in SQL (alias `s`); the partial index stock_level_low_idx has the same predicate. */
-export const LOW_SQL = 's.on_hand - s.reserved <= s.reorder_point';
-
-/** Every column of a stock level (alias `s`) and of its location (alias `l`), flat. */
-export const LEVEL_COLUMNS = `
-  s.product_id as "productId", s.location_id as "locationId", s.on_hand as "onHand",
-  s.reserved as "reserved", s.reorder_point as "reorderPoint", s.updated_at as "updatedAt",
-  l.name as "locationName", l.kind as "locationKind", l.store_id as "locationStoreId",
-  l.created_at as "locationCreatedAt"`;
-
-/** What LEVEL_COLUMNS returns: the level's columns, then its location's prefixed with `location`. */
-export interface LevelRow extends RawRow<StockLevel> {
-  locationName: Location['name'];
-  locationKind: Location['kind'];
-  locationStoreId: Location['storeId'];
-  locationCreatedAt: Date | string;
-}
-
-export function levelFromRow(row: LevelRow): LevelWithLocation {
-  return {
-    productId: row.productId,
-    locationId: row.locationId,
-    onHand: row.onHand,
-    reserved: row.reserved,
-    reorderPoint: row.reorderPoint,
-    updatedAt: toDate(row.updatedAt),
-    location: {
-      id: row.locationId,
-      name: row.locationName,
-      kind: row.locationKind,
-      storeId: row.locationStoreId,
-      createdAt: toDate(row.locationCreatedAt),
-    },
-  };
 }
 
 /** Sums the levels of one product; a product without rows has zero stock and no levels. */

@@ -1,4 +1,4 @@
-import { userError, type UserError } from '../../kit/domain';
+import { userError, type InventoryUserError } from './errors';
 import { MAX_ID_LENGTH, MAX_QUANTITY, validId } from './limits';
 
 /**
@@ -23,7 +23,7 @@ function byProduct(a: { productId: string }, b: { productId: string }): number {
 }
 
 /** The "lines" error of an input whose list is empty or too long. */
-export function lineCountError(count: number): UserError | null {
+export function lineCountError(count: number): InventoryUserError | null {
   return count === 0 || count > MAX_LINES
     ? userError('INVALID_INPUT', `lines must hold 1 to ${MAX_LINES} lines`, ['input', 'lines'])
     : null;
@@ -34,10 +34,10 @@ export function lineCountError(count: number): UserError | null {
  * product; a merged quantity over MAX_QUANTITY is an error on the product's first line.
  */
 export function mergeLines(lines: readonly { productId: string; quantity: number }[]): {
-  errors: UserError[];
+  errors: InventoryUserError[];
   lines: MergedLine[];
 } {
-  const errors: UserError[] = [];
+  const errors: InventoryUserError[] = [];
   const merged = new Map<string, MergedLine>();
   lines.forEach((line, index) => {
     if (!validId(line.productId)) {

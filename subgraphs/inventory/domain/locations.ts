@@ -1,7 +1,8 @@
-import { legacyQueryOne, userError, type DomainContext, type UserError } from '../../kit/domain';
+import { queryOne, type DomainContext } from '../../kit/domain';
 import type { EnsureStoreLocationInput } from '../generated/resolvers';
+import { userError, type InventoryUserError } from './errors';
 import { MAX_ID_LENGTH, validId } from './limits';
-import { LOCATION_COLUMNS, locationFromRow, type RawRow } from './rows';
+import { ENSURE_STORE_LOCATION } from './sql/locations';
 import type { Location } from './types';
 
 /** Longest location name (a store's name, which retail holds to the same maximum). */
@@ -11,12 +12,12 @@ export type EnsureLocationOutcome = 'created' | 'existing' | 'invalid';
 
 export interface EnsureLocationResult {
   location: Location | null;
-  errors: UserError[];
+  errors: InventoryUserError[];
   outcome: EnsureLocationOutcome;
 }
 
-function validateEnsure(input: EnsureStoreLocationInput): UserError[] {
-  const errors: UserError[] = [];
+function validateEnsure(input: EnsureStoreLocationInput): InventoryUserError[] {
+  const errors: InventoryUserError[] = [];
   if (!validId(input.storeId)) {
     errors.push(userError('INVALID_INPUT', `storeId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'storeId']));
   }
@@ -36,8 +37,8 @@ function validateEnsure(input: EnsureStoreLocationInput): UserError[] {
  * Idempotent: location.store_id is unique, so however many replicas race, one row is created and
  * every caller gets it. An existing location keeps its name (inventory's display name, not retail's).
  *
- * Raw SQL, one statement in the usual case: the read of the existing row and the conditional insert
- * are one data-modifying CTE; a lost race (the insert found a conflict) reads again.
+ * Raw SQL, one statement in the usual case (sql/locations.ts): the read of the existing row and the
+ * conditional insert are one data-modifying CTE; a lost race (the insert found a conflict) reads again.
  */
 export async function ensureStoreLocation(
   ctx: Pick<DomainContext, 'em'>,
@@ -48,26 +49,10 @@ export async function ensureStoreLocation(
   const name = input.name.trim();
   const preferredId = `loc-${input.storeId}`;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const row = await legacyQueryOne<RawRow<Location> & { created: boolean }>(
-      ctx.em,
-      `with existing as (
-         select ${LOCATION_COLUMNS} from location l where l.store_id = ?
-       ), ins as (
-         insert into location (id, name, kind, store_id)
-         select case when exists (select 1 from location where id = ?) then ? || '-' || left(gen_random_uuid()::text, 8)
-                     else ? end, ?, 'STORE', ?
-          where not exists (select 1 from existing)
-         on conflict do nothing
-         returning id, name, kind, store_id as "storeId", created_at as "createdAt"
-       )
-       select *, false as "created" from existing
-       union all
-       select *, true as "created" from ins`,
-      [input.storeId, preferredId, preferredId, preferredId, name, input.storeId],
-    );
+    const row = await queryOne(ctx.em, ENSURE_STORE_LOCATION, { storeId: input.storeId, preferredId, name });
     if (row) {
       const { created, ...location } = row;
-      return { location: locationFromRow(location), errors: [], outcome: created ? 'created' : 'existing' };
+      return { location, errors: [], outcome: created ? 'created' : 'existing' };
     }
     // A concurrent call created the store's location (or took the id) between our read and insert.
   }

@@ -1,14 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  inTransaction,
-  legacyQueryOne,
-  legacyQueryRows,
-  toDate,
-  userError,
-  WAREHOUSE_LOCATION_ID,
-  type DomainContext,
-  type UserError,
-} from '../../kit/domain';
+import { inTransaction, queryOne, queryRows, WAREHOUSE_LOCATION_ID, type DomainContext } from '../../kit/domain';
 import type {
   ApproveReplenishmentInput,
   RejectReplenishmentInput,
@@ -17,16 +8,24 @@ import type {
 import { actorName, assertHeadOffice, callerOf, replenishmentScope, staffStore } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, MAX_QUANTITY, validId } from './limits';
 import type { InventoryContext } from './context';
+import { userError, type InventoryUserError } from './errors';
 import { lineCountError, linesParameter, mergeLines } from './lines';
+import { recordInventoryEvents, stockChangedEvents } from './events';
+import type { ReadContext } from './rows';
 import {
-  changesColumn,
-  LEVEL_AFTER,
-  MOVEMENT_RETURNING,
-  recordInventoryEvents,
-  stockChangedEvents,
-  type MovementChange,
-} from './events';
-import { INSERT_MOVEMENT, type RawRow, type ReadContext } from './rows';
+  APPROVE_REQUEST,
+  HISTORY_OF_REQUESTS,
+  INSERT_REQUEST,
+  LINES_OF_REQUESTS,
+  LOCK_REQUEST,
+  LOCK_TRANSFER_LEVELS,
+  PENDING_BY_STORE,
+  REJECT_REQUEST,
+  REQUEST_COUNT,
+  REQUEST_PAGE,
+  REQUESTS_BY_IDS,
+  STORE_LOCATION,
+} from './sql/replenishment';
 import type { ReplenishmentEvent, ReplenishmentLine, ReplenishmentRequest, ReplenishmentStatus } from './types';
 
 /**
@@ -54,46 +53,29 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ReplenishmentResult<O extends string> {
   request: ReplenishmentRequest | null;
-  errors: UserError[];
+  errors: InventoryUserError[];
   outcome: O;
 }
 
-/** Every column of replenishment_request (alias `r`), aliased to the ReplenishmentRequest interface. */
-const REQUEST_COLUMNS = `r.id::text as "id", r.seq::text as "seq", r.store_id as "storeId",
-  r.source_location_id as "sourceLocationId", r.destination_location_id as "destinationLocationId", r.status,
-  r.note, r.requested_by as "requestedBy", r.decided_by as "decidedBy", r.decided_at as "decidedAt",
-  r.rejection_reason as "rejectionReason", r.created_at as "createdAt", r.updated_at as "updatedAt"`;
-
-type RequestRow = RawRow<Omit<ReplenishmentRequest, 'decidedAt'>> & { decidedAt: Date | string | null };
-
-function requestFromRow(row: RequestRow): ReplenishmentRequest {
-  return {
-    ...row,
-    decidedAt: row.decidedAt === null ? null : toDate(row.decidedAt),
-    createdAt: toDate(row.createdAt),
-    updatedAt: toDate(row.updatedAt),
-  };
-}
-
-function notFound(requestId: string): UserError {
+function notFound(requestId: string): InventoryUserError {
   return userError('REQUEST_NOT_FOUND', `No replenishment request with id ${requestId}`, ['input', 'requestId']);
 }
 
-function notPending(request: ReplenishmentRequest): UserError {
+function notPending(request: ReplenishmentRequest): InventoryUserError {
   return userError('REQUEST_NOT_PENDING', `The replenishment request ${request.id} is already ${request.status}`, [
     'input',
     'requestId',
   ]);
 }
 
-function noteError(note: string | null | undefined, field: string): UserError | null {
+function noteError(note: string | null | undefined, field: string): InventoryUserError | null {
   return note != null && note.length > MAX_NOTE_LENGTH
     ? userError('INVALID_INPUT', `${field} must be at most ${MAX_NOTE_LENGTH} characters`, ['input', field])
     : null;
 }
 
 /** A request id this API could have issued; anything else cannot name a request (and is not sent to SQL). */
-function requestIdError(requestId: string): UserError | null {
+function requestIdError(requestId: string): InventoryUserError | null {
   if (!validId(requestId)) {
     return userError('INVALID_INPUT', `requestId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'requestId']);
   }
@@ -117,7 +99,7 @@ export async function requestReplenishment(
 ): Promise<ReplenishmentResult<RequestOutcome>> {
   const identity = callerOf(ctx);
   const storeId = staffStore(identity);
-  const errors: UserError[] = [];
+  const errors: InventoryUserError[] = [];
   const countError = lineCountError(input.lines.length);
   if (countError) errors.push(countError);
   const merged = mergeLines(input.lines);
@@ -126,7 +108,7 @@ export async function requestReplenishment(
   if (tooLong) errors.push(tooLong);
   if (errors.length) return { request: null, errors, outcome: 'invalid' };
 
-  const destination = await legacyQueryOne<{ id: string }>(ctx.em, `select id from location where store_id = ?`, [storeId]);
+  const destination = await queryOne(ctx.em, STORE_LOCATION, { storeId });
   if (!destination) {
     return {
       request: null,
@@ -137,7 +119,7 @@ export async function requestReplenishment(
 
   // Through the request's product loader: every line is one `_entities` request to products.
   const products = await Promise.all(merged.lines.map((l) => ctx.products.load(l.productId)));
-  const refused: UserError[] = [];
+  const refused: InventoryUserError[] = [];
   let outcome: RequestOutcome = 'requested';
   merged.lines.forEach((line, i) => {
     const product = products[i];
@@ -158,24 +140,15 @@ export async function requestReplenishment(
   const note = input.note ?? null;
   const actor = actorName(identity);
   return inTransaction<ReplenishmentResult<RequestOutcome>>(ctx.em, async (tx) => {
-    const row = await legacyQueryOne<RequestRow>(
-      tx,
-      `with r as (
-       insert into replenishment_request as r
-         (seq, store_id, source_location_id, destination_location_id, status, note, requested_by)
-       values (nextval('replenishment_request_seq'), ?, ?, ?, 'PENDING', ?, ?)
-       returning ${REQUEST_COLUMNS}
-     ), lines as (
-       insert into replenishment_line (request_id, product_id, quantity)
-       select r.id::uuid, x.product_id, x.quantity from r, jsonb_to_recordset(?::jsonb) as x(product_id text, quantity integer)
-     ), ev as (
-       insert into replenishment_event (request_id, status, actor, note) select r.id::uuid, 'PENDING', ?, ? from r
-     )
-     select * from r`,
-      [storeId, WAREHOUSE_LOCATION_ID, destination.id, note, actor, linesParameter(merged.lines), actor, note],
-    );
-    if (!row) throw new Error('replenishment request insert returned nothing');
-    const request = requestFromRow(row);
+    const request = await queryOne(tx, INSERT_REQUEST, {
+      storeId,
+      sourceId: WAREHOUSE_LOCATION_ID,
+      destinationId: destination.id,
+      note,
+      actor,
+      lines: linesParameter(merged.lines),
+    });
+    if (!request) throw new Error('replenishment request insert returned nothing');
     await recordInventoryEvents(tx, ctx.requestId, [
       {
         type: 'replenishment.requested',
@@ -208,8 +181,8 @@ interface ApprovedLine {
   inputIndex: number | null;
 }
 
-function validateApproval(input: ApproveReplenishmentInput): UserError[] {
-  const errors: UserError[] = [];
+function validateApproval(input: ApproveReplenishmentInput): InventoryUserError[] {
+  const errors: InventoryUserError[] = [];
   const idError = requestIdError(input.requestId);
   if (idError) errors.push(idError);
   const seen = new Set<string>();
@@ -236,8 +209,8 @@ function validateApproval(input: ApproveReplenishmentInput): UserError[] {
 function approvedLines(
   input: ApproveReplenishmentInput,
   lines: readonly ReplenishmentLine[],
-): { lines: ApprovedLine[]; errors: UserError[] } {
-  const errors: UserError[] = [];
+): { lines: ApprovedLine[]; errors: InventoryUserError[] } {
+  const errors: InventoryUserError[] = [];
   const given = new Map((input.lines ?? []).map((l, i) => [l.productId, { quantity: l.quantity, index: i }]));
   const requested = new Map(lines.map((l) => [l.productId, l.quantity]));
   (input.lines ?? []).forEach((line, i) => {
@@ -283,19 +256,10 @@ async function lockedRequest(
   tx: EntityManager,
   requestId: string,
 ): Promise<{ request: ReplenishmentRequest; lines: ReplenishmentLine[] } | null> {
-  const row = await legacyQueryOne<RequestRow & { lines: ReplenishmentLine[] | null }>(
-    tx,
-    `select ${REQUEST_COLUMNS},
-            (select json_agg(json_build_object('requestId', l.request_id, 'productId', l.product_id,
-                    'quantity', l.quantity, 'approvedQuantity', l.approved_quantity) order by l.product_id)
-               from replenishment_line l where l.request_id = r.id) as "lines"
-       from replenishment_request r where r.id = ?::uuid
-        for update of r`,
-    [requestId],
-  );
+  const row = await queryOne(tx, LOCK_REQUEST, { requestId });
   if (!row) return null;
   const { lines, ...request } = row;
-  return { request: requestFromRow(request), lines: lines ?? [] };
+  return { request, lines };
 }
 
 /**
@@ -331,14 +295,10 @@ export async function approveReplenishment(
 
     const source = request.sourceLocationId;
     const moving = plan.lines.filter((l) => l.approved > 0);
-    const levels = await legacyQueryRows<{ productId: string; locationId: string; onHand: number; reserved: number }>(
-      tx,
-      `select product_id as "productId", location_id as "locationId", on_hand as "onHand", reserved from stock_level
-        where location_id = any(?::text[]) and product_id = any(?::text[])
-        order by location_id, product_id
-        for update`,
-      [[source, request.destinationLocationId], moving.map((l) => l.productId)],
-    );
+    const levels = await queryRows(tx, LOCK_TRANSFER_LEVELS, {
+      locationIds: [source, request.destinationLocationId],
+      productIds: moving.map((l) => l.productId),
+    });
     const atSource = new Map(levels.filter((l) => l.locationId === source).map((l) => [l.productId, l]));
     const short = moving.flatMap((line) => {
       const level = atSource.get(line.productId);
@@ -357,70 +317,20 @@ export async function approveReplenishment(
     }
 
     // The rows are locked, so the conditional UPDATE applies to every line; the condition stays as
-    // the guard against overselling the warehouse. Two CTEs change stock_level, on different rows
-    // (the warehouse's and the store's), which one statement may do.
-    const row = await legacyQueryOne<RequestRow & { moved: number; changes: MovementChange[] }>(
-      tx,
-      `with approved as (
-         select * from jsonb_to_recordset(?::jsonb) as x(product_id text, quantity integer)
-       ), out_ as (
-         update stock_level s set on_hand = s.on_hand - a.quantity, updated_at = now()
-           from approved a
-          where s.location_id = ? and s.product_id = a.product_id and a.quantity > 0
-            and s.on_hand - s.reserved >= a.quantity
-         returning ${LEVEL_AFTER}, a.quantity
-       ), in_ as (
-         insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
-         select product_id, ?, quantity, 0, 0 from out_ order by product_id
-         on conflict (product_id, location_id)
-           do update set on_hand = s.on_hand + excluded.on_hand, updated_at = now()
-         returning ${LEVEL_AFTER}
-       ), mv as (
-         ${INSERT_MOVEMENT}
-         select product_id, ?, -quantity, 0, 'TRANSFER_OUT', ?, ?, ? from out_
-         union all
-         select product_id, ?, quantity, 0, 'TRANSFER_IN', ?, ?, ? from out_
-         ${MOVEMENT_RETURNING}
-       ), ln as (
-         update replenishment_line l set approved_quantity = a.quantity
-           from approved a where l.request_id = ?::uuid and l.product_id = a.product_id
-       ), ev as (
-         insert into replenishment_event (request_id, status, actor, note) values (?::uuid, 'APPROVED', ?, ?)
-       ), r as (
-         update replenishment_request r
-            set status = 'APPROVED', decided_by = ?, decided_at = now(), updated_at = now()
-          where r.id = ?::uuid
-         returning ${REQUEST_COLUMNS}
-       )
-       select r.*, (select count(*)::int from out_) as "moved", (select count(*)::int from in_) as "arrived",
-              ${changesColumn('mv', ['out_', 'in_'])}
-         from r`,
-      [
-        linesParameter(plan.lines.map((l) => ({ productId: l.productId, quantity: l.approved }))),
-        source,
-        request.destinationLocationId,
-        source,
-        request.id,
-        note,
-        actor,
-        request.destinationLocationId,
-        request.id,
-        note,
-        actor,
-        request.id,
-        request.id,
-        actor,
-        note,
-        actor,
-        request.id,
-      ],
-    );
+    // the guard against overselling the warehouse (sql/replenishment.ts, the approval in parts).
+    const row = await queryOne(tx, APPROVE_REQUEST, {
+      lines: linesParameter(plan.lines.map((l) => ({ productId: l.productId, quantity: l.approved }))),
+      sourceId: source,
+      destinationId: request.destinationLocationId,
+      requestId: request.id,
+      actor,
+      note,
+    });
     if (!row || row.moved !== moving.length) {
       // Unreachable while the rows are locked; refuse rather than move part of the request.
       throw new Error(`approval of ${request.id}: ${row?.moved ?? 0} of ${moving.length} lines moved`);
     }
-    const { moved: _moved, changes, ...approvedRow } = row;
-    const approved = requestFromRow(approvedRow);
+    const { moved: _moved, changes, ...approved } = row;
     await recordInventoryEvents(tx, ctx.requestId, [
       {
         type: 'replenishment.approved',
@@ -459,7 +369,7 @@ export async function rejectReplenishment(
 ): Promise<ReplenishmentResult<RejectOutcome>> {
   const identity = callerOf(ctx);
   assertHeadOffice(identity);
-  const errors: UserError[] = [];
+  const errors: InventoryUserError[] = [];
   const idError = requestIdError(input.requestId);
   if (idError) errors.push(idError);
   const reason = input.reason?.trim() ?? '';
@@ -474,21 +384,8 @@ export async function rejectReplenishment(
   const actor = actorName(identity);
 
   const rejected = await inTransaction<ReplenishmentRequest | null>(ctx.em, async (tx) => {
-    const row = await legacyQueryOne<RequestRow>(
-      tx,
-      `with r as (
-       update replenishment_request r
-          set status = 'REJECTED', rejection_reason = ?, decided_by = ?, decided_at = now(), updated_at = now()
-        where r.id = ?::uuid and r.status = 'PENDING'
-       returning ${REQUEST_COLUMNS}
-     ), ev as (
-       insert into replenishment_event (request_id, status, actor, note) select r.id::uuid, 'REJECTED', ?, ? from r
-     )
-     select * from r`,
-      [reason, actor, input.requestId, actor, reason],
-    );
-    if (!row) return { commit: false, result: null };
-    const request = requestFromRow(row);
+    const request = await queryOne(tx, REJECT_REQUEST, { requestId: input.requestId, reason, actor });
+    if (!request) return { commit: false, result: null };
     await recordInventoryEvents(tx, ctx.requestId, [
       {
         type: 'replenishment.rejected',
@@ -500,15 +397,10 @@ export async function rejectReplenishment(
   });
   if (rejected) return { request: rejected, errors: [], outcome: 'rejected' };
 
-  const current = await legacyQueryOne<RequestRow>(
-    ctx.em,
-    `select ${REQUEST_COLUMNS} from replenishment_request r where r.id = ?::uuid`,
-    [input.requestId],
-  );
+  const [current] = await requestsByIds(ctx, [input.requestId]);
   if (!current) return { request: null, errors: [notFound(input.requestId)], outcome: 'not_found' };
-  const request = requestFromRow(current);
-  if (request.status === 'REJECTED') return { request, errors: [], outcome: 'already_rejected' };
-  return { request, errors: [notPending(request)], outcome: 'not_pending' };
+  if (current.status === 'REJECTED') return { request: current, errors: [], outcome: 'already_rejected' };
+  return { request: current, errors: [notPending(current)], outcome: 'not_pending' };
 }
 
 // ---------- reads ----------
@@ -527,59 +419,61 @@ export function replenishmentFilter(
   return { storeId: replenishmentScope(callerOf(ctx), input.storeId), status: input.status };
 }
 
-function requestWhere(filter: ReplenishmentFilter, beforeSeq: string | null): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.storeId !== null) {
-    clauses.push('r.store_id = ?');
-    params.push(filter.storeId);
-  }
-  if (filter.status !== null) {
-    clauses.push('r.status = ?');
-    params.push(filter.status);
-  }
-  if (beforeSeq !== null) {
-    clauses.push('r.seq < ?::bigint');
-    params.push(beforeSeq);
-  }
-  return { where: clauses.length ? `where ${clauses.join(' and ')}` : '', params };
-}
-
 /** A page of requests, newest first (keyset on seq). */
 export async function replenishmentPage(
   ctx: ReadContext,
   input: { filter: ReplenishmentFilter; limit: number; beforeSeq: string | null },
 ): Promise<ReplenishmentRequest[]> {
   if (input.limit === 0) return [];
-  const { where, params } = requestWhere(input.filter, input.beforeSeq);
-  const rows = await legacyQueryRows<RequestRow>(
-    ctx.em,
-    `select ${REQUEST_COLUMNS} from replenishment_request r ${where} order by r.seq desc limit ?`,
-    [...params, input.limit],
-  );
-  return rows.map(requestFromRow);
+  return queryRows(ctx.em, REQUEST_PAGE, {
+    storeId: input.filter.storeId,
+    status: input.filter.status,
+    beforeSeq: input.beforeSeq,
+    limit: input.limit,
+  });
 }
 
 export async function replenishmentCount(ctx: ReadContext, filter: ReplenishmentFilter): Promise<number> {
-  const { where, params } = requestWhere(filter, null);
-  const row = await legacyQueryOne<{ count: number }>(
-    ctx.em,
-    `select count(*)::int as "count" from replenishment_request r ${where}`,
-    params,
-  );
+  const row = await queryOne(ctx.em, REQUEST_COUNT, { storeId: filter.storeId, status: filter.status });
   return row?.count ?? 0;
+}
+
+/** Requests by id, any order, unknown ids absent; only ids that look like a uuid reach SQL (one statement). */
+export async function requestsByIds(ctx: ReadContext, ids: readonly string[]): Promise<ReplenishmentRequest[]> {
+  const wellFormed = ids.filter((id) => UUID.test(id));
+  if (wellFormed.length === 0) return [];
+  return queryRows(ctx.em, REQUESTS_BY_IDS, { ids: wellFormed });
+}
+
+/** Where a request's reads come from: the request's DataLoader over requestsByIds. */
+export interface ReplenishmentRequestLookup {
+  load(id: string): Promise<ReplenishmentRequest | null>;
+}
+
+/**
+ * One request for the caller (replenishmentRequest(id)): null when no request has this id (one that
+ * is not a uuid cannot name one), refused as the list refuses: store staff see their own store's
+ * requests only (AccessDenied for another store's), head office every store's.
+ */
+export async function replenishmentRequestFor(
+  ctx: Pick<DomainContext, 'identity'> & { requests: ReplenishmentRequestLookup },
+  id: string,
+): Promise<ReplenishmentRequest | null> {
+  const identity = callerOf(ctx);
+  // Whoever may list no request may read none either, known id or not.
+  replenishmentScope(identity, null);
+  if (!UUID.test(id)) return null;
+  // uuids compare case-insensitively; the loader's keys are the database's lower-case text.
+  const request = await ctx.requests.load(id.toLowerCase());
+  if (!request) return null;
+  replenishmentScope(identity, request.storeId);
+  return request;
 }
 
 /** The lines of many requests, in product order (one statement: the request lists' DataLoader). */
 export async function linesOfRequests(ctx: ReadContext, requestIds: readonly string[]): Promise<ReplenishmentLine[]> {
   if (requestIds.length === 0) return [];
-  return legacyQueryRows<ReplenishmentLine>(
-    ctx.em,
-    `select request_id::text as "requestId", product_id as "productId", quantity, approved_quantity as "approvedQuantity"
-       from replenishment_line where request_id = any(?::uuid[])
-      order by request_id, product_id`,
-    [requestIds],
-  );
+  return queryRows(ctx.em, LINES_OF_REQUESTS, { requestIds });
 }
 
 /** The status histories of many requests, oldest first (one statement). */
@@ -588,24 +482,10 @@ export async function historyOfRequests(
   requestIds: readonly string[],
 ): Promise<ReplenishmentEvent[]> {
   if (requestIds.length === 0) return [];
-  const rows = await legacyQueryRows<RawRow<ReplenishmentEvent>>(
-    ctx.em,
-    `select id::text as "id", request_id::text as "requestId", status, actor, note, created_at as "createdAt"
-       from replenishment_event where request_id = any(?::uuid[])
-      order by request_id, id`,
-    [requestIds],
-  );
-  return rows.map((row) => ({ ...row, createdAt: toDate(row.createdAt) }));
+  return queryRows(ctx.em, HISTORY_OF_REQUESTS, { requestIds });
 }
 
 /** Pending requests per store, every store with a location included (0 when none): the metric's values. */
 export async function pendingByStore(ctx: ReadContext): Promise<{ storeId: string; count: number }[]> {
-  return legacyQueryRows<{ storeId: string; count: number }>(
-    ctx.em,
-    `select l.store_id as "storeId", count(r.id)::int as "count"
-       from location l left join replenishment_request r on r.store_id = l.store_id and r.status = 'PENDING'
-      where l.kind = 'STORE'
-      group by l.store_id
-      order by l.store_id`,
-  );
+  return queryRows(ctx.em, PENDING_BY_STORE, {});
 }

@@ -1,16 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  legacyExecute,
-  inTransaction,
-  ONLINE_LOCATION_ID,
-  legacyQueryOne,
-  legacyQueryRows,
-  toDate,
-  userError,
-  type DomainContext,
-  type UserError,
-} from '../../kit/domain';
-import type { MovementReason, Reservation, ReservationLine } from './types';
+import { execute, inTransaction, ONLINE_LOCATION_ID, queryOne, queryRows, type DomainContext } from '../../kit/domain';
+import type { LocationKind, MovementReason, Reservation, ReservationLine } from './types';
 import type {
   CommitReservationInput,
   ReleaseReservationInput,
@@ -18,20 +8,31 @@ import type {
   RestockOrderInput,
 } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
+import { userError, type InventoryUserError } from './errors';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
 import { lineCountError, linesParameter, mergeLines, sameLines, type MergedLine } from './lines';
+import { recordInventoryEvents, stockChangedEvents } from './events';
 import {
-  changesColumn,
-  LEVEL_AFTER,
-  MOVEMENT_RETURNING,
-  recordInventoryEvents,
-  stockChangedEvents,
-  type MovementChange,
-} from './events';
-import { INSERT_MOVEMENT, type RawRow } from './rows';
+  CLAIM_ORDER,
+  COMMIT_RESERVATION,
+  HOLD_LINES,
+  LOCK_DUE_RESERVATIONS,
+  LOCK_HELD_LEVELS,
+  LOCK_LEVELS,
+  LOCK_RESERVATION_LEVELS,
+  LOCK_RESERVATION_OF_ORDER,
+  RECORD_TOMBSTONE,
+  RELEASE_RESERVATIONS,
+  RESERVATION_OF_ORDER,
+  RESTOCK_RESERVATION,
+} from './sql/reservations';
+import { RESERVATION } from './sql/shared';
 
 /**
- * The checkout saga's stock steps. Raw SQL in explicit transactions, not the unit of work: each step
+ * The stock steps of ecommerce's checkout saga (at the online location) and retail's till sale saga
+ * (at the store's location); a commit at a store's location is a SALE in the audit trail, elsewhere
+ * a RESERVATION_COMMITTED (commitReason). Raw SQL in explicit transactions (statements in
+ * sql/reservations.ts), not the unit of work: each step
  * is a conditional change (claim an order id unless taken, hold units only if still free) whose
  * correctness rests on row locks and ON CONFLICT, with a constant number of statements whatever the
  * number of lines. Correct with any number of replicas on one database because all coordination is
@@ -54,25 +55,39 @@ export interface ReservationWithLines extends Reservation {
   lines: ReservationLine[];
 }
 
+/** A reservation locked for a step, with the kind of its location (null for a tombstone). */
+export interface HeldReservation extends ReservationWithLines {
+  locationKind: LocationKind | null;
+}
+
+/**
+ * The audit-trail reason of a commit: a till sale's units (the reservation is at a store's
+ * location) are SALE, an online order's RESERVATION_COMMITTED. Inferred from the location, so the
+ * saga steps' inputs stay what retail and ecommerce send.
+ */
+export function commitReason(locationKind: LocationKind | null): MovementReason {
+  return locationKind === 'STORE' ? 'SALE' : 'RESERVATION_COMMITTED';
+}
+
 export type ReserveOutcome =
   'reserved' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
 
 export interface ReservationResult<O extends string> {
   reservation: ReservationWithLines | null;
-  errors: UserError[];
+  errors: InventoryUserError[];
   outcome: O;
 }
 
 /** The order id every saga step is keyed by. */
-function orderIdError(orderId: string): UserError | null {
+function orderIdError(orderId: string): InventoryUserError | null {
   return validId(orderId)
     ? null
     : userError('INVALID_INPUT', `orderId must be 1 to ${MAX_ID_LENGTH} characters`, ['input', 'orderId']);
 }
 
 /** Input rules shared by the compensations (release, restock): an order id and an optional reason. */
-function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput): UserError[] {
-  const errors: UserError[] = [];
+function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput): InventoryUserError[] {
+  const errors: InventoryUserError[] = [];
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
   if (input.reason != null && input.reason.length > MAX_NOTE_LENGTH) {
@@ -83,8 +98,8 @@ function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput)
   return errors;
 }
 
-function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines: MergedLine[] } {
-  const errors: UserError[] = [];
+function validateReserve(input: ReserveStockInput): { errors: InventoryUserError[]; lines: MergedLine[] } {
+  const errors: InventoryUserError[] = [];
   const idError = orderIdError(input.orderId);
   if (idError) errors.push(idError);
   const countError = lineCountError(input.lines.length);
@@ -99,43 +114,24 @@ function validateReserve(input: ReserveStockInput): { errors: UserError[]; lines
   return { errors: [...errors, ...merged.errors], lines: merged.lines };
 }
 
-/** Every column of reservation, aliased to the Reservation interface (no table alias: RETURNING uses it too). */
-const RESERVATION_COLUMNS = `id::text as "id", order_id as "orderId", location_id as "locationId", status,
-  expires_at as "expiresAt", release_reason as "releaseReason", created_at as "createdAt", updated_at as "updatedAt"`;
-
-/** Its lines as JSON rows of reservation_line, in product order (a correlated subquery: same statement). */
-const LINES_COLUMN = `(select json_agg(json_build_object(
-      'reservationId', rl.reservation_id, 'productId', rl.product_id, 'quantity', rl.quantity) order by rl.product_id)
-     from reservation_line rl where rl.reservation_id = r.id) as "lines"`;
-
-function reservationFromRow(row: RawRow<Reservation>, lines: ReservationLine[]): ReservationWithLines {
-  return {
-    ...row,
-    expiresAt: toDate(row.expiresAt),
-    createdAt: toDate(row.createdAt),
-    updatedAt: toDate(row.updatedAt),
-    lines,
-  };
+/** The reservation of an order with its lines, unlocked (a replayed reserveStock answers from it). */
+async function findReservation(em: EntityManager, orderId: string): Promise<ReservationWithLines | null> {
+  return queryOne(em, RESERVATION_OF_ORDER, { orderId });
 }
 
-/** The reservation of an order with its lines; `lock` takes its row lock for the transaction. */
-async function findReservation(em: EntityManager, orderId: string, lock = false): Promise<ReservationWithLines | null> {
-  const row = await legacyQueryOne<RawRow<Reservation> & { lines: ReservationLine[] | null }>(
-    em,
-    `select ${RESERVATION_COLUMNS}, ${LINES_COLUMN} from reservation r where r.order_id = ?${lock ? ' for update of r' : ''}`,
-    [orderId],
-  );
-  return row ? reservationFromRow(row, row.lines ?? []) : null;
+/** The reservation of an order, row-locked for this transaction (the first lock of every step). */
+async function lockReservation(em: EntityManager, orderId: string): Promise<HeldReservation | null> {
+  return queryOne(em, LOCK_RESERVATION_OF_ORDER, { orderId });
 }
 
 /** The row a final `update reservation ... returning` gave, with the lines the caller already holds. */
-function updated(row: RawRow<Reservation> | null, before: ReservationWithLines): ReservationWithLines {
+function updated(row: Reservation | null | undefined, before: ReservationWithLines): ReservationWithLines {
   // The UPDATE ran on the row locked at the start of the transaction, so it cannot have vanished.
   if (!row) throw new Error(`reservation ${before.id} disappeared while locked`);
-  return reservationFromRow(row, before.lines);
+  return { ...row, lines: before.lines };
 }
 
-function notActive(reservation: Reservation): UserError {
+function notActive(reservation: Reservation): InventoryUserError {
   return userError(
     'RESERVATION_NOT_ACTIVE',
     `The reservation of order ${reservation.orderId} is ${reservation.status}`,
@@ -182,14 +178,7 @@ export async function reserveStock(
   return inTransaction<ReservationResult<ReserveOutcome>>(ctx.em, async (tx) => {
     // Claims the order id. A concurrent claim of the same id waits here for the first transaction:
     // when that one commits this inserts nothing, when it rolls back this one proceeds.
-    const claimed = await legacyQueryOne<RawRow<Reservation>>(
-      tx,
-      `insert into reservation (order_id, location_id, status, expires_at)
-       select ?, l.id, 'PENDING', now() + make_interval(secs => ?) from location l where l.id = ?
-       on conflict (order_id) do nothing
-       returning ${RESERVATION_COLUMNS}`,
-      [input.orderId, ttl, locationId],
-    );
+    const claimed = await queryOne(tx, CLAIM_ORDER, { orderId: input.orderId, locationId, ttlSeconds: ttl });
     if (!claimed) {
       const existing = await findReservation(tx, input.orderId);
       if (existing) return { commit: true, result: duplicateResult(existing, locationId, lines) };
@@ -203,16 +192,9 @@ export async function reserveStock(
       };
     }
 
-    const levels = await legacyQueryRows<{ productId: string; onHand: number; reserved: number }>(
-      tx,
-      `select product_id as "productId", on_hand as "onHand", reserved from stock_level
-        where location_id = ? and product_id = any(?::text[])
-        order by product_id
-        for update`,
-      [locationId, lines.map((l) => l.productId)],
-    );
+    const levels = await queryRows(tx, LOCK_LEVELS, { locationId, productIds: lines.map((l) => l.productId) });
     const byProduct = new Map(levels.map((l) => [l.productId, l]));
-    const short: UserError[] = [];
+    const short: InventoryUserError[] = [];
     for (const line of lines) {
       const level = byProduct.get(line.productId);
       const free = level ? level.onHand - level.reserved : 0;
@@ -231,29 +213,14 @@ export async function reserveStock(
       return { commit: false, result: { reservation: null, errors: short, outcome: 'insufficient_stock' } };
     }
 
-    // The rows are locked, so every conditional update applies; the condition stays as a guard. The
-    // lines travel as one JSON parameter so the statement's text does not grow with the order.
-    const done = await legacyQueryOne<{ updated: number; changes: MovementChange[] }>(
-      tx,
-      `with req as (
-         select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
-       ), upd as (
-         update stock_level s
-            set reserved = s.reserved + req.quantity, updated_at = now()
-           from req
-          where s.location_id = ? and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
-         returning ${LEVEL_AFTER}, req.quantity
-       ), lines as (
-         insert into reservation_line (reservation_id, product_id, quantity)
-         select ?::uuid, product_id, quantity from upd
-       ), mv as (
-         ${INSERT_MOVEMENT}
-         select product_id, ?, 0, quantity, 'RESERVATION', ?, null, ? from upd order by product_id
-         ${MOVEMENT_RETURNING}
-       )
-       select count(*)::int as "updated", ${changesColumn('mv', ['upd'])} from upd`,
-      [linesParameter(lines), locationId, claimed.id, locationId, input.orderId, actor],
-    );
+    // The rows are locked, so every conditional update applies; the condition stays as a guard.
+    const done = await queryOne(tx, HOLD_LINES, {
+      lines: linesParameter(lines),
+      locationId,
+      reservationId: claimed.id,
+      orderId: input.orderId,
+      actor,
+    });
     if (done?.updated !== lines.length) {
       // Unreachable while the rows are locked; refuse rather than hold a partial reservation.
       throw new Error(`reservation of ${input.orderId}: ${done?.updated ?? 0} of ${lines.length} lines applied`);
@@ -266,7 +233,7 @@ export async function reserveStock(
     }));
     return {
       commit: true,
-      result: { reservation: reservationFromRow(claimed, reservationLines), errors: [], outcome: 'reserved' },
+      result: { reservation: { ...claimed, lines: reservationLines }, errors: [], outcome: 'reserved' },
     };
   });
 }
@@ -285,125 +252,56 @@ async function releaseLocked(
     actor: string;
     correlationId: string;
   },
-): Promise<RawRow<Reservation>[]> {
+): Promise<Reservation[]> {
   const { reservationIds, status, note, actor } = input;
   if (reservationIds.length === 0) return [];
-  await legacyExecute(
-    tx,
-    `select 1 from stock_level s
-       join (select distinct r.location_id, rl.product_id
-               from reservation r join reservation_line rl on rl.reservation_id = r.id
-              where r.id = any(?::uuid[])) h on h.location_id = s.location_id and h.product_id = s.product_id
-      order by s.location_id, s.product_id
-      for update of s`,
-    [reservationIds],
-  );
-  const done = await legacyQueryOne<{ reservations: RawRow<Reservation>[]; changes: MovementChange[] }>(
-    tx,
-    `with held as (
-       select r.location_id, rl.product_id, sum(rl.quantity)::int as quantity
-         from reservation r join reservation_line rl on rl.reservation_id = r.id
-        where r.id = any(?::uuid[])
-        group by r.location_id, rl.product_id
-     ), upd as (
-       update stock_level s
-          set reserved = s.reserved - held.quantity, updated_at = now()
-         from held
-        where s.location_id = held.location_id and s.product_id = held.product_id
-       returning ${LEVEL_AFTER}
-     ), mv as (
-       ${INSERT_MOVEMENT}
-       select rl.product_id, r.location_id, 0, -rl.quantity, ?, r.order_id, ?, ?
-         from reservation r join reservation_line rl on rl.reservation_id = r.id
-        where r.id = any(?::uuid[])
-        order by r.order_id, rl.product_id
-       ${MOVEMENT_RETURNING}
-     ), r as (
-       update reservation set status = ?, release_reason = ?, updated_at = now() where id = any(?::uuid[])
-       returning ${RESERVATION_COLUMNS}
-     )
-     select (select coalesce(json_agg(r), '[]'::json) from r) as "reservations", ${changesColumn('mv', ['upd'])}`,
-    [
-      reservationIds,
-      status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'RESERVATION_RELEASED',
-      note,
-      actor,
-      reservationIds,
-      status,
-      note,
-      reservationIds,
-    ],
-  );
+  await execute(tx, LOCK_HELD_LEVELS, { reservationIds });
+  const done = await queryOne(tx, RELEASE_RESERVATIONS, {
+    reservationIds,
+    status,
+    reason: status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'RESERVATION_RELEASED',
+    note,
+    actor,
+  });
   if (!done) throw new Error('release statement returned no row');
   // The same level may move once per reservation of a sweep: stockChangedEvents gives each its own state.
   await recordInventoryEvents(tx, input.correlationId, stockChangedEvents(done.changes));
-  return done.reservations;
+  // The JSON rows of the reservation projection: its instants as text until shaped.
+  return done.reservations.map((row) => RESERVATION.fromRow(row));
 }
 
-/** How commit and restock change a reservation's stock, line by line (SQL over `s` and `rl`). */
-const SETTLEMENTS = {
-  COMMITTED: {
-    stock: 'on_hand = s.on_hand - rl.quantity, reserved = s.reserved - rl.quantity',
-    onHandDelta: '-quantity',
-    reservedDelta: '-quantity',
-    reason: 'RESERVATION_COMMITTED',
-  },
-  RESTOCKED: {
-    stock: 'on_hand = s.on_hand + rl.quantity',
-    onHandDelta: 'quantity',
-    reservedDelta: '0',
-    reason: 'RETURN',
-  },
-} as const satisfies Record<string, { reason: MovementReason } & Record<string, string>>;
+/** The statement that settles a reservation, by the status it enters (sql/reservations.ts). */
+const SETTLEMENTS = { COMMITTED: COMMIT_RESERVATION, RESTOCKED: RESTOCK_RESERVATION } as const;
 
 /**
  * Moves a locked reservation to COMMITTED or RESTOCKED: locks the stock rows it holds in the global
  * lock order (location, product), then ONE statement changes them line by line, writes a movement per
- * line (note = `note`) and updates the reservation row (release_reason = `note`; null when committing,
- * as it was on a PENDING reservation). Returns the updated reservation.
+ * line (`reason`, note = `note`) and updates the reservation row (release_reason = `note`; null when
+ * committing, as it was on a PENDING reservation). Returns the updated reservation.
  */
 async function settle(
   tx: EntityManager,
   reservation: ReservationWithLines,
-  input: { status: keyof typeof SETTLEMENTS; note: string | null; actor: string; correlationId: string },
+  input: {
+    status: keyof typeof SETTLEMENTS;
+    reason: MovementReason;
+    note: string | null;
+    actor: string;
+    correlationId: string;
+  },
 ): Promise<ReservationWithLines> {
-  const how = SETTLEMENTS[input.status];
-  await legacyExecute(
-    tx,
-    `select 1 from stock_level s join reservation_line rl on rl.product_id = s.product_id
-      where rl.reservation_id = ? and s.location_id = ?
-      order by s.location_id, s.product_id
-      for update of s`,
-    [reservation.id, reservation.locationId],
-  );
-  const row = await legacyQueryOne<RawRow<Reservation> & { changes: MovementChange[] }>(
-    tx,
-    `with upd as (
-       update stock_level s
-          set ${how.stock}, updated_at = now()
-         from reservation_line rl
-        where rl.reservation_id = ? and s.location_id = ? and s.product_id = rl.product_id
-       returning ${LEVEL_AFTER}, rl.quantity
-     ), mv as (
-       ${INSERT_MOVEMENT}
-       select product_id, ?, ${how.onHandDelta}, ${how.reservedDelta}, ?, ?, ?, ? from upd order by product_id
-       ${MOVEMENT_RETURNING}
-     )
-     update reservation set status = ?, release_reason = ?, updated_at = now() where id = ?
-     returning ${RESERVATION_COLUMNS}, ${changesColumn('mv', ['upd'])}`,
-    [
-      reservation.id,
-      reservation.locationId,
-      reservation.locationId,
-      how.reason,
-      reservation.orderId,
-      input.note,
-      input.actor,
-      input.status,
-      input.note,
-      reservation.id,
-    ],
-  );
+  // Only a tombstone has no location, and a tombstone is RELEASED: never settled.
+  const locationId = reservation.locationId;
+  if (locationId === null) throw new Error(`reservation ${reservation.id} has no location to settle at`);
+  await execute(tx, LOCK_RESERVATION_LEVELS, { reservationId: reservation.id, locationId });
+  const row = await queryOne(tx, SETTLEMENTS[input.status], {
+    reservationId: reservation.id,
+    locationId,
+    orderId: reservation.orderId,
+    reason: input.reason,
+    note: input.note,
+    actor: input.actor,
+  });
   // The UPDATE ran on the row locked at the start of the transaction, so it cannot have vanished.
   if (!row) throw new Error(`reservation ${reservation.id} disappeared while locked`);
   const { changes, ...settled } = row;
@@ -411,7 +309,7 @@ async function settle(
   return updated(settled, reservation);
 }
 
-function notFound(orderId: string): UserError {
+function notFound(orderId: string): InventoryUserError {
   return userError('RESERVATION_NOT_FOUND', `No reservation for order ${orderId}`, ['input', 'orderId']);
 }
 
@@ -427,7 +325,7 @@ export async function commitReservation(
   const idError = orderIdError(orderId);
   if (idError) return { reservation: null, errors: [idError], outcome: 'invalid' };
   return inTransaction<ReservationResult<CommitOutcome>>(ctx.em, async (tx) => {
-    const reservation = await findReservation(tx, orderId, true);
+    const reservation = await lockReservation(tx, orderId);
     if (!reservation) {
       return { commit: false, result: { reservation: null, errors: [notFound(orderId)], outcome: 'not_found' } };
     }
@@ -438,6 +336,7 @@ export async function commitReservation(
     }
     const committed = await settle(tx, reservation, {
       status: 'COMMITTED',
+      reason: commitReason(reservation.locationKind),
       note: null,
       actor,
       correlationId: ctx.requestId,
@@ -464,21 +363,14 @@ export async function releaseReservation(
 
   return inTransaction<ReservationResult<ReleaseOutcome>>(ctx.em, async (tx) => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reservation = await findReservation(tx, input.orderId, true);
+      const reservation = await lockReservation(tx, input.orderId);
       if (!reservation) {
-        const tombstone = await legacyQueryOne<RawRow<Reservation>>(
-          tx,
-          `insert into reservation (order_id, location_id, status, expires_at, release_reason)
-           values (?, null, 'RELEASED', now(), ?)
-           on conflict (order_id) do nothing
-           returning ${RESERVATION_COLUMNS}`,
-          [input.orderId, reason],
-        );
+        const tombstone = await queryOne(tx, RECORD_TOMBSTONE, { orderId: input.orderId, reason });
         // Lost a race with a reserveStock of this order: release that reservation instead.
         if (!tombstone) continue;
         return {
           commit: true,
-          result: { reservation: reservationFromRow(tombstone, []), errors: [], outcome: 'tombstone' },
+          result: { reservation: { ...tombstone, lines: [] }, errors: [], outcome: 'tombstone' },
         };
       }
       if (reservation.status === 'RELEASED' || reservation.status === 'EXPIRED') {
@@ -521,7 +413,7 @@ export async function restockOrder(
   const reason = input.reason ?? null;
 
   return inTransaction<ReservationResult<RestockOutcome>>(ctx.em, async (tx) => {
-    const reservation = await findReservation(tx, input.orderId, true);
+    const reservation = await lockReservation(tx, input.orderId);
     if (!reservation) {
       return {
         commit: false,
@@ -549,6 +441,7 @@ export async function restockOrder(
     }
     const restocked = await settle(tx, reservation, {
       status: 'RESTOCKED',
+      reason: 'RETURN',
       note: reason,
       actor,
       correlationId: ctx.requestId,
@@ -565,15 +458,7 @@ export async function restockOrder(
  */
 export async function expireDueReservations(ctx: DomainContext, input: { batchSize: number }): Promise<number> {
   return inTransaction(ctx.em, async (tx) => {
-    const due = await legacyQueryRows<{ id: string }>(
-      tx,
-      `select id::text as "id" from reservation
-        where status = 'PENDING' and expires_at < now()
-        order by expires_at
-        limit ?
-        for update skip locked`,
-      [input.batchSize],
-    );
+    const due = await queryRows(tx, LOCK_DUE_RESERVATIONS, { limit: input.batchSize });
     const ids = due.map((r) => r.id);
     await releaseLocked(tx, {
       reservationIds: ids,

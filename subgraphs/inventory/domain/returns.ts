@@ -1,18 +1,19 @@
-import { legacyExecute, inTransaction, legacyQueryOne, toDate, userError, type UserError } from '../../kit/domain';
+import { execute, inTransaction, queryOne } from '../../kit/domain';
 import type { ReturnStockInput } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
 import type { InventoryContext } from './context';
+import { userError, type InventoryUserError } from './errors';
 import { lineCountError, linesParameter, mergeLines, sameLines, type MergedLine } from './lines';
+import { recordInventoryEvents, stockChangedEvents } from './events';
 import {
-  changesColumn,
-  LEVEL_AFTER,
-  MOVEMENT_RETURNING,
-  recordInventoryEvents,
-  stockChangedEvents,
-  type MovementChange,
-} from './events';
-import { INSERT_MOVEMENT, type RawRow } from './rows';
+  CLAIM_RETURN,
+  LOCK_RETURN_LEVELS,
+  PUT_BACK,
+  RETURN_BY_ID,
+  RETURN_CONTEXT,
+  returnFromJson,
+} from './sql/returns';
 import type { StockReturn, StockReturnLine } from './types';
 
 /**
@@ -38,12 +39,12 @@ export type ReturnOutcome =
 
 export interface ReturnStockResult {
   stockReturn: StockReturnWithLines | null;
-  errors: UserError[];
+  errors: InventoryUserError[];
   outcome: ReturnOutcome;
 }
 
-function validateReturn(input: ReturnStockInput): { errors: UserError[]; lines: MergedLine[] } {
-  const errors: UserError[] = [];
+function validateReturn(input: ReturnStockInput): { errors: InventoryUserError[]; lines: MergedLine[] } {
+  const errors: InventoryUserError[] = [];
   for (const key of ['returnId', 'locationId'] as const) {
     if (!validId(input[key])) {
       errors.push(userError('INVALID_INPUT', `${key} must be 1 to ${MAX_ID_LENGTH} characters`, ['input', key]));
@@ -58,19 +59,6 @@ function validateReturn(input: ReturnStockInput): { errors: UserError[]; lines: 
   }
   const merged = mergeLines(input.lines);
   return { errors: [...errors, ...merged.errors], lines: merged.lines };
-}
-
-/** Every column of stock_return (alias `sr`) with its lines as JSON, in product order (one statement). */
-const RETURN_COLUMNS = `sr.return_id as "returnId", sr.location_id as "locationId", sr.reason, sr.actor,
-  sr.created_at as "createdAt",
-  (select json_agg(json_build_object('returnId', l.return_id, 'productId', l.product_id, 'quantity', l.quantity)
-          order by l.product_id)
-     from stock_return_line l where l.return_id = sr.return_id) as "lines"`;
-
-type ReturnRow = RawRow<StockReturn> & { lines: StockReturnLine[] | null };
-
-function returnFromRow(row: ReturnRow): StockReturnWithLines {
-  return { ...row, createdAt: toDate(row.createdAt), lines: row.lines ?? [] };
 }
 
 /** What a second returnStock with a used return id answers: the first return, or a refusal. */
@@ -101,14 +89,8 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
 
   // One statement: an earlier return with this id (the replay answers from it), the location, and
   // which of the products inventory already holds somewhere.
-  const known = await legacyQueryOne<{ existing: ReturnRow | null; locationExists: boolean; stocked: string[] | null }>(
-    ctx.em,
-    `select (select row_to_json(x) from (select ${RETURN_COLUMNS} from stock_return sr where sr.return_id = ?) x) as "existing",
-            exists (select 1 from location where id = ?) as "locationExists",
-            (select array_agg(distinct product_id) from stock_level where product_id = any(?::text[])) as "stocked"`,
-    [returnId, locationId, productIds],
-  );
-  if (known?.existing) return replayResult(returnFromRow(known.existing), locationId, lines);
+  const known = await queryOne(ctx.em, RETURN_CONTEXT, { returnId, locationId, productIds });
+  if (known?.existing) return replayResult(returnFromJson(known.existing), locationId, lines);
   if (!known?.locationExists) {
     return {
       stockReturn: null,
@@ -136,59 +118,22 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
   const reason = input.reason ?? null;
   return inTransaction<ReturnStockResult>(ctx.em, async (tx) => {
     // Claims the return id; a concurrent claim of the same id waits here for the first transaction.
-    const claimed = await legacyQueryOne<RawRow<StockReturn>>(
-      tx,
-      `insert into stock_return (return_id, location_id, reason, actor) values (?, ?, ?, ?)
-       on conflict (return_id) do nothing
-       returning return_id as "returnId", location_id as "locationId", reason, actor, created_at as "createdAt"`,
-      [returnId, locationId, reason, actor],
-    );
+    const claimed = await queryOne(tx, CLAIM_RETURN, { returnId, locationId, reason, actor });
     if (!claimed) {
-      const row = await legacyQueryOne<ReturnRow>(
-        tx,
-        `select ${RETURN_COLUMNS} from stock_return sr where sr.return_id = ?`,
-        [returnId],
-      );
+      const row = await queryOne(tx, RETURN_BY_ID, { returnId });
       // The claim conflicted with a committed return of this id, which cannot have vanished since.
       if (!row) throw new Error(`return ${returnId}: claimed by another transaction that left nothing`);
-      return { commit: true, result: replayResult(returnFromRow(row), locationId, lines) };
+      return { commit: true, result: replayResult(row, locationId, lines) };
     }
 
-    await legacyExecute(
-      tx,
-      `select 1 from stock_level where location_id = ? and product_id = any(?::text[])
-        order by product_id for update`,
-      [locationId, productIds],
-    );
-    // A product without a level here gets one (it was checked above); the units, the return's lines
-    // and the movements are one statement, which also returns what the stock.changed events carry.
-    const done = await legacyQueryOne<{ changed: number; changes: MovementChange[] }>(
-      tx,
-      `with req as (
-         select * from jsonb_to_recordset(?::jsonb) as r(product_id text, quantity integer)
-       ), up as (
-         insert into stock_level as s (product_id, location_id, on_hand, reserved, reorder_point)
-         select product_id, ?, quantity, 0, 0 from req order by product_id
-         on conflict (product_id, location_id)
-           do update set on_hand = s.on_hand + excluded.on_hand, updated_at = now()
-         returning ${LEVEL_AFTER}
-       ), lines as (
-         insert into stock_return_line (return_id, product_id, quantity) select ?, product_id, quantity from req
-       ), mv as (
-         ${INSERT_MOVEMENT}
-         select product_id, ?, quantity, 0, 'RETURN', ?, ?, ? from req order by product_id
-         ${MOVEMENT_RETURNING}
-       )
-       select count(*)::int as "changed", ${changesColumn('mv', ['up'])} from up`,
-      [linesParameter(lines), locationId, returnId, locationId, returnId, reason, actor],
-    );
+    await execute(tx, LOCK_RETURN_LEVELS, { locationId, productIds });
+    const done = await queryOne(tx, PUT_BACK, { lines: linesParameter(lines), locationId, returnId, reason, actor });
     if (done?.changed !== lines.length) {
       throw new Error(`return ${returnId}: ${done?.changed ?? 0} of ${lines.length} lines applied`);
     }
     await recordInventoryEvents(tx, ctx.requestId, stockChangedEvents(done.changes));
     const stockReturn: StockReturnWithLines = {
       ...claimed,
-      createdAt: toDate(claimed.createdAt),
       lines: lines.map(({ productId, quantity }) => ({ returnId, productId, quantity })),
     };
     return { commit: true, result: { stockReturn, errors: [], outcome: 'returned' } };

@@ -34,17 +34,6 @@ export type Scalars = {
   DateTime: { input: Date; output: Date | string };
 };
 
-/** A business-rule failure of a mutation; nothing was written. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Machine-readable code, e.g. INSUFFICIENT_STOCK, INVALID_QUANTITY, NOT_FOUND. */
-  code: Scalars['String']['output'];
-  /** Path to the input field at fault, e.g. ["input", "price"]; null when not tied to a field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** Human-readable explanation. */
-  message: Scalars['String']['output'];
-};
-
 /** Relay pagination information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -106,6 +95,73 @@ export type Dashboard = {
    */
   pendingReplenishments: Scalars['Int']['output'];
 };
+
+/** A business-rule failure of a stock change or a saga step; nothing was written. */
+export type InventoryUserError = {
+  __typename?: 'InventoryUserError';
+  /** Why, as a code a client can act on (docs/error-codes.md). */
+  code: InventoryErrorCode;
+  /** Path to the input field at fault, e.g. ["input", "lines", "0", "quantity"]; null when not tied to a field. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** Human-readable explanation. */
+  message: Scalars['String']['output'];
+};
+
+/**
+ * Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock,
+ * replenishment) and the saga steps retail and ecommerce call (reserveStock, commitReservation,
+ * releaseReservation, restockOrder, returnStock, ensureStoreLocation).
+ */
+export type InventoryErrorCode =
+  /**
+   * A value breaks its documented rule: an id empty or longer than 100 characters, a list of lines empty
+   * or longer than 100, a product listed twice or not one of the request's, a note or reason longer than
+   * 500 characters, a location name blank or longer than 100 characters, ttlSeconds outside 1 to 86400.
+   */
+  | 'INVALID_INPUT'
+  /**
+   * A quantity is not a whole number in its documented range (1 to 1,000,000 units, the lines of one
+   * product together included; an adjustment's delta not zero and at most 1,000,000 either way; an
+   * approved quantity from 0 to what the store asked for), or an approval sends no unit at all.
+   */
+  | 'INVALID_QUANTITY'
+  /**
+   * The location has fewer available units (on hand and not reserved) than the change takes: a
+   * reservation, a removal by adjustStock, or an approval at the central warehouse. Nothing changed.
+   */
+  | 'INSUFFICIENT_STOCK'
+  /** No location has this id. */
+  | 'UNKNOWN_LOCATION'
+  /** No product has this id: the products subgraph does not know it. */
+  | 'UNKNOWN_PRODUCT'
+  /** The product is withdrawn from sale, so it is not replenished either. */
+  | 'PRODUCT_INACTIVE'
+  /** The caller's store has no stock location in inventory. */
+  | 'NO_STORE_LOCATION'
+  /** No replenishment request has this id. */
+  | 'REQUEST_NOT_FOUND'
+  /** The replenishment request was already decided the other way (approving a rejected one, rejecting an approved one). */
+  | 'REQUEST_NOT_PENDING'
+  /** A rejection without a reason, or with only blanks. */
+  | 'REASON_REQUIRED'
+  /** No reservation exists for this order id. */
+  | 'RESERVATION_NOT_FOUND'
+  /**
+   * The order's reservation cannot take this step any more: reserving again or committing a released,
+   * expired or restocked one, releasing a committed or restocked one. It is returned unchanged.
+   */
+  | 'RESERVATION_NOT_ACTIVE'
+  /** Only a committed reservation can be restocked; this one is pending, released or expired. */
+  | 'RESERVATION_NOT_COMMITTED'
+  /**
+   * The idempotency key was already used for something else: the order id of reserveStock with other
+   * lines or another location, the return id of returnStock with other lines or another location.
+   */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** A text field holds control characters. */
+  | 'INVALID_CHARACTERS'
+  /** A text field is longer than 10,000 characters. */
+  | 'TOO_LONG';
 
 /** What a location is used for. */
 export type LocationKind =
@@ -193,27 +249,38 @@ export type StockLevelConnection = {
 
 /** Why stock changed. */
 export type StockMovementReason =
-  /** A manual correction, e.g. after a stock count. */
+  /** A manual correction by adjustStock, e.g. after a stock count. */
   | 'ADJUSTMENT'
-  /** Goods received from a supplier. */
+  /** Goods received from a supplier (adjustStock), or a location's opening stock. */
   | 'RECEIPT'
-  /** Units sold at a till and taken directly out of stock. */
+  /**
+   * Units sold at a till: a point-of-sale sale at a store's location took its reserved units out of
+   * the stock when it was recorded (onHand and reserved go down), or a person took units sold out of
+   * the stock by hand (adjustStock, onHand goes down).
+   */
   | 'SALE'
-  /** Units returned by a customer and put back into stock. */
+  /**
+   * Units put back on hand: brought back by a customer at a store (a till return), the units of an
+   * online order or a till sale cancelled after they had left the stock (restockOrder), or put back by
+   * hand (adjustStock).
+   */
   | 'RETURN'
-  /** Units damaged, lost or stolen. */
+  /** Units damaged, lost or stolen (adjustStock). */
   | 'DAMAGE'
-  /** Units received from another location. */
+  /** Units received from another location: the store's side of an approved replenishment request. */
   | 'TRANSFER_IN'
-  /** Units sent to another location. */
+  /** Units sent to another location: the central warehouse's side of an approved replenishment request. */
   | 'TRANSFER_OUT'
-  /** Units set aside for an order (reserved goes up). */
+  /** Units set aside (reserved goes up) for an online order being checked out or a till sale being recorded. */
   | 'RESERVATION'
-  /** A reservation was cancelled (reserved goes down). */
+  /** A reservation was cancelled before its commit: the checkout or the till sale did not go through (reserved goes down). */
   | 'RESERVATION_RELEASED'
-  /** A reservation was not confirmed in time and was released automatically. */
+  /** A reservation was not committed in time and was released automatically (reserved goes down). */
   | 'RESERVATION_EXPIRED'
-  /** An order was confirmed: the reserved units left the stock (onHand and reserved go down). */
+  /**
+   * An order was confirmed at a location that is not a store (online orders): its reserved units left
+   * the stock (onHand and reserved go down). A sale at a store's till is SALE instead.
+   */
   | 'RESERVATION_COMMITTED';
 
 /** The reasons a person may give when adjusting stock by hand. */
@@ -394,6 +461,12 @@ export type Query = {
    */
   replenishmentRequests: ReplenishmentRequestConnection;
   /**
+   * One replenishment request by id, with its lines and history as replenishmentRequests shows them;
+   * null when no request has this id. The list's rule: a store's CLERK or MANAGER reads their own
+   * store's requests (another store's is FORBIDDEN), head office (ADMIN) every store's.
+   */
+  replenishmentRequest?: Maybe<ReplenishmentRequest>;
+  /**
    * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
    * not exposed by the router.
    */
@@ -421,6 +494,10 @@ export type QueryReplenishmentRequestsArgs = {
   storeId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type QueryReplenishmentRequestArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type QueryRetainedEventsArgs = {
@@ -451,10 +528,10 @@ export type AdjustStockPayload = {
   /** The level after the change; null when errors is not empty. */
   level?: Maybe<StockLevel>;
   /**
-   * Business-rule failures (INSUFFICIENT_STOCK, UNKNOWN_LOCATION, UNKNOWN_PRODUCT, INVALID_QUANTITY,
-   * INVALID_INPUT); nothing was written.
+   * Business-rule failures (InventoryErrorCode): INSUFFICIENT_STOCK, UNKNOWN_LOCATION, UNKNOWN_PRODUCT,
+   * INVALID_QUANTITY, INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG; nothing was written.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** One product and quantity a store asks for. */
@@ -482,10 +559,10 @@ export type RequestReplenishmentPayload = {
   /** The new request, PENDING; null when errors is not empty. */
   request?: Maybe<ReplenishmentRequest>;
   /**
-   * Business-rule failures (INVALID_INPUT, INVALID_QUANTITY, UNKNOWN_PRODUCT, PRODUCT_INACTIVE,
-   * NO_STORE_LOCATION); nothing was written.
+   * Business-rule failures (InventoryErrorCode): INVALID_INPUT, INVALID_QUANTITY, UNKNOWN_PRODUCT,
+   * PRODUCT_INACTIVE, NO_STORE_LOCATION, INVALID_CHARACTERS, TOO_LONG; nothing was written.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** How many units of one product of the request head office approves. */
@@ -518,11 +595,12 @@ export type ApproveReplenishmentPayload = {
    */
   request?: Maybe<ReplenishmentRequest>;
   /**
-   * Business-rule failures: INSUFFICIENT_STOCK (the warehouse has fewer units than approved, field
-   * ["input","lines","<index of the request line>"]; nothing moved, the request stays PENDING),
-   * REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (already rejected), INVALID_QUANTITY, INVALID_INPUT.
+   * Business-rule failures (InventoryErrorCode): INSUFFICIENT_STOCK (the warehouse has fewer units than
+   * approved; field ["input","lines","<index>","quantity"] when input.lines gave that product's quantity,
+   * null otherwise; nothing moved, the request stays PENDING), REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (already
+   * rejected), INVALID_QUANTITY, INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** Input of rejectReplenishment. */
@@ -542,23 +620,23 @@ export type RejectReplenishmentPayload = {
    */
   request?: Maybe<ReplenishmentRequest>;
   /**
-   * Business-rule failures: REASON_REQUIRED, REQUEST_NOT_FOUND, REQUEST_NOT_PENDING (already approved),
-   * INVALID_INPUT.
+   * Business-rule failures (InventoryErrorCode): REASON_REQUIRED, REQUEST_NOT_FOUND, REQUEST_NOT_PENDING
+   * (already approved), INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** Lifecycle of a stock reservation. */
 export type ReservationStatus =
   /** Units are held (reserved) and wait for commit or release. */
   | 'PENDING'
-  /** The order was confirmed: the units left the stock. */
+  /** The online order or till sale was confirmed: the units left the stock. */
   | 'COMMITTED'
   /** The reservation was cancelled; the units are available again. */
   | 'RELEASED'
   /** The reservation was not committed before expiresAt and was released automatically. */
   | 'EXPIRED'
-  /** The order was cancelled after its commit: its units went back on hand (restockOrder). */
+  /** The online order or till sale was cancelled after its commit: its units went back on hand (restockOrder). */
   | 'RESTOCKED';
 
 /** Units of one product held by a reservation. */
@@ -570,7 +648,7 @@ export type ReservationLine = {
   quantity: Scalars['Int']['output'];
 };
 
-/** Stock held for one order while its checkout completes (one per order id). */
+/** Stock held for one online order or till sale (its order id) while its saga completes; one per order id. */
 export type Reservation = {
   __typename?: 'Reservation';
   /** Reservation id. */
@@ -621,12 +699,12 @@ export type ReserveStockPayload = {
    */
   reservation?: Maybe<Reservation>;
   /**
-   * Business-rule failures: INSUFFICIENT_STOCK (field ["input","lines","<index>"]), UNKNOWN_LOCATION,
-   * INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same order id, different lines),
-   * RESERVATION_NOT_ACTIVE (the order's reservation was already released, expired or restocked; it is
-   * returned unchanged).
+   * Business-rule failures (InventoryErrorCode): INSUFFICIENT_STOCK (field ["input","lines","<index>"]),
+   * UNKNOWN_LOCATION, INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same order id, different
+   * lines or location), RESERVATION_NOT_ACTIVE (the order's reservation was already released, expired
+   * or restocked; it is returned unchanged), INVALID_CHARACTERS, TOO_LONG.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** Input of commitReservation. */
@@ -640,8 +718,11 @@ export type CommitReservationPayload = {
   __typename?: 'CommitReservationPayload';
   /** The reservation, COMMITTED on success (committing again is a no-op). */
   reservation?: Maybe<Reservation>;
-  /** Business-rule failures: RESERVATION_NOT_FOUND, RESERVATION_NOT_ACTIVE (released, expired or restocked). */
-  errors: Array<UserError>;
+  /**
+   * Business-rule failures (InventoryErrorCode): RESERVATION_NOT_FOUND, RESERVATION_NOT_ACTIVE (released,
+   * expired or restocked), INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG.
+   */
+  errors: Array<InventoryUserError>;
 };
 
 /** Input of releaseReservation. */
@@ -661,8 +742,11 @@ export type ReleaseReservationPayload = {
    * that order cannot hold stock any more.
    */
   reservation?: Maybe<Reservation>;
-  /** Business-rule failures: RESERVATION_NOT_ACTIVE (already committed or restocked: restock it instead). */
-  errors: Array<UserError>;
+  /**
+   * Business-rule failures (InventoryErrorCode): RESERVATION_NOT_ACTIVE (already committed or restocked:
+   * restock it instead), INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG.
+   */
+  errors: Array<InventoryUserError>;
 };
 
 /** Input of restockOrder. */
@@ -678,8 +762,11 @@ export type RestockOrderPayload = {
   __typename?: 'RestockOrderPayload';
   /** The reservation, RESTOCKED on success; restocking again is a no-op. */
   reservation?: Maybe<Reservation>;
-  /** Business-rule failures: RESERVATION_NOT_FOUND, RESERVATION_NOT_COMMITTED (pending: release it instead). */
-  errors: Array<UserError>;
+  /**
+   * Business-rule failures (InventoryErrorCode): RESERVATION_NOT_FOUND, RESERVATION_NOT_COMMITTED
+   * (pending: release it instead), INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG.
+   */
+  errors: Array<InventoryUserError>;
 };
 
 /** One product and quantity given back to stock. */
@@ -735,11 +822,11 @@ export type ReturnStockPayload = {
   /** The return (the first one when the return id was already used); null when errors is not empty. */
   stockReturn?: Maybe<StockReturn>;
   /**
-   * Business-rule failures: UNKNOWN_LOCATION, UNKNOWN_PRODUCT (field ["input","lines","<index>","productId"]),
-   * INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same return id, other lines or location);
-   * nothing was written.
+   * Business-rule failures (InventoryErrorCode): UNKNOWN_LOCATION, UNKNOWN_PRODUCT (field
+   * ["input","lines","<index>","productId"]), INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED
+   * (same return id, other lines or location), INVALID_CHARACTERS, TOO_LONG; nothing was written.
    */
-  errors: Array<UserError>;
+  errors: Array<InventoryUserError>;
 };
 
 /** Input of ensureStoreLocation. */
@@ -755,8 +842,8 @@ export type EnsureStoreLocationPayload = {
   __typename?: 'EnsureStoreLocationPayload';
   /** The store's location (kind STORE), existing or just created; null when errors is not empty. */
   location?: Maybe<Location>;
-  /** Business-rule failures: INVALID_INPUT; nothing was written. */
-  errors: Array<UserError>;
+  /** Business-rule failures (InventoryErrorCode): INVALID_INPUT, INVALID_CHARACTERS, TOO_LONG; nothing was written. */
+  errors: Array<InventoryUserError>;
 };
 
 export type Mutation = {
@@ -785,23 +872,26 @@ export type Mutation = {
   /** Head office (ADMIN) rejects a PENDING request, with a reason for the store; nothing moves. */
   rejectReplenishment: RejectReplenishmentPayload;
   /**
-   * Checkout saga step: holds stock for an order, all lines or none. Idempotent by orderId.
-   * SERVICE role only.
+   * Saga step of a checkout (at the online location) or a till sale (at the store's location): holds
+   * stock for the order, all lines or none (movement RESERVATION). Idempotent by orderId. SERVICE role
+   * only.
    */
   reserveStock: ReserveStockPayload;
   /**
-   * Checkout saga step: the order is confirmed, the reserved units leave the stock. Idempotent.
-   * SERVICE role only.
+   * Saga step of a checkout or a till sale: the order is confirmed, its reserved units leave the stock
+   * (movement SALE at a store's location, RESERVATION_COMMITTED elsewhere). Idempotent. SERVICE role
+   * only.
    */
   commitReservation: CommitReservationPayload;
   /**
-   * Checkout saga compensation: cancels an order's reservation so its units are available again.
-   * Idempotent. SERVICE role only.
+   * Compensation of a checkout or a till sale before its commit: cancels the order's reservation so
+   * its units are available again (movement RESERVATION_RELEASED). Idempotent. SERVICE role only.
    */
   releaseReservation: ReleaseReservationPayload;
   /**
-   * Order cancellation compensation after the commit: the units of the order's COMMITTED reservation go
-   * back on hand (movement RETURN). Idempotent. SERVICE role only.
+   * Cancellation after the commit, of an online order (ecommerce's cancelOrder) or a till sale
+   * (retail's cancelSale): the units of its COMMITTED reservation go back on hand where they were taken
+   * (movement RETURN, reference = order id). Idempotent. SERVICE role only.
    */
   restockOrder: RestockOrderPayload;
   /**
@@ -969,7 +1059,6 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  UserError: ResolverTypeWrapper<UserError>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Product: ResolverTypeWrapper<EntityRefModel>;
@@ -977,6 +1066,8 @@ export type ResolversTypes = {
   Store: ResolverTypeWrapper<EntityRefModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Dashboard: ResolverTypeWrapper<Dashboard>;
+  InventoryUserError: ResolverTypeWrapper<InventoryUserError>;
+  InventoryErrorCode: InventoryErrorCode;
   LocationKind: LocationKind;
   Location: ResolverTypeWrapper<LocationModel>;
   ProductStock: ResolverTypeWrapper<ProductStockModel>;
@@ -1054,7 +1145,6 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  UserError: UserError;
   PageInfo: PageInfo;
   DateTime: Scalars['DateTime']['output'];
   Product: EntityRefModel;
@@ -1062,6 +1152,7 @@ export type ResolversParentTypes = {
   Store: EntityRefModel;
   Int: Scalars['Int']['output'];
   Dashboard: Dashboard | FederationReferenceTypes['Dashboard'];
+  InventoryUserError: InventoryUserError;
   Location: LocationModel;
   ProductStock: ProductStockModel;
   StockLevel: LevelWithLocationModel;
@@ -1180,15 +1271,6 @@ export type InterfaceObjectDirectiveResolver<
   Args = InterfaceObjectDirectiveArgs,
 > = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
-export type UserErrorResolvers<
-  ContextType = any,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
-> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PageInfoResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
@@ -1249,6 +1331,15 @@ export type DashboardResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lowStockCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pendingReplenishments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InventoryUserErrorResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['InventoryUserError'] = ResolversParentTypes['InventoryUserError'],
+> = {
+  code?: Resolver<ResolversTypes['InventoryErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type LocationResolvers<
@@ -1439,6 +1530,12 @@ export type QueryResolvers<
     ContextType,
     RequireFields<QueryReplenishmentRequestsArgs, 'first'>
   >;
+  replenishmentRequest?: Resolver<
+    Maybe<ResolversTypes['ReplenishmentRequest']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryReplenishmentRequestArgs, 'id'>
+  >;
   retainedEvents?: Resolver<
     ResolversTypes['RetainedEventPage'],
     ParentType,
@@ -1452,7 +1549,7 @@ export type AdjustStockPayloadResolvers<
   ParentType extends ResolversParentTypes['AdjustStockPayload'] = ResolversParentTypes['AdjustStockPayload'],
 > = {
   level?: Resolver<Maybe<ResolversTypes['StockLevel']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type RequestReplenishmentPayloadResolvers<
@@ -1461,7 +1558,7 @@ export type RequestReplenishmentPayloadResolvers<
     ResolversParentTypes['RequestReplenishmentPayload'],
 > = {
   request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type ApproveReplenishmentPayloadResolvers<
@@ -1470,7 +1567,7 @@ export type ApproveReplenishmentPayloadResolvers<
     ResolversParentTypes['ApproveReplenishmentPayload'],
 > = {
   request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type RejectReplenishmentPayloadResolvers<
@@ -1479,7 +1576,7 @@ export type RejectReplenishmentPayloadResolvers<
     ResolversParentTypes['RejectReplenishmentPayload'],
 > = {
   request?: Resolver<Maybe<ResolversTypes['ReplenishmentRequest']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type ReservationLineResolvers<
@@ -1508,7 +1605,7 @@ export type ReserveStockPayloadResolvers<
   ParentType extends ResolversParentTypes['ReserveStockPayload'] = ResolversParentTypes['ReserveStockPayload'],
 > = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type CommitReservationPayloadResolvers<
@@ -1517,7 +1614,7 @@ export type CommitReservationPayloadResolvers<
     ResolversParentTypes['CommitReservationPayload'],
 > = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type ReleaseReservationPayloadResolvers<
@@ -1526,7 +1623,7 @@ export type ReleaseReservationPayloadResolvers<
     ResolversParentTypes['ReleaseReservationPayload'],
 > = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type RestockOrderPayloadResolvers<
@@ -1534,7 +1631,7 @@ export type RestockOrderPayloadResolvers<
   ParentType extends ResolversParentTypes['RestockOrderPayload'] = ResolversParentTypes['RestockOrderPayload'],
 > = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type StockReturnLineResolvers<
@@ -1561,7 +1658,7 @@ export type ReturnStockPayloadResolvers<
   ParentType extends ResolversParentTypes['ReturnStockPayload'] = ResolversParentTypes['ReturnStockPayload'],
 > = {
   stockReturn?: Resolver<Maybe<ResolversTypes['StockReturn']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type EnsureStoreLocationPayloadResolvers<
@@ -1570,7 +1667,7 @@ export type EnsureStoreLocationPayloadResolvers<
     ResolversParentTypes['EnsureStoreLocationPayload'],
 > = {
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
-  errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<
@@ -1640,12 +1737,12 @@ export type MutationResolvers<
 };
 
 export type Resolvers<ContextType = any> = {
-  UserError?: UserErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Product?: ProductResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
   Dashboard?: DashboardResolvers<ContextType>;
+  InventoryUserError?: InventoryUserErrorResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   ProductStock?: ProductStockResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
