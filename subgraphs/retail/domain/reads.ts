@@ -51,9 +51,6 @@ import type {
  * domain/sql/ (ADR 0022), whose select lists come from the entity definitions.
  */
 
-// The select lists, for the statements of the sagas (sale and return rows) and the saga store.
-export { RETURN, SALE, SALE_LINE, SESSION, STORE } from './sql/rows';
-
 // ---------- stores and registers ----------
 
 export function storesByIds(ctx: DbContext, ids: readonly string[]): Promise<StoreView[]> {
