@@ -3,7 +3,9 @@
  * startStandaloneServer, documented defaults) on the same supergraph, both in front of canned
  * products/inventory subgraphs that cost almost nothing, so the router is what is measured.
  *
- *   npx tsx router/compare-stock.ts [--first 20] [--requests 4000] [--connections 20] [--assert 1.5]
+ *   npx tsx loadtests/router-alone.ts [--first 20] [--requests 4000] [--connections 20] [--assert 1.5]
+ *
+ * The stock gateway is the bench's (loadtests/stock-gateway.ts), pointed at the canned subgraphs.
  *
  * Prints requests/s, latency and the router process's CPU milliseconds per request (from /proc, so
  * the figure holds even when other processes share the cores). With --assert R it exits 1 unless
@@ -15,11 +17,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import net from 'node:net';
 import { composeSubgraphs } from '../schema/compose';
 import { operation } from '../schema/operations';
-import { cpuSnapshot } from '../loadtests/util';
-import { freePort, waitFor } from '../test/helpers/toolkit';
-import { createGateway } from './gateway';
+import { cpuSnapshot } from './util';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -77,15 +78,6 @@ function runMocks(productsPort: number, inventoryPort: number): void {
   }));
 }
 
-async function runStock(port: number, supergraphFile: string): Promise<void> {
-  // The documented setup, nothing tuned.
-  const { ApolloServer } = await import('@apollo/server');
-  const { startStandaloneServer } = await import('@apollo/server/standalone');
-  const gateway = createGateway({ supergraphSdl: fs.readFileSync(supergraphFile, 'utf8') });
-  const server = new ApolloServer({ gateway });
-  await startStandaloneServer(server, { listen: { port, host: '127.0.0.1' } });
-}
-
 // ---------- orchestration ----------
 
 function spawnSelf(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -96,25 +88,35 @@ function spawnSelf(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   });
 }
 
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Answers a trivial query once the server listens. */
 async function waitForGraphQL(url: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(
-    `${url} to start`,
-    async () => {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{"query":"{ __typename }"}',
-        });
-        return res.ok;
-      } catch {
-        return false; // not listening yet
-      }
-    },
-    timeoutMs,
-    250,
-  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** CPU time (user + system, ms) of a process and its descendants, from /proc; null elsewhere. */
@@ -159,7 +161,6 @@ async function measure(
 async function main(): Promise<void> {
   const role = process.argv[2];
   if (role === '--mock') return runMocks(Number(process.argv[3]), Number(process.argv[4]));
-  if (role === '--stock') return runStock(Number(process.argv[3]), process.argv[4]!);
 
   const first = arg('first', 20);
   const requests = arg('requests', 4000);
@@ -197,13 +198,18 @@ async function main(): Promise<void> {
     const variants: { name: string; start: () => ChildProcess; url: string }[] = [
       {
         name: 'stock @apollo/gateway',
-        start: () => spawnSelf(['--stock', String(stockPort), supergraphFile], {}),
+        start: () =>
+          spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stock-gateway.ts')], {
+            cwd: ROOT,
+            env: { ...process.env, NODE_ENV: 'production', PORT: String(stockPort), SUPERGRAPH_FILE: supergraphFile },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          }),
         url: `http://127.0.0.1:${stockPort}/`,
       },
       {
         name: `router (ROUTER_WORKERS=${process.env.ROUTER_WORKERS ?? 1})`,
         start: () =>
-          spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'index.ts')], {
+          spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'router', 'index.ts')], {
             cwd: ROOT,
             env: {
               ...process.env,
