@@ -18,6 +18,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { operation } from '../schema/operations';
+import type { DashboardQuery, SalesReportQuery, StorePerformanceQuery } from '../schema/operations/generated';
 import { signToken } from '../subgraphs/kit/auth';
 import { DEMO_STORES, demoStaffIds, seededRandom } from '../subgraphs/kit/demo-ids';
 import { demoProducts } from '../subgraphs/products/seed';
@@ -335,11 +336,16 @@ export interface ReadScenario {
   rate: number;
 }
 
-// Response bodies are read as loosely typed JSON: the checks below test every field they touch.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+/**
+ * A response body as its operation's generated type says it should be; the checks below still test
+ * every field they touch, since a failing server may answer partial data or none.
+ */
+interface Answer<T> {
+  data?: T | null;
+  errors?: { message: string }[];
+}
 
-const positive = (m: Json) => Number(m?.amount) > 0;
+const positive = (m: { amount: string } | null | undefined) => Number(m?.amount) > 0;
 
 export function readScenarios(period: Period): ReadScenario[] {
   const admin = signToken({ sub: 'emp-admin', role: 'ADMIN' });
@@ -355,18 +361,18 @@ export function readScenarios(period: Period): ReadScenario[] {
       token: admin,
       marker: '"salesReport":{',
       rate: 5,
-      check: (body: Json) => {
+      check: (raw) => {
+        const body = raw as Answer<SalesReportQuery> | null;
         const r = body?.data?.salesReport;
         if (body?.errors?.length || !r) return `errors: ${JSON.stringify(body?.errors ?? body)}`;
         if (!positive(r.revenue)) return `revenue ${JSON.stringify(r.revenue)}`;
-        const stores = (r.byStore ?? []).filter((s: Json) => s.store?.name);
+        const stores = (r.byStore ?? []).filter((s) => s.store?.name);
         if (stores.length !== DEMO_STORES.length) return `${stores.length} named stores in byStore`;
-        const top = (r.topProducts ?? []).filter((p: Json) => p.product?.name && p.unitsSold > 0);
+        const top = (r.topProducts ?? []).filter((p) => p.product?.name && p.unitsSold > 0);
         if (top.length === 0) return 'no top products';
-        const days = (r.daily ?? []).filter((d: Json) => positive(d.revenue));
+        const days = (r.daily ?? []).filter((d) => positive(d.revenue));
         if (days.length !== PERIOD_DAYS) return `${days.length} of ${PERIOD_DAYS} days with revenue in daily`;
-        if (!(r.byChannel ?? []).some((c: Json) => c.channel === 'ONLINE' && positive(c.revenue)))
-          return 'no online revenue';
+        if (!(r.byChannel ?? []).some((c) => c.channel === 'ONLINE' && positive(c.revenue))) return 'no online revenue';
         return null;
       },
     },
@@ -379,11 +385,12 @@ export function readScenarios(period: Period): ReadScenario[] {
       token: manager,
       marker: '"performance":{',
       rate: 20,
-      check: (body: Json) => {
+      check: (raw) => {
+        const body = raw as Answer<StorePerformanceQuery> | null;
         const s = body?.data?.store;
         if (body?.errors?.length || !s) return `errors: ${JSON.stringify(body?.errors ?? body)}`;
         if (s.id !== store || !s.name) return `store ${JSON.stringify(s)}`;
-        if (!positive(s.performance?.revenue) || !(s.performance?.transactions > 0))
+        if (!positive(s.performance?.revenue) || !((s.performance?.transactions ?? 0) > 0))
           return `performance ${JSON.stringify(s.performance)}`;
         return null;
       },
@@ -397,7 +404,8 @@ export function readScenarios(period: Period): ReadScenario[] {
       token: admin,
       marker: '"dashboard":{',
       rate: 20,
-      check: (body: Json) => {
+      check: (raw) => {
+        const body = raw as Answer<DashboardQuery> | null;
         const d = body?.data?.dashboard;
         if (body?.errors?.length || !d) return `errors: ${JSON.stringify(body?.errors ?? body)}`;
         if (!positive(d.revenueToday) || !(d.salesToday > 0) || !(d.ordersToday > 0))
