@@ -1,13 +1,12 @@
 /**
  * The client operations (schema/operations/*.graphql) against the committed supergraph, as the router
- * serves it (its API schema): every operation validates, except those PENDING lists, which must not
- * validate yet, so an entry left in PENDING after its subgraph lands fails here.
+ * serves it (its API schema): every operation validates.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, validate, type GraphQLSchema } from 'graphql';
-import { clientOperations, operation, operationFiles, OPERATIONS_DIR, PENDING } from './operations';
+import { clientOperations, operation, operationFiles, OPERATIONS_DIR } from './operations';
 
 const SUPERGRAPH = path.join(__dirname, 'supergraph.graphql');
 
@@ -17,8 +16,6 @@ beforeAll(() => {
 });
 
 const all = [...clientOperations().values()];
-const ready = all.filter((op) => !(op.name in PENDING));
-const pending = all.filter((op) => op.name in PENDING);
 
 function errorsOf(name: string): string[] {
   const op = clientOperations().get(name);
@@ -51,17 +48,7 @@ describe('client operations (schema/operations)', () => {
     expect(() => operation('NoSuchOperation')).toThrow(/no client operation named NoSuchOperation/);
   });
 
-  it('PENDING names only operations of this folder', () => {
-    expect(Object.keys(PENDING).filter((name) => !clientOperations().has(name))).toEqual([]);
-  });
-
-  it.each(ready.map((op) => [op.name, op.file]))('%s (%s) validates against the supergraph', (name) => {
+  it.each(all.map((op) => [op.name, op.file]))('%s (%s) validates against the supergraph', (name) => {
     expect(errorsOf(name)).toEqual([]);
-  });
-
-  // One case over the list rather than it.each: jest refuses an empty table, and PENDING is empty
-  // whenever every subgraph the operations need is built.
-  it('PENDING operations do not validate yet: remove an operation from PENDING once it does', () => {
-    expect(pending.filter((op) => errorsOf(op.name).length === 0).map((op) => [op.name, PENDING[op.name]])).toEqual([]);
   });
 });

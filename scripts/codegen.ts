@@ -34,7 +34,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import prettier from 'prettier';
-import { clientOperations, OPERATIONS_DIR, PENDING } from '../schema/operations';
+import { clientOperations, OPERATIONS_DIR } from '../schema/operations';
 import { SUBGRAPH_LIST, type RegistryEntry } from '../subgraphs/registry';
 
 const ROOT = path.join(__dirname, '..');
@@ -134,13 +134,13 @@ async function resolverTypes(entry: RegistryEntry): Promise<{ file: string; text
 
 async function operationTypes(): Promise<{ file: string; text: string }> {
   const api = Supergraph.build(fs.readFileSync(SUPERGRAPH, 'utf8')).apiSchema().toGraphQLJSSchema();
-  const ready = [...clientOperations().values()].filter((op) => !(op.name in PENDING));
+  const operations = [...clientOperations().values()];
   const file = path.join(OPERATIONS_DIR, 'generated.ts');
   const output = await codegen({
     filename: file,
     schema: parse(printSchema(api)),
     schemaAst: api,
-    documents: ready.map((op) => ({
+    documents: operations.map((op) => ({
       location: path.join(OPERATIONS_DIR, op.file),
       document: { kind: Kind.DOCUMENT, definitions: [op.definition] },
     })),

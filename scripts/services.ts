@@ -360,7 +360,7 @@ export interface StackOptions {
   embeddedPort?: number;
   /** Prefix of every subgraph's database name, e.g. "bench_" -> bench_products. */
   dbPrefix?: string;
-  /** The router's port; subgraphs use base+1.. (DESIGN.md ports when 4000). */
+  /** The router's port; subgraphs use base+1.. (the default PORTS of subgraphs/kit/env.ts when 4000). */
   basePort?: number;
   seed?: boolean;
   jwtSecret?: string;

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole supergraph on one machine (DESIGN.md "Running it").
+ * `npm start`: the whole supergraph on one machine (docs/architecture.md, "Operations").
  *
  * PostgreSQL from DATABASE_URL, else embedded (data in .data/pg, port EMBEDDED_PG_PORT=5433);
  * one database per subgraph (DB_PREFIX prepended); every subgraph of subgraphs/registry.ts (those

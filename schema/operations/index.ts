@@ -9,13 +9,6 @@ import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 
 export const OPERATIONS_DIR = __dirname;
 
-/**
- * Operations that need a subgraph not built yet, by name, with what they wait for. They are kept
- * here as clients will send them; the validation test expects them to fail until the subgraph lands,
- * and codegen skips them.
- */
-export const PENDING: Readonly<Record<string, string>> = {};
-
 export interface ClientOperation {
   name: string;
   /** query, mutation or subscription. */

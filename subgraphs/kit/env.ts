@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** Default ports of the local topology (DESIGN.md): the router, then every subgraph of the design. */
+/** Default ports of the local topology (docs/architecture.md): the router, then every subgraph. */
 export const PORTS = {
   router: 4000,
   products: 4001,
@@ -12,9 +12,6 @@ export const PORTS = {
 
 /** The subgraphs that exist (subgraphs/registry.ts lists each with its entry point). */
 export type ServiceName = 'products' | 'inventory' | 'ecommerce' | 'retail' | 'reports';
-
-/** Subgraphs of the design not built yet (none now); they move to ServiceName when they land. */
-export type PlannedServiceName = Exclude<keyof typeof PORTS, 'router' | ServiceName>;
 
 /**
  * This subgraph's database URL: <NAME>_DATABASE_URL, else DATABASE_URL's server with the

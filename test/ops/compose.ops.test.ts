@@ -105,13 +105,12 @@ describe('docker-compose.yml: services and dependencies', () => {
         });
       }
     }
-    // Subgraphs parked in a profile (not built yet) are not started by default, so routers cannot wait for them.
-    const active = SUBGRAPHS.flatMap(subgraphServices).filter(
-      (name) => !(compose.raw.services as Record<string, { profiles?: string[] }>)[name]?.profiles,
-    );
-    expect(active).toEqual(expect.arrayContaining(['products', 'inventory-1', 'ecommerce']));
+    // Every subgraph container starts by default (none is parked in a compose profile), and the
+    // routers wait for all of them.
+    const subgraphContainers = SUBGRAPHS.flatMap(subgraphServices);
+    expect(subgraphContainers.filter((name) => service(name).raw.profiles !== undefined)).toEqual([]);
     for (const router of ROUTERS) {
-      for (const name of active) {
+      for (const name of subgraphContainers) {
         expect(service(router).dependsOn[name]).toBe('service_healthy');
       }
     }
@@ -410,7 +409,7 @@ describe('Dockerfile and .dockerignore', () => {
     expect(instructions.some((l) => /^HEALTHCHECK /.test(l) && l.includes('/health/ready'))).toBe(true);
   });
 
-  test('CMD starts every SERVICE the compose file uses, from an entry file that exists or is a planned subgraph', () => {
+  test('CMD starts every SERVICE the compose file uses, from an entry file that exists', () => {
     const cmd = instructions.find((l) => /^CMD /.test(l)) ?? '';
     const used = new Set([...services.values()].map((s) => s.env.SERVICE).filter((s): s is string => Boolean(s)));
     expect([...used].sort()).toEqual(['router', ...SUBGRAPHS].sort());
@@ -418,6 +417,8 @@ describe('Dockerfile and .dockerignore', () => {
     expect(cmd).toContain('exec node --import tsx router/index.ts');
     expect(cmd).toContain('exec node --import tsx \\"subgraphs/$SERVICE/index.ts\\"');
     expect(fs.existsSync(rootPath('router/index.ts'))).toBe(true);
+    for (const s of SUBGRAPHS)
+      expect({ s, exists: fs.existsSync(rootPath(`subgraphs/${s}/index.ts`)) }).toEqual({ s, exists: true });
     // tsx is a production dependency, so `npm ci --omit=dev` keeps it.
     const pkg = JSON.parse(readText('package.json')) as { dependencies?: Record<string, string> };
     expect(pkg.dependencies?.tsx).toBeDefined();

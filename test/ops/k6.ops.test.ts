@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, getVariableValues, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import ts from 'typescript';
-import { clientOperations, operation, operationFiles, PENDING } from '../../schema/operations';
+import { clientOperations, operation, operationFiles } from '../../schema/operations';
 import { K6_DIR, k6Runtime, k6Script, loadModules, opened, type K6Options, type Sent } from '../helpers/k6';
 import { ROOT, readText, rootPath } from './ops-helpers';
 
@@ -122,11 +122,6 @@ describe('k6 GraphQL operations', () => {
     test.each(operations.map((o) => [o.name, o] as const))(
       '%s validates, with the variables the scripts send',
       (_n, op) => {
-        // Only an operation listed as waiting for a subgraph not built yet may not validate.
-        if (op.name in PENDING) {
-          console.info(`${op.name}: not validated until ${PENDING[op.name]} joins the supergraph`);
-          return;
-        }
         const def = operationDefinition(op);
         expect(validate(api, { kind: Kind.DOCUMENT, definitions: [def] }).map((e) => e.message)).toEqual([]);
         const coerced = getVariableValues(api, def.variableDefinitions ?? [], samples[op.name] ?? {});

@@ -153,7 +153,7 @@ export function loadCompose(): Compose {
   return { raw, services, volumes: isObj(raw.volumes) ? raw.volumes : {} };
 }
 
-/** Subgraph names of the design (DESIGN.md) and their compose services. */
+/** The subgraphs (subgraphs/registry.ts, docs/architecture.md) and their compose services. */
 export const SUBGRAPHS = ['products', 'inventory', 'ecommerce', 'retail', 'reports'] as const;
 export type Subgraph = (typeof SUBGRAPHS)[number];
 export const ROUTERS = ['router-1', 'router-2'] as const;

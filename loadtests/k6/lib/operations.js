@@ -6,8 +6,7 @@
  * those files once, in the init context, and each operation is extracted from them by name, so
  * there is no copy here. test/ops loads this module in Node (with `open` and `import.meta` provided
  * like k6 does) and checks that every operation is the schema/operations one and validates
- * against schema/supergraph.graphql with the variables the builders produce (operations waiting for
- * a subgraph not built yet are listed in schema/operations/index.ts PENDING).
+ * against schema/supergraph.graphql with the variables the builders produce.
  *
  * No k6 module and no __ENV here.
  */
