@@ -1,4 +1,5 @@
 import {
+  badInput,
   checkFirst,
   DateScalar,
   DateTimeScalar,
@@ -86,6 +87,10 @@ async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs) {
   const first = checkFirst(args.first);
   const cursor = decodeCursor(args.after, ['int', 'string']);
   const after = cursor ? { openedAt: new Date(cursor[0]), id: cursor[1] } : null;
+  // A safe integer can still lie beyond the last instant a Date holds: an edited cursor, not SQL's problem.
+  if (after && Number.isNaN(after.openedAt.getTime())) {
+    throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
+  }
   const page = await registerSessions(ctx, { registerId: args.registerId, first, after });
   const cursorOf = (s: RegisterSession) => encodeCursor([s.openedAt.getTime(), s.id]);
   return {

@@ -583,8 +583,11 @@ describe('retail through the router (products, inventory x2, retail; demo data)'
       pageInfo: { hasNextPage: false, endCursor: null },
       edges: [],
     });
-    const edited = await page(manager, 'not-a-cursor');
-    expect(edited.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const beyondTime = Buffer.from(JSON.stringify([Number.MAX_SAFE_INTEGER, first.id])).toString('base64url');
+    for (const cursor of ['not-a-cursor', beyondTime]) {
+      const edited = await page(manager, cursor);
+      expect([cursor, edited.body.errors?.[0]?.extensions?.code]).toEqual([cursor, 'BAD_USER_INPUT']);
+    }
   });
 
   it('retainedEvents is not part of the router API, even with a service token', async () => {
