@@ -961,7 +961,7 @@ export type StorefrontProductQuery = {
     description: string;
     active: boolean;
     price: { amount: string; currency: string };
-    category: { id: string; name: string } | null;
+    category: { id: string; name: string; parent: { id: string; name: string } | null } | null;
     stock: { available: number };
   } | null;
 };
@@ -2326,6 +2326,17 @@ export const StorefrontProductDocument = {
                     selections: [
                       { kind: 'Field', name: { kind: 'Name', value: 'id' } },
                       { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'parent' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                          ],
+                        },
+                      },
                     ],
                   },
                 },
