@@ -38,11 +38,12 @@ import { contractViolations, readEventContract } from '../helpers/event-contract
 import { eventsSettled, PIPELINE_STACK_ENV } from '../helpers/events';
 import { expectedOf, factsFromSources, figuresOf } from '../helpers/report-sources';
 import { startStack, type Stack } from '../helpers/stack';
-import { postGraphQL, tokens } from '../helpers/toolkit';
+import { postGraphQL, tokens, type GqlResult } from '../helpers/toolkit';
 
-// Response data is shaped by each query; tests read it as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+/** What RETAINED_EVENTS_QUERY selects: a page of a producer's retained envelopes, as JSON texts. */
+interface RetainedEventsOut {
+  retainedEvents: { events: string[]; endCursor: string | null; hasNextPage: boolean };
+}
 
 const ROOT = path.join(__dirname, '..', '..');
 const PRODUCERS = ['ecommerce', 'retail', 'inventory'] as const;
@@ -142,13 +143,15 @@ describe('events from the producers to reports, through the router (five subgrap
     await sale('store-1', 'reg-store-1-1', [{ productId: product(12), quantity: 1 }]);
     const s3 = await sale('store-2', 'reg-store-2-1', [{ productId: product(13), quantity: 1 }]);
     await sale('store-2', 'reg-store-2-1', [{ productId: product(14), quantity: 4 }]);
+    const returnedLine = s1.lines[0];
+    if (!returnedLine) throw new Error(`the first sale came back without lines: ${JSON.stringify(s1)}`);
     const returned = await stack.gql(
       ReturnSaleDocument,
       {
         input: {
           saleId: s1.id,
           registerId: 'reg-store-1-1',
-          lines: [{ saleLineId: s1.lines[0]!.id, quantity: 1 }],
+          lines: [{ saleLineId: returnedLine.id, quantity: 1 }],
           refundMethod: 'CARD',
           idempotencyKey: key('return'),
         },
@@ -212,7 +215,9 @@ describe('events from the producers to reports, through the router (five subgrap
   const report = async () => {
     const res = await stack.gql(SalesReportDocument, { period: { from: today, to: today } }, { token: tokens.admin() });
     expect(res.body.errors).toBeUndefined();
-    return res.body.data!.salesReport;
+    const salesReport = res.body.data?.salesReport;
+    if (!salesReport) throw new Error(`no salesReport in the answer: ${JSON.stringify(res.body)}`);
+    return salesReport;
   };
 
   it("gives SalesReport totals equal to the producers' own rows, to the cent in every breakdown, and Dashboard the same counts", async () => {
@@ -221,12 +226,13 @@ describe('events from the producers to reports, through the router (five subgrap
     expect(ex.byChannel.STORE.transactions).toBe(3);
     const got = figuresOf(await report());
     expect({ ...got, topProducts: undefined }).toEqual({ ...figures, topProducts: undefined });
-    for (const [id, cents, units] of got.topProducts as [string, number, number][]) {
-      expect([id, cents, units]).toEqual([id, ex.byProduct[id]!.revenueCents, ex.byProduct[id]!.unitsSold]);
+    expect(got.topProducts.length).toBeGreaterThan(0);
+    for (const [id, cents, units] of got.topProducts) {
+      expect([id, cents, units]).toEqual([id, ex.byProduct[id]?.revenueCents, ex.byProduct[id]?.unitsSold]);
     }
     const dash = await stack.gql(DashboardDocument, {}, { token: tokens.admin() });
     expect(dash.body.errors).toBeUndefined();
-    expect(dash.body.data!.dashboard).toMatchObject({
+    expect(dash.body.data?.dashboard).toMatchObject({
       revenueToday: { amount: amount(ex.revenueCents), currency: 'CAD' },
       ordersToday: ex.byChannel.ONLINE.transactions,
       salesToday: ex.byChannel.STORE.transactions,
@@ -241,17 +247,21 @@ describe('events from the producers to reports, through the router (five subgrap
       const texts: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const res: Json = await postGraphQL(
+        // Annotated: `after` is reassigned from this answer, which TypeScript would otherwise infer in a loop.
+        const res: GqlResult<RetainedEventsOut> = await postGraphQL(
           url,
           RETAINED_EVENTS_QUERY,
           { after, first: 500 },
           { token: tokens.service('reports') },
         );
         expect(res.body.errors).toBeUndefined();
-        texts.push(...res.body.data.retainedEvents.events);
-        after = res.body.data.retainedEvents.endCursor;
-        if (!res.body.data.retainedEvents.hasNextPage) break;
+        const page = res.body.data?.retainedEvents;
+        if (!page) throw new Error(`${s} answered no retainedEvents page: ${JSON.stringify(res.body)}`);
+        texts.push(...page.events);
+        after = page.endCursor;
+        if (!page.hasNextPage) break;
       }
+      expect(texts.length).toBeGreaterThan(0);
       // What the relay published is what is retained, entry for entry.
       const streamed = (await redis.xrange(`${prefix}events:${s}`, '-', '+')).map(([, f]) => f[1]!);
       expect(new Set(streamed)).toEqual(new Set(texts));

@@ -2,12 +2,9 @@
  * What a sales report must show, computed from the producers' own rows rather than from their
  * events or reports' code: the e2e tests of the event pipeline compare reports' answers with these.
  */
+import type { SalesReportQuery } from '../../schema/operations/generated';
 import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
 import { expectedFigures, type Envelope } from '../../subgraphs/reports/test-helpers';
-
-// Response data is shaped by each query; read as loosely typed JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 /**
  * The facts in the producers' databases, as the envelopes reports' expectedFigures sums (which
@@ -123,20 +120,18 @@ export async function factsFromSources(urls: {
   return out;
 }
 
-/** The report's figures in the shape expectedFigures gives them. */
-export function figuresOf(r: Json) {
+/** The report's figures (the SalesReport client operation's answer) in the shape expectedFigures gives them. */
+export function figuresOf(r: SalesReportQuery['salesReport']) {
   const cents = (a: { amount: string }) => Math.round(Number(a.amount) * 100);
   return {
     revenueCents: cents(r.revenue),
     transactions: r.transactions,
     unitsSold: r.unitsSold,
-    byChannel: Object.fromEntries(r.byChannel.map((c: Json) => [c.channel, [cents(c.revenue), c.transactions]])),
-    byStore: Object.fromEntries(r.byStore.map((s: Json) => [s.store.id, [cents(s.revenue), s.transactions]])),
-    byCategory: Object.fromEntries(
-      r.byCategory.map((c: Json) => [c.category?.id ?? '', [cents(c.revenue), c.unitsSold]]),
-    ),
-    topProducts: r.topProducts.map((t: Json) => [t.product.id, cents(t.revenue), t.unitsSold]),
-    daily: r.daily.map((d: Json) => [d.date, cents(d.revenue), d.unitsSold]),
+    byChannel: Object.fromEntries(r.byChannel.map((c) => [c.channel, [cents(c.revenue), c.transactions]])),
+    byStore: Object.fromEntries(r.byStore.map((s) => [s.store.id, [cents(s.revenue), s.transactions]])),
+    byCategory: Object.fromEntries(r.byCategory.map((c) => [c.category?.id ?? '', [cents(c.revenue), c.unitsSold]])),
+    topProducts: r.topProducts.map((t): [string, number, number] => [t.product.id, cents(t.revenue), t.unitsSold]),
+    daily: r.daily.map((d): [string, number, number] => [d.date, cents(d.revenue), d.unitsSold]),
   };
 }
 
