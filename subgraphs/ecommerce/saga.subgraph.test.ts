@@ -2,10 +2,11 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
   createLogger,
   createMetrics,
-  legacyExecute,
+  execute,
   migrate,
   openOrm,
-  legacyQueryOne,
+  queryOne,
+  sql,
   retainedEventsResolver,
   startSubgraph,
   type RunningSubgraph,
@@ -196,10 +197,12 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     inventory.commitFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k4'));
     const orderId = res.order!.id;
-    await legacyExecute(
+    await execute(
       orm.em.fork() as EntityManager,
-      "update checkout_sagas set created_at = now() - interval '1 hour' where order_id = ?",
-      [orderId],
+      sql<{ orderId: string }>(
+        "update checkout_sagas set created_at = now() - interval '1 hour' where order_id = :orderId",
+      ),
+      { orderId },
     );
     await recoverOnce(ctx({ stuckAfterMs: 0, maxForwardAgeMs: 60_000 }), { runId: 'd' });
     const saga = await sagaByOrder(fresh(), orderId);
@@ -398,7 +401,11 @@ describe('order events in the outbox (docs/events.md)', () => {
   const eventsOf = async (orderId: string): Promise<Published[]> =>
     (await retained()).map((t) => JSON.parse(t) as Published).filter((e) => e.aggregate.id === orderId);
   const outboxRows = async () =>
-    (await legacyQueryOne<{ n: number }>(fresh().em, 'select count(*)::int as n from outbox'))!.n;
+    (await queryOne(
+      fresh().em,
+      sql<Record<string, never>, { n: number }>('select count(*)::int as n from outbox'),
+      {},
+    ))!.n;
 
   beforeAll(async () => {
     db = await freshDatabase('ecommerce_events');
@@ -570,16 +577,18 @@ describe('order events in the outbox (docs/events.md)', () => {
 
   it('a confirmation whose event cannot be written is not committed; recovery confirms it with one event', async () => {
     const c = await customerWithCart();
-    const sql = fresh().em;
+    const tx = fresh().em;
     // The outbox refusing order.confirmed stands for any failure between the order's update and the commit.
-    await legacyExecute(
-      sql,
-      `create function refuse_confirmed() returns trigger language plpgsql as $$
-       begin if new.type = 'order.confirmed' then raise exception 'outbox refuses'; end if; return new; end $$`,
+    await execute(
+      tx,
+      sql(`create function refuse_confirmed() returns trigger language plpgsql as $$
+       begin if new.type = 'order.confirmed' then raise exception 'outbox refuses'; end if; return new; end $$`),
+      {},
     );
-    await legacyExecute(
-      sql,
-      'create trigger refuse_confirmed before insert on outbox for each row execute function refuse_confirmed()',
+    await execute(
+      tx,
+      sql('create trigger refuse_confirmed before insert on outbox for each row execute function refuse_confirmed()'),
+      {},
     );
     let orderId: string;
     try {
@@ -590,8 +599,8 @@ describe('order events in the outbox (docs/events.md)', () => {
       expect(res.order!.history!.map((h) => h.status)).not.toContain('CONFIRMED');
       expect(await eventsOf(orderId)).toEqual([]);
     } finally {
-      await legacyExecute(sql, 'drop trigger refuse_confirmed on outbox');
-      await legacyExecute(sql, 'drop function refuse_confirmed()');
+      await execute(tx, sql('drop trigger refuse_confirmed on outbox'), {});
+      await execute(tx, sql('drop function refuse_confirmed()'), {});
     }
     expect(
       await recoverOnce(

@@ -14,7 +14,11 @@ import {
   retainedEventsResolver,
   startOutboxRelay,
 } from './outbox-relay';
-import { legacyExecute, legacyQueryRows } from './sql';
+import { execute, queryRows, sql } from './sql';
+
+const UNPUBLISHED_COUNT = sql<Record<string, never>, { n: number }>(
+  'select count(*)::int as n from outbox where published_at is null',
+);
 
 /** The outbox table alone, on a fresh database, and the relay against the test Redis (own prefix). */
 describe('outbox and relay (PostgreSQL, Redis)', () => {
@@ -46,13 +50,7 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
   });
   const entries = async () =>
     (await redis.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[1]!) as Record<string, unknown>);
-  const pending = async () =>
-    (
-      await legacyQueryRows<{ n: number }>(
-        orm.em.fork() as EntityManager,
-        'select count(*)::int as n from outbox where published_at is null',
-      )
-    )[0]!.n;
+  const pending = async () => (await queryRows(orm.em.fork() as EntityManager, UNPUBLISHED_COUNT, {}))[0]!.n;
 
   it('writes events only with the transaction of their change, and refuses to write one outside a transaction', async () => {
     const em = orm.em.fork() as EntityManager;
@@ -64,9 +62,12 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
       }),
     ).rejects.toThrow('the change failed');
     await em.transactional((tx) => recordEvents(tx as EntityManager, 'req-2', [sale('s-1', 100), sale('s-2', 200)]));
-    const rows = await legacyQueryRows<{ type: string; aggregate_id: string; correlation_id: string }>(
+    const rows = await queryRows(
       em,
-      'select type, aggregate_id, correlation_id from outbox order by seq',
+      sql<Record<string, never>, { type: string; aggregate_id: string; correlation_id: string }>(
+        'select type, aggregate_id, correlation_id from outbox order by seq',
+      ),
+      {},
     );
     expect(rows).toEqual([
       { type: 'sale.recorded', aggregate_id: 's-1', correlation_id: 'req-2' },
@@ -155,18 +156,23 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
   it('purges published rows after the retention, never pending ones', async () => {
     const em = orm.em.fork() as EntityManager;
     await em.transactional((tx) => recordEvent(tx as EntityManager, 'req-4', sale('s-pending', 1)));
-    await legacyExecute(
+    await execute(
       em,
-      "update outbox set published_at = now() - interval '3 days' where aggregate_id in ('s-1', 's-2')",
+      sql("update outbox set published_at = now() - interval '3 days' where aggregate_id in ('s-1', 's-2')"),
+      {},
     );
-    await legacyExecute(
+    await execute(
       em,
-      "update outbox set created_at = now() - interval '9 days' where aggregate_id = 's-pending'",
+      sql("update outbox set created_at = now() - interval '9 days' where aggregate_id = 's-pending'"),
+      {},
     );
     expect(await purgePublished(orm, 2)).toBe(2);
-    const left = await legacyQueryRows<{ aggregate_id: string }>(
+    const left = await queryRows(
       em,
-      "select aggregate_id from outbox where aggregate_id like 's-_' or aggregate_id = 's-pending'",
+      sql<Record<string, never>, { aggregate_id: string }>(
+        "select aggregate_id from outbox where aggregate_id like 's-_' or aggregate_id = 's-pending'",
+      ),
+      {},
     );
     expect(left).toEqual([{ aggregate_id: 's-pending' }]);
   });

@@ -1,5 +1,5 @@
-import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
-import { legacyQueryOne, legacyQueryRows, toDate } from './sql';
+import type { EntitySchema } from '@mikro-orm/postgresql';
+import { toDate } from './sql';
 
 /**
  * Select lists for lean reads (ADR 0003), derived from a table's EntitySchema so that a column is
@@ -42,25 +42,4 @@ export function projection<T, K extends keyof T = never>(
       return row as Omit<T, K>;
     },
   };
-}
-
-/** @deprecated positional: a `sql` statement with `{ row }` instead (ADR 0022). */
-export async function legacyProjectedRows<T>(
-  em: EntityManager,
-  p: Projection<T>,
-  sql: string,
-  params: readonly unknown[] = [],
-): Promise<T[]> {
-  return (await legacyQueryRows<Record<string, unknown>>(em, sql, params)).map(p.fromRow);
-}
-
-/** @deprecated positional: a `sql` statement with `{ row }` instead (ADR 0022). */
-export async function legacyProjectedRow<T>(
-  em: EntityManager,
-  p: Projection<T>,
-  sql: string,
-  params: readonly unknown[] = [],
-): Promise<T | null> {
-  const row = await legacyQueryOne<Record<string, unknown>>(em, sql, params);
-  return row ? p.fromRow(row) : null;
 }

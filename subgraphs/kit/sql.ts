@@ -207,33 +207,3 @@ export async function inTransaction<R>(
 export function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
 }
-
-// ---------- positional SQL, being replaced by statements (ADR 0022) ----------
-// Kept only while the subgraphs move to `sql` statements; a test fails once anything in
-// subgraphs/*/domain still calls these.
-
-/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
-export async function legacyQueryRows<T>(
-  em: EntityManager,
-  text: string,
-  params: readonly unknown[] = [],
-): Promise<T[]> {
-  const res = (await raw(em, text, params)) as { rows: T[] };
-  return res.rows;
-}
-
-/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
-export async function legacyQueryOne<T>(
-  em: EntityManager,
-  text: string,
-  params: readonly unknown[] = [],
-): Promise<T | null> {
-  const rows = await legacyQueryRows<T>(em, text, params);
-  return rows[0] ?? null;
-}
-
-/** @deprecated positional `?` parameters: define a `sql` statement instead (ADR 0022). */
-export async function legacyExecute(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<number> {
-  const res = (await raw(em, text, params)) as { rowCount: number | null };
-  return res.rowCount ?? 0;
-}
