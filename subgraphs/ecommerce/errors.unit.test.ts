@@ -84,7 +84,8 @@ describe('input hygiene with ecommerce codes', () => {
         `mutation($input: ${MUTATIONS[field]}!) { ${field}(input: $input) { errors { code field message } } }`,
       ),
       variableValues: { input },
-      contextValue: { identity, requestId: 'hygiene-test' },
+      // The request context as the kit builds it: permission rules read the caller from its domain context.
+      contextValue: { domain: { identity, requestId: 'hygiene-test' } },
     });
     expect(result.errors).toBeUndefined();
     const payload = result.data?.[field] as { errors: { code: EcommerceErrorCode; field: string[] | null }[] };

@@ -25,9 +25,11 @@ import type { CartLine, CartView } from './domain/types';
 import type { CustomerOrdersArgs, Resolvers } from './generated/resolvers';
 import type { EcommerceLoaders } from './loaders';
 import type { OrderConnectionModel } from './models';
-import { sagaObserver } from './saga-observer';
 
-type Ctx = Context<EcommerceLoaders>;
+type Ctx = Context<EcommerceLoaders, EcommerceContext>;
+
+/** The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only. */
+const retainedEvents = retainedEventsResolver('ecommerce');
 
 /** The process-wide collaborators of the resolvers: configuration and the adapters of the domain's ports. */
 export interface ResolverServices {
@@ -53,27 +55,15 @@ function orderConnection(ctx: Ctx, filter: OrderFilter, args: CustomerOrdersArgs
   const cursor = decodeCursor(args.after, ['bigint']);
   const afterSeq = cursor ? cursor[0] : null;
   return lazyConnection({
-    rows: () => ordersPage(ctx, { filter, first, afterSeq }),
+    rows: () => ordersPage(ctx.domain, { filter, first, afterSeq }),
     first,
     cursorOf: (o) => encodeCursor([o.seq]),
-    count: () => countOrders(ctx, filter),
+    count: () => countOrders(ctx.domain, filter),
     hasPrevious: cursor !== null,
   });
 }
 
 export function createResolvers(services: () => ResolverServices) {
-  /** The request as the domain sees it: the kit's context plus ecommerce's ports. */
-  const domain = (ctx: Ctx): EcommerceContext => {
-    const { config, inventory, payments } = services();
-    return {
-      ...ctx,
-      config,
-      inventory,
-      payments,
-      products: ctx.loaders.product,
-      sagaEvents: sagaObserver({ metrics: ctx.metrics, fault: config.fault, log: ctx.log }),
-    };
-  };
   /** Registration and login answer with a customer JWT for the account the domain returned. */
   const withToken = (result: AuthResult) => ({
     ...result,
@@ -89,42 +79,42 @@ export function createResolvers(services: () => ResolverServices) {
 
     Query: {
       me: (_p, _a, ctx) => {
-        const id = ownCustomerId(ctx);
+        const id = ownCustomerId(ctx.domain);
         return id ? ctx.loaders.customer.load(id) : null;
       },
       order: async (_p, { id }, ctx) => {
         const order = await ctx.loaders.order.load(id);
         if (!order) return null;
-        assertCanSeeOrder(ctx, order);
+        assertCanSeeOrder(ctx.domain, order);
         return order;
       },
       orders: (_p, args, ctx) => orderConnection(ctx, { status: args.status }, args),
-      retainedEvents: retainedEventsResolver('ecommerce'),
+      retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
     },
 
     Mutation: {
-      registerCustomer: async (_p, { input }, ctx) => withToken(await registerCustomer(ctx, input)),
-      login: async (_p, { input }, ctx) => withToken(await login(ctx, input)),
-      addAddress: (_p, { input }, ctx) => addAddress(ctx, input),
-      updateAddress: (_p, { input }, ctx) => updateAddress(ctx, input),
-      removeAddress: (_p, { input }, ctx) => removeAddress(ctx, input),
-      addToCart: (_p, { input }, ctx) => addToCart(domain(ctx), input),
-      updateCartLine: (_p, { input }, ctx) => updateCartLine(domain(ctx), input),
-      removeCartLine: (_p, { input }, ctx) => removeCartLine(domain(ctx), input),
-      checkout: (_p, { input }, ctx) => checkout(domain(ctx), input),
-      cancelOrder: (_p, { input }, ctx) => cancelOrder(domain(ctx), input),
-      shipOrder: (_p, { input }, ctx) => shipOrder(ctx, input),
+      registerCustomer: async (_p, { input }, ctx) => withToken(await registerCustomer(ctx.domain, input)),
+      login: async (_p, { input }, ctx) => withToken(await login(ctx.domain, input)),
+      addAddress: (_p, { input }, ctx) => addAddress(ctx.domain, input),
+      updateAddress: (_p, { input }, ctx) => updateAddress(ctx.domain, input),
+      removeAddress: (_p, { input }, ctx) => removeAddress(ctx.domain, input),
+      addToCart: (_p, { input }, ctx) => addToCart(ctx.domain, input),
+      updateCartLine: (_p, { input }, ctx) => updateCartLine(ctx.domain, input),
+      removeCartLine: (_p, { input }, ctx) => removeCartLine(ctx.domain, input),
+      checkout: (_p, { input }, ctx) => checkout(ctx.domain, input),
+      cancelOrder: (_p, { input }, ctx) => cancelOrder(ctx.domain, input),
+      shipOrder: (_p, { input }, ctx) => shipOrder(ctx.domain, input),
     },
 
     Customer: {
       // Another subgraph may reference a customer: only that customer and staff may read it. Async so
       // that a refusal fails this one entity of an `_entities` batch, not the whole batch.
       __resolveReference: async (ref, ctx) => {
-        assertCanSeeCustomer(ctx, ref.id);
+        assertCanSeeCustomer(ctx.domain, ref.id);
         return ctx.loaders.customer.load(ref.id);
       },
       addresses: (c, _a, ctx) => ctx.loaders.addresses.load(c.id),
-      cart: (c, _a, ctx) => ensureCart(ctx, c.id),
+      cart: (c, _a, ctx) => ensureCart(ctx.domain, c.id),
       orders: (c, args, ctx) => orderConnection(ctx, { customerId: c.id }, args),
     },
 
@@ -146,7 +136,7 @@ export function createResolvers(services: () => ResolverServices) {
     Order: {
       __resolveReference: async (ref, ctx) => {
         const order = await ctx.loaders.order.load(ref.id);
-        if (order) assertCanSeeOrder(ctx, order);
+        if (order) assertCanSeeOrder(ctx.domain, order);
         return order;
       },
       customer: async (o, _a, ctx) => {

@@ -1,5 +1,6 @@
 import {
   allow,
+  backgroundContext,
   buildSchema,
   defineSubgraph,
   hasRole,
@@ -11,12 +12,16 @@ import {
   withPermissions,
   type OutboxRelay,
   type PeriodicTask,
+  requestDomainContext,
+  type DomainContext,
+  type Metrics,
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
 import { calleeClients, productLoader } from '../kit/clients';
+import type { ProductLookup } from '../kit/domain';
 import { FakePaymentProvider } from './clients/payments';
 import { configFromEnv, type EcommerceConfig } from './config';
 import type { EcommerceContext } from './domain/context';
@@ -68,8 +73,31 @@ export function createServices(config: EcommerceConfig = configFromEnv()): Resol
   };
 }
 
+/**
+ * A request, or a recovery pass, as ecommerce's domain sees it: the kit's part (unit of work, caller,
+ * request id, logger) plus ecommerce's ports. `products` is a batched lookup: the request's DataLoader,
+ * or one of the pass's own.
+ */
+export function ecommerceContext(
+  base: DomainContext,
+  services: ResolverServices,
+  adapters: { products: ProductLookup; metrics: Pick<Metrics, 'registry'> },
+): EcommerceContext {
+  const { config, inventory, payments } = services;
+  return {
+    ...base,
+    config,
+    inventory,
+    payments,
+    products: adapters.products,
+    sagaEvents: sagaObserver({ metrics: adapters.metrics, fault: config.fault, log: base.log }),
+  };
+}
+
 /** A definition bound to given services (tests may start several ecommerce instances in one process). */
-export function createDefinition(services: () => ResolverServices): SubgraphDefinition<EcommerceLoaders> {
+export function createDefinition(
+  services: () => ResolverServices,
+): SubgraphDefinition<EcommerceLoaders, EcommerceContext> {
   return defineSubgraph({
     name: 'ecommerce',
     dir: __dirname,
@@ -77,6 +105,11 @@ export function createDefinition(services: () => ResolverServices): SubgraphDefi
     entities,
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
+    domainContext: (request) =>
+      ecommerceContext(requestDomainContext(request), services(), {
+        products: request.loaders.product,
+        metrics: request.metrics,
+      }),
     permissions,
     textCodes: TEXT_CODES,
   });
@@ -113,17 +146,11 @@ export async function startEcommerce(
     (running) => {
       const log = running.log.child({ component: 'saga-recovery' });
       // Each pass works like a request without a caller: its own unit of work and product lookups.
-      const context = (): EcommerceContext => ({
-        em: running.orm.em.fork(),
-        identity: null,
-        requestId: 'saga-recovery',
-        log,
-        config: services.config,
-        inventory: services.inventory,
-        payments: services.payments,
-        products: productLoader(() => services.products, running.metrics),
-        sagaEvents: sagaObserver({ metrics: running.metrics, fault: services.config.fault, log }),
-      });
+      const context = (): EcommerceContext =>
+        ecommerceContext(backgroundContext(running, 'saga-recovery'), services, {
+          products: productLoader(() => services.products, running.metrics),
+          metrics: running.metrics,
+        });
       const intervalMs = services.config.recoveryIntervalMs;
       return {
         recovery:

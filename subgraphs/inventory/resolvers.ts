@@ -33,6 +33,7 @@ import {
 } from './domain/reservations';
 import { returnStock } from './domain/returns';
 import { allLocations, lowStock, movementCount, movementPage } from './domain/stock';
+import type { InventoryContext } from './domain/context';
 import type { Resolvers } from './generated/resolvers';
 import { storeCountKey, storePageKey, type Loaders } from './loaders';
 import {
@@ -43,7 +44,10 @@ import {
   returnOutcomes,
 } from './metrics';
 
-type Ctx = Context<Loaders>;
+type Ctx = Context<Loaders, InventoryContext>;
+
+/** The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only. */
+const retainedEvents = retainedEventsResolver('inventory');
 
 const TOTAL_FIELDS = new Set(['onHand', 'reserved', 'available', '__typename']);
 
@@ -101,20 +105,20 @@ export const resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    locations: (_p, _a, ctx) => allLocations(ctx),
+    locations: (_p, _a, ctx) => allLocations(ctx.domain),
     location: (_p, args, ctx) => ctx.loaders.locationById.load(args.id),
     lowStock: (_p, args, ctx) =>
-      lowStock(ctx, { first: checkFirst(args.first, 50), locationId: args.locationId ?? null }),
+      lowStock(ctx.domain, { first: checkFirst(args.first, 50), locationId: args.locationId ?? null }),
     stockMovements: (_p, args, ctx) => {
       const first = checkFirst(args.first, 20);
       // Movement cursors carry the bigint identity value, as a string.
       const beforeId = decodeCursor(args.after, ['bigint'])?.[0] ?? null;
       const filter = { productId: args.productId ?? null, locationId: args.locationId ?? null };
       return lazyConnection({
-        rows: () => movementPage(ctx, { filter, limit: first + 1, beforeId }),
+        rows: () => movementPage(ctx.domain, { filter, limit: first + 1, beforeId }),
         first,
         cursorOf: (m) => encodeCursor([m.id]),
-        count: () => movementCount(ctx, filter),
+        count: () => movementCount(ctx.domain, filter),
         hasPrevious: args.after != null,
       });
     },
@@ -123,20 +127,19 @@ export const resolvers = {
       const first = checkFirst(args.first, 20, 25);
       // Request cursors carry the bigint seq, as a string.
       const beforeSeq = decodeCursor(args.after, ['bigint'])?.[0] ?? null;
-      const filter = replenishmentFilter(ctx, { storeId: args.storeId ?? null, status: args.status ?? null });
+      const filter = replenishmentFilter(ctx.domain, { storeId: args.storeId ?? null, status: args.status ?? null });
       return lazyConnection({
-        rows: () => replenishmentPage(ctx, { filter, limit: first + 1, beforeSeq }),
+        rows: () => replenishmentPage(ctx.domain, { filter, limit: first + 1, beforeSeq }),
         first,
         cursorOf: (r) => encodeCursor([r.seq]),
-        count: () => replenishmentCount(ctx, filter),
+        count: () => replenishmentCount(ctx.domain, filter),
         hasPrevious: args.after != null,
       });
     },
     // Through the request's DataLoader, so several requests by id in one operation cost one statement.
-    replenishmentRequest: (_p, args, ctx) =>
-      replenishmentRequestFor({ ...ctx, requests: ctx.loaders.replenishmentById }, args.id),
+    replenishmentRequest: (_p, args, ctx) => replenishmentRequestFor(ctx.domain, args.id),
     // The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only.
-    retainedEvents: retainedEventsResolver('inventory'),
+    retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
   },
 
   Mutation: {
@@ -144,7 +147,7 @@ export const resolvers = {
       const outcomes = adjustmentOutcomes(ctx.metrics);
       try {
         // Product ids are checked through the request's product loader (one `_entities` call per tick).
-        const { level, errors, outcome } = await adjustStock({ ...ctx, products: ctx.loaders.product }, args.input);
+        const { level, errors, outcome } = await adjustStock(ctx.domain, args.input);
         outcomes.inc({ outcome });
         return { level, errors };
       } catch (err) {
@@ -155,24 +158,26 @@ export const resolvers = {
         throw err;
       }
     },
-    reserveStock: (_p, args, ctx) => counted(ctx, reserveStock(ctx, args.input)),
-    commitReservation: (_p, args, ctx) => counted(ctx, commitReservation(ctx, args.input)),
-    releaseReservation: (_p, args, ctx) => counted(ctx, releaseReservation(ctx, args.input)),
-    restockOrder: (_p, args, ctx) => counted(ctx, restockOrder(ctx, args.input)),
+    reserveStock: (_p, args, ctx) => counted(ctx, reserveStock(ctx.domain, args.input)),
+    commitReservation: (_p, args, ctx) => counted(ctx, commitReservation(ctx.domain, args.input)),
+    releaseReservation: (_p, args, ctx) => counted(ctx, releaseReservation(ctx.domain, args.input)),
+    restockOrder: (_p, args, ctx) => counted(ctx, restockOrder(ctx.domain, args.input)),
     returnStock: async (_p, args, ctx) => {
       // Product ids new to inventory are checked through the request's product loader (ADR 0015).
-      const { stockReturn, errors, outcome } = await returnStock({ ...ctx, products: ctx.loaders.product }, args.input);
+      const { stockReturn, errors, outcome } = await returnStock(ctx.domain, args.input);
       returnOutcomes(ctx.metrics).inc({ outcome });
       return { stockReturn, errors };
     },
     ensureStoreLocation: async (_p, args, ctx) => {
-      const { location, errors } = await ensureStoreLocation(ctx, args.input);
+      const { location, errors } = await ensureStoreLocation(ctx.domain, args.input);
       return { location, errors };
     },
     requestReplenishment: (_p, args, ctx) =>
-      replenished(ctx, 'request', () => requestReplenishment({ ...ctx, products: ctx.loaders.product }, args.input)),
-    approveReplenishment: (_p, args, ctx) => replenished(ctx, 'approve', () => approveReplenishment(ctx, args.input)),
-    rejectReplenishment: (_p, args, ctx) => replenished(ctx, 'reject', () => rejectReplenishment(ctx, args.input)),
+      replenished(ctx, 'request', () => requestReplenishment(ctx.domain, args.input)),
+    approveReplenishment: (_p, args, ctx) =>
+      replenished(ctx, 'approve', () => approveReplenishment(ctx.domain, args.input)),
+    rejectReplenishment: (_p, args, ctx) =>
+      replenished(ctx, 'reject', () => rejectReplenishment(ctx.domain, args.input)),
   },
 
   Product: {
@@ -206,7 +211,7 @@ export const resolvers = {
 
   Dashboard: {
     // dashboardOf is async, so a refusal fails this one entity of an `_entities` batch, not the batch.
-    __resolveReference: (ref, ctx) => dashboardOf({ ...ctx, dashboards: ctx.loaders.dashboardStock }, ref.id),
+    __resolveReference: (ref, ctx) => dashboardOf(ctx.domain, ref.id),
   },
 
   Location: {

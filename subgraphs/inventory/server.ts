@@ -9,6 +9,8 @@ import {
   startWithBackground,
   type OutboxRelay,
   withPermissions,
+  requestDomainContext,
+  type RequestScope,
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
@@ -16,6 +18,7 @@ import {
 } from '../kit';
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { InventoryContext } from './domain/context';
 import { pendingByStore } from './domain/replenishment';
 import { registerPendingReplenishments } from './metrics';
 import { seedInventory } from './seed';
@@ -71,8 +74,18 @@ export function productsClient(url?: string): ProductsClient {
   });
 }
 
+/** The request as inventory's domain sees it: the kit's part plus its ports, the request's DataLoaders. */
+export function inventoryContext(request: RequestScope<Loaders>): InventoryContext {
+  return {
+    ...requestDomainContext(request),
+    products: request.loaders.product,
+    requests: request.loaders.replenishmentById,
+    dashboards: request.loaders.dashboardStock,
+  };
+}
+
 /** A definition whose loaders look products up in `products` (each started instance has its own). */
-export function createDefinition(products: () => ProductSource): SubgraphDefinition<Loaders> {
+export function createDefinition(products: () => ProductSource): SubgraphDefinition<Loaders, InventoryContext> {
   return defineSubgraph({
     name: 'inventory',
     dir: __dirname,
@@ -80,6 +93,7 @@ export function createDefinition(products: () => ProductSource): SubgraphDefinit
     entities,
     migrations,
     createLoaders: makeCreateLoaders(products),
+    domainContext: inventoryContext,
     permissions,
   });
 }

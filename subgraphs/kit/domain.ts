@@ -4,7 +4,7 @@
  */
 export * from './user-error';
 export * from './domain-errors';
-export type { DomainContext } from './domain-context';
+export { withEm, type CallerContext, type DbContext, type DomainContext } from './domain-context';
 export type { InventoryPort, InventorySagaPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './ports';
 export * from './passwords';
 export * from './credentials';

@@ -11,7 +11,7 @@ const UNAUTHENTICATED = () => new GraphQLError('Authentication required', { exte
 const FORBIDDEN = (message = 'Not allowed') => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 
 export const isAuthenticated = rule({ cache: 'contextual' })(async (_p, _a, ctx: Context) =>
-  ctx.identity ? true : UNAUTHENTICATED(),
+  ctx.domain.identity ? true : UNAUTHENTICATED(),
 );
 
 /** Passes for any of the roles; anonymous callers get UNAUTHENTICATED, others FORBIDDEN. */
@@ -22,8 +22,9 @@ export function hasRole(...roles: Role[]) {
   let found = roleRules.get(name);
   if (!found) {
     found = rule(name, { cache: 'contextual' })(async (_p, _a, ctx: Context) => {
-      if (!ctx.identity) return UNAUTHENTICATED();
-      return roles.includes(ctx.identity.role) ? true : FORBIDDEN(`Requires role ${roles.join(' or ')}`);
+      const identity = ctx.domain.identity;
+      if (!identity) return UNAUTHENTICATED();
+      return roles.includes(identity.role) ? true : FORBIDDEN(`Requires role ${roles.join(' or ')}`);
     });
     roleRules.set(name, found);
   }

@@ -24,14 +24,15 @@ import { isReady, migrate, openOrm, type DbOptions } from './db';
 import { makeFormatError } from './errors';
 import { closeGracefully, createHttpHost, listen } from './http';
 import { withInputHygiene, type TextCodes } from './input-hygiene';
+import type { DomainContext } from './domain-context';
 import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
 import { metricsPlugin, noVendorReporting } from './plugins';
 import { revocationsFromEnv, type Revocations } from './revocations';
 
-/** What every resolver receives: the request's own EntityManager, loaders and caller. */
-export interface Context<L = unknown> {
+/** What the kit knows of a request, from which the subgraph's domain context is built. */
+export interface RequestScope<L = unknown> {
   em: EntityManager;
   loaders: L;
   requestId: string;
@@ -43,12 +44,30 @@ export interface Context<L = unknown> {
   revocations: Revocations;
 }
 
+/**
+ * What every resolver receives: the request's DataLoaders and metrics (the adapters' business), and
+ * `domain`, the request as the domain sees it (unit of work, caller, request id, logger, and the
+ * subgraph's ports), built once per request by the definition's `domainContext`. Resolvers pass
+ * `ctx.domain` to every domain call; the unit of work and the caller are only there, so the resolver
+ * context itself cannot be passed to a domain function (it has neither `em` nor `identity`).
+ */
+export interface Context<L = unknown, D extends DomainContext = DomainContext> {
+  loaders: L;
+  metrics: Metrics;
+  readonly domain: D;
+}
+
+/** The kit's part of a request's domain context: its unit of work, caller, request id and logger, nothing else. */
+export function requestDomainContext(request: RequestScope<unknown>): DomainContext {
+  return { em: request.em, identity: request.identity, requestId: request.requestId, log: request.log };
+}
+
 export interface LoaderDeps {
   em: EntityManager;
   metrics: Metrics;
 }
 
-export interface SubgraphDefinition<L> {
+export interface SubgraphDefinition<L, D extends DomainContext = DomainContext> {
   /** Service name: products, inventory, ecommerce, retail, reports. */
   name: string;
   typeDefs: DocumentNode;
@@ -62,6 +81,11 @@ export interface SubgraphDefinition<L> {
   migrations: DbOptions['migrations'];
   /** Request-scoped DataLoaders, created fresh per request so nothing is cached across callers. */
   createLoaders: (deps: LoaderDeps) => L;
+  /**
+   * The request as the subgraph's domain sees it (its context type with its ports), built on first
+   * use and kept for the request. Default: the kit's DomainContext (requestDomainContext).
+   */
+  domainContext?: (request: RequestScope<L>) => D;
   /** Wraps the built schema, e.g. with graphql-shield permissions. */
   decorateSchema?: (schema: GraphQLSchema) => GraphQLSchema;
   /**
@@ -73,7 +97,10 @@ export interface SubgraphDefinition<L> {
 }
 
 /** What defineSubgraph needs: a definition without its SDL, and the folder that holds the SDL. */
-export interface SubgraphParts<L> extends Omit<SubgraphDefinition<L>, 'typeDefs' | 'decorateSchema'> {
+export interface SubgraphParts<L, D extends DomainContext = DomainContext> extends Omit<
+  SubgraphDefinition<L, D>,
+  'typeDefs' | 'decorateSchema'
+> {
   /** The subgraph's folder (`__dirname` in its server.ts); its SDL is `schema.graphql` there. */
   dir: string;
   /** The subgraph's graphql-shield rules (`withPermissions(...)`), wrapped around the built schema. */
@@ -87,7 +114,11 @@ const typeDefsByFile = new Map<string, DocumentNode>();
  * A subgraph's definition from its parts, with `typeDefs` parsed from `dir/schema.graphql`: what
  * every server.ts would otherwise repeat. Build the schema with buildSchema(definition).
  */
-export function defineSubgraph<L>({ dir, permissions, ...parts }: SubgraphParts<L>): SubgraphDefinition<L> {
+export function defineSubgraph<L, D extends DomainContext = DomainContext>({
+  dir,
+  permissions,
+  ...parts
+}: SubgraphParts<L, D>): SubgraphDefinition<L, D> {
   const file = path.join(dir, 'schema.graphql');
   let typeDefs = typeDefsByFile.get(file);
   if (!typeDefs) {
@@ -126,10 +157,10 @@ export function checkResolverNames(schema: GraphQLSchema, resolvers: object): vo
   if (unknown.length) throw new Error(`resolvers name what the schema does not have: ${unknown.join(', ')}`);
 }
 
-export function buildSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
+export function buildSchema<L, D extends DomainContext>(def: SubgraphDefinition<L, D>): GraphQLSchema {
   // The generated Resolvers types are structurally what @apollo/subgraph expects, but its
   // GraphQLResolverMap is an index-signature type that no generated object type is assignable to.
-  const resolvers = def.resolvers as GraphQLResolverMap<Context<L>>;
+  const resolvers = def.resolvers as GraphQLResolverMap<Context<L, D>>;
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers }]);
   checkResolverNames(schema, def.resolvers);
   // Hygiene first, permissions around it: an anonymous caller learns nothing about its input.
@@ -163,14 +194,16 @@ export interface RunningSubgraph {
   stop: () => Promise<void>;
 }
 
-function contextFactory<L>(
-  def: SubgraphDefinition<L>,
+function contextFactory<L, D extends DomainContext>(
+  def: SubgraphDefinition<L, D>,
   orm: MikroORM,
   metrics: Metrics,
   log: Logger,
   revocations: Revocations,
 ) {
-  return async (req: IncomingMessage, requestId: string): Promise<Context<L>> => {
+  // Without a builder of its own, a subgraph's domain context is the kit's (D is DomainContext then).
+  const buildDomain = def.domainContext ?? (requestDomainContext as (request: RequestScope<L>) => D);
+  return async (req: IncomingMessage, requestId: string): Promise<Context<L, D>> => {
     let identity: Identity | null;
     try {
       identity = identityFromHeader(req.headers.authorization, revocations);
@@ -181,7 +214,7 @@ function contextFactory<L>(
       throw err;
     }
     const em = orm.em.fork() as EntityManager;
-    return {
+    const request: RequestScope<L> = {
       em,
       loaders: def.createLoaders({ em, metrics }),
       requestId,
@@ -190,11 +223,26 @@ function contextFactory<L>(
       metrics,
       revocations,
     };
+    // Built on first use (a request that reaches no domain call or permission rule builds none), then
+    // the same object for every resolver of the request. Apollo Server shallow-copies the context for
+    // each operation (Object.assign onto an object of the same prototype), which would run an own
+    // getter at once: the getter sits on a prototype of this request's own, which the copies keep.
+    let domain: D | undefined;
+    const lazyDomain = Object.create(Object.prototype, {
+      domain: { get: () => (domain ??= buildDomain(request)), enumerable: false },
+    }) as Pick<Context<L, D>, 'domain'>;
+    return Object.assign(Object.create(lazyDomain) as Context<L, D>, {
+      loaders: request.loaders,
+      metrics: request.metrics,
+    });
   };
 }
 
 /** Opens the database, migrates, and serves the subgraph over HTTP. */
-export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOptions): Promise<RunningSubgraph> {
+export async function startSubgraph<L, D extends DomainContext>(
+  def: SubgraphDefinition<L, D>,
+  opts: StartOptions,
+): Promise<RunningSubgraph> {
   const log = createLogger(def.name);
   const metrics = createMetrics(def.name);
   const orm = await openOrm({
@@ -208,11 +256,11 @@ export async function startSubgraph<L>(def: SubgraphDefinition<L>, opts: StartOp
   if (opts.afterMigrate) await opts.afterMigrate(orm);
   const revocations = opts.revocations ?? (await revocationsFromEnv(log));
 
-  const apollo = new ApolloServer<Context<L>>({
+  const apollo = new ApolloServer<Context<L, D>>({
     schema: buildSchema(def),
     // No reporting to Apollo Studio and no inline traces (kit/plugins.ts); no HTTP cache sits in
     // front, so cache-control hints would be computed for nothing.
-    plugins: [...noVendorReporting<Context<L>>(), ApolloServerPluginCacheControlDisabled(), metricsPlugin(metrics)],
+    plugins: [...noVendorReporting<Context<L, D>>(), ApolloServerPluginCacheControlDisabled(), metricsPlugin(metrics)],
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(log),
     introspection: process.env.NODE_ENV !== 'production',
@@ -254,7 +302,7 @@ export interface SubgraphService {
   // Each subgraph's loaders type differs; callers only pass the definition through (composition,
   // start), never call its loaders.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  definition: SubgraphDefinition<any>;
+  definition: SubgraphDefinition<any, any>;
   /** One instance: database opened (and migrated unless told not to), HTTP served, background work started. */
   start: (opts: StartOptions) => Promise<RunningSubgraph>;
   /** Idempotent demo data (SEED_DEMO=1, tests); runs after migrations. */

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
+import { groupedLoader, keyedLoader, type DbContext, type LoaderDeps } from '../kit';
 import {
   categoriesWithParents,
   categoryCounts,
@@ -8,7 +8,6 @@ import {
   latestPriceChanges,
   productsByIds,
   type CategoryFamily,
-  type ReadContext,
 } from './domain/catalogue';
 import type { Category, PriceChange, Product } from './domain/types';
 
@@ -27,7 +26,7 @@ export interface ProductLoaders {
 
 /** Request-scoped: a fresh set per request, so no caller ever sees another's cached rows. */
 export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
-  const ctx: ReadContext = { em };
+  const ctx: DbContext = { em };
   const productById = keyedLoader<string, Product>(
     'productById',
     metrics,

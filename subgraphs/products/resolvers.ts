@@ -44,23 +44,23 @@ export const resolvers = {
       // edges/pageInfo share one page query; totalCount's COUNT runs only when it is selected.
       return lazyConnection({
         rows: () =>
-          listProducts(ctx, { first, after: after && { name: after[0], id: after[1] }, filter: filter.value }),
+          listProducts(ctx.domain, { first, after: after && { name: after[0], id: after[1] }, filter: filter.value }),
         first,
         cursorOf: (p) => encodeCursor([p.name, p.id]),
-        count: () => countProducts(ctx, filter.value),
+        count: () => countProducts(ctx.domain, filter.value),
         hasPrevious: after !== null,
       });
     },
     product: (_, args, ctx) => ctx.loaders.productById.load(args.id),
-    productBySku: (_, args, ctx) => productBySku(ctx, args.sku),
+    productBySku: (_, args, ctx) => productBySku(ctx.domain, args.sku),
     searchProducts(_, args, ctx) {
       const text = checkSearchText(args.text);
       if (!text.ok) throw badInput(text.message, { argument: 'text' });
       const first = checkFirst(args.first, DEFAULT_PAGE);
-      return searchProducts(ctx, { text: text.value, first, includeInactive: args.includeInactive ?? false });
+      return searchProducts(ctx.domain, { text: text.value, first, includeInactive: args.includeInactive ?? false });
     },
     async categories(_, _args, ctx) {
-      const all = await allCategories(ctx);
+      const all = await allCategories(ctx.domain);
       primeCategoryTree(ctx.loaders, all);
       return all.filter((c) => c.parentId === null);
     },
@@ -68,9 +68,9 @@ export const resolvers = {
   },
 
   Mutation: {
-    createProduct: (_, args, ctx) => createProduct(ctx, args.input),
-    changeProductPrice: (_, args, ctx) => changeProductPrice(ctx, args.input),
-    updateProduct: (_, args, ctx) => updateProduct(ctx, args.input),
+    createProduct: (_, args, ctx) => createProduct(ctx.domain, args.input),
+    changeProductPrice: (_, args, ctx) => changeProductPrice(ctx.domain, args.input),
+    updateProduct: (_, args, ctx) => updateProduct(ctx.domain, args.input),
   },
 
   Product: {

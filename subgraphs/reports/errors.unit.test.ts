@@ -41,7 +41,8 @@ describe('ReportsErrorCode', () => {
           'mutation($input: GenerateReportInput!) { generateReport(input: $input) { report { id } errors { code field } } }',
         ),
         variableValues: { input: { type: 'SALES', period, storeId } },
-        contextValue: { identity: admin, requestId: 'hygiene-test' },
+        // The request context as the kit builds it: permission rules read the caller from its domain context.
+        contextValue: { domain: { identity: admin, requestId: 'hygiene-test' } },
       });
       expect(result.errors).toBeUndefined();
       expect(result.data).toEqual({

@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
-import { keyedLoader, type LoaderDeps } from '../kit';
-import { productsFigures, storesFigures, type ReadContext } from './domain/queries';
+import { keyedLoader, type DbContext, type LoaderDeps } from '../kit';
+import { productsFigures, storesFigures } from './domain/queries';
 import { reportsByIds } from './domain/saved-reports';
 import type { Period, ProductFigures, SavedReport, Scope, StoreFigures } from './domain/types';
 
@@ -29,7 +29,7 @@ function perArguments<A extends unknown[], L>(keyOf: (...a: A) => string, make: 
 
 /** Request-scoped: a fresh set per request, so no caller ever sees another's cached rows. */
 export function createLoaders({ em, metrics }: LoaderDeps): ReportsLoaders {
-  const ctx: ReadContext = { em };
+  const ctx: DbContext = { em };
   return {
     report: keyedLoader<string, SavedReport>(
       'savedReport',

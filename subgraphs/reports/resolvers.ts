@@ -9,6 +9,7 @@ import {
   lazyConnection,
   money,
   type Context,
+  type DbContext,
 } from '../kit';
 import type { ReportsConfig } from './config';
 import { assertCanReadScope, assertCanReadStore, keyOfScope, readScope, scopeOfKey } from './domain/access';
@@ -47,7 +48,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 /** A live report: its three statements (summary, categories, top products) each run only if selected. */
-function liveSalesReport(ctx: Ctx, period: Period, scope: Scope): SalesReportModel {
+function liveSalesReport(ctx: DbContext, period: Period, scope: Scope): SalesReportModel {
   const tops = new Map<number, Promise<Awaited<ReturnType<typeof topProducts>>>>();
   return {
     kind: 'SalesReport',
@@ -84,7 +85,7 @@ function snapshotModel(report: SavedReport): SalesReportModel | StorePerformance
   };
 }
 
-function dashboardModel(ctx: Ctx, scope: Scope): DashboardModel {
+function dashboardModel(ctx: DbContext, scope: Scope): DashboardModel {
   const date = chainDay(new Date());
   return { id: keyOfScope(scope), scope, date, figures: once(() => dayFigures(ctx, { day: date, scope })) };
 }
@@ -121,32 +122,32 @@ export function createResolvers(services: () => ResolverServices) {
     Query: {
       salesReport: (_p, args, ctx) => {
         const period = checkPeriod(args.period);
-        return liveSalesReport(ctx, period, readScope(ctx, args.storeId));
+        return liveSalesReport(ctx.domain, period, readScope(ctx.domain, args.storeId));
       },
-      dashboard: (_p, args, ctx) => dashboardModel(ctx, readScope(ctx, args.storeId)),
+      dashboard: (_p, args, ctx) => dashboardModel(ctx.domain, readScope(ctx.domain, args.storeId)),
       reports: (_p, args, ctx) => {
         const first = checkFirst(args.first);
         const cursor = decodeCursor(args.after, ['bigint']);
         // ADMIN: every report; a MANAGER: their store's.
-        const filter = { scope: readScope(ctx, null), status: args.status ?? null };
+        const filter = { scope: readScope(ctx.domain, null), status: args.status ?? null };
         return lazyConnection({
-          rows: () => reportsPage(ctx, { filter, first, beforeSeq: cursor ? cursor[0] : null }),
+          rows: () => reportsPage(ctx.domain, { filter, first, beforeSeq: cursor ? cursor[0] : null }),
           first,
           cursorOf: (r) => encodeCursor([r.seq]),
-          count: () => countReports(ctx, filter),
+          count: () => countReports(ctx.domain, filter),
           hasPrevious: cursor !== null,
         });
       },
       report: async (_p, args, ctx) => {
         const report = await ctx.loaders.report.load(args.id);
-        if (report) assertCanSeeReport(ctx, report);
+        if (report) assertCanSeeReport(ctx.domain, report);
         return report;
       },
     },
 
     Mutation: {
       generateReport: async (_p, { input }, ctx) => {
-        const result = await generateReport(ctx, input);
+        const result = await generateReport(ctx.domain, input);
         if (result.report) services().nudgeReportJob();
         return result;
       },
@@ -218,8 +219,8 @@ export function createResolvers(services: () => ResolverServices) {
       // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
       __resolveReference: async (r, ctx) => {
         const scope = scopeOfKey(r.id);
-        assertCanReadScope(ctx, scope);
-        return dashboardModel(ctx, scope);
+        assertCanReadScope(ctx.domain, scope);
+        return dashboardModel(ctx.domain, scope);
       },
       revenueToday: async (d) => {
         const f = await d.figures();
@@ -233,7 +234,7 @@ export function createResolvers(services: () => ResolverServices) {
       __resolveReference: (r) => ref(r.id),
       performance: (store, args, ctx) => {
         const period = checkPeriod(args.period);
-        assertCanReadStore(ctx, store.id);
+        assertCanReadStore(ctx.domain, store.id);
         const load = once(async () => (await ctx.loaders.storeFigures(period).load(store.id)) ?? ZERO);
         return { kind: 'StorePerformance' as const, period, storeId: store.id, figures: load };
       },
@@ -243,7 +244,7 @@ export function createResolvers(services: () => ResolverServices) {
       __resolveReference: (r) => ref(r.id),
       salesStats: async (product, args, ctx) => {
         const period = checkPeriod(args.period);
-        const found = await ctx.loaders.productFigures(period, readScope(ctx, null)).load(product.id);
+        const found = await ctx.loaders.productFigures(period, readScope(ctx.domain, null)).load(product.id);
         return { period, figures: found ?? { revenueCents: 0, unitsSold: 0, unitsReturned: 0 } };
       },
     },

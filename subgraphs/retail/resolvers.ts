@@ -37,9 +37,11 @@ import type { RegisterSession } from './domain/types';
 import type { QueryEmployeesArgs, QueryRegisterSessionsArgs, QuerySalesArgs, Resolvers } from './generated/resolvers';
 import type { RetailLoaders } from './loaders';
 import type { EmployeeConnectionModel, SaleConnectionModel } from './models';
-import { saleObserver } from './observer';
 
-type Ctx = Context<RetailLoaders>;
+type Ctx = Context<RetailLoaders, RetailContext>;
+
+/** The outbox's retained events, for reports' rebuild (docs/events.md); SERVICE only. */
+const retainedEvents = retainedEventsResolver('retail');
 
 /** The process-wide collaborators of the resolvers: configuration and the adapters of the domain's ports. */
 export interface ResolverServices {
@@ -52,14 +54,14 @@ const productRef = (id: string) => ({ __typename: 'Product' as const, id });
 
 /** Staff by name as a Relay connection; its page query and COUNT run only when selected. */
 function employeeConnection(ctx: Ctx, args: QueryEmployeesArgs): EmployeeConnectionModel {
-  const filter = employeeFilter(ctx, args.storeId, args.includeInactive ?? false);
+  const filter = employeeFilter(ctx.domain, args.storeId, args.includeInactive ?? false);
   const first = checkFirst(args.first);
   const after = decodeCursor(args.after, ['string', 'string']);
   return lazyConnection({
-    rows: () => employeesPage(ctx, { filter, first, after }),
+    rows: () => employeesPage(ctx.domain, { filter, first, after }),
     first,
     cursorOf: (e) => encodeCursor([e.name, e.id]),
-    count: () => countEmployees(ctx, filter),
+    count: () => countEmployees(ctx.domain, filter),
     hasPrevious: after !== null,
   });
 }
@@ -69,12 +71,12 @@ async function saleConnection(ctx: Ctx, args: QuerySalesArgs): Promise<SaleConne
   const first = checkFirst(args.first);
   const cursor = decodeCursor(args.after, ['int']);
   const afterSeq = cursor ? cursor[0] : null;
-  const filter = await saleFilter(ctx, args.storeId, args.period);
+  const filter = await saleFilter(ctx.domain, args.storeId, args.period);
   return lazyConnection({
-    rows: () => salesPage(ctx, { filter, first, afterSeq }),
+    rows: () => salesPage(ctx.domain, { filter, first, afterSeq }),
     first,
     cursorOf: (s) => encodeCursor([s.seq]),
-    count: () => countSales(ctx, filter),
+    count: () => countSales(ctx.domain, filter),
     hasPrevious: cursor !== null,
   });
 }
@@ -91,7 +93,7 @@ async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs) {
   if (after && Number.isNaN(after.openedAt.getTime())) {
     throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
   }
-  const page = await registerSessions(ctx, { registerId: args.registerId, first, after });
+  const page = await registerSessions(ctx.domain, { registerId: args.registerId, first, after });
   const cursorOf = (s: RegisterSession) => encodeCursor([s.openedAt.getTime(), s.id]);
   return {
     ...toConnection(page.sessions, first, cursorOf, page.totalCount, cursor !== null),
@@ -104,19 +106,6 @@ const figures = (session: RegisterSession, ctx: Ctx) =>
   cashFigures(session, () => ctx.loaders.sessionTotals.load(session.id));
 
 export function createResolvers(services: () => ResolverServices) {
-  /** The request as the domain sees it: the kit's context plus retail's ports. */
-  const domain = (ctx: Ctx): RetailContext => {
-    const { config, inventory } = services();
-    return {
-      ...ctx,
-      settings: config,
-      inventory,
-      products: ctx.loaders.product,
-      revocations: ctx.revocations,
-      events: saleObserver({ metrics: ctx.metrics, fault: config.fault, log: ctx.log }),
-      clock: () => new Date(),
-    };
-  };
   /** staffLogin answers with a staff JWT for the account the domain returned: role and store in its claims. */
   const withToken = (result: EmployeeResult) => {
     const e = result.employee;
@@ -139,44 +128,45 @@ export function createResolvers(services: () => ResolverServices) {
     DateTime: DateTimeScalar,
 
     Query: {
-      stores: (_p, args, ctx) => allStores(ctx, args.includeInactive ?? false),
+      stores: (_p, args, ctx) => allStores(ctx.domain, args.includeInactive ?? false),
       store: (_p, { id }, ctx) => ctx.loaders.store.load(id),
       currentEmployee: (_p, _a, ctx) => {
-        const role = ctx.identity?.role;
-        return ctx.identity && (role === 'CLERK' || role === 'MANAGER' || role === 'ADMIN')
-          ? ctx.loaders.employee.load(ctx.identity.sub)
+        const identity = ctx.domain.identity;
+        const role = identity?.role;
+        return identity && (role === 'CLERK' || role === 'MANAGER' || role === 'ADMIN')
+          ? ctx.loaders.employee.load(identity.sub)
           : null;
       },
       employee: async (_p, { id }, ctx) => {
         const employee = await ctx.loaders.employee.load(id);
-        if (employee) assertCanSeeEmployee(ctx, employee);
+        if (employee) assertCanSeeEmployee(ctx.domain, employee);
         return employee;
       },
       employees: (_p, args, ctx) => employeeConnection(ctx, args),
       sales: (_p, args, ctx) => saleConnection(ctx, args),
       sale: async (_p, { id }, ctx) => {
         const sale = await ctx.loaders.sale.load(id);
-        if (sale) assertCanReadStore(ctx, sale.storeId);
+        if (sale) assertCanReadStore(ctx.domain, sale.storeId);
         return sale;
       },
-      saleByNumber: (_p, { number }, ctx) => saleOfReceipt(ctx, number),
+      saleByNumber: (_p, { number }, ctx) => saleOfReceipt(ctx.domain, number),
       registerSessions: (_p, args, ctx) => sessionConnection(ctx, args),
-      retainedEvents: retainedEventsResolver('retail'),
+      retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
     },
 
     Mutation: {
-      staffLogin: async (_p, { input }, ctx) => withToken(await staffLogin(ctx, input)),
-      createEmployee: (_p, { input }, ctx) => createEmployee(ctx, input),
-      deactivateEmployee: (_p, { input }, ctx) => deactivateEmployee(domain(ctx), input),
-      changeEmployeeRole: (_p, { input }, ctx) => changeEmployeeRole(domain(ctx), input),
-      createStore: (_p, { input }, ctx) => createStore(domain(ctx), input),
-      updateStore: (_p, { input }, ctx) => updateStore(ctx, input),
-      addCashRegister: (_p, { input }, ctx) => addCashRegister(ctx, input),
-      openRegister: (_p, { input }, ctx) => openRegister(domain(ctx), input),
-      closeRegister: (_p, { input }, ctx) => closeRegister(domain(ctx), input),
-      recordSale: (_p, { input }, ctx) => recordSale(domain(ctx), input),
-      cancelSale: (_p, { input }, ctx) => cancelSale(domain(ctx), input),
-      returnSale: (_p, { input }, ctx) => returnSale(domain(ctx), input),
+      staffLogin: async (_p, { input }, ctx) => withToken(await staffLogin(ctx.domain, input)),
+      createEmployee: (_p, { input }, ctx) => createEmployee(ctx.domain, input),
+      deactivateEmployee: (_p, { input }, ctx) => deactivateEmployee(ctx.domain, input),
+      changeEmployeeRole: (_p, { input }, ctx) => changeEmployeeRole(ctx.domain, input),
+      createStore: (_p, { input }, ctx) => createStore(ctx.domain, input),
+      updateStore: (_p, { input }, ctx) => updateStore(ctx.domain, input),
+      addCashRegister: (_p, { input }, ctx) => addCashRegister(ctx.domain, input),
+      openRegister: (_p, { input }, ctx) => openRegister(ctx.domain, input),
+      closeRegister: (_p, { input }, ctx) => closeRegister(ctx.domain, input),
+      recordSale: (_p, { input }, ctx) => recordSale(ctx.domain, input),
+      cancelSale: (_p, { input }, ctx) => cancelSale(ctx.domain, input),
+      returnSale: (_p, { input }, ctx) => returnSale(ctx.domain, input),
     },
 
     Store: {
@@ -184,7 +174,7 @@ export function createResolvers(services: () => ResolverServices) {
       manager: async (store, _a, ctx) => {
         if (!store.managerId) return null;
         const manager = await ctx.loaders.employee.load(store.managerId);
-        if (manager) assertCanSeeEmployee(ctx, manager);
+        if (manager) assertCanSeeEmployee(ctx.domain, manager);
         return manager;
       },
       registers: (store, _a, ctx) => ctx.loaders.storeRegisters.load(store.id),
@@ -198,7 +188,7 @@ export function createResolvers(services: () => ResolverServices) {
         return store;
       },
       currentSession: (register, _a, ctx) => {
-        assertCanReadStore(ctx, register.storeId);
+        assertCanReadStore(ctx.domain, register.storeId);
         return ctx.loaders.openSession.load(register.id);
       },
     },
@@ -228,7 +218,7 @@ export function createResolvers(services: () => ResolverServices) {
       // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
       __resolveReference: async (ref, ctx) => {
         const employee = await ctx.loaders.employee.load(ref.id);
-        if (employee) assertCanSeeEmployee(ctx, employee);
+        if (employee) assertCanSeeEmployee(ctx.domain, employee);
         return employee;
       },
       store: (employee, _a, ctx) => (employee.storeId ? ctx.loaders.store.load(employee.storeId) : null),
@@ -237,7 +227,7 @@ export function createResolvers(services: () => ResolverServices) {
     Sale: {
       __resolveReference: async (ref, ctx) => {
         const sale = await ctx.loaders.sale.load(ref.id);
-        if (sale) assertCanReadStore(ctx, sale.storeId);
+        if (sale) assertCanReadStore(ctx.domain, sale.storeId);
         return sale;
       },
       store: async (sale, _a, ctx) => {

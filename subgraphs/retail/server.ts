@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   allow,
+  backgroundContext as kitBackgroundContext,
   buildSchema,
   createLogger,
   createMetrics,
@@ -16,14 +17,19 @@ import {
   withPermissions,
   type OutboxRelay,
   type PeriodicTask,
+  requestDomainContext,
+  type DomainContext,
+  type Metrics,
   type RunningSubgraph,
   type StartOptions,
   type SubgraphDefinition,
   type SubgraphService,
 } from '../kit';
 import { calleeClients, productLoader } from '../kit/clients';
+import type { ProductLookup } from '../kit/domain';
 import { configFromEnv, type RetailConfig } from './config';
 import type { RetailContext } from './domain/context';
+import type { TokenRevoker } from './domain/ports';
 import { TEXT_CODES } from './domain/errors';
 import { recoverOnce } from './domain/recovery';
 import { entities } from './entities';
@@ -79,8 +85,29 @@ export function createServices(config: RetailConfig = configFromEnv()): Resolver
   };
 }
 
+/**
+ * A request, a recovery pass or the demo seed as retail's domain sees it: the kit's part (unit of
+ * work, caller, request id, logger) plus retail's ports. `products` is a batched lookup: the
+ * request's DataLoader, or one of the work's own.
+ */
+export function retailContext(
+  base: DomainContext,
+  services: ResolverServices,
+  adapters: { products: ProductLookup; metrics: Pick<Metrics, 'registry'>; revocations: TokenRevoker },
+): RetailContext {
+  return {
+    ...base,
+    settings: services.config,
+    inventory: services.inventory,
+    products: adapters.products,
+    revocations: adapters.revocations,
+    events: saleObserver({ metrics: adapters.metrics, fault: services.config.fault, log: base.log }),
+    clock: () => new Date(),
+  };
+}
+
 /** A definition bound to given services (tests may start several retail instances in one process). */
-export function createDefinition(services: () => ResolverServices): SubgraphDefinition<RetailLoaders> {
+export function createDefinition(services: () => ResolverServices): SubgraphDefinition<RetailLoaders, RetailContext> {
   return defineSubgraph({
     name: 'retail',
     dir: __dirname,
@@ -88,6 +115,12 @@ export function createDefinition(services: () => ResolverServices): SubgraphDefi
     entities,
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
+    domainContext: (request) =>
+      retailContext(requestDomainContext(request), services(), {
+        products: request.loaders.product,
+        metrics: request.metrics,
+        revocations: request.revocations,
+      }),
     permissions,
     textCodes: TEXT_CODES,
   });
@@ -117,19 +150,11 @@ export function backgroundContext(
   services: ResolverServices,
   requestId: string,
 ): RetailContext {
-  const log = running.log.child({ component: requestId });
-  return {
-    em: running.orm.em.fork(),
-    identity: null,
-    requestId,
-    log,
-    settings: services.config,
-    inventory: services.inventory,
+  return retailContext(kitBackgroundContext(running, requestId), services, {
     products: productLoader(() => services.products, running.metrics),
+    metrics: running.metrics,
     revocations: running.revocations,
-    events: saleObserver({ metrics: running.metrics, fault: services.config.fault, log }),
-    clock: () => new Date(),
-  };
+  });
 }
 
 /**

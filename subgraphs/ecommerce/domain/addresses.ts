@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
-import { AccessDenied, type DomainContext } from '../../kit/domain';
+import { AccessDenied, withEm, type DbContext, type DomainContext } from '../../kit/domain';
 import { AddressSchema, CustomerSchema } from '../entities';
 import type { AddAddressInput, RemoveAddressInput, UpdateAddressInput } from '../generated/resolvers';
-import { signedInCustomer, withEm, type DbContext } from './context';
+import { signedInCustomer } from './context';
 import { userError, type EcommerceUserError } from './errors';
 import { addressById, addressesByCustomers } from './reads';
 import type { Address } from './types';

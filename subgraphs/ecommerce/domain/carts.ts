@@ -6,10 +6,12 @@ import {
   MAX_LINE_QUANTITY,
   queryOne,
   queryRows,
+  withEm,
+  type DbContext,
   type ProductInfo,
 } from '../../kit/domain';
 import type { AddToCartInput, RemoveCartLineInput, UpdateCartLineInput } from '../generated/resolvers';
-import { signedInCustomer, withEm, type DbContext, type EcommerceContext } from './context';
+import { signedInCustomer, type EcommerceContext } from './context';
 import { userError, type EcommerceUserError } from './errors';
 import { activeCart, cartLinesByCarts } from './reads';
 import {

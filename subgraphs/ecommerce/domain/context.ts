@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   AccessDenied,
   NotAuthenticated,
@@ -28,8 +27,8 @@ export interface CheckoutSettings {
 
 /**
  * What every ecommerce domain function receives first: the kit's DomainContext (unit of work,
- * caller, logger) plus ecommerce's ports. Resolvers build one per request (products is the request's
- * DataLoader); the saga recovery loop builds one per pass.
+ * caller, logger) plus ecommerce's ports. server.ts builds it (`ecommerceContext`): once per request
+ * for the resolvers (products is the request's DataLoader), once per pass for the saga recovery loop.
  */
 export interface EcommerceContext extends DomainContext {
   config: CheckoutSettings;
@@ -37,14 +36,6 @@ export interface EcommerceContext extends DomainContext {
   payments: PaymentProvider;
   products: ProductLookup;
   sagaEvents: SagaObserver;
-}
-
-/** Just the unit of work: what lean reads need (DataLoaders have nothing else to give). */
-export type DbContext = Pick<DomainContext, 'em'>;
-
-/** The same context on another EntityManager, e.g. a transaction's. */
-export function withEm<C extends DbContext>(ctx: C, em: EntityManager): C {
-  return { ...ctx, em };
 }
 
 /** The signed-in customer's id: UNAUTHENTICATED without a caller, FORBIDDEN for a staff or service token. */

@@ -14,11 +14,11 @@ import {
   pgConstraint,
   pgErrorCode,
   queryOne,
+  type DbContext,
   type DomainContext,
 } from '../../kit/domain';
 import { CartSchema, CustomerSchema } from '../entities';
 import type { LoginInput, RegisterCustomerInput } from '../generated/resolvers';
-import type { DbContext } from './context';
 import { userError, type EcommerceUserError } from './errors';
 import { customerByEmail } from './reads';
 import { EMAIL_TAKEN } from './sql/customers';

@@ -1,5 +1,4 @@
-import { queryOne, queryRows } from '../../kit/domain';
-import type { DbContext } from './context';
+import { queryOne, queryRows, type DbContext } from '../../kit/domain';
 import { ADDRESS_BY_ID, ADDRESSES_BY_CUSTOMERS } from './sql/addresses';
 import { ACTIVE_CART, CART_LINES_BY_CARTS } from './sql/carts';
 import { CUSTOMER_BY_EMAIL, CUSTOMERS_BY_IDS } from './sql/customers';

@@ -1,5 +1,5 @@
-import { recoveryOwner, type StuckClaim } from '../../kit/domain';
-import type { DbContext, EcommerceContext } from './context';
+import { recoveryOwner, type DbContext, type StuckClaim } from '../../kit/domain';
+import type { EcommerceContext } from './context';
 import { CHECKOUT_SAGA, takeOverForCancellation } from './saga-runner';
 import type { CheckoutSaga } from './types';
 

@@ -1,6 +1,6 @@
-import { queryRows, type DomainContext } from '../../kit/domain';
+import { queryRows, type DbContext } from '../../kit/domain';
 import { assertMayReadDashboard, callerOf } from './access';
-import type { ReadContext } from './rows';
+import type { InventoryContext } from './context';
 import { DASHBOARD_STOCK } from './sql/dashboard';
 
 /**
@@ -33,7 +33,7 @@ export interface DashboardStock {
  * zeros for a store without sales: neither subgraph owns stores (retail does), and refusing a key one
  * half of the dashboard accepts would fail the whole operation.
  */
-export async function dashboardStock(ctx: ReadContext, keys: readonly string[]): Promise<DashboardStock[]> {
+export async function dashboardStock(ctx: DbContext, keys: readonly string[]): Promise<DashboardStock[]> {
   if (keys.length === 0) return [];
   return queryRows(ctx.em, DASHBOARD_STOCK, { chainKey: CHAIN_DASHBOARD, keys });
 }
@@ -43,16 +43,14 @@ export interface DashboardStockLookup {
   load(key: string): Promise<DashboardStock | null>;
 }
 
-/** The DomainContext plus the batched lookup, so every dashboard of one request costs one statement. */
-export interface DashboardContext extends DomainContext {
-  dashboards: DashboardStockLookup;
-}
-
 /**
  * One dashboard's stock figures for the caller: the chain's for head office only, a store's for its
  * MANAGER or head office (AccessDenied otherwise, the rule reports applies to the same key).
  */
-export async function dashboardOf(ctx: DashboardContext, key: string): Promise<DashboardStock> {
+export async function dashboardOf(
+  ctx: Pick<InventoryContext, 'identity' | 'dashboards'>,
+  key: string,
+): Promise<DashboardStock> {
   assertMayReadDashboard(callerOf(ctx), dashboardScope(key));
   // dashboardStock answers every key it is given; the fallback only keeps the type honest.
   return (await ctx.dashboards.load(key)) ?? { id: key, lowStockCount: 0, pendingReplenishments: 0 };

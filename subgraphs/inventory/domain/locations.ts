@@ -1,4 +1,4 @@
-import { queryOne, type DomainContext } from '../../kit/domain';
+import { queryOne, type DbContext } from '../../kit/domain';
 import type { EnsureStoreLocationInput } from '../generated/resolvers';
 import { userError, type InventoryUserError } from './errors';
 import { MAX_ID_LENGTH, validId } from './limits';
@@ -41,7 +41,7 @@ function validateEnsure(input: EnsureStoreLocationInput): InventoryUserError[] {
  * conditional insert are one data-modifying CTE; a lost race (the insert found a conflict) reads again.
  */
 export async function ensureStoreLocation(
-  ctx: Pick<DomainContext, 'em'>,
+  ctx: DbContext,
   input: EnsureStoreLocationInput,
 ): Promise<EnsureLocationResult> {
   const errors = validateEnsure(input);

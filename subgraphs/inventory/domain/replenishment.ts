@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { inTransaction, queryOne, queryRows, WAREHOUSE_LOCATION_ID, type DomainContext } from '../../kit/domain';
+import {
+  inTransaction,
+  queryOne,
+  queryRows,
+  WAREHOUSE_LOCATION_ID,
+  type DbContext,
+  type DomainContext,
+} from '../../kit/domain';
 import type {
   ApproveReplenishmentInput,
   RejectReplenishmentInput,
@@ -11,7 +18,6 @@ import type { InventoryContext } from './context';
 import { userError, type InventoryUserError } from './errors';
 import { lineCountError, linesParameter, mergeLines } from './lines';
 import { recordInventoryEvents, stockChangedEvents } from './events';
-import type { ReadContext } from './rows';
 import {
   APPROVE_REQUEST,
   HISTORY_OF_REQUESTS,
@@ -421,7 +427,7 @@ export function replenishmentFilter(
 
 /** A page of requests, newest first (keyset on seq). */
 export async function replenishmentPage(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { filter: ReplenishmentFilter; limit: number; beforeSeq: string | null },
 ): Promise<ReplenishmentRequest[]> {
   if (input.limit === 0) return [];
@@ -433,13 +439,13 @@ export async function replenishmentPage(
   });
 }
 
-export async function replenishmentCount(ctx: ReadContext, filter: ReplenishmentFilter): Promise<number> {
+export async function replenishmentCount(ctx: DbContext, filter: ReplenishmentFilter): Promise<number> {
   const row = await queryOne(ctx.em, REQUEST_COUNT, { storeId: filter.storeId, status: filter.status });
   return row?.count ?? 0;
 }
 
 /** Requests by id, any order, unknown ids absent; only ids that look like a uuid reach SQL (one statement). */
-export async function requestsByIds(ctx: ReadContext, ids: readonly string[]): Promise<ReplenishmentRequest[]> {
+export async function requestsByIds(ctx: DbContext, ids: readonly string[]): Promise<ReplenishmentRequest[]> {
   const wellFormed = ids.filter((id) => UUID.test(id));
   if (wellFormed.length === 0) return [];
   return queryRows(ctx.em, REQUESTS_BY_IDS, { ids: wellFormed });
@@ -456,7 +462,7 @@ export interface ReplenishmentRequestLookup {
  * requests only (AccessDenied for another store's), head office every store's.
  */
 export async function replenishmentRequestFor(
-  ctx: Pick<DomainContext, 'identity'> & { requests: ReplenishmentRequestLookup },
+  ctx: Pick<InventoryContext, 'identity' | 'requests'>,
   id: string,
 ): Promise<ReplenishmentRequest | null> {
   const identity = callerOf(ctx);
@@ -471,21 +477,18 @@ export async function replenishmentRequestFor(
 }
 
 /** The lines of many requests, in product order (one statement: the request lists' DataLoader). */
-export async function linesOfRequests(ctx: ReadContext, requestIds: readonly string[]): Promise<ReplenishmentLine[]> {
+export async function linesOfRequests(ctx: DbContext, requestIds: readonly string[]): Promise<ReplenishmentLine[]> {
   if (requestIds.length === 0) return [];
   return queryRows(ctx.em, LINES_OF_REQUESTS, { requestIds });
 }
 
 /** The status histories of many requests, oldest first (one statement). */
-export async function historyOfRequests(
-  ctx: ReadContext,
-  requestIds: readonly string[],
-): Promise<ReplenishmentEvent[]> {
+export async function historyOfRequests(ctx: DbContext, requestIds: readonly string[]): Promise<ReplenishmentEvent[]> {
   if (requestIds.length === 0) return [];
   return queryRows(ctx.em, HISTORY_OF_REQUESTS, { requestIds });
 }
 
 /** Pending requests per store, every store with a location included (0 when none): the metric's values. */
-export async function pendingByStore(ctx: ReadContext): Promise<{ storeId: string; count: number }[]> {
+export async function pendingByStore(ctx: DbContext): Promise<{ storeId: string; count: number }[]> {
   return queryRows(ctx.em, PENDING_BY_STORE, {});
 }

@@ -1,6 +1,5 @@
-import { queryOne, queryRows } from '../../kit/domain';
+import { queryOne, queryRows, type DbContext } from '../../kit/domain';
 import type { LevelWithLocation, ProductTotals } from './levels';
-import type { ReadContext } from './rows';
 import {
   ALL_LOCATIONS,
   LEVELS_OF_PRODUCTS,
@@ -21,17 +20,17 @@ import type { Location, StockMovement } from './types';
  * hydration). The statements are in sql/stock.ts.
  */
 
-export function allLocations(ctx: ReadContext): Promise<Location[]> {
+export function allLocations(ctx: DbContext): Promise<Location[]> {
   return queryRows(ctx.em, ALL_LOCATIONS, {});
 }
 
-export async function locationsByIds(ctx: ReadContext, ids: readonly string[]): Promise<Location[]> {
+export async function locationsByIds(ctx: DbContext, ids: readonly string[]): Promise<Location[]> {
   if (ids.length === 0) return [];
   return queryRows(ctx.em, LOCATIONS_BY_IDS, { ids });
 }
 
 /** Every level of the given products with its location (the `_entities` path). */
-export async function levelsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<LevelWithLocation[]> {
+export async function levelsOfProducts(ctx: DbContext, productIds: readonly string[]): Promise<LevelWithLocation[]> {
   if (productIds.length === 0) return [];
   return queryRows(ctx.em, LEVELS_OF_PRODUCTS, { productIds });
 }
@@ -40,7 +39,7 @@ export async function levelsOfProducts(ctx: ReadContext, productIds: readonly st
  * Totals per product summed in SQL: one row per product instead of one per location, for the common
  * case (catalogue pages) where only `stock { available }` is asked for.
  */
-export async function totalsOfProducts(ctx: ReadContext, productIds: readonly string[]): Promise<ProductTotals[]> {
+export async function totalsOfProducts(ctx: DbContext, productIds: readonly string[]): Promise<ProductTotals[]> {
   if (productIds.length === 0) return [];
   return queryRows(ctx.em, TOTALS_OF_PRODUCTS, { productIds });
 }
@@ -59,7 +58,7 @@ export interface StorePageArgs {
  * location's first rows in product order. Each row's `location.storeId` says whose page it is.
  */
 export async function storePages(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: StorePageArgs & { storeIds: readonly string[] },
 ): Promise<LevelWithLocation[]> {
   if (input.storeIds.length === 0 || input.limit === 0) return [];
@@ -73,7 +72,7 @@ export async function storePages(
 
 /** Number of levels at each store's location (absent for a store without one). */
 export async function storeLevelCounts(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { storeIds: readonly string[]; lowOnly: boolean },
 ): Promise<{ storeId: string; count: number }[]> {
   if (input.storeIds.length === 0) return [];
@@ -85,7 +84,7 @@ export async function storeLevelCounts(
  * point still available, then the largest shortfall.
  */
 export async function lowStock(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { first: number; locationId: string | null },
 ): Promise<LevelWithLocation[]> {
   if (input.first === 0) return [];
@@ -96,7 +95,7 @@ export type MovementFilter = MovementFilterParams;
 
 /** A page of the audit trail, newest first (keyset on the identity column). */
 export async function movementPage(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { filter: MovementFilter; limit: number; beforeId: string | null },
 ): Promise<StockMovement[]> {
   if (input.limit === 0) return [];
@@ -108,7 +107,7 @@ export async function movementPage(
   });
 }
 
-export async function movementCount(ctx: ReadContext, filter: MovementFilter): Promise<number> {
+export async function movementCount(ctx: DbContext, filter: MovementFilter): Promise<number> {
   const row = await queryOne(ctx.em, MOVEMENT_COUNT, { productId: filter.productId, locationId: filter.locationId });
   return row?.count ?? 0;
 }

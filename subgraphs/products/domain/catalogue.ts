@@ -1,4 +1,4 @@
-import { queryOne, queryRows, type DomainContext } from '../../kit/domain';
+import { queryOne, queryRows, type DbContext } from '../../kit/domain';
 import {
   ALL_CATEGORIES,
   CATEGORIES_WITH_PARENTS,
@@ -24,12 +24,6 @@ export type { CategoryCountRow };
  * the row types of types.ts: no ORM hydration or identity map for rows that are only serialised.
  */
 
-/**
- * What a read needs of the request context: its unit of work. Any DomainContext is one; the
- * request-scoped DataLoaders, which the kit builds from the EntityManager alone, pass `{ em }`.
- */
-export type ReadContext = Pick<DomainContext, 'em'>;
-
 /** The filter as the statements' values: each search term becomes a literal `%term%` pattern. */
 function filterParams(filter: ProductFilter): ProductFilterParams {
   return {
@@ -50,7 +44,7 @@ export interface ProductPageQuery {
 }
 
 /** Up to first+1 products after the keyset position, ordered by (name, id). */
-export function listProducts({ em }: ReadContext, q: ProductPageQuery): Promise<Product[]> {
+export function listProducts({ em }: DbContext, q: ProductPageQuery): Promise<Product[]> {
   return queryRows(em, PRODUCT_PAGE, {
     ...filterParams(q.filter),
     afterName: q.after?.name ?? null,
@@ -59,17 +53,17 @@ export function listProducts({ em }: ReadContext, q: ProductPageQuery): Promise<
   });
 }
 
-export async function countProducts({ em }: ReadContext, filter: ProductFilter): Promise<number> {
+export async function countProducts({ em }: DbContext, filter: ProductFilter): Promise<number> {
   const row = await queryOne(em, PRODUCT_COUNT, filterParams(filter));
   return row?.count ?? 0;
 }
 
 /** Products by id, any order, unknown ids absent (the loader puts them back in key order). */
-export function productsByIds({ em }: ReadContext, ids: readonly string[]): Promise<Product[]> {
+export function productsByIds({ em }: DbContext, ids: readonly string[]): Promise<Product[]> {
   return queryRows(em, PRODUCTS_BY_IDS, { ids });
 }
 
-export function productBySku({ em }: ReadContext, sku: string): Promise<Product | null> {
+export function productBySku({ em }: DbContext, sku: string): Promise<Product | null> {
   return queryOne(em, PRODUCT_BY_SKU, { sku: normalizeSku(sku) });
 }
 
@@ -84,7 +78,7 @@ export interface SearchQuery {
  * Products containing every word of the text in their name or SKU. Ranked: exact SKU, then names
  * starting with the text, then trigram similarity of the name to the whole text, then name.
  */
-export async function searchProducts({ em }: ReadContext, q: SearchQuery): Promise<Product[]> {
+export async function searchProducts({ em }: DbContext, q: SearchQuery): Promise<Product[]> {
   if (q.first === 0) return [];
   const filter = filterParams({
     categoryId: null,
@@ -97,7 +91,7 @@ export async function searchProducts({ em }: ReadContext, q: SearchQuery): Promi
 }
 
 /** The whole tree (a few dozen rows), ordered for display: by position, then name. */
-export function allCategories({ em }: ReadContext): Promise<Category[]> {
+export function allCategories({ em }: DbContext): Promise<Category[]> {
   return queryRows(em, ALL_CATEGORIES, {});
 }
 
@@ -105,16 +99,16 @@ export function allCategories({ em }: ReadContext): Promise<Category[]> {
  * Categories by id plus their parents, so that `category { parent { name } }` needs no second
  * round trip (the loader primes the parents).
  */
-export function categoriesWithParents({ em }: ReadContext, ids: readonly string[]): Promise<Category[]> {
+export function categoriesWithParents({ em }: DbContext, ids: readonly string[]): Promise<Category[]> {
   return queryRows(em, CATEGORIES_WITH_PARENTS, { ids });
 }
 
-export function childCategories({ em }: ReadContext, parentIds: readonly string[]): Promise<Category[]> {
+export function childCategories({ em }: DbContext, parentIds: readonly string[]): Promise<Category[]> {
   return queryRows(em, CHILD_CATEGORIES, { parentIds });
 }
 
 /** Direct product counts of the given categories and of their children, in one statement. */
-export function categoryCounts({ em }: ReadContext, ids: readonly string[]): Promise<CategoryCountRow[]> {
+export function categoryCounts({ em }: DbContext, ids: readonly string[]): Promise<CategoryCountRow[]> {
   return queryRows(em, CATEGORY_COUNTS, { ids });
 }
 
@@ -172,6 +166,6 @@ export interface PriceHistoryQuery {
 }
 
 /** The latest `first` price changes of each product, most recent first. */
-export function latestPriceChanges({ em }: ReadContext, q: PriceHistoryQuery): Promise<PriceChange[]> {
+export function latestPriceChanges({ em }: DbContext, q: PriceHistoryQuery): Promise<PriceChange[]> {
   return queryRows(em, LATEST_PRICE_CHANGES, { productIds: q.productIds, first: q.first });
 }

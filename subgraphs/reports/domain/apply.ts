@@ -5,7 +5,7 @@
  * is the caller's business, after this commits.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execute, queryRows, type DomainContext } from '../../kit/domain';
+import { execute, queryRows, type DbContext } from '../../kit/domain';
 import { effectsOf, sumEffects, type Effects } from './effects';
 import type { ParsedEvent } from './events';
 import { ADD_PRODUCT_FACTS, ADD_STORE_FACTS, INSERT_PROCESSED_EVENTS, INSERT_REJECTION } from './sql/events';
@@ -81,10 +81,7 @@ export async function writeEffects(em: EntityManager, effects: Effects): Promise
 }
 
 /** Applies a batch in one transaction (processed ids and deltas commit together, or neither). */
-export async function applyEvents(
-  ctx: Pick<DomainContext, 'em'>,
-  events: readonly ParsedEvent[],
-): Promise<BatchResult> {
+export async function applyEvents(ctx: DbContext, events: readonly ParsedEvent[]): Promise<BatchResult> {
   if (events.every((e) => e.fact.type === 'ignored')) return { outcomes: events.map(() => 'ignored') };
   return ctx.em.transactional((tx) => writeEvents(tx as EntityManager, events));
 }
@@ -107,7 +104,7 @@ function clean(text: string | null, max: number): string | null {
 }
 
 /** Records a rejected entry once (a redelivered entry is not recorded twice). */
-export async function recordRejection(ctx: Pick<DomainContext, 'em'>, r: Rejection): Promise<void> {
+export async function recordRejection(ctx: DbContext, r: Rejection): Promise<void> {
   await execute(ctx.em, INSERT_REJECTION, {
     stream: clean(r.stream, 200),
     entryId: clean(r.entryId, 100),

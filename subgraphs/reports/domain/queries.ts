@@ -3,7 +3,7 @@
  * of 30 days x 5 stores x 300 products is three: salesSummary, categoryFigures, topProducts); the
  * statements are domain/sql/figures.ts.
  */
-import { queryRows, type DomainContext } from '../../kit/domain';
+import { queryRows, type DbContext } from '../../kit/domain';
 import { eachDay } from './calendar';
 import {
   CATEGORY_FIGURES,
@@ -33,8 +33,6 @@ import {
   type StoreFigures,
 } from './types';
 
-export type ReadContext = Pick<DomainContext, 'em'>;
-
 /** Largest `limit` of topProducts; a saved SALES report keeps this many. */
 export const MAX_TOP_PRODUCTS = 100;
 
@@ -61,7 +59,7 @@ function scoped(period: Period, scope: Scope): ScopedPeriod {
  * Totals, per channel, per store and per day in one statement (GROUPING SETS over daily_store_facts).
  * Every channel and every day of the period is listed, zeros included; stores only with activity.
  */
-export async function salesSummary(ctx: ReadContext, input: { period: Period; scope: Scope }): Promise<SalesSummary> {
+export async function salesSummary(ctx: DbContext, input: { period: Period; scope: Scope }): Promise<SalesSummary> {
   const rows = await queryRows(ctx.em, SALES_SUMMARY, scoped(input.period, input.scope));
   const total = rows.find((r) => r.gChannel === 1 && r.gStore === 1 && r.gDay === 1);
   const channels = new Map(rows.filter((r) => r.gChannel === 0).map((r) => [r.channel, r]));
@@ -77,7 +75,7 @@ export async function salesSummary(ctx: ReadContext, input: { period: Period; sc
 
 /** Revenue and units per category, highest revenue first (one statement over daily_product_facts). */
 export async function categoryFigures(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { period: Period; scope: Scope },
 ): Promise<CategoryFigures[]> {
   const rows = await queryRows(ctx.em, CATEGORY_FIGURES, scoped(input.period, input.scope));
@@ -101,7 +99,7 @@ const productFigures = (r: ProductSumsRow): ProductFigures => ({
  * a "top product".
  */
 export async function topProducts(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { period: Period; scope: Scope; limit: number },
 ): Promise<ProductFigures[]> {
   const rows = await queryRows(ctx.em, TOP_PRODUCTS, { ...scoped(input.period, input.scope), limit: input.limit });
@@ -110,7 +108,7 @@ export async function topProducts(
 
 /** Figures of many products at once (Product.salesStats through a DataLoader); absent ids sold nothing. */
 export async function productsFigures(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { period: Period; scope: Scope; productIds: readonly string[] },
 ): Promise<ProductFigures[]> {
   const rows = await queryRows(ctx.em, PRODUCTS_FIGURES, {
@@ -122,7 +120,7 @@ export async function productsFigures(
 
 /** Point-of-sale figures of many stores at once (Store.performance through a DataLoader). */
 export async function storesFigures(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { period: Period; storeIds: readonly string[] },
 ): Promise<StoreFigures[]> {
   const rows = await queryRows(ctx.em, STORES_FIGURES, {
@@ -135,7 +133,7 @@ export async function storesFigures(
 
 /** One day's figures per channel (the dashboard's), one statement. */
 export async function dayFigures(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { day: string; scope: Scope },
 ): Promise<Record<Channel, Figures>> {
   const storeId = input.scope.kind === 'store' ? input.scope.storeId : null;

@@ -7,19 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IsolationLevel, type EntityManager } from '@mikro-orm/postgresql';
-import { execute, pgErrorCode, queryOne, queryRows, type DomainContext } from '../../kit/domain';
+import { execute, pgErrorCode, queryOne, queryRows, type DbContext, type DomainContext } from '../../kit/domain';
 import { assertCanReadScope, readScope } from './access';
 import { periodOrError } from './calendar';
 import { userError, type ReportsUserError } from './errors';
-import {
-  categoryFigures,
-  MAX_TOP_PRODUCTS,
-  salesSummary,
-  storesFigures,
-  topProducts,
-  ZERO,
-  type ReadContext,
-} from './queries';
+import { categoryFigures, MAX_TOP_PRODUCTS, salesSummary, storesFigures, topProducts, ZERO } from './queries';
 import {
   CLAIM_REPORT,
   COUNT_REPORTS,
@@ -81,7 +73,7 @@ export function assertCanSeeReport(ctx: Pick<DomainContext, 'identity'>, report:
   assertCanReadScope(ctx, report.storeId === null ? { kind: 'chain' } : { kind: 'store', storeId: report.storeId });
 }
 
-export async function reportsByIds(ctx: ReadContext, ids: readonly string[]): Promise<SavedReport[]> {
+export async function reportsByIds(ctx: DbContext, ids: readonly string[]): Promise<SavedReport[]> {
   return queryRows(ctx.em, REPORTS_BY_IDS, { ids });
 }
 
@@ -96,7 +88,7 @@ function listFilter(f: ReportFilter): ReportListFilter {
 
 /** A page of reports newest first, keyset on seq (first + 1 rows: the extra one says hasNextPage). */
 export async function reportsPage(
-  ctx: ReadContext,
+  ctx: DbContext,
   input: { filter: ReportFilter; first: number; beforeSeq: string | null },
 ): Promise<SavedReport[]> {
   return queryRows(ctx.em, REPORTS_PAGE, {
@@ -106,7 +98,7 @@ export async function reportsPage(
   });
 }
 
-export async function countReports(ctx: ReadContext, filter: ReportFilter): Promise<number> {
+export async function countReports(ctx: DbContext, filter: ReportFilter): Promise<number> {
   const row = await queryOne(ctx.em, COUNT_REPORTS, listFilter(filter));
   return row?.n ?? 0;
 }
@@ -125,13 +117,13 @@ export interface JobSettings {
 }
 
 /** Claims the oldest PENDING report not claimed by a live process, or null. */
-export async function claimReport(ctx: ReadContext, s: JobSettings): Promise<SavedReport | null> {
+export async function claimReport(ctx: DbContext, s: JobSettings): Promise<SavedReport | null> {
   return queryOne(ctx.em, CLAIM_REPORT, { claimer: s.claimer, leaseMs: s.leaseMs });
 }
 
 /** The figures of a report, computed from one snapshot of the read models. */
 export async function computeReport(
-  ctx: ReadContext,
+  ctx: DbContext,
   report: Pick<SavedReport, 'type' | 'periodFrom' | 'periodTo' | 'storeId'>,
   timeoutMs: number,
 ): Promise<SalesSnapshot | PerformanceSnapshot> {
@@ -156,17 +148,17 @@ export async function computeReport(
 }
 
 /** READY with its figures, if this process still holds the claim (a taken-over claim writes nothing). */
-async function finish(ctx: ReadContext, s: JobSettings, id: string, data: unknown): Promise<boolean> {
+async function finish(ctx: DbContext, s: JobSettings, id: string, data: unknown): Promise<boolean> {
   const n = await execute(ctx.em, FINISH_REPORT, { id, claimer: s.claimer, data: JSON.stringify(data) });
   return n === 1;
 }
 
-async function fail(ctx: ReadContext, s: JobSettings | null, id: string, reason: string): Promise<void> {
+async function fail(ctx: DbContext, s: JobSettings | null, id: string, reason: string): Promise<void> {
   await execute(ctx.em, FAIL_REPORT, { id, claimer: s?.claimer ?? null, reason });
 }
 
 /** Gives the claim back so that a later pass retries, a little later each time. */
-async function release(ctx: ReadContext, s: JobSettings, id: string, attempts: number): Promise<void> {
+async function release(ctx: DbContext, s: JobSettings, id: string, attempts: number): Promise<void> {
   await execute(ctx.em, RELEASE_REPORT, {
     id,
     claimer: s.claimer,

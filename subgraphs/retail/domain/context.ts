@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DomainContext, InventoryPort, ProductLookup } from '../../kit/domain';
 import type { SaleObserver, TokenRevoker } from './ports';
 
@@ -16,8 +15,9 @@ export interface SaleSettings {
 
 /**
  * What every retail domain function receives first: the kit's DomainContext (unit of work, caller,
- * logger) plus retail's ports. Resolvers build one per request (products is the request's
- * DataLoader); the recovery loop builds one per pass, the demo seed one for its whole history.
+ * logger) plus retail's ports. server.ts builds it (`retailContext`): once per request for the
+ * resolvers (products is the request's DataLoader), once per pass for the recovery loop, and the demo
+ * seed one for its whole history.
  */
 export interface RetailContext extends DomainContext {
   settings: SaleSettings;
@@ -30,15 +30,4 @@ export interface RetailContext extends DomainContext {
    * which rings up four weeks of history at their own times. Saga leases use the database's clock.
    */
   clock: () => Date;
-}
-
-/** Just the unit of work: what lean reads need (DataLoaders have nothing else to give). */
-export type DbContext = Pick<DomainContext, 'em'>;
-
-/** A unit of work and a caller: reads that check who asks. */
-export type ReadContext = Pick<DomainContext, 'em' | 'identity'>;
-
-/** The same context on another EntityManager, e.g. a transaction's. */
-export function withEm<C extends DbContext>(ctx: C, em: EntityManager): C {
-  return { ...ctx, em };
 }

@@ -1,6 +1,5 @@
-import { AccessDenied, InvalidArgument } from '../../kit/domain';
+import { AccessDenied, InvalidArgument, type CallerContext } from '../../kit/domain';
 import { assertCanReadStore, callerOf } from './access';
-import type { ReadContext } from './context';
 import { saleByNumber, storeById, type EmployeeFilter, type SaleFilter } from './reads';
 import type { Sale } from './types';
 import { DEFAULT_TIME_ZONE } from './validation';
@@ -31,7 +30,7 @@ export function checkPeriod(
 
 /** A store's sales: its staff, ADMIN, services; the period's days are the store's. */
 export async function saleFilter(
-  ctx: ReadContext,
+  ctx: CallerContext,
   storeId: string,
   period: { from: string; to: string } | null | undefined,
 ): Promise<SaleFilter> {
@@ -42,7 +41,7 @@ export async function saleFilter(
 
 /** A MANAGER lists their own store's staff (the default), ADMIN any store's or everyone. */
 export function employeeFilter(
-  ctx: ReadContext,
+  ctx: CallerContext,
   storeId: string | null | undefined,
   includeInactive: boolean,
 ): EmployeeFilter {
@@ -62,7 +61,7 @@ const RECEIPT_NUMBER = /^S[1-9]\d{0,8}-\d{6,12}$/;
  * store's staff); null for a number no sale has, and for text that is not a receipt number at all
  * (read nothing for it). Typed at the till, so surrounding spaces and a lower-case "s" are forgiven.
  */
-export async function saleOfReceipt(ctx: ReadContext, number: string): Promise<Sale | null> {
+export async function saleOfReceipt(ctx: CallerContext, number: string): Promise<Sale | null> {
   const receipt = number.trim().toUpperCase();
   if (!RECEIPT_NUMBER.test(receipt)) return null;
   const sale = await saleByNumber(ctx, receipt);

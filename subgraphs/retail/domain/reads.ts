@@ -1,5 +1,4 @@
-import { queryOne, queryRows } from '../../kit/domain';
-import type { DbContext } from './context';
+import { queryOne, queryRows, type DbContext } from '../../kit/domain';
 import {
   EMAIL_TAKEN,
   EMPLOYEE_BY_EMAIL,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/postgresql';
-import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, queryOne } from '../../kit/domain';
+import { DEFAULT_CURRENCY, pgConstraint, pgErrorCode, queryOne, type CallerContext } from '../../kit/domain';
 import { RegisterSessionSchema } from '../entities';
 import type { CloseRegisterInput, OpenRegisterInput } from '../generated/resolvers';
 import { assertCanReadStore, assertStaffAt } from './access';
-import type { ReadContext, RetailContext } from './context';
+import type { RetailContext } from './context';
 import { userError, type RetailUserError } from './errors';
 import { recordRetailEvents, registerClosed } from './events';
 import {
@@ -91,7 +91,7 @@ export async function cashFigures(
  * register.
  */
 export async function registerSessions(
-  ctx: ReadContext,
+  ctx: CallerContext,
   page: { registerId: string; first: number; after: SessionKeyset | null },
 ): Promise<{ sessions: RegisterSession[]; totalCount: number }> {
   const register = validId(page.registerId) ? await registerById(ctx, page.registerId) : null;

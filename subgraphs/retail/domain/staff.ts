@@ -10,6 +10,8 @@ import {
   normalizeEmail,
   pgConstraint,
   pgErrorCode,
+  type CallerContext,
+  type DbContext,
 } from '../../kit/domain';
 import { EmployeeSchema, StoreSchema } from '../entities';
 import type {
@@ -19,7 +21,7 @@ import type {
   StaffLoginInput,
 } from '../generated/resolvers';
 import { callerOf } from './access';
-import type { DbContext, RetailContext } from './context';
+import type { RetailContext } from './context';
 import { userError, type RetailUserError } from './errors';
 import { emailTaken, employeeByEmail, employeeById, storeById } from './reads';
 import type { Employee, EmployeeProfile, EmployeeRole } from './types';
@@ -134,7 +136,7 @@ export async function createEmployee(ctx: DbContext, input: CreateEmployeeInput)
 
 /** Who is changed, and whether the caller may change them: never themselves (no lock-out by mistake). */
 async function target(
-  ctx: Pick<RetailContext, 'em' | 'identity'>,
+  ctx: CallerContext,
   employeeId: string,
 ): Promise<{ employee: EmployeeProfile; error: null } | { employee: null; error: RetailUserError }> {
   const field = ['input', 'employeeId'];

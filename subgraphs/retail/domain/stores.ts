@@ -8,11 +8,13 @@ import {
   pgErrorCode,
   queryOne,
   ServiceUnavailable,
+  type CallerContext,
+  type DbContext,
 } from '../../kit/domain';
 import { CashRegisterSchema, StoreSchema } from '../entities';
 import type { AddCashRegisterInput, CreateStoreInput, UpdateStoreInput } from '../generated/resolvers';
 import { assertManagerAt } from './access';
-import type { DbContext, RetailContext } from './context';
+import type { RetailContext } from './context';
 import { relayed, userError, type RetailUserError } from './errors';
 import { employeeById, storeById } from './reads';
 import {
@@ -228,10 +230,7 @@ export interface RegisterResult {
 }
 
 /** A new register numbered after the store's last one, under the store's row lock (two adds never share a number). */
-export async function addCashRegister(
-  ctx: Pick<RetailContext, 'em' | 'identity'>,
-  input: AddCashRegisterInput,
-): Promise<RegisterResult> {
+export async function addCashRegister(ctx: CallerContext, input: AddCashRegisterInput): Promise<RegisterResult> {
   const field = ['input', 'storeId'];
   const store = validId(input.storeId) ? await storeById(ctx, input.storeId) : null;
   if (!store)
