@@ -5,6 +5,7 @@ import {
   decodeCursor,
   encodeCursor,
   lazyConnection,
+  lineTotalCents,
   money,
   retainedEventsResolver,
   signToken,
@@ -12,16 +13,16 @@ import {
 } from '../kit';
 import type { EcommerceConfig } from './config';
 import { addAddress, removeAddress, updateAddress } from './domain/addresses';
-import { addToCart, ensureCart, removeCartLine, updateCartLine } from './domain/carts';
+import { addToCart, cartTotals, ensureCart, removeCartLine, updateCartLine } from './domain/carts';
 import { checkout } from './domain/checkout';
 import type { EcommerceContext } from './domain/context';
 import { assertCanSeeCustomer, login, ownCustomerId, registerCustomer, type AuthResult } from './domain/customers';
-import { assertCanSeeOrder, cancelOrder, shipOrder } from './domain/orders';
+import { cancelOrder, shipOrder, visibleOrder } from './domain/orders';
 import type { ProductSource } from '../kit/clients';
 import type { InventorySagaPort } from '../kit/domain';
 import type { PaymentProvider } from './domain/ports';
 import { countOrders, ordersPage, type OrderFilter } from './domain/reads';
-import type { CartLine, CartView } from './domain/types';
+import type { CartView } from './domain/types';
 import type { CustomerOrdersArgs, Resolvers } from './generated/resolvers';
 import type { EcommerceLoaders } from './loaders';
 import type { OrderConnectionModel } from './models';
@@ -40,14 +41,6 @@ export interface ResolverServices {
 }
 
 const productRef = (id: string) => ({ __typename: 'Product' as const, id });
-
-function cartTotals(lines: CartLine[]) {
-  return {
-    count: lines.reduce((n, l) => n + l.quantity, 0),
-    subtotal: lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0),
-    currency: lines[0]?.currency,
-  };
-}
 
 /** Orders newest first as a Relay connection; its page query and COUNT run only when selected. */
 function orderConnection(ctx: Ctx, filter: OrderFilter, args: CustomerOrdersArgs): OrderConnectionModel {
@@ -82,12 +75,7 @@ export function createResolvers(services: () => ResolverServices) {
         const id = ownCustomerId(ctx.domain);
         return id ? ctx.loaders.customer.load(id) : null;
       },
-      order: async (_p, { id }, ctx) => {
-        const order = await ctx.loaders.order.load(id);
-        if (!order) return null;
-        assertCanSeeOrder(ctx.domain, order);
-        return order;
-      },
+      order: async (_p, { id }, ctx) => visibleOrder(ctx.domain, await ctx.loaders.order.load(id)),
       orders: (_p, args, ctx) => orderConnection(ctx, { status: args.status }, args),
       retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
     },
@@ -120,25 +108,21 @@ export function createResolvers(services: () => ResolverServices) {
 
     Cart: {
       lines: (cart, _a, ctx) => cartLines(cart, ctx),
-      itemCount: async (cart, _a, ctx) => cartTotals(await cartLines(cart, ctx)).count,
+      itemCount: async (cart, _a, ctx) => cartTotals(await cartLines(cart, ctx)).itemCount,
       subtotal: async (cart, _a, ctx) => {
         const t = cartTotals(await cartLines(cart, ctx));
-        return money(t.subtotal, t.currency);
+        return money(t.subtotalCents, t.currency);
       },
     },
 
     CartLine: {
       product: (l) => productRef(l.productId),
       unitPrice: (l) => money(l.unitPriceCents, l.currency),
-      lineTotal: (l) => money(l.unitPriceCents * l.quantity, l.currency),
+      lineTotal: (l) => money(lineTotalCents(l), l.currency),
     },
 
     Order: {
-      __resolveReference: async (ref, ctx) => {
-        const order = await ctx.loaders.order.load(ref.id);
-        if (order) assertCanSeeOrder(ctx.domain, order);
-        return order;
-      },
+      __resolveReference: async (ref, ctx) => visibleOrder(ctx.domain, await ctx.loaders.order.load(ref.id)),
       customer: async (o, _a, ctx) => {
         const customer = await ctx.loaders.customer.load(o.customerId);
         // orders.customer_id references customers(id): a missing row is a broken database, not a client error.
@@ -155,7 +139,7 @@ export function createResolvers(services: () => ResolverServices) {
     OrderLine: {
       product: (l) => productRef(l.productId),
       unitPrice: (l) => money(l.unitPriceCents, l.currency),
-      lineTotal: (l) => money(l.unitPriceCents * l.quantity, l.currency),
+      lineTotal: (l) => money(lineTotalCents(l), l.currency),
     },
   } satisfies Resolvers<Ctx>;
 }

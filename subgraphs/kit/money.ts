@@ -29,3 +29,8 @@ export interface Money {
 export function money(minor: number, currency: string = DEFAULT_CURRENCY): Money {
   return { amount: formatMinor(minor), currency };
 }
+
+/** What a line of an order, a cart or a sale comes to, in minor units: its unit price times its quantity. */
+export function lineTotalCents(line: { unitPriceCents: number; quantity: number }): number {
+  return line.unitPriceCents * line.quantity;
+}

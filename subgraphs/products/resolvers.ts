@@ -17,6 +17,7 @@ import {
   productBySku,
   productCountOf,
   searchProducts,
+  topLevelCategories,
 } from './domain/catalogue';
 import { changeProductPrice, createProduct, updateProduct } from './domain/commands';
 import { checkFilter, checkSearchText } from './domain/validation';
@@ -62,7 +63,7 @@ export const resolvers = {
     async categories(_, _args, ctx) {
       const all = await allCategories(ctx.domain);
       primeCategoryTree(ctx.loaders, all);
-      return all.filter((c) => c.parentId === null);
+      return topLevelCategories(all);
     },
     category: (_, args, ctx) => ctx.loaders.categoryById.load(args.id),
   },

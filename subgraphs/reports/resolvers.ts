@@ -1,5 +1,4 @@
 import {
-  badInput,
   checkFirst,
   DateScalar,
   DateTimeScalar,
@@ -18,14 +17,23 @@ import {
   averageBasketCents,
   categoryFigures,
   dayFigures,
-  MAX_TOP_PRODUCTS,
+  dayRevenueCents,
+  NO_PRODUCT_SALES,
   returnsRate,
   salesSummary,
   topProducts,
+  topProductsLimit,
   ZERO,
 } from './domain/queries';
-import { assertCanSeeReport, countReports, generateReport, reportsPage } from './domain/saved-reports';
-import type { Figures, PerformanceSnapshot, Period, SalesSnapshot, SavedReport, Scope } from './domain/types';
+import {
+  countReports,
+  generateReport,
+  reportsPage,
+  snapshotOf,
+  visibleReport,
+  type ReportSnapshot,
+} from './domain/saved-reports';
+import type { Figures, Period, SavedReport, Scope } from './domain/types';
 import type { Resolvers } from './generated/resolvers';
 import type { ReportsLoaders } from './loaders';
 import type { DashboardModel, SalesReportModel, StorePerformanceModel } from './models';
@@ -68,13 +76,13 @@ function liveSalesReport(ctx: DbContext, period: Period, scope: Scope): SalesRep
 }
 
 /** A READY report's figures, read from its snapshot (no statement). */
-function snapshotModel(report: SavedReport): SalesReportModel | StorePerformanceModel {
+function snapshotModel(report: SavedReport, snapshot: ReportSnapshot): SalesReportModel | StorePerformanceModel {
   const period = { from: report.periodFrom, to: report.periodTo };
-  if (report.type === 'STORE_PERFORMANCE') {
-    const data = report.data as PerformanceSnapshot;
+  if (snapshot.type === 'STORE_PERFORMANCE') {
+    const data = snapshot.data;
     return { kind: 'StorePerformance', period, storeId: data.storeId, figures: async () => data.figures };
   }
-  const data = report.data as SalesSnapshot;
+  const data = snapshot.data;
   return {
     kind: 'SalesReport',
     period,
@@ -88,14 +96,6 @@ function snapshotModel(report: SavedReport): SalesReportModel | StorePerformance
 function dashboardModel(ctx: DbContext, scope: Scope): DashboardModel {
   const date = chainDay(new Date());
   return { id: keyOfScope(scope), scope, date, figures: once(() => dayFigures(ctx, { day: date, scope })) };
-}
-
-function checkLimit(limit: number | null | undefined): number {
-  const n = limit ?? 10;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_TOP_PRODUCTS) {
-    throw badInput(`"limit" must be between 1 and ${MAX_TOP_PRODUCTS}; got ${limit}`, { argument: 'limit' });
-  }
-  return n;
 }
 
 /**
@@ -138,11 +138,7 @@ export function createResolvers(services: () => ResolverServices) {
           hasPrevious: cursor !== null,
         });
       },
-      report: async (_p, args, ctx) => {
-        const report = await ctx.loaders.report.load(args.id);
-        if (report) assertCanSeeReport(ctx.domain, report);
-        return report;
-      },
+      report: async (_p, args, ctx) => visibleReport(ctx.domain, await ctx.loaders.report.load(args.id)),
     },
 
     Mutation: {
@@ -183,7 +179,7 @@ export function createResolvers(services: () => ResolverServices) {
           unitsSold: c.unitsSold,
         })),
       topProducts: async (r, args) =>
-        (await r.topProducts(checkLimit(args.limit))).map((p) => ({
+        (await r.topProducts(topProductsLimit(args.limit))).map((p) => ({
           product: ref(p.productId),
           unitsSold: p.unitsSold,
           revenue: m(p.revenueCents),
@@ -222,10 +218,7 @@ export function createResolvers(services: () => ResolverServices) {
         assertCanReadScope(ctx.domain, scope);
         return dashboardModel(ctx.domain, scope);
       },
-      revenueToday: async (d) => {
-        const f = await d.figures();
-        return m(f.ONLINE.revenueCents + f.STORE.revenueCents);
-      },
+      revenueToday: async (d) => m(dayRevenueCents(await d.figures())),
       ordersToday: async (d) => (await d.figures()).ONLINE.transactions,
       salesToday: async (d) => (await d.figures()).STORE.transactions,
     },
@@ -245,14 +238,17 @@ export function createResolvers(services: () => ResolverServices) {
       salesStats: async (product, args, ctx) => {
         const period = checkPeriod(args.period);
         const found = await ctx.loaders.productFigures(period, readScope(ctx.domain, null)).load(product.id);
-        return { period, figures: found ?? { revenueCents: 0, unitsSold: 0, unitsReturned: 0 } };
+        return { period, figures: found ?? NO_PRODUCT_SALES };
       },
     },
 
     Report: {
       period: (r) => ({ from: r.periodFrom, to: r.periodTo }),
       store: (r) => (r.storeId === null ? null : ref(r.storeId)),
-      data: (r) => (r.status === 'READY' && r.data !== null ? snapshotModel(r) : null),
+      data: (r) => {
+        const snapshot = snapshotOf(r);
+        return snapshot ? snapshotModel(r, snapshot) : null;
+      },
     },
 
     ReportData: {

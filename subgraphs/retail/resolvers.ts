@@ -5,9 +5,9 @@ import {
   DateTimeScalar,
   DecimalScalar,
   decodeCursor,
-  DEFAULT_CURRENCY,
   encodeCursor,
   lazyConnection,
+  lineTotalCents,
   money,
   retainedEventsResolver,
   signToken,
@@ -17,12 +17,12 @@ import {
 import type { ProductSource } from '../kit/clients';
 import type { InventoryPort } from '../kit/domain';
 import type { RetailConfig } from './config';
-import { assertCanReadStore, assertCanSeeEmployee } from './domain/access';
+import { assertCanReadStore, signedInEmployeeId, visibleEmployee, visibleInStore } from './domain/access';
 import { cancelSale } from './domain/cancel';
 import type { RetailContext } from './domain/context';
 import { employeeFilter, saleFilter, saleOfReceipt } from './domain/queries';
 import { allStores, countEmployees, countSales, employeesPage, salesPage } from './domain/reads';
-import { returnSale } from './domain/returns';
+import { refundCurrency, returnSale } from './domain/returns';
 import { recordSale } from './domain/sales';
 import { cashFigures, closeRegister, openRegister, registerSessions } from './domain/sessions';
 import {
@@ -131,24 +131,13 @@ export function createResolvers(services: () => ResolverServices) {
       stores: (_p, args, ctx) => allStores(ctx.domain, args.includeInactive ?? false),
       store: (_p, { id }, ctx) => ctx.loaders.store.load(id),
       currentEmployee: (_p, _a, ctx) => {
-        const identity = ctx.domain.identity;
-        const role = identity?.role;
-        return identity && (role === 'CLERK' || role === 'MANAGER' || role === 'ADMIN')
-          ? ctx.loaders.employee.load(identity.sub)
-          : null;
+        const id = signedInEmployeeId(ctx.domain);
+        return id ? ctx.loaders.employee.load(id) : null;
       },
-      employee: async (_p, { id }, ctx) => {
-        const employee = await ctx.loaders.employee.load(id);
-        if (employee) assertCanSeeEmployee(ctx.domain, employee);
-        return employee;
-      },
+      employee: async (_p, { id }, ctx) => visibleEmployee(ctx.domain, await ctx.loaders.employee.load(id)),
       employees: (_p, args, ctx) => employeeConnection(ctx, args),
       sales: (_p, args, ctx) => saleConnection(ctx, args),
-      sale: async (_p, { id }, ctx) => {
-        const sale = await ctx.loaders.sale.load(id);
-        if (sale) assertCanReadStore(ctx.domain, sale.storeId);
-        return sale;
-      },
+      sale: async (_p, { id }, ctx) => visibleInStore(ctx.domain, await ctx.loaders.sale.load(id)),
       saleByNumber: (_p, { number }, ctx) => saleOfReceipt(ctx.domain, number),
       registerSessions: (_p, args, ctx) => sessionConnection(ctx, args),
       retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
@@ -171,12 +160,8 @@ export function createResolvers(services: () => ResolverServices) {
 
     Store: {
       __resolveReference: (ref, ctx) => ctx.loaders.store.load(ref.id),
-      manager: async (store, _a, ctx) => {
-        if (!store.managerId) return null;
-        const manager = await ctx.loaders.employee.load(store.managerId);
-        if (manager) assertCanSeeEmployee(ctx.domain, manager);
-        return manager;
-      },
+      manager: async (store, _a, ctx) =>
+        store.managerId ? visibleEmployee(ctx.domain, await ctx.loaders.employee.load(store.managerId)) : null,
       registers: (store, _a, ctx) => ctx.loaders.storeRegisters.load(store.id),
     },
 
@@ -216,20 +201,13 @@ export function createResolvers(services: () => ResolverServices) {
     Employee: {
       // Another subgraph may reference an employee: visible to their store and head office only.
       // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
-      __resolveReference: async (ref, ctx) => {
-        const employee = await ctx.loaders.employee.load(ref.id);
-        if (employee) assertCanSeeEmployee(ctx.domain, employee);
-        return employee;
-      },
+      __resolveReference: async (ref, ctx) => visibleEmployee(ctx.domain, await ctx.loaders.employee.load(ref.id)),
       store: (employee, _a, ctx) => (employee.storeId ? ctx.loaders.store.load(employee.storeId) : null),
     },
 
     Sale: {
-      __resolveReference: async (ref, ctx) => {
-        const sale = await ctx.loaders.sale.load(ref.id);
-        if (sale) assertCanReadStore(ctx.domain, sale.storeId);
-        return sale;
-      },
+      // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
+      __resolveReference: async (ref, ctx) => visibleInStore(ctx.domain, await ctx.loaders.sale.load(ref.id)),
       store: async (sale, _a, ctx) => {
         const store = await ctx.loaders.store.load(sale.storeId);
         if (!store) throw new Error(`sale ${sale.id} has no store ${sale.storeId}`);
@@ -249,7 +227,7 @@ export function createResolvers(services: () => ResolverServices) {
     SaleLine: {
       product: (line) => productRef(line.productId),
       unitPrice: (line) => money(line.unitPriceCents, line.currency),
-      lineTotal: (line) => money(line.unitPriceCents * line.quantity, line.currency),
+      lineTotal: (line) => money(lineTotalCents(line), line.currency),
     },
 
     SaleReturn: {
@@ -277,7 +255,7 @@ export function createResolvers(services: () => ResolverServices) {
       product: (line) => productRef(line.productId),
       // The currency of the sale line the units come from (batched with saleLine).
       refund: async (line, _a, ctx) =>
-        money(line.refundCents, (await ctx.loaders.saleLine.load(line.saleLineId))?.currency ?? DEFAULT_CURRENCY),
+        money(line.refundCents, refundCurrency(await ctx.loaders.saleLine.load(line.saleLineId))),
     },
   } satisfies Resolvers<Ctx>;
 }

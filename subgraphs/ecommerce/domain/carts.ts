@@ -3,6 +3,7 @@ import {
   AccessDenied,
   checkQuantity,
   execute,
+  lineTotalCents,
   MAX_LINE_QUANTITY,
   queryOne,
   queryRows,
@@ -26,7 +27,7 @@ import {
   TOUCH_CART,
   type CartLineOwner,
 } from './sql/carts';
-import type { CartView } from './types';
+import type { CartLine, CartView } from './types';
 
 /**
  * The cart mutations are the storefront's hot write path (every "add to cart" click) and each write
@@ -36,6 +37,19 @@ import type { CartView } from './types';
 
 /** Distinct products per cart; also the most lines inventory reserves in one go. */
 export const MAX_CART_LINES = 100;
+
+/** A cart's figures: the units in it, its subtotal in minor units and its currency (none while empty). */
+export function cartTotals(lines: readonly CartLine[]): {
+  itemCount: number;
+  subtotalCents: number;
+  currency: string | undefined;
+} {
+  return {
+    itemCount: lines.reduce((n, l) => n + l.quantity, 0),
+    subtotalCents: lines.reduce((n, l) => n + lineTotalCents(l), 0),
+    currency: lines[0]?.currency,
+  };
+}
 
 export interface CartResult {
   cart: CartView | null;

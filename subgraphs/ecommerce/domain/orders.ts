@@ -28,6 +28,15 @@ export function assertCanSeeOrder(ctx: Pick<DomainContext, 'identity'>, order: P
   throw new AccessDenied('This order belongs to another customer');
 }
 
+/** An order read by id for the caller: null when there is none, FORBIDDEN when it is not theirs to see. */
+export function visibleOrder<O extends Pick<Order, 'customerId'>>(
+  ctx: Pick<DomainContext, 'identity'>,
+  order: O | null,
+): O | null {
+  if (order) assertCanSeeOrder(ctx, order);
+  return order;
+}
+
 export interface OrderResult {
   order: OrderView | null;
   errors: EcommerceUserError[];

@@ -95,6 +95,11 @@ export function allCategories({ em }: DbContext): Promise<Category[]> {
   return queryRows(em, ALL_CATEGORIES, {});
 }
 
+/** The top level of the tree (categories without a parent), in the tree's order. */
+export function topLevelCategories(all: readonly Category[]): Category[] {
+  return all.filter((c) => c.parentId === null);
+}
+
 /**
  * Categories by id plus their parents, so that `category { parent { name } }` needs no second
  * round trip (the loader primes the parents).

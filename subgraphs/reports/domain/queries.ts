@@ -3,7 +3,7 @@
  * of 30 days x 5 stores x 300 products is three: salesSummary, categoryFigures, topProducts); the
  * statements are domain/sql/figures.ts.
  */
-import { queryRows, type DbContext } from '../../kit/domain';
+import { InvalidArgument, queryRows, type DbContext } from '../../kit/domain';
 import { eachDay } from './calendar';
 import {
   CATEGORY_FIGURES,
@@ -49,6 +49,23 @@ function figures(r: StoreSumsRow | undefined): Figures {
 }
 
 export const ZERO: Figures = { revenueCents: 0, transactions: 0, unitsSold: 0, returns: 0, refundCents: 0 };
+
+/** A product's sales figures in a period it sold nothing in (its read models have no row). */
+export const NO_PRODUCT_SALES: Omit<ProductFigures, 'productId'> = { revenueCents: 0, unitsSold: 0, unitsReturned: 0 };
+
+/** How many top products a report lists: 10 unless asked, 1 to MAX_TOP_PRODUCTS (InvalidArgument otherwise). */
+export function topProductsLimit(limit: number | null | undefined): number {
+  const n = limit ?? 10;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TOP_PRODUCTS) {
+    throw new InvalidArgument(`"limit" must be between 1 and ${MAX_TOP_PRODUCTS}; got ${limit}`, 'limit');
+  }
+  return n;
+}
+
+/** A day's revenue on the dashboard: both channels. */
+export function dayRevenueCents(byChannel: Record<Channel, Figures>): number {
+  return byChannel.ONLINE.revenueCents + byChannel.STORE.revenueCents;
+}
 
 /** The statements' period and scope: a store's id, or null for the whole chain. */
 function scoped(period: Period, scope: Scope): ScopedPeriod {

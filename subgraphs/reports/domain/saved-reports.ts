@@ -73,6 +73,23 @@ export function assertCanSeeReport(ctx: Pick<DomainContext, 'identity'>, report:
   assertCanReadScope(ctx, report.storeId === null ? { kind: 'chain' } : { kind: 'store', storeId: report.storeId });
 }
 
+/** A saved report read by id for the caller: null when there is none, FORBIDDEN when not theirs to see. */
+export function visibleReport(ctx: Pick<DomainContext, 'identity'>, report: SavedReport | null): SavedReport | null {
+  if (report) assertCanSeeReport(ctx, report);
+  return report;
+}
+
+/** What a saved report's figures are: its snapshot, by type, once it is READY; nothing before. */
+export type ReportSnapshot =
+  { type: 'SALES'; data: SalesSnapshot } | { type: 'STORE_PERFORMANCE'; data: PerformanceSnapshot };
+
+export function snapshotOf(report: SavedReport): ReportSnapshot | null {
+  if (report.status !== 'READY' || report.data === null) return null;
+  return report.type === 'STORE_PERFORMANCE'
+    ? { type: 'STORE_PERFORMANCE', data: report.data as PerformanceSnapshot }
+    : { type: 'SALES', data: report.data as SalesSnapshot };
+}
+
 export async function reportsByIds(ctx: DbContext, ids: readonly string[]): Promise<SavedReport[]> {
   return queryRows(ctx.em, REPORTS_BY_IDS, { ids });
 }

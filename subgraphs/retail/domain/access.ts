@@ -51,3 +51,25 @@ export function assertCanSeeEmployee(ctx: Caller, employee: Pick<EmployeeProfile
   if (employee.storeId !== null && worksAt(identity, employee.storeId)) return;
   throw new AccessDenied('Employees are visible to their own store and to head office only');
 }
+
+/** The member of staff signed in (CLERK, MANAGER or ADMIN): their employee id; null for anyone else. */
+export function signedInEmployeeId(ctx: Caller): string | null {
+  const identity = ctx.identity;
+  if (!identity) return null;
+  return identity.role === 'CLERK' || identity.role === 'MANAGER' || identity.role === 'ADMIN' ? identity.sub : null;
+}
+
+/** An employee read by id for the caller: null when there is none, FORBIDDEN when not theirs to see. */
+export function visibleEmployee<E extends Pick<EmployeeProfile, 'id' | 'storeId'>>(
+  ctx: Caller,
+  employee: E | null,
+): E | null {
+  if (employee) assertCanSeeEmployee(ctx, employee);
+  return employee;
+}
+
+/** A row of a store (a sale) read by id for the caller: null when there is none, FORBIDDEN when not theirs to read. */
+export function visibleInStore<R extends { storeId: string }>(ctx: Caller, row: R | null): R | null {
+  if (row) assertCanReadStore(ctx, row.storeId);
+  return row;
+}

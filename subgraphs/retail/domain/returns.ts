@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   checkQuantity,
+  DEFAULT_CURRENCY,
   defineSaga,
   execute,
   inTransaction,
@@ -47,6 +48,11 @@ import { checkIdempotencyKey, checkReason, MAX_SALE_LINES, validId } from './val
 export interface ReturnResult {
   return: ReturnView | null;
   errors: RetailUserError[];
+}
+
+/** The currency a return line is refunded in: that of the sale line its units come from. */
+export function refundCurrency(saleLine: Pick<SaleLine, 'currency'> | null): string {
+  return saleLine?.currency ?? DEFAULT_CURRENCY;
 }
 
 const refused = (errors: RetailUserError[]): ReturnResult => ({ return: null, errors });
