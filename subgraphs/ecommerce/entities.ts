@@ -207,14 +207,8 @@ export const CheckoutSagaSchema = new EntitySchema<CheckoutSaga>({
   properties: {
     orderId: foreignKey('Order', 'checkout_sagas', 'order_id', { onDelete: 'cascade', primary: true }),
     state: { enum: true, items: () => SAGA_STATES, columnType: 'text' },
+    // step, owner, attempts, errors, compensate_from, compensations_done: the kit saga engine's bookkeeping.
     ...sagaColumns,
-    compensateFrom: { ...optionalText, fieldName: 'compensate_from' },
-    compensationsDone: {
-      type: 'string[]',
-      columnType: 'text[]',
-      fieldName: 'compensations_done',
-      defaultRaw: "'{}'",
-    },
     paymentToken: { ...optionalText, fieldName: 'payment_token', hidden: true },
     paymentAuthorizationId: { ...optionalText, fieldName: 'payment_authorization_id' },
     ...timestamps,
