@@ -7,6 +7,7 @@ import {
   lazyConnection,
   lineTotalCents,
   money,
+  requireFound,
   retainedEventsResolver,
   signToken,
   type Context,
@@ -123,12 +124,12 @@ export function createResolvers(services: () => ResolverServices) {
 
     Order: {
       __resolveReference: async (ref, ctx) => visibleOrder(ctx.domain, await ctx.loaders.order.load(ref.id)),
-      customer: async (o, _a, ctx) => {
-        const customer = await ctx.loaders.customer.load(o.customerId);
-        // orders.customer_id references customers(id): a missing row is a broken database, not a client error.
-        if (!customer) throw new Error(`order ${o.id} has no customer ${o.customerId}`);
-        return customer;
-      },
+      // orders.customer_id references customers(id): a missing row is a broken database, not a client error.
+      customer: async (o, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.customer.load(o.customerId),
+          () => new Error(`order ${o.id} has no customer ${o.customerId}`),
+        ),
       lines: (o, _a, ctx) => o.lines ?? ctx.loaders.orderLines.load(o.id),
       history: (o, _a, ctx) => o.history ?? ctx.loaders.history.load(o.id),
       subtotal: (o) => money(o.subtotalCents, o.currency),

@@ -6,6 +6,7 @@ import {
   decodeCursor,
   encodeCursor,
   lazyConnection,
+  requireFound,
   retainedEventsResolver,
   ServiceUnavailable,
   type Context,
@@ -96,10 +97,7 @@ async function replenished<O extends string>(
 }
 
 /** A row its foreign key guarantees; its absence is a bug, not a client error. */
-function present<T>(value: T | null, what: string): T {
-  if (value === null) throw new Error(`${what} is missing`);
-  return value;
-}
+const missing = (what: string) => () => new Error(`${what} is missing`);
 
 export const resolvers = {
   DateTime: DateTimeScalar,
@@ -230,7 +228,10 @@ export const resolvers = {
   StockMovement: {
     product: (m) => ({ id: m.productId }),
     location: async (m, _a, ctx) =>
-      present(await ctx.loaders.locationById.load(m.locationId), `location ${m.locationId} of movement ${m.id}`),
+      requireFound(
+        await ctx.loaders.locationById.load(m.locationId),
+        missing(`location ${m.locationId} of movement ${m.id}`),
+      ),
   },
 
   Reservation: {
@@ -243,7 +244,10 @@ export const resolvers = {
 
   StockReturn: {
     location: async (r, _a, ctx) =>
-      present(await ctx.loaders.locationById.load(r.locationId), `location ${r.locationId} of return ${r.returnId}`),
+      requireFound(
+        await ctx.loaders.locationById.load(r.locationId),
+        missing(`location ${r.locationId} of return ${r.returnId}`),
+      ),
   },
 
   StockReturnLine: {
@@ -253,9 +257,15 @@ export const resolvers = {
   ReplenishmentRequest: {
     store: (r) => ({ id: r.storeId }),
     source: async (r, _a, ctx) =>
-      present(await ctx.loaders.locationById.load(r.sourceLocationId), `source location of request ${r.id}`),
+      requireFound(
+        await ctx.loaders.locationById.load(r.sourceLocationId),
+        missing(`source location of request ${r.id}`),
+      ),
     destination: async (r, _a, ctx) =>
-      present(await ctx.loaders.locationById.load(r.destinationLocationId), `destination location of request ${r.id}`),
+      requireFound(
+        await ctx.loaders.locationById.load(r.destinationLocationId),
+        missing(`destination location of request ${r.id}`),
+      ),
     lines: (r, _a, ctx) => ctx.loaders.replenishmentLines.load(r.id),
     history: (r, _a, ctx) => ctx.loaders.replenishmentHistory.load(r.id),
   },

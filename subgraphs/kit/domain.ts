@@ -5,6 +5,7 @@
 export * from './user-error';
 export * from './domain-errors';
 export { withEm, type CallerContext, type DbContext, type DomainContext } from './domain-context';
+export * from './found';
 export type { InventoryPort, InventorySagaPort, ProductInfo, ProductLookup, ReserveLine, StepResult } from './ports';
 export * from './passwords';
 export * from './credentials';

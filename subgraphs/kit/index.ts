@@ -4,6 +4,7 @@ export * from './cluster';
 export * from './db';
 export * from './domain-errors';
 export * from './domain-context';
+export * from './found';
 export * from './errors';
 export * from './http';
 export * from './input-hygiene';

@@ -14,6 +14,7 @@ import {
   JWT_ISSUER,
   jwtSecret,
   parseDecimalToMinor,
+  requireFound,
   signToken,
   verifyToken,
 } from '.';
@@ -201,5 +202,16 @@ describe('Decimal', () => {
     expect(() => DecimalScalar.parseValue('21474836.48')).toThrow(/between -21474836.47 and 21474836.47/);
     expect(() => DecimalScalar.parseValue('999999999999')).toThrow(GraphQLError);
     expect(() => DecimalScalar.parseValue(12.5)).toThrow(/string like "12.50"/);
+  });
+});
+
+describe('requireFound', () => {
+  it("passes a row through and throws the caller's own error for a missing one (null or undefined)", () => {
+    const row = { id: 'a' };
+    expect(requireFound(row, () => new Error('unused'))).toBe(row);
+    expect(requireFound(0, () => new Error('unused'))).toBe(0);
+    class LeaseLost extends Error {}
+    expect(() => requireFound(null, () => new LeaseLost('sale s-1'))).toThrow(LeaseLost);
+    expect(() => requireFound(undefined, () => new Error('store 7 is missing'))).toThrow('store 7 is missing');
   });
 });

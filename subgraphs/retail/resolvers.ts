@@ -9,6 +9,7 @@ import {
   lazyConnection,
   lineTotalCents,
   money,
+  requireFound,
   retainedEventsResolver,
   signToken,
   toConnection,
@@ -166,12 +167,12 @@ export function createResolvers(services: () => ResolverServices) {
     },
 
     CashRegister: {
-      store: async (register, _a, ctx) => {
-        const store = await ctx.loaders.store.load(register.storeId);
-        // cash_registers.store_id references stores(id): a missing row is a broken database.
-        if (!store) throw new Error(`register ${register.id} has no store ${register.storeId}`);
-        return store;
-      },
+      // cash_registers.store_id references stores(id): a missing row is a broken database (so below).
+      store: async (register, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.store.load(register.storeId),
+          () => new Error(`register ${register.id} has no store ${register.storeId}`),
+        ),
       currentSession: (register, _a, ctx) => {
         assertCanReadStore(ctx.domain, register.storeId);
         return ctx.loaders.openSession.load(register.id);
@@ -179,11 +180,11 @@ export function createResolvers(services: () => ResolverServices) {
     },
 
     RegisterSession: {
-      register: async (session, _a, ctx) => {
-        const register = await ctx.loaders.register.load(session.registerId);
-        if (!register) throw new Error(`session ${session.id} has no register ${session.registerId}`);
-        return register;
-      },
+      register: async (session, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.register.load(session.registerId),
+          () => new Error(`session ${session.id} has no register ${session.registerId}`),
+        ),
       openedBy: (session, _a, ctx) => person(session.openedBy, ctx),
       closedBy: (session, _a, ctx) => person(session.closedBy, ctx),
       openingFloat: (session) => money(session.openingFloatCents, session.currency),
@@ -208,16 +209,16 @@ export function createResolvers(services: () => ResolverServices) {
     Sale: {
       // Async so that a refusal fails this one entity of an `_entities` batch, not the whole batch.
       __resolveReference: async (ref, ctx) => visibleInStore(ctx.domain, await ctx.loaders.sale.load(ref.id)),
-      store: async (sale, _a, ctx) => {
-        const store = await ctx.loaders.store.load(sale.storeId);
-        if (!store) throw new Error(`sale ${sale.id} has no store ${sale.storeId}`);
-        return store;
-      },
-      register: async (sale, _a, ctx) => {
-        const register = await ctx.loaders.register.load(sale.registerId);
-        if (!register) throw new Error(`sale ${sale.id} has no register ${sale.registerId}`);
-        return register;
-      },
+      store: async (sale, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.store.load(sale.storeId),
+          () => new Error(`sale ${sale.id} has no store ${sale.storeId}`),
+        ),
+      register: async (sale, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.register.load(sale.registerId),
+          () => new Error(`sale ${sale.id} has no register ${sale.registerId}`),
+        ),
       soldBy: (sale, _a, ctx) => person(sale.soldBy, ctx),
       lines: (sale, _a, ctx) => sale.lines ?? ctx.loaders.saleLines.load(sale.id),
       total: (sale) => money(sale.totalCents, sale.currency),
@@ -231,27 +232,27 @@ export function createResolvers(services: () => ResolverServices) {
     },
 
     SaleReturn: {
-      sale: async (ret, _a, ctx) => {
-        const sale = await ctx.loaders.sale.load(ret.saleId);
-        if (!sale) throw new Error(`return ${ret.id} has no sale ${ret.saleId}`);
-        return sale;
-      },
+      sale: async (ret, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.sale.load(ret.saleId),
+          () => new Error(`return ${ret.id} has no sale ${ret.saleId}`),
+        ),
       lines: (ret, _a, ctx) => ret.lines ?? ctx.loaders.returnLines.load(ret.id),
       refund: (ret) => money(ret.refundCents, ret.currency),
-      register: async (ret, _a, ctx) => {
-        const register = await ctx.loaders.register.load(ret.registerId);
-        if (!register) throw new Error(`return ${ret.id} has no register ${ret.registerId}`);
-        return register;
-      },
+      register: async (ret, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.register.load(ret.registerId),
+          () => new Error(`return ${ret.id} has no register ${ret.registerId}`),
+        ),
       returnedBy: (ret, _a, ctx) => person(ret.returnedBy, ctx),
     },
 
     ReturnLine: {
-      saleLine: async (line, _a, ctx) => {
-        const saleLine = await ctx.loaders.saleLine.load(line.saleLineId);
-        if (!saleLine) throw new Error(`return line ${line.id} has no sale line ${line.saleLineId}`);
-        return saleLine;
-      },
+      saleLine: async (line, _a, ctx) =>
+        requireFound(
+          await ctx.loaders.saleLine.load(line.saleLineId),
+          () => new Error(`return line ${line.id} has no sale line ${line.saleLineId}`),
+        ),
       product: (line) => productRef(line.productId),
       // The currency of the sale line the units come from (batched with saleLine).
       refund: async (line, _a, ctx) =>

@@ -7,6 +7,7 @@ import {
   MAX_LINE_QUANTITY,
   queryOne,
   queryRows,
+  requireFound,
   withEm,
   type DbContext,
   type ProductInfo,
@@ -65,8 +66,10 @@ export async function ensureCart(ctx: DbContext, customerId: string): Promise<Ca
   const found = await activeCart(ctx, customerId);
   if (found) return found;
   await execute(ctx.em, INSERT_ACTIVE_CART, { id: randomUUID(), customerId });
-  const created = await activeCart(ctx, customerId);
-  if (!created) throw new Error(`no active cart for customer ${customerId}`);
+  const created = requireFound(
+    await activeCart(ctx, customerId),
+    () => new Error(`no active cart for customer ${customerId}`),
+  );
   return created;
 }
 

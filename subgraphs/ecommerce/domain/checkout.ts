@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { execute, formatMinor, queryOne, queryRows, type ProductInfo } from '../../kit/domain';
+import { execute, formatMinor, queryOne, queryRows, requireFound, type ProductInfo } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
 import { ensureCart, sellableProduct } from './carts';
@@ -259,8 +259,10 @@ export async function checkout(ctx: EcommerceContext, input: CheckoutInput): Pro
   });
   if (!created) {
     // A concurrent call with the same key won the insert: its order is the answer.
-    const winner = await orderIdByKey(ctx, customerId, key.value);
-    if (!winner) throw new Error('idempotency conflict without an existing order');
+    const winner = requireFound(
+      await orderIdByKey(ctx, customerId, key.value),
+      () => new Error('idempotency conflict without an existing order'),
+    );
     return answer(ctx, winner);
   }
   await runNewSaga(ctx, { orderId, owner }, { row: created.saga, order: created.order, lines: created.lines });

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, recordEvents, type NewEvent } from '../../kit/domain';
+import { queryOne, recordEvents, requireFound, type NewEvent } from '../../kit/domain';
 import { orderById, orderLinesByOrders } from './reads';
 import { ORDER_WAS_CONFIRMED } from './sql/orders';
 import type { Order, OrderLine } from './types';
@@ -135,8 +135,10 @@ export async function sagaTransitionEvent(
   if (to !== 'CONFIRMED' && to !== 'CANCELLED') return null;
   const db = { em: tem };
   // Sequential: one connection carries the transaction.
-  const order = await orderById(db, orderId);
-  if (!order) throw new Error(`order ${orderId} vanished inside its own transition`);
+  const order = requireFound(
+    await orderById(db, orderId),
+    () => new Error(`order ${orderId} vanished inside its own transition`),
+  );
   const lines = await orderLinesByOrders(db, [orderId]);
   if (to === 'CONFIRMED') return orderConfirmed(order, lines);
   // A CONFIRMED history entry is written in the same transaction as order.confirmed: exactly the

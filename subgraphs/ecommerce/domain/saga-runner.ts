@@ -8,6 +8,7 @@ import {
   LeaseLost,
   ONLINE_LOCATION_ID,
   queryOne,
+  requireFound,
   type Move,
   type SagaRun,
   type StepResult,
@@ -348,8 +349,7 @@ export interface TransitionInput extends SagaLease {
  * transition table (IllegalTransition, recorded on the saga) and conditional on the lease.
  */
 export async function transition(ctx: EcommerceContext, move: TransitionInput): Promise<void> {
-  const row = await sagaByOrder(ctx, move.orderId);
-  if (!row) throw new LeaseLost(move.orderId, 'order');
+  const row = requireFound(await sagaByOrder(ctx, move.orderId), () => new LeaseLost(move.orderId, 'order'));
   await CHECKOUT.move(runOf(ctx, move, row), {
     from: move.from,
     to: move.to,

@@ -1,4 +1,4 @@
-import { execute, inTransaction, queryOne } from '../../kit/domain';
+import { execute, inTransaction, queryOne, requireFound } from '../../kit/domain';
 import type { ReturnStockInput } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
 import { MAX_ID_LENGTH, MAX_NOTE_LENGTH, validId } from './limits';
@@ -120,9 +120,11 @@ export async function returnStock(ctx: InventoryContext, input: ReturnStockInput
     // Claims the return id; a concurrent claim of the same id waits here for the first transaction.
     const claimed = await queryOne(tx, CLAIM_RETURN, { returnId, locationId, reason, actor });
     if (!claimed) {
-      const row = await queryOne(tx, RETURN_BY_ID, { returnId });
       // The claim conflicted with a committed return of this id, which cannot have vanished since.
-      if (!row) throw new Error(`return ${returnId}: claimed by another transaction that left nothing`);
+      const row = requireFound(
+        await queryOne(tx, RETURN_BY_ID, { returnId }),
+        () => new Error(`return ${returnId}: claimed by another transaction that left nothing`),
+      );
       return { commit: true, result: replayResult(row, locationId, lines) };
     }
 

@@ -9,6 +9,7 @@ import {
   inTransaction,
   queryOne,
   queryRows,
+  requireFound,
   type Move,
   type ReserveLine,
   type SagaRun,
@@ -119,8 +120,10 @@ async function returnStock(run: ReturnRun): Promise<StepResult> {
   const { ctx, row: ret } = run;
   run.lines ??= await returnLinesByReturns(ctx, [ret.id]);
   if (!run.locationId) {
-    const store = await storeById(ctx, ret.storeId);
-    if (!store) throw new Error(`return ${ret.id} has no store ${ret.storeId}`);
+    const store = requireFound(
+      await storeById(ctx, ret.storeId),
+      () => new Error(`return ${ret.id} has no store ${ret.storeId}`),
+    );
     run.locationId = store.locationId;
   }
   return ctx.inventory.returnStock(ret.id, run.locationId, stockLines(run.lines), ret.reason ?? 'customer return');
@@ -378,8 +381,10 @@ export async function returnSale(ctx: RetailContext, input: ReturnSaleInput): Pr
   });
   if (recorded.kind === 'refused') return refused(recorded.errors);
   if (recorded.kind === 'duplicate') {
-    const winner = await returnByKey(ctx, sale.storeId, key);
-    if (!winner) throw new Error('idempotency conflict without an existing return');
+    const winner = requireFound(
+      await returnByKey(ctx, sale.storeId, key),
+      () => new Error('idempotency conflict without an existing return'),
+    );
     return replay(ctx, winner, input, wanted);
   }
   const settled = await runReturn(

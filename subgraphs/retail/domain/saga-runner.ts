@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { defineSaga, IllegalTransition, LeaseLost, type Move, type SagaRun, type StepResult } from '../../kit/domain';
+import {
+  defineSaga,
+  IllegalTransition,
+  LeaseLost,
+  requireFound,
+  type Move,
+  type SagaRun,
+  type StepResult,
+} from '../../kit/domain';
 import type { RetailContext } from './context';
 import { recordRetailEvents, saleCancelled, saleRecorded, type RetailEvent } from './events';
 import { saleById, saleLinesBySales, storeById } from './reads';
@@ -39,9 +47,11 @@ async function linesOf(run: SaleRun): Promise<SaleLine[]> {
 
 async function locationOf(run: SaleRun): Promise<string> {
   if (!run.locationId) {
-    const store = await storeById(run.ctx, run.row.storeId);
     // sales.store_id references stores(id): a missing row is a broken database, not a client error.
-    if (!store) throw new Error(`sale ${run.row.id} has no store ${run.row.storeId}`);
+    const store = requireFound(
+      await storeById(run.ctx, run.row.storeId),
+      () => new Error(`sale ${run.row.id} has no store ${run.row.storeId}`),
+    );
     run.locationId = store.locationId;
   }
   return run.locationId;
@@ -193,8 +203,7 @@ export async function transition(
   lease: SaleLease,
   move: { from: SaleStatus; to: SaleStatus },
 ): Promise<Sale> {
-  const sale = await saleById(ctx, lease.saleId);
-  if (!sale) throw new LeaseLost(lease.saleId, 'sale');
+  const sale = requireFound(await saleById(ctx, lease.saleId), () => new LeaseLost(lease.saleId, 'sale'));
   return SALE_SAGA.move(runOf(ctx, { lease, sale }), { from: move.from, to: move.to });
 }
 
