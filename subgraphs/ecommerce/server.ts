@@ -1,24 +1,18 @@
 import {
   allow,
   backgroundContext,
-  buildSchema,
-  defineSubgraph,
+  defineSubgraphService,
   hasRole,
   isAuthenticated,
   isStaffManager,
   startOutboxRelay,
   startRecovery,
-  startWithBackground,
   withPermissions,
-  type OutboxRelay,
-  type PeriodicTask,
   requestDomainContext,
   type DomainContext,
   type Metrics,
-  type RunningSubgraph,
+  type RequestScope,
   type StartOptions,
-  type SubgraphDefinition,
-  type SubgraphService,
 } from '../kit';
 import { calleeClients, productLoader } from '../kit/clients';
 import type { ProductLookup } from '../kit/domain';
@@ -94,84 +88,57 @@ export function ecommerceContext(
   };
 }
 
-/** A definition bound to given services (tests may start several ecommerce instances in one process). */
-export function createDefinition(
-  services: () => ResolverServices,
-): SubgraphDefinition<EcommerceLoaders, EcommerceContext> {
-  return defineSubgraph({
-    name: 'ecommerce',
-    dir: __dirname,
+export interface EcommerceStartOptions extends StartOptions {
+  /** Default: from the environment (createServices). */
+  services?: ResolverServices;
+  /** false: no saga recovery loop (tests that drive recovery themselves). */
+  recovery?: boolean;
+}
+
+/**
+ * The subgraph, its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS) and its outbox
+ * relay, stopped together (the kit's defineSubgraphService). index.ts, the registry and test stacks
+ * start it through `service` (or `startEcommerce`).
+ */
+export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
+  name: 'ecommerce',
+  dir: __dirname,
+  services: (opts?: EcommerceStartOptions) => opts?.services ?? createServices(),
+  parts: (services) => ({
     resolvers: createResolvers(services),
     entities,
     migrations,
     createLoaders: makeCreateLoaders(() => services().products),
-    domainContext: (request) =>
+    domainContext: (request: RequestScope<EcommerceLoaders>) =>
       ecommerceContext(requestDomainContext(request), services(), {
         products: request.loaders.product,
         metrics: request.metrics,
       }),
     permissions,
     textCodes: TEXT_CODES,
-  });
-}
-
-// Read from the environment on first use, so importing this module (tests, composition) reads nothing.
-let defaultServices: ResolverServices | null = null;
-const lazyServices = () => (defaultServices ??= createServices());
-
-export const definition = createDefinition(lazyServices);
-export const typeDefs = definition.typeDefs;
-export const resolvers = definition.resolvers;
-export const schema = buildSchema(definition);
-
-export interface RunningEcommerce extends RunningSubgraph {
-  services: ResolverServices;
-  recovery: PeriodicTask | null;
-  /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
-  relay: OutboxRelay;
-}
-
-/**
- * Starts the subgraph, its saga recovery loop (on start, then every SAGA_RECOVERY_INTERVAL_MS) and
- * its outbox relay, stopped together (kit startWithBackground). index.ts and test stacks use this
- * rather than the kit's startSubgraph alone.
- */
-export async function startEcommerce(
-  opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
-): Promise<RunningEcommerce> {
-  const services = opts.services ?? createServices();
-  const running = await startWithBackground(
-    createDefinition(() => services),
-    opts,
-    (running) => {
-      const log = running.log.child({ component: 'saga-recovery' });
-      // Each pass works like a request without a caller: its own unit of work and product lookups.
-      const context = (): EcommerceContext =>
-        ecommerceContext(backgroundContext(running, 'saga-recovery'), services, {
-          products: productLoader(() => services.products, running.metrics),
-          metrics: running.metrics,
-        });
-      const intervalMs = services.config.recoveryIntervalMs;
-      return {
-        recovery:
-          opts.recovery === false
-            ? null
-            : startRecovery({ name: 'saga recovery pass', log, intervalMs, context, recover: recoverOnce }),
-        relay: startOutboxRelay({
-          source: 'ecommerce',
-          orm: running.orm,
-          metrics: running.metrics,
-          log: running.log,
-        }),
-      };
-    },
-  );
-  return { ...running, services };
-}
-
-export const service: SubgraphService = {
-  name: 'ecommerce',
-  definition,
-  start: (opts) => startEcommerce(opts),
+  }),
+  background: (running, services, opts) => ({
+    recovery:
+      opts.recovery === false
+        ? null
+        : startRecovery({
+            name: 'saga recovery pass',
+            log: running.log.child({ component: 'saga-recovery' }),
+            intervalMs: services.config.recoveryIntervalMs,
+            // Each pass works like a request without a caller: its own unit of work and product lookups.
+            context: () =>
+              ecommerceContext(backgroundContext(running, 'saga-recovery'), services, {
+                products: productLoader(() => services.products, running.metrics),
+                metrics: running.metrics,
+              }),
+            recover: recoverOnce,
+          }),
+    /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
+    relay: startOutboxRelay({ source: 'ecommerce', orm: running.orm, metrics: running.metrics, log: running.log }),
+  }),
   seed: seedEcommerce,
-};
+});
+
+export type RunningEcommerce = Awaited<ReturnType<typeof start>>;
+
+export const startEcommerce = start;

@@ -1,34 +1,25 @@
 import {
-  buildSchema,
-  defineSubgraph,
+  defineSubgraphService,
   hasRole,
   isService,
   isStaffManager,
   outboxSettingsFromEnv,
   startOutboxRelay,
-  startWithBackground,
-  type OutboxRelay,
   withPermissions,
   requestDomainContext,
   type RequestScope,
-  type RunningSubgraph,
   type StartOptions,
-  type SubgraphDefinition,
-  type SubgraphService,
 } from '../kit';
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryContext } from './domain/context';
 import { pendingByStore } from './domain/replenishment';
 import { registerPendingReplenishments } from './metrics';
 import { seedInventory } from './seed';
-import { startReservationSweeper, type Sweeper } from './sweeper';
+import { startReservationSweeper } from './sweeper';
 import { entities } from './entities';
 import { makeCreateLoaders, type Loaders } from './loaders';
 import { migrations } from './migrations';
-import { resolvers } from './resolvers';
-
-export { resolvers };
+import { resolvers as inventoryResolvers } from './resolvers';
 
 /**
  * Stock figures are public (catalogue pages show availability); the low-stock list, the audit trail
@@ -84,32 +75,9 @@ export function inventoryContext(request: RequestScope<Loaders>): InventoryConte
   };
 }
 
-/** A definition whose loaders look products up in `products` (each started instance has its own). */
-export function createDefinition(products: () => ProductSource): SubgraphDefinition<Loaders, InventoryContext> {
-  return defineSubgraph({
-    name: 'inventory',
-    dir: __dirname,
-    resolvers,
-    entities,
-    migrations,
-    createLoaders: makeCreateLoaders(products),
-    domainContext: inventoryContext,
-    permissions,
-  });
-}
-
-// Read from the environment on the first product lookup, so importing this module (tests,
-// composition) reads nothing.
-let defaultProducts: ProductsClient | null = null;
-
-export const definition = createDefinition(() => (defaultProducts ??= productsClient()));
-export const typeDefs = definition.typeDefs;
-export const schema = buildSchema(definition);
-
-export interface RunningInventory extends RunningSubgraph {
-  sweeper: Sweeper;
-  /** Publishes the outbox to `<REDIS_PREFIX>events:inventory` (every worker runs one; one publishes at a time). */
-  relay: OutboxRelay;
+/** Inventory's collaborators: the products subgraph its writes check product ids with. */
+export interface InventoryServices {
+  products: ProductSource;
 }
 
 export interface InventoryStartOptions extends StartOptions {
@@ -126,46 +94,47 @@ export interface InventoryStartOptions extends StartOptions {
 }
 
 /**
- * The subgraph plus its reservation expiry sweeper and its outbox relay, stopped together (kit
- * startWithBackground: those first, so no pass runs on a closed ORM). Used by index.ts workers (each
- * runs both: SKIP LOCKED and the relay's advisory lock let them share the work) and by tests that need
- * several replicas. The products URL is read now, so the stack and `npm start` only have to set
- * PRODUCTS_URL before.
+ * The subgraph plus its reservation expiry sweeper and its outbox relay, stopped together (those
+ * first, so no pass runs on a closed ORM). Started by index.ts workers (each runs both: SKIP LOCKED and
+ * the relay's advisory lock let them share the work) and by tests that need several replicas. The
+ * products URL is read when an instance starts, so the stack and `npm start` only have to set
+ * PRODUCTS_URL before; the module's own definition reads it on the first product lookup.
  */
-export async function startInventory(opts: InventoryStartOptions): Promise<RunningInventory> {
-  const products = productsClient(opts.productsUrl);
-  return startWithBackground(
-    createDefinition(() => products),
-    opts,
-    (running) => {
-      registerPendingReplenishments(
-        running.metrics,
-        () => pendingByStore({ em: running.orm.em.fork() as EntityManager }),
-        running.log,
-      );
-      const relay = startOutboxRelay({
+export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
+  name: 'inventory',
+  dir: __dirname,
+  services: (opts?: InventoryStartOptions): InventoryServices => ({ products: productsClient(opts?.productsUrl) }),
+  parts: (services) => ({
+    resolvers: inventoryResolvers,
+    entities,
+    migrations,
+    createLoaders: makeCreateLoaders(() => services().products),
+    domainContext: inventoryContext,
+    permissions,
+  }),
+  background: (running, _services, opts) => {
+    registerPendingReplenishments(running.metrics, () => pendingByStore({ em: running.orm.em.fork() }), running.log);
+    return {
+      sweeper: startReservationSweeper({
+        orm: running.orm,
+        log: running.log,
+        metrics: running.metrics,
+        intervalMs: opts.sweepIntervalMs,
+      }),
+      /** Publishes the outbox to `<REDIS_PREFIX>events:inventory` (every worker runs one; one publishes at a time). */
+      relay: startOutboxRelay({
         source: 'inventory',
         orm: running.orm,
         metrics: running.metrics,
         log: running.log,
         ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
-      });
-      return {
-        sweeper: startReservationSweeper({
-          orm: running.orm,
-          log: running.log,
-          metrics: running.metrics,
-          intervalMs: opts.sweepIntervalMs,
-        }),
-        relay,
-      };
-    },
-  );
-}
-
-export const service: SubgraphService = {
-  name: 'inventory',
-  definition,
-  start: startInventory,
+      }),
+    };
+  },
   seed: seedInventory,
-};
+});
+
+export type RunningInventory = Awaited<ReturnType<typeof start>>;
+
+/** One inventory instance (a cluster worker, a test's replica). */
+export const startInventory = start;

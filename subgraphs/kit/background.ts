@@ -1,3 +1,4 @@
+import type { DomainContext } from './domain-context';
 import { startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphDefinition } from './server';
 
 /** Background work a subgraph runs beside its HTTP server (a PeriodicTask, inventory's sweeper). */
@@ -12,8 +13,8 @@ export interface Stoppable {
  * waiting for passes in progress, and the subgraph after, so that no pass runs on a closed ORM.
  * Stopping twice stops once.
  */
-export async function startWithBackground<L, B extends Record<string, Stoppable | null>>(
-  definition: SubgraphDefinition<L>,
+export async function startWithBackground<L, D extends DomainContext, B extends Record<string, Stoppable | null>>(
+  definition: SubgraphDefinition<L, D>,
   opts: StartOptions,
   start: (running: RunningSubgraph) => B,
 ): Promise<RunningSubgraph & B> {

@@ -20,6 +20,7 @@ export * from './redis';
 export * from './revocations';
 export * from './scalars';
 export * from './server';
+export * from './service';
 export * from './env';
 export * from './permissions';
 export * from './demo-ids';

@@ -1,20 +1,10 @@
-import {
-  buildSchema,
-  defineSubgraph,
-  isStaffManager,
-  startSubgraph,
-  withPermissions,
-  type SubgraphDefinition,
-  type SubgraphService,
-} from '../kit';
-import { seedProducts } from './seed';
-import { entities } from './entities';
-import { createLoaders, type ProductLoaders } from './loaders';
-import { migrations } from './migrations';
-import { resolvers } from './resolvers';
+import { defineSubgraphService, isStaffManager, withPermissions } from '../kit';
 import { TEXT_CODES } from './domain/errors';
-
-export { resolvers };
+import { entities } from './entities';
+import { createLoaders } from './loaders';
+import { migrations } from './migrations';
+import { resolvers as productsResolvers } from './resolvers';
+import { seedProducts } from './seed';
 
 /** Catalogue reads are public; every change needs a MANAGER or ADMIN token (deny by default). */
 const permissions = withPermissions({
@@ -25,23 +15,21 @@ const permissions = withPermissions({
   },
 });
 
-export const definition: SubgraphDefinition<ProductLoaders> = defineSubgraph({
+/**
+ * The products subgraph: no collaborators (it calls no one), no background work; its domain context is
+ * the kit's (unit of work, caller, request id, logger).
+ */
+export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
   name: 'products',
   dir: __dirname,
-  resolvers,
-  entities,
-  migrations,
-  createLoaders,
-  permissions,
-  textCodes: TEXT_CODES,
-});
-
-export const typeDefs = definition.typeDefs;
-export const schema = buildSchema(definition);
-
-export const service: SubgraphService = {
-  name: 'products',
-  definition,
-  start: (opts) => startSubgraph(definition, opts),
+  services: () => ({}),
+  parts: () => ({
+    resolvers: productsResolvers,
+    entities,
+    migrations,
+    createLoaders,
+    permissions,
+    textCodes: TEXT_CODES,
+  }),
   seed: seedProducts,
-};
+});

@@ -1,15 +1,11 @@
 import {
-  buildSchema,
+  backgroundContext,
   connectRedis,
-  defineSubgraph,
+  defineSubgraphService,
   isStaffManager,
-  startWithBackground,
   withPermissions,
   type PeriodicTask,
-  type RunningSubgraph,
   type StartOptions,
-  type SubgraphDefinition,
-  type SubgraphService,
 } from '../kit';
 import { configFromEnv, type ReportsConfig } from './config';
 import { StreamConsumer } from './consumer';
@@ -17,7 +13,7 @@ import { TEXT_CODES } from './domain/errors';
 import { KNOWN_EVENTS } from './domain/events';
 import type { Compute } from './domain/saved-reports';
 import { entities } from './entities';
-import { createLoaders, type ReportsLoaders } from './loaders';
+import { createLoaders } from './loaders';
 import { registerRebuildGauge, reportsMetrics } from './metrics';
 import { migrations } from './migrations';
 import { startReportJob } from './report-job';
@@ -40,35 +36,17 @@ export const permissions = withPermissions({
   Product: { salesStats: isStaffManager },
 });
 
-export function createDefinition(services: () => ResolverServices): SubgraphDefinition<ReportsLoaders> {
-  return defineSubgraph({
-    name: 'reports',
-    dir: __dirname,
-    resolvers: createResolvers(services),
-    entities,
-    migrations,
-    createLoaders,
-    permissions,
-    textCodes: TEXT_CODES,
-  });
+/** Reports' collaborators: its configuration, and a way to wake the report job once it runs. */
+export interface ReportsServices extends ResolverServices {
+  config: ReportsConfig;
+  /** The report job of this instance, once started (null with REPORTS_JOB=off, or before it starts). */
+  job: { current: PeriodicTask | null };
 }
 
-// Read from the environment on first use, so importing this module (tests, composition) reads nothing.
-let defaultConfig: ReportsConfig | null = null;
-export const definition = createDefinition(() => ({
-  config: (defaultConfig ??= configFromEnv()),
-  nudgeReportJob: () => undefined,
-}));
-export const typeDefs = definition.typeDefs;
-export const resolvers = definition.resolvers;
-export const schema = buildSchema(definition);
-
-export interface RunningReports extends RunningSubgraph {
-  config: ReportsConfig;
-  /** Null without REDIS_URL, or when the caller asked for no consumer. */
-  consumer: StreamConsumer | null;
-  /** Null with REPORTS_JOB=off. */
-  job: PeriodicTask | null;
+function createServices(config: ReportsConfig = configFromEnv()): ReportsServices {
+  const job: ReportsServices['job'] = { current: null };
+  // generateReport wakes the job, which exists once the subgraph runs.
+  return { config, job, nudgeReportJob: () => void job.current?.runNow() };
 }
 
 export interface ReportsStartOptions extends StartOptions {
@@ -81,56 +59,63 @@ export interface ReportsStartOptions extends StartOptions {
 }
 
 /**
- * Starts the subgraph, its stream consumer (when REDIS_URL is set) and its report job, stopped before
- * the subgraph (kit startWithBackground). index.ts and the test stack use this rather than the kit's
- * startSubgraph alone.
+ * The subgraph, its stream consumer (when REDIS_URL is set) and its report job, stopped before the
+ * subgraph (the kit's defineSubgraphService). index.ts, the registry and the test stack start it
+ * through `service` (or `startReports`).
  */
-export async function startReports(opts: ReportsStartOptions): Promise<RunningReports> {
-  const config = opts.config ?? configFromEnv();
-  // generateReport wakes the job, which exists once the subgraph runs.
-  let job: PeriodicTask | null = null;
-  const running = await startWithBackground(
-    createDefinition(() => ({ config, nudgeReportJob: () => void job?.runNow() })),
-    opts,
-    (sub) => {
-      const metrics = reportsMetrics(sub.metrics, (t) => t in KNOWN_EVENTS);
-      registerRebuildGauge(sub.metrics, () => sub.orm.em.fork());
-      const log = sub.log.child({ component: 'report-job' });
-      job = config.jobEnabled
-        ? startReportJob({
-            makeContext: () => ({ em: sub.orm.em.fork(), identity: null, requestId: 'report-job', log }),
-            settings: {
-              claimer: config.consumer,
-              leaseMs: config.jobLeaseMs,
-              maxAttempts: config.jobMaxAttempts,
-              timeoutMs: config.jobTimeoutMs,
-            },
-            intervalMs: config.jobIntervalMs,
-            metrics,
-            compute: opts.compute,
-          })
-        : null;
-      let consumer: StreamConsumer | null = null;
-      if (opts.consume !== false && config.redisUrl) {
-        consumer = new StreamConsumer({
-          config,
-          redis: connectRedis(config.redisUrl, 'reports-consumer', sub.log),
-          orm: sub.orm,
-          log: sub.log.child({ component: 'event-consumer' }),
-          metrics,
-        });
-        consumer.start();
-      } else if (opts.consume !== false) {
-        sub.log.warn('REDIS_URL is not set: reports consumes no events and its figures stay as they are');
-      }
-      return { job, consumer };
-    },
-  );
-  return { ...running, config };
-}
-
-export const service: SubgraphService = {
+export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
   name: 'reports',
-  definition,
-  start: (opts) => startReports(opts),
-};
+  dir: __dirname,
+  services: (opts?: ReportsStartOptions) => createServices(opts?.config),
+  parts: (services) => ({
+    resolvers: createResolvers(services),
+    entities,
+    migrations,
+    createLoaders,
+    permissions,
+    textCodes: TEXT_CODES,
+  }),
+  background: (sub, services, opts) => {
+    const { config } = services;
+    const metrics = reportsMetrics(sub.metrics, (t) => t in KNOWN_EVENTS);
+    registerRebuildGauge(sub.metrics, () => sub.orm.em.fork());
+    const job = config.jobEnabled
+      ? startReportJob({
+          makeContext: () => backgroundContext(sub, 'report-job'),
+          settings: {
+            claimer: config.consumer,
+            leaseMs: config.jobLeaseMs,
+            maxAttempts: config.jobMaxAttempts,
+            timeoutMs: config.jobTimeoutMs,
+          },
+          intervalMs: config.jobIntervalMs,
+          metrics,
+          compute: opts.compute,
+        })
+      : null;
+    services.job.current = job;
+    let consumer: StreamConsumer | null = null;
+    if (opts.consume !== false && config.redisUrl) {
+      consumer = new StreamConsumer({
+        config,
+        redis: connectRedis(config.redisUrl, 'reports-consumer', sub.log),
+        orm: sub.orm,
+        log: sub.log.child({ component: 'event-consumer' }),
+        metrics,
+      });
+      consumer.start();
+    } else if (opts.consume !== false) {
+      sub.log.warn('REDIS_URL is not set: reports consumes no events and its figures stay as they are');
+    }
+    /** Null with REPORTS_JOB=off; the consumer null without REDIS_URL, or when the caller asked for none. */
+    return { job, consumer };
+  },
+});
+
+export type RunningReports = Awaited<ReturnType<typeof start>> & { config: ReportsConfig };
+
+/** One reports instance; `config` is the configuration it runs with. */
+export async function startReports(opts: ReportsStartOptions): Promise<RunningReports> {
+  const running = await start(opts);
+  return { ...running, config: running.services.config };
+}

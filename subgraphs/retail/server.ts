@@ -2,10 +2,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   allow,
   backgroundContext as kitBackgroundContext,
-  buildSchema,
   createLogger,
   createMetrics,
-  defineSubgraph,
+  defineSubgraphService,
   hasRole,
   isAuthenticated,
   isService,
@@ -13,17 +12,13 @@ import {
   NO_REVOCATIONS,
   startOutboxRelay,
   startRecovery,
-  startWithBackground,
   withPermissions,
-  type OutboxRelay,
-  type PeriodicTask,
   requestDomainContext,
   type DomainContext,
   type Metrics,
+  type RequestScope,
   type RunningSubgraph,
   type StartOptions,
-  type SubgraphDefinition,
-  type SubgraphService,
 } from '../kit';
 import { calleeClients, productLoader } from '../kit/clients';
 import type { ProductLookup } from '../kit/domain';
@@ -106,41 +101,6 @@ export function retailContext(
   };
 }
 
-/** A definition bound to given services (tests may start several retail instances in one process). */
-export function createDefinition(services: () => ResolverServices): SubgraphDefinition<RetailLoaders, RetailContext> {
-  return defineSubgraph({
-    name: 'retail',
-    dir: __dirname,
-    resolvers: createResolvers(services),
-    entities,
-    migrations,
-    createLoaders: makeCreateLoaders(() => services().products),
-    domainContext: (request) =>
-      retailContext(requestDomainContext(request), services(), {
-        products: request.loaders.product,
-        metrics: request.metrics,
-        revocations: request.revocations,
-      }),
-    permissions,
-    textCodes: TEXT_CODES,
-  });
-}
-
-// Read from the environment on first use, so importing this module (tests, composition) reads nothing.
-let defaultServices: ResolverServices | null = null;
-const lazyServices = () => (defaultServices ??= createServices());
-
-export const definition = createDefinition(lazyServices);
-export const typeDefs = definition.typeDefs;
-export const resolvers = definition.resolvers;
-export const schema = buildSchema(definition);
-
-export interface RunningRetail extends RunningSubgraph {
-  services: ResolverServices;
-  recovery: PeriodicTask | null;
-  relay: OutboxRelay;
-}
-
 /**
  * A context for work without a request (recovery passes, the demo seed): its own unit of work and
  * product lookups, no caller.
@@ -157,34 +117,11 @@ export function backgroundContext(
   });
 }
 
-/**
- * Starts the subgraph and its recovery of interrupted sales and returns (on start, then every
- * SALE_RECOVERY_INTERVAL_MS), stopped together (kit startWithBackground). index.ts and test stacks
- * use this rather than the kit's startSubgraph alone.
- */
-export async function startRetail(
-  opts: StartOptions & { services?: ResolverServices; recovery?: boolean },
-): Promise<RunningRetail> {
-  const services = opts.services ?? createServices();
-  const running = await startWithBackground(
-    createDefinition(() => services),
-    opts,
-    (running) => ({
-      // Publishes the outbox to events:retail (docs/events.md); every process runs it, one at a time.
-      relay: startOutboxRelay({ source: 'retail', orm: running.orm, metrics: running.metrics, log: running.log }),
-      recovery:
-        opts.recovery === false
-          ? null
-          : startRecovery({
-              name: 'sale recovery pass',
-              log: running.log.child({ component: 'sale-recovery' }),
-              intervalMs: services.config.recoveryIntervalMs,
-              context: () => backgroundContext(running, services, 'sale-recovery'),
-              recover: recoverOnce,
-            }),
-    }),
-  );
-  return { ...running, services };
+export interface RetailStartOptions extends StartOptions {
+  /** Default: from the environment (createServices). */
+  services?: ResolverServices;
+  /** false: no recovery loop (tests that drive recovery themselves). */
+  recovery?: boolean;
 }
 
 /**
@@ -212,9 +149,46 @@ async function seedDemo(orm: MikroORM): Promise<void> {
   if (report && report.sessions > 0) log.info(report, 'demo till history seeded');
 }
 
-export const service: SubgraphService = {
+/**
+ * The subgraph, its outbox relay and its recovery of interrupted sales and returns (on start, then
+ * every SALE_RECOVERY_INTERVAL_MS), stopped together (the kit's defineSubgraphService). index.ts, the
+ * registry and test stacks start it through `service` (or `startRetail`).
+ */
+export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
   name: 'retail',
-  definition,
-  start: (opts) => startRetail(opts),
+  dir: __dirname,
+  services: (opts?: RetailStartOptions) => opts?.services ?? createServices(),
+  parts: (services) => ({
+    resolvers: createResolvers(services),
+    entities,
+    migrations,
+    createLoaders: makeCreateLoaders(() => services().products),
+    domainContext: (request: RequestScope<RetailLoaders>) =>
+      retailContext(requestDomainContext(request), services(), {
+        products: request.loaders.product,
+        metrics: request.metrics,
+        revocations: request.revocations,
+      }),
+    permissions,
+    textCodes: TEXT_CODES,
+  }),
+  background: (running, services, opts) => ({
+    // Publishes the outbox to events:retail (docs/events.md); every process runs it, one at a time.
+    relay: startOutboxRelay({ source: 'retail', orm: running.orm, metrics: running.metrics, log: running.log }),
+    recovery:
+      opts.recovery === false
+        ? null
+        : startRecovery({
+            name: 'sale recovery pass',
+            log: running.log.child({ component: 'sale-recovery' }),
+            intervalMs: services.config.recoveryIntervalMs,
+            context: () => backgroundContext(running, services, 'sale-recovery'),
+            recover: recoverOnce,
+          }),
+  }),
   seed: seedDemo,
-};
+});
+
+export type RunningRetail = Awaited<ReturnType<typeof start>>;
+
+export const startRetail = start;
