@@ -2,7 +2,7 @@
  * `npm run codegen`: TypeScript types generated from the schema (ADR 0012).
  *
  *  - per subgraph, subgraphs/<name>/generated/resolvers.ts: the `Resolvers` type of its resolver map,
- *    from its own schema.graphql, with parents mapped to the domain's types (the registry's mappers);
+ *    from its own schema.graphql, with parents mapped to the domain's types (subgraphs/codegen-mappers.ts);
  *  - per subgraph, subgraphs/<name>/generated/error-codes.ts: the values of its `<Subgraph>ErrorCode`
  *    enum as a list, for the domain's checked error helper (ADR 0021);
  *  - schema/operations/generated.ts: a typed document per client operation in schema/operations/
@@ -35,6 +35,7 @@ import {
 } from 'graphql';
 import prettier from 'prettier';
 import { clientOperations, OPERATIONS_DIR } from '../schema/operations';
+import { CODEGEN_MAPPERS } from '../subgraphs/codegen-mappers';
 import { SUBGRAPH_LIST, type RegistryEntry } from '../subgraphs/registry';
 
 const ROOT = path.join(__dirname, '..');
@@ -92,9 +93,9 @@ async function format(file: string, text: string): Promise<string> {
 
 function mappersFor(entry: RegistryEntry, outDir: string): Record<string, string> {
   const mappers: Record<string, string> = {};
-  for (const [type, target] of Object.entries(entry.mappers)) {
+  for (const [type, target] of Object.entries(CODEGEN_MAPPERS[entry.name])) {
     const [file, name] = target.split('#');
-    if (!file || !name) throw new Error(`registry mapper ${entry.name}.${type} must be "path#Type"; got ${target}`);
+    if (!file || !name) throw new Error(`codegen mapper ${entry.name}.${type} must be "path#Type"; got ${target}`);
     const rel = path.relative(outDir, path.join(entry.dir, file)).replace(/\.ts$/, '');
     mappers[type] = `${rel.startsWith('.') ? rel : `./${rel}`}#${name}`;
   }

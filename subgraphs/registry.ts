@@ -1,7 +1,9 @@
 /**
- * The subgraphs that exist, typed: the one list that `npm start` (scripts/services.ts), the test
- * stack (test/helpers/stack.ts), the bench, `npm run codegen` and `npm run migration:create` use.
- * Adding a subgraph means adding its entry here and in schema/supergraph.yaml.
+ * The subgraphs that exist and how they run, typed: the one list that `npm start`
+ * (scripts/services.ts), the test stack (test/helpers/stack.ts), the bench, `npm run codegen` and
+ * `npm run migration:create` use. What codegen alone needs (the resolvers' parent types) is in
+ * codegen-mappers.ts. Adding a subgraph means adding its entry here, in codegen-mappers.ts and in
+ * schema/supergraph.yaml.
  */
 import path from 'node:path';
 import { PORTS, type ServiceName, type SubgraphService } from './kit';
@@ -20,17 +22,12 @@ export interface RegistryEntry {
   replicas: number;
   /** Loaded on demand, so listing the registry imports no subgraph. */
   load: () => Promise<SubgraphService>;
-  /**
-   * GraphQL Code Generator mappers (npm run codegen): GraphQL type -> the TypeScript type its
-   * resolvers receive as parent, as "path/relative/to/dir#Type".
-   */
-  mappers: Readonly<Record<string, string>>;
 }
 
 function entry(
   name: ServiceName,
   load: RegistryEntry['load'],
-  extra: Partial<Pick<RegistryEntry, 'calls' | 'replicas' | 'mappers'>> = {},
+  extra: Partial<Pick<RegistryEntry, 'calls' | 'replicas'>> = {},
 ): RegistryEntry {
   return {
     name,
@@ -40,7 +37,6 @@ function entry(
     calls: extra.calls ?? [],
     replicas: extra.replicas ?? 1,
     load,
-    mappers: extra.mappers ?? {},
   };
 }
 
@@ -55,85 +51,22 @@ async function load<M extends { service: SubgraphService }>(name: ServiceName): 
 }
 
 export const REGISTRY = {
-  products: entry('products', () => load<typeof import('./products/server')>('products'), {
-    mappers: {
-      Product: 'domain/types#Product',
-      Category: 'domain/types#Category',
-      PriceChange: 'domain/types#PriceChange',
-      ProductConnection: 'models#ProductConnectionModel',
-    },
-  }),
+  products: entry('products', () => load<typeof import('./products/server')>('products')),
   inventory: entry('inventory', () => load<typeof import('./inventory/server')>('inventory'), {
     // adjustStock checks product ids with products (ADR 0015).
     calls: ['products'],
     replicas: 3,
-    mappers: {
-      Product: 'models#EntityRef',
-      Store: 'models#EntityRef',
-      Location: 'domain/types#Location',
-      ProductStock: 'domain/levels#ProductStock',
-      StockLevel: 'domain/levels#LevelWithLocation',
-      StockLevelConnection: 'models#StockLevelConnectionModel',
-      StockMovement: 'domain/types#StockMovement',
-      StockMovementConnection: 'models#StockMovementConnectionModel',
-      Reservation: 'domain/reservations#ReservationWithLines',
-      ReservationLine: 'domain/types#ReservationLine',
-      StockReturn: 'domain/returns#StockReturnWithLines',
-      StockReturnLine: 'domain/types#StockReturnLine',
-      ReplenishmentRequest: 'domain/types#ReplenishmentRequest',
-      ReplenishmentLine: 'domain/types#ReplenishmentLine',
-      ReplenishmentStatusChange: 'domain/types#ReplenishmentEvent',
-      ReplenishmentRequestConnection: 'models#ReplenishmentRequestConnectionModel',
-    },
   }),
   ecommerce: entry('ecommerce', () => load<typeof import('./ecommerce/server')>('ecommerce'), {
     calls: ['products', 'inventory'],
-    mappers: {
-      Customer: 'domain/types#CustomerProfile',
-      Address: 'domain/types#Address',
-      Cart: 'domain/types#CartView',
-      CartLine: 'domain/types#CartLine',
-      Order: 'domain/types#OrderView',
-      OrderLine: 'domain/types#OrderLine',
-      OrderAddress: 'domain/types#AddressSnapshot',
-      OrderStatusChange: 'domain/types#OrderStatusChange',
-      OrderConnection: 'models#OrderConnectionModel',
-    },
   }),
   retail: entry('retail', () => load<typeof import('./retail/server')>('retail'), {
     // Prices from products; the stock of every sale, return and new store from inventory.
     calls: ['products', 'inventory'],
-    mappers: {
-      Product: 'models#EntityRef',
-      Store: 'domain/types#StoreView',
-      OpeningHours: 'domain/types#OpeningHours',
-      CashRegister: 'domain/types#CashRegister',
-      RegisterSession: 'domain/types#RegisterSession',
-      Employee: 'domain/types#EmployeeProfile',
-      EmployeeConnection: 'models#EmployeeConnectionModel',
-      Sale: 'domain/types#SaleView',
-      SaleLine: 'domain/types#SaleLine',
-      SaleConnection: 'models#SaleConnectionModel',
-      SaleReturn: 'domain/types#ReturnView',
-      ReturnLine: 'domain/types#ReturnLine',
-    },
   }),
-  reports: entry('reports', () => load<typeof import('./reports/server')>('reports'), {
-    // Calls no subgraph to serve: it reads its own read models, fed by the producers' streams.
-    mappers: {
-      Product: 'models#EntityRef',
-      Store: 'models#EntityRef',
-      Category: 'models#EntityRef',
-      SalesReport: 'models#SalesReportModel',
-      StorePerformance: 'models#StorePerformanceModel',
-      SalesStats: 'models#SalesStatsModel',
-      Dashboard: 'models#DashboardModel',
-      ReportPeriod: 'domain/types#Period',
-      Report: 'domain/types#SavedReport',
-      ReportConnection: 'models#ReportConnectionModel',
-    },
-  }),
-} as const satisfies Partial<Record<ServiceName, RegistryEntry>>;
+  // Calls no subgraph to serve: it reads its own read models, fed by the producers' streams.
+  reports: entry('reports', () => load<typeof import('./reports/server')>('reports')),
+} as const satisfies Record<ServiceName, RegistryEntry>;
 
 export type RegisteredName = keyof typeof REGISTRY;
 

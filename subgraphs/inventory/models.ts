@@ -3,7 +3,7 @@ import type { ReplenishmentRequest, StockMovement } from './domain/types';
 import type { LevelWithLocation } from './domain/levels';
 
 /**
- * Parent types of the resolver layer that are not domain shapes (registry mappers, npm run codegen).
+ * Parent types of the resolver layer that are not domain shapes (codegen mappers in subgraphs/codegen-mappers.ts, npm run codegen).
  */
 
 /**

@@ -29,7 +29,7 @@ const DEFAULT_PAGE = 20;
 
 /**
  * Thin: arguments are checked and converted here (page size, cursor, filter), the domain reads and
- * writes, and the parents the domain returns (its row types, see the registry's mappers) are
+ * writes, and the parents the domain returns (its row types, see subgraphs/codegen-mappers.ts) are
  * mapped to the SDL's shapes (Money). Argument and parent types come from generated/resolvers.ts.
  */
 export const resolvers = {

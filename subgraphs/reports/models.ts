@@ -1,5 +1,5 @@
 /**
- * The parents reports' resolvers hand to graphql-js (codegen mappers in subgraphs/registry.ts): the
+ * The parents reports' resolvers hand to graphql-js (codegen mappers in subgraphs/codegen-mappers.ts): the
  * figures behind a type are thunks, so that each statement runs only when a field needing it is
  * selected, and once per request however many fields need it. A saved report's figures are the same
  * shapes read from its snapshot instead of the read models.

@@ -1,8 +1,8 @@
 import type { LazyConnection } from '../kit';
-import type { EmployeeProfile, Sale } from './domain/types';
+import type { EmployeeProfile, RegisterSession, Sale } from './domain/types';
 
 /**
- * Parent types of the resolver layer that are not domain shapes (registry mappers, npm run codegen).
+ * Parent types of the resolver layer that are not domain shapes (codegen mappers in subgraphs/codegen-mappers.ts, npm run codegen).
  */
 
 /** An entity another subgraph owns (Product), as retail knows it: by its key. */
@@ -15,3 +15,6 @@ export type EmployeeConnectionModel = LazyConnection<EmployeeProfile>;
 
 /** Query.sales, lazy in the same way. */
 export type SaleConnectionModel = LazyConnection<Sale>;
+
+/** Query.registerSessions, lazy in the same way. */
+export type RegisterSessionConnectionModel = LazyConnection<RegisterSession>;

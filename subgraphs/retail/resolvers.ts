@@ -12,7 +12,6 @@ import {
   requireFound,
   retainedEventsResolver,
   signToken,
-  toConnection,
   type Context,
 } from '../kit';
 import type { ProductSource } from '../kit/clients';
@@ -22,10 +21,18 @@ import { assertCanReadStore, signedInEmployeeId, visibleEmployee, visibleInStore
 import { cancelSale } from './domain/cancel';
 import type { RetailContext } from './domain/context';
 import { employeeFilter, saleFilter, saleOfReceipt } from './domain/queries';
-import { allStores, countEmployees, countSales, employeesPage, salesPage } from './domain/reads';
+import {
+  allStores,
+  countEmployees,
+  countRegisterSessions,
+  countSales,
+  employeesPage,
+  registerSessionsPage,
+  salesPage,
+} from './domain/reads';
 import { refundCurrency, returnSale } from './domain/returns';
 import { recordSale } from './domain/sales';
-import { cashFigures, closeRegister, openRegister, registerSessions } from './domain/sessions';
+import { cashFigures, closeRegister, historyRegister, openRegister } from './domain/sessions';
 import {
   changeEmployeeRole,
   createEmployee,
@@ -37,7 +44,7 @@ import { addCashRegister, createStore, updateStore } from './domain/stores';
 import type { RegisterSession } from './domain/types';
 import type { QueryEmployeesArgs, QueryRegisterSessionsArgs, QuerySalesArgs, Resolvers } from './generated/resolvers';
 import type { RetailLoaders } from './loaders';
-import type { EmployeeConnectionModel, SaleConnectionModel } from './models';
+import type { EmployeeConnectionModel, RegisterSessionConnectionModel, SaleConnectionModel } from './models';
 
 type Ctx = Context<RetailLoaders, RetailContext>;
 
@@ -82,11 +89,8 @@ async function saleConnection(ctx: Ctx, args: QuerySalesArgs): Promise<SaleConne
   });
 }
 
-/**
- * A register's sessions newest opened first. Built whole (the page and its count, in parallel): the
- * connection type has no mapper to a lazy model.
- */
-async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs) {
+/** A register's sessions newest opened first, lazy in the same way (nothing for an unknown register). */
+async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs): Promise<RegisterSessionConnectionModel> {
   const first = checkFirst(args.first);
   const cursor = decodeCursor(args.after, ['int', 'string']);
   const after = cursor ? { openedAt: new Date(cursor[0]), id: cursor[1] } : null;
@@ -94,12 +98,14 @@ async function sessionConnection(ctx: Ctx, args: QueryRegisterSessionsArgs) {
   if (after && Number.isNaN(after.openedAt.getTime())) {
     throw badInput('"after" is not a cursor returned by this API', { argument: 'after' });
   }
-  const page = await registerSessions(ctx.domain, { registerId: args.registerId, first, after });
-  const cursorOf = (s: RegisterSession) => encodeCursor([s.openedAt.getTime(), s.id]);
-  return {
-    ...toConnection(page.sessions, first, cursorOf, page.totalCount, cursor !== null),
-    totalCount: page.totalCount,
-  };
+  const register = await historyRegister(ctx.domain, args.registerId);
+  return lazyConnection({
+    rows: async () => (register ? registerSessionsPage(ctx.domain, { registerId: register.id, first, after }) : []),
+    first,
+    cursorOf: (s) => encodeCursor([s.openedAt.getTime(), s.id]),
+    count: async () => (register ? countRegisterSessions(ctx.domain, register.id) : 0),
+    hasPrevious: cursor !== null,
+  });
 }
 
 /** A session's figures (domain/sessions.ts); the running ones read through the request's loader. */

@@ -5,7 +5,7 @@ import type { CompensationStep, OrderStatus, SagaState, SagaStep } from './saga'
 /**
  * The one TypeScript shape of each ecommerce table (entities.ts builds its EntitySchemas on these,
  * lean reads return them), plus the few read views that are not a copy of one row, named as such.
- * GraphQL parents are mapped to these types (subgraphs/registry.ts, `mappers`).
+ * GraphQL parents are mapped to these types (subgraphs/codegen-mappers.ts).
  */
 
 /** A customer account (customers). */

@@ -3,7 +3,7 @@ import type { LocationKind, ReplenishmentStatus, ReservationStatus, StockMovemen
 /**
  * Inventory's rows, one shape per table (ADR 0003): entities.ts builds each table's EntitySchema on
  * the interface here, lean reads alias their columns into it, and the GraphQL resolvers receive it as
- * their parent (codegen mappers in subgraphs/registry.ts). Read shapes that are not one row (a level
+ * their parent (codegen mappers in subgraphs/codegen-mappers.ts). Read shapes that are not one row (a level
  * with its location, a reservation with its lines) live with the reads that build them
  * (levels.ts, reservations.ts). The enums are the SDL's; the lists give their values in the order
  * the CHECK constraints list them.

@@ -1,7 +1,7 @@
 /**
  * The catalogue's rows, one shape per table (ADR 0003): entities.ts builds each table's
  * EntitySchema on the interface here, lean reads select every column into it, and the GraphQL
- * resolvers receive it as their parent (codegen mappers in subgraphs/registry.ts).
+ * resolvers receive it as their parent (codegen mappers in subgraphs/codegen-mappers.ts).
  */
 
 /** A row of `categories`: a node of the two-level tree. */

@@ -7,14 +7,7 @@ import { assertCanReadStore, assertStaffAt } from './access';
 import type { RetailContext } from './context';
 import { userError, type RetailUserError } from './errors';
 import { recordRetailEvents, registerClosed } from './events';
-import {
-  countRegisterSessions,
-  registerById,
-  registerSessionsPage,
-  sessionTotals,
-  storeById,
-  type SessionKeyset,
-} from './reads';
+import { registerById, sessionTotals, storeById } from './reads';
 import { OPEN_STATES } from './sale-saga';
 import { REGISTER_IS_OPEN, SESSION_HAS_SALE_IN } from './sql/sessions';
 import type { CashRegister, RegisterSession, SessionTotals, StoreView } from './types';
@@ -86,22 +79,14 @@ export async function cashFigures(
 // ---------- a register's history ----------
 
 /**
- * One page of a register's sessions, newest opened first, with the count of all of them: for its
- * store's staff, ADMIN and services (FORBIDDEN for another store's staff); nothing for an unknown
- * register.
+ * The register whose history (its sessions, newest opened first: registerSessionsPage and
+ * countRegisterSessions) the caller asks for: for its store's staff, ADMIN and services (FORBIDDEN
+ * for another store's staff); null for an unknown register, which has no sessions.
  */
-export async function registerSessions(
-  ctx: CallerContext,
-  page: { registerId: string; first: number; after: SessionKeyset | null },
-): Promise<{ sessions: RegisterSession[]; totalCount: number }> {
-  const register = validId(page.registerId) ? await registerById(ctx, page.registerId) : null;
-  if (!register) return { sessions: [], totalCount: 0 };
-  assertCanReadStore(ctx, register.storeId);
-  const [sessions, totalCount] = await Promise.all([
-    registerSessionsPage(ctx, { ...page, registerId: register.id }),
-    countRegisterSessions(ctx, register.id),
-  ]);
-  return { sessions, totalCount };
+export async function historyRegister(ctx: CallerContext, registerId: string): Promise<CashRegister | null> {
+  const register = validId(registerId) ? await registerById(ctx, registerId) : null;
+  if (register) assertCanReadStore(ctx, register.storeId);
+  return register;
 }
 
 // ---------- opening and closing ----------

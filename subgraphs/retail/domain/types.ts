@@ -5,7 +5,7 @@ import type { SaleStep } from './sale-saga';
 /**
  * The one TypeScript shape of each retail table (entities.ts builds its EntitySchemas on these, lean
  * reads return them), plus the few read views that are not a copy of one row, named as such. GraphQL
- * parents are mapped to these types (subgraphs/registry.ts, `mappers`).
+ * parents are mapped to these types (subgraphs/codegen-mappers.ts).
  */
 
 export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;

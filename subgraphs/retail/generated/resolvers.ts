@@ -5,6 +5,7 @@ import type {
   EntityRef as EntityRefModel,
   EmployeeConnectionModel as EmployeeConnectionModelModel,
   SaleConnectionModel as SaleConnectionModelModel,
+  RegisterSessionConnectionModel as RegisterSessionConnectionModelModel,
 } from '../models';
 import type {
   StoreView as StoreViewModel,
@@ -1174,9 +1175,7 @@ export type ResolversTypes = {
   RegisterSessionEdge: ResolverTypeWrapper<
     Omit<RegisterSessionEdge, 'node'> & { node: ResolversTypes['RegisterSession'] }
   >;
-  RegisterSessionConnection: ResolverTypeWrapper<
-    Omit<RegisterSessionConnection, 'edges'> & { edges: Array<ResolversTypes['RegisterSessionEdge']> }
-  >;
+  RegisterSessionConnection: ResolverTypeWrapper<RegisterSessionConnectionModelModel>;
   EmployeeRole: EmployeeRole;
   Employee: ResolverTypeWrapper<EmployeeProfileModel>;
   EmployeeEdge: ResolverTypeWrapper<Omit<EmployeeEdge, 'node'> & { node: ResolversTypes['Employee'] }>;
@@ -1247,9 +1246,7 @@ export type ResolversParentTypes = {
   CashRegister: CashRegisterModel;
   RegisterSession: RegisterSessionModel;
   RegisterSessionEdge: Omit<RegisterSessionEdge, 'node'> & { node: ResolversParentTypes['RegisterSession'] };
-  RegisterSessionConnection: Omit<RegisterSessionConnection, 'edges'> & {
-    edges: Array<ResolversParentTypes['RegisterSessionEdge']>;
-  };
+  RegisterSessionConnection: RegisterSessionConnectionModelModel;
   Employee: EmployeeProfileModel;
   EmployeeEdge: Omit<EmployeeEdge, 'node'> & { node: ResolversParentTypes['Employee'] };
   EmployeeConnection: EmployeeConnectionModelModel;
