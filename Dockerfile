@@ -52,7 +52,7 @@ RUN chmod -R a+rX /app
 # The `node` user (uid 1000) ships with the official image.
 USER node
 
-EXPOSE 4000 4001 4002 4003
+EXPOSE 4000 4001 4002 4003 4004 4005
 
 # Readiness of whichever process runs, on its own PORT (node:20-slim has no curl or wget).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=5 \

@@ -424,6 +424,15 @@ describe('Dockerfile and .dockerignore', () => {
     expect(pkg.dependencies?.tsx).toBeDefined();
   });
 
+  test("EXPOSE lists the router's port and every subgraph's (kit PORTS)", () => {
+    const exposed = instructions
+      .filter((l) => /^EXPOSE /i.test(l))
+      .flatMap((l) => l.split(/\s+/).slice(1))
+      .map((p) => Number(p.split('/')[0]))
+      .sort((a, b) => a - b);
+    expect(exposed).toEqual(Object.values(PORTS).sort((a, b) => a - b));
+  });
+
   test('all node services are built from this Dockerfile as one image', () => {
     const images = new Set<string>();
     for (const name of appServices()) {
