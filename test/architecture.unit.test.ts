@@ -4,6 +4,10 @@
  * barrel loads the GraphQL host). Nor may it reach them through a module it imports at run time
  * (an adapter, or the kit's barrel re-exported elsewhere): type-only imports vanish when compiled
  * and are not followed.
+ *
+ * And no subgraph's code imports another subgraph's (docs/architecture.md, ownership rules): only the
+ * kit, its own files (generated/ included) and packages; the kit imports no subgraph. Tests and their
+ * helpers are excepted (they start one subgraph beside another).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -212,5 +216,84 @@ describe('architecture: the domain layer is free of GraphQL, HTTP and metrics', 
       expect(resolveRelative(domainFile, '../../kit/domain')).toBe(KIT_DOMAIN);
       expect(resolveRelative(domainFile, 'graphql')).toBeNull();
     });
+  });
+});
+
+/** A subgraph's folder under subgraphs/ (the kit included), or null for a file elsewhere. */
+function subgraphOf(file: string): string | null {
+  const rel = path.relative(SUBGRAPHS, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const [top, ...rest] = rel.split(path.sep);
+  return rest.length > 0 && top ? top : null;
+}
+
+/** Tests and their helpers may start one subgraph beside another (a real products for inventory). */
+const isTestFile = (file: string) => file.endsWith('.test.ts') || path.basename(file) === 'test-helpers.ts';
+
+/**
+ * Why `spec`, imported by `file` (code of the subgraph `own`), leaves what a subgraph may import: its
+ * own files (generated/ included) and the kit; null when allowed. Packages (node's and npm's) are
+ * not relative and always allowed. The kit itself may import no subgraph.
+ */
+function crossImport(file: string, spec: string): string | null {
+  const own = subgraphOf(file);
+  const target = resolveRelative(file, spec);
+  if (!own || !target) return null;
+  const reached = subgraphOf(target);
+  if (reached === own || (reached === 'kit' && own !== 'kit')) return null;
+  return reached
+    ? `another subgraph's code (${reached})`
+    : `code outside the subgraphs (${path.relative(ROOT, target)})`;
+}
+
+function subgraphCodeFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTestFile(full)) files.push(full);
+    }
+  };
+  for (const entry of fs.readdirSync(SUBGRAPHS, { withFileTypes: true })) {
+    if (entry.isDirectory()) walk(path.join(SUBGRAPHS, entry.name));
+  }
+  return files.sort();
+}
+
+describe('architecture: no subgraph imports another subgraph', () => {
+  const files = subgraphCodeFiles();
+
+  it('finds the code of every subgraph and of the kit', () => {
+    const folders = new Set(files.map((f) => subgraphOf(f)));
+    expect([...folders].sort()).toEqual(['ecommerce', 'inventory', 'kit', 'products', 'reports', 'retail']);
+  });
+
+  it("a subgraph's code imports only the kit, its own files, its generated files and packages; the kit no subgraph (tests excepted)", () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const ref of importsOf(file)) {
+        const why = crossImport(file, ref.spec);
+        if (why) violations.push(`${rel(file)}:${ref.line} imports ${ref.spec}: ${why}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('the check sees a reach into another subgraph or out of the subgraphs, and lets the kit and packages through', () => {
+    const retail = path.join(SUBGRAPHS, 'retail', 'domain', 'any.ts');
+    const kit = path.join(SUBGRAPHS, 'kit', 'clients', 'any.ts');
+    expect(crossImport(retail, '../../ecommerce/domain/types')).toBe("another subgraph's code (ecommerce)");
+    expect(crossImport(retail, '../../../schema/operations')).toBe(
+      'code outside the subgraphs (schema/operations/index.ts)',
+    );
+    expect(crossImport(retail, '../../kit/domain')).toBeNull();
+    expect(crossImport(retail, '../generated/resolvers')).toBeNull();
+    expect(crossImport(retail, './types')).toBeNull();
+    expect(crossImport(retail, '@mikro-orm/postgresql')).toBeNull();
+    expect(crossImport(kit, '../../inventory/server')).toBe("another subgraph's code (inventory)");
+    expect(crossImport(kit, '../server')).toBeNull();
+    expect(isTestFile(path.join(SUBGRAPHS, 'inventory', 'test-helpers.ts'))).toBe(true);
+    expect(isTestFile(path.join(SUBGRAPHS, 'inventory', 'stock.subgraph.test.ts'))).toBe(true);
   });
 });
