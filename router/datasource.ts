@@ -4,7 +4,8 @@ import { GraphQLError } from 'graphql';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/kit';
 import type { RouterMetrics } from './metrics';
-import { createUndiciFetcher, Endpoints, isConnectionError, postWithRetry } from './subgraph-client';
+import { InFlight } from '../subgraphs/kit/inflight';
+import { createUndiciFetcher, Endpoints, isConnectionError, postWithRetry, type PostResult } from './subgraph-client';
 
 /** What the router keeps per client request; the subset that is forwarded lives in `forward`. */
 export interface RouterContext {
@@ -21,6 +22,8 @@ export interface SubgraphDataSourceOptions {
   log: Logger;
   /** Retries after a connection error, for query fetches only. */
   maxRetries?: number;
+  /** Identical query fetches in flight (same subgraph, request and caller) share one call. Default true. */
+  shareInFlight?: boolean;
 }
 
 const MUTATION_OR_SUBSCRIPTION = /^\s*(mutation|subscription)\b/;
@@ -41,6 +44,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly metrics: RouterMetrics;
   private readonly log: Logger;
   private readonly maxRetries: number;
+  private readonly inFlight: InFlight<PostResult> | null;
 
   constructor(opts: SubgraphDataSourceOptions) {
     super({ url: opts.urls[0], fetcher: createUndiciFetcher(opts.agent), honorSubgraphCacheControlHeader: false });
@@ -50,6 +54,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     this.metrics = opts.metrics;
     this.log = opts.log;
     this.maxRetries = opts.maxRetries ?? 2;
+    this.inFlight =
+      opts.shareInFlight === false ? null : new InFlight(() => opts.metrics.sharedFetches.inc({ subgraph: opts.name }));
   }
 
   get urls(): string[] {
@@ -72,17 +78,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
-      const res = await postWithRetry(this.agent, this.endpoints, headers, body, {
-        retryable,
-        maxRetries: this.maxRetries,
-        onRetry: (err, attempt) => {
-          this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
-          this.log.warn(
-            { subgraph: this.subgraph, attempt, err: (err as Error).message, requestId: forward?.['x-request-id'] },
-            'retrying subgraph query after a connection error',
-          );
-        },
-      });
+      const call = () =>
+        postWithRetry(this.agent, this.endpoints, headers, body, {
+          retryable,
+          maxRetries: this.maxRetries,
+          onRetry: (err, attempt) => {
+            this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
+            this.log.warn(
+              { subgraph: this.subgraph, attempt, err: (err as Error).message, requestId: forward?.['x-request-id'] },
+              'retrying subgraph query after a connection error',
+            );
+          },
+        });
+      // A query fetch identical to one in flight for the same caller joins it; each caller parses the
+      // text itself, because the gateway merges entities into the objects a fetch returns.
+      const res =
+        retryable && this.inFlight
+          ? await this.inFlight.run(
+              `${headers.authorization ?? ''}\n${headers['x-consumer-username'] ?? ''}\n${body}`,
+              call,
+            )
+          : await call();
       let parsed: unknown;
       try {
         parsed = JSON.parse(res.text);

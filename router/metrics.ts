@@ -6,6 +6,8 @@ export interface RouterMetrics extends Metrics {
   subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
   subgraphRetries: Counter<'subgraph'>;
   operationRefusals: Counter<'kind'>;
+  sharedRequests: Counter;
+  sharedFetches: Counter<'subgraph'>;
 }
 
 const FETCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -31,6 +33,17 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'router_operation_refusals_total',
       help: 'Operations refused before any subgraph is called, by kind: an operation limit (tokens, depth, aliases, root_fields, directives, cost), a document that fails validation (validation), variables that cannot be coerced (variables)',
       labelNames: ['kind'],
+      registers: [base.registry],
+    }),
+    sharedRequests: new Counter({
+      name: 'router_shared_requests_total',
+      help: 'Client queries answered by joining an identical one in flight (same document, variables and caller) instead of executing',
+      registers: [base.registry],
+    }),
+    sharedFetches: new Counter({
+      name: 'router_shared_fetches_total',
+      help: 'Subgraph query fetches answered by joining an identical one in flight (same request and caller) instead of calling the subgraph',
+      labelNames: ['subgraph'],
       registers: [base.registry],
     }),
   };

@@ -12,6 +12,7 @@ import {
   parse,
   validate,
   type DocumentNode,
+  type OperationTypeNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
@@ -237,6 +238,19 @@ export class OperationScreen {
     return cost > max
       ? refusal('cost', max, cost, `Operation has an estimated cost of ${cost}; the limit is ${max}`)
       : null;
+  }
+
+  /**
+   * Whether the request's operation is a query, a mutation or a subscription, from the cached parse;
+   * null when the document does not parse or names no such operation (Apollo Server answers those).
+   */
+  operationType(query: string, operationName: string | null | undefined): OperationTypeNode | null {
+    const doc = this.entry(query).doc;
+    if (!doc) return null;
+    const operations = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const chosen = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+    if (!chosen || (!operationName && operations.length > 1)) return null;
+    return chosen.operation;
   }
 
   private entry(query: string): CacheEntry {

@@ -59,6 +59,11 @@ export interface RouterOptions {
   limits?: Partial<OperationLimits>;
   /** Token revocation list; default: from REDIS_URL (revocationsFromEnv), closed on stop. */
   revocations?: Revocations;
+  /**
+   * Identical queries in flight share one execution, and identical subgraph query fetches one call
+   * (never mutations, never across callers). Default: on, unless ROUTER_SHARE_IN_FLIGHT=off.
+   */
+  shareInFlight?: boolean;
 }
 
 export interface RunningRouter {
@@ -146,12 +151,9 @@ function makeRouterFormatError(log: Logger) {
  * with its own code, the limit and the value, counted by kind, before Apollo Server sees the request.
  */
 function operationScreen(
-  supergraphSdl: string,
-  limits: OperationLimits,
+  screen: OperationScreen,
   metrics: RouterMetrics,
 ): (request: RawGraphQLRequest) => ScreenedAnswer | null {
-  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
-  const screen = new OperationScreen(api, limits);
   return (request) => {
     if (typeof request.query !== 'string') return null;
     const variables = request.variables;
@@ -168,6 +170,40 @@ function operationScreen(
         { message: refusal.message, extensions: { code: refusal.code, limit: refusal.limit, value: refusal.value } },
       ],
     };
+  };
+}
+
+/**
+ * Headers besides the request itself that change a query's answer: who asks (the token, Kong's
+ * consumer and its groups) and how the answer is encoded or guarded (accept, content type, the CSRF
+ * headers Apollo Server checks). Requests that differ in any of these never share an answer.
+ */
+const ANSWER_HEADERS = [
+  'authorization',
+  'x-consumer-username',
+  'x-consumer-groups',
+  'accept',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+] as const;
+
+/**
+ * Identical client queries in flight share one execution (kit/http.ts share): the key is the method,
+ * the request as sent (POST body, or GET query string) and the answer-changing headers. Mutations
+ * (and documents that do not parse) never share.
+ */
+function shareKey(screen: OperationScreen) {
+  return (req: IncomingMessage, request: RawGraphQLRequest, rawBody: string | null): string | null => {
+    if (typeof request.query !== 'string') return null;
+    const name = typeof request.operationName === 'string' ? request.operationName : null;
+    if (screen.operationType(request.query, name) !== 'query') return null;
+    const parts: string[] = [req.method ?? 'GET', rawBody ?? req.url ?? ''];
+    for (const header of ANSWER_HEADERS) {
+      const value = req.headers[header];
+      parts.push(Array.isArray(value) ? value.join(', ') : (value ?? ''));
+    }
+    return parts.join('\n');
   };
 }
 
@@ -229,7 +265,12 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const secretBuf = secret ? Buffer.from(secret) : null;
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
   const revocations = opts.revocations ?? (await revocationsFromEnv(log));
-  const screen = operationScreen(supergraphSdl, { ...limitsFromEnv(), ...opts.limits }, metrics);
+  const operations = new OperationScreen(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(), {
+    ...limitsFromEnv(),
+    ...opts.limits,
+  });
+  const screen = operationScreen(operations, metrics);
+  const shareInFlight = opts.shareInFlight ?? !FALSY.has((process.env.ROUTER_SHARE_IN_FLIGHT ?? 'on').toLowerCase());
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
 
@@ -239,7 +280,15 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     buildService: ({ name, url }) => {
       const urls = resolveSubgraphUrls(name, url, opts.subgraphUrls);
       resolvedUrls[name] = urls;
-      return new SubgraphDataSource({ name, urls, agent, metrics, log, maxRetries: opts.maxRetries });
+      return new SubgraphDataSource({
+        name,
+        urls,
+        agent,
+        metrics,
+        log,
+        maxRetries: opts.maxRetries,
+        shareInFlight,
+      });
     },
   });
   // Before apollo.start() loads the gateway: the API schema has the kit's scalar rules from the first request.
@@ -290,6 +339,8 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     ready: async () => ready,
     extraRoutes,
     screen,
+    share: shareInFlight ? shareKey(operations) : undefined,
+    onShared: () => metrics.sharedRequests.inc(),
   });
   const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
   const port = await listen(server, opts.port ?? 0, host);

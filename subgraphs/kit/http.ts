@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { InFlight } from './inflight';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -37,6 +38,22 @@ export interface HttpHostOptions<TContext extends BaseContext> {
    * given here is sent instead (the router's operation limits).
    */
   screen?: (request: RawGraphQLRequest) => ScreenedAnswer | null;
+  /**
+   * Identical requests in flight share one execution: the key under which this request may share
+   * (everything its answer depends on), or null for a request that must run on its own (a mutation).
+   * A request that joins one in flight gets the same status, headers and body, with its own
+   * x-request-id.
+   */
+  share?: (req: IncomingMessage, request: RawGraphQLRequest, rawBody: string | null) => string | null;
+  /** Told when a request joined an identical one in flight instead of executing. */
+  onShared?: () => void;
+}
+
+/** An answer as sent, kept so that requests sharing its execution send it too. */
+interface CompleteAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
@@ -116,6 +133,42 @@ function routeOf(path: string): string {
  */
 export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptions<TContext>): http.Server {
   const { apollo, metrics, log } = opts;
+  const inFlight = new InFlight<CompleteAnswer | null>(opts.onShared);
+
+  /** Apollo Server's answer, complete (shareable) or streamed to `res` already (null). */
+  const execute = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: unknown,
+    requestId: string,
+  ): Promise<CompleteAnswer | null> => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => opts.context(req, requestId),
+    });
+    const status = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      return { status, headers: [...response.headers], body: response.body.string };
+    }
+    // Incremental delivery is streamed to its own request only, never shared.
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = status;
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+    return null;
+  };
+
+  const sendAnswer = (res: ServerResponse, answer: CompleteAnswer) => {
+    for (const [key, value] of answer.headers) res.setHeader(key, value);
+    res.statusCode = answer.status;
+    res.setHeader('content-length', Buffer.byteLength(answer.body));
+    res.end(answer.body);
+  };
   const server = http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -146,6 +199,7 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
       const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
       res.setHeader('x-request-id', requestId);
       let body: unknown = undefined;
+      let rawText: string | null = null;
       if (req.method === 'POST') {
         if (!isJsonContentType(req.headers['content-type'])) {
           // Not even read: a form or text/plain POST is what a cross-site page can send without preflight.
@@ -165,6 +219,7 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
           );
           return;
         }
+        rawText = raw.text;
         try {
           body = raw.text.length ? JSON.parse(raw.text) : {};
         } catch {
@@ -182,22 +237,26 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
           }
         }
       }
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      const key = opts.share?.(
+        req,
+        (req.method === 'POST' ? body : searchRequest(url.searchParams)) as RawGraphQLRequest,
+        rawText,
+      );
+      if (!key) {
+        const answer = await execute(req, res, url, body, requestId);
+        if (answer) sendAnswer(res, answer);
+        return;
       }
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => opts.context(req, requestId),
+      let ran = false;
+      const shared = await inFlight.run(key, () => {
+        ran = true;
+        return execute(req, res, url, body, requestId);
       });
-      for (const [key, value] of response.headers) res.setHeader(key, value);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') {
-        res.setHeader('content-length', Buffer.byteLength(response.body.string));
-        res.end(response.body.string);
-      } else {
-        for await (const chunk of response.body.asyncIterator) res.write(chunk);
-        res.end();
+      if (shared) sendAnswer(res, shared);
+      // The execution this request joined streamed its answer to its own request: run this one too.
+      else if (!ran) {
+        const own = await execute(req, res, url, body, requestId);
+        if (own) sendAnswer(res, own);
       }
     } catch (err) {
       log.error({ err }, 'unhandled HTTP error');

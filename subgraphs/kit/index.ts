@@ -7,6 +7,7 @@ export * from './domain-context';
 export * from './found';
 export * from './errors';
 export * from './http';
+export * from './inflight';
 export * from './input-hygiene';
 export * from './loaders';
 export * from './logger';
