@@ -38,6 +38,7 @@ export function createRouterMetrics(): RouterMetrics {
     sharedRequests: new Counter({
       name: 'router_shared_requests_total',
       help: 'Client queries answered by joining an identical one in flight (same document, variables and caller) instead of executing',
+      labelNames: [],
       registers: [base.registry],
     }),
     sharedFetches: new Counter({
