@@ -23,7 +23,7 @@ import { signToken } from '../subgraphs/kit/auth';
 import { DEMO_STORES, demoStaffIds, seededRandom } from '../subgraphs/kit/demo-ids';
 import { demoProducts } from '../subgraphs/products/seed';
 import { addDays, chainDay } from '../subgraphs/reports/domain/calendar';
-import { drained, events, type Envelope, type Line } from '../subgraphs/reports/test-helpers';
+import { drained, events, type Envelope, type Line } from '../test/subgraphs/reports/helpers';
 import { metricSum, metricsText, round } from './util';
 
 /** Days of the read scenarios' period, ending today (the issue's 30). */

@@ -7,8 +7,12 @@
  *
  * And no subgraph's code imports another subgraph's (docs/architecture.md, ownership rules): only the
  * kit, its own files (generated/ included) and packages; the kit imports no subgraph. Tests and their
- * helpers are excepted (they start one subgraph beside another).
+ * helpers, which start one subgraph beside another, live under test/, outside this rule.
+ *
+ * And test code lives under test/ and loadtests/ only: no test file, snapshot or test helper in a
+ * production folder, and nothing outside those two imports from them.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,9 +231,6 @@ function subgraphOf(file: string): string | null {
   return rest.length > 0 && top ? top : null;
 }
 
-/** Tests and their helpers may start one subgraph beside another (a real products for inventory). */
-const isTestFile = (file: string) => file.endsWith('.test.ts') || path.basename(file) === 'test-helpers.ts';
-
 /**
  * Why `spec`, imported by `file` (code of the subgraph `own`), leaves what a subgraph may import: its
  * own files (generated/ included) and the kit; null when allowed. Packages (node's and npm's) are
@@ -252,7 +253,7 @@ function subgraphCodeFiles(): string[] {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTestFile(full)) files.push(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(full);
     }
   };
   for (const entry of fs.readdirSync(SUBGRAPHS, { withFileTypes: true })) {
@@ -269,7 +270,7 @@ describe('architecture: no subgraph imports another subgraph', () => {
     expect([...folders].sort()).toEqual(['ecommerce', 'inventory', 'kit', 'products', 'reports', 'retail']);
   });
 
-  it("a subgraph's code imports only the kit, its own files, its generated files and packages; the kit no subgraph (tests excepted)", () => {
+  it("a subgraph's code imports only the kit, its own files, its generated files and packages; the kit no subgraph", () => {
     const violations: string[] = [];
     for (const file of files) {
       for (const ref of importsOf(file)) {
@@ -293,7 +294,95 @@ describe('architecture: no subgraph imports another subgraph', () => {
     expect(crossImport(retail, '@mikro-orm/postgresql')).toBeNull();
     expect(crossImport(kit, '../../inventory/server')).toBe("another subgraph's code (inventory)");
     expect(crossImport(kit, '../server')).toBeNull();
-    expect(isTestFile(path.join(SUBGRAPHS, 'inventory', 'test-helpers.ts'))).toBe(true);
-    expect(isTestFile(path.join(SUBGRAPHS, 'inventory', 'stock.subgraph.test.ts'))).toBe(true);
+    // No exemption for tests any more: they live under test/ (below), where this check does not look.
+    const test = path.join(SUBGRAPHS, 'inventory', 'stock.subgraph.test.ts');
+    expect(crossImport(test, '../products/server')).toBe("another subgraph's code (products)");
+  });
+});
+
+/** Where test and bench code may live: these top-level folders, and nowhere else. */
+const TEST_FOLDERS = ['test', 'loadtests'];
+
+const inTestFolder = (relative: string) => TEST_FOLDERS.includes(relative.split('/')[0] ?? '');
+
+/** A test file, a jest snapshot or a test helper, by its name (wherever it sits). */
+function isTestCode(relative: string): boolean {
+  const parts = relative.split('/');
+  const name = parts[parts.length - 1] ?? '';
+  return (
+    /\.(test|spec)\.[cm]?[jt]sx?$/.test(name) ||
+    name.endsWith('.snap') ||
+    /^test-helpers?\.[cm]?[jt]s$/.test(name) ||
+    parts.some((p) => p === '__snapshots__' || p === '__tests__' || p === '__mocks__')
+  );
+}
+
+/** Why `spec`, imported by `relative` (a repository path), reaches test code from outside it; null when it does not. */
+function reachIntoTests(relative: string, spec: string): string | null {
+  if (inTestFolder(relative)) return null;
+  const target = resolveRelative(path.join(ROOT, relative), spec);
+  if (!target) return null;
+  const reached = path.relative(ROOT, target).split(path.sep).join('/');
+  return inTestFolder(reached) ? `${reached} (test code)` : null;
+}
+
+/** The repository's files: tracked, plus new ones git does not ignore. */
+function repositoryFiles(): string[] {
+  return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+}
+
+describe('architecture: test code lives under test/ and loadtests/', () => {
+  const files = repositoryFiles();
+
+  it('finds the tests, their helpers and the production code', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'test/architecture.unit.test.ts',
+        'test/subgraphs/retail/helpers.ts',
+        'test/schema/__snapshots__/query-plans.unit.test.ts.snap',
+        'subgraphs/kit/index.ts',
+        'router/index.ts',
+      ]),
+    );
+  });
+
+  it('no test file, snapshot or test helper outside test/ and loadtests/', () => {
+    expect(files.filter((f) => !inTestFolder(f) && isTestCode(f))).toEqual([]);
+  });
+
+  it('nothing outside test/ and loadtests/ imports from them', () => {
+    const violations: string[] = [];
+    for (const file of files.filter((f) => /\.[cm]?tsx?$/.test(f) && !f.endsWith('.d.ts') && !inTestFolder(f))) {
+      for (const ref of importsOf(path.join(ROOT, file))) {
+        const why = reachIntoTests(file, ref.spec);
+        if (why) violations.push(`${file}:${ref.line} imports ${ref.spec}: ${why}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('the checks see test files and helpers by name and a reach into test/ or loadtests/ from elsewhere', () => {
+    expect(isTestCode('subgraphs/retail/sales.subgraph.test.ts')).toBe(true);
+    expect(isTestCode('subgraphs/retail/test-helpers.ts')).toBe(true);
+    expect(isTestCode('schema/__snapshots__/query-plans.unit.test.ts.snap')).toBe(true);
+    expect(isTestCode('router/operation-limits.spec.ts')).toBe(true);
+    expect(isTestCode('subgraphs/retail/server.ts')).toBe(false);
+    expect(isTestCode('subgraphs/kit/sql.ts')).toBe(false);
+    expect(reachIntoTests('subgraphs/retail/server.ts', '../../test/helpers/db')).toBe(
+      'test/helpers/db.ts (test code)',
+    );
+    expect(reachIntoTests('router/server.ts', '../loadtests/util')).toBe('loadtests/util.ts (test code)');
+    expect(reachIntoTests('scripts/start.ts', '../test/subgraphs/retail/helpers')).toBe(
+      'test/subgraphs/retail/helpers.ts (test code)',
+    );
+    expect(reachIntoTests('subgraphs/retail/server.ts', './seed')).toBeNull();
+    expect(reachIntoTests('subgraphs/retail/server.ts', 'jest')).toBeNull();
+    expect(reachIntoTests('loadtests/reports.ts', '../test/subgraphs/reports/helpers')).toBeNull();
+    expect(reachIntoTests('test/e2e/x.e2e.test.ts', '../../subgraphs/kit')).toBeNull();
   });
 });

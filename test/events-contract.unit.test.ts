@@ -4,7 +4,7 @@
  * catches an undocumented type, an extra field and a missing one.
  */
 import { KNOWN_EVENTS } from '../subgraphs/reports/domain/events';
-import { events } from '../subgraphs/reports/test-helpers';
+import { events } from './subgraphs/reports/helpers';
 import { contractViolations, readEventContract } from './helpers/event-contract';
 
 const contract = readEventContract();

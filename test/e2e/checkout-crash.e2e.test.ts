@@ -8,7 +8,7 @@ import {
   type Gql,
   type Level,
   type TestCustomer,
-} from '../../subgraphs/ecommerce/test-helpers';
+} from '../subgraphs/ecommerce/helpers';
 import { typeDefs } from '../../subgraphs/ecommerce/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startStack, type Stack } from '../helpers/stack';

@@ -7,7 +7,7 @@ import {
   sqlRows,
   type Gql,
   type TestCustomer,
-} from '../../subgraphs/ecommerce/test-helpers';
+} from '../subgraphs/ecommerce/helpers';
 import { startStack, type Stack } from '../helpers/stack';
 
 const PRODUCT = 'prod-0100';

@@ -11,7 +11,7 @@ import {
   sqlRows,
   type Gql,
   type TestCustomer,
-} from '../../subgraphs/ecommerce/test-helpers';
+} from '../subgraphs/ecommerce/helpers';
 import { startStack, type Stack } from '../helpers/stack';
 import { tokens } from '../helpers/toolkit';
 

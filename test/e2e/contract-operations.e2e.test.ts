@@ -45,10 +45,10 @@ import {
   StorefrontProductDocument,
 } from '../../schema/operations/generated';
 import { DEMO_PRODUCT_COUNT, DEMO_STORES } from '../../subgraphs/kit';
-import { ADDRESS, CARD_OK } from '../../subgraphs/ecommerce/test-helpers';
+import { ADDRESS, CARD_OK } from '../subgraphs/ecommerce/helpers';
 import { DEMO_CATEGORIES, demoProducts } from '../../subgraphs/products/seed';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
-import { amount } from '../../subgraphs/reports/test-helpers';
+import { amount } from '../subgraphs/reports/helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { eventsSettled, PIPELINE_STACK_ENV } from '../helpers/events';
 import { startStack, type Stack } from '../helpers/stack';

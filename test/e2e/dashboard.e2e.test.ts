@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { demoProducts } from '../../subgraphs/products/seed';
-import { amount, drained, events, expectedFigures, publish, type Line } from '../../subgraphs/reports/test-helpers';
+import { amount, drained, events, expectedFigures, publish, type Line } from '../subgraphs/reports/helpers';
 import {
   ApproveReplenishmentDocument,
   DashboardDocument,

@@ -12,7 +12,7 @@ import {
   StorefrontProductDocument,
   type CheckoutMutation,
 } from '../../schema/operations/generated';
-import { addToCart, CARD_DECLINED, checkout, newCustomer, type Gql } from '../../subgraphs/ecommerce/test-helpers';
+import { addToCart, CARD_DECLINED, checkout, newCustomer, type Gql } from '../subgraphs/ecommerce/helpers';
 import { eventStream } from '../../subgraphs/kit';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
 import { unpublished } from '../helpers/events';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { OpenRegisterDocument, RecordSaleDocument, SalesReportDocument } from '../../schema/operations/generated';
 import { startLocalRedis } from '../../scripts/redis-server';
-import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
+import { sqlRows } from '../subgraphs/ecommerce/helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
 import { typeDefs } from '../../subgraphs/retail/server';
 import { freshDatabase, type TestDatabase } from '../helpers/db';

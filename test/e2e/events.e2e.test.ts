@@ -29,10 +29,10 @@ import {
   ShipOrderDocument,
   StaffLoginDocument,
 } from '../../schema/operations/generated';
-import { CARD_DECLINED, addToCart, checkout, newCustomer } from '../../subgraphs/ecommerce/test-helpers';
+import { CARD_DECLINED, addToCart, checkout, newCustomer } from '../subgraphs/ecommerce/helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
 import { RETAINED_EVENTS_QUERY } from '../../subgraphs/reports/event-sources';
-import { amount } from '../../subgraphs/reports/test-helpers';
+import { amount } from '../subgraphs/reports/helpers';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../subgraphs/retail/seed';
 import { contractViolations, readEventContract } from '../helpers/event-contract';
 import { eventsSettled, PIPELINE_STACK_ENV } from '../helpers/events';

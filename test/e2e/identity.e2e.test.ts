@@ -24,7 +24,7 @@ import {
   sqlRows,
   type Gql,
   type TestCustomer,
-} from '../../subgraphs/ecommerce/test-helpers';
+} from '../subgraphs/ecommerce/helpers';
 import { startStack, type Stack } from '../helpers/stack';
 import { tokens, type Gql as TypedGql, type GqlResult } from '../helpers/toolkit';
 

@@ -22,7 +22,7 @@ import {
   type AmountOut,
   type Envelope,
   type PeriodVars,
-} from '../../subgraphs/reports/test-helpers';
+} from '../subgraphs/reports/helpers';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { client, freePort, tokens, waitFor } from '../helpers/toolkit';
 

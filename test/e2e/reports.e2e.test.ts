@@ -22,7 +22,7 @@ import {
   type Envelope,
   type Line,
   type MoneyOut,
-} from '../../subgraphs/reports/test-helpers';
+} from '../subgraphs/reports/helpers';
 import {
   GenerateReportDocument,
   ProductDetailDocument,

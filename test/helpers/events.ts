@@ -3,8 +3,8 @@
  * relays, then reports' consumer group with nothing unread or unacknowledged.
  */
 import type { Redis } from 'ioredis';
-import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
-import { drained } from '../../subgraphs/reports/test-helpers';
+import { sqlRows } from '../subgraphs/ecommerce/helpers';
+import { drained } from '../subgraphs/reports/helpers';
 import { waitFor } from './toolkit';
 
 /**

@@ -3,8 +3,8 @@
  * events or reports' code: the e2e tests of the event pipeline compare reports' answers with these.
  */
 import type { SalesReportQuery } from '../../schema/operations/generated';
-import { sqlRows } from '../../subgraphs/ecommerce/test-helpers';
-import { expectedFigures, type Envelope } from '../../subgraphs/reports/test-helpers';
+import { sqlRows } from '../subgraphs/ecommerce/helpers';
+import { expectedFigures, type Envelope } from '../subgraphs/reports/helpers';
 
 /**
  * The facts in the producers' databases, as the envelopes reports' expectedFigures sums (which

@@ -1,0 +1,221 @@
+import { Client } from 'pg';
+import { demoProductId } from '../../../subgraphs/kit';
+import {
+  AdjustStockDocument,
+  ApproveReplenishmentDocument,
+  RejectReplenishmentDocument,
+} from '../../../schema/operations/generated';
+import { freshDatabase, type TestDatabase } from '../../helpers/db';
+import { client, tokens, type Gql, type GqlError } from '../../helpers/toolkit';
+import { seedInventory } from '../../../subgraphs/inventory/seed';
+import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
+import { countStatements, startProducts, type TestProducts } from './helpers';
+
+/**
+ * Inventory's half of the dashboard (issue 9 point 4), as the router asks for it: `_entities` of
+ * Dashboard by key. The counts equal what the tables say, counted here from the rows; every dashboard
+ * of a request costs one statement; the chain is head office's, a store's its MANAGER's (or head
+ * office's), everyone else is refused.
+ */
+let db: TestDatabase;
+let products: TestProducts;
+let inv: RunningInventory;
+let gql: Gql;
+let pg: Client;
+
+const admin = tokens.admin('emp-admin');
+const clerk3 = tokens.clerk('store-3', 'emp-store-3-clerk-1');
+const clerk1 = tokens.clerk('store-1', 'emp-store-1-clerk-1');
+const manager3 = tokens.manager('store-3');
+
+beforeAll(async () => {
+  products = await startProducts('inventory_dashboard');
+  db = await freshDatabase('inventory_dashboard');
+  inv = await startInventory({
+    dbUrl: db.url,
+    port: 0,
+    sweepIntervalMs: 3_600_000,
+    productsUrl: products.url,
+    outboxRelay: false,
+  });
+  await seedInventory(inv.orm);
+  gql = client(inv.url);
+  pg = new Client({ connectionString: db.url });
+  await pg.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await pg?.end();
+  await inv?.stop();
+  await db?.drop();
+  await products?.stop();
+});
+
+const DASHBOARDS = `query ($r: [_Any!]!) {
+  _entities(representations: $r) { ... on Dashboard { id lowStockCount pendingReplenishments } }
+}`;
+const STORE_LOW = `query ($r: [_Any!]!) {
+  _entities(representations: $r) { ... on Store { id stock(lowOnly: true) { totalCount } } }
+}`;
+const REQUEST = `mutation ($input: RequestReplenishmentInput!) {
+  requestReplenishment(input: $input) { request { id status } errors { code } }
+}`;
+
+interface Figures {
+  id: string;
+  lowStockCount: number;
+  pendingReplenishments: number;
+}
+
+const refs = (...ids: string[]) => ids.map((id) => ({ __typename: 'Dashboard', id }));
+const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
+
+async function dashboards(token: string, ...ids: string[]) {
+  return gql<{ _entities: (Figures | null)[] }>(DASHBOARDS, { r: refs(...ids) }, { token });
+}
+
+/**
+ * The figures as the tables say, counted here in JavaScript from every row (not with the
+ * subgraph's SQL): a level is low when onHand - reserved <= reorderPoint, a request pending when its
+ * status is PENDING; a store's are those of its location and its requests, the chain's all of them.
+ */
+async function expected(key: string): Promise<Figures> {
+  const levels = await pg.query<{ on_hand: number; reserved: number; reorder_point: number; store_id: string | null }>(
+    'select s.on_hand, s.reserved, s.reorder_point, l.store_id from stock_level s join location l on l.id = s.location_id',
+  );
+  const requests = await pg.query<{ store_id: string; status: string }>(
+    'select store_id, status from replenishment_request',
+  );
+  const mine = (storeId: string | null) => key === 'chain' || storeId === key;
+  return {
+    id: key,
+    lowStockCount: levels.rows.filter((l) => mine(l.store_id) && l.on_hand - l.reserved <= l.reorder_point).length,
+    pendingReplenishments: requests.rows.filter((r) => mine(r.store_id) && r.status === 'PENDING').length,
+  };
+}
+
+async function requestFor(token: string, productNumber: number): Promise<string> {
+  const res = await gql<{ requestReplenishment: { request: { id: string } | null; errors: { code: string }[] } }>(
+    REQUEST,
+    { input: { lines: [{ productId: demoProductId(productNumber), quantity: 2 }] } },
+    { token },
+  );
+  expect(res.body.data?.requestReplenishment.errors).toEqual([]);
+  return res.body.data!.requestReplenishment.request!.id;
+}
+
+describe('Dashboard through _entities', () => {
+  beforeAll(async () => {
+    // store-3: two pending, one rejected; store-1: one pending, one approved (its units moved).
+    await requestFor(clerk3, 11);
+    await requestFor(clerk3, 12);
+    const toReject = await requestFor(clerk3, 13);
+    await requestFor(clerk1, 14);
+    const toApprove = await requestFor(clerk1, 15);
+    const rejected = await gql(
+      RejectReplenishmentDocument,
+      { input: { requestId: toReject, reason: 'not now' } },
+      { token: admin },
+    );
+    expect(rejected.body.data?.rejectReplenishment.errors).toEqual([]);
+    const approved = await gql(ApproveReplenishmentDocument, { input: { requestId: toApprove } }, { token: admin });
+    expect(approved.body.data?.approveReplenishment.errors).toEqual([]);
+  });
+
+  it("counts a store's low levels and pending requests, and the chain's over every location and store", async () => {
+    const res = await dashboards(admin, 'chain', 'store-3', 'store-1', 'store-2');
+    expect(res.body.errors).toBeUndefined();
+    const got = res.body.data!._entities;
+    expect(got).toEqual([
+      await expected('chain'),
+      await expected('store-3'),
+      await expected('store-1'),
+      await expected('store-2'),
+    ]);
+    // What the requests above left pending; rejected and approved ones are not counted.
+    expect(got.map((f) => f!.pendingReplenishments)).toEqual([3, 2, 1, 0]);
+    // The demo stock has low levels at the warehouse and at the stores: the chain's count is more than
+    // the sum of the stores' own (the warehouse's and online's levels are in it, store-4 and 5's too).
+    expect(got[0]!.lowStockCount).toBeGreaterThan(got[1]!.lowStockCount + got[2]!.lowStockCount);
+    expect(got[1]!.lowStockCount).toBeGreaterThan(0);
+
+    // The same definition of "low" as the store's stock list filtered with lowOnly.
+    const lists = await gql<{ _entities: { id: string; stock: { totalCount: number } }[] }>(
+      STORE_LOW,
+      { r: ['store-3', 'store-1', 'store-2'].map((id) => ({ __typename: 'Store', id })) },
+      { token: admin },
+    );
+    expect(lists.body.data!._entities.map((s) => s.stock.totalCount)).toEqual(
+      got.slice(1).map((f) => f!.lowStockCount),
+    );
+  });
+
+  it('counts a level exactly at its reorder point as low, at once', async () => {
+    const found = await pg.query<{ product_id: string; on_hand: number; reserved: number; reorder_point: number }>(
+      `select product_id, on_hand, reserved, reorder_point from stock_level
+        where location_id = 'loc-store-3' and on_hand - reserved > reorder_point
+        order by product_id limit 1`,
+    );
+    const level = found.rows[0]!;
+    const before = (await dashboards(manager3, 'store-3')).body.data!._entities[0]!;
+    const adjusted = await gql(
+      AdjustStockDocument,
+      {
+        input: {
+          productId: level.product_id,
+          locationId: 'loc-store-3',
+          delta: level.reorder_point - (level.on_hand - level.reserved),
+          reason: 'DAMAGE',
+        },
+      },
+      { token: manager3 },
+    );
+    expect(adjusted.body.data?.adjustStock.errors).toEqual([]);
+    const after = (await dashboards(manager3, 'store-3')).body.data!._entities[0]!;
+    expect(after).toEqual({ ...before, lowStockCount: before.lowStockCount + 1 });
+    expect(after).toEqual(await expected('store-3'));
+  });
+
+  it('answers any number of dashboards with ONE statement', async () => {
+    const keys = ['chain', 'store-1', 'store-2', 'store-3', 'store-4', 'store-5', 'store-3'];
+    const { result, statements } = await countStatements(inv, () => dashboards(admin, ...keys));
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data!._entities.map((f) => f!.id)).toEqual(keys);
+    expect(statements).toBe(1);
+  });
+
+  it('answers zeros for a store inventory knows nothing of, as reports does', async () => {
+    const res = await dashboards(admin, 'store-99');
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!._entities).toEqual([{ id: 'store-99', lowStockCount: 0, pendingReplenishments: 0 }]);
+  });
+
+  it("gives a MANAGER their store's, and refuses the chain, another store, clerks and customers", async () => {
+    const own = await dashboards(manager3, 'store-3');
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data!._entities).toEqual([await expected('store-3')]);
+
+    // A refusal fails its own entity of the batch, not the others.
+    const mixed = await dashboards(manager3, 'store-3', 'chain');
+    expect(mixed.body.data!._entities).toEqual([await expected('store-3'), null]);
+    expect(codes(mixed.body.errors)).toEqual(['FORBIDDEN']);
+    expect(mixed.body.errors![0]!.path).toEqual(['_entities', 1]);
+
+    for (const [token, key] of [
+      [tokens.manager('store-1'), 'store-3'],
+      [clerk3, 'store-3'],
+      [clerk3, 'chain'],
+      [tokens.customer(), 'store-3'],
+      [tokens.customer(), 'chain'],
+    ] as const) {
+      const res = await dashboards(token, key);
+      expect({ key, data: res.body.data?._entities, codes: codes(res.body.errors) }).toEqual({
+        key,
+        data: [null],
+        codes: ['FORBIDDEN'],
+      });
+    }
+    const anonymous = await gql(DASHBOARDS, { r: refs('store-3') });
+    expect(codes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
+  });
+});
