@@ -13,6 +13,7 @@ import {
   SUBGRAPHS,
   appServices,
   arr,
+  dockerIgnored,
   interpolate,
   isObj,
   listeningPorts,
@@ -21,6 +22,7 @@ import {
   rootPath,
   str,
   subgraphServices,
+  trackedFiles,
   type ComposeService,
 } from './ops-helpers';
 
@@ -474,6 +476,81 @@ describe('Dockerfile and .dockerignore', () => {
       .filter(([name]) => !runtime.has(name) && !builtins.has(name) && !name.startsWith('node:'))
       .map(([name, from]) => `${name} (imported by ${from})`);
     expect(outside).toEqual([]);
+  });
+});
+
+describe('the image holds no test code', () => {
+  const ignored = dockerIgnored(readText('.dockerignore'));
+  /** What `docker build .` sends from a clean checkout: every tracked file .dockerignore lets through. */
+  const image = trackedFiles().filter((f) => !ignored(f));
+  const isTestFile = (f: string) =>
+    /\.(test|spec)\.[cm]?[jt]sx?$|\.snap$|(^|\/)test-helpers?\.[cm]?[jt]s$|(^|\/)__(snapshots|tests|mocks)__\//.test(f);
+  const inTestFolder = (f: string) => ['test', 'loadtests'].includes(f.split('/')[0] ?? '');
+
+  test('.dockerignore leaves out test/ and loadtests/, and keeps **/*.test.ts as a guard', () => {
+    const lines = readText('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(lines).toEqual(expect.arrayContaining(['test', 'loadtests', '**/*.test.ts']));
+  });
+
+  test('the image receives the production code and none of test/ or loadtests/', () => {
+    expect(image).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'router/index.ts',
+        'subgraphs/kit/index.ts',
+        'schema/supergraph.graphql',
+      ]),
+    );
+    expect(image.filter(inTestFolder)).toEqual([]);
+  });
+
+  test('no file the image receives is a test file, a snapshot or a test helper', () => {
+    expect(image.filter(isTestFile)).toEqual([]);
+  });
+
+  test('no file the image receives imports test/, loadtests/ or a test framework', () => {
+    const violations: string[] = [];
+    for (const file of image.filter((f) => /\.[cm]?[jt]sx?$/.test(f))) {
+      const text = fs.readFileSync(rootPath(file), 'utf8');
+      const specs = [
+        ...text.matchAll(/^\s*(?:import|export)\s+(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm),
+        ...text.matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g),
+      ].map((m) => m[1] ?? '');
+      for (const spec of specs) {
+        if (spec === 'jest' || spec.startsWith('@jest/') || spec === '@swc/jest') {
+          violations.push(`${file} imports ${spec}`);
+          continue;
+        }
+        if (!spec.startsWith('.')) continue;
+        const target = path
+          .relative(rootPath(''), path.resolve(path.dirname(rootPath(file)), spec))
+          .split(path.sep)
+          .join('/');
+        if (inTestFolder(target) || ignored(target))
+          violations.push(`${file} imports ${spec} (${target}, not in the image)`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  test('the .dockerignore matcher reads patterns as Docker does', () => {
+    const probe = dockerIgnored(['test', '**/*.test.ts', '*.log', 'docs', '!docs/keep.md', '/dist/'].join('\n'));
+    expect(probe('test/helpers/db.ts')).toBe(true);
+    expect(probe('test')).toBe(true);
+    expect(probe('subgraphs/retail/sales.subgraph.test.ts')).toBe(true);
+    expect(probe('sales.unit.test.ts')).toBe(true);
+    expect(probe('app.log')).toBe(true);
+    expect(probe('logs/app.log')).toBe(false);
+    expect(probe('docs/adr/0001.md')).toBe(true);
+    expect(probe('docs/keep.md')).toBe(false);
+    expect(probe('dist/index.js')).toBe(true);
+    expect(probe('subgraphs/test/x.ts')).toBe(false);
+    expect(probe('subgraphs/retail/test-helpers.ts')).toBe(false);
+    expect(isTestFile('subgraphs/retail/test-helpers.ts')).toBe(true);
+    expect(isTestFile('schema/__snapshots__/query-plans.unit.test.ts.snap')).toBe(true);
+    expect(isTestFile('subgraphs/retail/server.ts')).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@
  * Prometheus, Grafana) as plain data, resolving compose variable interpolation, and pulling metric
  * names out of PromQL.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -254,6 +255,76 @@ export function bracketError(expr: string): string | null {
 /** A histogram's series names map back to the name registered in code. */
 export function baseMetricName(name: string): string {
   return name.replace(/_(bucket|count|sum)$/, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// .dockerignore
+// ---------------------------------------------------------------------------------------------
+
+/** One .dockerignore pattern as a regular expression over a context-relative path (`/` separators). */
+function dockerPatternRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i += 1) {
+    const c = pattern[i] as string;
+    if (c === '*' && pattern[i + 1] === '*') {
+      // `**/` is zero or more folders; a trailing `**` is anything.
+      if (pattern[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${pattern.slice(i + 1, end)}]`;
+        i = end;
+      }
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      i += 1;
+      re += (pattern[i] as string).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Whether Docker leaves a file out of the build context, as .dockerignore says: patterns are
+ * relative to the context root (a leading `/` changes nothing, `*.log` is only the root's), `*` and
+ * `?` stay within a folder, `**` crosses folders, a pattern that matches a folder leaves out all it
+ * holds, `!` takes a path back in, and the last pattern that matches wins.
+ */
+export function dockerIgnored(dockerignore: string): (file: string) => boolean {
+  const rules = dockerignore
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const exclusion = l.startsWith('!');
+      const cleaned = path.posix.normalize((exclusion ? l.slice(1) : l).trim()).replace(/^\/+|\/+$/g, '');
+      return { exclusion, re: dockerPatternRegExp(cleaned) };
+    });
+  return (file: string) => {
+    const parts = file.split('/');
+    // The file itself and each folder it sits in (a, a/b, ...): a match on any of them counts.
+    const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    let ignored = false;
+    for (const rule of rules) {
+      if (candidates.some((c) => rule.re.test(c))) ignored = !rule.exclusion;
+    }
+    return ignored;
+  };
+}
+
+/** The repository's tracked files (what a clean checkout sends as the build context). */
+export function trackedFiles(): string[] {
+  return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\0')
+    .filter(Boolean);
 }
 
 // ---------------------------------------------------------------------------------------------
