@@ -176,12 +176,12 @@ describe('retail demo seed (products, inventory, retail)', () => {
     let after: string | null = null;
     for (;;) {
       // The query reports' rebuild sends (event-sources.ts).
-      const res = await fetch(stack.subgraph('retail').url, {
+      const res: Response = await fetch(stack.subgraph('retail').url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.service('reports')}` },
         body: JSON.stringify({ query: RETAINED_EVENTS_QUERY, variables: { after, first: 1000 } }),
       });
-      const page = ((await res.json()) as { data: { retainedEvents: RetainedEventPage } }).data.retainedEvents;
+      const page: RetainedEventPage = ((await res.json()) as { data: { retainedEvents: RetainedEventPage } }).data.retainedEvents;
       envelopes.push(...page.events.map((t) => JSON.parse(t) as Record<string, unknown>));
       if (!page.hasNextPage) break;
       after = page.endCursor;
