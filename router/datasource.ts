@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/kit';
 import type { RouterMetrics } from './metrics';
 import { InFlight } from '../subgraphs/kit/inflight';
+import type { EntityCache } from './entity-cache';
 import { createUndiciFetcher, Endpoints, isConnectionError, postWithRetry, type PostResult } from './subgraph-client';
 
 /** What the router keeps per client request; the subset that is forwarded lives in `forward`. */
@@ -24,6 +25,8 @@ export interface SubgraphDataSourceOptions {
   maxRetries?: number;
   /** Identical query fetches in flight (same subgraph, request and caller) share one call. Default true. */
   shareInFlight?: boolean;
+  /** Answers the fetches whose fields their owner marks cacheable (router/entity-cache.ts); null: none. */
+  cache?: EntityCache | null;
 }
 
 const MUTATION_OR_SUBSCRIPTION = /^\s*(mutation|subscription)\b/;
@@ -45,6 +48,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly log: Logger;
   private readonly maxRetries: number;
   private readonly inFlight: InFlight<PostResult> | null;
+  private readonly cache: EntityCache | null;
 
   constructor(opts: SubgraphDataSourceOptions) {
     super({ url: opts.urls[0], fetcher: createUndiciFetcher(opts.agent), honorSubgraphCacheControlHeader: false });
@@ -56,6 +60,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     this.maxRetries = opts.maxRetries ?? 2;
     this.inFlight =
       opts.shareInFlight === false ? null : new InFlight(() => opts.metrics.sharedFetches.inc({ subgraph: opts.name }));
+    this.cache = opts.cache ?? null;
   }
 
   get urls(): string[] {
@@ -72,33 +77,47 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     };
     const forward = (options.context as Partial<RouterContext> | undefined)?.forward;
     if (forward) Object.assign(headers, forward);
-    const body = JSON.stringify({ query, variables: request.variables, operationName: request.operationName });
     const retryable = !MUTATION_OR_SUBSCRIPTION.test(query);
 
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
-      const call = () =>
-        postWithRetry(this.agent, this.endpoints, headers, body, {
-          retryable,
-          maxRetries: this.maxRetries,
-          onRetry: (err, attempt) => {
-            this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
-            this.log.warn(
-              { subgraph: this.subgraph, attempt, err: (err as Error).message, requestId: forward?.['x-request-id'] },
-              'retrying subgraph query after a connection error',
-            );
-          },
-        });
-      // A query fetch identical to one in flight for the same caller joins it; each caller parses the
-      // text itself, because the gateway merges entities into the objects a fetch returns.
+      const post = (variables: Record<string, unknown> | undefined) => {
+        const body = JSON.stringify({ query, variables, operationName: request.operationName });
+        const call = () =>
+          postWithRetry(this.agent, this.endpoints, headers, body, {
+            retryable,
+            maxRetries: this.maxRetries,
+            onRetry: (err, attempt) => {
+              this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
+              this.log.warn(
+                { subgraph: this.subgraph, attempt, err: (err as Error).message, requestId: forward?.['x-request-id'] },
+                'retrying subgraph query after a connection error',
+              );
+            },
+          });
+        // A query fetch identical to one in flight for the same caller joins it; each caller parses the
+        // text itself, because the gateway merges entities into the objects a fetch returns.
+        return retryable && this.inFlight
+          ? this.inFlight.run(`${headers.authorization ?? ''}\n${headers['x-consumer-username'] ?? ''}\n${body}`, call)
+          : call();
+      };
+      const variables = request.variables as Record<string, unknown> | undefined;
+      if (!retryable && this.cache) {
+        // A change made through this router: its subgraph's cached lists and root answers go now, so
+        // the caller reads its own write; the owner's event drops the entities it changed.
+        await this.cache.invalidate(this.subgraph, []);
+      }
       const res =
-        retryable && this.inFlight
-          ? await this.inFlight.run(
-              `${headers.authorization ?? ''}\n${headers['x-consumer-username'] ?? ''}\n${body}`,
-              call,
-            )
-          : await call();
+        (retryable && this.cache
+          ? await this.cache.fetch({
+              subgraph: this.subgraph,
+              query,
+              variables,
+              operationName: request.operationName,
+              call: post,
+            })
+          : null) ?? (await post(variables));
       let parsed: unknown;
       try {
         parsed = JSON.parse(res.text);

@@ -8,6 +8,8 @@ export interface RouterMetrics extends Metrics {
   operationRefusals: Counter<'kind'>;
   sharedRequests: Counter;
   sharedFetches: Counter<'subgraph'>;
+  entityCacheLookups: Counter<'subgraph' | 'type' | 'result'>;
+  entityCacheInvalidations: Counter<'subgraph' | 'kind'>;
 }
 
 const FETCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -45,6 +47,18 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'router_shared_fetches_total',
       help: 'Subgraph query fetches answered by joining an identical one in flight (same request and caller) instead of calling the subgraph',
       labelNames: ['subgraph'],
+      registers: [base.registry],
+    }),
+    entityCacheLookups: new Counter({
+      name: 'router_entity_cache_lookups_total',
+      help: 'Entity cache lookups by subgraph, entity type (Query for root fetches) and result (hit, miss)',
+      labelNames: ['subgraph', 'type', 'result'],
+      registers: [base.registry],
+    }),
+    entityCacheInvalidations: new Counter({
+      name: 'router_entity_cache_invalidations_total',
+      help: "Entity cache entries dropped by the owners' events, by subgraph and kind (entity, root)",
+      labelNames: ['subgraph', 'kind'],
       registers: [base.registry],
     }),
   };

@@ -12,6 +12,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import {
   closeGracefully,
+  connectRedis,
   createHttpHost,
   createLogger,
   identityFromHeader,
@@ -20,13 +21,17 @@ import {
   makeFormatError,
   metricsPlugin,
   noVendorReporting,
+  redisPrefix,
+  redisUrlFromEnv,
   type Logger,
   revocationsFromEnv,
   type RawGraphQLRequest,
   type Revocations,
   type ScreenedAnswer,
 } from '../subgraphs/kit';
+import { startCacheInvalidation } from './cache-invalidation';
 import { SubgraphDataSource, type RouterContext } from './datasource';
+import { cacheHintsOf, EntityCache } from './entity-cache';
 import { createGateway } from './gateway';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
 import { limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
@@ -64,6 +69,12 @@ export interface RouterOptions {
    * (never mutations, never across callers). Default: on, unless ROUTER_SHARE_IN_FLIGHT=off.
    */
   shareInFlight?: boolean;
+  /**
+   * The entity cache (router/entity-cache.ts) for the fields their owners mark @cacheControl,
+   * invalidated by their events. Default: on when REDIS_URL is set, unless ENTITY_CACHE=off; only the
+   * types of ENTITY_CACHE_TYPES (comma-separated, `Query` for root fields) when it is set.
+   */
+  entityCache?: boolean;
 }
 
 export interface RunningRouter {
@@ -173,6 +184,57 @@ function operationScreen(
   };
 }
 
+/** The subgraphs a supergraph names (its join__Graph enum), by their names. */
+function subgraphNames(supergraphSdl: string): string[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** The entity cache and its invalidation reader, when on (RouterOptions.entityCache). */
+function entityCacheFromEnv(
+  supergraphSdl: string,
+  wanted: boolean | undefined,
+  metrics: RouterMetrics,
+  log: Logger,
+): { cache: EntityCache; stop: () => Promise<void> } | null {
+  const url = redisUrlFromEnv();
+  const on = wanted ?? !FALSY.has((process.env.ENTITY_CACHE ?? 'on').toLowerCase());
+  if (!on) return null;
+  if (!url) {
+    // Without the owners' event streams nothing could be invalidated: no cache rather than a stale one.
+    log.warn('REDIS_URL is not set: the entity cache is off');
+    return null;
+  }
+  const types = process.env.ENTITY_CACHE_TYPES?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const prefix = redisPrefix();
+  const cache = new EntityCache({
+    hints: cacheHintsOf(supergraphSdl),
+    redis: connectRedis(url, 'router-entity-cache', log),
+    prefix,
+    log,
+    types: types?.length ? new Set(types) : null,
+    metrics: {
+      lookup: (subgraph, type, result) => metrics.entityCacheLookups.inc({ subgraph, type, result }),
+      invalidated: (subgraph, kind) => metrics.entityCacheInvalidations.inc({ subgraph, kind }),
+    },
+  });
+  const reader = startCacheInvalidation({
+    redis: connectRedis(url, 'router-cache-invalidation', log),
+    prefix,
+    subgraphs: subgraphNames(supergraphSdl),
+    cache,
+    log,
+  });
+  return {
+    cache,
+    stop: async () => {
+      await reader.stop();
+      await cache.close();
+    },
+  };
+}
+
 /**
  * Headers besides the request itself that change a query's answer: who asks (the token, Kong's
  * consumer and its groups) and how the answer is encoded or guarded (accept, content type, the CSRF
@@ -271,6 +333,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   });
   const screen = operationScreen(operations, metrics);
   const shareInFlight = opts.shareInFlight ?? !FALSY.has((process.env.ROUTER_SHARE_IN_FLIGHT ?? 'on').toLowerCase());
+  const cache = entityCacheFromEnv(supergraphSdl, opts.entityCache, metrics, log);
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
 
@@ -288,6 +351,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
         log,
         maxRetries: opts.maxRetries,
         shareInFlight,
+        cache: cache?.cache ?? null,
       });
     },
   });
@@ -360,6 +424,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       await closeGracefully(server);
       await apollo.stop();
       await agent.close();
+      await cache?.stop();
       if (!opts.revocations) await revocations.close();
       log.info('router stopped');
     })();

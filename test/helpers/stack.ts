@@ -144,6 +144,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       port: 0,
       host: '127.0.0.1',
       gatewaySecret: null,
+      // Off unless a test asks for it: most tests read their own writes at once, which the cache
+      // gives only within the owners' event lag (test/e2e/entity-cache.e2e.test.ts proves it).
+      entityCache: false,
       ...opts.router,
       supergraphSdl: composed.supergraphSdl,
       subgraphUrls: { ...subgraphUrls, ...opts.router?.subgraphUrls },
