@@ -1,6 +1,6 @@
 /**
  * The transactional outbox (ADR 0019), the half that domain code uses: the `outbox` table every
- * producer (ecommerce, retail, inventory) has in its own database, `recordEvent` to write an event
+ * producer (ecommerce, retail, inventory, products) has in its own database, `recordEvent` to write an event
  * in the transaction of the change it reports, and the envelope every event is published in
  * (docs/events.md). The relay that publishes the rows to Redis is kit/outbox-relay.ts (an adapter).
  */
@@ -11,7 +11,7 @@ import { instant, integer, optionalText, text } from './columns';
 import { execute, queryRows, sql } from './sql';
 
 /** The producers of events, each with its own stream `<REDIS_PREFIX>events:<source>`. */
-export type EventSource = 'ecommerce' | 'retail' | 'inventory';
+export type EventSource = 'ecommerce' | 'retail' | 'inventory' | 'products';
 
 /** One row of `outbox`: an event, published or not. */
 export interface OutboxRow {

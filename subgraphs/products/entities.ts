@@ -1,4 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/postgresql';
+import { OutboxEvent } from '../kit/outbox';
 import type { Category, PriceChange, Product } from './domain/types';
 
 /**
@@ -134,4 +135,5 @@ export const ProductPriceChangeSchema = new EntitySchema<PriceChange>({
   checks: [{ name: 'product_price_changes_new_price_cents_check', expression: 'new_price_cents > 0' }],
 });
 
-export const entities = [CategorySchema, ProductSchema, ProductPriceChangeSchema];
+/** The catalogue's tables, and the kit's `outbox` its events are written to (domain/events.ts, ADR 0019). */
+export const entities = [CategorySchema, ProductSchema, ProductPriceChangeSchema, OutboxEvent];

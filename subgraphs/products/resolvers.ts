@@ -8,6 +8,7 @@ import {
   encodeCursor,
   lazyConnection,
   money,
+  retainedEventsResolver,
   type Context,
 } from '../kit';
 import {
@@ -26,6 +27,9 @@ import { primeCategoryTree, type ProductLoaders } from './loaders';
 type Ctx = Context<ProductLoaders>;
 
 const DEFAULT_PAGE = 20;
+
+/** The outbox's retained events (docs/events.md, "Retention and rebuild"); SERVICE only. */
+const retainedEvents = retainedEventsResolver('products');
 
 /**
  * Thin: arguments are checked and converted here (page size, cursor, filter), the domain reads and
@@ -66,6 +70,7 @@ export const resolvers = {
       return topLevelCategories(all);
     },
     category: (_, args, ctx) => ctx.loaders.categoryById.load(args.id),
+    retainedEvents: (_p, args, ctx) => retainedEvents(_p, args, ctx.domain),
   },
 
   Mutation: {

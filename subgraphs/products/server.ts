@@ -1,4 +1,12 @@
-import { defineSubgraphService, isStaffManager, withPermissions } from '../kit';
+import {
+  defineSubgraphService,
+  isService,
+  isStaffManager,
+  outboxSettingsFromEnv,
+  startOutboxRelay,
+  withPermissions,
+  type StartOptions,
+} from '../kit';
 import { TEXT_CODES } from './domain/errors';
 import { entities } from './entities';
 import { createLoaders } from './loaders';
@@ -6,8 +14,15 @@ import { migrations } from './migrations';
 import { resolvers as productsResolvers } from './resolvers';
 import { seedProducts } from './seed';
 
-/** Catalogue reads are public; every change needs a MANAGER or ADMIN token (deny by default). */
+/**
+ * Catalogue reads are public; every change needs a MANAGER or ADMIN token (deny by default); the
+ * retained events are for other services only.
+ */
 const permissions = withPermissions({
+  Query: {
+    // reports' rebuild and other readers of the outbox (docs/events.md); @inaccessible, no person may.
+    retainedEvents: isService,
+  },
   Mutation: {
     createProduct: isStaffManager,
     changeProductPrice: isStaffManager,
@@ -15,14 +30,23 @@ const permissions = withPermissions({
   },
 });
 
+export interface ProductsStartOptions extends StartOptions {
+  /**
+   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Tests that
+   * read events from the outbox table turn it off, so they publish nothing to the default prefix's
+   * stream of a shared Redis. Default: OUTBOX_RELAY (on unless `off`).
+   */
+  outboxRelay?: boolean;
+}
+
 /**
- * The products subgraph: no collaborators (it calls no one), no background work; its domain context is
- * the kit's (unit of work, caller, request id, logger).
+ * The products subgraph: no collaborators (it calls no one); its domain context is the kit's (unit of
+ * work, caller, request id, logger); its background work is the outbox relay, stopped before it.
  */
 export const { definition, typeDefs, resolvers, schema, start, service } = defineSubgraphService({
   name: 'products',
   dir: __dirname,
-  services: () => ({}),
+  services: (_opts?: ProductsStartOptions) => ({}),
   parts: () => ({
     resolvers: productsResolvers,
     entities,
@@ -31,5 +55,20 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
     permissions,
     textCodes: TEXT_CODES,
   }),
+  background: (running, _services, opts) => ({
+    /**
+     * Publishes the catalogue's events to `<REDIS_PREFIX>events:products` (docs/events.md): every
+     * process runs it, the relay's advisory lock lets one publish at a time.
+     */
+    relay: startOutboxRelay({
+      source: 'products',
+      orm: running.orm,
+      metrics: running.metrics,
+      log: running.log,
+      ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
+    }),
+  }),
   seed: seedProducts,
 });
+
+export type RunningProducts = Awaited<ReturnType<typeof start>>;

@@ -10,6 +10,7 @@ import type { ChangeProductPriceInput, CreateProductInput, UpdateProductInput } 
 import type { Product } from './types';
 import { checkDescription, checkName, checkPrice, checkReason, checkSku } from './validation';
 import { userError, type ProductsUserError } from './errors';
+import { changedFields, productCreated, productPriceChanged, productUpdated, recordProductEvents } from './events';
 import { PRODUCT_RULES } from './sql/commands';
 
 /**
@@ -17,6 +18,10 @@ import { PRODUCT_RULES } from './sql/commands';
  * before anything is written and all broken rules are reported together; a change is written in one
  * transaction or not at all. The product returned is the managed row itself: it has the table's one
  * shape (types.ts), so nothing is copied.
+ *
+ * Every committed change writes its event (domain/events.ts, docs/events.md) in its transaction:
+ * the unit of work is flushed first, so the event's outbox row follows the product's row; a refused
+ * change, or one that changes nothing, writes none.
  */
 
 export interface ProductResult {
@@ -55,7 +60,7 @@ export async function createProduct(ctx: DomainContext, input: CreateProductInpu
   try {
     const product = await ctx.em.transactional(async (tx) => {
       const now = new Date();
-      return tx.create(ProductSchema, {
+      const created = tx.create(ProductSchema, {
         id: newProductId(),
         sku,
         name,
@@ -67,6 +72,10 @@ export async function createProduct(ctx: DomainContext, input: CreateProductInpu
         createdAt: now,
         updatedAt: now,
       });
+      // The row first (a duplicate SKU or a vanished category fails here, before any event), then its event.
+      await tx.flush();
+      await recordProductEvents(tx, ctx.requestId, [productCreated(created)]);
+      return created;
     });
     return { product, errors: [] };
   } catch (err) {
@@ -97,7 +106,7 @@ export async function changeProductPrice(ctx: DomainContext, input: ChangeProduc
     if (errors.length || !product) return failed(errors);
     if (product.priceCents === priceCents) return { product, errors: [] };
 
-    tx.create(ProductPriceChangeSchema, {
+    const change = tx.create(ProductPriceChangeSchema, {
       productId: product.id,
       oldPriceCents: product.priceCents,
       newPriceCents: priceCents,
@@ -106,15 +115,19 @@ export async function changeProductPrice(ctx: DomainContext, input: ChangeProduc
       changedBy: ctx.identity?.sub ?? null,
       changedAt: new Date(),
     });
-    // updatedAt follows from the entity's onUpdate when the unit of work flushes at commit.
+    // updatedAt follows from the entity's onUpdate when the unit of work flushes.
     product.priceCents = priceCents;
+    // The product's row and its history entry first (the entry's id is known after), then the event.
+    await tx.flush();
+    await recordProductEvents(tx, ctx.requestId, [productPriceChanged(product, change)]);
     return { product, errors: [] };
   });
 }
 
 /**
  * Changes descriptive fields; fields left out (or null where null means nothing) stay as they are.
- * The unit of work writes only what differs, so a change to the current values writes nothing.
+ * The unit of work writes only what differs, so a change to the current values writes nothing (and
+ * no event).
  */
 export async function updateProduct(ctx: DomainContext, input: UpdateProductInput): Promise<ProductResult> {
   const errors: ProductsUserError[] = [];
@@ -137,11 +150,22 @@ export async function updateProduct(ctx: DomainContext, input: UpdateProductInpu
       }
       if (errors.length || !product) return failed(errors);
 
+      const before = {
+        name: product.name,
+        description: product.description,
+        categoryId: product.categoryId,
+        active: product.active,
+      };
       if (name !== undefined) product.name = name;
       if (description !== undefined) product.description = description;
       // undefined: leave as is; null: remove from its category.
       if (input.categoryId !== undefined) product.categoryId = input.categoryId;
       if (input.active != null) product.active = input.active;
+      if (changedFields(before, product).length > 0) {
+        // The row first (a vanished category fails here; its new updatedAt is the event's time), then the event.
+        await tx.flush();
+        await recordProductEvents(tx, ctx.requestId, [productUpdated(product, before)]);
+      }
       return { product, errors: [] };
     });
   } catch (err) {

@@ -178,6 +178,20 @@ export type ProductFilter = {
   maxPrice?: InputMaybe<Scalars['Decimal']['input']>;
 };
 
+/**
+ * One page of a producer's retained events (its outbox rows, published or not) in sequence order,
+ * for rebuilding read models (docs/events.md). SERVICE only; not exposed by the router.
+ */
+export type RetainedEventPage = {
+  __typename?: 'RetainedEventPage';
+  /** The event envelopes as JSON text, exactly as published to the stream. */
+  events: Array<Scalars['String']['output']>;
+  /** Cursor of the page's last event, to pass as `after`; the `after` given when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more retained events follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** Catalogue reads; public, no token needed. */
 export type Query = {
   __typename?: 'Query';
@@ -193,6 +207,11 @@ export type Query = {
   categories: Array<Category>;
   /** A category by id; null when no category has that id. */
   category?: Maybe<Category>;
+  /**
+   * This producer's retained events after a cursor, oldest first (docs/events.md). SERVICE only;
+   * not exposed by the router.
+   */
+  retainedEvents: RetainedEventPage;
 };
 
 /** Catalogue reads; public, no token needed. */
@@ -222,6 +241,12 @@ export type QuerySearchProductsArgs = {
 /** Catalogue reads; public, no token needed. */
 export type QueryCategoryArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** Catalogue reads; public, no token needed. */
+export type QueryRetainedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
 };
 
 /** A new product for the catalogue. */
@@ -440,6 +465,7 @@ export type ResolversTypes = {
   ProductConnection: ResolverTypeWrapper<ProductConnectionModelModel>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   ProductFilter: ProductFilter;
+  RetainedEventPage: ResolverTypeWrapper<RetainedEventPage>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   CreateProductInput: CreateProductInput;
   CreateProductPayload: ResolverTypeWrapper<
@@ -473,6 +499,7 @@ export type ResolversParentTypes = {
   ProductConnection: ProductConnectionModelModel;
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   ProductFilter: ProductFilter;
+  RetainedEventPage: RetainedEventPage;
   Query: Record<PropertyKey, never>;
   CreateProductInput: CreateProductInput;
   CreateProductPayload: Omit<CreateProductPayload, 'product'> & { product?: Maybe<ResolversParentTypes['Product']> };
@@ -646,6 +673,15 @@ export type ProductEdgeResolvers<
   node?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
 };
 
+export type RetainedEventPageResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['RetainedEventPage'] = ResolversParentTypes['RetainedEventPage'],
+> = {
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
@@ -675,6 +711,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryCategoryArgs, 'id'>
+  >;
+  retainedEvents?: Resolver<
+    ResolversTypes['RetainedEventPage'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryRetainedEventsArgs, 'first'>
   >;
 };
 
@@ -738,6 +780,7 @@ export type Resolvers<ContextType = any> = {
   Category?: CategoryResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
+  RetainedEventPage?: RetainedEventPageResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   CreateProductPayload?: CreateProductPayloadResolvers<ContextType>;
   ChangeProductPricePayload?: ChangeProductPricePayloadResolvers<ContextType>;
