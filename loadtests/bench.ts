@@ -1,6 +1,9 @@
 /**
- * `npm run bench`: how much the router costs, measured in one run against three targets serving the
- * same page (the contract's CatalogPage, first: 20):
+ * `npm run bench`: how much the router costs, measured in one run. Its scenarios, in the order they
+ * run (BENCH_SCENARIOS=catalogue,gateways,checkout,pos,limits,reports,eventlag, all by default; or
+ * name them as arguments: `npm run bench -- gateways` runs only the gateway comparison):
+ *
+ * catalogue: three targets serving the same page (the contract's CatalogPage, first: 20):
  *
  *   router  CatalogPage through our router (products + inventory's stock)
  *   direct  the same query minus `stock`, straight to the products subgraph: the limit
@@ -8,8 +11,14 @@
  *           (loadtests/stock-gateway.ts, its own process, same supergraph, same subgraphs)
  *
  * Each: a correctness check of the first response, a warm-up, then autocannon at fixed concurrency
- * (throughput, latency under saturation), then a fixed rate, evenly paced (latency at a normal load). Then the
- * checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
+ * (throughput, latency under saturation), then a fixed rate, evenly paced (latency at a normal load).
+ * gateways (loadtests/gateways.ts): our router beside its peers, each its own process on the same
+ * supergraph and subgraphs: the stock @apollo/gateway, Hive Gateway (@graphql-hive/gateway) and Hive
+ * Gateway with its Rust query planner (@graphql-hive/router-runtime), under three workloads
+ * (loadtests/workloads.ts: hot, one catalogue page; varied, a fixed list of distinct requests;
+ * skewed, a seeded Zipf storefront mix with signed-in Me), 50 connections, the median of 3 rounds of
+ * 8 s; req/s, p50/p95/p99, errors, CPU ms per request of every process, and our router's ratios.
+ * Then the checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
  * Then reports (loadtests/reports.ts): its 30-day period topped up to every store selling every
  * sellable product every day (documented events published to the streams, consumed before measuring),
  * the read scenarios SalesReport (ADMIN), StorePerformance (a MANAGER) and Dashboard (the chain's)
@@ -23,7 +32,7 @@
  * (scripts/services.ts): embedded PostgreSQL or DATABASE_URL, databases prefixed bench_, seeded,
  * ports from BENCH_BASE_PORT (4100); its output goes to loadtests/results/stack.log.
  *
- * Knobs (env): BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
+ * Knobs (env): BENCH_SCENARIOS (above; arguments win) BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_WARMUP=3 BENCH_RATE=100
  * BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
  * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
  * POS_COUNT=300 POS_CONCURRENCY=10: point-of-sale sales over the 5 stores (loadtests/pos.ts; 0 skips it).
@@ -36,6 +45,13 @@
  * and lower rates than the catalogue: back-office screens, each request several times the work).
  * EVENT_LAG_SALES=300 (at POS_CONCURRENCY) EVENT_LAG_CHECKOUTS=150 EVENT_LAG_CHECKOUT_CONCURRENCY=5
  * (both counts 0 skips it): the event-lag load, sales and checkouts sent together.
+ * GATEWAYS_DURATION=8 GATEWAYS_CONNECTIONS=50 GATEWAYS_WARMUP=3 GATEWAYS_ROUNDS=3
+ * GATEWAYS_TARGETS=router,stock,hive,hive-rust GATEWAYS_WORKLOADS=hot,varied,skewed GATEWAYS_SEED
+ * GATEWAYS_ZIPF_S=1.1 GATEWAYS_SKEWED_PER_CONNECTION=40 GATEWAYS_CUSTOMERS=8 GATEWAYS_SAMPLE_EVERY=50
+ * GATEWAYS_IDLE_SECONDS=3: the gateway comparison (loadtests/gateways.ts).
+ * CPU is read from /proc for every process of the stack, PostgreSQL and Redis included (found by
+ * their ports when the stack uses a server of the machine; of a shared PostgreSQL only its own
+ * processes and the backends of the stack's databases count; a shared Redis counts whole).
  * A running stack's reports data is reached through REPORTS_DATABASE_URL (default: DATABASE_URL, or
  * the embedded server, with database DB_PREFIX + reports), REDIS_URL and REDIS_PREFIX (retail:); a
  * stack the bench starts uses the stream prefix bench: (BENCH_DB_PREFIX without its underscore), so
@@ -75,7 +91,8 @@ import {
   type ReportsAccess,
   type ReportsData,
 } from './reports';
-import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, round } from './util';
+import { gatewaysMarkdown, gatewaysTables, runGatewayComparison, type GatewaysResult } from './gateways';
+import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, postgresScope, round, type CpuScope } from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
@@ -153,7 +170,22 @@ interface TargetResult {
   fixedRate: LoadStats & { targetRate: number };
 }
 
+const SCENARIOS = ['catalogue', 'gateways', 'checkout', 'pos', 'limits', 'reports', 'eventlag'] as const;
+
+/** The scenarios to run: the command's arguments, else BENCH_SCENARIOS, else all of them. */
+function selectedScenarios(): Set<string> {
+  const args = process.argv.slice(2).flatMap((a) => a.split(','));
+  const raw = args.length ? args : (process.env.BENCH_SCENARIOS ?? SCENARIOS.join(',')).split(',');
+  const names = raw.map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  return new Set(names);
+}
+
+const scenarios = selectedScenarios();
+
 const config = {
+  scenarios: [...scenarios],
   duration: envInt('BENCH_DURATION', 10),
   connections: envInt('BENCH_CONNECTIONS', 50),
   warmup: envInt('BENCH_WARMUP', 3),
@@ -188,6 +220,9 @@ const config = {
   eventLagCheckoutConcurrency: envInt('EVENT_LAG_CHECKOUT_CONCURRENCY', 5),
 };
 
+/** How a shared server's processes are counted (set once the environment is known). */
+let cpuScopes: Record<string, CpuScope> = {};
+
 const catalogPlan: Plan = {
   warmup: config.warmup,
   duration: config.duration,
@@ -220,8 +255,10 @@ interface Environment {
   routerUrl: string;
   subgraphUrls: Record<string, string>;
   started: RunningStack | null;
-  /** Processes whose CPU time is measured (name -> pid): those this run started. */
+  /** Processes whose CPU time is measured (name -> pid): the stack's, PostgreSQL and Redis included. */
   processes: Record<string, number>;
+  /** How a shared server's processes are counted (PostgreSQL: its own and our databases' backends). */
+  cpuScopes: Record<string, CpuScope>;
   /** reports' database and streams (the top-up and the event lag read them). */
   reports: ReportsAccess;
 }
@@ -254,7 +291,13 @@ async function environment(): Promise<Environment> {
       redisPrefix: process.env.REDIS_PREFIX ?? 'retail:',
       subgraphUrls,
     };
-    return { routerUrl, subgraphUrls, started: null, processes, reports };
+    const cpuScopes = dataStores(
+      processes,
+      server,
+      reports.redisUrl,
+      SUBGRAPHS.map((s) => `${process.env.DB_PREFIX ?? ''}${s.name}`),
+    );
+    return { routerUrl, subgraphUrls, started: null, processes, cpuScopes, reports };
   }
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, 'stack.log');
@@ -278,11 +321,19 @@ async function environment(): Promise<Environment> {
       log(m);
     },
   });
+  const processes: Record<string, number> = Object.fromEntries(started.processes.map((p) => [p.name, p.pid]));
+  const cpuScopes = dataStores(
+    processes,
+    started.databaseServerUrl,
+    started.redisUrl,
+    Object.values(started.databaseNames),
+  );
   return {
     routerUrl: started.routerUrl ?? '',
     subgraphUrls: started.subgraphUrls,
     started,
-    processes: Object.fromEntries(started.processes.map((p) => [p.name, p.pid])),
+    processes,
+    cpuScopes,
     reports: {
       reportsDatabaseUrl: databaseUrl(started.databaseServerUrl, started.databaseNames.reports ?? `${dbPrefix}reports`),
       redisUrl: started.redisUrl,
@@ -290,6 +341,45 @@ async function environment(): Promise<Environment> {
       subgraphUrls: started.subgraphUrls,
     },
   };
+}
+
+/**
+ * Adds PostgreSQL and Redis to the measured processes when they run on this machine and are not
+ * there yet (a server of the machine rather than the stack's own child), found by their ports.
+ * Returns the CPU scopes: a PostgreSQL found that way may serve other work, so only its own
+ * processes and the backends of `databases` count.
+ */
+function dataStores(
+  processes: Record<string, number>,
+  databaseServerUrl: string,
+  redisUrl: string,
+  databases: string[],
+): Record<string, CpuScope> {
+  const scopes: Record<string, CpuScope> = {};
+  const localPort = (url: string, fallback: number): number | null => {
+    try {
+      const u = new URL(url);
+      return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname) ? Number(u.port || fallback) : null;
+    } catch {
+      return null;
+    }
+  };
+  if (processes.postgres === undefined) {
+    const port = localPort(databaseServerUrl, 5432);
+    const pid = port === null ? null : pidListeningOn(port);
+    if (pid !== null) {
+      processes.postgres = pid;
+      scopes.postgres = postgresScope(databases);
+    }
+  } else if (process.env.DATABASE_URL) {
+    scopes.postgres = postgresScope(databases);
+  }
+  if (processes.redis === undefined) {
+    const port = localPort(redisUrl, 6379);
+    const pid = port === null ? null : pidListeningOn(port);
+    if (pid !== null) processes.redis = pid;
+  }
+  return scopes;
 }
 
 async function startStockGateway(subgraphUrls: Record<string, string>): Promise<{ proc: ManagedProcess; url: string }> {
@@ -344,7 +434,7 @@ async function load(
   opts: { connections: number; duration: number; overallRate?: number },
   idle: Record<string, number> = {},
 ): Promise<LoadStats> {
-  const cpuBefore = cpuSnapshot(processes);
+  const cpuBefore = cpuSnapshot(processes, cpuScopes);
   const benchCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const body = JSON.stringify({
@@ -392,7 +482,7 @@ async function load(
     };
   }
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuAfter = cpuSnapshot(processes);
+  const cpuAfter = cpuSnapshot(processes, cpuScopes);
   const benchCpu = process.cpuUsage(benchCpuBefore);
   latencies.sort((a, b) => a - b);
   const requests = latencies.length;
@@ -520,10 +610,10 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
 
 /** CPU ms per second of each process over `seconds` with no request sent. */
 async function idleCpu(processes: Record<string, number>, seconds: number): Promise<Record<string, number>> {
-  const before = cpuSnapshot(processes);
+  const before = cpuSnapshot(processes, cpuScopes);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const after = cpuSnapshot(processes);
+  const after = cpuSnapshot(processes, cpuScopes);
   const s = (performance.now() - t0) / 1000;
   return Object.fromEntries(
     Object.entries(after).map(([name, ms]) => [name, round((ms - (before[name] ?? 0)) / s, 1)]),
@@ -642,6 +732,13 @@ async function main(): Promise<void> {
     );
   }
   const env = await environment();
+  cpuScopes = env.cpuScopes;
+  log(`scenarios: ${[...scenarios].join(', ')}`);
+  log(
+    `CPU measured for: ${Object.entries(env.processes)
+      .map(([name, pid]) => `${name} (${pid}${env.cpuScopes[name] ? ", its own and our databases' backends" : ''})`)
+      .join(', ')}`,
+  );
   let stockGateway: ManagedProcess | null = null;
   const stopAll = async () => {
     if (stockGateway) await stockGateway.stop();
@@ -684,16 +781,24 @@ async function main(): Promise<void> {
         verifyBody: bodyHas('"edges":['),
       });
     }
-    if (config.targets.includes('stock')) {
+    const wantStock =
+      (config.targets.includes('stock') &&
+        (scenarios.has('catalogue') || (scenarios.has('limits') && config.limitsDuration > 0))) ||
+      (scenarios.has('gateways') && (process.env.GATEWAYS_TARGETS ?? 'stock').split(',').includes('stock'));
+    let stockUrl: string | null = null;
+    if (wantStock) {
       const gw = await startStockGateway(env.subgraphUrls);
+      stockUrl = gw.url;
       stockGateway = gw.proc;
       // Its CPU is measured whether or not the bench started the stack.
       env.processes['stock-gw'] = gw.proc.pid;
       log(`stock @apollo/gateway (defaults) at ${gw.url}`);
+    }
+    if (stockUrl && config.targets.includes('stock')) {
       targets.push({
         key: 'stock',
         label: 'stock @apollo/gateway: CatalogPage',
-        url: gw.url,
+        url: stockUrl,
         operationName: 'CatalogPage',
         query: CATALOG_PAGE,
         variables: { first: config.first },
@@ -703,11 +808,29 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const target of targets) await checkTarget(target);
-    const results = await measureAll(targets, catalogPlan, env.processes);
+    let results: Record<string, TargetResult> = {};
+    if (scenarios.has('catalogue')) {
+      for (const target of targets) await checkTarget(target);
+      results = await measureAll(targets, catalogPlan, env.processes);
+    }
 
-    let checkout: CheckoutResult | { skipped: string } = { skipped: 'CHECKOUT_COUNT=0' };
-    if (config.checkoutCount > 0) {
+    let gateways: GatewaysResult | { skipped: string } = { skipped: 'not among the scenarios' };
+    if (scenarios.has('gateways')) {
+      gateways = await runGatewayComparison({
+        routerUrl: env.routerUrl,
+        subgraphUrls: env.subgraphUrls,
+        processes: env.processes,
+        cpuScopes: env.cpuScopes,
+        stockUrl,
+        resultsDir: RESULTS_DIR,
+        log,
+      });
+    }
+
+    let checkout: CheckoutResult | { skipped: string } = {
+      skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
+    };
+    if (scenarios.has('checkout') && config.checkoutCount > 0) {
       checkout = await runCheckoutScenario({
         routerUrl: env.routerUrl,
         count: config.checkoutCount,
@@ -717,8 +840,10 @@ async function main(): Promise<void> {
       });
     }
 
-    let pos: PosResult | { skipped: string } = { skipped: 'POS_COUNT=0' };
-    if (config.posCount > 0) {
+    let pos: PosResult | { skipped: string } = {
+      skipped: scenarios.has('pos') ? 'POS_COUNT=0' : 'not among the scenarios',
+    };
+    if (scenarios.has('pos') && config.posCount > 0) {
       pos = await runPosScenario({
         routerUrl: env.routerUrl,
         subgraphUrls: env.subgraphUrls,
@@ -730,7 +855,7 @@ async function main(): Promise<void> {
     }
 
     const limits: LimitsResult[] = [];
-    if (config.limitsDuration > 0) {
+    if (scenarios.has('limits') && config.limitsDuration > 0) {
       for (const target of targets.filter((t) => t.key !== 'direct')) {
         log(
           `${target.key}: ${config.limitsAttackers} clients send the 200-alias request, CatalogPage at ${config.limitsRate}/s`,
@@ -747,10 +872,12 @@ async function main(): Promise<void> {
       }
     }
 
-    let reportsData: ReportsData | { skipped: string } = { skipped: 'REPORTS_BENCH_DURATION=0' };
+    let reportsData: ReportsData | { skipped: string } = {
+      skipped: scenarios.has('reports') ? 'REPORTS_BENCH_DURATION=0' : 'not among the scenarios',
+    };
     let reportsResults: Record<string, TargetResult> = {};
     const reportsPlan: Plan = { ...config.reports };
-    if (config.reports.duration > 0) {
+    if (scenarios.has('reports') && config.reports.duration > 0) {
       const period = benchPeriod();
       reportsData = await ensureReportsData(env.reports, period, log);
       const v = reportsData.volume;
@@ -776,8 +903,11 @@ async function main(): Promise<void> {
       reportsResults = await measureAll(reportTargets, reportsPlan, env.processes);
     }
 
-    let eventLag: EventLagPhase | { skipped: string } = { skipped: 'EVENT_LAG_SALES=0 and EVENT_LAG_CHECKOUTS=0' };
-    if (config.eventLagSales + config.eventLagCheckouts > 0) eventLag = await eventLagPhase(env);
+    let eventLag: EventLagPhase | { skipped: string } = {
+      skipped: scenarios.has('eventlag') ? 'EVENT_LAG_SALES=0 and EVENT_LAG_CHECKOUTS=0' : 'not among the scenarios',
+    };
+    if (scenarios.has('eventlag') && config.eventLagSales + config.eventLagCheckouts > 0)
+      eventLag = await eventLagPhase(env);
 
     const ratios = {
       routerOverDirect: {
@@ -809,6 +939,11 @@ async function main(): Promise<void> {
       console.log(
         `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
       );
+    if ('skipped' in gateways) console.log(`gateways: skipped (${gateways.skipped})`);
+    else {
+      console.log(`${gatewaysTables(gateways)}\n`);
+      fs.writeFileSync(path.join(RESULTS_DIR, 'gateways.md'), gatewaysMarkdown(gateways));
+    }
     for (const l of limits) {
       console.log(
         `abusive requests, ${l.target}: heavy ${l.heavy.requests} answered (${JSON.stringify(l.heavy.status)}), p50 ${fmt(l.heavy.p50)} ms, p95 ${fmt(l.heavy.p95)} ms; ` +
@@ -852,6 +987,7 @@ async function main(): Promise<void> {
       config,
       results,
       ratios,
+      gateways,
       limits,
       checkout,
       pos,

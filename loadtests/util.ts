@@ -59,13 +59,26 @@ function clockTicks(): number {
 }
 
 /**
+ * Which processes of a tree count. Without one, a root and all its descendants count, with the
+ * children they reaped (cutime/cstime). With `keep`, only the root's own time and the descendants
+ * `keep` accepts (and theirs): e.g. a PostgreSQL server shared with other work, where only the
+ * backends of our databases and the server's own processes belong to the measurement.
+ */
+export interface CpuScope {
+  keep: (pid: number) => boolean;
+}
+
+/**
  * CPU time (ms, user + system) used so far by each named process together with all its descendants
  * (inventory's workers, PostgreSQL's backends), read from /proc in one pass. Children that exited
- * are still counted, through their parent's cutime/cstime.
+ * are still counted, through their parent's cutime/cstime (not for a root with a scope: see CpuScope).
  */
-export function cpuSnapshot(roots: Record<string, number>): Record<string, number> {
+export function cpuSnapshot(
+  roots: Record<string, number>,
+  scopes: Record<string, CpuScope> = {},
+): Record<string, number> {
   const children = new Map<number, number[]>();
-  const ticks = new Map<number, number>();
+  const ticks = new Map<number, { own: number; reaped: number }>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -78,23 +91,48 @@ export function cpuSnapshot(roots: Record<string, number>): Record<string, numbe
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(entry);
     const ppid = Number(f[1]);
-    ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    ticks.set(pid, { own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
     const list = children.get(ppid) ?? [];
     list.push(pid);
     children.set(ppid, list);
   }
   const out: Record<string, number> = {};
   for (const [name, root] of Object.entries(roots)) {
+    const scope = scopes[name];
     let total = 0;
     const queue = [root];
     while (queue.length) {
       const pid = queue.pop() as number;
-      total += ticks.get(pid) ?? 0;
+      if (scope && pid !== root && !scope.keep(pid)) continue;
+      const t = ticks.get(pid);
+      if (t) total += t.own + (scope && pid === root ? 0 : t.reaped);
       queue.push(...(children.get(pid) ?? []));
     }
     out[name] = (total * 1000) / clockTicks();
   }
   return out;
+}
+
+/**
+ * A PostgreSQL server's processes that belong to a measurement of `databases`: its own background
+ * processes (checkpointer, WAL writer, autovacuum...) and the backends connected to those databases;
+ * not the backends of other databases (other work on a shared server).
+ */
+export function postgresScope(databases: readonly string[]): CpuScope {
+  const ours = new Set(databases);
+  return {
+    keep: (pid) => {
+      let cmdline: string;
+      try {
+        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      } catch {
+        return false;
+      }
+      // A backend: "postgres: [cluster: ]user database host(port) state" (or [local]).
+      const backend = /^postgres: (?:\S+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(cmdline);
+      return backend ? ours.has(backend[1] as string) : true;
+    },
+  };
 }
 
 /** Runs `worker` over `items` with at most `concurrency` at a time. */
