@@ -7,7 +7,7 @@
  * - SalesReport for today equals, to the cent and in every breakdown, the sums computed from the
  *   producers' own rows (orders, sales, returns; categories from products), and Dashboard's counts
  *   equal them;
- * - every event the producers wrote is described by docs/events.md, and all eleven types occurred;
+ * - every event the producers wrote is described by docs/events.md, and all fourteen types occurred;
  * - `npm run reports:rebuild` on the live system, with sales going on, ends with the same totals.
  */
 import { spawn } from 'node:child_process';
@@ -18,7 +18,9 @@ import {
   ApproveReplenishmentDocument,
   CancelOrderDocument,
   CancelSaleDocument,
+  ChangeProductPriceDocument,
   CloseRegisterDocument,
+  CreateProductDocument,
   DashboardDocument,
   OpenRegisterDocument,
   RecordSaleDocument,
@@ -28,6 +30,7 @@ import {
   SalesReportDocument,
   ShipOrderDocument,
   StaffLoginDocument,
+  UpdateProductDocument,
 } from '../../schema/operations/generated';
 import { CARD_DECLINED, addToCart, checkout, newCustomer } from '../subgraphs/ecommerce/helpers';
 import { chainDay } from '../../subgraphs/reports/domain/calendar';
@@ -46,7 +49,7 @@ interface RetainedEventsOut {
 }
 
 const ROOT = path.join(__dirname, '..', '..');
-const PRODUCERS = ['ecommerce', 'retail', 'inventory'] as const;
+const PRODUCERS = ['ecommerce', 'retail', 'inventory', 'products'] as const;
 const today = chainDay(new Date());
 const product = (n: number) => `prod-${String(n).padStart(4, '0')}`;
 
@@ -202,6 +205,27 @@ describe('events from the producers to reports, through the router (five subgrap
       { token: tokens.admin() },
     );
     expect(rejected.body.data?.rejectReplenishment.errors).toEqual([]);
+
+    // Catalogue: a new product (never sold here, so no figure moves), updated and repriced.
+    const created = await stack.gql(
+      CreateProductDocument,
+      { input: { sku: 'EV-E2E-1', name: 'Produit des événements', price: '12.00', categoryId: 'cat-home-decor' } },
+      { token: tokens.admin() },
+    );
+    const newProduct = created.body.data?.createProduct.product?.id;
+    if (!newProduct) throw new Error(`createProduct refused: ${JSON.stringify(created.body)}`);
+    const updated = await stack.gql(
+      UpdateProductDocument,
+      { input: { productId: newProduct, description: 'Décrit', active: false } },
+      { token: tokens.admin() },
+    );
+    expect(updated.body.data?.updateProduct.errors).toEqual([]);
+    const repriced = await stack.gql(
+      ChangeProductPriceDocument,
+      { input: { productId: newProduct, price: '10.00', reason: 'Lancement' } },
+      { token: tokens.admin() },
+    );
+    expect(repriced.body.data?.changeProductPrice.errors).toEqual([]);
     await settled();
   }, 240_000);
 
@@ -239,7 +263,7 @@ describe('events from the producers to reports, through the router (five subgrap
     });
   });
 
-  it('wrote only events docs/events.md describes, published as retained, and all eleven types occurred', async () => {
+  it('wrote only events docs/events.md describes, published as retained, and all fourteen types occurred', async () => {
     const contract = readEventContract();
     const types = new Set<string>();
     for (const s of PRODUCERS) {
