@@ -34,6 +34,13 @@ export type Scalars = {
   DateTime: { input: Date; output: Date | string };
 };
 
+/** Who may be given a cached value. */
+export type CacheControlScope =
+  /** Every caller: the value is the same whoever asks (the default). */
+  | 'PUBLIC'
+  /** Only the caller it was computed for. */
+  | 'PRIVATE';
+
 /** Relay pagination information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -1059,12 +1066,12 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Product: ResolverTypeWrapper<EntityRefModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Store: ResolverTypeWrapper<EntityRefModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Dashboard: ResolverTypeWrapper<Dashboard>;
   InventoryUserError: ResolverTypeWrapper<InventoryUserError>;
   InventoryErrorCode: InventoryErrorCode;
@@ -1141,6 +1148,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1150,7 +1158,6 @@ export type ResolversParentTypes = {
   Product: EntityRefModel;
   ID: Scalars['ID']['output'];
   Store: EntityRefModel;
-  Int: Scalars['Int']['output'];
   Dashboard: Dashboard | FederationReferenceTypes['Dashboard'];
   InventoryUserError: InventoryUserError;
   Location: LocationModel;
@@ -1219,6 +1226,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 };
 
 export type ShareableDirectiveArgs = {};
@@ -1269,6 +1277,19 @@ export type InterfaceObjectDirectiveResolver<
   Parent,
   ContextType = any,
   Args = InterfaceObjectDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = any,
+  Args = CacheControlDirectiveArgs,
 > = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type PageInfoResolvers<
@@ -1781,4 +1802,5 @@ export type DirectiveResolvers<ContextType = any> = {
   override?: OverrideDirectiveResolver<any, any, ContextType>;
   tag?: TagDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };

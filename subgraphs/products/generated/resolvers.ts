@@ -24,6 +24,13 @@ export type Scalars = {
   DateTime: { input: Date; output: Date | string };
 };
 
+/** Who may be given a cached value. */
+export type CacheControlScope =
+  /** Every caller: the value is the same whoever asks (the default). */
+  | 'PUBLIC'
+  /** Only the caller it was computed for. */
+  | 'PRIVATE';
+
 /** An amount of money: a decimal string and an ISO 4217 currency code. */
 export type Money = {
   __typename?: 'Money';
@@ -451,6 +458,7 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Money: ResolverTypeWrapper<Money>;
@@ -459,7 +467,6 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   PriceChange: ResolverTypeWrapper<PriceChangeModel>;
   Category: ResolverTypeWrapper<CategoryModel>;
   ProductConnection: ResolverTypeWrapper<ProductConnectionModelModel>;
@@ -482,6 +489,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -493,7 +501,6 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Product: ProductModel;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   PriceChange: PriceChangeModel;
   Category: CategoryModel;
   ProductConnection: ProductConnectionModelModel;
@@ -512,6 +519,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 };
 
 export type ShareableDirectiveArgs = {};
@@ -562,6 +570,19 @@ export type InterfaceObjectDirectiveResolver<
   Parent,
   ContextType = any,
   Args = InterfaceObjectDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = any,
+  Args = CacheControlDirectiveArgs,
 > = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
@@ -794,4 +815,5 @@ export type DirectiveResolvers<ContextType = any> = {
   override?: OverrideDirectiveResolver<any, any, ContextType>;
   tag?: TagDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };
