@@ -17,15 +17,20 @@ interface Envelope {
 }
 
 /**
- * The cached entities an event changes, in the subgraph that emitted it; null when it names no
- * entity the cache keys on (everything of that subgraph is dropped then).
+ * The cached entities an event changes, in the subgraph that emitted it (`id: '*'` for every entity
+ * of a type); null when it names no entity the cache keys on (everything of that subgraph is dropped
+ * then).
  */
 export function entitiesOfEvent(event: Envelope): { type: string; id: string }[] | null {
   // A stock level changed: the Product whose stock inventory contributes.
   if (event.type === 'stock.changed' && typeof event.data?.productId === 'string') {
     return [{ type: 'Product', id: event.data.productId }];
   }
-  if (event.aggregate.type === 'Product') return [{ type: 'Product', id: event.aggregate.id }];
+  if (event.aggregate.type === 'Product') {
+    const product = { type: 'Product', id: event.aggregate.id };
+    // A product created, moved or withdrawn changes its categories' (and their parents') counts.
+    return event.type === 'product.price_changed' ? [product] : [product, { type: 'Category', id: '*' }];
+  }
   // Replenishment requests and the like change no cached entity, but may change cached lists.
   if (event.aggregate.type === 'ReplenishmentRequest' || event.aggregate.type === 'StockLevel') return [];
   return null;

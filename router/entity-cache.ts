@@ -352,6 +352,10 @@ export class EntityCache {
     this.roots.delete(subgraph);
     this.opts.metrics.invalidated(subgraph, 'root');
     for (const { type, id } of entities) {
+      if (id === '*') {
+        await this.invalidateMatching(`${subgraph}|${type}|`);
+        continue;
+      }
       const tag = `${subgraph}|${type}|${id}`;
       this.bump(tag);
       this.entities.delete(tag);
@@ -368,25 +372,27 @@ export class EntityCache {
   }
 
   private async invalidateAll(subgraph: string): Promise<void> {
-    const keys: string[] = [];
-    for (const tag of [...this.entities.keys()]) {
-      if (!tag.startsWith(`${subgraph}|`)) continue;
-      this.entities.delete(tag);
-      keys.push(this.entityKey(tag));
-    }
-    for (const tag of this.generations.keys()) if (tag.startsWith(`${subgraph}|`)) this.bump(tag);
-    // Entries other routers stored are found by their prefix in Redis.
+    await this.invalidateMatching(`${subgraph}|`);
     await this.invalidate(subgraph, []);
+  }
+
+  /** Drops every entity whose tag starts with `start` (a subgraph, or a subgraph's type), in both layers. */
+  private async invalidateMatching(start: string): Promise<void> {
+    for (const tag of [...this.entities.keys()]) if (tag.startsWith(start)) this.entities.delete(tag);
+    for (const tag of this.generations.keys()) if (tag.startsWith(start)) this.bump(tag);
+    // A tag never seen here may have been stored by another router: moves on too, for this one's fetches.
+    this.bump(`${start}*`);
+    this.opts.metrics.invalidated(start.split('|')[0] ?? start, 'entity');
     const redis = this.opts.redis;
     if (!redis || !this.live) return;
     try {
+      // Entries other routers stored are found by their prefix.
       let cursor = '0';
       do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${this.opts.prefix}ec:${subgraph}|*`, 'COUNT', 500);
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${this.opts.prefix}ec:${start}*`, 'COUNT', 500);
         cursor = next;
         if (found.length) await redis.del(...found);
       } while (cursor !== '0');
-      if (keys.length) await redis.del(...keys);
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'entity cache: could not drop shared entries');
     }
@@ -396,8 +402,14 @@ export class EntityCache {
     this.generations.set(tag, (this.generations.get(tag) ?? 0) + 1);
   }
 
+  /** A tag's generation moves with its own invalidations and with those of its type and subgraph. */
   private generationOf(tag: string): number {
-    return this.generations.get(tag) ?? 0;
+    const [subgraph, type] = tag.split('|');
+    return (
+      (this.generations.get(tag) ?? 0) +
+      (this.generations.get(`${subgraph}|*`) ?? 0) +
+      (type && type !== 'Query' ? (this.generations.get(`${subgraph}|${type}|*`) ?? 0) : 0)
+    );
   }
 
   private clearLocal(): void {

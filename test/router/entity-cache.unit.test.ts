@@ -187,6 +187,43 @@ describe('an _entities fetch through the cache (process layer only)', () => {
   });
 });
 
+describe('invalidating every entity of a type', () => {
+  it('drops them all, and keeps no answer such an invalidation overtook', async () => {
+    const cache = new EntityCache({
+      hints,
+      redis: null,
+      prefix: 't:',
+      log: createLogger('test'),
+      metrics: { lookup: jest.fn(), invalidated: jest.fn() },
+    });
+    const asked: string[][] = [];
+    let release: () => void = () => undefined;
+    const call = async (variables: Record<string, unknown> | undefined, wait = false) => {
+      if (wait) await new Promise<void>((r) => (release = r));
+      const reps = (variables?.representations ?? []) as { id: string }[];
+      asked.push(reps.map((r) => r.id));
+      return { status: 200, text: JSON.stringify({ data: { _entities: reps.map(() => ({ name: 'n' })) } }) };
+    };
+    const fetch = (id: string, wait = false) =>
+      cache.fetch({
+        subgraph: 'products',
+        query: ENTITIES('name'),
+        variables: { representations: [{ __typename: 'Product', id }] },
+        operationName: undefined,
+        call: (v) => call(v, wait),
+      });
+    await fetch('p1');
+    const inFlight = fetch('p2', true);
+    await new Promise((r) => setImmediate(r));
+    await cache.invalidate('products', [{ type: 'Product', id: '*' }]);
+    release();
+    await inFlight;
+    await fetch('p1');
+    await fetch('p2');
+    expect(asked).toEqual([['p1'], ['p2'], ['p1'], ['p2']]);
+  });
+});
+
 describe('what an event names', () => {
   it('a stock change names the product whose stock it is; a product event the product; others nothing known', () => {
     expect(
@@ -198,6 +235,11 @@ describe('what an event names', () => {
     ).toEqual([{ type: 'Product', id: 'p1' }]);
     expect(entitiesOfEvent({ type: 'product.price_changed', aggregate: { type: 'Product', id: 'p2' } })).toEqual([
       { type: 'Product', id: 'p2' },
+    ]);
+    // A product created, moved or withdrawn changes its categories' counts: every Category goes.
+    expect(entitiesOfEvent({ type: 'product.updated', aggregate: { type: 'Product', id: 'p3' } })).toEqual([
+      { type: 'Product', id: 'p3' },
+      { type: 'Category', id: '*' },
     ]);
     expect(entitiesOfEvent({ type: 'category.updated', aggregate: { type: 'Category', id: 'c1' } })).toBeNull();
   });
