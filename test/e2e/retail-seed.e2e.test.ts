@@ -181,7 +181,8 @@ describe('retail demo seed (products, inventory, retail)', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.service('reports')}` },
         body: JSON.stringify({ query: RETAINED_EVENTS_QUERY, variables: { after, first: 1000 } }),
       });
-      const page: RetainedEventPage = ((await res.json()) as { data: { retainedEvents: RetainedEventPage } }).data.retainedEvents;
+      const page: RetainedEventPage = ((await res.json()) as { data: { retainedEvents: RetainedEventPage } }).data
+        .retainedEvents;
       envelopes.push(...page.events.map((t) => JSON.parse(t) as Record<string, unknown>));
       if (!page.hasNextPage) break;
       after = page.endCursor;
