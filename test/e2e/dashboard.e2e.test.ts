@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { demoProducts } from '../../subgraphs/products/seed';
+import { dashboardStockFigures } from '../subgraphs/inventory/helpers';
 import { amount, drained, events, expectedFigures, publish, type Line } from '../subgraphs/reports/helpers';
 import {
   ApproveReplenishmentDocument,
@@ -81,24 +82,7 @@ describe('Dashboard through the router', () => {
   });
 
   /** Inventory's figures counted here from its rows: low = onHand - reserved <= reorderPoint. */
-  async function stockFigures(storeId: string | null) {
-    const levels = await pg.query<{
-      on_hand: number;
-      reserved: number;
-      reorder_point: number;
-      store_id: string | null;
-    }>(
-      'select s.on_hand, s.reserved, s.reorder_point, l.store_id from stock_level s join location l on l.id = s.location_id',
-    );
-    const requests = await pg.query<{ store_id: string; status: string }>(
-      'select store_id, status from replenishment_request',
-    );
-    const mine = (s: string | null) => storeId === null || s === storeId;
-    return {
-      lowStockCount: levels.rows.filter((l) => mine(l.store_id) && l.on_hand - l.reserved <= l.reorder_point).length,
-      pendingReplenishments: requests.rows.filter((r) => mine(r.store_id) && r.status === 'PENDING').length,
-    };
-  }
+  const stockFigures = (storeId: string | null) => dashboardStockFigures(pg, storeId);
 
   it("gives ADMIN the chain's dashboard: today's sales and every location's stock, one statement in each subgraph", async () => {
     const before = await Promise.all([stack.statements('reports'), stack.statements('inventory')]);

@@ -1,35 +1,30 @@
-import { Client } from 'pg';
 import { demoProductId } from '../../../subgraphs/kit';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
-import { seedInventory } from '../../../subgraphs/inventory/seed';
-import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
+import type { RunningInventory } from '../../../subgraphs/inventory/server';
 import { AdjustStockDocument } from '../../../schema/operations/generated';
 import { client, freePort, tokens, type Gql } from '../../helpers/toolkit';
-import { countStatements, graphqlRequests, outboxSeq, outboxSince, startProducts, type TestProducts } from './helpers';
+import {
+  countStatements,
+  graphqlRequests,
+  outboxSeq,
+  outboxSince,
+  startTestInventory,
+  type TestInventory,
+} from './helpers';
 
-let db: TestDatabase;
-let products: TestProducts;
+// Reads for assertions go through the set's own connection (t.pg), so they never count as the subgraph's statements.
+let t: TestInventory;
 let inv: RunningInventory;
 let gql: Gql;
-// Reads for assertions go through a separate connection so they never count as the subgraph's statements.
-let pg: Client;
 
 beforeAll(async () => {
   // adjustStock checks product ids with products (ADR 0015): a real products subgraph, demo catalogue.
-  products = await startProducts('inventory_adjust');
-  db = await freshDatabase('inventory_adjust');
-  inv = await startInventory({ dbUrl: db.url, port: 0, productsUrl: products.url, outboxRelay: false });
+  t = await startTestInventory('inventory_adjust', { replicas: 1 });
+  inv = t.replicas[0]!;
   gql = client(inv.url);
-  await seedInventory(inv.orm);
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
 });
 
 afterAll(async () => {
-  await pg?.end();
-  await inv?.stop();
-  await db?.drop();
-  await products?.stop();
+  await t?.stop();
 });
 
 /** More of the level than the client's AdjustStock asks for, so the tests can check all of it. */
@@ -58,23 +53,20 @@ async function level(
   productId: string,
   locationId: string,
 ): Promise<{ on_hand: number; reserved: number } | undefined> {
-  const res = await pg.query<{ on_hand: number; reserved: number }>(
+  const res = await t.pg.query<{ on_hand: number; reserved: number }>(
     'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
     [productId, locationId],
   );
   return res.rows[0];
 }
 
-async function movementCount(): Promise<number> {
-  const res = await pg.query<{ n: number }>('select count(*)::int as n from stock_movement');
-  return res.rows[0]!.n;
-}
+const movementCount = () => t.count('select count(*)::int as n from stock_movement');
 
 describe('adjustStock', () => {
   it('adds stock and writes one movement and its event, in one transaction after the location lookup', async () => {
     const productId = demoProductId(7);
     const before = (await level(productId, 'loc-warehouse'))!;
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const { result, statements } = await countStatements(inv, () =>
       gql<AdjustResult>(
         ADJUST,
@@ -95,7 +87,7 @@ describe('adjustStock', () => {
     // The location lookup; then begin, one UPDATE with its movement, the stock.changed event, commit.
     expect(statements).toBe(5);
 
-    const mv = await pg.query(
+    const mv = await t.pg.query(
       'select on_hand_delta, reserved_delta, reason, note, actor from stock_movement where product_id = $1 and location_id = $2 order by id desc limit 1',
       [productId, 'loc-warehouse'],
     );
@@ -106,7 +98,7 @@ describe('adjustStock', () => {
       note: 'PO-1234',
       actor: 'emp-admin',
     });
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       {
         type: 'stock.changed',
         aggregate: { type: 'StockLevel', id: `${productId}@loc-warehouse` },
@@ -129,7 +121,7 @@ describe('adjustStock', () => {
 
   it('creates the level of a new product/location pair on a positive delta', async () => {
     // A product new to the catalogue, so no level of it exists anywhere yet.
-    const productId = await products.create('New arrival');
+    const productId = await t.products.create('New arrival');
     const res = await gql<AdjustResult>(
       ADJUST,
       { input: { productId, locationId: 'loc-store-2', delta: 4 } },
@@ -138,7 +130,7 @@ describe('adjustStock', () => {
     expect(res.body.data!.adjustStock.errors).toEqual([]);
     expect(res.body.data!.adjustStock.level).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
     expect(await level(productId, 'loc-store-2')).toEqual({ on_hand: 4, reserved: 0 });
-    const mv = await pg.query('select reason, on_hand_delta from stock_movement where product_id = $1', [productId]);
+    const mv = await t.pg.query('select reason, on_hand_delta from stock_movement where product_id = $1', [productId]);
     expect(mv.rows).toEqual([{ reason: 'ADJUSTMENT', on_hand_delta: 4 }]);
   });
 
@@ -146,7 +138,7 @@ describe('adjustStock', () => {
     const productId = demoProductId(8);
     const before = (await level(productId, 'loc-store-1'))!;
     const movements = await movementCount();
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const res = await gql<AdjustResult>(
       ADJUST,
       { input: { productId, locationId: 'loc-store-1', delta: -(before.on_hand + 1) } },
@@ -158,9 +150,9 @@ describe('adjustStock', () => {
     ]);
     expect(await level(productId, 'loc-store-1')).toEqual(before);
     expect(await movementCount()).toBe(movements);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
 
-    const neverStocked = await products.create('Never stocked');
+    const neverStocked = await t.products.create('Never stocked');
     const none = await gql<AdjustResult>(
       ADJUST,
       { input: { productId: neverStocked, locationId: 'loc-store-1', delta: -1 } },
@@ -172,7 +164,7 @@ describe('adjustStock', () => {
 
   it('refuses to go below the reserved units', async () => {
     const productId = demoProductId(9);
-    await pg.query(
+    await t.pg.query(
       "update stock_level set on_hand = 10, reserved = 6 where product_id = $1 and location_id = 'loc-online'",
       [productId],
     );
@@ -221,7 +213,7 @@ describe('adjustStock', () => {
 
   it('keeps on_hand >= reserved >= 0 under concurrent removals', async () => {
     const productId = demoProductId(10);
-    await pg.query(
+    await t.pg.query(
       "update stock_level set on_hand = 20, reserved = 5 where product_id = $1 and location_id = 'loc-warehouse'",
       [productId],
     );
@@ -315,7 +307,7 @@ describe('adjustStock permissions', () => {
   });
 });
 
-const productsRequests = () => graphqlRequests(products.running);
+const productsRequests = () => graphqlRequests(t.products.running);
 
 async function outcomeCount(running: RunningInventory, name: string): Promise<number> {
   const metric = await running.metrics.registry.getSingleMetric('inventory_stock_adjustments_total')?.get();
@@ -327,7 +319,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
     // Before the check this wrote a level and a movement for a product nobody could resolve, and every
     // stockMovements page holding that movement failed from then on.
     const movements = await movementCount();
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const unknown = await outcomeCount(inv, 'unknown_product');
     const res = await gql<AdjustResult>(
       ADJUST,
@@ -343,7 +335,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
     });
     expect(await level('prod-does-not-exist', 'loc-warehouse')).toBeUndefined();
     expect(await movementCount()).toBe(movements);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
     expect(await outcomeCount(inv, 'unknown_product')).toBe(unknown + 1);
   });
 
@@ -360,14 +352,14 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
   });
 
   it('accepts a product withdrawn from sale: its stock can still be counted, written off or returned', async () => {
-    const productId = await products.create('Discontinued kettle');
+    const productId = await t.products.create('Discontinued kettle');
     const received = await gql<AdjustResult>(
       ADJUST,
       { input: { productId, locationId: 'loc-warehouse', delta: 6, reason: 'RECEIPT' } },
       { token: tokens.admin() },
     );
     expect(received.body.data!.adjustStock.errors).toEqual([]);
-    await products.setActive(productId, false);
+    await t.products.setActive(productId, false);
     const damaged = await gql<AdjustResult>(
       ADJUST,
       { input: { productId, locationId: 'loc-warehouse', delta: -2, reason: 'DAMAGE' } },
@@ -380,18 +372,12 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
   it('fails with SERVICE_UNAVAILABLE and writes nothing when products cannot be reached', async () => {
     // A second instance on the same database whose products URL has nobody listening.
     const unreachable = `http://127.0.0.1:${await freePort()}/graphql`;
-    const cut = await startInventory({
-      dbUrl: db.url,
-      port: 0,
-      runMigrations: false,
-      productsUrl: unreachable,
-      outboxRelay: false,
-    });
+    const cut = await t.another({ productsUrl: unreachable });
     try {
       const productId = demoProductId(12);
       const before = await level(productId, 'loc-warehouse');
       const movements = await movementCount();
-      const seq = await outboxSeq(pg);
+      const seq = await outboxSeq(t.pg);
       const counted = await outcomeCount(cut, 'products_unavailable');
       const res = await client(cut.url)<AdjustResult>(
         ADJUST,
@@ -408,7 +394,7 @@ describe('adjustStock checks the product with products first (ADR 0015)', () => 
       expect(JSON.stringify(res.body)).not.toContain(unreachable);
       expect(await level(productId, 'loc-warehouse')).toEqual(before);
       expect(await movementCount()).toBe(movements);
-      expect(await outboxSince(pg, seq)).toEqual([]);
+      expect(await outboxSince(t.pg, seq)).toEqual([]);
       expect(await outcomeCount(cut, 'products_unavailable')).toBe(counted + 1);
     } finally {
       await cut.stop();

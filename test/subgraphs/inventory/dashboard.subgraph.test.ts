@@ -1,15 +1,12 @@
-import { Client } from 'pg';
 import { demoProductId } from '../../../subgraphs/kit';
 import {
   AdjustStockDocument,
   ApproveReplenishmentDocument,
   RejectReplenishmentDocument,
 } from '../../../schema/operations/generated';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
 import { client, tokens, type Gql, type GqlError } from '../../helpers/toolkit';
-import { seedInventory } from '../../../subgraphs/inventory/seed';
-import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
-import { countStatements, startProducts, type TestProducts } from './helpers';
+import type { RunningInventory } from '../../../subgraphs/inventory/server';
+import { countStatements, dashboardStockFigures, startTestInventory, type TestInventory } from './helpers';
 
 /**
  * Inventory's half of the dashboard (issue 9 point 4), as the router asks for it: `_entities` of
@@ -17,11 +14,9 @@ import { countStatements, startProducts, type TestProducts } from './helpers';
  * of a request costs one statement; the chain is head office's, a store's its MANAGER's (or head
  * office's), everyone else is refused.
  */
-let db: TestDatabase;
-let products: TestProducts;
+let t: TestInventory;
 let inv: RunningInventory;
 let gql: Gql;
-let pg: Client;
 
 const admin = tokens.admin('emp-admin');
 const clerk3 = tokens.clerk('store-3', 'emp-store-3-clerk-1');
@@ -29,26 +24,13 @@ const clerk1 = tokens.clerk('store-1', 'emp-store-1-clerk-1');
 const manager3 = tokens.manager('store-3');
 
 beforeAll(async () => {
-  products = await startProducts('inventory_dashboard');
-  db = await freshDatabase('inventory_dashboard');
-  inv = await startInventory({
-    dbUrl: db.url,
-    port: 0,
-    sweepIntervalMs: 3_600_000,
-    productsUrl: products.url,
-    outboxRelay: false,
-  });
-  await seedInventory(inv.orm);
+  t = await startTestInventory('inventory_dashboard', { replicas: 1 });
+  inv = t.replicas[0]!;
   gql = client(inv.url);
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
 }, 60_000);
 
 afterAll(async () => {
-  await pg?.end();
-  await inv?.stop();
-  await db?.drop();
-  await products?.stop();
+  await t?.stop();
 });
 
 const DASHBOARDS = `query ($r: [_Any!]!) {
@@ -74,24 +56,9 @@ async function dashboards(token: string, ...ids: string[]) {
   return gql<{ _entities: (Figures | null)[] }>(DASHBOARDS, { r: refs(...ids) }, { token });
 }
 
-/**
- * The figures as the tables say, counted here in JavaScript from every row (not with the
- * subgraph's SQL): a level is low when onHand - reserved <= reorderPoint, a request pending when its
- * status is PENDING; a store's are those of its location and its requests, the chain's all of them.
- */
+/** The figures of a dashboard key as the tables say (dashboardStockFigures). */
 async function expected(key: string): Promise<Figures> {
-  const levels = await pg.query<{ on_hand: number; reserved: number; reorder_point: number; store_id: string | null }>(
-    'select s.on_hand, s.reserved, s.reorder_point, l.store_id from stock_level s join location l on l.id = s.location_id',
-  );
-  const requests = await pg.query<{ store_id: string; status: string }>(
-    'select store_id, status from replenishment_request',
-  );
-  const mine = (storeId: string | null) => key === 'chain' || storeId === key;
-  return {
-    id: key,
-    lowStockCount: levels.rows.filter((l) => mine(l.store_id) && l.on_hand - l.reserved <= l.reorder_point).length,
-    pendingReplenishments: requests.rows.filter((r) => mine(r.store_id) && r.status === 'PENDING').length,
-  };
+  return { id: key, ...(await dashboardStockFigures(t.pg, key === 'chain' ? null : key)) };
 }
 
 async function requestFor(token: string, productNumber: number): Promise<string> {
@@ -151,7 +118,7 @@ describe('Dashboard through _entities', () => {
   });
 
   it('counts a level exactly at its reorder point as low, at once', async () => {
-    const found = await pg.query<{ product_id: string; on_hand: number; reserved: number; reorder_point: number }>(
+    const found = await t.pg.query<{ product_id: string; on_hand: number; reserved: number; reorder_point: number }>(
       `select product_id, on_hand, reserved, reorder_point from stock_level
         where location_id = 'loc-store-3' and on_hand - reserved > reorder_point
         order by product_id limit 1`,

@@ -1,16 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { AggregatorRegistry } from 'prom-client';
 import { demoProductId, eventStream } from '../../../subgraphs/kit';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
 import { contractViolations, readEventContract } from '../../helpers/event-contract';
-import { postGraphQL, tokens, waitFor } from '../../helpers/toolkit';
+import {
+  envelopesOfOutbox,
+  expectPublishedAsRetained,
+  ownEventStreams,
+  retainedEventsOf,
+  type OwnStreams,
+} from '../../helpers/producer-events';
+import { postGraphQL, tokens } from '../../helpers/toolkit';
 import { seedInventory } from '../../../subgraphs/inventory/seed';
-import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
-import { outboxSeq, outboxSince, startProducts, type OutboxEntry, type TestProducts } from './helpers';
-import type { RetainedEventPage } from '../../../subgraphs/reports/domain/rebuild';
-import { RETAINED_EVENTS_QUERY } from '../../../subgraphs/reports/event-sources';
+import {
+  outboxSeq,
+  outboxSince,
+  sagaStepMutation,
+  startTestInventory,
+  type OutboxEntry,
+  type TestInventory,
+} from './helpers';
 
 /**
  * Inventory's events (docs/events.md) as its clients would see them: the saga steps and the
@@ -18,43 +25,21 @@ import { RETAINED_EVENTS_QUERY } from '../../../subgraphs/reports/event-sources'
  * retainedEvents serves the outbox to SERVICE callers only, the demo seed's receipts are events, and
  * the relays of two replicas publish every event once, in sequence order, to this file's stream.
  */
-let db: TestDatabase;
-let products: TestProducts;
-let replicas: RunningInventory[];
-let pg: Client;
-let redis: Redis;
-let prefix: string;
-let turn = 0;
+let t: TestInventory;
+let streams: OwnStreams;
 const service = tokens.service();
 const contract = readEventContract();
-
-function next(): RunningInventory {
-  return replicas[turn++ % replicas.length]!;
-}
+const retained = retainedEventsOf(() => t.next().url, service);
 
 beforeAll(async () => {
-  // This file's own stream: the relays read REDIS_PREFIX when they start.
-  prefix = `test:${randomBytes(4).toString('hex')}:`;
-  process.env.REDIS_PREFIX = prefix;
-  process.env.OUTBOX_POLL_MS = '20';
-  products = await startProducts('inventory_events');
-  db = await freshDatabase('inventory_events');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url };
-  const first = await startInventory(opts);
-  replicas = [first, await startInventory({ ...opts, runMigrations: false })];
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
-  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  streams = ownEventStreams();
+  // No demo stock: the seed's own events are a test below. The relays publish to this file's stream.
+  t = await startTestInventory('inventory_events', { seed: false, options: { outboxRelay: true } });
 }, 60_000);
 
 afterAll(async () => {
-  const keys = await redis?.keys(`${prefix}*`);
-  if (keys?.length) await redis.del(...keys);
-  redis?.disconnect();
-  await pg?.end();
-  await Promise.all((replicas ?? []).map((r) => r.stop()));
-  await db?.drop();
-  await products?.stop();
+  await streams?.close();
+  await t?.stop();
 });
 
 interface Payload {
@@ -63,10 +48,9 @@ interface Payload {
 
 /** One saga step as ecommerce or retail sends it, with a request id to find in the events. */
 async function step(field: string, input: Record<string, unknown>, requestId: string) {
-  const name = field.charAt(0).toUpperCase() + field.slice(1);
   const res = await postGraphQL<Record<string, Payload>>(
-    next().url,
-    `mutation ($input: ${name}Input!) { ${field}(input: $input) { errors { code field message } } }`,
+    t.next().url,
+    sagaStepMutation(field),
     { input },
     { token: service, headers: { 'x-request-id': requestId } },
   );
@@ -75,7 +59,7 @@ async function step(field: string, input: Record<string, unknown>, requestId: st
 }
 
 async function level(productId: string, locationId: string) {
-  const res = await pg.query<{ on_hand: number; reserved: number; reorder_point: number }>(
+  const res = await t.pg.query<{ on_hand: number; reserved: number; reorder_point: number }>(
     'select on_hand, reserved, reorder_point from stock_level where product_id = $1 and location_id = $2',
     [productId, locationId],
   );
@@ -106,15 +90,15 @@ function changed(
 
 describe('the demo seed', () => {
   it('writes one RECEIPT stock.changed per opening movement, and none when run again', async () => {
-    const seeded = await seedInventory(replicas[0]!.orm);
+    const seeded = await seedInventory(t.replicas[0]!.orm);
     expect(seeded.levels).toBeGreaterThan(2_000);
-    const receipts = await pg.query<{ n: number }>(
+    const receipts = await t.pg.query<{ n: number }>(
       "select count(*)::int as n from stock_movement where reference = 'seed' and reason = 'RECEIPT'",
     );
-    const events = await outboxSince(pg, '0');
+    const events = await outboxSince(t.pg, '0');
     expect(events).toHaveLength(receipts.rows[0]!.n);
     // A store's level, so the event names the store too.
-    const stocked = await pg.query<{ product_id: string }>(
+    const stocked = await t.pg.query<{ product_id: string }>(
       "select product_id from stock_level where location_id = 'loc-store-2' and on_hand > 0 order by product_id limit 1",
     );
     const p = stocked.rows[0]!.product_id;
@@ -129,9 +113,9 @@ describe('the demo seed', () => {
       ),
     );
 
-    const seq = await outboxSeq(pg);
-    expect((await seedInventory(replicas[0]!.orm)).levels).toBe(0);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    const seq = await outboxSeq(t.pg);
+    expect((await seedInventory(t.replicas[0]!.orm)).levels).toBe(0);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 });
 
@@ -144,7 +128,7 @@ describe('the saga steps', () => {
       reserved: b.reserved + reserved,
       reorderPoint: b.reorder_point,
     });
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const lines = [
       { productId: p2, quantity: 1 },
       { productId: p1, quantity: 2 },
@@ -162,7 +146,7 @@ describe('the saga steps', () => {
       reservedDelta,
     });
     // The replays (same order id) wrote nothing.
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       changed(p1, 'loc-online', ref('RESERVATION', 0, 2), at(b1, 0, 2), 'req-reserve'),
       changed(p2, 'loc-online', ref('RESERVATION', 0, 1), at(b2, 0, 1), 'req-reserve'),
       changed(p1, 'loc-online', ref('RESERVATION_COMMITTED', -2, -2), at(b1, -2, 0), 'req-commit'),
@@ -175,14 +159,14 @@ describe('the saga steps', () => {
   it('release: the held units come back as events; a release of an order never reserved writes none', async () => {
     const p = demoProductId(23);
     const b = await level(p, 'loc-store-4');
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const reserve = { orderId: 'sale-ev-2', locationId: 'loc-store-4', lines: [{ productId: p, quantity: 3 }] };
     expect(await step('reserveStock', reserve, 'req-till')).toEqual([]);
     expect(await step('releaseReservation', { orderId: 'sale-ev-2', reason: 'voided' }, 'req-void')).toEqual([]);
     expect(await step('releaseReservation', { orderId: 'sale-ev-2' }, 'req-void-again')).toEqual([]);
     expect(await step('releaseReservation', { orderId: 'sale-never-reserved' }, 'req-tombstone')).toEqual([]);
     const after = { onHand: b.on_hand, reorderPoint: b.reorder_point };
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       changed(
         p,
         'loc-store-4',
@@ -205,7 +189,7 @@ describe('the saga steps', () => {
     expect(await step('reserveStock', { orderId: 'ord-ev-3', lines: [{ productId: p, quantity: 1 }] }, 'r')).toEqual(
       [],
     );
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const refusals = [
       step('reserveStock', { orderId: 'ord-ev-4', lines: [{ productId: p, quantity: 999_999 }] }, 'r'),
       step(
@@ -224,7 +208,7 @@ describe('the saga steps', () => {
       ),
     ];
     for (const errors of await Promise.all(refusals)) expect(errors.length).toBeGreaterThan(0);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 
   it("the sweeper's expiries: one event per expired line, each level's events a path to its final state", async () => {
@@ -237,10 +221,10 @@ describe('the saga steps', () => {
       const input = { orderId, ttlSeconds: 1, lines: [{ productId: p, quantity }] };
       expect(await step('reserveStock', input, `req-${orderId}`)).toEqual([]);
     }
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     // Both reservations expire in one statement, on one level: each event carries its own state.
-    expect(await replicas[0]!.sweeper.runOnce()).toBe(2);
+    expect(await t.replicas[0]!.sweeper.runOnce()).toBe(2);
     const base = { onHand: b.on_hand, reorderPoint: b.reorder_point };
     const sweep = expect.stringMatching(/^reservation-sweep-\d+$/);
     const expired = (reference: string, quantity: number, reserved: number) =>
@@ -251,7 +235,7 @@ describe('the saga steps', () => {
         { ...base, reserved },
         sweep,
       );
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       expired('ord-ev-exp-a', 2, b.reserved + 3),
       expired('ord-ev-exp-b', 3, b.reserved),
     ]);
@@ -259,60 +243,30 @@ describe('the saga steps', () => {
   });
 });
 
-// The query reports' rebuild sends (event-sources.ts), so producers are tested with what their consumer asks.
-const RETAINED = RETAINED_EVENTS_QUERY;
-type Page = RetainedEventPage;
-
-async function retained(after: string | null, first: number, token: string | undefined = service) {
-  return postGraphQL<{ retainedEvents: Page }>(next().url, RETAINED, { after, first }, { token });
-}
-
-/** Every retained event, page by page as reports' rebuild reads them. */
-async function allRetained(first = 1_000): Promise<string[]> {
-  const out: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const res = await retained(after, first);
-    expect(res.body.errors).toBeUndefined();
-    const page: Page = res.body.data!.retainedEvents;
-    out.push(...page.events);
-    if (!page.hasNextPage) {
-      // An empty page past the end answers the cursor it was given.
-      const past = await retained(page.endCursor, first);
-      expect(past.body.data!.retainedEvents).toEqual({ events: [], endCursor: page.endCursor, hasNextPage: false });
-      return out;
-    }
-    after = page.endCursor;
-  }
-}
-
 describe('retainedEvents', () => {
   it('serves every outbox row as its documented envelope, oldest first, page by page', async () => {
-    const texts = await allRetained();
-    const envelopes = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
-    const rows = await pg.query<{ id: string; seq: string }>(
-      'select id::text, seq::text from outbox order by outbox.seq',
-    );
-    expect(envelopes.map((e) => [e.id, String(e.sequence)])).toEqual(rows.rows.map((r) => [r.id, r.seq]));
+    // The pages end with an empty page past the end, which answers the cursor it was given.
+    const texts = await retained.all(1_000, { pastTheEnd: true });
+    const { envelopes } = await envelopesOfOutbox(t.pg, texts);
     for (const e of envelopes) expect(contractViolations(contract, e)).toEqual([]);
     expect(new Set(envelopes.map((e) => e.source))).toEqual(new Set(['inventory']));
     // Smaller pages give the same events.
-    expect(await allRetained(700)).toEqual(texts);
+    expect(await retained.all(700, { pastTheEnd: true })).toEqual(texts);
   });
 
   it('is for services only; a page size out of 1..1000 or a foreign cursor is BAD_USER_INPUT', async () => {
-    for (const token of [tokens.admin(), tokens.clerk('store-1'), tokens.manager('store-1'), tokens.customer()]) {
-      const res = await retained(null, 10, token);
-      expect([res.body.data ?? null, res.body.errors?.[0]?.extensions?.code]).toEqual([null, 'FORBIDDEN']);
-    }
-    const anonymous = await postGraphQL(next().url, RETAINED, { first: 10 });
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await retained.expectServicesOnly([
+      tokens.admin(),
+      tokens.clerk('store-1'),
+      tokens.manager('store-1'),
+      tokens.customer(),
+    ]);
     for (const [after, first] of [
       [null, 0],
       [null, 1_001],
       ['not-a-cursor', 10],
     ] as const) {
-      const res = await retained(after, first);
+      const res = await retained.page(after, first);
       expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
   });
@@ -320,23 +274,14 @@ describe('retainedEvents', () => {
 
 describe('the relay of every replica', () => {
   it('publishes each event once, in sequence order, exactly as retainedEvents serves it', async () => {
-    await waitFor(
-      'the outbox to be published',
-      async () =>
-        (await pg.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null')).rows[0]!
-          .n === 0,
-      30_000,
+    await expectPublishedAsRetained(t.pg, streams.redis, eventStream('inventory', streams.prefix), () =>
+      retained.all(1_000, { pastTheEnd: true }),
     );
-    const entries = await redis.xrange(eventStream('inventory', prefix), '-', '+');
-    const published = entries.map(([, fields]) => fields[1]!);
-    expect(published).toEqual(await allRetained());
-    const ids = await pg.query<{ stream_id: string }>('select stream_id from outbox order by seq');
-    expect(ids.rows.map((r) => r.stream_id)).toEqual(entries.map(([id]) => id));
   });
 
   it('reports the backlog once for the whole cluster, not once per worker', async () => {
     // A pending event: an instance without a relay writes it, and no relay runs while the gauge is read.
-    await Promise.all(replicas.map((r) => r.relay.stop()));
+    await Promise.all(t.replicas.map((r) => r.relay.stop()));
     expect(
       await step(
         'reserveStock',
@@ -346,7 +291,7 @@ describe('the relay of every replica', () => {
     ).toEqual([]);
     // What the cluster primary does with the workers' registries (cluster-metrics.ts).
     const aggregated = AggregatorRegistry.aggregate(
-      await Promise.all(replicas.map((r) => r.metrics.registry.getMetricsAsJSON())),
+      await Promise.all(t.replicas.map((r) => r.metrics.registry.getMetricsAsJSON())),
     );
     const backlog = await aggregated.getSingleMetric('outbox_backlog')!.get();
     expect(backlog.values.map((v) => v.value)).toEqual([1]);

@@ -1,48 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { demoProductId } from '../../../subgraphs/kit';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
 import { freePort, postGraphQL, tokens, type GqlError } from '../../helpers/toolkit';
-import { seedInventory } from '../../../subgraphs/inventory/seed';
-import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
-import { countStatements, outboxSeq, outboxSince, startProducts, type TestProducts } from './helpers';
+import {
+  countStatements,
+  levelsOffTheAuditTrail,
+  outboxSeq,
+  outboxSince,
+  startTestInventory,
+  type TestInventory,
+} from './helpers';
 
 /**
  * Replenishment (issue 8 point 5, ADR 0017) against two replicas on one database: store staff ask,
  * head office approves (the stock moves from the warehouse to the store in one transaction, once) or
  * rejects with a reason; the lists, the suggestions and the pending-requests metric.
  */
-let db: TestDatabase;
-let products: TestProducts;
-let replicas: RunningInventory[];
-let pg: Client;
-let turn = 0;
+let t: TestInventory;
 
 const clerk3 = tokens.clerk('store-3', 'emp-store-3-clerk-1');
 const manager3 = tokens.manager('store-3', 'emp-store-3-manager');
 const clerk1 = tokens.clerk('store-1', 'emp-store-1-clerk-1');
 const admin = tokens.admin('emp-admin');
 
-function next(): RunningInventory {
-  return replicas[turn++ % replicas.length]!;
-}
-
 beforeAll(async () => {
-  products = await startProducts('inventory_replenishment');
-  db = await freshDatabase('inventory_replenishment');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
-  const first = await startInventory(opts);
-  await seedInventory(first.orm);
-  replicas = [first, await startInventory({ ...opts, runMigrations: false })];
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
+  t = await startTestInventory('inventory_replenishment');
 }, 60_000);
 
 afterAll(async () => {
-  await pg?.end();
-  await Promise.all((replicas ?? []).map((r) => r.stop()));
-  await db?.drop();
-  await products?.stop();
+  await t?.stop();
 });
 
 const REQUEST_FIELDS = `id status note requestedBy createdAt decidedBy decidedAt rejectionReason
@@ -95,37 +80,25 @@ async function send(
   field: string,
   input: Record<string, unknown>,
   token: string,
-  replica = next(),
+  replica = t.next(),
 ): Promise<{ payload: Payload | null; errors: GqlError[] | undefined }> {
   const res = await postGraphQL<Record<string, Payload>>(replica.url, doc, { input }, { token });
   return { payload: res.body.data?.[field] ?? null, errors: res.body.errors };
 }
 
 /** A mutation that must answer a payload (no GraphQL error). */
-async function ok(doc: string, field: string, input: Record<string, unknown>, token: string, replica = next()) {
+async function ok(doc: string, field: string, input: Record<string, unknown>, token: string, replica = t.next()) {
   const { payload, errors } = await send(doc, field, input, token, replica);
   if (errors) throw new Error(JSON.stringify(errors));
   return payload!;
 }
 const request = (input: Record<string, unknown>, token = clerk3) => ok(REQUEST, 'requestReplenishment', input, token);
-const approve = (input: Record<string, unknown>, replica = next()) =>
+const approve = (input: Record<string, unknown>, replica = t.next()) =>
   ok(APPROVE, 'approveReplenishment', input, admin, replica);
 const reject = (input: Record<string, unknown>) => ok(REJECT, 'rejectReplenishment', input, admin);
 
-async function level(productId: string, locationId: string): Promise<{ on_hand: number; reserved: number }> {
-  const res = await pg.query<{ on_hand: number; reserved: number }>(
-    'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
-    [productId, locationId],
-  );
-  return res.rows[0] ?? { on_hand: 0, reserved: 0 };
-}
-
-async function count(sqlText: string, params: unknown[] = []): Promise<number> {
-  return (await pg.query<{ n: number }>(sqlText, params)).rows[0]!.n;
-}
-
 const transfers = (reference: string) =>
-  pg
+  t.pg
     .query(
       `select product_id, location_id, on_hand_delta, reason, actor from stock_movement
         where reference = $1 order by reason, product_id`,
@@ -135,9 +108,9 @@ const transfers = (reference: string) =>
 
 /** A catalogue product with exactly `units` in the warehouse (and nothing at any store). */
 async function warehouseProduct(name: string, units: number): Promise<string> {
-  const id = await products.create(name);
+  const id = await t.products.create(name);
   const res = await postGraphQL<{ adjustStock: Payload }>(
-    next().url,
+    t.next().url,
     'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
     { input: { productId: id, locationId: 'loc-warehouse', delta: units, reason: 'RECEIPT' } },
     { token: admin },
@@ -149,8 +122,8 @@ async function warehouseProduct(name: string, units: number): Promise<string> {
 describe('requestReplenishment', () => {
   it("records a PENDING request for the caller's store, lines merged, and moves nothing", async () => {
     const [p1, p2] = [demoProductId(41), demoProductId(42)];
-    const before = [await level(p1, 'loc-warehouse'), await level(p1, 'loc-store-3')];
-    const seq = await outboxSeq(pg);
+    const before = [await t.level(p1, 'loc-warehouse'), await t.level(p1, 'loc-store-3')];
+    const seq = await outboxSeq(t.pg);
     const res = await request({
       lines: [
         { productId: p2, quantity: 3 },
@@ -178,9 +151,9 @@ describe('requestReplenishment', () => {
       history: [{ status: 'PENDING', actor: 'emp-store-3-clerk-1', note: 'weekend promotion' }],
     });
     expect(await transfers(r.id)).toEqual([]);
-    expect([await level(p1, 'loc-warehouse'), await level(p1, 'loc-store-3')]).toEqual(before);
+    expect([await t.level(p1, 'loc-warehouse'), await t.level(p1, 'loc-store-3')]).toEqual(before);
     // One event, the lines as recorded (merged, in product order); no stock moved, so no stock.changed.
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       {
         type: 'replenishment.requested',
         aggregate: { type: 'ReplenishmentRequest', id: r.id },
@@ -209,10 +182,10 @@ describe('requestReplenishment', () => {
   });
 
   it('refuses bad lines, unknown and withdrawn products and an over-long note, writing nothing', async () => {
-    const withdrawn = await products.create('Withdrawn before replenishment');
-    await products.setActive(withdrawn, false);
-    const requests = await count('select count(*)::int as n from replenishment_request');
-    const seq = await outboxSeq(pg);
+    const withdrawn = await t.products.create('Withdrawn before replenishment');
+    await t.products.setActive(withdrawn, false);
+    const requests = await t.count('select count(*)::int as n from replenishment_request');
+    const seq = await outboxSeq(t.pg);
 
     const invalid = await request({
       lines: [
@@ -246,8 +219,8 @@ describe('requestReplenishment', () => {
     // A store inventory has no location for (retail never called ensureStoreLocation).
     const lost = await request({ lines: [{ productId: demoProductId(3), quantity: 1 }] }, tokens.clerk('store-99'));
     expect(lost.errors.map((e) => e.code)).toEqual(['NO_STORE_LOCATION']);
-    expect(await count('select count(*)::int as n from replenishment_request')).toBe(requests);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await t.count('select count(*)::int as n from replenishment_request')).toBe(requests);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 
   it('is for store staff only; products unavailable is SERVICE_UNAVAILABLE with nothing written', async () => {
@@ -256,25 +229,18 @@ describe('requestReplenishment', () => {
     expect((await send(REQUEST, 'requestReplenishment', input, tokens.customer())).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
     );
-    const anonymous = await postGraphQL(next().url, REQUEST, { input });
+    const anonymous = await postGraphQL(t.next().url, REQUEST, { input });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
-    const orphan = await startInventory({
-      dbUrl: db.url,
-      port: 0,
-      runMigrations: false,
-      sweepIntervalMs: 3_600_000,
-      productsUrl: `http://127.0.0.1:${await freePort()}/graphql`,
-      outboxRelay: false,
-    });
+    const orphan = await t.another({ productsUrl: `http://127.0.0.1:${await freePort()}/graphql` });
     try {
-      const requests = await count('select count(*)::int as n from replenishment_request');
-      const seq = await outboxSeq(pg);
+      const requests = await t.count('select count(*)::int as n from replenishment_request');
+      const seq = await outboxSeq(t.pg);
       const down = await send(REQUEST, 'requestReplenishment', input, clerk3, orphan);
       expect(down.payload).toBeNull();
       expect(down.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'products' });
-      expect(await count('select count(*)::int as n from replenishment_request')).toBe(requests);
-      expect(await outboxSince(pg, seq)).toEqual([]);
+      expect(await t.count('select count(*)::int as n from replenishment_request')).toBe(requests);
+      expect(await outboxSince(t.pg, seq)).toEqual([]);
     } finally {
       await orphan.stop();
     }
@@ -292,13 +258,13 @@ describe('approveReplenishment', () => {
     });
     const id = asked.request!.id;
     const before = {
-      w1: await level(p1, 'loc-warehouse'),
-      w2: await level(p2, 'loc-warehouse'),
-      s1: await level(p1, 'loc-store-3'),
-      s2: await level(p2, 'loc-store-3'),
+      w1: await t.level(p1, 'loc-warehouse'),
+      w2: await t.level(p2, 'loc-warehouse'),
+      s1: await t.level(p1, 'loc-store-3'),
+      s2: await t.level(p2, 'loc-store-3'),
     };
-    const seq = await outboxSeq(pg);
-    const replica = next();
+    const seq = await outboxSeq(t.pg);
+    const replica = t.next();
     const { result, byKind } = await countStatements(replica, () =>
       approve({ requestId: id, note: 'on the Tuesday truck' }, replica),
     );
@@ -320,10 +286,10 @@ describe('approveReplenishment', () => {
     // begin, lock the request (with its lines), lock the stock rows, one write, its events (one
     // insert), commit; then the payload's lines, history and locations (one statement each).
     expect(byKind).toEqual({ 'begin;': 1, select: 5, with: 1, insert: 1, 'commit;': 1 });
-    expect(await level(p1, 'loc-warehouse')).toEqual({ ...before.w1, on_hand: before.w1.on_hand - 4 });
-    expect(await level(p2, 'loc-warehouse')).toEqual({ ...before.w2, on_hand: before.w2.on_hand - 2 });
-    expect(await level(p1, 'loc-store-3')).toEqual({ ...before.s1, on_hand: before.s1.on_hand + 4 });
-    expect(await level(p2, 'loc-store-3')).toEqual({ ...before.s2, on_hand: before.s2.on_hand + 2 });
+    expect(await t.level(p1, 'loc-warehouse')).toEqual({ ...before.w1, on_hand: before.w1.on_hand - 4 });
+    expect(await t.level(p2, 'loc-warehouse')).toEqual({ ...before.w2, on_hand: before.w2.on_hand - 2 });
+    expect(await t.level(p1, 'loc-store-3')).toEqual({ ...before.s1, on_hand: before.s1.on_hand + 4 });
+    expect(await t.level(p2, 'loc-store-3')).toEqual({ ...before.s2, on_hand: before.s2.on_hand + 2 });
     expect(await transfers(id)).toEqual([
       { product_id: p1, location_id: 'loc-store-3', on_hand_delta: 4, reason: 'TRANSFER_IN', actor: 'emp-admin' },
       { product_id: p2, location_id: 'loc-store-3', on_hand_delta: 2, reason: 'TRANSFER_IN', actor: 'emp-admin' },
@@ -355,7 +321,7 @@ describe('approveReplenishment', () => {
         reorderPoint: expect.any(Number),
       },
     });
-    const written = await outboxSince(pg, seq);
+    const written = await outboxSince(t.pg, seq);
     expect(written[0]).toEqual({
       type: 'replenishment.approved',
       aggregate: { type: 'ReplenishmentRequest', id },
@@ -385,7 +351,7 @@ describe('approveReplenishment', () => {
     const p = demoProductId(53);
     const first = (await request({ lines: [{ productId: p, quantity: 3 }] })).request!.id;
     const second = (await request({ lines: [{ productId: p, quantity: 2 }] })).request!.id;
-    const [w, s] = [await level(p, 'loc-warehouse'), await level(p, 'loc-store-3')];
+    const [w, s] = [await t.level(p, 'loc-warehouse'), await t.level(p, 'loc-store-3')];
 
     expect((await approve({ requestId: first })).request!.status).toBe('APPROVED');
     const again = await approve({ requestId: first });
@@ -393,20 +359,20 @@ describe('approveReplenishment', () => {
     expect(again.request).toMatchObject({ status: 'APPROVED', lines: [{ quantity: 3, approvedQuantity: 3 }] });
 
     const racing = await Promise.all(
-      replicas.flatMap((r) => [1, 2, 3, 4].map(() => approve({ requestId: second }, r))),
+      t.replicas.flatMap((r) => [1, 2, 3, 4].map(() => approve({ requestId: second }, r))),
     );
     for (const res of racing) {
       expect(res.errors).toEqual([]);
       expect(res.request!.status).toBe('APPROVED');
     }
-    expect(await level(p, 'loc-warehouse')).toEqual({ ...w, on_hand: w.on_hand - 5 });
-    expect(await level(p, 'loc-store-3')).toEqual({ ...s, on_hand: s.on_hand + 5 });
+    expect(await t.level(p, 'loc-warehouse')).toEqual({ ...w, on_hand: w.on_hand - 5 });
+    expect(await t.level(p, 'loc-store-3')).toEqual({ ...s, on_hand: s.on_hand + 5 });
     expect(await transfers(second)).toHaveLength(2);
-    expect(await count('select count(*)::int as n from replenishment_event where request_id = $1', [second])).toBe(2);
+    expect(await t.count('select count(*)::int as n from replenishment_event where request_id = $1', [second])).toBe(2);
     // One approval event and two stock.changed per request, however often it was approved.
     for (const requestId of [first, second]) {
       expect(
-        await count(
+        await t.count(
           `select count(*)::int as n from outbox
             where (type = 'replenishment.approved' and aggregate_id = $1) or data->>'reference' = $1`,
           [requestId],
@@ -418,19 +384,19 @@ describe('approveReplenishment', () => {
   it('a clerk or manager cannot approve or reject (FORBIDDEN), and nothing moves', async () => {
     const p = demoProductId(54);
     const id = (await request({ lines: [{ productId: p, quantity: 1 }] })).request!.id;
-    const w = await level(p, 'loc-warehouse');
-    const seq = await outboxSeq(pg);
+    const w = await t.level(p, 'loc-warehouse');
+    const seq = await outboxSeq(t.pg);
     for (const token of [clerk3, manager3, tokens.customer(), tokens.service('retail')]) {
       const approved = await send(APPROVE, 'approveReplenishment', { requestId: id }, token);
       expect(approved.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const rejected = await send(REJECT, 'rejectReplenishment', { requestId: id, reason: 'no' }, token);
       expect(rejected.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
-    expect(await level(p, 'loc-warehouse')).toEqual(w);
+    expect(await t.level(p, 'loc-warehouse')).toEqual(w);
     expect(
-      await count("select count(*)::int as n from replenishment_request where id = $1 and status = 'PENDING'", [id]),
+      await t.count("select count(*)::int as n from replenishment_request where id = $1 and status = 'PENDING'", [id]),
     ).toBe(1);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 
   it('when the warehouse lacks units: INSUFFICIENT_STOCK, nothing moves, the request stays PENDING; approving less moves less', async () => {
@@ -443,9 +409,9 @@ describe('approveReplenishment', () => {
       ],
     });
     const id = asked.request!.id;
-    const wPlenty = await level(plenty, 'loc-warehouse');
-    const movementsBefore = await count('select count(*)::int as n from stock_movement');
-    const seq = await outboxSeq(pg);
+    const wPlenty = await t.level(plenty, 'loc-warehouse');
+    const movementsBefore = await t.count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(t.pg);
 
     const short = await approve({ requestId: id });
     expect(short.errors).toEqual([
@@ -456,14 +422,14 @@ describe('approveReplenishment', () => {
       },
     ]);
     expect(short.request).toMatchObject({ status: 'PENDING' });
-    expect(await count('select count(*)::int as n from stock_movement')).toBe(movementsBefore);
-    expect(await level(plenty, 'loc-warehouse')).toEqual(wPlenty);
+    expect(await t.count('select count(*)::int as n from stock_movement')).toBe(movementsBefore);
+    expect(await t.level(plenty, 'loc-warehouse')).toEqual(wPlenty);
 
     // Units reserved in the warehouse (an order held there) are not free either.
     expect(
       (
         await postGraphQL<{ reserveStock: Payload }>(
-          next().url,
+          t.next().url,
           'mutation ($input: ReserveStockInput!) { reserveStock(input: $input) { errors { code } } }',
           {
             input: {
@@ -498,9 +464,9 @@ describe('approveReplenishment', () => {
       ],
     });
     expect(nothing.errors.map((e) => [e.code, e.field])).toEqual([['INVALID_QUANTITY', ['input', 'lines']]]);
-    expect(await count('select count(*)::int as n from stock_movement')).toBe(movementsBefore + 1); // the reservation
+    expect(await t.count('select count(*)::int as n from stock_movement')).toBe(movementsBefore + 1); // the reservation
     // Every refused approval wrote nothing: the reservation's stock.changed is the only event.
-    expect((await outboxSince(pg, seq)).map((e) => [e.type, e.data.reason])).toEqual([
+    expect((await outboxSince(t.pg, seq)).map((e) => [e.type, e.data.reason])).toEqual([
       ['stock.changed', 'RESERVATION'],
     ]);
 
@@ -512,9 +478,9 @@ describe('approveReplenishment', () => {
         { product: { id: scarce }, quantity: 5, approvedQuantity: 1 },
       ].sort((a, b) => (a.product.id < b.product.id ? -1 : 1)),
     );
-    expect(await level(scarce, 'loc-warehouse')).toEqual({ on_hand: 2, reserved: 2 });
-    expect(await level(scarce, 'loc-store-3')).toEqual({ on_hand: 1, reserved: 0 });
-    expect(await level(plenty, 'loc-warehouse')).toEqual({ ...wPlenty, on_hand: wPlenty.on_hand - 2 });
+    expect(await t.level(scarce, 'loc-warehouse')).toEqual({ on_hand: 2, reserved: 2 });
+    expect(await t.level(scarce, 'loc-store-3')).toEqual({ on_hand: 1, reserved: 0 });
+    expect(await t.level(plenty, 'loc-warehouse')).toEqual({ ...wPlenty, on_hand: wPlenty.on_hand - 2 });
 
     // A product sent as 0 units moves nothing and writes no movement.
     const zero = await warehouseProduct('Not sent this time', 10);
@@ -533,7 +499,7 @@ describe('approveReplenishment', () => {
       approvedQuantity: 0,
     });
     expect((await transfers(zeroId)).map((m) => m.product_id)).toEqual([plenty, plenty]);
-    const zeroEvents = await pg.query<{ type: string; data: Record<string, unknown> }>(
+    const zeroEvents = await t.pg.query<{ type: string; data: Record<string, unknown> }>(
       "select type, data from outbox where aggregate_id = $1 or data->>'reference' = $1 order by seq",
       [zeroId],
     );
@@ -553,7 +519,7 @@ describe('approveReplenishment', () => {
       ]),
     );
     expect(zeroEvents.rows.filter((e) => e.type === 'stock.changed')).toHaveLength(2);
-    expect(await level(zero, 'loc-warehouse')).toEqual({ on_hand: 10, reserved: 0 });
+    expect(await t.level(zero, 'loc-warehouse')).toEqual({ on_hand: 10, reserved: 0 });
   });
 
   it('never oversells the warehouse: approvals racing each other and warehouse sales', async () => {
@@ -566,13 +532,13 @@ describe('approveReplenishment', () => {
     );
     const sell = () =>
       postGraphQL<{ adjustStock: Payload }>(
-        next().url,
+        t.next().url,
         'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
         { input: { productId: hot, locationId: 'loc-warehouse', delta: -1, reason: 'SALE' } },
         { token: admin },
       );
     const [approvals, sales] = await Promise.all([
-      Promise.all(ids.map((id, i) => approve({ requestId: id }, replicas[i % 2]))),
+      Promise.all(ids.map((id, i) => approve({ requestId: id }, t.replicas[i % 2]))),
       Promise.all([1, 2, 3].map(sell)),
     ]);
     const approved = approvals.filter((a) => a.errors.length === 0).length;
@@ -583,8 +549,8 @@ describe('approveReplenishment', () => {
     }
     expect(approved * 2 + sold).toBeLessThanOrEqual(9);
     expect(approved * 2 + sold).toBeGreaterThanOrEqual(8);
-    expect(await level(hot, 'loc-warehouse')).toEqual({ on_hand: 9 - approved * 2 - sold, reserved: 0 });
-    const atStores = await count(
+    expect(await t.level(hot, 'loc-warehouse')).toEqual({ on_hand: 9 - approved * 2 - sold, reserved: 0 });
+    const atStores = await t.count(
       "select coalesce(sum(on_hand), 0)::int as n from stock_level where product_id = $1 and location_id like 'loc-store-%'",
       [hot],
     );
@@ -606,7 +572,7 @@ describe('rejectReplenishment', () => {
   it('needs a reason (REASON_REQUIRED), records it, and is final', async () => {
     const p = demoProductId(61);
     const id = (await request({ lines: [{ productId: p, quantity: 2 }] })).request!.id;
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     for (const reason of [undefined, null, '', '   ']) {
       const res = await reject({ requestId: id, reason });
       expect(res).toEqual({
@@ -618,10 +584,10 @@ describe('rejectReplenishment', () => {
       'INVALID_INPUT',
     ]);
     expect(
-      await count("select count(*)::int as n from replenishment_request where id = $1 and status = 'PENDING'", [id]),
+      await t.count("select count(*)::int as n from replenishment_request where id = $1 and status = 'PENDING'", [id]),
     ).toBe(1);
 
-    const w = await level(p, 'loc-warehouse');
+    const w = await t.level(p, 'loc-warehouse');
     const rejected = await reject({ requestId: id, reason: '  Order it from the supplier directly  ' });
     expect(rejected.errors).toEqual([]);
     expect(rejected.request).toMatchObject({
@@ -638,10 +604,10 @@ describe('rejectReplenishment', () => {
     expect(again.errors).toEqual([]);
     expect(again.request!.rejectionReason).toBe('Order it from the supplier directly');
     expect((await approve({ requestId: id })).errors.map((e) => e.code)).toEqual(['REQUEST_NOT_PENDING']);
-    expect(await level(p, 'loc-warehouse')).toEqual(w);
+    expect(await t.level(p, 'loc-warehouse')).toEqual(w);
     expect(await transfers(id)).toEqual([]);
     // The refusals and the repeat wrote nothing; the rejection one event, with the reason as recorded.
-    expect(await outboxSince(pg, seq)).toEqual([
+    expect(await outboxSince(t.pg, seq)).toEqual([
       {
         type: 'replenishment.rejected',
         aggregate: { type: 'ReplenishmentRequest', id },
@@ -666,15 +632,15 @@ describe('rejectReplenishment', () => {
 
     for (let round = 0; round < 5; round++) {
       const id = (await request({ lines: [{ productId: p, quantity: 1 }] })).request!.id;
-      const w = await level(p, 'loc-warehouse');
+      const w = await t.level(p, 'loc-warehouse');
       const [a, r] = await Promise.all([approve({ requestId: id }), reject({ requestId: id, reason: 'race' })]);
       const winners = [a.errors.length === 0, r.errors.length === 0].filter(Boolean);
       expect(winners).toHaveLength(1);
-      const status = (await pg.query('select status from replenishment_request where id = $1', [id])).rows[0].status;
+      const status = (await t.pg.query('select status from replenishment_request where id = $1', [id])).rows[0].status;
       expect(status).toBe(a.errors.length === 0 ? 'APPROVED' : 'REJECTED');
-      expect(await level(p, 'loc-warehouse')).toEqual(status === 'APPROVED' ? { ...w, on_hand: w.on_hand - 1 } : w);
+      expect(await t.level(p, 'loc-warehouse')).toEqual(status === 'APPROVED' ? { ...w, on_hand: w.on_hand - 1 } : w);
       // Only the winner's decision is an event.
-      const decided = await pg.query<{ type: string }>(
+      const decided = await t.pg.query<{ type: string }>(
         "select type from outbox where aggregate_id = $1 and type <> 'replenishment.requested'",
         [id],
       );
@@ -690,7 +656,7 @@ describe('replenishmentRequests', () => {
 
     const list = async (vars: Record<string, unknown>, token: string) =>
       postGraphQL<{ replenishmentRequests: { totalCount: number; edges: { node: RequestData }[] } }>(
-        next().url,
+        t.next().url,
         LIST,
         vars,
         { token },
@@ -700,7 +666,7 @@ describe('replenishmentRequests', () => {
     expect(ownNodes.every((n) => n.store.id === 'store-3')).toBe(true);
     expect(ownNodes[0]!.id).toBe(mine);
     expect(own.body.data!.replenishmentRequests.totalCount).toBe(
-      await count("select count(*)::int as n from replenishment_request where store_id = 'store-3'"),
+      await t.count("select count(*)::int as n from replenishment_request where store_id = 'store-3'"),
     );
     const named = await list({ first: 25, storeId: 'store-3' }, manager3);
     expect(named.body.data!.replenishmentRequests.totalCount).toBe(own.body.data!.replenishmentRequests.totalCount);
@@ -713,7 +679,7 @@ describe('replenishmentRequests', () => {
     expect(allIds[0]).toBe(theirs);
     expect(allIds).toContain(mine);
     expect(all.body.data!.replenishmentRequests.totalCount).toBe(
-      await count('select count(*)::int as n from replenishment_request'),
+      await t.count('select count(*)::int as n from replenishment_request'),
     );
     const store1Pending = await list({ first: 25, storeId: 'store-1', status: 'PENDING' }, admin);
     const nodes = store1Pending.body.data!.replenishmentRequests.edges.map((e) => e.node);
@@ -722,7 +688,7 @@ describe('replenishmentRequests', () => {
   });
 
   it('pages with stable cursors, reads a page with its lines and histories in a constant number of statements', async () => {
-    const total = await count('select count(*)::int as n from replenishment_request');
+    const total = await t.count('select count(*)::int as n from replenishment_request');
     expect(total).toBeGreaterThan(5);
     const seen: string[] = [];
     let after: string | null = null;
@@ -737,7 +703,7 @@ describe('replenishmentRequests', () => {
             };
           }>
         >
-      > = await postGraphQL(next().url, LIST, { first: 4, after }, { token: admin });
+      > = await postGraphQL(t.next().url, LIST, { first: 4, after }, { token: admin });
       const page = res.body.data!.replenishmentRequests;
       seen.push(...page.edges.map((e) => e.node.id));
       pages++;
@@ -746,10 +712,10 @@ describe('replenishmentRequests', () => {
     }
     expect(pages).toBe(Math.ceil(total / 4));
     expect(new Set(seen).size).toBe(total);
-    const ordered = await pg.query('select id::text from replenishment_request order by seq desc');
+    const ordered = await t.pg.query('select id::text from replenishment_request order by seq desc');
     expect(seen).toEqual(ordered.rows.map((r) => r.id));
 
-    const replica = next();
+    const replica = t.next();
     const { result, statements } = await countStatements(replica, () =>
       postGraphQL(replica.url, LIST, { first: 20 }, { token: admin }),
     );
@@ -757,20 +723,20 @@ describe('replenishmentRequests', () => {
     // page, totalCount, every request's lines, every request's history, their locations
     expect(statements).toBe(5);
 
-    const bad = await postGraphQL(next().url, LIST, { first: 4, after: 'not-a-cursor' }, { token: admin });
+    const bad = await postGraphQL(t.next().url, LIST, { first: 4, after: 'not-a-cursor' }, { token: admin });
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('reads requests by id in one batch: several in one operation cost what a page costs', async () => {
     const ids = (
-      await pg.query<{ id: string }>('select id::text from replenishment_request order by seq desc limit 2')
+      await t.pg.query<{ id: string }>('select id::text from replenishment_request order by seq desc limit 2')
     ).rows.map((r) => r.id);
     const byId = `query ($a: ID!, $b: ID!, $c: ID!) {
       a: replenishmentRequest(id: $a) { ${REQUEST_FIELDS} }
       b: replenishmentRequest(id: $b) { ${REQUEST_FIELDS} }
       c: replenishmentRequest(id: $c) { id }
     }`;
-    const replica = next();
+    const replica = t.next();
     const { result, statements } = await countStatements(replica, () =>
       postGraphQL<Record<'a' | 'b' | 'c', RequestData | null>>(
         replica.url,
@@ -788,7 +754,7 @@ describe('replenishmentRequests', () => {
 
 describe('suggestedQuantity', () => {
   it('proposes 2 x reorderPoint - available on a low level, null otherwise; a manager requests it in one click', async () => {
-    await pg.query(
+    await t.pg.query(
       `update stock_level set on_hand = case product_id when $1 then 3 when $2 then 50 else 0 end,
               reorder_point = case product_id when $3 then 0 else 10 end
         where location_id = 'loc-store-3' and product_id in ($1, $2, $3)`,
@@ -803,7 +769,7 @@ describe('suggestedQuantity', () => {
       }[];
       healthy: { edges: { node: { suggestedQuantity: number | null } }[] };
     }>(
-      next().url,
+      t.next().url,
       `query { lowStock(first: 100, locationId: "loc-store-3") { product { id } available reorderPoint suggestedQuantity } }`,
       {},
       { token: manager3 },
@@ -823,7 +789,7 @@ describe('suggestedQuantity', () => {
     const healthy = await postGraphQL<{
       _entities: { stock: { edges: { node: { product: { id: string }; suggestedQuantity: number | null } }[] } }[];
     }>(
-      next().url,
+      t.next().url,
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Store { stock(first: 100) { edges { node { product { id } suggestedQuantity } } } } } }',
       { r: [{ __typename: 'Store', id: 'store-3' }] },
     );
@@ -843,15 +809,15 @@ describe('suggestedQuantity', () => {
 describe('metrics', () => {
   it('reports pending requests per store from the database, and counts decisions', async () => {
     const pending = async () => {
-      const metric = await replicas[0]!.metrics.registry
-        .getSingleMetric('inventory_replenishment_requests_pending')!
-        .get();
+      const metric = await t.replicas[0]!.metrics.registry.getSingleMetric(
+        'inventory_replenishment_requests_pending',
+      )!.get();
       return Object.fromEntries(metric.values.map((v) => [String(v.labels.store_id), v.value]));
     };
     const expected = async () =>
       Object.fromEntries(
         (
-          await pg.query<{ store_id: string; n: number }>(
+          await t.pg.query<{ store_id: string; n: number }>(
             `select l.store_id, count(r.id)::int as n from location l
                left join replenishment_request r on r.store_id = l.store_id and r.status = 'PENDING'
               where l.kind = 'STORE' group by l.store_id`,
@@ -869,18 +835,20 @@ describe('metrics', () => {
         'requestReplenishment',
         { lines: [{ productId: demoProductId(91), quantity: 1 }] },
         tokens.clerk('store-5'),
-        replicas[1],
+        t.replicas[1],
       )
     ).request!.id;
     expect((await pending())['store-5']).toBe(1);
-    await approve({ requestId: id }, replicas[0]);
+    await approve({ requestId: id }, t.replicas[0]);
     expect((await pending())['store-5']).toBe(0);
 
-    const sagas = await replicas[0]!.metrics.registry.getSingleMetric('saga_outcomes_total')!.get();
+    const sagas = await t.replicas[0]!.metrics.registry.getSingleMetric('saga_outcomes_total')!.get();
     expect(
       sagas.values.find((v) => v.labels.saga === 'replenishment' && v.labels.outcome === 'completed')?.value,
     ).toBeGreaterThan(0);
-    const ops = await replicas[0]!.metrics.registry.getSingleMetric('inventory_replenishment_operations_total')!.get();
+    const ops = await t.replicas[0]!.metrics.registry.getSingleMetric(
+      'inventory_replenishment_operations_total',
+    )!.get();
     expect(
       ops.values.find((v) => v.labels.operation === 'approve' && v.labels.outcome === 'approved')?.value,
     ).toBeGreaterThan(0);
@@ -889,15 +857,10 @@ describe('metrics', () => {
 
 describe('invariants after everything above', () => {
   it('the audit trail adds up, and every approved line moved exactly its approved units out and in', async () => {
-    const mismatch = await pg.query(`
-      select s.product_id, s.location_id from stock_level s
-        left join (select product_id, location_id, sum(on_hand_delta)::int as on_hand, sum(reserved_delta)::int as reserved
-                     from stock_movement group by product_id, location_id) m
-          on m.product_id = s.product_id and m.location_id = s.location_id
-       where s.on_hand <> coalesce(m.on_hand, 0) or s.reserved <> coalesce(m.reserved, 0)`);
+    const mismatch = await levelsOffTheAuditTrail(t.pg);
     // The suggestion test set store levels directly, outside the audit trail.
-    expect(mismatch.rows.filter((r) => ![81, 82, 83].map(demoProductId).includes(r.product_id))).toEqual([]);
-    const moved = await pg.query(`
+    expect(mismatch.filter((r) => ![81, 82, 83].map(demoProductId).includes(r.product_id))).toEqual([]);
+    const moved = await t.pg.query(`
       select l.request_id, l.product_id from replenishment_line l join replenishment_request r on r.id = l.request_id
        where coalesce(l.approved_quantity, 0) <> coalesce((select sum(on_hand_delta) from stock_movement m
                      where m.reference = r.id::text and m.product_id = l.product_id and m.reason = 'TRANSFER_IN'), 0)

@@ -1,70 +1,42 @@
-import { Client } from 'pg';
 import { demoProductId } from '../../../subgraphs/kit';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
-import { seedInventory } from '../../../subgraphs/inventory/seed';
 import { generateCorpus } from '../../helpers/hostile';
 import { postGraphQL, tokens } from '../../helpers/toolkit';
-import { schema, startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
-import { countStatements, startProducts, type TestProducts } from './helpers';
+import { schema, type RunningInventory } from '../../../subgraphs/inventory/server';
+import {
+  countStatements,
+  levelsOffTheAuditTrail,
+  sagaStepMutation,
+  startTestInventory,
+  type TestInventory,
+} from './helpers';
 
 /**
  * Three in-process replicas on one database, as in production: every request below picks a
  * replica round-robin, so correctness can only come from PostgreSQL.
  */
-let db: TestDatabase;
-let products: TestProducts;
-let replicas: RunningInventory[];
+let t: TestInventory;
 /** Catalogue products created for this file, never stocked before it stocks them (stockUp). */
 let shortProduct: string;
 let hotProduct: string;
-let pg: Client;
-let turn = 0;
 const service = tokens.service();
-
-function next(): RunningInventory {
-  return replicas[turn++ % replicas.length]!;
-}
 
 beforeAll(async () => {
   // stockUp goes through adjustStock, which checks product ids with products (ADR 0015).
-  products = await startProducts('inventory_reservations');
-  shortProduct = await products.create('Short product');
-  hotProduct = await products.create('Hot product');
-  db = await freshDatabase('inventory_reservations');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
-  const first = await startInventory(opts);
-  await seedInventory(first.orm);
-  replicas = [first, ...(await Promise.all([1, 2].map(() => startInventory({ ...opts, runMigrations: false }))))];
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
+  t = await startTestInventory('inventory_reservations', { replicas: 3 });
+  shortProduct = await t.products.create('Short product');
+  hotProduct = await t.products.create('Hot product');
 });
 
 afterAll(async () => {
-  await pg?.end();
-  await Promise.all((replicas ?? []).map((r) => r.stop()));
-  await db?.drop();
-  await products?.stop();
+  await t?.stop();
 });
 
-const RESERVATION_FIELDS =
-  'id orderId status expiresAt createdAt location { id kind } lines { product { id } quantity }';
-
-const RESERVE = `
-  mutation ($input: ReserveStockInput!) {
-    reserveStock(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
-  }`;
-const COMMIT = `
-  mutation ($input: CommitReservationInput!) {
-    commitReservation(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
-  }`;
-const RESTOCK = `
-  mutation ($input: RestockOrderInput!) {
-    restockOrder(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
-  }`;
-const RELEASE = `
-  mutation ($input: ReleaseReservationInput!) {
-    releaseReservation(input: $input) { reservation { ${RESERVATION_FIELDS} } errors { code field message } }
-  }`;
+const RESERVATION =
+  'reservation { id orderId status expiresAt createdAt location { id kind } lines { product { id } quantity } }';
+const RESERVE = sagaStepMutation('reserveStock', RESERVATION);
+const COMMIT = sagaStepMutation('commitReservation', RESERVATION);
+const RESTOCK = sagaStepMutation('restockOrder', RESERVATION);
+const RELEASE = sagaStepMutation('releaseReservation', RESERVATION);
 
 interface ReservationData {
   id: string;
@@ -85,30 +57,18 @@ async function step(field: string, doc: string, input: Record<string, unknown>, 
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   return res.body.data![field]!;
 }
-const reserve = (input: Record<string, unknown>, replica = next()) => step('reserveStock', RESERVE, input, replica);
-const commit = (orderId: string, replica = next()) => step('commitReservation', COMMIT, { orderId }, replica);
-const release = (orderId: string, reason?: string, replica = next()) =>
+const reserve = (input: Record<string, unknown>, replica = t.next()) => step('reserveStock', RESERVE, input, replica);
+const commit = (orderId: string, replica = t.next()) => step('commitReservation', COMMIT, { orderId }, replica);
+const release = (orderId: string, reason?: string, replica = t.next()) =>
   step('releaseReservation', RELEASE, { orderId, reason }, replica);
-const restock = (orderId: string, reason?: string, replica = next()) =>
+const restock = (orderId: string, reason?: string, replica = t.next()) =>
   step('restockOrder', RESTOCK, { orderId, reason }, replica);
-
-async function level(productId: string, locationId = 'loc-online'): Promise<{ on_hand: number; reserved: number }> {
-  const res = await pg.query<{ on_hand: number; reserved: number }>(
-    'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
-    [productId, locationId],
-  );
-  return res.rows[0] ?? { on_hand: 0, reserved: 0 };
-}
-
-async function count(sqlText: string, params: unknown[] = []): Promise<number> {
-  const res = await pg.query<{ n: number }>(sqlText, params);
-  return res.rows[0]!.n;
-}
+const level = (productId: string, locationId = 'loc-online') => t.level(productId, locationId);
 
 /** Gives a fresh product exactly `units` at loc-online, through the public API. */
 async function stockUp(productId: string, units: number): Promise<void> {
   const res = await postGraphQL<{ adjustStock: Payload }>(
-    next().url,
+    t.next().url,
     'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
     { input: { productId, locationId: 'loc-online', delta: units, reason: 'RECEIPT' } },
     { token: tokens.admin() },
@@ -121,7 +81,7 @@ describe('reserveStock', () => {
     const p1 = demoProductId(101);
     const p2 = demoProductId(102);
     const [b1, b2] = [await level(p1), await level(p2)];
-    const replica = next();
+    const replica = t.next();
     const { result, statements, byKind } = await countStatements(replica, () =>
       reserve(
         {
@@ -154,7 +114,7 @@ describe('reserveStock', () => {
 
     expect(await level(p1)).toEqual({ on_hand: b1.on_hand, reserved: b1.reserved + 3 });
     expect(await level(p2)).toEqual({ on_hand: b2.on_hand, reserved: b2.reserved + 2 });
-    const mv = await pg.query(
+    const mv = await t.pg.query(
       "select product_id, on_hand_delta, reserved_delta, reason, reference, actor from stock_movement where reference = 'order-basic' order by product_id",
     );
     expect(mv.rows).toEqual([
@@ -181,8 +141,8 @@ describe('reserveStock', () => {
     const ok = demoProductId(111);
     await stockUp(shortProduct, 2);
     const before = await level(ok);
-    const movements = await count('select count(*)::int as n from stock_movement');
-    const events = await count('select count(*)::int as n from outbox');
+    const movements = await t.count('select count(*)::int as n from stock_movement');
+    const events = await t.count('select count(*)::int as n from outbox');
     const result = await reserve({
       orderId: 'order-short',
       locationId: 'loc-online',
@@ -200,9 +160,9 @@ describe('reserveStock', () => {
     expect(result.errors[0]!.message).toContain(`Only 2 of ${shortProduct}`);
     expect(await level(ok)).toEqual(before);
     expect(await level(shortProduct)).toEqual({ on_hand: 2, reserved: 0 });
-    expect(await count("select count(*)::int as n from reservation where order_id = 'order-short'")).toBe(0);
-    expect(await count('select count(*)::int as n from stock_movement')).toBe(movements);
-    expect(await count('select count(*)::int as n from outbox')).toBe(events);
+    expect(await t.count("select count(*)::int as n from reservation where order_id = 'order-short'")).toBe(0);
+    expect(await t.count('select count(*)::int as n from stock_movement')).toBe(movements);
+    expect(await t.count('select count(*)::int as n from outbox')).toBe(events);
 
     // Nothing was kept, so the same order id can be retried once stock arrived.
     await stockUp(shortProduct, 1);
@@ -237,7 +197,7 @@ describe('reserveStock', () => {
       expect.objectContaining({ code: 'UNKNOWN_LOCATION', field: ['input', 'locationId'] }),
     ]);
     expect(
-      await count(
+      await t.count(
         "select count(*)::int as n from reservation where order_id in ('order-bad', 'order-empty', 'order-mars')",
       ),
     ).toBe(0);
@@ -261,12 +221,12 @@ describe('reserveStock', () => {
     const p = demoProductId(130);
     const before = await level(p);
     const input = { orderId: 'order-race', lines: [{ productId: p, quantity: 4 }] };
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => reserve(input, replicas[i % 3])));
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => reserve(input, t.replicas[i % 3])));
     for (const r of results) expect(r.errors).toEqual([]);
     expect(new Set(results.map((r) => r.reservation!.id)).size).toBe(1);
     expect((await level(p)).reserved).toBe(before.reserved + 4);
-    expect(await count("select count(*)::int as n from reservation where order_id = 'order-race'")).toBe(1);
-    expect(await count("select count(*)::int as n from stock_movement where reference = 'order-race'")).toBe(1);
+    expect(await t.count("select count(*)::int as n from reservation where order_id = 'order-race'")).toBe(1);
+    expect(await t.count("select count(*)::int as n from stock_movement where reference = 'order-race'")).toBe(1);
 
     const again = await reserve(input);
     expect(again.reservation!.id).toBe(results[0]!.reservation!.id);
@@ -280,7 +240,7 @@ describe('reserveStock', () => {
     await stockUp(hotProduct, 10);
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        reserve({ orderId: `order-hot-${i}`, lines: [{ productId: hotProduct, quantity: 1 }] }, replicas[i % 3]),
+        reserve({ orderId: `order-hot-${i}`, lines: [{ productId: hotProduct, quantity: 1 }] }, t.replicas[i % 3]),
       ),
     );
     const won = results.filter((r) => r.reservation !== null);
@@ -291,12 +251,12 @@ describe('reserveStock', () => {
         expect.objectContaining({ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0'] }),
       ]);
     expect(await level(hotProduct)).toEqual({ on_hand: 10, reserved: 10 });
-    expect(await count("select count(*)::int as n from reservation where order_id like 'order-hot-%'")).toBe(10);
+    expect(await t.count("select count(*)::int as n from reservation where order_id like 'order-hot-%'")).toBe(10);
 
     // Commit half and release half, concurrently and on different replicas: the stock adds up.
     const orders = won.map((r) => r.reservation!.orderId);
     await Promise.all(
-      orders.map((o, i) => (i % 2 === 0 ? commit(o, replicas[i % 3]) : release(o, 'test', replicas[(i + 1) % 3]))),
+      orders.map((o, i) => (i % 2 === 0 ? commit(o, t.replicas[i % 3]) : release(o, 'test', t.replicas[(i + 1) % 3]))),
     );
     expect(await level(hotProduct)).toEqual({ on_hand: 5, reserved: 0 });
   });
@@ -307,7 +267,7 @@ describe('commitReservation and releaseReservation', () => {
     const p = demoProductId(140);
     const before = await level(p);
     await reserve({ orderId: 'order-commit', lines: [{ productId: p, quantity: 2 }] });
-    const replica = next();
+    const replica = t.next();
     const { result: committed, statements } = await countStatements(replica, () => commit('order-commit', replica));
     expect(committed.errors).toEqual([]);
     expect(committed.reservation).toMatchObject({ status: 'COMMITTED', lines: [{ product: { id: p }, quantity: 2 }] });
@@ -315,7 +275,7 @@ describe('commitReservation and releaseReservation', () => {
     // commit; + `location`
     expect(statements).toBe(7);
     expect(await level(p)).toEqual({ on_hand: before.on_hand - 2, reserved: before.reserved });
-    const mv = await pg.query(
+    const mv = await t.pg.query(
       "select on_hand_delta, reserved_delta from stock_movement where reference = 'order-commit' and reason = 'RESERVATION_COMMITTED'",
     );
     expect(mv.rows).toEqual([{ on_hand_delta: -2, reserved_delta: -2 }]);
@@ -339,7 +299,7 @@ describe('commitReservation and releaseReservation', () => {
     expect(released.errors).toEqual([]);
     expect(released.reservation!.status).toBe('RELEASED');
     expect(await level(p)).toEqual(before);
-    const mv = await pg.query(
+    const mv = await t.pg.query(
       "select reserved_delta, note from stock_movement where reference = 'order-release' and reason = 'RESERVATION_RELEASED'",
     );
     expect(mv.rows).toEqual([{ reserved_delta: -5, note: 'payment declined' }]);
@@ -380,13 +340,15 @@ describe('commitReservation and releaseReservation', () => {
     await commit('order-restock');
     expect(await level(p)).toEqual({ on_hand: before.on_hand - 3, reserved: before.reserved });
 
-    const results = await Promise.all(replicas.map((r) => restock('order-restock', 'order cancelled by customer', r)));
+    const results = await Promise.all(
+      t.replicas.map((r) => restock('order-restock', 'order cancelled by customer', r)),
+    );
     for (const r of results) {
       expect(r.errors).toEqual([]);
       expect(r.reservation!.status).toBe('RESTOCKED');
     }
     expect(await level(p)).toEqual(before);
-    const mv = await pg.query(
+    const mv = await t.pg.query(
       "select on_hand_delta, reason, note from stock_movement where reference = 'order-restock' and reason = 'RETURN'",
     );
     expect(mv.rows).toEqual([{ on_hand_delta: 3, reason: 'RETURN', note: 'order cancelled by customer' }]);
@@ -416,12 +378,14 @@ describe('reservation expiry', () => {
     }
     await reserve({ orderId: 'order-exp-live', lines: [{ productId: p, quantity: 1 }], ttlSeconds: 600 });
     expect((await level(p)).reserved).toBe(before.reserved + 4);
-    await pg.query("update reservation set expires_at = now() - interval '1 second' where order_id like 'order-exp-_'");
+    await t.pg.query(
+      "update reservation set expires_at = now() - interval '1 second' where order_id like 'order-exp-_'",
+    );
 
-    const swept = await Promise.all(replicas.map((r) => r.sweeper.runOnce()));
+    const swept = await Promise.all(t.replicas.map((r) => r.sweeper.runOnce()));
     expect(swept.reduce((a, b) => a + b, 0)).toBe(3);
     expect(await level(p)).toEqual({ on_hand: before.on_hand, reserved: before.reserved + 1 });
-    const statuses = await pg.query(
+    const statuses = await t.pg.query(
       "select order_id, status from reservation where order_id like 'order-exp-%' order by order_id",
     );
     expect(statuses.rows).toEqual([
@@ -431,23 +395,17 @@ describe('reservation expiry', () => {
       { order_id: 'order-exp-live', status: 'PENDING' },
     ]);
     expect(
-      await count(
+      await t.count(
         "select count(*)::int as n from stock_movement where reason = 'RESERVATION_EXPIRED' and reference like 'order-exp-%'",
       ),
     ).toBe(3);
     expect((await commit('order-exp-2')).errors[0]!.code).toBe('RESERVATION_NOT_ACTIVE');
     expect((await release('order-exp-2')).errors).toEqual([]);
-    expect(await Promise.all(replicas.map((r) => r.sweeper.runOnce()))).toEqual([0, 0, 0]);
+    expect(await Promise.all(t.replicas.map((r) => r.sweeper.runOnce()))).toEqual([0, 0, 0]);
   });
 
   it('runs on its own timer', async () => {
-    const fast = await startInventory({
-      dbUrl: db.url,
-      port: 0,
-      runMigrations: false,
-      sweepIntervalMs: 100,
-      outboxRelay: false,
-    });
+    const fast = await t.another({ sweepIntervalMs: 100 });
     try {
       const p = demoProductId(180);
       const before = await level(p);
@@ -456,7 +414,7 @@ describe('reservation expiry', () => {
       let status = 'PENDING';
       while (status === 'PENDING' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
-        status = (await pg.query("select status from reservation where order_id = 'order-timer'")).rows[0].status;
+        status = (await t.pg.query("select status from reservation where order_id = 'order-timer'")).rows[0].status;
       }
       expect(status).toBe('EXPIRED');
       expect(await level(p)).toEqual(before);
@@ -469,19 +427,19 @@ describe('reservation expiry', () => {
 describe('saga API access', () => {
   it('needs the SERVICE role', async () => {
     const input = { orderId: 'order-auth', lines: [{ productId: demoProductId(1), quantity: 1 }] };
-    const anonymous = await postGraphQL(next().url, RESERVE, { input });
+    const anonymous = await postGraphQL(t.next().url, RESERVE, { input });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     for (const token of [tokens.admin(), tokens.customer(), tokens.manager('store-1')]) {
-      const res = await postGraphQL(next().url, RESERVE, { input }, { token });
+      const res = await postGraphQL(t.next().url, RESERVE, { input }, { token });
       expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const c = await postGraphQL(next().url, COMMIT, { input: { orderId: 'x' } }, { token });
+      const c = await postGraphQL(t.next().url, COMMIT, { input: { orderId: 'x' } }, { token });
       expect(c.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const r = await postGraphQL(next().url, RELEASE, { input: { orderId: 'x' } }, { token });
+      const r = await postGraphQL(t.next().url, RELEASE, { input: { orderId: 'x' } }, { token });
       expect(r.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const s = await postGraphQL(next().url, RESTOCK, { input: { orderId: 'x' } }, { token });
+      const s = await postGraphQL(t.next().url, RESTOCK, { input: { orderId: 'x' } }, { token });
       expect(s.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
-    expect(await count("select count(*)::int as n from reservation where order_id in ('order-auth', 'x')")).toBe(0);
+    expect(await t.count("select count(*)::int as n from reservation where order_id in ('order-auth', 'x')")).toBe(0);
   });
 });
 
@@ -519,12 +477,12 @@ describe('documented maxima of the saga inputs', () => {
       'returnStock input.returnId',
     ]);
     const written = () =>
-      count(`select ((select count(*) from reservation) + (select count(*) from stock_return)
+      t.count(`select ((select count(*) from reservation) + (select count(*) from stock_return)
                      + (select count(*) from location) + (select count(*) from stock_movement)
                      + (select count(*) from outbox))::int as n`);
     const before = await written();
     for (const c of over) {
-      const res = await postGraphQL<Record<string, Payload>>(next().url, c.query, c.variables, { token: service });
+      const res = await postGraphQL<Record<string, Payload>>(t.next().url, c.query, c.variables, { token: service });
       expect([c.field, c.label, res.body.errors]).toEqual([c.field, c.label, undefined]);
       expect([c.label, res.body.data![c.field]!.errors.length > 0]).toEqual([c.label, true]);
     }
@@ -535,17 +493,12 @@ describe('documented maxima of the saga inputs', () => {
 describe('invariants after everything above', () => {
   it('keeps 0 <= reserved <= on_hand, matches reservations, and the audit trail adds up', async () => {
     expect(
-      await count('select count(*)::int as n from stock_level where reserved < 0 or reserved > on_hand or on_hand < 0'),
+      await t.count(
+        'select count(*)::int as n from stock_level where reserved < 0 or reserved > on_hand or on_hand < 0',
+      ),
     ).toBe(0);
-    const mismatch = await pg.query(`
-      select s.product_id, s.location_id, s.on_hand, s.reserved, coalesce(m.on_hand, 0) as mv_on_hand, coalesce(m.reserved, 0) as mv_reserved
-        from stock_level s
-        left join (select product_id, location_id, sum(on_hand_delta)::int as on_hand, sum(reserved_delta)::int as reserved
-                     from stock_movement group by product_id, location_id) m
-          on m.product_id = s.product_id and m.location_id = s.location_id
-       where s.on_hand <> coalesce(m.on_hand, 0) or s.reserved <> coalesce(m.reserved, 0)`);
-    expect(mismatch.rows).toEqual([]);
-    const held = await pg.query(`
+    expect(await levelsOffTheAuditTrail(t.pg)).toEqual([]);
+    const held = await t.pg.query(`
       select s.product_id, s.reserved, coalesce(h.q, 0) as held
         from stock_level s
         left join (select r.location_id, l.product_id, sum(l.quantity)::int as q
@@ -557,12 +510,12 @@ describe('invariants after everything above', () => {
   });
 
   it("has one stock.changed per movement, in each level's commit order: each event's after = the previous plus its deltas", async () => {
-    expect(await count("select count(*)::int as n from outbox where type = 'stock.changed'")).toBe(
-      await count('select count(*)::int as n from stock_movement'),
+    expect(await t.count("select count(*)::int as n from outbox where type = 'stock.changed'")).toBe(
+      await t.count('select count(*)::int as n from stock_movement'),
     );
     // Walk each level's events in sequence order from zero (the seed's receipt is its first event):
     // racing steps on three replicas must still have numbered them in the order they committed.
-    const broken = await pg.query(`
+    const broken = await t.pg.query(`
       with e as (
         select aggregate_id, seq, (data->>'onHandDelta')::int as dh, (data->>'reservedDelta')::int as dr,
                (data->>'onHand')::int as h, (data->>'reserved')::int as r
@@ -573,7 +526,7 @@ describe('invariants after everything above', () => {
       )
       select aggregate_id, seq, h, sum_h, r, sum_r from walked where h <> sum_h or r <> sum_r limit 5`);
     expect(broken.rows).toEqual([]);
-    const last = await pg.query(`
+    const last = await t.pg.query(`
       select s.product_id, s.location_id, s.on_hand, s.reserved, e.data
         from stock_level s
         left join lateral (select data from outbox o

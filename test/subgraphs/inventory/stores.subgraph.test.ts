@@ -1,11 +1,15 @@
-import { Client } from 'pg';
 import { demoProductId } from '../../../subgraphs/kit';
 import { closeHttpAgent, InventoryClient } from '../../../subgraphs/kit/clients';
-import { freshDatabase, type TestDatabase } from '../../helpers/db';
 import { freePort, postGraphQL, tokens } from '../../helpers/toolkit';
-import { seedInventory } from '../../../subgraphs/inventory/seed';
-import { startInventory, type RunningInventory } from '../../../subgraphs/inventory/server';
-import { countStatements, graphqlRequests, outboxSeq, outboxSince, startProducts, type TestProducts } from './helpers';
+import {
+  countStatements,
+  graphqlRequests,
+  levelsOffTheAuditTrail,
+  outboxSeq,
+  outboxSince,
+  startTestInventory,
+  type TestInventory,
+} from './helpers';
 
 /**
  * Inventory's side of the retail contract, called as retail calls it (the kit's InventoryClient with
@@ -13,39 +17,21 @@ import { countStatements, graphqlRequests, outboxSeq, outboxSince, startProducts
  * returnStock, and the saga steps at a store's location (a till's reserve, commit and cancelSale's
  * restock), which must behave exactly like checkout's at loc-online.
  */
-let db: TestDatabase;
-let products: TestProducts;
-let replicas: RunningInventory[];
-let pg: Client;
+let t: TestInventory;
 let retail: InventoryClient;
-let turn = 0;
 const service = tokens.service('retail');
 
-function next(): RunningInventory {
-  return replicas[turn++ % replicas.length]!;
-}
-
 beforeAll(async () => {
-  products = await startProducts('inventory_stores');
-  db = await freshDatabase('inventory_stores');
-  const opts = { dbUrl: db.url, port: 0, sweepIntervalMs: 3_600_000, productsUrl: products.url, outboxRelay: false };
-  const first = await startInventory(opts);
-  await seedInventory(first.orm);
-  replicas = [first, await startInventory({ ...opts, runMigrations: false })];
+  t = await startTestInventory('inventory_stores');
   retail = new InventoryClient(
-    replicas.map((r) => r.url),
+    t.replicas.map((r) => r.url),
     { caller: 'retail' },
   );
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
 }, 60_000);
 
 afterAll(async () => {
   await closeHttpAgent();
-  await pg?.end();
-  await Promise.all((replicas ?? []).map((r) => r.stop()));
-  await db?.drop();
-  await products?.stop();
+  await t?.stop();
 });
 
 interface Payload {
@@ -54,7 +40,7 @@ interface Payload {
 }
 
 async function call(field: string, doc: string, input: Record<string, unknown>, token = service) {
-  const res = await postGraphQL<Record<string, Payload>>(next().url, doc, { input }, { token });
+  const res = await postGraphQL<Record<string, Payload>>(t.next().url, doc, { input }, { token });
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   return res.body.data![field]!;
 }
@@ -69,20 +55,8 @@ const RETURN = `mutation ($input: ReturnStockInput!) {
   }
 }`;
 
-async function level(productId: string, locationId: string): Promise<{ on_hand: number; reserved: number }> {
-  const res = await pg.query<{ on_hand: number; reserved: number }>(
-    'select on_hand, reserved from stock_level where product_id = $1 and location_id = $2',
-    [productId, locationId],
-  );
-  return res.rows[0] ?? { on_hand: 0, reserved: 0 };
-}
-
-async function count(sqlText: string, params: unknown[] = []): Promise<number> {
-  return (await pg.query<{ n: number }>(sqlText, params)).rows[0]!.n;
-}
-
 const movements = (reference: string) =>
-  pg
+  t.pg
     .query(
       `select product_id, location_id, on_hand_delta, reserved_delta, reason, note, actor
          from stock_movement where reference = $1 order by id`,
@@ -104,11 +78,11 @@ describe('ensureStoreLocation', () => {
     });
     const demo = await retail.ensureStoreLocation('store-3', 'Québec Sainte-Foy');
     expect(demo).toEqual({ ok: true, value: { locationId: 'loc-store-3' } });
-    expect(await count("select count(*)::int as n from location where store_id in ('store-3', 'store-6')")).toBe(2);
+    expect(await t.count("select count(*)::int as n from location where store_id in ('store-3', 'store-6')")).toBe(2);
 
     // The new store has a stock page (empty) like any other.
     const page = await postGraphQL<{ _entities: { stock: { totalCount: number } }[] }>(
-      next().url,
+      t.next().url,
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Store { stock { totalCount } } } }',
       { r: [{ __typename: 'Store', id: 'store-6' }] },
     );
@@ -120,7 +94,7 @@ describe('ensureStoreLocation', () => {
       Array.from({ length: 12 }, () => retail.ensureStoreLocation('store-7', 'Trois-Rivières')),
     );
     for (const r of results) expect(r).toEqual({ ok: true, value: { locationId: 'loc-store-7' } });
-    expect(await count("select count(*)::int as n from location where store_id = 'store-7'")).toBe(1);
+    expect(await t.count("select count(*)::int as n from location where store_id = 'store-7'")).toBe(1);
   });
 
   it('takes another id when "loc-<storeId>" belongs to another location', async () => {
@@ -128,17 +102,17 @@ describe('ensureStoreLocation', () => {
     expect(res.ok).toBe(true);
     const id = res.ok ? res.value.locationId : '';
     expect(id).toMatch(/^loc-warehouse-[0-9a-f]{8}$/);
-    const rows = await pg.query('select kind, store_id from location where id = $1', [id]);
+    const rows = await t.pg.query('select kind, store_id from location where id = $1', [id]);
     expect(rows.rows).toEqual([{ kind: 'STORE', store_id: 'warehouse' }]);
-    expect((await pg.query("select kind from location where id = 'loc-warehouse'")).rows).toEqual([
+    expect((await t.pg.query("select kind from location where id = 'loc-warehouse'")).rows).toEqual([
       { kind: 'WAREHOUSE' },
     ]);
     expect(await retail.ensureStoreLocation('warehouse', 'Again')).toEqual(res);
   });
 
   it('refuses bad input as definitive failures, writing nothing', async () => {
-    const locations = await count('select count(*)::int as n from location');
-    const seq = await outboxSeq(pg);
+    const locations = await t.count('select count(*)::int as n from location');
+    const seq = await outboxSeq(t.pg);
     const bad = await call('ensureStoreLocation', ENSURE, { storeId: ' ', name: '   ' });
     expect(bad.location).toBeNull();
     expect(bad.errors.map((e) => [e.code, e.field])).toEqual([
@@ -150,18 +124,18 @@ describe('ensureStoreLocation', () => {
       transient: false,
       code: 'INVALID_INPUT',
     });
-    expect(await count('select count(*)::int as n from location')).toBe(locations);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await t.count('select count(*)::int as n from location')).toBe(locations);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 });
 
 describe('returnStock', () => {
   it('puts every line back at the location with RETURN movements, in one transaction', async () => {
     const [p1, p2] = [demoProductId(201), demoProductId(202)];
-    const [b1, b2] = [await level(p1, 'loc-store-3'), await level(p2, 'loc-store-3')];
-    const asked = await graphqlRequests(products.running);
-    const seq = await outboxSeq(pg);
-    const replica = next();
+    const [b1, b2] = [await t.level(p1, 'loc-store-3'), await t.level(p2, 'loc-store-3')];
+    const asked = await graphqlRequests(t.products.running);
+    const seq = await outboxSeq(t.pg);
+    const replica = t.next();
     const { result, statements, byKind } = await countStatements(replica, () =>
       postGraphQL<{ returnStock: Payload }>(
         replica.url,
@@ -197,9 +171,9 @@ describe('returnStock', () => {
     expect(byKind).toEqual({ select: 3, 'begin;': 1, insert: 2, with: 1, 'commit;': 1 });
     expect(statements).toBe(8);
     // Demo products are stocked already: products was not asked.
-    expect(await graphqlRequests(products.running)).toBe(asked);
-    expect(await level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand + 2, reserved: b1.reserved });
-    expect(await level(p2, 'loc-store-3')).toEqual({ on_hand: b2.on_hand + 2, reserved: b2.reserved });
+    expect(await graphqlRequests(t.products.running)).toBe(asked);
+    expect(await t.level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand + 2, reserved: b1.reserved });
+    expect(await t.level(p2, 'loc-store-3')).toEqual({ on_hand: b2.on_hand + 2, reserved: b2.reserved });
     expect(await movements('ret-1')).toEqual([
       expect.objectContaining({ product_id: p1, location_id: 'loc-store-3', on_hand_delta: 2, reason: 'RETURN' }),
       expect.objectContaining({ product_id: p2, location_id: 'loc-store-3', on_hand_delta: 2, reason: 'RETURN' }),
@@ -226,21 +200,21 @@ describe('returnStock', () => {
         reorderPoint: expect.any(Number),
       },
     });
-    expect(await outboxSince(pg, seq)).toEqual([returned(p1, b1), returned(p2, b2)]);
+    expect(await outboxSince(t.pg, seq)).toEqual([returned(p1, b1), returned(p2, b2)]);
   });
 
   it('is idempotent by return id, also for replays racing on both replicas', async () => {
     const p = demoProductId(203);
-    const before = await level(p, 'loc-store-2');
+    const before = await t.level(p, 'loc-store-2');
     const lines = [{ productId: p, quantity: 3 }];
     const results = await Promise.all(
       Array.from({ length: 10 }, () => retail.returnStock('ret-race', 'loc-store-2', lines, 'customer return')),
     );
     for (const r of results) expect(r).toEqual({ ok: true, value: undefined });
-    expect(await level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
+    expect(await t.level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
     expect(await movements('ret-race')).toHaveLength(1);
-    expect(await count("select count(*)::int as n from outbox where data->>'reference' = 'ret-race'")).toBe(1);
-    const seq = await outboxSeq(pg);
+    expect(await t.count("select count(*)::int as n from outbox where data->>'reference' = 'ret-race'")).toBe(1);
+    const seq = await outboxSeq(t.pg);
 
     const replay = await call('returnStock', RETURN, {
       returnId: 'ret-race',
@@ -261,21 +235,21 @@ describe('returnStock', () => {
         errors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'returnId'] })],
       });
     }
-    expect(await level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
+    expect(await t.level(p, 'loc-store-2')).toEqual({ on_hand: before.on_hand + 3, reserved: before.reserved });
     // The replay and the refused reuses wrote no event.
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
   });
 
   it('asks products only about ids inventory never held: a new catalogue product gets a level, an unknown id is refused', async () => {
-    const fresh = await products.create('Returned before ever stocked');
-    const asked = await graphqlRequests(products.running);
+    const fresh = await t.products.create('Returned before ever stocked');
+    const asked = await graphqlRequests(t.products.running);
     const ok = await retail.returnStock('ret-new', 'loc-store-4', [{ productId: fresh, quantity: 1 }], 'exchange');
     expect(ok).toEqual({ ok: true, value: undefined });
-    expect(await graphqlRequests(products.running)).toBe(asked + 1);
-    expect(await level(fresh, 'loc-store-4')).toEqual({ on_hand: 1, reserved: 0 });
+    expect(await graphqlRequests(t.products.running)).toBe(asked + 1);
+    expect(await t.level(fresh, 'loc-store-4')).toEqual({ on_hand: 1, reserved: 0 });
 
-    const rows = await count('select count(*)::int as n from stock_movement');
-    const seq = await outboxSeq(pg);
+    const rows = await t.count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(t.pg);
     const refused = await call('returnStock', RETURN, {
       returnId: 'ret-unknown',
       locationId: 'loc-store-4',
@@ -305,24 +279,17 @@ describe('returnStock', () => {
     expect(invalid.errors.map((e) => [e.code, e.field])).toEqual([
       ['INVALID_QUANTITY', ['input', 'lines', '0', 'quantity']],
     ]);
-    expect(await count('select count(*)::int as n from stock_movement')).toBe(rows);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await t.count('select count(*)::int as n from stock_movement')).toBe(rows);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
     expect(
-      await count(
+      await t.count(
         "select count(*)::int as n from stock_return where return_id in ('ret-unknown', 'ret-mars', 'ret-bad')",
       ),
     ).toBe(0);
   });
 
   it('goes on while products is down for goods inventory holds; a new id is SERVICE_UNAVAILABLE', async () => {
-    const orphan = await startInventory({
-      dbUrl: db.url,
-      port: 0,
-      runMigrations: false,
-      sweepIntervalMs: 3_600_000,
-      productsUrl: `http://127.0.0.1:${await freePort()}/graphql`,
-      outboxRelay: false,
-    });
+    const orphan = await t.another({ productsUrl: `http://127.0.0.1:${await freePort()}/graphql` });
     try {
       const client = new InventoryClient(orphan.url, { caller: 'retail' });
       expect(
@@ -331,7 +298,7 @@ describe('returnStock', () => {
       expect(
         await client.returnStock('ret-offline-2', 'loc-store-5', [{ productId: 'prod-not-stocked', quantity: 1 }], 'r'),
       ).toMatchObject({ ok: false, transient: true, code: 'SERVICE_UNAVAILABLE' });
-      expect(await count("select count(*)::int as n from stock_return where return_id = 'ret-offline-2'")).toBe(0);
+      expect(await t.count("select count(*)::int as n from stock_return where return_id = 'ret-offline-2'")).toBe(0);
     } finally {
       await orphan.stop();
     }
@@ -343,46 +310,46 @@ describe('returnStock', () => {
       locationId: 'loc-store-1',
       lines: [{ productId: demoProductId(1), quantity: 1 }],
     };
-    const anonymous = await postGraphQL(next().url, RETURN, { input });
+    const anonymous = await postGraphQL(t.next().url, RETURN, { input });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     for (const token of [tokens.admin(), tokens.manager('store-1'), tokens.clerk('store-1'), tokens.customer()]) {
       for (const [doc, vars] of [
         [RETURN, input],
         [ENSURE, { storeId: 'store-auth', name: 'Nope' }],
       ] as const) {
-        const res = await postGraphQL(next().url, doc, { input: vars }, { token });
+        const res = await postGraphQL(t.next().url, doc, { input: vars }, { token });
         expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       }
     }
-    expect(await count("select count(*)::int as n from stock_return where return_id = 'ret-auth'")).toBe(0);
-    expect(await count("select count(*)::int as n from location where store_id = 'store-auth'")).toBe(0);
+    expect(await t.count("select count(*)::int as n from stock_return where return_id = 'ret-auth'")).toBe(0);
+    expect(await t.count("select count(*)::int as n from location where store_id = 'store-auth'")).toBe(0);
   });
 });
 
 describe('the saga steps at a store location, as a till calls them', () => {
   it('reserves and commits a sale at the store (RESERVATION, SALE), cancelSale restocks every line (RETURN)', async () => {
     const [p1, p2] = [demoProductId(211), demoProductId(212)];
-    const [b1, b2] = [await level(p1, 'loc-store-3'), await level(p2, 'loc-store-3')];
-    const online = [await level(p1, 'loc-online'), await level(p2, 'loc-online')];
+    const [b1, b2] = [await t.level(p1, 'loc-store-3'), await t.level(p2, 'loc-store-3')];
+    const online = [await t.level(p1, 'loc-online'), await t.level(p2, 'loc-online')];
     const lines = [
       { productId: p1, quantity: 2 },
       { productId: p2, quantity: 1 },
     ];
     expect((await retail.reserve('sale-1', lines, 300, 'loc-store-3')).ok).toBe(true);
-    expect(await level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand, reserved: b1.reserved + 2 });
+    expect(await t.level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand, reserved: b1.reserved + 2 });
     expect(await retail.commit('sale-1')).toEqual({ ok: true, value: undefined });
-    expect(await level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand - 2, reserved: b1.reserved });
-    expect(await level(p2, 'loc-store-3')).toEqual({ on_hand: b2.on_hand - 1, reserved: b2.reserved });
+    expect(await t.level(p1, 'loc-store-3')).toEqual({ on_hand: b1.on_hand - 2, reserved: b1.reserved });
+    expect(await t.level(p2, 'loc-store-3')).toEqual({ on_hand: b2.on_hand - 1, reserved: b2.reserved });
     // The online stock of the same products did not move.
-    expect([await level(p1, 'loc-online'), await level(p2, 'loc-online')]).toEqual(online);
+    expect([await t.level(p1, 'loc-online'), await t.level(p2, 'loc-online')]).toEqual(online);
 
     expect(await retail.restock('sale-1', 'sale S3-000001 cancelled by the manager')).toEqual({
       ok: true,
       value: undefined,
     });
     expect(await retail.restock('sale-1', 'again')).toEqual({ ok: true, value: undefined });
-    expect(await level(p1, 'loc-store-3')).toEqual(b1);
-    expect(await level(p2, 'loc-store-3')).toEqual(b2);
+    expect(await t.level(p1, 'loc-store-3')).toEqual(b1);
+    expect(await t.level(p2, 'loc-store-3')).toEqual(b2);
     const trail = await movements('sale-1');
     expect(trail.map((m) => [m.reason, m.product_id, m.location_id, m.on_hand_delta, m.reserved_delta])).toEqual([
       ['RESERVATION', p1, 'loc-store-3', 0, 2],
@@ -398,10 +365,10 @@ describe('the saga steps at a store location, as a till calls them', () => {
   it("a till sale's commit is a SALE (audit trail, stockMovements, stock.changed); an online order's stays RESERVATION_COMMITTED", async () => {
     const p = demoProductId(214);
     const ecommerce = new InventoryClient(
-      replicas.map((r) => r.url),
+      t.replicas.map((r) => r.url),
       { caller: 'ecommerce' },
     );
-    const seq = await outboxSeq(pg);
+    const seq = await outboxSeq(t.pg);
     const line = [{ productId: p, quantity: 1 }];
     expect((await retail.reserve('till-sale-1', line, 300, 'loc-store-2')).ok).toBe(true);
     expect(await retail.commit('till-sale-1')).toEqual({ ok: true, value: undefined });
@@ -419,7 +386,7 @@ describe('the saga steps at a store location, as a till calls them', () => {
     ]);
     // The API's audit trail says the same.
     const trail = await postGraphQL<{ stockMovements: { edges: { node: { reason: string; reference: string } }[] } }>(
-      next().url,
+      t.next().url,
       `query ($p: ID!) { stockMovements(productId: $p, first: 10) { edges { node { reason reference } } } }`,
       { p },
       { token: tokens.admin() },
@@ -433,7 +400,7 @@ describe('the saga steps at a store location, as a till calls them', () => {
       ['till-sale-1', 'RESERVATION'],
     ]);
     // And so do the stock.changed events.
-    const events = (await outboxSince(pg, seq)).map((e) => [e.data.reference, e.data.reason]);
+    const events = (await outboxSince(t.pg, seq)).map((e) => [e.data.reference, e.data.reason]);
     expect(events).toEqual([
       ['till-sale-1', 'RESERVATION'],
       ['till-sale-1', 'SALE'],
@@ -443,9 +410,9 @@ describe('the saga steps at a store location, as a till calls them', () => {
   });
 
   it('refuses a product without stock at the store (unknown to products or not) as INSUFFICIENT_STOCK, writing nothing (ADR 0015)', async () => {
-    const rows = await count('select count(*)::int as n from stock_movement');
-    const seq = await outboxSeq(pg);
-    const neverStocked = await products.create('Catalogue product never stocked at a store');
+    const rows = await t.count('select count(*)::int as n from stock_movement');
+    const seq = await outboxSeq(t.pg);
+    const neverStocked = await t.products.create('Catalogue product never stocked at a store');
     for (const productId of ['prod-unknown-at-till', neverStocked]) {
       expect(await retail.reserve(`sale-${productId}`, [{ productId, quantity: 1 }], 300, 'loc-store-3')).toMatchObject(
         {
@@ -458,17 +425,17 @@ describe('the saga steps at a store location, as a till calls them', () => {
     expect(
       await retail.reserve('sale-mars', [{ productId: demoProductId(1), quantity: 1 }], 300, 'loc-mars'),
     ).toMatchObject({ ok: false, transient: false, code: 'UNKNOWN_LOCATION' });
-    expect(await count('select count(*)::int as n from stock_movement')).toBe(rows);
-    expect(await outboxSince(pg, seq)).toEqual([]);
+    expect(await t.count('select count(*)::int as n from stock_movement')).toBe(rows);
+    expect(await outboxSince(t.pg, seq)).toEqual([]);
     expect(
-      await count("select count(*)::int as n from reservation where order_id like 'sale-%' and order_id <> 'sale-1'"),
+      await t.count("select count(*)::int as n from reservation where order_id like 'sale-%' and order_id <> 'sale-1'"),
     ).toBe(0);
   });
 
   it('never oversells a store: 20 tills selling 1 unit of 5 on both replicas, exactly 5 succeed', async () => {
-    const p = await products.create('Last units at store 3');
+    const p = await t.products.create('Last units at store 3');
     const admin = await postGraphQL<{ adjustStock: Payload }>(
-      next().url,
+      t.next().url,
       'mutation ($input: AdjustStockInput!) { adjustStock(input: $input) { errors { code } } }',
       { input: { productId: p, locationId: 'loc-store-3', delta: 5, reason: 'RECEIPT' } },
       { token: tokens.admin() },
@@ -482,20 +449,14 @@ describe('the saga steps at a store location, as a till calls them', () => {
     );
     expect(results.filter((r) => r.ok)).toHaveLength(5);
     for (const r of results.filter((x) => !x.ok)) expect(r).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
-    expect(await level(p, 'loc-store-3')).toEqual({ on_hand: 0, reserved: 0 });
+    expect(await t.level(p, 'loc-store-3')).toEqual({ on_hand: 0, reserved: 0 });
   });
 });
 
 describe('invariants after everything above', () => {
   it('keeps 0 <= reserved <= on_hand and the audit trail adds up to every level', async () => {
-    const mismatch = await pg.query(`
-      select s.product_id, s.location_id from stock_level s
-        left join (select product_id, location_id, sum(on_hand_delta)::int as on_hand, sum(reserved_delta)::int as reserved
-                     from stock_movement group by product_id, location_id) m
-          on m.product_id = s.product_id and m.location_id = s.location_id
-       where s.on_hand <> coalesce(m.on_hand, 0) or s.reserved <> coalesce(m.reserved, 0)`);
-    expect(mismatch.rows).toEqual([]);
-    const returned = await pg.query(`
+    expect(await levelsOffTheAuditTrail(t.pg)).toEqual([]);
+    const returned = await t.pg.query(`
       select l.return_id from stock_return_line l join stock_return r on r.return_id = l.return_id
        where l.quantity <> (select coalesce(sum(on_hand_delta), 0) from stock_movement m
                              where m.reference = l.return_id and m.product_id = l.product_id and m.reason = 'RETURN')`);

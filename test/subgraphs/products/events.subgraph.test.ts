@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { demoProductId, eventStream } from '../../../subgraphs/kit';
 import {
@@ -12,10 +10,15 @@ import {
 } from '../../../schema/operations/generated';
 import { seedProducts } from '../../../subgraphs/products/seed';
 import { start, type RunningProducts } from '../../../subgraphs/products/server';
-import type { RetainedEventPage } from '../../../subgraphs/reports/domain/rebuild';
-import { RETAINED_EVENTS_QUERY } from '../../../subgraphs/reports/event-sources';
 import { freshDatabase, type TestDatabase } from '../../helpers/db';
 import { contractViolations, readEventContract } from '../../helpers/event-contract';
+import {
+  envelopesOfOutbox,
+  expectPublishedAsRetained,
+  ownEventStreams,
+  retainedEventsOf,
+  type OwnStreams,
+} from '../../helpers/producer-events';
 import { postGraphQL, tokens, waitFor } from '../../helpers/toolkit';
 
 /**
@@ -28,8 +31,7 @@ import { postGraphQL, tokens, waitFor } from '../../helpers/toolkit';
 let db: TestDatabase;
 let replicas: RunningProducts[];
 let pg: Client;
-let redis: Redis;
-let prefix: string;
+let streams: OwnStreams;
 let turn = 0;
 const contract = readEventContract();
 const MANAGER = tokens.manager();
@@ -39,23 +41,19 @@ function next(): RunningProducts {
   return replicas[turn++ % replicas.length]!;
 }
 
+const retained = retainedEventsOf(() => next().url, service);
+
 beforeAll(async () => {
-  // This file's own stream: the relays read REDIS_PREFIX when they start.
-  prefix = `test:${randomBytes(4).toString('hex')}:`;
-  process.env.REDIS_PREFIX = prefix;
-  process.env.OUTBOX_POLL_MS = '20';
+  streams = ownEventStreams();
   db = await freshDatabase('products_events');
   const first = await start({ dbUrl: db.url, port: 0, afterMigrate: seedProducts });
   replicas = [first, await start({ dbUrl: db.url, port: 0, runMigrations: false })];
   pg = new Client({ connectionString: db.url });
   await pg.connect();
-  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 }, 60_000);
 
 afterAll(async () => {
-  const keys = await redis?.keys(`${prefix}*`);
-  if (keys?.length) await redis.del(...keys);
-  redis?.disconnect();
+  await streams?.close();
   await pg?.end();
   await Promise.all((replicas ?? []).map((r) => r.stop()));
   await db?.drop();
@@ -389,80 +387,38 @@ describe('one product changed concurrently', () => {
   });
 });
 
-// The query reports' rebuild sends (event-sources.ts), so this producer is tested with what a consumer asks.
-async function retained(after: string | null, first: number, token: string | undefined = service) {
-  return postGraphQL<{ retainedEvents: RetainedEventPage }>(
-    next().url,
-    RETAINED_EVENTS_QUERY,
-    { after, first },
-    { token },
-  );
-}
-
-/** Every retained event, page by page. */
-async function allRetained(first = 1_000): Promise<string[]> {
-  const out: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const res = await retained(after, first);
-    expect(res.body.errors).toBeUndefined();
-    const page: RetainedEventPage = res.body.data!.retainedEvents;
-    out.push(...page.events);
-    if (!page.hasNextPage) return out;
-    after = page.endCursor;
-  }
-}
-
 describe('retainedEvents', () => {
   it('serves every outbox row as its documented envelope, oldest first, page by page', async () => {
-    const texts = await allRetained();
-    const envelopes = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
-    const rows = await pg.query<{ id: string; seq: string }>(
-      'select id::text, seq::text from outbox order by outbox.seq',
-    );
-    expect(rows.rows.length).toBeGreaterThan(10);
-    expect(envelopes.map((e) => [e.id, String(e.sequence)])).toEqual(rows.rows.map((r) => [r.id, r.seq]));
+    const texts = await retained.all();
+    const { envelopes, rows } = await envelopesOfOutbox(pg, texts);
+    expect(rows).toBeGreaterThan(10);
     for (const e of envelopes)
       expect({ type: e.type, problems: contractViolations(contract, e) }).toEqual({ type: e.type, problems: [] });
     expect(new Set(envelopes.map((e) => e.source))).toEqual(new Set(['products']));
     expect(new Set(envelopes.map((e) => e.type))).toEqual(
       new Set(['product.created', 'product.updated', 'product.price_changed']),
     );
-    expect(await allRetained(3)).toEqual(texts);
+    expect(await retained.all(3)).toEqual(texts);
   });
 
   it('is for services only', async () => {
-    for (const token of [tokens.admin(), MANAGER, tokens.clerk(), tokens.customer()]) {
-      const res = await retained(null, 10, token);
-      expect([res.body.data ?? null, res.body.errors?.[0]?.extensions?.code]).toEqual([null, 'FORBIDDEN']);
-    }
-    const anonymous = await postGraphQL(next().url, RETAINED_EVENTS_QUERY, { first: 10 });
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await retained.expectServicesOnly([tokens.admin(), MANAGER, tokens.clerk(), tokens.customer()]);
   });
 });
 
 describe('the relay of every products process', () => {
   it('publishes each event once, in sequence order, to events:products exactly as retainedEvents serves it', async () => {
-    await waitFor(
-      'the outbox to be published',
-      async () =>
-        (await pg.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null')).rows[0]!
-          .n === 0,
-      30_000,
-    );
-    const entries = await redis.xrange(eventStream('products', prefix), '-', '+');
-    const published = entries.map(([, fields]) => fields[1]!);
-    expect(published).toEqual(await allRetained());
-    const sequences = published.map((t) => (JSON.parse(t) as { sequence: number }).sequence);
+    const { redis, prefix } = streams;
+    const entries = await expectPublishedAsRetained(pg, redis, eventStream('products', prefix), () => retained.all());
+    const sequences = entries.map(([, fields]) => (JSON.parse(fields[1]!) as { sequence: number }).sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
-    const ids = await pg.query<{ stream_id: string }>('select stream_id from outbox order by seq');
-    expect(ids.rows.map((r) => r.stream_id)).toEqual(entries.map(([id]) => id));
     // No other producer's stream was written by products.
     expect(eventStream('products', prefix)).toBe(`${prefix}events:products`);
     expect(await redis.exists(eventStream('retail', prefix), eventStream('inventory', prefix))).toBe(0);
   });
 
   it('publishes a change made after it caught up', async () => {
+    const { redis, prefix } = streams;
     const seq = await lastSeq();
     const before = await redis.xlen(eventStream('products', prefix));
     const body = await changePrice({ productId: demoProductId(10), price: '77.00' }, 'late');
