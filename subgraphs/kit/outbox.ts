@@ -112,7 +112,19 @@ export async function recordEvents(
   if (events.length === 0) return;
   if (!em.getTransactionContext()) throw new OutboxOutsideTransaction(events[0]!.type);
   // One statement for the lot; unnest keeps their order, so their sequence numbers follow it.
-  await execute(em, INSERT_EVENTS, {
+  await execute(em, INSERT_EVENTS, eventColumns(correlationId, events));
+  // knex settles executionPromise when the transaction ends: resolved on COMMIT, rejected on ROLLBACK.
+  const trx = em.getTransactionContext<Knex.Transaction>();
+  const url = String(em.config.get('clientUrl'));
+  trx?.executionPromise?.then(
+    () => outboxCommits.emit('committed', url),
+    () => undefined,
+  );
+}
+
+/** The values of events for one insert: each column as an array, in the events' order. */
+function eventColumns(correlationId: string | null, events: readonly NewEvent<string, object>[]) {
+  return {
     ids: events.map(() => randomUUID()),
     types: events.map((e) => e.type),
     versions: events.map((e) => e.version ?? 1),
@@ -121,14 +133,44 @@ export async function recordEvents(
     correlationIds: events.map(() => correlationId?.slice(0, 200) ?? null),
     occurredAt: events.map((e) => e.occurredAt?.toISOString() ?? null),
     data: events.map((e) => JSON.stringify(e.data)),
-  });
-  // knex settles executionPromise when the transaction ends: resolved on COMMIT, rejected on ROLLBACK.
-  const trx = em.getTransactionContext<Knex.Transaction>();
-  const url = String(em.config.get('clientUrl'));
-  trx?.executionPromise?.then(
-    () => outboxCommits.emit('committed', url),
-    () => undefined,
-  );
+  };
+}
+
+/**
+ * The outbox insert as one part of a larger statement: a data-modifying CTE named `name` that writes
+ * the events only when the CTE `guard` of the same statement returned a row (the change they report
+ * happened), so change and events commit together in one round trip. Its values are named after
+ * `name`; merge them into the statement's. Call `eventsWritten` once the statement has run.
+ */
+export function outboxInsertPart(
+  name: string,
+  guard: string,
+  correlationId: string | null,
+  events: readonly NewEvent<string, object>[],
+): { sql: string; values: Record<string, unknown> } {
+  const cols = eventColumns(correlationId, events);
+  const p = (column: keyof typeof cols) => `:${name}${column[0]!.toUpperCase()}${column.slice(1)}`;
+  const values: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(cols)) {
+    values[`${name}${column[0]!.toUpperCase()}${column.slice(1)}`] = value;
+  }
+  return {
+    sql: `${name} as (
+      insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
+      select e.id, e.type, e.version, e.aggregate_type, e.aggregate_id, e.correlation_id, coalesce(e.occurred_at, now()), e.data
+        from unnest(${p('ids')}::uuid[], ${p('types')}::text[], ${p('versions')}::int[], ${p('aggregateTypes')}::text[],
+                    ${p('aggregateIds')}::text[], ${p('correlationIds')}::text[], ${p('occurredAt')}::timestamptz[],
+                    ${p('data')}::jsonb[])
+          with ordinality as e(id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data, n)
+       where exists (select 1 from ${guard})
+       order by e.n)`,
+    values,
+  };
+}
+
+/** After a statement with an outbox part committed (outside a knex transaction): wake the relay now. */
+export function eventsWritten(em: EntityManager): void {
+  outboxCommits.emit('committed', String(em.config.get('clientUrl')));
 }
 
 /**

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from './logger';
 import type { StepResult } from './ports';
 import type { Projection } from './projection';
-import { execute, queryOne, queryRows, sql } from './sql';
+import { execute, queryOne, queryRows, sql, type Statement } from './sql';
 
 /**
  * The one saga engine (ADR 0023): a saga is a declaration (a list of named steps, each with its
@@ -213,15 +213,33 @@ export interface SagaDeclaration<S extends string, Step extends string, Row exte
   transitions: TransitionTable<S>;
   /** States recovery claims: the partial index predicate of the saga table, so the index serves it. */
   open: readonly S[];
-  /** The subgraph's own writes of a move (history, business row, events), in the move's transaction. */
+  /**
+   * The subgraph's own writes of a move (history, business row, events), as parts of the move's own
+   * statement (data-modifying CTEs over `moved`, the saga row as the move wrote it): one round trip,
+   * atomic with the move. `prepare` reads first what the parts need that the run does not hold (a
+   * saga resumed by recovery holds nothing but its row).
+   */
   onMove?: {
     writes: (move: Move<S, Step>) => boolean;
-    write: (tx: EntityManager, run: Run, move: Move<S, Step>) => Promise<void>;
+    prepare?: (run: Run, move: Move<S, Step>) => Promise<void>;
+    parts: (run: Run, move: Move<S, Step>) => MoveParts;
   };
   /** Told once a move is committed (metrics, test faults). */
   afterMove?: (run: Run, move: Move<S, Step>) => void;
   /** Told when a step's call succeeded, before its result is persisted (test faults). */
   afterStep?: (run: Run, step: Step) => void;
+}
+
+/**
+ * A subgraph's writes as parts of a move's statement: named CTEs (`name as (...)`) that may read
+ * `moved` (nothing is written when the move changed no row: each part is guarded by it), and their
+ * values, named apart from the move's (`:id`, `:to`, `:from` may be read).
+ */
+export interface MoveParts {
+  ctes: readonly string[];
+  values: Readonly<Record<string, unknown>>;
+  /** Told once the statement ran (e.g. wake the outbox relay: kit outbox eventsWritten). */
+  after?: (em: EntityManager) => void;
 }
 
 /** One move of a saga's state, as its hooks see it. */
@@ -418,18 +436,28 @@ export function defineSaga<
 
   // Statements are compiled once, here; their values are checked by name at every run.
   type Values = Record<string, unknown>;
-  const MOVE = sql<Values, Row>(
-    `update ${t}
+  const moveUpdate = `update ${t}
         set ${state} = :to, step = :step, attempts = :attempts, last_error = :lastError,
             failure_code = coalesce(:failureCode, failure_code),
             compensate_from = coalesce(:compensateFrom, compensate_from),
             compensations_done = ${appendDone},
             ${extraSet}
             updated_at = now()
-      where ${key} = :id and owner = :owner and ${state} = :from
-      returning ${row.columns}`,
-    { row },
-  );
+      where ${key} = :id and owner = :owner and ${state} = :from`;
+  const MOVE = sql<Values, Row>(`${moveUpdate} returning ${row.columns}`, { row });
+  // A move with the subgraph's writes as parts: one statement per distinct set of parts, compiled once.
+  const movesWithParts = new Map<string, Statement<Values, Row>>();
+  const moveWith = (ctes: readonly string[]): Statement<Values, Row> => {
+    const key = ctes.join(',\n');
+    let st = movesWithParts.get(key);
+    if (!st) {
+      st = sql<Values, Row>(`with moved as (${moveUpdate} returning *),\n${key}\nselect ${row.columns} from moved`, {
+        row,
+      });
+      movesWithParts.set(key, st);
+    }
+    return st;
+  };
   const MARK_STEP = sql<{ id: string; owner: string; step: string }, Row>(
     `update ${t} set step = :step, attempts = attempts + 1, updated_at = now()
       where ${key} = :id and owner = :owner returning ${row.columns}`,
@@ -471,8 +499,7 @@ export function defineSaga<
       .join(' ');
   const takeOverExtra = d.table.takeOverAssignments;
   const takeOverValues = takeOverExtra?.values ?? [];
-  const TAKE_OVER = sql<Values, Row>(
-    `update ${t}
+  const takeOverUpdate = `update ${t}
         set ${state} = case ${state} ${undoCases((from) => plan.undoFrom(from)?.during ?? null)} end,
             step = case ${state} ${undoCases((from) => plan.compensationsFrom(from)[0] ?? null)} else null end,
             compensate_from = ${state}, compensations_done = '{}', attempts = 1, last_error = null,
@@ -480,10 +507,21 @@ export function defineSaga<
             owner = :owner,
             ${takeOverExtra ? `${takeOverExtra.sql},` : ''}
             updated_at = now()
-      where ${key} = :id and ${state} = any(:fromStates::text[])
-      returning ${row.columns}`,
-    { row },
-  );
+      where ${key} = :id and ${state} = any(:fromStates::text[])`;
+  const TAKE_OVER = sql<Values, Row>(`${takeOverUpdate} returning ${row.columns}`, { row });
+  const takeOversWithParts = new Map<string, Statement<Values, Row>>();
+  const takeOverWith = (ctes: readonly string[]): Statement<Values, Row> => {
+    const key = ctes.join(',\n');
+    let st = takeOversWithParts.get(key);
+    if (!st) {
+      st = sql<Values, Row>(
+        `with moved as (${takeOverUpdate} returning *),\n${key}\nselect ${row.columns} from moved`,
+        { row },
+      );
+      takeOversWithParts.set(key, st);
+    }
+    return st;
+  };
   for (const s of d.steps) {
     if (s.compensation && !compensationsByName.has(s.compensation)) {
       throw new Error(`saga ${d.name}: step ${s.name} names an undeclared compensation ${s.compensation}`);
@@ -556,15 +594,17 @@ export function defineSaga<
       return written;
     };
     const hook = d.onMove;
-    const written =
-      hook && hook.writes(m)
-        ? await run.em.transactional(async (tx) => {
-            const w = await write(tx);
-            run.row = w;
-            await hook.write(tx, run, m);
-            return w;
-          })
-        : await write(run.em);
+    let written: Row;
+    if (hook && hook.writes(m)) {
+      await hook.prepare?.(run, m);
+      const parts = hook.parts(run, m);
+      const one = await queryOne(run.em, moveWith(parts.ctes), { ...values, ...parts.values });
+      if (!one) throw lost(run.lease);
+      written = one;
+      parts.after?.(run.em);
+    } else {
+      written = await write(run.em);
+    }
     run.row = written;
     d.afterMove?.(run, m);
     return written;
@@ -739,6 +779,11 @@ export function defineSaga<
     claimStuck: (em, claim) => queryRows(em, CLAIM_STUCK, { ...claim }),
     claimStale: (em, id, owner, stuckAfterMs) => queryOne(em, CLAIM_STALE, { id, owner, stuckAfterMs }),
     takeOver: async (base, input) => {
+      // Where undoing any of `from` runs: the subgraph's writes are part of the takeover's statement,
+      // so the state they name must be known before it runs.
+      const during = [...new Set(input.from.map((f) => plan.undoFrom(f)?.during))];
+      const to = during[0];
+      if (during.length !== 1 || !to) throw new Error(`saga ${d.name}: cannot take over from ${input.from.join(', ')}`);
       const values: Values = {
         id: base.lease.id,
         owner: base.lease.owner,
@@ -746,18 +791,22 @@ export function defineSaga<
         fromStates: [...input.from],
       };
       for (const name of takeOverValues) values[name] = input.values?.[name] ?? null;
-      const written = await queryOne(base.em, TAKE_OVER, values);
-      if (!written) return null;
-      const run = { ...base, row: written } as Run;
       const m: Move<S, Step> = {
-        from: written.compensateFrom as S,
-        to: d.table.stateOf(written),
+        from: input.from[0] as S,
+        to,
         cause: 'takeover',
         step: null,
         done: [],
         detail: input.detail,
       };
-      if (d.onMove?.writes(m)) await d.onMove.write(base.em, run, m);
+      const hook = d.onMove;
+      if (!hook || !hook.writes(m)) return queryOne(base.em, TAKE_OVER, values);
+      // The run has no row yet: what the parts read of it is the lease.
+      const run = { ...base } as Run;
+      await hook.prepare?.(run, m);
+      const parts = hook.parts(run, m);
+      const written = await queryOne(base.em, takeOverWith(parts.ctes), { ...values, to, ...parts.values });
+      if (written) parts.after?.(base.em);
       return written;
     },
     recover: async (em, claim, runOf, before) => {

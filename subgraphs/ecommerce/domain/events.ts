@@ -1,7 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, recordEvents, requireFound, type NewEvent } from '../../kit/domain';
-import { orderById, orderLinesByOrders } from './reads';
-import { ORDER_WAS_CONFIRMED } from './sql/orders';
+import { recordEvents, type NewEvent } from '../../kit/domain';
 import type { Order, OrderLine } from './types';
 
 /**
@@ -120,29 +118,4 @@ export function orderCancelled(order: Order, lines: readonly OrderLine[], wasCon
 
 export function orderShipped(orderId: string, note: string | null): EcommerceEvent {
   return { type: 'order.shipped', version: 1, aggregate: aggregate(orderId), data: { orderId, note } };
-}
-
-/**
- * The event of the saga transition just written in `tem` (its order row already updated): CONFIRMED
- * is order.confirmed, CANCELLED is order.cancelled; other states are not events. Read in the
- * transaction, so the event shows the order exactly as this change leaves it.
- */
-export async function sagaTransitionEvent(
-  tem: EntityManager,
-  orderId: string,
-  to: string,
-): Promise<EcommerceEvent | null> {
-  if (to !== 'CONFIRMED' && to !== 'CANCELLED') return null;
-  const db = { em: tem };
-  // Sequential: one connection carries the transaction.
-  const order = requireFound(
-    await orderById(db, orderId),
-    () => new Error(`order ${orderId} vanished inside its own transition`),
-  );
-  const lines = await orderLinesByOrders(db, [orderId]);
-  if (to === 'CONFIRMED') return orderConfirmed(order, lines);
-  // A CONFIRMED history entry is written in the same transaction as order.confirmed: exactly the
-  // orders reports counted, whatever path (cancelOrder after confirmation, recovery) led here.
-  const confirmed = await queryOne(tem, ORDER_WAS_CONFIRMED, { orderId });
-  return orderCancelled(order, lines, confirmed?.yes === true);
 }

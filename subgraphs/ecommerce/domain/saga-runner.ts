@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   defineSaga,
-  execute,
+  eventsWritten,
+  outboxInsertPart,
   formatMinor,
   IllegalTransition,
   LeaseLost,
@@ -10,12 +10,13 @@ import {
   queryOne,
   requireFound,
   type Move,
+  type MoveParts,
   type SagaRun,
   type StepResult,
   type StepValue,
 } from '../../kit/domain';
 import type { EcommerceContext } from './context';
-import { recordOrderEvents, sagaTransitionEvent } from './events';
+import { orderCancelled, orderConfirmed } from './events';
 import { orderById, orderLinesByOrders, SAGA, sagaByOrder } from './reads';
 import {
   isCancellable,
@@ -28,7 +29,7 @@ import {
   type SagaState,
   type SagaStep,
 } from './saga';
-import { CLEAR_ORDERED_FROM_CART, INSERT_HISTORY, LOCK_ORDER, SET_ORDER_STATUS } from './sql/checkout';
+import { LOCK_ORDER, ORDER_MOVE } from './sql/checkout';
 import type { CheckoutSaga, Order, OrderLine } from './types';
 
 /**
@@ -250,9 +251,14 @@ const CHECKOUT = defineSaga<OrderStatus, SagaStep, CheckoutSaga, CheckoutRun>({
   reversal: { during: 'CANCELLING', done: 'CANCELLED', steps: ['REFUND_PAYMENT', 'RESTOCK'], refused: 'continue' },
   transitions: TRANSITIONS,
   open: OPEN_STATES,
-  onMove: { writes: () => true, write: writeOrderSide },
+  onMove: { writes: () => true, prepare: prepareOrderSide, parts: orderSideParts },
   afterMove: (run, move) => {
     const to = move.to as SagaState;
+    // The order as this move left it, for the next move's event.
+    if (run.order) {
+      const { cancelReason } = describe(move);
+      run.order = { ...run.order, status: to, cancelReason: cancelReason ?? run.order.cancelReason };
+    }
     if (isTerminal(to)) run.ctx.sagaEvents.finished(run.lease.id, outcomeLabel(to, run.row.failureCode));
     run.ctx.sagaEvents.entered(run.lease.id, to);
   },
@@ -288,18 +294,41 @@ function describe(move: Move<OrderStatus, SagaStep>): { note: string | null; can
   }
 }
 
+/** What the order's side of a move needs that a resumed run does not hold yet: the order and its lines. */
+async function prepareOrderSide(run: CheckoutRun): Promise<void> {
+  await orderOf(run);
+  await linesOf(run);
+}
+
 /**
- * The order's side of a move, in the move's transaction: its status and history entry, the cart once
- * confirmed, and order.confirmed / order.cancelled (committed with the move, or not at all).
+ * The order's side of a move, as parts of the move's own statement (one round trip, atomic with it):
+ * the order's status and history entry, the ordered products out of the cart once confirmed, and
+ * order.confirmed / order.cancelled, built from the order and lines the run holds.
  */
-async function writeOrderSide(tx: EntityManager, run: CheckoutRun, move: Move<OrderStatus, SagaStep>): Promise<void> {
-  const orderId = run.lease.id;
+function orderSideParts(run: CheckoutRun, move: Move<OrderStatus, SagaStep>): MoveParts {
+  const { order, lines = [] } = run;
   const { note, cancelReason } = describe(move);
-  await execute(tx, SET_ORDER_STATUS, { orderId, status: move.to, cancelReason });
-  await execute(tx, INSERT_HISTORY, { orderId, status: move.to, note });
-  if (move.to === 'CONFIRMED') await execute(tx, CLEAR_ORDERED_FROM_CART, { orderId });
-  const event = await sagaTransitionEvent(tx, orderId, move.to);
-  if (event) await recordOrderEvents(tx, run.ctx.requestId, [event]);
+  const ctes: string[] = [ORDER_MOVE.status, ORDER_MOVE.history];
+  const values: Record<string, unknown> = { orderCancelReason: cancelReason, orderNote: note };
+  if (move.to === 'CONFIRMED') {
+    ctes.push(ORDER_MOVE.clearCart, ORDER_MOVE.touchCart);
+    values.orderedProducts = lines.map((l) => l.productId);
+  }
+  const event = !order
+    ? null
+    : move.to === 'CONFIRMED'
+      ? orderConfirmed(order, lines)
+      : move.to === 'CANCELLED'
+        ? orderCancelled(
+            { ...order, cancelReason: cancelReason ?? order.cancelReason },
+            lines,
+            // Undoing a confirmed order (its reversal) is the only way a confirmed order is cancelled.
+            run.row.compensateFrom === 'CONFIRMED',
+          )
+        : null;
+  if (!event) return { ctes, values };
+  const events = outboxInsertPart('ev', ORDER_MOVE.guard, run.ctx.requestId, [event]);
+  return { ctes: [...ctes, events.sql], values: { ...values, ...events.values }, after: eventsWritten };
 }
 
 function runOf(

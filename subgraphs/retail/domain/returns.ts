@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   checkQuantity,
   DEFAULT_CURRENCY,
   defineSaga,
-  execute,
+  eventsWritten,
   inTransaction,
+  outboxInsertPart,
   queryOne,
   queryRows,
   requireFound,
   type Move,
+  type MoveParts,
   type ReserveLine,
   type SagaRun,
   type StepResult,
@@ -19,7 +20,7 @@ import {
 import type { ReturnSaleInput } from '../generated/resolvers';
 import { assertStaffAt } from './access';
 import type { RetailContext } from './context';
-import { recordRetailEvents, saleReturned } from './events';
+import { saleReturned } from './events';
 import { relayed, userError, type RetailUserError } from './errors';
 import {
   registersByIds,
@@ -31,9 +32,15 @@ import {
   saleLinesBySales,
   storeById,
 } from './reads';
-import { INSERT_RETURN, LOCK_SALE, LOWER_RETURNED, OPEN_SESSION_OF_REGISTER, RAISE_RETURNED } from './sql/sale-saga';
+import {
+  INSERT_RETURN,
+  LOCK_SALE,
+  LOWER_RETURNED_PART,
+  OPEN_SESSION_OF_REGISTER,
+  RAISE_RETURNED,
+} from './sql/sale-saga';
 import { RETURN } from './sql/rows';
-import type { ReturnLine, ReturnStatus, ReturnStep, ReturnView, SaleLine, SaleReturn } from './types';
+import type { ReturnLine, ReturnLineAsSold, ReturnStatus, ReturnStep, ReturnView, SaleLine, SaleReturn } from './types';
 import { checkIdempotencyKey, checkReason, MAX_SALE_LINES, validId } from './validation';
 
 /**
@@ -98,6 +105,8 @@ export interface ReturnLease {
 /** One drive of a return: what it knows already, so that the live path reads nothing twice. */
 export interface ReturnRun extends SagaRun<SaleReturn> {
   ctx: RetailContext;
+  /** Its lines as sold, for sale.returned. */
+  asSold?: ReturnLineAsSold[];
   lines?: ReturnLine[];
   locationId?: string;
 }
@@ -129,19 +138,22 @@ async function returnStock(run: ReturnRun): Promise<StepResult> {
   return ctx.inventory.returnStock(ret.id, run.locationId, stockLines(run.lines), ret.reason ?? 'customer return');
 }
 
+/** A return's lines as sold (with their sale lines' categories), for its event. */
+async function prepareReturnSide(run: ReturnRun, move: Move<ReturnStatus, ReturnStep>): Promise<void> {
+  if (move.to === 'COMPLETED') run.asSold ??= await returnLinesAsSold(run.ctx, run.row.id);
+}
+
 /**
- * A return's side of its move, in the move's transaction: sale.returned once it is final (reports
- * never sees a return inventory refused), or the returned quantities given back when it is undone.
+ * A return's side of its move, as parts of the move's statement: sale.returned once it is final
+ * (reports never sees a return inventory refused), or the returned quantities given back when it is
+ * undone.
  */
-async function writeReturnSide(tx: EntityManager, run: ReturnRun, move: Move<ReturnStatus, ReturnStep>): Promise<void> {
-  if (move.to === 'COMPLETED') {
-    const asSold = await returnLinesAsSold({ em: tx }, run.row.id);
-    await recordRetailEvents({ em: tx, requestId: run.ctx.requestId }, [
-      saleReturned(run.row, asSold, run.ctx.clock()),
-    ]);
-  } else if (move.to === 'FAILED') {
-    await execute(tx, LOWER_RETURNED, { returnId: run.row.id });
-  }
+function returnSideParts(run: ReturnRun, move: Move<ReturnStatus, ReturnStep>): MoveParts {
+  if (move.to === 'FAILED') return { ctes: [LOWER_RETURNED_PART], values: {} };
+  const part = outboxInsertPart('ev', 'moved', run.ctx.requestId, [
+    saleReturned(run.row, run.asSold ?? [], run.ctx.clock()),
+  ]);
+  return { ctes: [part.sql], values: part.values, after: eventsWritten };
 }
 
 /**
@@ -172,7 +184,7 @@ export const RETURN_SAGA = defineSaga<ReturnStatus, ReturnStep, SaleReturn, Retu
   aborted: 'FAILED',
   transitions: RETURN_TRANSITIONS,
   open: ['PENDING'],
-  onMove: { writes: () => true, write: writeReturnSide },
+  onMove: { writes: () => true, prepare: prepareReturnSide, parts: returnSideParts },
   afterMove: (run, move) => {
     if (move.to === 'FAILED') run.log.error({ returnId: run.row.id }, 'inventory refused a return; undone');
     run.ctx.events.returnSettled(run.row.id, move.to === 'COMPLETED' ? 'completed' : 'failed');

@@ -1,15 +1,17 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   defineSaga,
+  eventsWritten,
   IllegalTransition,
   LeaseLost,
   requireFound,
   type Move,
+  type MoveParts,
+  outboxInsertPart,
   type SagaRun,
   type StepResult,
 } from '../../kit/domain';
 import type { RetailContext } from './context';
-import { recordRetailEvents, saleCancelled, saleRecorded, type RetailEvent } from './events';
+import { saleCancelled, saleRecorded, type RetailEvent } from './events';
 import { saleById, saleLinesBySales, storeById } from './reads';
 import { OPEN_STATES, outcomeLabel, TRANSITIONS, type SaleStep } from './sale-saga';
 import { SALE } from './sql/rows';
@@ -75,11 +77,17 @@ function eventOf(move: Move<SaleStatus, SaleStep>): ((sale: Sale, lines: SaleLin
   return null;
 }
 
-async function writeEvent(tx: EntityManager, run: SaleRun, move: Move<SaleStatus, SaleStep>): Promise<void> {
+/** The lines an event needs, when a resumed run does not hold them. */
+async function prepareEvent(run: SaleRun): Promise<void> {
+  await linesOf(run);
+}
+
+/** The move's event as a part of the move's own statement: written exactly when the move is. */
+function eventPart(run: SaleRun, move: Move<SaleStatus, SaleStep>): MoveParts {
   const event = eventOf(move);
-  if (!event) return;
-  const lines = run.lines ?? (await saleLinesBySales({ em: tx }, [run.row.id]));
-  await recordRetailEvents({ em: tx, requestId: run.ctx.requestId }, [event(run.row, lines, run.ctx.clock())]);
+  if (!event) return { ctes: [], values: {} };
+  const part = outboxInsertPart('ev', 'moved', run.ctx.requestId, [event(run.row, run.lines ?? [], run.ctx.clock())]);
+  return { ctes: [part.sql], values: part.values, after: eventsWritten };
 }
 
 // A till never compensates an unknown outcome: the customer has the goods; recovery tries again.
@@ -147,7 +155,7 @@ export const SALE_SAGA = defineSaga<SaleStatus, SaleStep, Sale, SaleRun>({
   reversal: { during: 'CANCELLING', done: 'CANCELLED', steps: ['RESTOCK'], refused: 'restore' },
   transitions: TRANSITIONS,
   open: OPEN_STATES,
-  onMove: { writes: (move) => eventOf(move) !== null, write: writeEvent },
+  onMove: { writes: (move) => eventOf(move) !== null, prepare: prepareEvent, parts: eventPart },
   afterMove: (run, move) => {
     const outcome = outcomeLabel(move.from, move.to, run.row.failureCode);
     if (outcome) run.ctx.events.saleSettled(run.row.id, outcome);

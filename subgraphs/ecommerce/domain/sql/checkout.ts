@@ -83,26 +83,23 @@ export const REPRICE_CART_LINES = sql<{ ids: string[]; prices: number[] }>(
     where cl.id = t.id`,
 );
 
-/** The order follows its saga's state; a cancellation reason is kept once given. */
-export const SET_ORDER_STATUS = sql<{ orderId: string; status: string; cancelReason: string | null }>(
-  `update orders set status = :status, cancel_reason = coalesce(:cancelReason, cancel_reason), updated_at = now()
-    where id = :orderId`,
-);
-
 /**
- * A confirmed order's products leave the customer's active cart (lines added meanwhile for other
- * products stay), and the cart is touched: one statement.
+ * The order's side of a saga move, as parts of the move's statement (kit/saga.ts MoveParts): they
+ * read `moved` (the saga row as the move wrote it) and `:id`/`:to`, and write nothing when the move
+ * changed no row. `o` (the order, its status following the saga's) guards the others.
  */
-export const CLEAR_ORDERED_FROM_CART = sql<{ orderId: string }>(
-  `with cleared as (
-     delete from cart_lines cl
-      using carts c, orders o
-      where cl.cart_id = c.id and c.status = 'ACTIVE' and c.customer_id = o.customer_id and o.id = :orderId
-        and cl.product_id in (select product_id from order_lines where order_id = :orderId)
-   )
-   update carts set updated_at = now()
-    where status = 'ACTIVE' and customer_id = (select customer_id from orders where id = :orderId)`,
-);
+export const ORDER_MOVE = {
+  guard: 'o',
+  status: `o as (update orders set status = :to, cancel_reason = coalesce(:orderCancelReason, cancel_reason), updated_at = now()
+          where id = :id and exists (select 1 from moved) returning id, customer_id)`,
+  history: `h as (insert into order_status_changes (order_id, status, note) select o.id, :to, :orderNote from o)`,
+  /** A confirmed order's products leave the customer's active cart; lines added meanwhile for other products stay. */
+  clearCart: `cleared as (delete from cart_lines cl using carts c, o
+                 where cl.cart_id = c.id and c.status = 'ACTIVE' and c.customer_id = o.customer_id
+                   and cl.product_id = any(:orderedProducts::text[]))`,
+  touchCart: `touched as (update carts set updated_at = now() from o
+                 where carts.status = 'ACTIVE' and carts.customer_id = o.customer_id)`,
+} as const;
 
 /** The order row, locked: shipping cannot slip in while a cancellation takes the saga over. */
 export const LOCK_ORDER = sql<{ orderId: string }, { status: string }>(

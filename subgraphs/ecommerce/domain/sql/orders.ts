@@ -68,14 +68,6 @@ export const HISTORY_BY_ORDERS = sql<{ orderIds: readonly string[] }, OrderStatu
   { row: STATUS_CHANGE },
 );
 
-/**
- * Whether the order was ever CONFIRMED: that history entry is written in the transaction of
- * order.confirmed, so it says exactly whether reports counted the order.
- */
-export const ORDER_WAS_CONFIRMED = sql<{ orderId: string }, { yes: boolean }>(
-  `select exists(select 1 from order_status_changes where order_id = :orderId and status = 'CONFIRMED') as yes`,
-);
-
 export const SAGA_BY_ORDER = sql<{ orderId: string }, CheckoutSaga>(
   `select ${SAGA.columns} from checkout_sagas where order_id = :orderId`,
   { row: SAGA },

@@ -118,10 +118,8 @@ export const RAISE_RETURNED = sql<{ saleId: string; ids: string[]; quantities: n
 );
 
 /** A return undone by inventory's refusal gives its units back to the sale's lines. */
-export const LOWER_RETURNED = sql<{ returnId: string }>(
-  `update sale_lines sl set returned_quantity = sl.returned_quantity - rl.quantity
-     from return_lines rl where rl.return_id = :returnId and rl.sale_line_id = sl.id`,
-);
+export const LOWER_RETURNED_PART = `lowered as (update sale_lines sl set returned_quantity = sl.returned_quantity - rl.quantity
+     from return_lines rl, moved where rl.return_id = moved.id and rl.sale_line_id = sl.id)`;
 
 /**
  * The return and its lines in one statement, PENDING with its step (RETURN_STOCK) recorded as in
