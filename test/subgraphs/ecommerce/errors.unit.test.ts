@@ -1,37 +1,16 @@
 /**
- * ecommerce's UserError codes (ADR 0021): the helper takes only EcommerceErrorCode values (a
- * misspelled code does not compile), the enum in the SDL is the list codegen made, each value
- * described; a saga's failure code the enum does not list answers CHECKOUT_FAILED; and input hygiene
+ * ecommerce's own error rules beyond every subgraph's (test/error-codes.unit.test.ts, ADR 0021): a
+ * saga's failure code the enum does not list answers CHECKOUT_FAILED; and input hygiene
  * (kit/input-hygiene.ts with TEXT_CODES) refuses a field with text rules of its own with that field's
  * code, any other field (an id, an email, a password) with INVALID_CHARACTERS or TOO_LONG. Run on the
  * subgraph's schema: a refused input never reaches a resolver, so no database is needed.
  */
-import { execute, isEnumType, parse } from 'graphql';
+import { execute, parse } from 'graphql';
 import { MAX_INPUT_STRING, type Identity } from '../../../subgraphs/kit';
-import { codeOr, TEXT_CODES, userError, type EcommerceErrorCode } from '../../../subgraphs/ecommerce/domain/errors';
-import { ECOMMERCE_ERROR_CODES } from '../../../subgraphs/ecommerce/generated/error-codes';
+import { codeOr, TEXT_CODES, type EcommerceErrorCode } from '../../../subgraphs/ecommerce/domain/errors';
 import { schema } from '../../../subgraphs/ecommerce/server';
 
 describe('EcommerceErrorCode', () => {
-  const codes = schema.getType('EcommerceErrorCode');
-
-  it("is the SDL's enum, each value with a description, the list the domain's helper checks", () => {
-    if (!isEnumType(codes)) throw new Error('EcommerceErrorCode is not an enum of the SDL');
-    const values = codes.getValues();
-    expect(values.map((v) => v.name)).toEqual([...ECOMMERCE_ERROR_CODES]);
-    expect(values.filter((v) => !v.description?.trim()).map((v) => v.name)).toEqual([]);
-  });
-
-  it('types the helper: a misspelled code does not compile', () => {
-    expect(userError('CART_FULL', 'A cart holds at most 100 products', ['input', 'productId'])).toEqual({
-      code: 'CART_FULL',
-      field: ['input', 'productId'],
-      message: 'A cart holds at most 100 products',
-    });
-    // @ts-expect-error CART_FUL is not an EcommerceErrorCode: `npm run typecheck` fails without this line's marker.
-    expect(userError('CART_FUL', 'x').code).toBe('CART_FUL');
-  });
-
   it("keeps a checkout failure code ecommerce lists, and answers CHECKOUT_FAILED for inventory's or a transport's", () => {
     expect(codeOr('PAYMENT_DECLINED', 'CHECKOUT_FAILED')).toBe('PAYMENT_DECLINED');
     expect(codeOr('INSUFFICIENT_STOCK', 'CHECKOUT_FAILED')).toBe('INSUFFICIENT_STOCK');
@@ -40,15 +19,7 @@ describe('EcommerceErrorCode', () => {
     expect(codeOr(null, 'CHECKOUT_FAILED')).toBe('CHECKOUT_FAILED');
   });
 
-  it('gives input hygiene a code of the enum for each field with text rules of its own', () => {
-    const listed = new Set<string>(ECOMMERCE_ERROR_CODES);
-    expect(Object.entries(TEXT_CODES).filter(([, code]) => !listed.has(code))).toEqual([]);
-    expect(TEXT_CODES).toMatchObject({
-      note: 'INVALID_NOTE',
-      reason: 'INVALID_REASON',
-      idempotencyKey: 'INVALID_IDEMPOTENCY_KEY',
-    });
-    // login shares these names and has no rule of its own for them: the generic codes.
+  it('has no text code of its own for email and password: login shares their names', () => {
     expect(TEXT_CODES).not.toHaveProperty('email');
     expect(TEXT_CODES).not.toHaveProperty('password');
   });

@@ -82,7 +82,17 @@ async function fakeProducer(envelopes: Envelope[], broken = false): Promise<Fake
   };
 }
 
-function runRebuild(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** rebuild-cli.ts (npm run reports:rebuild) on the reports database, reading the ecommerce, retail and inventory producers. */
+function runRebuild(
+  dbUrl: string,
+  [ecommerce, retail, inventory]: FakeProducer[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = {
+    REPORTS_DATABASE_URL: dbUrl,
+    ECOMMERCE_URL: ecommerce!.url,
+    RETAIL_URL: retail!.url,
+    INVENTORY_URL: inventory!.url,
+  };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/reports/rebuild-cli.ts'], {
       cwd: ROOT,
@@ -136,13 +146,7 @@ describe('npm run reports:rebuild', () => {
   it('reads every producer page by page with a SERVICE token and rebuilds the exact totals', async () => {
     const producers = await Promise.all([fakeProducer(ecommerce), fakeProducer(retail), fakeProducer(inventory)]);
     try {
-      const [e, r, i] = producers;
-      const out = await runRebuild({
-        REPORTS_DATABASE_URL: db.url,
-        ECOMMERCE_URL: e!.url,
-        RETAIL_URL: r!.url,
-        INVENTORY_URL: i!.url,
-      });
+      const out = await runRebuild(db.url, producers);
       expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
       // What rebuild-cli.ts prints: the rebuild's summary as JSON.
       const summary = JSON.parse(out.stdout.trim()) as RebuildSummary;
@@ -179,13 +183,7 @@ describe('npm run reports:rebuild', () => {
       fakeProducer([]),
     ]);
     try {
-      const [e, r, i] = producers;
-      const out = await runRebuild({
-        REPORTS_DATABASE_URL: db.url,
-        ECOMMERCE_URL: e!.url,
-        RETAIL_URL: r!.url,
-        INVENTORY_URL: i!.url,
-      });
+      const out = await runRebuild(db.url, producers);
       expect(out.code).toBe(1);
       expect(out.stdout + out.stderr).toContain('did not serve retainedEvents');
       const after = await client(sg.url)(REVENUE, { p: period }, { token: tokens.admin() });

@@ -114,20 +114,18 @@ describe('staff accounts (retail subgraph)', () => {
     expect((await login('zoe@staff.example.com', 'long-enough')).body.data!.staffLogin.employee?.role).toBe('CLERK');
 
     const counts = await t.counts();
+    const sam = {
+      name: 'Sam',
+      email: 'sam@staff.example.com',
+      role: 'CLERK',
+      storeId: 'store-1',
+      password: 'long-enough',
+    };
     const codes = async (input: Record<string, unknown>) =>
       (
         await t.gql<{ createEmployee: { errors: { code: string; field: string[] }[] } }>(
           CREATE,
-          {
-            input: {
-              name: 'Sam',
-              email: 'sam@staff.example.com',
-              role: 'CLERK',
-              storeId: 'store-1',
-              password: 'long-enough',
-              ...input,
-            },
-          },
+          { input: { ...sam, ...input } },
           { token: admin },
         )
       ).body.data!.createEmployee.errors.map((e) => e.code);
@@ -140,19 +138,7 @@ describe('staff accounts (retail subgraph)', () => {
     expect(await codes({ name: 'x'.repeat(101) })).toEqual(['INVALID_NAME']);
     expect(await t.counts()).toEqual(counts);
 
-    const byManager = await t.gql(
-      CREATE,
-      {
-        input: {
-          name: 'Sam',
-          email: 'sam@staff.example.com',
-          role: 'CLERK',
-          storeId: 'store-1',
-          password: 'long-enough',
-        },
-      },
-      { token: tokens.manager('store-1') },
-    );
+    const byManager = await t.gql(CREATE, { input: sam }, { token: tokens.manager('store-1') });
     expect(byManager.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
