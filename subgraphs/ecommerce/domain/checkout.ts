@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { execute, formatMinor, queryOne, queryRows, requireFound, type ProductInfo } from '../../kit/domain';
+import { formatMinor, queryOne, requireFound, type ProductInfo } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
 import { ensureCart, sellableProduct } from './carts';
 import type { CardDetails, TokenizedCard } from './ports';
-import { addressById, cartLinesByCarts, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
+import { addressById, cartLinesByCarts, historyByOrders, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
 import { codeOr, userError, type EcommerceUserError } from './errors';
 import { failureForClient, runNewSaga } from './saga-runner';
-import { INSERT_HISTORY, INSERT_ORDER, INSERT_ORDER_LINES, INSERT_SAGA, REPRICE_CART_LINES } from './sql/checkout';
+import { CREATE_ORDER } from './sql/checkout';
 import type { AddressSnapshot, CartLine, CheckoutSaga, Order, OrderLine, OrderView } from './types';
 import { checkCard } from './validation';
 
@@ -159,75 +159,90 @@ interface CreatedOrder {
 }
 
 /**
- * Order, lines, first history entry and saga row in one transaction; the saga row records its first
- * step as in flight, so the saga starts without another write. The order insert is conditional (`on
- * conflict ... do nothing` on orders_idempotency_unique decides between concurrent duplicates). Null
- * when a concurrent call with the same key won.
+ * Order, lines, first history entry and saga row in one statement (sql/checkout.ts CREATE_ORDER); the
+ * saga row records its first step as in flight, so the saga starts without another write, and the
+ * rows the saga runs on are built here from what was written. Null when a concurrent call with the
+ * same key won.
  */
 async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<CreatedOrder | null> {
   const { orderId, cart } = o;
-  return ctx.em.transactional(async (tem) => {
-    const order = await queryOne(tem, INSERT_ORDER, {
-      orderId,
-      customerId: o.customerId,
-      currency: cart.currency,
-      subtotalCents: cart.subtotalCents,
-      totalCents: cart.subtotalCents,
-      shipping: JSON.stringify(o.input.shipping),
-      billing: JSON.stringify(o.input.billing),
-      brand: o.card.brand,
-      last4: o.card.last4,
-      key: o.key,
-    });
-    if (!order) return null;
-    const lines = await queryRows(tem, INSERT_ORDER_LINES, {
-      orderId,
-      currency: cart.currency,
-      lineNos: cart.lines.map((_l, i) => i + 1),
-      productIds: cart.lines.map((l) => l.product.id),
-      // The category as sold, for the order events: a later reclassification does not rewrite history.
-      categoryIds: cart.lines.map((l) => l.product.categoryId),
-      quantities: cart.lines.map((l) => l.line.quantity),
-      prices: cart.lines.map((l) => l.product.priceCents),
-    });
-    const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
-    await execute(tem, INSERT_HISTORY, {
-      orderId,
-      status: 'PENDING',
-      note: cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
-    });
-    const saga = await queryOne(tem, INSERT_SAGA, {
-      orderId,
-      owner: o.owner,
-      paymentToken: o.card.token,
-      step: 'RESERVE_STOCK',
-    });
-    if (!saga) throw new Error(`checkout_sagas row of ${orderId} was not written`);
-    // The cart shows the prices the order was placed at.
-    const repriced = cart.lines.filter(({ line, product }) => line.unitPriceCents !== product.priceCents);
-    if (repriced.length) {
-      await execute(tem, REPRICE_CART_LINES, {
-        ids: repriced.map(({ line }) => line.id),
-        prices: repriced.map(({ product }) => product.priceCents),
-      });
-    }
-    return { order, lines, saga };
+  const placed = `Order placed: ${cart.units} unit${cart.units === 1 ? '' : 's'}, total ${formatMinor(cart.subtotalCents)} ${cart.currency}`;
+  const lines: OrderLine[] = cart.lines.map((l, i) => ({
+    id: randomUUID(),
+    orderId,
+    lineNo: i + 1,
+    productId: l.product.id,
+    categoryId: l.product.categoryId,
+    quantity: l.line.quantity,
+    unitPriceCents: l.product.priceCents,
+    currency: cart.currency,
+  }));
+  const repriced = cart.lines.filter(({ line, product }) => line.unitPriceCents !== product.priceCents);
+  const order = await queryOne(ctx.em, CREATE_ORDER, {
+    orderId,
+    customerId: o.customerId,
+    currency: cart.currency,
+    subtotalCents: cart.subtotalCents,
+    totalCents: cart.subtotalCents,
+    shipping: JSON.stringify(o.input.shipping),
+    billing: JSON.stringify(o.input.billing),
+    brand: o.card.brand,
+    last4: o.card.last4,
+    key: o.key,
+    lineIds: lines.map((l) => l.id),
+    lineNos: lines.map((l) => l.lineNo),
+    productIds: lines.map((l) => l.productId),
+    categoryIds: lines.map((l) => l.categoryId),
+    quantities: lines.map((l) => l.quantity),
+    prices: lines.map((l) => l.unitPriceCents),
+    note: cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
+    owner: o.owner,
+    paymentToken: o.card.token,
+    step: 'RESERVE_STOCK',
+    repriceIds: repriced.map(({ line }) => line.id),
+    repricePrices: repriced.map(({ product }) => product.priceCents),
   });
+  if (!order) return null;
+  const saga: CheckoutSaga = {
+    orderId,
+    state: 'PENDING',
+    step: 'RESERVE_STOCK',
+    attempts: 1,
+    owner: o.owner,
+    lastError: null,
+    failureCode: null,
+    compensateFrom: null,
+    compensationsDone: [],
+    paymentToken: o.card.token,
+    paymentAuthorizationId: null,
+    createdAt: order.createdAt,
+    updatedAt: order.createdAt,
+  };
+  return { order, lines, saga };
 }
 
 // ---------- answer ----------
 
-/** The order a checkout produced, with the EcommerceUserError its failure deserves (the same answer on every retry). */
+/** The UserError a checkout that ended cancelled deserves (the same on every retry), if any. */
+function failureOf(order: Order | null, failureCode: string | null): EcommerceUserError[] {
+  if (!order || (order.status !== 'CANCELLED' && order.status !== 'CANCELLING')) return [];
+  const failure = failureForClient(failureCode, order.cancelReason);
+  // A code kept in the saga row (a step's refusal) reaches the client only as one of ecommerce's codes.
+  return failure ? [userError(codeOr(failure.code, 'CHECKOUT_FAILED'), failure.message)] : [];
+}
+
+/** The order a checkout produced (a replay's), read now. */
 async function answer(ctx: EcommerceContext, orderId: string): Promise<CheckoutResult> {
   const order = await orderWithDetails(ctx, orderId);
   const saga = await sagaByOrder(ctx, orderId);
-  const errors: EcommerceUserError[] = [];
-  if (order && (order.status === 'CANCELLED' || order.status === 'CANCELLING')) {
-    const failure = failureForClient(saga?.failureCode ?? null, order.cancelReason);
-    // A code kept in the saga row (a step's refusal) reaches the client only as one of ecommerce's codes.
-    if (failure) errors.push(userError(codeOr(failure.code, 'CHECKOUT_FAILED'), failure.message));
-  }
-  return { order, errors };
+  return { order, errors: failureOf(order, saga?.failureCode ?? null) };
+}
+
+/** The order this checkout ran, from what it holds: only its history is read. */
+async function answerRun(ctx: EcommerceContext, run: { order: Order; lines: OrderLine[]; saga: CheckoutSaga }) {
+  const history = await historyByOrders(ctx, [run.order.id]);
+  const order: OrderView = { ...run.order, lines: run.lines, history };
+  return { order, errors: failureOf(order, run.saga.failureCode) };
 }
 
 // ---------- the whole checkout ----------
@@ -265,6 +280,10 @@ export async function checkout(ctx: EcommerceContext, input: CheckoutInput): Pro
     );
     return answer(ctx, winner);
   }
-  await runNewSaga(ctx, { orderId, owner }, { row: created.saga, order: created.order, lines: created.lines });
-  return answer(ctx, orderId);
+  const ran = await runNewSaga(
+    ctx,
+    { orderId, owner },
+    { row: created.saga, order: created.order, lines: created.lines },
+  );
+  return answerRun(ctx, ran);
 }

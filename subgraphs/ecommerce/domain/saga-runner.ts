@@ -348,9 +348,11 @@ export async function runNewSaga(
   ctx: EcommerceContext,
   lease: SagaLease,
   known: { row: CheckoutSaga; order: Order; lines: OrderLine[] },
-): Promise<CheckoutSaga> {
+): Promise<{ order: Order; lines: OrderLine[]; saga: CheckoutSaga }> {
   const run = runOf(ctx, lease, known.row, { order: known.order, lines: known.lines });
-  return (await CHECKOUT.drive(run, known.row.step)).row;
+  const { row } = await CHECKOUT.drive(run, known.row.step);
+  // The run keeps its order as each move left it (afterMove), its status and reason included.
+  return { order: run.order ?? known.order, lines: run.lines ?? known.lines, saga: row };
 }
 
 /**

@@ -1,10 +1,8 @@
 import { projection, sql } from '../../../kit/domain';
-import { CheckoutSagaSchema, OrderLineSchema, OrderSchema } from '../../entities';
-import type { CheckoutSaga, Order, OrderLine } from '../types';
+import { OrderSchema } from '../../entities';
+import type { Order } from '../types';
 
 const ORDER = projection(OrderSchema);
-const ORDER_LINE = projection(OrderLineSchema);
-const SAGA = projection(CheckoutSagaSchema);
 
 /**
  * The checkout's statements (ADR 0022): creating the order, and the order's side of each saga move
@@ -13,11 +11,13 @@ const SAGA = projection(CheckoutSagaSchema);
  */
 
 /**
- * The order, conditional on its idempotency key: `on conflict ... do nothing` on
- * orders_idempotency_unique decides between concurrent duplicates, and the number comes from
- * order_number_seq in the same statement.
+ * The order with its lines, first history entry and saga row (PENDING, its first step recorded as in
+ * flight) in ONE statement, so the checkout's writes before its first step are one round trip and
+ * atomic without a transaction. Conditional on the idempotency key: `on conflict ... do nothing` on
+ * orders_idempotency_unique decides between concurrent duplicates (no row then, nothing written), and
+ * the number comes from order_number_seq in the same statement. The cart shows the prices charged.
  */
-export const INSERT_ORDER = sql<
+export const CREATE_ORDER = sql<
   {
     orderId: string;
     customerId: string;
@@ -29,58 +29,52 @@ export const INSERT_ORDER = sql<
     brand: string;
     last4: string;
     key: string;
-  },
-  Order
->(
-  `with n as (select nextval('order_number_seq') as v)
-   insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
-                       shipping_address, billing_address, payment_brand, payment_last4, idempotency_key)
-   select :orderId, n.v, 'W-' || lpad(n.v::text, 6, '0'), :customerId, 'PENDING', :currency, :subtotalCents,
-          :totalCents, :shipping::jsonb, :billing::jsonb, :brand, :last4, :key
-     from n
-   on conflict (customer_id, idempotency_key) do nothing
-   returning ${ORDER.columns}`,
-  { row: ORDER },
-);
-
-/** Every line in one statement, whatever their number; the category as sold, for the order's events. */
-export const INSERT_ORDER_LINES = sql<
-  {
-    orderId: string;
-    currency: string;
+    lineIds: string[];
     lineNos: number[];
     productIds: string[];
     categoryIds: (string | null)[];
     quantities: number[];
     prices: number[];
+    note: string;
+    owner: string;
+    paymentToken: string;
+    step: string;
+    repriceIds: string[];
+    repricePrices: number[];
   },
-  OrderLine
+  Order
 >(
-  `insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
-   select gen_random_uuid()::text, :orderId, t.no, t.product_id, t.category_id, t.quantity, t.price, :currency
-     from unnest(:lineNos::int[], :productIds::text[], :categoryIds::text[], :quantities::int[], :prices::int[])
-          as t(no, product_id, category_id, quantity, price)
-   returning ${ORDER_LINE.columns}`,
-  { row: ORDER_LINE },
-);
-
-export const INSERT_HISTORY = sql<{ orderId: string; status: string; note: string | null }>(
-  'insert into order_status_changes (order_id, status, note) values (:orderId, :status, :note)',
-);
-
-/** The saga row, PENDING with its first step recorded as in flight (the engine then runs it without marking it again). */
-export const INSERT_SAGA = sql<{ orderId: string; owner: string; paymentToken: string; step: string }, CheckoutSaga>(
-  `insert into checkout_sagas (order_id, state, owner, payment_token, step, attempts)
-   values (:orderId, 'PENDING', :owner, :paymentToken, :step, 1)
-   returning ${SAGA.columns}`,
-  { row: SAGA },
-);
-
-/** The cart shows the prices the order was placed at: every changed line in one statement. */
-export const REPRICE_CART_LINES = sql<{ ids: string[]; prices: number[] }>(
-  `update cart_lines cl set unit_price_cents = t.price, updated_at = now()
-     from unnest(:ids::text[], :prices::int[]) as t(id, price)
-    where cl.id = t.id`,
+  `with n as (select nextval('order_number_seq') as v),
+   ins as (
+     insert into orders (id, seq, number, customer_id, status, currency, subtotal_cents, total_cents,
+                         shipping_address, billing_address, payment_brand, payment_last4, idempotency_key)
+     select :orderId, n.v, 'W-' || lpad(n.v::text, 6, '0'), :customerId, 'PENDING', :currency, :subtotalCents,
+            :totalCents, :shipping::jsonb, :billing::jsonb, :brand, :last4, :key
+       from n
+     on conflict (customer_id, idempotency_key) do nothing
+     returning *
+   ),
+   -- every line, whatever their number; the category as sold, for the order's events
+   lines as (
+     insert into order_lines (id, order_id, line_no, product_id, category_id, quantity, unit_price_cents, currency)
+     select t.id, ins.id, t.no, t.product_id, t.category_id, t.quantity, t.price, ins.currency
+       from ins cross join unnest(:lineIds::text[], :lineNos::int[], :productIds::text[], :categoryIds::text[],
+                                  :quantities::int[], :prices::int[])
+            as t(id, no, product_id, category_id, quantity, price)
+   ),
+   history as (insert into order_status_changes (order_id, status, note) select ins.id, 'PENDING', :note from ins),
+   saga as (
+     insert into checkout_sagas (order_id, state, owner, payment_token, step, attempts)
+     select ins.id, 'PENDING', :owner, :paymentToken, :step, 1 from ins
+   ),
+   -- the cart shows the prices the order was placed at
+   repriced as (
+     update cart_lines cl set unit_price_cents = t.price, updated_at = now()
+       from unnest(:repriceIds::text[], :repricePrices::int[]) as t(id, price)
+      where cl.id = t.id and exists (select 1 from ins)
+   )
+   select ${ORDER.columns} from ins`,
+  { row: ORDER },
 );
 
 /**
