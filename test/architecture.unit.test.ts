@@ -87,21 +87,29 @@ function resolveRelative(from: string, spec: string): string | null {
 
 const rel = (file: string) => path.relative(ROOT, file);
 
+/** The TypeScript files (not declarations) in `dir` and below. */
+function tsFilesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return tsFilesUnder(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/** The folders of subgraphs/ (the kit included). */
+const subgraphDirs = () =>
+  fs
+    .readdirSync(SUBGRAPHS, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(SUBGRAPHS, entry.name));
+
 function domainFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts'))
-        files.push(full);
-    }
-  };
-  for (const subgraph of fs.readdirSync(SUBGRAPHS, { withFileTypes: true })) {
-    const dir = path.join(SUBGRAPHS, subgraph.name, 'domain');
-    if (subgraph.isDirectory() && fs.existsSync(dir)) walk(dir);
-  }
-  return files.sort();
+  return subgraphDirs()
+    .map((dir) => path.join(dir, 'domain'))
+    .filter((dir) => fs.existsSync(dir))
+    .flatMap(tsFilesUnder)
+    .filter((file) => !file.endsWith('.test.ts'))
+    .sort();
 }
 
 const DOMAIN_FILES = domainFiles();
@@ -248,18 +256,7 @@ function crossImport(file: string, spec: string): string | null {
 }
 
 function subgraphCodeFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(full);
-    }
-  };
-  for (const entry of fs.readdirSync(SUBGRAPHS, { withFileTypes: true })) {
-    if (entry.isDirectory()) walk(path.join(SUBGRAPHS, entry.name));
-  }
-  return files.sort();
+  return subgraphDirs().flatMap(tsFilesUnder).sort();
 }
 
 describe('architecture: no subgraph imports another subgraph', () => {

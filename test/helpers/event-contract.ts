@@ -14,6 +14,19 @@ export interface DocumentedEvent {
   fields: string[];
 }
 
+/** The envelope's fields, in the order the document lists them and every producer writes them. */
+export const ENVELOPE_FIELDS = [
+  'id',
+  'type',
+  'version',
+  'occurredAt',
+  'source',
+  'correlationId',
+  'aggregate',
+  'sequence',
+  'data',
+] as const;
+
 export interface EventContract {
   envelope: string[];
   events: DocumentedEvent[];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { ENVELOPE_FIELDS } from '../helpers/event-contract';
 import { createLogger } from '../../subgraphs/kit/logger';
 import { createMetrics } from '../../subgraphs/kit/metrics';
 import { openOrm } from '../../subgraphs/kit/db';
@@ -93,17 +94,7 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
       },
       expect.objectContaining({ aggregate: { type: 'Sale', id: 's-2' } }),
     ]);
-    expect(Object.keys(published[0]!)).toEqual([
-      'id',
-      'type',
-      'version',
-      'occurredAt',
-      'source',
-      'correlationId',
-      'aggregate',
-      'sequence',
-      'data',
-    ]);
+    expect(Object.keys(published[0]!)).toEqual(ENVELOPE_FIELDS);
     expect(await pending()).toBe(0);
     expect(await publishPending(orm, redis, { source: 'retail', stream, batch: 100, maxLen: 100_000 })).toBe(0);
     expect(await entries()).toHaveLength(2);
