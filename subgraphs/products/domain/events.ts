@@ -19,15 +19,9 @@ interface ProductKey {
   sku: string;
 }
 
-/** product.created v1: a product was added to the catalogue (createProduct). */
-export interface ProductCreatedData extends ProductKey {
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  active: boolean;
-  categoryId: string | null;
-}
+/** product.created v1: a product was added to the catalogue (createProduct), with its row's values. */
+export interface ProductCreatedData
+  extends ProductKey, Pick<Product, 'name' | 'description' | 'priceCents' | 'currency' | 'active' | 'categoryId'> {}
 
 /** What product.updated may list as changed (the data fields that hold the new values). */
 export type ProductUpdatedField = 'name' | 'description' | 'categoryId' | 'active';
@@ -36,13 +30,10 @@ export type ProductUpdatedField = 'name' | 'description' | 'categoryId' | 'activ
  * product.updated v1: at least one of the product's descriptive fields, its category or its active
  * flag changed (updateProduct), with the values after the change.
  */
-export interface ProductUpdatedData extends ProductKey {
+export interface ProductUpdatedData
+  extends ProductKey, Pick<Product, 'name' | 'description' | 'active' | 'categoryId'> {
   /** The fields that changed, in this order: name, description, categoryId, active; never empty. */
   changed: ProductUpdatedField[];
-  name: string;
-  description: string;
-  active: boolean;
-  categoryId: string | null;
   /** The category before the change (the same as categoryId when the category did not change). */
   previousCategoryId: string | null;
 }

@@ -6,9 +6,15 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { execute, queryRows, type DbContext } from '../../kit/domain';
-import { effectsOf, sumEffects, type Effects } from './effects';
+import { effectsOf, sumEffects, type Effects, type ProductDelta, type StoreDelta } from './effects';
 import type { ParsedEvent } from './events';
-import { ADD_PRODUCT_FACTS, ADD_STORE_FACTS, INSERT_PROCESSED_EVENTS, INSERT_REJECTION } from './sql/events';
+import {
+  ADD_PRODUCT_FACTS,
+  ADD_STORE_FACTS,
+  INSERT_PROCESSED_EVENTS,
+  INSERT_REJECTION,
+  type DailyDeltaColumns,
+} from './sql/events';
 
 export type Outcome = 'applied' | 'duplicate' | 'ignored';
 
@@ -48,34 +54,35 @@ export async function writeEvents(em: EntityManager, events: readonly ParsedEven
   return { outcomes };
 }
 
+/** The columns both tables' deltas have, one array per column. */
+function dailyColumns(deltas: readonly (StoreDelta | ProductDelta)[]): DailyDeltaColumns {
+  return {
+    days: deltas.map((d) => d.day),
+    channels: deltas.map((d) => d.channel),
+    storeIds: deltas.map((d) => d.storeId),
+    units: deltas.map((d) => d.units),
+    grossCents: deltas.map((d) => d.grossCents),
+    returnedUnits: deltas.map((d) => d.returnedUnits),
+    refundCents: deltas.map((d) => d.refundCents),
+  };
+}
+
 /** Adds summed deltas to the fact rows: one upsert statement per table, whatever the number of rows. */
 export async function writeEffects(em: EntityManager, effects: Effects): Promise<void> {
   const s = effects.store;
   if (s.length > 0) {
     await execute(em, ADD_STORE_FACTS, {
-      days: s.map((d) => d.day),
-      channels: s.map((d) => d.channel),
-      storeIds: s.map((d) => d.storeId),
+      ...dailyColumns(s),
       transactions: s.map((d) => d.transactions),
-      units: s.map((d) => d.units),
-      grossCents: s.map((d) => d.grossCents),
       returns: s.map((d) => d.returns),
-      returnedUnits: s.map((d) => d.returnedUnits),
-      refundCents: s.map((d) => d.refundCents),
     });
   }
   const p = effects.product;
   if (p.length > 0) {
     await execute(em, ADD_PRODUCT_FACTS, {
-      days: p.map((d) => d.day),
-      channels: p.map((d) => d.channel),
-      storeIds: p.map((d) => d.storeId),
+      ...dailyColumns(p),
       productIds: p.map((d) => d.productId),
       categoryIds: p.map((d) => d.categoryId),
-      units: p.map((d) => d.units),
-      grossCents: p.map((d) => d.grossCents),
-      returnedUnits: p.map((d) => d.returnedUnits),
-      refundCents: p.map((d) => d.refundCents),
     });
   }
 }

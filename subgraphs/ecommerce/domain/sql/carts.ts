@@ -40,15 +40,7 @@ export const CART_LINE_COUNT = sql<{ cartId: string; productId: string }, { line
  * WHERE of the update keeps the sum within :maxQuantity atomically; no row returned means it would not.
  */
 export const ADD_CART_LINE = sql<
-  {
-    id: string;
-    cartId: string;
-    productId: string;
-    quantity: number;
-    unitPriceCents: number;
-    currency: string;
-    maxQuantity: number;
-  },
+  Pick<CartLine, 'id' | 'cartId' | 'productId' | 'quantity' | 'unitPriceCents' | 'currency'> & { maxQuantity: number },
   { id: string }
 >(
   `insert into cart_lines (id, cart_id, product_id, quantity, unit_price_cents, currency)

@@ -29,17 +29,21 @@ export const INSERT_PROCESSED_EVENTS = sql<ProcessedEventColumns, { eventId: str
    returning event_id as "eventId"`,
 );
 
-/** Column arrays of daily_store_facts deltas, one key (day, channel, store) per index. */
-export interface StoreDeltaColumns {
+/** The column arrays both daily fact tables' deltas have: the day, channel and store of a key, and its sums. */
+export interface DailyDeltaColumns {
   days: string[];
   channels: Channel[];
   storeIds: string[];
-  transactions: number[];
   units: number[];
   grossCents: number[];
-  returns: number[];
   returnedUnits: number[];
   refundCents: number[];
+}
+
+/** Column arrays of daily_store_facts deltas, one key (day, channel, store) per index. */
+export interface StoreDeltaColumns extends DailyDeltaColumns {
+  transactions: number[];
+  returns: number[];
 }
 
 /**
@@ -66,16 +70,9 @@ export const ADD_STORE_FACTS = sql<StoreDeltaColumns>(
 );
 
 /** Column arrays of daily_product_facts deltas, one key (day, channel, store, product, category) per index. */
-export interface ProductDeltaColumns {
-  days: string[];
-  channels: Channel[];
-  storeIds: string[];
+export interface ProductDeltaColumns extends DailyDeltaColumns {
   productIds: string[];
   categoryIds: string[];
-  units: number[];
-  grossCents: number[];
-  returnedUnits: number[];
-  refundCents: number[];
 }
 
 /** Adds deltas to daily_product_facts, as ADD_STORE_FACTS does to daily_store_facts. */
