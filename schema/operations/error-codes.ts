@@ -77,7 +77,7 @@ export const ECOMMERCE_ERROR_CODES: Readonly<Record<EcommerceErrorCode, string>>
   TOO_LONG: 'A text field without a rule of its own (an id, an email, a password) is longer than 10,000 characters.',
 };
 
-/** Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock, replenishment) and the saga steps retail and ecommerce call (reserveStock, commitReservation, releaseReservation, restockOrder, returnStock, ensureStoreLocation). */
+/** Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock, replenishment) and the saga steps retail and ecommerce call (reserveStock, takeStock, commitReservation, releaseReservation, restockOrder, returnStock, ensureStoreLocation). */
 export type InventoryErrorCode =
   | 'INVALID_INPUT'
   | 'INVALID_QUANTITY'
@@ -103,7 +103,7 @@ export const INVENTORY_ERROR_CODES: Readonly<Record<InventoryErrorCode, string>>
   INVALID_QUANTITY:
     "A quantity is not a whole number in its documented range (1 to 1,000,000 units, the lines of one product together included; an adjustment's delta not zero and at most 1,000,000 either way; an approved quantity from 0 to what the store asked for), or an approval sends no unit at all.",
   INSUFFICIENT_STOCK:
-    'The location has fewer available units (on hand and not reserved) than the change takes: a reservation, a removal by adjustStock, or an approval at the central warehouse. Nothing changed.',
+    'The location has fewer available units (on hand and not reserved) than the change takes: a reservation, a take (takeStock), a removal by adjustStock, or an approval at the central warehouse. Nothing changed.',
   UNKNOWN_LOCATION: 'No location has this id.',
   UNKNOWN_PRODUCT: 'No product has this id: the products subgraph does not know it.',
   PRODUCT_INACTIVE: 'The product is withdrawn from sale, so it is not replenished either.',
@@ -114,10 +114,10 @@ export const INVENTORY_ERROR_CODES: Readonly<Record<InventoryErrorCode, string>>
   REASON_REQUIRED: 'A rejection without a reason, or with only blanks.',
   RESERVATION_NOT_FOUND: 'No reservation exists for this order id.',
   RESERVATION_NOT_ACTIVE:
-    "The order's reservation cannot take this step any more: reserving again or committing a released, expired or restocked one, releasing a committed or restocked one. It is returned unchanged.",
+    "The order's reservation cannot take this step any more: reserving or taking again for a released, expired or restocked one, committing a released, expired or restocked one, releasing a committed or restocked one (a take is committed). It is returned unchanged.",
   RESERVATION_NOT_COMMITTED: 'Only a committed reservation can be restocked; this one is pending, released or expired.',
   IDEMPOTENCY_KEY_REUSED:
-    'The idempotency key was already used for something else: the order id of reserveStock with other lines or another location, the return id of returnStock with other lines or another location.',
+    'The idempotency key was already used for something else: the order id of reserveStock with other lines or another location, the order id of takeStock with other lines or another location or already used by reserveStock, the return id of returnStock with other lines or another location.',
   INVALID_CHARACTERS: 'A text field holds control characters.',
   TOO_LONG: 'A text field is longer than 10,000 characters.',
 };

@@ -320,7 +320,7 @@ export type GenerateReportInput = {
 
 /**
  * Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock,
- * replenishment) and the saga steps retail and ecommerce call (reserveStock, commitReservation,
+ * replenishment) and the saga steps retail and ecommerce call (reserveStock, takeStock, commitReservation,
  * releaseReservation, restockOrder, returnStock, ensureStoreLocation).
  */
 export type InventoryErrorCode =
@@ -338,7 +338,8 @@ export type InventoryErrorCode =
   | 'INVALID_QUANTITY'
   /**
    * The location has fewer available units (on hand and not reserved) than the change takes: a
-   * reservation, a removal by adjustStock, or an approval at the central warehouse. Nothing changed.
+   * reservation, a take (takeStock), a removal by adjustStock, or an approval at the central warehouse.
+   * Nothing changed.
    */
   | 'INSUFFICIENT_STOCK'
   /** No location has this id. */
@@ -358,15 +359,17 @@ export type InventoryErrorCode =
   /** No reservation exists for this order id. */
   | 'RESERVATION_NOT_FOUND'
   /**
-   * The order's reservation cannot take this step any more: reserving again or committing a released,
-   * expired or restocked one, releasing a committed or restocked one. It is returned unchanged.
+   * The order's reservation cannot take this step any more: reserving or taking again for a released,
+   * expired or restocked one, committing a released, expired or restocked one, releasing a committed or
+   * restocked one (a take is committed). It is returned unchanged.
    */
   | 'RESERVATION_NOT_ACTIVE'
   /** Only a committed reservation can be restocked; this one is pending, released or expired. */
   | 'RESERVATION_NOT_COMMITTED'
   /**
    * The idempotency key was already used for something else: the order id of reserveStock with other
-   * lines or another location, the return id of returnStock with other lines or another location.
+   * lines or another location, the order id of takeStock with other lines or another location or already
+   * used by reserveStock, the return id of returnStock with other lines or another location.
    */
   | 'IDEMPOTENCY_KEY_REUSED'
   /** A text field holds control characters. */

@@ -155,9 +155,17 @@ export const ReservationSchema = new EntitySchema<Reservation>({
     status: { enum: true, items: RESERVATION_STATUSES, columnType: 'text' },
     expiresAt: { ...timestamp },
     releaseReason: { ...text, nullable: true },
+    taken: { type: 'boolean', default: false },
     createdAt: { ...now },
     updatedAt: { ...now },
   },
+  // A take is written COMMITTED and can only be restocked afterwards.
+  checks: [
+    {
+      name: 'reservation_taken_committed',
+      expression: "taken = false or status = 'COMMITTED' or status = 'RESTOCKED'",
+    },
+  ],
   indexes: [
     // The expiry sweeper looks only at pending reservations, oldest deadline first.
     {

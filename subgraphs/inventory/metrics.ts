@@ -9,7 +9,7 @@ import { businessCounter, type Logger, type Metrics } from '../kit';
 export function reservationOutcomes(metrics: Pick<Metrics, 'registry'>) {
   return businessCounter(metrics, {
     name: 'inventory_reservation_operations_total',
-    help: 'Reservation saga steps by outcome (reserved, duplicate, insufficient_stock, committed, released, expired, ...)',
+    help: 'Reservation saga steps by outcome (reserved, taken, duplicate, insufficient_stock, committed, released, expired, ...)',
     labelNames: ['outcome'],
   });
 }

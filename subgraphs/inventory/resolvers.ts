@@ -30,6 +30,7 @@ import {
   releaseReservation,
   reserveStock,
   restockOrder,
+  takeStock,
   type ReservationResult,
 } from './domain/reservations';
 import { returnStock } from './domain/returns';
@@ -157,6 +158,7 @@ export const resolvers = {
       }
     },
     reserveStock: (_p, args, ctx) => counted(ctx, reserveStock(ctx.domain, args.input)),
+    takeStock: (_p, args, ctx) => counted(ctx, takeStock(ctx.domain, args.input)),
     commitReservation: (_p, args, ctx) => counted(ctx, commitReservation(ctx.domain, args.input)),
     releaseReservation: (_p, args, ctx) => counted(ctx, releaseReservation(ctx.domain, args.input)),
     restockOrder: (_p, args, ctx) => counted(ctx, restockOrder(ctx.domain, args.input)),

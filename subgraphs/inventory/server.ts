@@ -46,6 +46,7 @@ export const permissions = withPermissions({
     approveReplenishment: hasRole('ADMIN'),
     rejectReplenishment: hasRole('ADMIN'),
     reserveStock: isService,
+    takeStock: isService,
     commitReservation: isService,
     releaseReservation: isService,
     restockOrder: isService,

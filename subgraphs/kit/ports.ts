@@ -57,6 +57,18 @@ export interface InventorySagaPort {
     ttlSeconds: number,
     locationId?: string,
   ): Promise<StepResult<{ reservationId: string }>>;
+  /**
+   * Reserve and commit in one call, for a checkout or a till sale that takes its stock once: every
+   * line's units leave the stock at `locationId` (the online fulfilment location when omitted; a till
+   * takes at its store's location) only if every line has them available, else none (definitive
+   * INSUFFICIENT_STOCK, UNKNOWN_LOCATION...). Idempotent by order id: a replay with the same lines
+   * succeeds again and changes nothing; other lines, or an order id `reserve` used, are refused
+   * (IDEMPOTENCY_KEY_REUSED). What it records is a committed reservation: `commit` is a no-op on it,
+   * `release` refuses it (RESERVATION_NOT_ACTIVE) and `restock` gives its units back. An unknown
+   * outcome is compensated with `release` first (it blocks a take that has not arrived yet, and is
+   * refused when the take happened), then `restock`.
+   */
+  take(orderId: string, lines: ReserveLine[], locationId?: string): Promise<StepResult<{ reservationId: string }>>;
   /** The order is confirmed: the reserved units leave the stock. */
   commit(orderId: string): Promise<StepResult>;
   /** The order is abandoned before its commit: the reserved units are available again. */

@@ -1,11 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { execute, inTransaction, ONLINE_LOCATION_ID, queryOne, queryRows, type DomainContext } from '../../kit/domain';
-import type { LocationKind, MovementReason, Reservation, ReservationLine } from './types';
+import {
+  execute,
+  inTransaction,
+  ONLINE_LOCATION_ID,
+  outboxCommits,
+  queryOne,
+  queryRows,
+  type DomainContext,
+} from '../../kit/domain';
+import {
+  LOCATION_KINDS,
+  type LocationKind,
+  type MovementReason,
+  type Reservation,
+  type ReservationLine,
+} from './types';
 import type {
   CommitReservationInput,
   ReleaseReservationInput,
   ReserveStockInput,
   RestockOrderInput,
+  TakeStockInput,
 } from '../generated/resolvers';
 import { actorName, callerOf } from './access';
 import { userError, type InventoryUserError } from './errors';
@@ -25,14 +40,17 @@ import {
   RELEASE_RESERVATIONS,
   RESERVATION_OF_ORDER,
   RESTOCK_RESERVATION,
+  TAKE_STOCK,
 } from './sql/reservations';
 import { RESERVATION } from './sql/shared';
 
 /**
  * The stock steps of ecommerce's checkout saga (at the online location) and retail's till sale saga
  * (at the store's location); a commit at a store's location is a SALE in the audit trail, elsewhere
- * a RESERVATION_COMMITTED (commitReason). Raw SQL in explicit transactions (statements in
- * sql/reservations.ts), not the unit of work: each step
+ * a RESERVATION_COMMITTED (commitReason). takeStock is reserve and commit in one step: ONE
+ * statement (sql/reservations.ts TAKE_STOCK, its own implicit transaction) writes a COMMITTED
+ * reservation, so release, restock and replays treat it as a committed order. The other steps are
+ * raw SQL in explicit transactions (statements in sql/reservations.ts), not the unit of work: each step
  * is a conditional change (claim an order id unless taken, hold units only if still free) whose
  * correctness rests on row locks and ON CONFLICT, with a constant number of statements whatever the
  * number of lines. Correct with any number of replicas on one database because all coordination is
@@ -69,6 +87,9 @@ export function commitReason(locationKind: LocationKind | null): MovementReason 
   return locationKind === 'STORE' ? 'SALE' : 'RESERVATION_COMMITTED';
 }
 
+/** commitReason for every kind of location, as TAKE_STOCK reads it (the kind is known only there). */
+const COMMIT_REASONS = JSON.stringify(Object.fromEntries(LOCATION_KINDS.map((kind) => [kind, commitReason(kind)])));
+
 export type ReserveOutcome =
   'reserved' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
 
@@ -96,6 +117,17 @@ function validateOrderReason(input: ReleaseReservationInput | RestockOrderInput)
     );
   }
   return errors;
+}
+
+/** takeStock's input rules: reserveStock's without a ttl (an order id, 1 to 100 valid lines, merged). */
+function validateTake(input: TakeStockInput): { errors: InventoryUserError[]; lines: MergedLine[] } {
+  const errors: InventoryUserError[] = [];
+  const idError = orderIdError(input.orderId);
+  if (idError) errors.push(idError);
+  const countError = lineCountError(input.lines.length);
+  if (countError) errors.push(countError);
+  const merged = mergeLines(input.lines);
+  return { errors: [...errors, ...merged.errors], lines: merged.lines };
 }
 
 function validateReserve(input: ReserveStockInput): { errors: InventoryUserError[]; lines: MergedLine[] } {
@@ -137,6 +169,33 @@ function notActive(reservation: Reservation): InventoryUserError {
     `The reservation of order ${reservation.orderId} is ${reservation.status}`,
     ['input', 'orderId'],
   );
+}
+
+/**
+ * One INSUFFICIENT_STOCK per line whose units are not available at the location (on hand minus
+ * reserved; a product without a level there has none), in input order, naming what is short.
+ */
+function shortages(
+  lines: readonly MergedLine[],
+  levels: readonly { productId: string; onHand: number; reserved: number }[],
+  locationId: string,
+): InventoryUserError[] {
+  const byProduct = new Map(levels.map((l) => [l.productId, l]));
+  const short: InventoryUserError[] = [];
+  for (const line of lines) {
+    const level = byProduct.get(line.productId);
+    const free = level ? level.onHand - level.reserved : 0;
+    if (free < line.quantity) {
+      short.push(
+        userError(
+          'INSUFFICIENT_STOCK',
+          `Only ${Math.max(free, 0)} of ${line.productId} available at ${locationId}; ${line.quantity} requested`,
+          ['input', 'lines', String(line.index)],
+        ),
+      );
+    }
+  }
+  return short.sort((a, b) => Number(a.field?.[2]) - Number(b.field?.[2]));
 }
 
 /** What a repeated reserveStock for an order returns: the first reservation, never a second one. */
@@ -193,23 +252,8 @@ export async function reserveStock(
     }
 
     const levels = await queryRows(tx, LOCK_LEVELS, { locationId, productIds: lines.map((l) => l.productId) });
-    const byProduct = new Map(levels.map((l) => [l.productId, l]));
-    const short: InventoryUserError[] = [];
-    for (const line of lines) {
-      const level = byProduct.get(line.productId);
-      const free = level ? level.onHand - level.reserved : 0;
-      if (free < line.quantity) {
-        short.push(
-          userError(
-            'INSUFFICIENT_STOCK',
-            `Only ${Math.max(free, 0)} of ${line.productId} available at ${locationId}; ${line.quantity} requested`,
-            ['input', 'lines', String(line.index)],
-          ),
-        );
-      }
-    }
+    const short = shortages(lines, levels, locationId);
     if (short.length) {
-      short.sort((a, b) => Number(a.field?.[2]) - Number(b.field?.[2]));
       return { commit: false, result: { reservation: null, errors: short, outcome: 'insufficient_stock' } };
     }
 
@@ -236,6 +280,86 @@ export async function reserveStock(
       result: { reservation: { ...claimed, lines: reservationLines }, errors: [], outcome: 'reserved' },
     };
   });
+}
+
+export type TakeOutcome =
+  'taken' | 'duplicate' | 'invalid' | 'unknown_location' | 'insufficient_stock' | 'key_reused' | 'not_active';
+
+/**
+ * What a takeStock of an order id already used answers: the first take when it was one with the same
+ * location and lines (nothing changes); the reservation and RESERVATION_NOT_ACTIVE when the order's
+ * stock step is over (released, expired, a release recorded before the take, or restocked);
+ * IDEMPOTENCY_KEY_REUSED for other lines, another location, or an id reserveStock used.
+ */
+function takeReplay(
+  existing: ReservationWithLines,
+  locationId: string,
+  lines: MergedLine[],
+): ReservationResult<TakeOutcome> {
+  if (existing.status === 'RELEASED' || existing.status === 'EXPIRED' || existing.status === 'RESTOCKED') {
+    return { reservation: existing, errors: [notActive(existing)], outcome: 'not_active' };
+  }
+  if (!existing.taken || existing.locationId !== locationId || !sameLines(existing.lines, lines)) {
+    const message = existing.taken
+      ? `Order ${existing.orderId} already took different stock; use a new order id for different lines`
+      : `Order ${existing.orderId} already holds a reservation (reserveStock); use a new order id to take stock`;
+    return {
+      reservation: null,
+      errors: [userError('IDEMPOTENCY_KEY_REUSED', message, ['input', 'orderId'])],
+      outcome: 'key_reused',
+    };
+  }
+  return { reservation: existing, errors: [], outcome: 'duplicate' };
+}
+
+/**
+ * Reserve and commit in one step, for a checkout or a till sale that takes its stock once: every
+ * line's units leave on hand at the location (the online location when omitted) only if every line
+ * has them available, once per order id. ONE statement (TAKE_STOCK) on the happy path and for a
+ * replay; a refusal writes nothing and costs at most one more read (the order's reservation, when
+ * a take of the same id committed while the statement waited for its locks). The row it writes is
+ * a COMMITTED reservation (taken) with its lines: commit is a no-op, release answers
+ * RESERVATION_NOT_ACTIVE and restock puts the units back, as for a reserved then committed order.
+ */
+export async function takeStock(ctx: DomainContext, input: TakeStockInput): Promise<ReservationResult<TakeOutcome>> {
+  const actor = actorName(callerOf(ctx));
+  const { errors, lines } = validateTake(input);
+  if (errors.length) return { reservation: null, errors, outcome: 'invalid' };
+  const locationId = input.locationId ?? ONLINE_LOCATION_ID;
+
+  const row = await queryOne(ctx.em, TAKE_STOCK, {
+    orderId: input.orderId,
+    locationId,
+    lines: linesParameter(lines),
+    reasons: COMMIT_REASONS,
+    actor,
+    // As recordEvents keeps it.
+    correlationId: ctx.requestId.slice(0, 200),
+  });
+  if (!row) throw new Error(`take of ${input.orderId}: the statement returned no row`);
+  if (row.claimed) {
+    // Committed with its events: the relay of this process publishes them now, not at its next poll
+    // (what recordEvents arranges for a transaction's commit).
+    outboxCommits.emit('committed', String(ctx.em.config.get('clientUrl')));
+    const taken = lines.map(({ productId, quantity }) => ({ reservationId: row.claimed!.id, productId, quantity }));
+    return { reservation: { ...row.claimed, lines: taken }, errors: [], outcome: 'taken' };
+  }
+
+  // Nothing was written. A claim of this order id that committed while the statement waited (its
+  // snapshot is older) is found by reading again: a replay racing the first take answers that take.
+  const existing = row.prior ?? (await findReservation(ctx.em, input.orderId));
+  if (existing) return takeReplay(existing, locationId, lines);
+  if (row.locationKind === null) {
+    return {
+      reservation: null,
+      errors: [userError('UNKNOWN_LOCATION', `No location with id ${locationId}`, ['input', 'locationId'])],
+      outcome: 'unknown_location',
+    };
+  }
+  const short = shortages(lines, row.levels, locationId);
+  // Every line free and no claim means the order id was taken: then `existing` was found above.
+  if (!short.length) throw new Error(`take of ${input.orderId}: nothing taken, nothing short, no reservation`);
+  return { reservation: null, errors: short, outcome: 'insufficient_stock' };
 }
 
 /**

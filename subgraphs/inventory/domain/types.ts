@@ -91,6 +91,11 @@ export interface Reservation {
   status: ReservationStatus;
   expiresAt: Date;
   releaseReason: string | null;
+  /**
+   * True when takeStock took the units in one step (the row was written COMMITTED, with no
+   * RESERVATION movement before); false for reserveStock's reservations and release tombstones.
+   */
+  taken: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

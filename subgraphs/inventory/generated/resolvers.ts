@@ -116,7 +116,7 @@ export type InventoryUserError = {
 
 /**
  * Every code inventory's mutations can return in their errors: the stock changes of people (adjustStock,
- * replenishment) and the saga steps retail and ecommerce call (reserveStock, commitReservation,
+ * replenishment) and the saga steps retail and ecommerce call (reserveStock, takeStock, commitReservation,
  * releaseReservation, restockOrder, returnStock, ensureStoreLocation).
  */
 export type InventoryErrorCode =
@@ -134,7 +134,8 @@ export type InventoryErrorCode =
   | 'INVALID_QUANTITY'
   /**
    * The location has fewer available units (on hand and not reserved) than the change takes: a
-   * reservation, a removal by adjustStock, or an approval at the central warehouse. Nothing changed.
+   * reservation, a take (takeStock), a removal by adjustStock, or an approval at the central warehouse.
+   * Nothing changed.
    */
   | 'INSUFFICIENT_STOCK'
   /** No location has this id. */
@@ -154,15 +155,17 @@ export type InventoryErrorCode =
   /** No reservation exists for this order id. */
   | 'RESERVATION_NOT_FOUND'
   /**
-   * The order's reservation cannot take this step any more: reserving again or committing a released,
-   * expired or restocked one, releasing a committed or restocked one. It is returned unchanged.
+   * The order's reservation cannot take this step any more: reserving or taking again for a released,
+   * expired or restocked one, committing a released, expired or restocked one, releasing a committed or
+   * restocked one (a take is committed). It is returned unchanged.
    */
   | 'RESERVATION_NOT_ACTIVE'
   /** Only a committed reservation can be restocked; this one is pending, released or expired. */
   | 'RESERVATION_NOT_COMMITTED'
   /**
    * The idempotency key was already used for something else: the order id of reserveStock with other
-   * lines or another location, the return id of returnStock with other lines or another location.
+   * lines or another location, the order id of takeStock with other lines or another location or already
+   * used by reserveStock, the return id of returnStock with other lines or another location.
    */
   | 'IDEMPOTENCY_KEY_REUSED'
   /** A text field holds control characters. */
@@ -261,9 +264,10 @@ export type StockMovementReason =
   /** Goods received from a supplier (adjustStock), or a location's opening stock. */
   | 'RECEIPT'
   /**
-   * Units sold at a till: a point-of-sale sale at a store's location took its reserved units out of
-   * the stock when it was recorded (onHand and reserved go down), or a person took units sold out of
-   * the stock by hand (adjustStock, onHand goes down).
+   * Units sold at a till: a point-of-sale sale at a store's location took its units out of the stock
+   * when it was recorded, either the units its reservation held (commitReservation: onHand and reserved
+   * go down) or at once (takeStock: onHand goes down), or a person took units sold out of the stock by
+   * hand (adjustStock, onHand goes down).
    */
   | 'SALE'
   /**
@@ -285,8 +289,10 @@ export type StockMovementReason =
   /** A reservation was not committed in time and was released automatically (reserved goes down). */
   | 'RESERVATION_EXPIRED'
   /**
-   * An order was confirmed at a location that is not a store (online orders): its reserved units left
-   * the stock (onHand and reserved go down). A sale at a store's till is SALE instead.
+   * An order was confirmed at a location that is not a store (online orders): its units left the stock,
+   * either the units its reservation held (commitReservation: onHand and reserved go down) or at once
+   * (takeStock, the order's reservation written committed: onHand goes down). A sale at a store's till
+   * is SALE instead.
    */
   | 'RESERVATION_COMMITTED';
 
@@ -637,7 +643,7 @@ export type RejectReplenishmentPayload = {
 export type ReservationStatus =
   /** Units are held (reserved) and wait for commit or release. */
   | 'PENDING'
-  /** The online order or till sale was confirmed: the units left the stock. */
+  /** The online order or till sale was confirmed: the units left the stock (a take is written so at once). */
   | 'COMMITTED'
   /** The reservation was cancelled; the units are available again. */
   | 'RELEASED'
@@ -651,11 +657,14 @@ export type ReservationLine = {
   __typename?: 'ReservationLine';
   /** The product. */
   product: Product;
-  /** Units held. */
+  /** Units held (or taken). */
   quantity: Scalars['Int']['output'];
 };
 
-/** Stock held for one online order or till sale (its order id) while its saga completes; one per order id. */
+/**
+ * Stock held for one online order or till sale (its order id) while its saga completes, or taken for it
+ * at once (takeStock: written COMMITTED); one per order id.
+ */
 export type Reservation = {
   __typename?: 'Reservation';
   /** Reservation id. */
@@ -666,11 +675,14 @@ export type Reservation = {
   location?: Maybe<Location>;
   /** Lifecycle state. */
   status: ReservationStatus;
-  /** A PENDING reservation still pending at this time is released automatically. */
+  /**
+   * A PENDING reservation still pending at this time is released automatically; a take's is when it was
+   * taken (it never waits).
+   */
   expiresAt: Scalars['DateTime']['output'];
   /** When the reservation was made. */
   createdAt: Scalars['DateTime']['output'];
-  /** Held units, one line per product. */
+  /** Held (or taken) units, one line per product. */
   lines: Array<ReservationLine>;
 };
 
@@ -710,6 +722,46 @@ export type ReserveStockPayload = {
    * UNKNOWN_LOCATION, INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same order id, different
    * lines or location), RESERVATION_NOT_ACTIVE (the order's reservation was already released, expired
    * or restocked; it is returned unchanged), INVALID_CHARACTERS, TOO_LONG.
+   */
+  errors: Array<InventoryUserError>;
+};
+
+/** One product and quantity to take. */
+export type TakeStockLineInput = {
+  /** The product, 1 to 100 characters; only units available at the location can be taken. */
+  productId: Scalars['ID']['input'];
+  /** Units to take, 1 to 1,000,000. Lines of the same product are added together. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Input of takeStock. */
+export type TakeStockInput = {
+  /**
+   * Idempotency key, 1 to 100 characters: the online order or till sale the stock is for. Taking again
+   * for it with the same location and lines answers the first take and changes nothing.
+   */
+  orderId: Scalars['ID']['input'];
+  /** Where the units leave the stock; the online fulfilment location when omitted. */
+  locationId?: InputMaybe<Scalars['ID']['input']>;
+  /** Products and quantities, 1 to 100 lines; all are taken or none. */
+  lines: Array<TakeStockLineInput>;
+};
+
+/** Result of takeStock. */
+export type TakeStockPayload = {
+  __typename?: 'TakeStockPayload';
+  /**
+   * The order's reservation, COMMITTED, with the lines taken (the first take's when the order was
+   * already taken); null when nothing was taken.
+   */
+  reservation?: Maybe<Reservation>;
+  /**
+   * Business-rule failures (InventoryErrorCode), nothing written: INSUFFICIENT_STOCK (one per short line,
+   * field ["input","lines","<index>"]; a product with no stock at the location is short), UNKNOWN_LOCATION,
+   * INVALID_QUANTITY, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED (same order id with other lines or another
+   * location, or an order id reserveStock used), RESERVATION_NOT_ACTIVE (the order's reservation was
+   * released, expired or restocked, e.g. a release recorded before the take arrived; it is returned
+   * unchanged), INVALID_CHARACTERS, TOO_LONG.
    */
   errors: Array<InventoryUserError>;
 };
@@ -885,6 +937,15 @@ export type Mutation = {
    */
   reserveStock: ReserveStockPayload;
   /**
+   * Saga step of a checkout (at the online location) or a till sale (at the store's location) in one
+   * call, instead of reserveStock then commitReservation: the order's units leave the stock at once,
+   * all lines or none, only where every line has them available (onHand - reserved). Recorded as the
+   * order's reservation already COMMITTED, with its lines and movements (SALE at a store's location,
+   * RESERVATION_COMMITTED elsewhere): commitReservation is a no-op on it, releaseReservation answers
+   * RESERVATION_NOT_ACTIVE, restockOrder puts the units back. Idempotent by orderId. SERVICE role only.
+   */
+  takeStock: TakeStockPayload;
+  /**
    * Saga step of a checkout or a till sale: the order is confirmed, its reserved units leave the stock
    * (movement SALE at a store's location, RESERVATION_COMMITTED elsewhere). Idempotent. SERVICE role
    * only.
@@ -931,6 +992,10 @@ export type MutationRejectReplenishmentArgs = {
 
 export type MutationReserveStockArgs = {
   input: ReserveStockInput;
+};
+
+export type MutationTakeStockArgs = {
+  input: TakeStockInput;
 };
 
 export type MutationCommitReservationArgs = {
@@ -1122,6 +1187,11 @@ export type ResolversTypes = {
   ReserveStockPayload: ResolverTypeWrapper<
     Omit<ReserveStockPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }
   >;
+  TakeStockLineInput: TakeStockLineInput;
+  TakeStockInput: TakeStockInput;
+  TakeStockPayload: ResolverTypeWrapper<
+    Omit<TakeStockPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }
+  >;
   CommitReservationInput: CommitReservationInput;
   CommitReservationPayload: ResolverTypeWrapper<
     Omit<CommitReservationPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }
@@ -1198,6 +1268,11 @@ export type ResolversParentTypes = {
   ReserveStockLineInput: ReserveStockLineInput;
   ReserveStockInput: ReserveStockInput;
   ReserveStockPayload: Omit<ReserveStockPayload, 'reservation'> & {
+    reservation?: Maybe<ResolversParentTypes['Reservation']>;
+  };
+  TakeStockLineInput: TakeStockLineInput;
+  TakeStockInput: TakeStockInput;
+  TakeStockPayload: Omit<TakeStockPayload, 'reservation'> & {
     reservation?: Maybe<ResolversParentTypes['Reservation']>;
   };
   CommitReservationInput: CommitReservationInput;
@@ -1629,6 +1704,14 @@ export type ReserveStockPayloadResolvers<
   errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
 };
 
+export type TakeStockPayloadResolvers<
+  ContextType = any,
+  ParentType extends ResolversParentTypes['TakeStockPayload'] = ResolversParentTypes['TakeStockPayload'],
+> = {
+  reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['InventoryUserError']>, ParentType, ContextType>;
+};
+
 export type CommitReservationPayloadResolvers<
   ContextType = any,
   ParentType extends ResolversParentTypes['CommitReservationPayload'] =
@@ -1725,6 +1808,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationReserveStockArgs, 'input'>
   >;
+  takeStock?: Resolver<
+    ResolversTypes['TakeStockPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationTakeStockArgs, 'input'>
+  >;
   commitReservation?: Resolver<
     ResolversTypes['CommitReservationPayload'],
     ParentType,
@@ -1786,6 +1875,7 @@ export type Resolvers<ContextType = any> = {
   ReservationLine?: ReservationLineResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;
   ReserveStockPayload?: ReserveStockPayloadResolvers<ContextType>;
+  TakeStockPayload?: TakeStockPayloadResolvers<ContextType>;
   CommitReservationPayload?: CommitReservationPayloadResolvers<ContextType>;
   ReleaseReservationPayload?: ReleaseReservationPayloadResolvers<ContextType>;
   RestockOrderPayload?: RestockOrderPayloadResolvers<ContextType>;

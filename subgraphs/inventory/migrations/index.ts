@@ -3,6 +3,7 @@ import { Migration20251122000000InventoryInit } from './Migration20251122000000_
 import { Migration20251201000000ReservationRestocked } from './Migration20251201000000_reservation_restocked';
 import { Migration20251210000000ReturnsAndReplenishment } from './Migration20251210000000_returns_and_replenishment';
 import { Migration20261201224440Outbox } from './Migration20261201224440_outbox';
+import { Migration20261207035927ReservationTaken } from './Migration20261207035927_reservation_taken';
 
 /** Committed migrations in the order they run (explicit so tsx, jest and node see the same set). */
 export const migrations: { name: string; class: MigrationClass }[] = [
@@ -13,4 +14,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
     class: Migration20251210000000ReturnsAndReplenishment,
   },
   { name: 'Migration20261201224440_outbox', class: Migration20261201224440Outbox },
+  { name: 'Migration20261207035927_reservation_taken', class: Migration20261207035927ReservationTaken },
 ];

@@ -12,6 +12,7 @@ import { cachedServiceToken } from './service-token';
  */
 const MUTATIONS = {
   reserveStock: { name: 'Reserve', input: 'ReserveStockInput', selection: 'reservation { id status }' },
+  takeStock: { name: 'Take', input: 'TakeStockInput', selection: 'reservation { id status }' },
   commitReservation: { name: 'Commit', input: 'CommitReservationInput', selection: 'reservation { id status }' },
   releaseReservation: { name: 'Release', input: 'ReleaseReservationInput', selection: 'reservation { id status }' },
   restockOrder: { name: 'Restock', input: 'RestockOrderInput', selection: 'reservation { id status }' },
@@ -123,6 +124,30 @@ export class InventoryClient implements InventoryPort {
     if (!reservation)
       return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
     if (reservation.status !== 'PENDING' && reservation.status !== 'COMMITTED') {
+      return {
+        ok: false,
+        transient: false,
+        code: 'RESERVATION_NOT_ACTIVE',
+        message: `the order's reservation is ${reservation.status}`,
+      };
+    }
+    return { ok: true, value: { reservationId: reservation.id } };
+  }
+
+  async take(
+    orderId: string,
+    lines: ReserveLine[],
+    locationId: string = ONLINE_LOCATION_ID,
+  ): Promise<StepResult<{ reservationId: string }>> {
+    const res = await this.call('takeStock', { orderId, locationId, lines });
+    if (!res.ok) return res;
+    const failed = InventoryClient.businessFailure(res.value);
+    if (failed) return failed;
+    const reservation = res.value.reservation ?? null;
+    if (!reservation)
+      return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
+    // A take is answered COMMITTED; anything else came with a UserError above.
+    if (reservation.status !== 'COMMITTED') {
       return {
         ok: false,
         transient: false,

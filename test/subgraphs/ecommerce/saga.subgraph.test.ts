@@ -69,6 +69,10 @@ class ScriptedInventory implements InventorySagaPort {
     this.calls.push(`reserve:${orderId}`);
     return { ok: true, value: { reservationId: `res-${orderId}` } };
   }
+  async take(orderId: string, _lines: ReserveLine[]): Promise<StepResult<{ reservationId: string }>> {
+    this.calls.push(`take:${orderId}`);
+    return { ok: true, value: { reservationId: `res-${orderId}` } };
+  }
   async commit(orderId: string): Promise<StepResult> {
     this.calls.push(`commit:${orderId}`);
     if (this.commitFailures > 0) {

@@ -95,6 +95,9 @@ describe('inventory SDL', () => {
       'ReservationStatus',
       'ReserveStockInput',
       'ReserveStockPayload',
+      'TakeStockInput',
+      'TakeStockLineInput',
+      'TakeStockPayload',
       'StockReturn',
       'ReturnStockInput',
       'EnsureStoreLocationInput',
@@ -113,6 +116,7 @@ describe('inventory SDL', () => {
       'reserveStock',
       'restockOrder',
       'returnStock',
+      'takeStock',
     ]);
   });
 

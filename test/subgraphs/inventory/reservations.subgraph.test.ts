@@ -475,6 +475,8 @@ describe('documented maxima of the saga inputs', () => {
       'returnStock input.locationId',
       'returnStock input.reason',
       'returnStock input.returnId',
+      'takeStock input.lines.0.productId',
+      'takeStock input.orderId',
     ]);
     const written = () =>
       t.count(`select ((select count(*) from reservation) + (select count(*) from stock_return)

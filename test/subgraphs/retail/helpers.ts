@@ -24,13 +24,15 @@ import { seedRetail } from '../../../subgraphs/retail/seed';
 
 // ---------- doubles ----------
 
-type Method = 'reserve' | 'commit' | 'release' | 'restock' | 'returnStock' | 'ensureStoreLocation';
+type Method = 'reserve' | 'take' | 'commit' | 'release' | 'restock' | 'returnStock' | 'ensureStoreLocation';
 type Scripted = StepResult<never> | 'throw';
 
 interface FakeReservation {
   status: 'PENDING' | 'COMMITTED' | 'RELEASED' | 'RESTOCKED';
   locationId: string | null;
   lines: ReserveLine[];
+  /** Written COMMITTED at once by take. */
+  taken?: boolean;
 }
 
 /**
@@ -107,6 +109,35 @@ export class FakeInventory implements InventoryPort {
       }
       this.move(locationId, lines, 'reserved', 1);
       this.reservations.set(orderId, { status: 'PENDING', locationId, lines });
+      return { ok: true, value: { reservationId: `res-${orderId}` } };
+    });
+  }
+
+  take(orderId: string, lines: ReserveLine[], locationId = 'loc-online') {
+    return this.call('take', orderId, () => {
+      const existing = this.reservations.get(orderId);
+      if (existing) {
+        if (existing.status === 'RELEASED' || existing.status === 'RESTOCKED')
+          return this.refuse('RESERVATION_NOT_ACTIVE');
+        const same =
+          existing.taken === true &&
+          existing.locationId === locationId &&
+          JSON.stringify(existing.lines) === JSON.stringify(lines);
+        return same ? { ok: true, value: { reservationId: `res-${orderId}` } } : this.refuse('IDEMPOTENCY_KEY_REUSED');
+      }
+      const short = lines.find((l) => {
+        const { onHand, reserved } = this.level(locationId, l.productId);
+        return onHand - reserved < l.quantity;
+      });
+      if (short) {
+        const { onHand, reserved } = this.level(locationId, short.productId);
+        return this.refuse(
+          'INSUFFICIENT_STOCK',
+          `Only ${Math.max(onHand - reserved, 0)} of ${short.productId} available at ${locationId}; ${short.quantity} requested`,
+        );
+      }
+      this.move(locationId, lines, 'onHand', -1);
+      this.reservations.set(orderId, { status: 'COMMITTED', locationId, lines, taken: true });
       return { ok: true, value: { reservationId: `res-${orderId}` } };
     });
   }

@@ -1,5 +1,5 @@
 import { sql, type Projection } from '../../../kit/domain';
-import type { MovementChange } from '../events';
+import type { MovementChange, StockChanged, StockChangedData } from '../events';
 import type { HeldReservation, ReservationWithLines } from '../reservations';
 import type { LocationKind, MovementReason, Reservation, ReservationLine, StockLevel } from '../types';
 import {
@@ -62,6 +62,144 @@ export const CLAIM_ORDER = sql<{ orderId: string; locationId: string; ttlSeconds
    on conflict (order_id) do nothing
    returning ${RESERVATION.columns}`,
   { row: RESERVATION },
+);
+
+/** What TAKE_STOCK answers: what it wrote, or what a caller needs to say why it wrote nothing. */
+export interface TakeRow {
+  /** The order's new reservation, COMMITTED and taken; null when nothing was written. */
+  claimed: Reservation | null;
+  /** The order's reservation as the statement's snapshot saw it (then nothing was written); null when none. */
+  prior: ReservationWithLines | null;
+  /** The location's kind; null when no location has the id. */
+  locationKind: LocationKind | null;
+  /** The lines' levels at the location, as locked (the latest committed values); empty when nothing was locked. */
+  levels: { productId: string; onHand: number; reserved: number }[];
+}
+
+const TAKE_ROW: Projection<TakeRow> = {
+  columns: '',
+  fromRow: (row) => ({
+    // JSON objects of the projections: their instants as text until shaped.
+    claimed: row.claimed ? RESERVATION.fromRow(row.claimed as Record<string, unknown>) : null,
+    prior: row.prior ? WITH_LINES.fromRow(row.prior as Record<string, unknown>) : null,
+    locationKind: (row.locationKind as LocationKind | null) ?? null,
+    levels: row.levels as TakeRow['levels'],
+  }),
+};
+
+/** The stock.changed envelope of a movement, as the kit's recordEvents writes it (domain/events.ts). */
+const STOCK_CHANGED: Pick<StockChanged, 'type'> & { version: 1; aggregateType: StockChanged['aggregate']['type'] } = {
+  type: 'stock.changed',
+  version: 1,
+  aggregateType: 'StockLevel',
+};
+
+/**
+ * stock.changed's data (domain/events.ts StockChangedData) in SQL, from a movement `m`, its level
+ * after the statement `u` (each level moves once in a take) and its location `loc`: every field of
+ * the type is named here, none more, or this does not compile.
+ */
+const STOCK_CHANGED_DATA: Record<keyof StockChangedData, string> = {
+  productId: 'm.product_id',
+  locationId: 'm.location_id',
+  storeId: 'loc.store_id',
+  reason: 'm.reason',
+  reference: 'm.reference',
+  onHandDelta: 'm.on_hand_delta',
+  reservedDelta: 'm.reserved_delta',
+  onHand: 'u.on_hand',
+  reserved: 'u.reserved',
+  reorderPoint: 'u.reorder_point',
+};
+
+/**
+ * takeStock in ONE statement, so in one implicit transaction (autocommit) and one round trip: the
+ * order's units leave on hand at the location only if every line has them available, recorded as a
+ * COMMITTED (taken) reservation with its lines, a movement per line and a stock.changed per movement.
+ * Correct across replicas because all of it is decided by row locks and the unique order id:
+ * - `held` locks the lines' levels in product order (the global lock order of stock rows) and reads
+ *   them as they are once locked: FOR UPDATE waits for a concurrent change and then returns the row's
+ *   latest committed version, so `enough` sees what every other take, reserve or adjustment left;
+ * - `claim` inserts the order's reservation only when every line is free; a concurrent claim of the
+ *   same order id waits on the unique index for the first and then inserts nothing;
+ * - `upd` changes the levels only with a claim; it runs on the rows `held` locked, re-checked on their
+ *   latest version, and its condition stays as the guard against overselling;
+ * - a refusal (a short line, an unknown location, an order id already used) writes nothing at all;
+ * - the outbox rows are written after the levels they report (`events` reads `upd`), so two takes of
+ *   a level number their events in commit order (docs/events.md), like recordEvents' callers.
+ * `guard` turns the impossible partial take (fewer levels changed than lines claimed) into an error,
+ * which rolls the whole statement back: there is no transaction for the caller to roll back.
+ */
+export const TAKE_STOCK = sql<
+  {
+    orderId: string;
+    locationId: string;
+    lines: string;
+    reasons: string;
+    actor: string;
+    correlationId: string | null;
+  },
+  TakeRow
+>(
+  `with req as (
+     select * from jsonb_to_recordset(:lines::jsonb) as x(product_id text, quantity integer)
+   ), loc as (
+     select l.id, l.kind, l.store_id from location l where l.id = :locationId
+   ), prior as materialized (
+     -- the order's reservation, if its id was used before: then nothing below locks or writes
+     select ${WITH_LINES.columns} from reservation r where r.order_id = :orderId
+   ), held as materialized (
+     select s.product_id, s.on_hand, s.reserved from stock_level s
+      where s.location_id = :locationId and s.product_id in (select product_id from req)
+        and not exists (select 1 from prior)
+      order by s.product_id
+        for update of s
+   ), enough as (
+     select count(*) = (select count(*) from req) as ok
+       from req join held h on h.product_id = req.product_id
+      where h.on_hand - h.reserved >= req.quantity
+   ), claim as (
+     insert into reservation as r (order_id, location_id, status, expires_at, taken)
+     select :orderId, loc.id, 'COMMITTED', now(), true from loc
+      where not exists (select 1 from prior) and (select ok from enough)
+     on conflict (order_id) do nothing
+     returning ${RESERVATION.columns}
+   ), upd as (
+     update stock_level s
+        set on_hand = s.on_hand - req.quantity, updated_at = now()
+       from req, claim
+      where s.location_id = :locationId and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
+     returning ${LEVEL_AFTER}, req.quantity
+   ), lines as (
+     insert into reservation_line (reservation_id, product_id, quantity)
+     select claim.id, upd.product_id, upd.quantity from upd, claim
+   ), mv as (
+     ${INSERT_MOVEMENT}
+     -- the commit's reason by the location's kind (reservations.ts commitReason)
+     select upd.product_id, :locationId, -upd.quantity, 0, :reasons::jsonb ->> loc.kind, :orderId, null, :actor
+       from upd, loc order by upd.product_id
+     ${MOVEMENT_RETURNING}
+   ), events as (
+     insert into outbox (id, type, version, aggregate_type, aggregate_id, correlation_id, occurred_at, data)
+     select gen_random_uuid(), '${STOCK_CHANGED.type}', ${STOCK_CHANGED.version}, '${STOCK_CHANGED.aggregateType}',
+            m.product_id || '@' || m.location_id, :correlationId, now(),
+            jsonb_build_object(${Object.entries(STOCK_CHANGED_DATA)
+              .map(([field, value]) => `'${field}', ${value}`)
+              .join(', ')})
+       from mv m join upd u on u.product_id = m.product_id and u.location_id = m.location_id
+       join loc on loc.id = m.location_id
+      order by m.id
+   )
+   select (select row_to_json(c) from claim c) as "claimed",
+          (select row_to_json(p) from prior p) as "prior",
+          (select loc.kind from loc) as "locationKind",
+          (select coalesce(json_agg(json_build_object('productId', h.product_id, 'onHand', h.on_hand, 'reserved', h.reserved)
+                                    order by h.product_id), '[]'::json) from held h) as "levels",
+          case when exists (select 1 from claim) and (select count(*) from upd) <> (select count(*) from req)
+               then ('takeStock ' || :orderId::text || ': ' || (select count(*) from upd) || ' of '
+                     || (select count(*) from req) || ' lines applied')::int
+          end as "guard"`,
+  { row: TAKE_ROW },
 );
 
 /** The levels of a reservation's products at its location, locked in product order (the global lock order). */
