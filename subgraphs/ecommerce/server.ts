@@ -5,7 +5,7 @@ import {
   hasRole,
   isAuthenticated,
   isStaffManager,
-  startOutboxRelay,
+  startSubgraphOutboxRelay,
   startRecovery,
   withPermissions,
   requestDomainContext,
@@ -134,7 +134,7 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
             recover: recoverOnce,
           }),
     /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
-    relay: startOutboxRelay({ source: 'ecommerce', orm: running.orm, metrics: running.metrics, log: running.log }),
+    relay: startSubgraphOutboxRelay('ecommerce', running),
   }),
   seed: seedEcommerce,
 });

@@ -367,3 +367,32 @@ export function retainedEventsResolver(source: EventSource) {
 
 /** The largest page of retainedEvents. */
 export const MAX_RETAINED_PAGE = 1_000;
+
+/** A producer's start option (products, inventory): whether this instance runs its outbox relay. */
+export interface OutboxRelayOption {
+  /**
+   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Tests that
+   * read events from the outbox table turn it off, so they publish nothing to the default prefix's
+   * stream of a shared Redis. Default: OUTBOX_RELAY (on unless `off`).
+   */
+  outboxRelay?: boolean;
+}
+
+/**
+ * The outbox relay a producer runs beside its subgraph, in every process (the relay's advisory lock
+ * lets one publish at a time), to `<REDIS_PREFIX>events:<source>` with the OUTBOX_* settings; off
+ * for an instance started with `outboxRelay: false`.
+ */
+export function startSubgraphOutboxRelay(
+  source: EventSource,
+  running: Pick<Parameters<typeof startOutboxRelay>[0], 'orm' | 'metrics' | 'log'>,
+  opts: OutboxRelayOption = {},
+): OutboxRelay {
+  return startOutboxRelay({
+    source,
+    orm: running.orm,
+    metrics: running.metrics,
+    log: running.log,
+    settings: opts.outboxRelay === false ? { ...outboxSettingsFromEnv(), enabled: false } : undefined,
+  });
+}

@@ -148,6 +148,20 @@ export async function queryOne<P extends object, R>(
   return rows[0] ?? null;
 }
 
+/**
+ * One page of a keyset statement whose `:limit` is the page size: up to `first + 1` rows (the extra
+ * row tells whether a next page exists), and none, without a statement, when `first` is 0.
+ */
+export async function queryPage<P extends object, R>(
+  em: EntityManager,
+  st: Statement<P & { limit: number }, R>,
+  first: number,
+  values: P,
+): Promise<R[]> {
+  if (first === 0) return [];
+  return queryRows(em, st, { ...values, limit: first + 1 });
+}
+
 /** Runs a statement and returns the number of rows it changed. */
 export async function execute<P extends object>(
   em: EntityManager,

@@ -2,9 +2,9 @@ import {
   defineSubgraphService,
   isService,
   isStaffManager,
-  outboxSettingsFromEnv,
-  startOutboxRelay,
+  startSubgraphOutboxRelay,
   withPermissions,
+  type OutboxRelayOption,
   type StartOptions,
 } from '../kit';
 import { TEXT_CODES } from './domain/errors';
@@ -30,14 +30,7 @@ const permissions = withPermissions({
   },
 });
 
-export interface ProductsStartOptions extends StartOptions {
-  /**
-   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Tests that
-   * read events from the outbox table turn it off, so they publish nothing to the default prefix's
-   * stream of a shared Redis. Default: OUTBOX_RELAY (on unless `off`).
-   */
-  outboxRelay?: boolean;
-}
+export interface ProductsStartOptions extends StartOptions, OutboxRelayOption {}
 
 /**
  * The products subgraph: no collaborators (it calls no one); its domain context is the kit's (unit of
@@ -60,13 +53,7 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
      * Publishes the catalogue's events to `<REDIS_PREFIX>events:products` (docs/events.md): every
      * process runs it, the relay's advisory lock lets one publish at a time.
      */
-    relay: startOutboxRelay({
-      source: 'products',
-      orm: running.orm,
-      metrics: running.metrics,
-      log: running.log,
-      ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
-    }),
+    relay: startSubgraphOutboxRelay('products', running, opts),
   }),
   seed: seedProducts,
 });

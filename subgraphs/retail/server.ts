@@ -10,7 +10,7 @@ import {
   isService,
   isStaffManager,
   NO_REVOCATIONS,
-  startOutboxRelay,
+  startSubgraphOutboxRelay,
   startRecovery,
   withPermissions,
   requestDomainContext,
@@ -174,7 +174,7 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
   }),
   background: (running, services, opts) => ({
     // Publishes the outbox to events:retail (docs/events.md); every process runs it, one at a time.
-    relay: startOutboxRelay({ source: 'retail', orm: running.orm, metrics: running.metrics, log: running.log }),
+    relay: startSubgraphOutboxRelay('retail', running),
     recovery:
       opts.recovery === false
         ? null

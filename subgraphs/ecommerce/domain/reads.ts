@@ -1,4 +1,4 @@
-import { queryOne, queryRows, type DbContext } from '../../kit/domain';
+import { queryOne, queryPage, queryRows, type DbContext } from '../../kit/domain';
 import { ADDRESS_BY_ID, ADDRESSES_BY_CUSTOMERS } from './sql/addresses';
 import { ACTIVE_CART, CART_LINES_BY_CARTS } from './sql/carts';
 import { CUSTOMER_BY_EMAIL, CUSTOMERS_BY_IDS } from './sql/customers';
@@ -86,8 +86,7 @@ export async function ordersPage(
   ctx: DbContext,
   page: { filter: OrderFilter; first: number; afterSeq: string | null },
 ): Promise<Order[]> {
-  if (page.first === 0) return [];
-  return queryRows(ctx.em, ORDERS_PAGE, { ...listFilter(page.filter), afterSeq: page.afterSeq, limit: page.first + 1 });
+  return queryPage(ctx.em, ORDERS_PAGE, page.first, { ...listFilter(page.filter), afterSeq: page.afterSeq });
 }
 
 export async function countOrders(ctx: DbContext, filter: OrderFilter): Promise<number> {

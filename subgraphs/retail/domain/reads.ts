@@ -1,4 +1,4 @@
-import { queryOne, queryRows, type DbContext } from '../../kit/domain';
+import { queryOne, queryPage, queryRows, type DbContext } from '../../kit/domain';
 import {
   EMAIL_TAKEN,
   EMPLOYEE_BY_EMAIL,
@@ -106,13 +106,11 @@ export async function employeesPage(
   ctx: DbContext,
   page: { filter: EmployeeFilter; first: number; after: readonly [string, string] | null },
 ): Promise<EmployeeProfile[]> {
-  if (page.first === 0) return [];
-  return queryRows(ctx.em, EMPLOYEES_PAGE, {
+  return queryPage(ctx.em, EMPLOYEES_PAGE, page.first, {
     storeId: page.filter.storeId,
     includeInactive: page.filter.includeInactive,
     afterName: page.after?.[0] ?? null,
     afterId: page.after?.[1] ?? null,
-    limit: page.first + 1,
   });
 }
 
@@ -157,12 +155,10 @@ export async function registerSessionsPage(
   ctx: DbContext,
   page: { registerId: string; first: number; after: SessionKeyset | null },
 ): Promise<RegisterSession[]> {
-  if (page.first === 0) return [];
-  return queryRows(ctx.em, REGISTER_SESSIONS_PAGE, {
+  return queryPage(ctx.em, REGISTER_SESSIONS_PAGE, page.first, {
     registerId: page.registerId,
     afterOpenedAt: page.after?.openedAt ?? null,
     afterId: page.after?.id ?? null,
-    limit: page.first + 1,
   });
 }
 
@@ -224,12 +220,7 @@ export async function salesPage(
   ctx: DbContext,
   page: { filter: SaleFilter; first: number; afterSeq: number | null },
 ): Promise<Sale[]> {
-  if (page.first === 0) return [];
-  return queryRows(ctx.em, SALES_PAGE, {
-    ...saleFilterParams(page.filter),
-    afterSeq: page.afterSeq,
-    limit: page.first + 1,
-  });
+  return queryPage(ctx.em, SALES_PAGE, page.first, { ...saleFilterParams(page.filter), afterSeq: page.afterSeq });
 }
 
 export async function countSales(ctx: DbContext, filter: SaleFilter): Promise<number> {
