@@ -3,10 +3,10 @@ import {
   hasRole,
   isService,
   isStaffManager,
-  outboxSettingsFromEnv,
-  startOutboxRelay,
+  startSubgraphOutboxRelay,
   withPermissions,
   requestDomainContext,
+  type OutboxRelayOption,
   type RequestScope,
   type StartOptions,
 } from '../kit';
@@ -81,17 +81,11 @@ export interface InventoryServices {
   products: ProductSource;
 }
 
-export interface InventoryStartOptions extends StartOptions {
+export interface InventoryStartOptions extends StartOptions, OutboxRelayOption {
   /** Reservation expiry sweep interval; RESERVATION_SWEEP_INTERVAL_MS or 30 s when omitted. */
   sweepIntervalMs?: number;
   /** The products subgraph's URL; PRODUCTS_URL (or the local default) when omitted. */
   productsUrl?: string;
-  /**
-   * false: this instance runs no outbox relay (events wait in the outbox for one that does). Subgraph
-   * tests that read events from the outbox table turn it off, so they publish nothing to the default
-   * prefix's stream of a shared Redis. Default: OUTBOX_RELAY (on unless `off`).
-   */
-  outboxRelay?: boolean;
 }
 
 /**
@@ -123,13 +117,7 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
         intervalMs: opts.sweepIntervalMs,
       }),
       /** Publishes the outbox to `<REDIS_PREFIX>events:inventory` (every worker runs one; one publishes at a time). */
-      relay: startOutboxRelay({
-        source: 'inventory',
-        orm: running.orm,
-        metrics: running.metrics,
-        log: running.log,
-        ...(opts.outboxRelay === false ? { settings: { ...outboxSettingsFromEnv(), enabled: false } } : {}),
-      }),
+      relay: startSubgraphOutboxRelay('inventory', running, opts),
     };
   },
   seed: seedInventory,
