@@ -18,10 +18,9 @@ import {
   REGISTER_1,
   RETURN_SALE,
   sell,
-  startTestRetail,
+  useTestRetail,
   type MoneyAnswer,
   type OutboxEventRow,
-  type TestRetail,
   type UserErrorAnswer,
 } from './helpers';
 import type { RetainedEventPage } from '../../../subgraphs/reports/domain/rebuild';
@@ -47,18 +46,17 @@ interface SaleAnswer {
 const cents = (amount: string) => Math.round(Number(amount) * 100);
 
 describe('retail events (outbox, relay, retainedEvents)', () => {
-  let t: TestRetail;
+  const t = useTestRetail(async (retail) => {
+    await openRegister(retail.gql, REGISTER_1);
+  });
   let redis: Redis;
   const contract = readEventContract();
 
-  beforeAll(async () => {
-    t = await startTestRetail();
+  beforeAll(() => {
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    await openRegister(t.gql, REGISTER_1);
-  }, 60_000);
+  });
   afterAll(async () => {
     await redis?.quit();
-    await t?.stop();
   });
 
   const eventsOf = async (aggregateId: string): Promise<OutboxEventRow[]> =>

@@ -13,6 +13,7 @@ import {
   DEFAULT_CURRENCY,
   demoRegisterId,
   redisRevocations,
+  type OutboxRow,
   type Revocations,
 } from '../../../subgraphs/kit';
 import type { ProductSource } from '../../../subgraphs/kit/clients';
@@ -26,6 +27,11 @@ import { seedRetail } from '../../../subgraphs/retail/seed';
 
 type Method = 'reserve' | 'take' | 'commit' | 'release' | 'restock' | 'returnStock' | 'ensureStoreLocation';
 type Scripted = StepResult<never> | 'throw';
+
+/** A step done, with nothing to answer. */
+const DONE = { ok: true, value: undefined } as const;
+/** A reservation's step done: its id, as inventory names it. */
+const held = (orderId: string) => ({ ok: true, value: { reservationId: `res-${orderId}` } }) as const;
 
 interface FakeReservation {
   status: 'PENDING' | 'COMMITTED' | 'RELEASED' | 'RESTOCKED';
@@ -88,28 +94,33 @@ export class FakeInventory implements InventoryPort {
     return { ok: false, transient: false, code, message };
   }
 
+  /** INSUFFICIENT_STOCK, as inventory words it, for the first line the location cannot hold; null when all fit. */
+  private shortage(locationId: string, lines: ReserveLine[]): StepResult<never> | null {
+    const short = lines.find((l) => {
+      const { onHand, reserved } = this.level(locationId, l.productId);
+      return onHand - reserved < l.quantity;
+    });
+    if (!short) return null;
+    const { onHand, reserved } = this.level(locationId, short.productId);
+    return this.refuse(
+      'INSUFFICIENT_STOCK',
+      `Only ${Math.max(onHand - reserved, 0)} of ${short.productId} available at ${locationId}; ${short.quantity} requested`,
+    );
+  }
+
   reserve(orderId: string, lines: ReserveLine[], _ttl: number, locationId = 'loc-online') {
     return this.call('reserve', orderId, () => {
       const existing = this.reservations.get(orderId);
       if (existing) {
         if (existing.status === 'RELEASED' || existing.status === 'RESTOCKED')
           return this.refuse('RESERVATION_NOT_ACTIVE');
-        return { ok: true, value: { reservationId: `res-${orderId}` } };
+        return held(orderId);
       }
-      const short = lines.find((l) => {
-        const { onHand, reserved } = this.level(locationId, l.productId);
-        return onHand - reserved < l.quantity;
-      });
-      if (short) {
-        const { onHand, reserved } = this.level(locationId, short.productId);
-        return this.refuse(
-          'INSUFFICIENT_STOCK',
-          `Only ${Math.max(onHand - reserved, 0)} of ${short.productId} available at ${locationId}; ${short.quantity} requested`,
-        );
-      }
+      const shortage = this.shortage(locationId, lines);
+      if (shortage) return shortage;
       this.move(locationId, lines, 'reserved', 1);
       this.reservations.set(orderId, { status: 'PENDING', locationId, lines });
-      return { ok: true, value: { reservationId: `res-${orderId}` } };
+      return held(orderId);
     });
   }
 
@@ -123,22 +134,13 @@ export class FakeInventory implements InventoryPort {
           existing.taken === true &&
           existing.locationId === locationId &&
           JSON.stringify(existing.lines) === JSON.stringify(lines);
-        return same ? { ok: true, value: { reservationId: `res-${orderId}` } } : this.refuse('IDEMPOTENCY_KEY_REUSED');
+        return same ? held(orderId) : this.refuse('IDEMPOTENCY_KEY_REUSED');
       }
-      const short = lines.find((l) => {
-        const { onHand, reserved } = this.level(locationId, l.productId);
-        return onHand - reserved < l.quantity;
-      });
-      if (short) {
-        const { onHand, reserved } = this.level(locationId, short.productId);
-        return this.refuse(
-          'INSUFFICIENT_STOCK',
-          `Only ${Math.max(onHand - reserved, 0)} of ${short.productId} available at ${locationId}; ${short.quantity} requested`,
-        );
-      }
+      const shortage = this.shortage(locationId, lines);
+      if (shortage) return shortage;
       this.move(locationId, lines, 'onHand', -1);
       this.reservations.set(orderId, { status: 'COMMITTED', locationId, lines, taken: true });
-      return { ok: true, value: { reservationId: `res-${orderId}` } };
+      return held(orderId);
     });
   }
 
@@ -146,12 +148,12 @@ export class FakeInventory implements InventoryPort {
     return this.call('commit', orderId, () => {
       const r = this.reservations.get(orderId);
       if (!r) return this.refuse('RESERVATION_NOT_FOUND');
-      if (r.status === 'COMMITTED') return { ok: true, value: undefined };
+      if (r.status === 'COMMITTED') return DONE;
       if (r.status !== 'PENDING' || !r.locationId) return this.refuse('RESERVATION_NOT_ACTIVE');
       this.move(r.locationId, r.lines, 'reserved', -1);
       this.move(r.locationId, r.lines, 'onHand', -1);
       r.status = 'COMMITTED';
-      return { ok: true, value: undefined };
+      return DONE;
     });
   }
 
@@ -160,13 +162,13 @@ export class FakeInventory implements InventoryPort {
       const r = this.reservations.get(orderId);
       if (!r) {
         this.reservations.set(orderId, { status: 'RELEASED', locationId: null, lines: [] });
-        return { ok: true, value: undefined };
+        return DONE;
       }
-      if (r.status === 'RELEASED') return { ok: true, value: undefined };
+      if (r.status === 'RELEASED') return DONE;
       if (r.status !== 'PENDING' || !r.locationId) return this.refuse('RESERVATION_NOT_ACTIVE');
       this.move(r.locationId, r.lines, 'reserved', -1);
       r.status = 'RELEASED';
-      return { ok: true, value: undefined };
+      return DONE;
     });
   }
 
@@ -174,11 +176,11 @@ export class FakeInventory implements InventoryPort {
     return this.call('restock', orderId, () => {
       const r = this.reservations.get(orderId);
       if (!r) return this.refuse('RESERVATION_NOT_FOUND');
-      if (r.status === 'RESTOCKED') return { ok: true, value: undefined };
+      if (r.status === 'RESTOCKED') return DONE;
       if (r.status !== 'COMMITTED' || !r.locationId) return this.refuse('RESERVATION_NOT_COMMITTED');
       this.move(r.locationId, r.lines, 'onHand', 1);
       r.status = 'RESTOCKED';
-      return { ok: true, value: undefined };
+      return DONE;
     });
   }
 
@@ -188,7 +190,7 @@ export class FakeInventory implements InventoryPort {
         this.move(locationId, lines, 'onHand', 1);
         this.returns.set(returnId, lines);
       }
-      return { ok: true, value: undefined };
+      return DONE;
     });
   }
 
@@ -248,15 +250,10 @@ export interface TestRetail {
 }
 
 /** An outbox row as the tests read it (the envelope's columns). */
-export interface OutboxEventRow {
-  type: string;
-  version: number;
-  aggregateType: string;
-  aggregateId: string;
-  correlationId: string | null;
-  occurredAt: Date;
-  data: Record<string, unknown>;
-}
+export type OutboxEventRow = Pick<
+  OutboxRow,
+  'type' | 'version' | 'aggregateType' | 'aggregateId' | 'correlationId' | 'occurredAt' | 'data'
+>;
 
 export const TEST_CONFIG: RetailConfig = {
   productsUrl: 'http://127.0.0.1:9/graphql',
@@ -336,6 +333,25 @@ export async function startTestRetail(config: Partial<RetailConfig> = {}): Promi
       await db.drop();
     },
   };
+}
+
+/**
+ * The TestRetail of the enclosing describe block: started before its tests (then `setup`, e.g. the
+ * registers they sell on opened) and stopped after them.
+ */
+export function useTestRetail(setup?: (t: TestRetail) => Promise<void>): TestRetail {
+  // Filled when the block starts, before any test reads it.
+  const t = {} as TestRetail;
+  let started: TestRetail | undefined;
+  beforeAll(async () => {
+    started = await startTestRetail();
+    Object.assign(t, started);
+    await setup?.(t);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return t;
 }
 
 // ---------- drivers ----------

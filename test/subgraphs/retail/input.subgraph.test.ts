@@ -12,8 +12,7 @@ import {
   RECORD_SALE,
   REGISTER_1,
   RETURN_SALE,
-  startTestRetail,
-  type TestRetail,
+  useTestRetail,
   type UserErrorAnswer,
 } from './helpers';
 
@@ -25,16 +24,9 @@ const STORE = { name: 'Rimouski Centre', address: '1 rue de la Cathédrale', cit
 const LONG = 'x'.repeat(10_001);
 
 describe('input hygiene with retail codes', () => {
-  let t: TestRetail;
+  const t = useTestRetail();
   const admin = tokens.admin();
   const clerk = tokens.clerk('store-1');
-
-  beforeAll(async () => {
-    t = await startTestRetail();
-  }, 60_000);
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   /** The payload's errors as code@field, after checking that nothing was written. */
   async function refused(field: string, query: string, input: Record<string, unknown>, token?: string) {

@@ -5,7 +5,7 @@
  * driven on by recovery, a refused one undone.
  */
 import { tokens } from '../../helpers/toolkit';
-import { newKey, openRegister, REGISTER_1, RETURN_SALE, sell, startTestRetail, type TestRetail } from './helpers';
+import { newKey, openRegister, REGISTER_1, RETURN_SALE, sell, useTestRetail } from './helpers';
 
 const LOC = 'loc-store-1';
 
@@ -22,14 +22,8 @@ interface ReturnPayload {
 }
 
 describe('returnSale (retail subgraph, inventory double)', () => {
-  let t: TestRetail;
-
-  beforeAll(async () => {
-    t = await startTestRetail();
-    await openRegister(t.gql, REGISTER_1);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.stop();
+  const t = useTestRetail(async (retail) => {
+    await openRegister(retail.gql, REGISTER_1);
   });
 
   const giveBack = (

@@ -15,22 +15,15 @@ import {
   REGISTER_1,
   REGISTER_2,
   sell,
-  startTestRetail,
-  type TestRetail,
+  useTestRetail,
 } from './helpers';
 
 const LOC = 'loc-store-1';
 
 describe('recordSale (retail subgraph, inventory and products doubles)', () => {
-  let t: TestRetail;
-
-  beforeAll(async () => {
-    t = await startTestRetail();
-    await openRegister(t.gql, REGISTER_1);
-    await openRegister(t.gql, REGISTER_2);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.stop();
+  const t = useTestRetail(async (retail) => {
+    await openRegister(retail.gql, REGISTER_1);
+    await openRegister(retail.gql, REGISTER_2);
   });
 
   it('records a sale with the prices as sold, numbered per store, and takes the stock exactly', async () => {

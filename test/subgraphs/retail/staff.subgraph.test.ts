@@ -6,7 +6,7 @@
 import { verifyToken } from '../../../subgraphs/kit';
 import { tokens } from '../../helpers/toolkit';
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from '../../../subgraphs/retail/seed';
-import { startTestRetail, type TestRetail, type UserErrorAnswer } from './helpers';
+import { useTestRetail, type UserErrorAnswer } from './helpers';
 
 const LOGIN = `mutation($input: StaffLoginInput!) {
   staffLogin(input: $input) { token employee { id role store { id } } errors { code field message } }
@@ -31,15 +31,8 @@ interface LoginPayload {
 }
 
 describe('staff accounts (retail subgraph)', () => {
-  let t: TestRetail;
+  const t = useTestRetail();
   const admin = tokens.admin();
-
-  beforeAll(async () => {
-    t = await startTestRetail();
-  }, 60_000);
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   const login = (email: string, password = DEMO_STAFF_PASSWORD) =>
     t.gql<LoginPayload>(LOGIN, { input: { email, password } });

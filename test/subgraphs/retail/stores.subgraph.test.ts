@@ -4,7 +4,7 @@
  * store under concurrency, and opening registers.
  */
 import { tokens } from '../../helpers/toolkit';
-import { OPEN_REGISTER, startTestRetail, type TestRetail, type UserErrorAnswer } from './helpers';
+import { OPEN_REGISTER, useTestRetail, type UserErrorAnswer } from './helpers';
 
 interface OpeningHoursAnswer {
   day: string;
@@ -37,15 +37,8 @@ const NEW_STORE = {
 };
 
 describe('stores and registers (retail subgraph)', () => {
-  let t: TestRetail;
+  const t = useTestRetail();
   const admin = tokens.admin();
-
-  beforeAll(async () => {
-    t = await startTestRetail();
-  }, 60_000);
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   it('the contract Stores query runs anonymously: the demo stores with their registers', async () => {
     const res = await t.gql<{ stores: { id: string; registers: { id: string; number: number }[] }[] }>(
