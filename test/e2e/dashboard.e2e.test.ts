@@ -15,7 +15,7 @@ import {
   RequestReplenishmentDocument,
 } from '../../schema/operations/generated';
 import { startStack, type Stack } from '../helpers/stack';
-import { tokens, type GqlError } from '../helpers/toolkit';
+import { errorCodes, tokens } from '../helpers/toolkit';
 
 const PRODUCTS = new Map(demoProducts().map((p) => [p.id, p]));
 
@@ -30,8 +30,6 @@ const todays = [
   events.saleRecorded('sale-dash-3b', 'store-3', [line(7, 1)]),
   events.saleRecorded('sale-dash-1', 'store-1', [line(8, 2)]),
 ];
-
-const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
 describe('Dashboard through the router', () => {
   let stack: Stack;
@@ -128,12 +126,12 @@ describe('Dashboard through the router', () => {
   it('refuses CLERK and CUSTOMER with FORBIDDEN, and no token with UNAUTHENTICATED', async () => {
     for (const token of [tokens.clerk('store-3'), tokens.customer()]) {
       const res = await stack.gql(DashboardDocument, {}, { token });
-      expect({ data: res.body.data ?? null, codes: codes(res.body.errors) }).toEqual({
+      expect({ data: res.body.data ?? null, codes: errorCodes(res.body.errors) }).toEqual({
         data: null,
         codes: ['FORBIDDEN'],
       });
     }
     const anonymous = await stack.gql(DashboardDocument, {});
-    expect(codes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
   });
 });

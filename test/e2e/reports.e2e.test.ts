@@ -32,7 +32,7 @@ import {
   StorePerformanceDocument,
 } from '../../schema/operations/generated';
 import { startStack, type Stack } from '../helpers/stack';
-import { tokens, waitFor, type GqlError } from '../helpers/toolkit';
+import { errorCodes, tokens, waitFor } from '../helpers/toolkit';
 
 const PRODUCTS = new Map(demoProducts().map((p) => [p.id, p]));
 const CATEGORY_NAMES = new Map(
@@ -70,8 +70,6 @@ function knownMix(): Envelope[] {
   list.push(events.stockChanged('prod-0001'));
   return list;
 }
-
-const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
 /** Reports' half of the dashboard (the Dashboard operation adds inventory's figures: dashboard.e2e). */
 const REPORTS_DASHBOARD = reportsQuery<{
@@ -214,12 +212,12 @@ describe('reports through the router', () => {
       { token: tokens.manager('store-1') },
     );
     expect(other.body.data?.store).toMatchObject({ id: 'store-2', performance: null });
-    expect(codes(other.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(other.body.errors)).toEqual(['FORBIDDEN']);
     for (const token of [tokens.customer(), tokens.clerk('store-1')]) {
       const res = await stack.gql(StorePerformanceDocument, { id: 'store-1', period: PERIOD }, { token });
-      expect(codes(res.body.errors)).toEqual(['FORBIDDEN']);
+      expect(errorCodes(res.body.errors)).toEqual(['FORBIDDEN']);
       const report = await stack.gql(SalesReportDocument, { period: PERIOD }, { token });
-      expect(codes(report.body.errors)).toEqual(['FORBIDDEN']);
+      expect(errorCodes(report.body.errors)).toEqual(['FORBIDDEN']);
     }
   });
 
@@ -245,7 +243,7 @@ describe('reports through the router', () => {
       { token: tokens.customer() },
     );
     expect(customer.body.data?.product).toMatchObject({ id: 'prod-0003', salesStats: null });
-    expect(codes(customer.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(customer.body.errors)).toEqual(['FORBIDDEN']);
   });
 
   it('produces a saved report in the background with the live figures and the names joined', async () => {

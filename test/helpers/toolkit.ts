@@ -106,6 +106,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The `extensions.code` of each GraphQL error of an answer, in order ([] when it has none). */
+export function errorCodes(errors: GqlError[] | undefined): (string | undefined)[] {
+  return (errors ?? []).map((e) => e.extensions?.code);
+}
+
 /** SQL statements a subgraph process has sent so far (db_statements_total summed over kinds). */
 export async function statementCount(metrics: Metrics): Promise<number> {
   const { values } = await metrics.dbStatements.get();

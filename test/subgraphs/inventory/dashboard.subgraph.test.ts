@@ -4,7 +4,7 @@ import {
   ApproveReplenishmentDocument,
   RejectReplenishmentDocument,
 } from '../../../schema/operations/generated';
-import { client, tokens, type Gql, type GqlError } from '../../helpers/toolkit';
+import { client, errorCodes, type Gql, tokens } from '../../helpers/toolkit';
 import type { RunningInventory } from '../../../subgraphs/inventory/server';
 import { countStatements, dashboardStockFigures, startTestInventory, type TestInventory } from './helpers';
 
@@ -50,8 +50,6 @@ interface Figures {
 }
 
 const refs = (...ids: string[]) => ids.map((id) => ({ __typename: 'Dashboard', id }));
-const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
-
 async function dashboards(token: string, ...ids: string[]) {
   return gql<{ _entities: (Figures | null)[] }>(DASHBOARDS, { r: refs(...ids) }, { token });
 }
@@ -165,7 +163,7 @@ describe('Dashboard through _entities', () => {
     // A refusal fails its own entity of the batch, not the others.
     const mixed = await dashboards(manager3, 'store-3', 'chain');
     expect(mixed.body.data!._entities).toEqual([await expected('store-3'), null]);
-    expect(codes(mixed.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(mixed.body.errors)).toEqual(['FORBIDDEN']);
     expect(mixed.body.errors![0]!.path).toEqual(['_entities', 1]);
 
     for (const [token, key] of [
@@ -176,13 +174,13 @@ describe('Dashboard through _entities', () => {
       [tokens.customer(), 'chain'],
     ] as const) {
       const res = await dashboards(token, key);
-      expect({ key, data: res.body.data?._entities, codes: codes(res.body.errors) }).toEqual({
+      expect({ key, data: res.body.data?._entities, codes: errorCodes(res.body.errors) }).toEqual({
         key,
         data: [null],
         codes: ['FORBIDDEN'],
       });
     }
     const anonymous = await gql(DASHBOARDS, { r: refs('store-3') });
-    expect(codes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
   });
 });

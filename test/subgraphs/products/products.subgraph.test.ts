@@ -22,15 +22,7 @@ import {
   type CreateProductMutation,
 } from '../../../schema/operations/generated';
 import { freshDatabase, type TestDatabase } from '../../helpers/db';
-import {
-  client,
-  statementCount,
-  tokens,
-  waitFor,
-  type Gql,
-  type GqlError,
-  type GqlResult,
-} from '../../helpers/toolkit';
+import { client, errorCodes, type Gql, type GqlResult, statementCount, tokens, waitFor } from '../../helpers/toolkit';
 import {
   DEMO_CATEGORIES,
   demoCategoryId,
@@ -73,10 +65,6 @@ async function counted<T>(fn: () => Promise<T>): Promise<{ result: T; statements
 async function rowCount(table: 'products' | 'product_price_changes' | 'categories'): Promise<number> {
   const res = await pg.query<{ n: number }>(`select count(*)::int as n from ${table}`);
   return res.rows[0]?.n ?? -1;
-}
-
-function codes(errors: GqlError[] | undefined): (string | undefined)[] {
-  return (errors ?? []).map((e) => e.extensions?.code);
 }
 
 /** What a test reads that the schema lets be null: fails the test, naming it, when it is absent. */
@@ -436,7 +424,7 @@ describe('search', () => {
   ])('refuses %s text with BAD_USER_INPUT', async (_label, text) => {
     const { data, errors } = (await gql(SEARCH_PRODUCTS, { text, first: 5 })).body;
     expect(data).toBeNull();
-    expect(codes(errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(errors)).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -543,9 +531,9 @@ describe('malformed input', () => {
   it.each([-1, 101, 10000])('refuses first: %d with BAD_USER_INPUT', async (first) => {
     const page = await gql(CATALOG, { first });
     expect(page.body.data).toBeNull();
-    expect(codes(page.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(page.body.errors)).toEqual(['BAD_USER_INPUT']);
     const search = await gql(SEARCH_PRODUCTS, { text: 'casque', first });
-    expect(codes(search.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(search.body.errors)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('accepts first: 0 as an empty page that still knows what follows', async () => {
@@ -562,12 +550,12 @@ describe('malformed input', () => {
   ])('refuses a %s cursor with BAD_USER_INPUT', async (_label, after) => {
     const { data, errors } = (await gql(CATALOG, { first: 5, after })).body;
     expect(data).toBeNull();
-    expect(codes(errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(errors)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('refuses an over-long filter text with BAD_USER_INPUT', async () => {
     const { errors } = (await gql(CATALOG, { first: 5, filter: { text: 'y'.repeat(101) } })).body;
-    expect(codes(errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(errors)).toEqual(['BAD_USER_INPUT']);
   });
 
   /** The inline-literal createProduct mutations below: their selection. */
@@ -576,7 +564,7 @@ describe('malformed input', () => {
   it('refuses a malformed price with BAD_USER_INPUT and writes nothing', async () => {
     const before = await rowCount('products');
     const asVariable = await gql(CREATE_PRODUCT, { input: { sku: 'ABC-1', name: 'Abc', price: 'abc' } }, MANAGER);
-    expect(codes(asVariable.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(asVariable.body.errors)).toEqual(['BAD_USER_INPUT']);
     const asLiteral = await gql<LiteralCreateOut>(
       `mutation { createProduct(input: { sku: "ABC-2", name: "Abc", price: "abc" }) { product { id } } }`,
       {},
@@ -584,20 +572,20 @@ describe('malformed input', () => {
     );
     // An inline literal is checked while the document is validated, before execution: graphql-js
     // reports that as a validation failure (the router does the same for the composed schema).
-    expect(codes(asLiteral.body.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(asLiteral.body.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(asLiteral.body.errors?.[0]?.message).toMatch(/Decimal/);
     const asFloat = await gql<LiteralCreateOut>(
       `mutation { createProduct(input: { sku: "ABC-3", name: "Abc", price: 12.5 }) { product { id } } }`,
       {},
       MANAGER,
     );
-    expect(codes(asFloat.body.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(asFloat.body.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     // CreateProduct's own text, with the number the generated variables type would refuse.
     const floatVariable = await gql<
       CreateProductMutation,
       { input: Omit<CreateProductInput, 'price'> & { price: number } }
     >(operation('CreateProduct'), { input: { sku: 'ABC-4', name: 'Abc', price: 12.5 } }, MANAGER);
-    expect(codes(floatVariable.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(floatVariable.body.errors)).toEqual(['BAD_USER_INPUT']);
     expect(await rowCount('products')).toBe(before);
   });
 });
@@ -613,9 +601,9 @@ describe('permissions', () => {
     const before = await rowCount('products');
     const { data, errors } = (await gql(CREATE_PRODUCT, { input })).body;
     expect(data).toBeNull();
-    expect(codes(errors)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(errors)).toEqual(['UNAUTHENTICATED']);
     const price = await gql(CHANGE_PRODUCT_PRICE, { input: { productId: demoProductId(1), price: '1.00' } });
-    expect(codes(price.body.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(price.body.errors)).toEqual(['UNAUTHENTICATED']);
     expect(await rowCount('products')).toBe(before);
   });
 
@@ -625,11 +613,11 @@ describe('permissions', () => {
   ])('refuses %s with FORBIDDEN', async (_role, token) => {
     const before = await rowCount('products');
     const { errors } = (await gql(CREATE_PRODUCT, { input }, { token })).body;
-    expect(codes(errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(errors)).toEqual(['FORBIDDEN']);
     const price = await gql(CHANGE_PRODUCT_PRICE, { input: { productId: demoProductId(1), price: '1.00' } }, { token });
-    expect(codes(price.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(price.body.errors)).toEqual(['FORBIDDEN']);
     const update = await gql(UPDATE_PRODUCT, { input: { productId: demoProductId(1), name: 'Hacked' } }, { token });
-    expect(codes(update.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(update.body.errors)).toEqual(['FORBIDDEN']);
     expect(await rowCount('products')).toBe(before);
     const { rows } = await pg.query<{ name: string; price_cents: number }>(
       'select name, price_cents from products where id = $1',
@@ -645,7 +633,7 @@ describe('permissions', () => {
       { token: 'not-a-jwt' },
     );
     expect(status).toBe(401);
-    expect(codes(body.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(body.errors)).toEqual(['UNAUTHENTICATED']);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { Client } from 'pg';
 import { freshDatabase, type TestDatabase } from '../../helpers/db';
-import { client, statementCount, tokens, waitFor, type Gql, type GqlError } from '../../helpers/toolkit';
+import { client, errorCodes, type Gql, statementCount, tokens, waitFor } from '../../helpers/toolkit';
 import { configFromEnv } from '../../../subgraphs/reports/config';
 import { applyEvents } from '../../../subgraphs/reports/domain/apply';
 import { addDays, chainDay } from '../../../subgraphs/reports/domain/calendar';
@@ -215,8 +215,6 @@ const LIST = reportsQuery<
 const savedReport = (res: { body: { data?: { report: SavedReportOut | null } | null } }): SavedReportOut =>
   res.body.data!.report!;
 
-const codes = (errors: GqlError[] | undefined) => (errors ?? []).map((e) => e.extensions?.code);
-
 describe('reports queries and saved reports (PostgreSQL)', () => {
   let db: TestDatabase;
   let sg: RunningReports;
@@ -340,7 +338,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     expect(r.byStore.map((s) => s.store.id)).toEqual(['store-2']);
     expect(r.byChannel.find((c) => c.channel === 'ONLINE')?.transactions).toBe(0);
     const other = await gql(REPORT, { period: PERIOD, storeId: 'store-3' }, manager);
-    expect(codes(other.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(other.body.errors)).toEqual(['FORBIDDEN']);
     // ADMIN may narrow to one store.
     const admin = await gql(REPORT, { period: PERIOD, storeId: 'store-2' }, { token: tokens.admin() });
     expect(admin.body.data!.salesReport.revenue).toEqual(r.revenue);
@@ -349,11 +347,11 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
   it('refuses customers and clerks (FORBIDDEN) and anonymous callers (UNAUTHENTICATED) everywhere', async () => {
     for (const token of [tokens.customer(), tokens.clerk('store-1'), undefined]) {
       const want = token ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-      expect(codes((await gql(REPORT, { period: PERIOD }, { token })).body.errors)).toEqual([want]);
-      expect(codes((await gql(DASHBOARD, {}, { token })).body.errors)).toEqual([want]);
-      expect(codes((await gql(LIST, {}, { token })).body.errors)).toEqual([want]);
+      expect(errorCodes((await gql(REPORT, { period: PERIOD }, { token })).body.errors)).toEqual([want]);
+      expect(errorCodes((await gql(DASHBOARD, {}, { token })).body.errors)).toEqual([want]);
+      expect(errorCodes((await gql(LIST, {}, { token })).body.errors)).toEqual([want]);
       const gen = await gql(GENERATE, { input: { type: 'SALES', period: PERIOD } }, { token });
-      expect(codes(gen.body.errors)).toEqual([want]);
+      expect(errorCodes(gen.body.errors)).toEqual([want]);
       const ent = await gql(
         ENTITIES,
         {
@@ -365,7 +363,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
         },
         { token },
       );
-      expect(codes(ent.body.errors)).toEqual([want, want]);
+      expect(errorCodes(ent.body.errors)).toEqual([want, want]);
       expect(ent.body.data!._entities).toEqual([
         { id: 'store-1', performance: null },
         { id: p(1), salesStats: null },
@@ -382,10 +380,10 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
       { from: '26-01-01', to: '2026-03-01' },
     ]) {
       const res = await gql(REPORT, { period }, admin);
-      expect({ period, codes: codes(res.body.errors) }).toEqual({ period, codes: ['BAD_USER_INPUT'] });
+      expect({ period, codes: errorCodes(res.body.errors) }).toEqual({ period, codes: ['BAD_USER_INPUT'] });
       const gen = await gql(GENERATE, { input: { type: 'SALES', period } }, admin);
       if (gen.body.errors)
-        expect(codes(gen.body.errors)).toEqual(['BAD_USER_INPUT']); // not a calendar date: the scalar
+        expect(errorCodes(gen.body.errors)).toEqual(['BAD_USER_INPUT']); // not a calendar date: the scalar
       else
         expect(gen.body.data!.generateReport.errors.map((e) => [e.code, e.field])).toEqual([
           ['INVALID_PERIOD', ['input', 'period']],
@@ -401,7 +399,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
       { p: PERIOD },
       admin,
     );
-    expect(codes(limit.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(limit.body.errors)).toEqual(['BAD_USER_INPUT']);
     const noStore = await gql(GENERATE, { input: { type: 'STORE_PERFORMANCE', period: PERIOD } }, admin);
     expect(noStore.body.data!.generateReport.errors.map((e) => e.code)).toEqual(['INVALID_STORE']);
   });
@@ -449,7 +447,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     const list = res.body.data!._entities;
     expect(list[0]!.performance?.transactions).toBe(DAYS);
     expect(list[1]!.performance).toBeNull();
-    expect(codes(res.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(res.body.errors)).toEqual(['FORBIDDEN']);
   });
 
   it("serves today's dashboard: the chain for ADMIN, a MANAGER's store, the same figures as the report for today", async () => {
@@ -466,7 +464,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     const store = await gql(DASHBOARD, {}, { token: tokens.manager('store-4') });
     expect(store.body.data!.dashboard).toMatchObject({ id: 'store-4', ordersToday: 0, salesToday: 1 });
     expect(
-      codes((await gql(DASHBOARD, { storeId: 'store-5' }, { token: tokens.manager('store-4') })).body.errors),
+      errorCodes((await gql(DASHBOARD, { storeId: 'store-5' }, { token: tokens.manager('store-4') })).body.errors),
     ).toEqual(['FORBIDDEN']);
     // The entity by key, as the router asks for it: a MANAGER may not read the chain's.
     const ent = await gql(
@@ -474,7 +472,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
       { r: [{ __typename: 'Dashboard', id: 'chain' }], period: PERIOD },
       { token: tokens.manager('store-4') },
     );
-    expect(codes(ent.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(ent.body.errors)).toEqual(['FORBIDDEN']);
   });
 
   it('generates a saved report in the background: PENDING, then READY with the live figures', async () => {
@@ -514,7 +512,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     const mine = perf.body.data!.generateReport.report!;
     expect(mine.store).toEqual({ id: 'store-3' });
     const forbidden = await gql(GENERATE, { input: { type: 'SALES', period: PERIOD, storeId: 'store-1' } }, m3);
-    expect(codes(forbidden.body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(forbidden.body.errors)).toEqual(['FORBIDDEN']);
     await sg.job!.runNow();
     const done = savedReport(await gql(REPORT_BY_ID, { id: mine.id }, m3));
     const ex3 = expectedFigures(mix, PERIOD.from, PERIOD.to, 'store-3');
@@ -532,7 +530,7 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
     const all = (await gql(LIST, {}, { token: tokens.admin() })).body.data!.reports;
     const chainId = all.edges.find((e) => e.node.store === null)?.node.id;
     if (!chainId) throw new Error(`no chain report among ${JSON.stringify(all.edges)}`);
-    expect(codes((await gql(REPORT_BY_ID, { id: chainId }, m3)).body.errors)).toEqual(['FORBIDDEN']);
+    expect(errorCodes((await gql(REPORT_BY_ID, { id: chainId }, m3)).body.errors)).toEqual(['FORBIDDEN']);
     // ADMIN: every report, newest first, two pages of one.
     const page1 = (await gql(LIST, { first: 1 }, { token: tokens.admin() })).body.data!.reports;
     expect(page1.totalCount).toBe(2);
@@ -542,9 +540,9 @@ describe('reports queries and saved reports (PostgreSQL)', () => {
       .reports;
     expect(page2.edges.map((e) => e.node.id)).toEqual([chainId]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
-    expect(codes((await gql(LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: tokens.admin() })).body.errors)).toEqual([
-      'BAD_USER_INPUT',
-    ]);
+    expect(errorCodes((await gql(LIST, { after: 'bm90LWEtY3Vyc29y' }, { token: tokens.admin() })).body.errors)).toEqual(
+      ['BAD_USER_INPUT'],
+    );
   });
 
   it('takes over a report whose claimer died (lease run out), and FAILS one whose figures cannot be computed', async () => {

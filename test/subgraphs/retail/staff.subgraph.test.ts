@@ -37,6 +37,16 @@ describe('staff accounts (retail subgraph)', () => {
   const login = (email: string, password = DEMO_STAFF_PASSWORD) =>
     t.gql<LoginPayload>(LOGIN, { input: { email, password } });
 
+  /** A new account made by head office, with the password `long-enough`; its id. */
+  const hire = async (input: { name: string; email: string; role: string; storeId: string }) => {
+    const made = await t.gql<{ createEmployee: { employee: { id: string } } }>(
+      CREATE,
+      { input: { ...input, password: 'long-enough' } },
+      { token: admin },
+    );
+    return made.body.data!.createEmployee.employee.id;
+  };
+
   it('staffLogin issues a staff JWT with the role and the store in its claims', async () => {
     const manager = DEMO_STAFF.find((e) => e.role === 'MANAGER' && e.storeId === 'store-3')!;
     const res = await login(manager.email.toUpperCase());
@@ -136,20 +146,7 @@ describe('staff accounts (retail subgraph)', () => {
   });
 
   it("a deactivated employee's tokens are refused at the next request, and they cannot sign in", async () => {
-    const made = await t.gql<{ createEmployee: { employee: { id: string } } }>(
-      CREATE,
-      {
-        input: {
-          name: 'Gone Soon',
-          email: 'gone@staff.example.com',
-          role: 'MANAGER',
-          storeId: 'store-4',
-          password: 'long-enough',
-        },
-      },
-      { token: admin },
-    );
-    const id = made.body.data!.createEmployee.employee.id;
+    const id = await hire({ name: 'Gone Soon', email: 'gone@staff.example.com', role: 'MANAGER', storeId: 'store-4' });
     await t.gql(
       'mutation($input: UpdateStoreInput!) { updateStore(input: $input) { errors { code } } }',
       { input: { storeId: 'store-4', managerId: id } },
@@ -188,20 +185,12 @@ describe('staff accounts (retail subgraph)', () => {
   });
 
   it('a role change revokes the tokens held; signing in again gives the new role', async () => {
-    const made = await t.gql<{ createEmployee: { employee: { id: string } } }>(
-      CREATE,
-      {
-        input: {
-          name: 'Rising Star',
-          email: 'rising@staff.example.com',
-          role: 'CLERK',
-          storeId: 'store-5',
-          password: 'long-enough',
-        },
-      },
-      { token: admin },
-    );
-    const id = made.body.data!.createEmployee.employee.id;
+    const id = await hire({
+      name: 'Rising Star',
+      email: 'rising@staff.example.com',
+      role: 'CLERK',
+      storeId: 'store-5',
+    });
     const token = (await login('rising@staff.example.com', 'long-enough')).body.data!.staffLogin.token!;
     const toAdminWithStore = await t.gql<{ changeEmployeeRole: { errors: { code: string }[] } }>(
       CHANGE_ROLE,
