@@ -110,20 +110,18 @@ export class InventoryClient implements InventoryPort {
     return { ok: false, transient: false, code: first.code, message: first.message };
   }
 
-  async reserve(
-    orderId: string,
-    lines: ReserveLine[],
-    ttlSeconds: number,
-    locationId: string = ONLINE_LOCATION_ID,
-  ): Promise<StepResult<{ reservationId: string }>> {
-    const res = await this.call('reserveStock', { orderId, locationId, lines, ttlSeconds });
+  /**
+   * The reservation a reserve or a take answered, when its status is one of `active`; a call that
+   * failed, a UserError, no reservation or another status is the step's failure.
+   */
+  private static held(res: StepResult<Payload>, active: string[]): StepResult<{ reservationId: string }> {
     if (!res.ok) return res;
     const failed = InventoryClient.businessFailure(res.value);
     if (failed) return failed;
     const reservation = res.value.reservation ?? null;
     if (!reservation)
       return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
-    if (reservation.status !== 'PENDING' && reservation.status !== 'COMMITTED') {
+    if (!active.includes(reservation.status)) {
       return {
         ok: false,
         transient: false,
@@ -134,28 +132,24 @@ export class InventoryClient implements InventoryPort {
     return { ok: true, value: { reservationId: reservation.id } };
   }
 
+  async reserve(
+    orderId: string,
+    lines: ReserveLine[],
+    ttlSeconds: number,
+    locationId: string = ONLINE_LOCATION_ID,
+  ): Promise<StepResult<{ reservationId: string }>> {
+    const res = await this.call('reserveStock', { orderId, locationId, lines, ttlSeconds });
+    return InventoryClient.held(res, ['PENDING', 'COMMITTED']);
+  }
+
   async take(
     orderId: string,
     lines: ReserveLine[],
     locationId: string = ONLINE_LOCATION_ID,
   ): Promise<StepResult<{ reservationId: string }>> {
     const res = await this.call('takeStock', { orderId, locationId, lines });
-    if (!res.ok) return res;
-    const failed = InventoryClient.businessFailure(res.value);
-    if (failed) return failed;
-    const reservation = res.value.reservation ?? null;
-    if (!reservation)
-      return { ok: false, transient: true, code: 'INVENTORY_ERROR', message: 'no reservation returned' };
-    // A take is answered COMMITTED; anything else came with a UserError above.
-    if (reservation.status !== 'COMMITTED') {
-      return {
-        ok: false,
-        transient: false,
-        code: 'RESERVATION_NOT_ACTIVE',
-        message: `the order's reservation is ${reservation.status}`,
-      };
-    }
-    return { ok: true, value: { reservationId: reservation.id } };
+    // A take is answered COMMITTED; anything else came with a UserError.
+    return InventoryClient.held(res, ['COMMITTED']);
   }
 
   private async simple(field: InventoryMutation, input: Record<string, unknown>): Promise<StepResult> {

@@ -225,6 +225,32 @@ export async function levelsOffTheAuditTrail(pg: Pick<Client, 'query'>) {
 }
 
 /**
+ * The stock.changed events (at most 5) whose after-state is not the sum of their level's deltas up to
+ * them, walking each level's events in sequence order from zero: none when every level's events were
+ * numbered in the order they committed.
+ */
+export async function eventsOffTheirWalk(pg: Pick<Client, 'query'>) {
+  const res = await pg.query<{
+    aggregate_id: string;
+    seq: string;
+    h: number;
+    sum_h: number;
+    r: number;
+    sum_r: number;
+  }>(`
+    with e as (
+      select aggregate_id, seq, (data->>'onHandDelta')::int as dh, (data->>'reservedDelta')::int as dr,
+             (data->>'onHand')::int as h, (data->>'reserved')::int as r
+        from outbox where type = 'stock.changed'
+    ), walked as (
+      select *, sum(dh) over w as sum_h, sum(dr) over w as sum_r from e
+      window w as (partition by aggregate_id order by seq)
+    )
+    select aggregate_id, seq, h, sum_h, r, sum_r from walked where h <> sum_h or r <> sum_r limit 5`);
+  return res.rows;
+}
+
+/**
  * Inventory's dashboard figures counted here in JavaScript from every row (not with the subgraph's
  * SQL): a level is low when onHand - reserved <= reorderPoint, a request pending when its status is
  * PENDING; a store's are those of its location and its requests, the chain's (`storeId` null) all of them.
