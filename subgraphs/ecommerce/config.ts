@@ -2,8 +2,8 @@ import { faultFromEnv, numberFromEnv, processInstanceId } from '../kit';
 import { calleeConfigFromEnv, type CalleeConfig } from '../kit/clients';
 import type { CheckoutSettings } from './domain/context';
 
-/** The test-only crash point (CHECKOUT_FAULT): right after STOCK_RESERVED is persisted. */
-export const CHECKOUT_FAULTS = ['crash_after_reserve'] as const;
+/** The test-only crash point (CHECKOUT_FAULT): right after PAYMENT_AUTHORIZED is persisted. */
+export const CHECKOUT_FAULTS = ['crash_after_authorize'] as const;
 
 /**
  * Everything ecommerce reads from the environment, read once at start: the saga's settings (the
@@ -15,7 +15,7 @@ export interface EcommerceConfig extends CheckoutSettings, CalleeConfig {
   customerTokenTtlSeconds: number;
   /** How often the recovery loop looks for abandoned sagas (SAGA_RECOVERY_INTERVAL_MS, 10000; 0 disables the loop). */
   recoveryIntervalMs: number;
-  /** Test-only fault injection (CHECKOUT_FAULT=crash_after_reserve); refused in production. */
+  /** Test-only fault injection (CHECKOUT_FAULT=crash_after_authorize); refused in production. */
   fault: (typeof CHECKOUT_FAULTS)[number] | null;
 }
 

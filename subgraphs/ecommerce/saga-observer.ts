@@ -4,7 +4,7 @@ import type { SagaObserver } from './domain/ports';
 
 /**
  * The saga runner's observer: counts finished checkouts, and implements the test-only fault
- * CHECKOUT_FAULT=crash_after_reserve (the process dies right after STOCK_RESERVED is committed, so
+ * CHECKOUT_FAULT=crash_after_authorize (the process dies right after PAYMENT_AUTHORIZED is committed, so
  * the crash e2e test can prove that a restart finishes the saga from the database alone).
  */
 export function sagaObserver(opts: {
@@ -20,11 +20,11 @@ export function sagaObserver(opts: {
   return {
     finished: (_orderId, outcome) => outcomes.inc({ saga: 'checkout', outcome }),
     entered: (orderId, state) => {
-      if (opts.fault === 'crash_after_reserve' && state === 'STOCK_RESERVED') {
+      if (opts.fault === 'crash_after_authorize' && state === 'PAYMENT_AUTHORIZED') {
         exitAtFault(
           opts.log,
           { orderId },
-          'CHECKOUT_FAULT=crash_after_reserve: exiting right after STOCK_RESERVED was persisted',
+          'CHECKOUT_FAULT=crash_after_authorize: exiting right after PAYMENT_AUTHORIZED was persisted',
         );
       }
     },

@@ -2,8 +2,8 @@ import { faultFromEnv, MAX_TOKEN_LIFETIME_SECONDS, numberFromEnv, processInstanc
 import { calleeConfigFromEnv, type CalleeConfig } from '../kit/clients';
 import type { SaleSettings } from './domain/context';
 
-/** The test-only crash points (SALE_FAULT): right after the stock was reserved, or taken, before that is persisted. */
-export const SALE_FAULTS = ['crash_after_reserve', 'crash_after_commit'] as const;
+/** The test-only crash point (SALE_FAULT): right after inventory took the stock, before that is persisted. */
+export const SALE_FAULTS = ['crash_after_take'] as const;
 export type SaleFault = (typeof SALE_FAULTS)[number];
 
 /**

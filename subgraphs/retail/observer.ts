@@ -17,12 +17,7 @@ export function saleObserver(opts: {
     opts.metrics,
     'sale: completed, insufficient_stock, failed, cancelled, cancel_refused; return: completed, failed',
   );
-  const crashAfter =
-    opts.fault === 'crash_after_reserve'
-      ? 'RESERVE_STOCK'
-      : opts.fault === 'crash_after_commit'
-        ? 'COMMIT_STOCK'
-        : null;
+  const crashAfter = opts.fault === 'crash_after_take' ? 'TAKE_STOCK' : null;
   return {
     saleSettled: (_saleId, outcome) => outcomes.inc({ saga: 'sale', outcome }),
     returnSettled: (_returnId, outcome) => outcomes.inc({ saga: 'return', outcome }),

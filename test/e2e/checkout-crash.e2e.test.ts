@@ -1,9 +1,9 @@
 import {
   addToCart,
-  CARD_DECLINED,
   checkout,
   newCustomer,
   onlineStock,
+  setOnlineStock,
   sqlRows,
   type Gql,
   type Level,
@@ -17,9 +17,10 @@ import { freePort, waitFor } from '../helpers/toolkit';
 
 /**
  * A process crash in the middle of the checkout saga: ecommerce runs as its own process
- * (`npx tsx subgraphs/ecommerce/index.ts`, as in production), CHECKOUT_FAULT=crash_after_reserve makes
- * it exit right after STOCK_RESERVED is persisted, and a restarted process (without the fault) must
- * finish the saga from the database alone: complete it, or compensate it, never leak a reservation.
+ * (`npx tsx subgraphs/ecommerce/index.ts`, as in production), CHECKOUT_FAULT=crash_after_authorize makes
+ * it exit right after PAYMENT_AUTHORIZED is persisted, before its one call to inventory, and a
+ * restarted process (without the fault) must finish the saga from the database alone: take the stock
+ * once and confirm, or, when the stock is gone meanwhile, void the payment; never take twice.
  */
 describe('checkout saga recovery after a crash (ecommerce as a child process)', () => {
   let stack: Stack;
@@ -81,32 +82,25 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     }
   }
 
-  /** Crashes ecommerce in the middle of one checkout; returns the interrupted order's id. */
-  async function crashDuringCheckout(
-    c: TestCustomer,
-    productId: string,
-    before: Level,
-    card?: Record<string, unknown>,
-  ) {
-    const crashed = await ecommerce.start({ CHECKOUT_FAULT: 'crash_after_reserve' });
-    const res = await checkout(gql, c, { key: `crash-${productId}`, card });
+  /** Crashes ecommerce in the middle of one checkout (payment authorised, stock not taken); its order id. */
+  async function crashDuringCheckout(c: TestCustomer, productId: string, before: Level) {
+    const crashed = await ecommerce.start({ CHECKOUT_FAULT: 'crash_after_authorize' });
+    const res = await checkout(gql, c, { key: `crash-${productId}` });
     // The client saw the process die under its request: an error, not an order.
     expect(res.body.data?.checkout ?? null).toBeNull();
     expect(await crashed.exited).toBe(86);
-    expect(crashed.output()).toContain('crash_after_reserve');
+    expect(crashed.output()).toContain('crash_after_authorize');
 
     const [order] = await sqlRows<{ id: string }>(db.url, 'select id from orders where customer_id = $1', [c.id]);
     const orderId = order!.id;
-    expect(await sagaOf(orderId)).toEqual({ state: 'STOCK_RESERVED', order_status: 'STOCK_RESERVED' });
-    // The reservation is held while the process is down.
-    expect(await reservationOf(orderId)).toEqual(['PENDING']);
-    const held = await onlineStock(gql, productId);
-    expect(held.reserved).toBe(before.reserved + 2);
-    expect(held.onHand).toBe(before.onHand);
+    expect(await sagaOf(orderId)).toEqual({ state: 'PAYMENT_AUTHORIZED', order_status: 'PAYMENT_AUTHORIZED' });
+    // Nothing asked of inventory yet: the stock is as it was.
+    expect(await reservationOf(orderId)).toEqual([]);
+    expect(await onlineStock(gql, productId)).toEqual(before);
     return orderId;
   }
 
-  it('a restarted process completes an interrupted checkout: CONFIRMED, stock committed once, nothing leaked', async () => {
+  it('a restarted process completes an interrupted checkout: CONFIRMED, stock taken once, nothing leaked', async () => {
     // Registration and cart go through a healthy process first.
     await ecommerce.start();
     const c = await newCustomer(gql, 'crash-complete');
@@ -135,7 +129,7 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
       'select status from order_status_changes where order_id = $1 order by id',
       [orderId],
     );
-    expect(history.map((h) => h.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'PAYMENT_AUTHORIZED', 'CONFIRMED']);
+    expect(history.map((h) => h.status)).toEqual(['PENDING', 'PAYMENT_AUTHORIZED', 'CONFIRMED']);
 
     // The client's retry with the same key gets the recovered order, not a second one.
     const retry = await checkout(gql, c, { key: 'crash-prod-0200' });
@@ -146,19 +140,28 @@ describe('checkout saga recovery after a crash (ecommerce as a child process)', 
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/saga_outcomes_total\{saga="checkout",outcome="confirmed",service="ecommerce"\} 1/);
 
-    // Second interrupted checkout, whose payment the recovery then finds declined: compensated instead.
+    // Second interrupted checkout, whose stock is gone when the process comes back: its payment is
+    // voided and the order cancelled, nothing taken.
     await ecommerce.stop();
     const before2 = await onlineStock(gql, 'prod-0201');
-    const orderId2 = await crashDuringCheckout(d, 'prod-0201', before2, CARD_DECLINED);
+    const orderId2 = await crashDuringCheckout(d, 'prod-0201', before2);
+    await setOnlineStock(gql, 'prod-0201', before2.reserved);
+    const emptied = await onlineStock(gql, 'prod-0201');
+    expect(emptied.available).toBe(0);
     await ecommerce.start();
     await settled(orderId2, 'CANCELLED');
+    // The compensation's release is recorded (so a take still on its way could not hold stock).
     expect(await reservationOf(orderId2)).toEqual(['RELEASED']);
-    expect(await onlineStock(gql, 'prod-0201')).toEqual(before2);
+    expect(await onlineStock(gql, 'prod-0201')).toEqual(emptied);
     const history2 = await sqlRows<{ status: string }>(
       db.url,
       'select status from order_status_changes where order_id = $1 order by id',
       [orderId2],
     );
-    expect(history2.map((h) => h.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'CANCELLING', 'CANCELLED']);
+    expect(history2.map((h) => h.status)).toEqual(['PENDING', 'PAYMENT_AUTHORIZED', 'CANCELLING', 'CANCELLED']);
+    const metrics2 = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics2).toMatch(
+      /saga_outcomes_total\{saga="checkout",outcome="insufficient_stock",service="ecommerce"\} 1/,
+    );
   }, 180_000);
 });

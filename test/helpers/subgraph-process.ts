@@ -4,7 +4,7 @@
  * database, while an in-process stack (products, inventory, the router) keeps running around it.
  *
  *   const sub = subgraphProcess({ name: 'retail', port, dbUrl: db.url, stack, faultVar: 'SALE_FAULT' });
- *   const crashing = await sub.start({ SALE_FAULT: 'crash_after_commit' });
+ *   const crashing = await sub.start({ SALE_FAULT: 'crash_after_take' });
  *   expect(await crashing.exited).toBe(FAULT_EXIT_CODE);
  *   await sub.start();
  *   await sub.stop();

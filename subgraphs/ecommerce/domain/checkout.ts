@@ -198,7 +198,7 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<CreatedO
     note: cart.priceNotes.length ? `${placed}; ${cart.priceNotes.join('; ')}` : placed,
     owner: o.owner,
     paymentToken: o.card.token,
-    step: 'RESERVE_STOCK',
+    step: 'AUTHORIZE_PAYMENT',
     repriceIds: repriced.map(({ line }) => line.id),
     repricePrices: repriced.map(({ product }) => product.priceCents),
   });
@@ -206,7 +206,7 @@ async function createOrder(ctx: EcommerceContext, o: NewOrder): Promise<CreatedO
   const saga: CheckoutSaga = {
     orderId,
     state: 'PENDING',
-    step: 'RESERVE_STOCK',
+    step: 'AUTHORIZE_PAYMENT',
     attempts: 1,
     owner: o.owner,
     lastError: null,

@@ -26,8 +26,10 @@ export async function recoverOnce(ctx: EcommerceContext, pass: { runId: string; 
   return CHECKOUT_SAGA.recover(ctx.em, claim, runOf, async (run) => {
     const saga = run.row;
     const age = Date.now() - saga.createdAt.getTime();
-    const forward = saga.state === 'PENDING' || saga.state === 'STOCK_RESERVED' || saga.state === 'PAYMENT_AUTHORIZED';
-    if (!forward || age <= ctx.config.maxForwardAgeMs) return;
+    const forward = saga.state === 'PENDING' || saga.state === 'PAYMENT_AUTHORIZED';
+    // STOCK_RESERVED is left only by checkouts from before the one-call take: they are undone.
+    const legacy = saga.state === 'STOCK_RESERVED';
+    if (!legacy && (!forward || age <= ctx.config.maxForwardAgeMs)) return;
     run.log.warn({ orderId: saga.orderId, state: saga.state }, 'abandoned checkout too old to complete; compensating');
     const taken = await takeOverForCancellation(ctx, {
       orderId: saga.orderId,

@@ -88,20 +88,26 @@ async function linesOf(run: CheckoutRun): Promise<OrderLine[]> {
 
 // ---------- the steps ----------
 
-async function reserveStock(run: CheckoutRun): Promise<StepResult<StepValue>> {
+/**
+ * The stock leaves the online location in one call to inventory (takeStock: every line or none, idempotent
+ * by order id), once the payment is authorised.
+ */
+async function takeStock(run: CheckoutRun): Promise<StepResult<StepValue>> {
   const { ctx } = run;
   const lines = await linesOf(run);
-  const res = await ctx.inventory.reserve(
-    run.lease.id,
-    lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-    ctx.config.reservationTtlSeconds,
-  );
+  const wanted = lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+  let res = await ctx.inventory.take(run.lease.id, wanted);
+  // Retried a few times in this run while its outcome is unknown (idempotent by order id), then left to recovery.
+  for (let i = 1; i < ctx.config.commitTriesPerRun && !res.ok && res.transient; i += 1) {
+    await sleep(200 * 2 ** i);
+    res = await ctx.inventory.take(run.lease.id, wanted);
+  }
   if (!res.ok) return res;
   const units = lines.reduce((sum, l) => sum + l.quantity, 0);
   return {
     ok: true,
     value: {
-      note: `Reserved ${plural(units, 'unit')} of ${plural(lines.length, 'product')} at ${ONLINE_LOCATION_ID} (reservation ${res.value.reservationId})`,
+      note: `Took ${plural(units, 'unit')} of ${plural(lines.length, 'product')} from ${ONLINE_LOCATION_ID} (reservation ${res.value.reservationId}); ordered products removed from the cart`,
     },
   };
 }
@@ -154,21 +160,6 @@ async function authorizePayment(run: CheckoutRun): Promise<StepResult<StepValue>
   };
 }
 
-/** The pivot: retried a few times in this run when its outcome is unknown, then left to recovery. */
-async function commitStock(run: CheckoutRun): Promise<StepResult<StepValue>> {
-  const { ctx } = run;
-  let res: StepResult = await ctx.inventory.commit(run.lease.id);
-  for (let i = 1; i < ctx.config.commitTriesPerRun && !res.ok && res.transient; i += 1) {
-    await sleep(200 * 2 ** i);
-    res = await ctx.inventory.commit(run.lease.id);
-  }
-  if (!res.ok) return res;
-  return {
-    ok: true,
-    value: { note: `Stock committed at ${ONLINE_LOCATION_ID}; ordered products removed from the cart` },
-  };
-}
-
 const reason = (run: CheckoutRun) => run.row.failureCode ?? 'cancelled';
 const done = { ok: true as const, value: undefined };
 
@@ -189,27 +180,21 @@ const CHECKOUT = defineSaga<OrderStatus, SagaStep, CheckoutSaga, CheckoutRun>({
   initial: 'PENDING',
   steps: [
     {
-      name: 'RESERVE_STOCK',
-      reaches: 'STOCK_RESERVED',
-      action: reserveStock,
-      compensation: 'RELEASE_STOCK',
-      // A refusal (INSUFFICIENT_STOCK...) is all-or-nothing in inventory: nothing is held. An unknown
-      // outcome may have held stock: released at once, so the customer gets a prompt answer.
-      onFailure: (failure) => (failure.transient ? 'compensate' : 'abort'),
-    },
-    {
       name: 'AUTHORIZE_PAYMENT',
       reaches: 'PAYMENT_AUTHORIZED',
       action: authorizePayment,
       compensation: 'VOID_PAYMENT',
-      onFailure: () => 'compensate',
+      // A decline authorised nothing; anything else (a timeout, an error) may have: voided.
+      onFailure: (failure) => (failure.code === 'PAYMENT_DECLINED' ? 'abort' : 'compensate'),
     },
     {
-      name: 'COMMIT_STOCK',
+      name: 'TAKE_STOCK',
       reaches: 'CONFIRMED',
-      action: commitStock,
-      // A commit whose answer was lost is undone by RELEASE_STOCK's fallback (RESTOCK) below.
-      // Retried while its outcome is unknown: compensating stock that did leave would need a restock.
+      action: takeStock,
+      // A take whose answer was lost is undone by a release, which refuses (and falls back to a
+      // restock) when the take did happen, and stops a take still on its way when it did not.
+      compensation: 'RELEASE_STOCK',
+      // The pivot: retried while its outcome is unknown; a refusal (INSUFFICIENT_STOCK) voids the payment.
       onFailure: (failure, attempts, run) =>
         failure.transient && attempts < run.ctx.config.maxCommitAttempts ? 'retry' : 'compensate',
     },
@@ -218,8 +203,8 @@ const CHECKOUT = defineSaga<OrderStatus, SagaStep, CheckoutSaga, CheckoutRun>({
     {
       name: 'RELEASE_STOCK',
       action: (run) => run.ctx.inventory.release(run.lease.id, `order cancelled: ${reason(run)}`),
-      // Refused because the reservation was committed after all (the commit's answer was lost): the
-      // units left the stock, so they are put back with a restock instead.
+      // Refused because the stock was taken after all (the take's answer was lost): the units left
+      // the stock, so they are put back with a restock instead.
       fallback: { code: 'RESERVATION_NOT_ACTIVE', then: 'RESTOCK' },
     },
     {

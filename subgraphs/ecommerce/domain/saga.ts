@@ -6,11 +6,14 @@ import type { SagaOutcome } from './ports';
  * engine (domain/saga-runner.ts: its steps, their compensations and what a failure means), and the
  * engine refuses any move TRANSITIONS does not allow.
  *
- *   PENDING --reserve--> STOCK_RESERVED --authorize--> PAYMENT_AUTHORIZED --commit--> CONFIRMED --ship--> SHIPPED
- *      |                     |                              |                           |
- *      |                     +-------------+----------------+        cancelOrder        |
- *      |  (refused: nothing held)          v                                           v
- *      +-----------------------------> CANCELLING --compensations in reverse--> CANCELLED
+ *   PENDING --authorize--> PAYMENT_AUTHORIZED --take stock--> CONFIRMED --ship--> SHIPPED
+ *      |                          |                              |
+ *      |                          +----------+      cancelOrder  |
+ *      |  (declined: nothing held)           v                   v
+ *      +------------------------------> CANCELLING --compensations in reverse--> CANCELLED
+ *
+ * STOCK_RESERVED is the state of checkouts from before the stock was taken in one call (reserve, then
+ * commit): recovery undoes one left there (its reservation expires in inventory on its own).
  */
 
 export const ORDER_STATUSES = [
@@ -28,7 +31,8 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const SAGA_STATES = ORDER_STATUSES.filter((s): s is Exclude<OrderStatus, 'SHIPPED'> => s !== 'SHIPPED');
 export type SagaState = (typeof SAGA_STATES)[number];
 
-export type ForwardStep = 'RESERVE_STOCK' | 'AUTHORIZE_PAYMENT' | 'COMMIT_STOCK';
+/** AUTHORIZE_PAYMENT then TAKE_STOCK; RESERVE_STOCK and COMMIT_STOCK name the steps of older rows. */
+export type ForwardStep = 'AUTHORIZE_PAYMENT' | 'TAKE_STOCK' | 'RESERVE_STOCK' | 'COMMIT_STOCK';
 export type CompensationStep = 'VOID_PAYMENT' | 'RELEASE_STOCK' | 'REFUND_PAYMENT' | 'RESTOCK';
 export type SagaStep = ForwardStep | CompensationStep;
 
@@ -37,8 +41,8 @@ export const OPEN_STATES: readonly SagaState[] = ['PENDING', 'STOCK_RESERVED', '
 
 /** Every move of an order's status; the saga engine, the cancellation takeover and shipping check it. */
 export const TRANSITIONS: TransitionTable<OrderStatus> = {
-  PENDING: ['STOCK_RESERVED', 'CANCELLING', 'CANCELLED'],
-  STOCK_RESERVED: ['PAYMENT_AUTHORIZED', 'CANCELLING'],
+  PENDING: ['PAYMENT_AUTHORIZED', 'CANCELLING', 'CANCELLED'],
+  STOCK_RESERVED: ['CANCELLING'],
   PAYMENT_AUTHORIZED: ['CONFIRMED', 'CANCELLING'],
   CONFIRMED: ['SHIPPED', 'CANCELLING'],
   SHIPPED: [],

@@ -59,12 +59,12 @@ async function locationOf(run: SaleRun): Promise<string> {
   return run.locationId;
 }
 
-async function reserveStock(run: SaleRun): Promise<StepResult> {
+/** The basket leaves the store's shelf in one call to inventory (takeStock: every line or none, idempotent by sale id). */
+async function takeStock(run: SaleRun): Promise<StepResult> {
   const lines = await linesOf(run);
-  const res = await run.ctx.inventory.reserve(
+  const res = await run.ctx.inventory.take(
     run.row.id,
     lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-    run.ctx.settings.reservationTtlSeconds,
     await locationOf(run),
   );
   return res.ok ? { ok: true, value: undefined } : res;
@@ -72,7 +72,7 @@ async function reserveStock(run: SaleRun): Promise<StepResult> {
 
 /** The event a move writes with it: the sale completed (its stock taken), or its cancellation done. */
 function eventOf(move: Move<SaleStatus, SaleStep>): ((sale: Sale, lines: SaleLine[], at: Date) => RetailEvent) | null {
-  if (move.from === 'STOCK_RESERVED' && move.to === 'COMPLETED') return saleRecorded;
+  if (move.to === 'COMPLETED' && move.from !== 'CANCELLING') return saleRecorded;
   if (move.to === 'CANCELLED') return saleCancelled;
   return null;
 }
@@ -114,19 +114,14 @@ export const SALE_SAGA = defineSaga<SaleStatus, SaleStep, Sale, SaleRun>({
   initial: 'PENDING',
   steps: [
     {
-      name: 'RESERVE_STOCK',
-      reaches: 'STOCK_RESERVED',
-      action: reserveStock,
+      name: 'TAKE_STOCK',
+      reaches: 'COMPLETED',
+      action: takeStock,
+      // A take whose answer was lost is undone by a release, which refuses (and falls back to a
+      // restock) when the take did happen.
       compensation: 'RELEASE_STOCK',
       // All or nothing in inventory: a refusal (INSUFFICIENT_STOCK...) holds nothing.
       onFailure: (failure) => retryIfUnknown(failure) ?? 'abort',
-    },
-    {
-      name: 'COMMIT_STOCK',
-      reaches: 'COMPLETED',
-      action: (run) => run.ctx.inventory.commit(run.row.id),
-      // The reservation expired or vanished: whatever it still holds is released.
-      onFailure: (failure) => retryIfUnknown(failure) ?? 'compensate',
     },
   ],
   compensations: [
@@ -134,8 +129,8 @@ export const SALE_SAGA = defineSaga<SaleStatus, SaleStep, Sale, SaleRun>({
       name: 'RELEASE_STOCK',
       action: (run) =>
         run.ctx.inventory.release(run.row.id, `sale ${run.row.number} failed: ${run.row.failureCode ?? 'unknown'}`),
-      // Refused because the reservation was committed after all (the commit's answer was lost): the
-      // units left the stock, so they are put back with a restock instead.
+      // Refused because the stock was taken after all (the answer was lost): the units left the
+      // stock, so they are put back with a restock instead.
       fallback: { code: 'RESERVATION_NOT_ACTIVE', then: 'RESTOCK' },
     },
     {
@@ -215,9 +210,34 @@ export async function transition(
   return SALE_SAGA.move(runOf(ctx, { lease, sale }), { from: move.from, to: move.to });
 }
 
-/** One recovery pass over sales: each claimed sale driven on from where it stopped. */
+/**
+ * One recovery pass over sales: each claimed sale driven on from where it stopped. A sale left in
+ * STOCK_RESERVED by the reserve-then-commit flow of before the one-call take is committed first (the
+ * customer has the goods), or compensated when inventory refuses the commit.
+ */
 export function recoverSales(ctx: RetailContext, claim: { owner: string; stuckAfterMs: number; limit: number }) {
-  return SALE_SAGA.recover(ctx.em, claim, (sale) =>
-    runOf(ctx, { lease: { saleId: sale.id, owner: claim.owner }, sale }),
+  return SALE_SAGA.recover(
+    ctx.em,
+    claim,
+    (sale) => runOf(ctx, { lease: { saleId: sale.id, owner: claim.owner }, sale }),
+    async (run) => {
+      if (run.row.status !== 'STOCK_RESERVED') return;
+      const res = await ctx.inventory.commit(run.row.id);
+      if (res.ok) {
+        await SALE_SAGA.move(run, { from: 'STOCK_RESERVED', to: 'COMPLETED', cause: 'step', step: 'COMMIT_STOCK' });
+      } else if (!res.transient) {
+        const failure = { transient: false, code: res.code, message: res.message };
+        await SALE_SAGA.move(run, {
+          from: 'STOCK_RESERVED',
+          to: 'FAILING',
+          cause: 'compensate',
+          step: 'COMMIT_STOCK',
+          failure,
+          failureCode: res.code,
+          compensateFrom: 'STOCK_RESERVED',
+          lastError: res.message,
+        });
+      }
+    },
   );
 }

@@ -6,10 +6,13 @@ import type { SaleStatus } from './types';
  * engine (domain/saga-runner.ts: its steps, their compensations and what a failure means), and the
  * engine refuses any move TRANSITIONS does not list.
  *
- *   PENDING --reserve--> STOCK_RESERVED --commit--> COMPLETED --cancelSale--> CANCELLING --restock--> CANCELLED
- *      |  refused: nothing held               |  refused                          |  refused
- *      v                                      v                                   v
- *    FAILED <--------release------------- FAILING                             COMPLETED (unchanged)
+ *   PENDING --take stock--> COMPLETED --cancelSale--> CANCELLING --restock--> CANCELLED
+ *      |  refused: nothing held                                  |  refused
+ *      v                                                         v
+ *    FAILED                                                  COMPLETED (unchanged)
+ *
+ * STOCK_RESERVED and FAILING are the states of sales from before the stock was taken in one call
+ * (reserve, then commit): recovery commits one left in STOCK_RESERVED, or releases it (FAILING).
  *
  * Unlike an online checkout, the customer of a till has paid and left with the goods, so a step whose
  * outcome is unknown (inventory did not answer) is never compensated: the sale stays where it is and
@@ -17,13 +20,14 @@ import type { SaleStatus } from './types';
  * inventory turns a sale back.
  */
 
-export type ForwardStep = 'RESERVE_STOCK' | 'COMMIT_STOCK';
+/** TAKE_STOCK; RESERVE_STOCK and COMMIT_STOCK name the steps of older sales. */
+export type ForwardStep = 'TAKE_STOCK' | 'RESERVE_STOCK' | 'COMMIT_STOCK';
 export type CompensationStep = 'RELEASE_STOCK' | 'RESTOCK';
 export type SaleStep = ForwardStep | CompensationStep;
 
 /** Every move of a sale's status; the engine, the cancellation and recovery go through it. */
 export const TRANSITIONS: TransitionTable<SaleStatus> = {
-  PENDING: ['STOCK_RESERVED', 'FAILED'],
+  PENDING: ['COMPLETED', 'FAILED'],
   STOCK_RESERVED: ['COMPLETED', 'FAILING'],
   COMPLETED: ['CANCELLING'],
   FAILING: ['FAILED'],

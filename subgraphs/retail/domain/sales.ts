@@ -298,7 +298,7 @@ export async function recordSale(ctx: RetailContext, input: RecordSaleInput): Pr
     sale: created.sale,
     lines: created.lines,
     locationId: till.locationId,
-    recorded: 'RESERVE_STOCK',
+    recorded: 'TAKE_STOCK',
   };
   const { sale } = await runSale(ctx, run);
   return answer(sale, created.lines);

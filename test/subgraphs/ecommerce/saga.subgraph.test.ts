@@ -62,7 +62,8 @@ import { CARD_DECLINED, CARD_OK } from './helpers';
 /** Inventory double: records calls, answers from a script (ok by default). */
 class ScriptedInventory implements InventorySagaPort {
   calls: string[] = [];
-  commitFailures = 0;
+  /** The next takes that get no answer (the take's outcome unknown to the saga). */
+  takeFailures = 0;
   releaseAnswer: StepResult = { ok: true, value: undefined };
 
   async reserve(orderId: string, _lines: ReserveLine[]): Promise<StepResult<{ reservationId: string }>> {
@@ -71,14 +72,14 @@ class ScriptedInventory implements InventorySagaPort {
   }
   async take(orderId: string, _lines: ReserveLine[]): Promise<StepResult<{ reservationId: string }>> {
     this.calls.push(`take:${orderId}`);
+    if (this.takeFailures > 0) {
+      this.takeFailures -= 1;
+      return { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: 'connection refused' };
+    }
     return { ok: true, value: { reservationId: `res-${orderId}` } };
   }
   async commit(orderId: string): Promise<StepResult> {
     this.calls.push(`commit:${orderId}`);
-    if (this.commitFailures > 0) {
-      this.commitFailures -= 1;
-      return { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: 'connection refused' };
-    }
     return { ok: true, value: undefined };
   }
   async release(orderId: string): Promise<StepResult> {
@@ -156,55 +157,49 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     paymentMethod: card,
     idempotencyKey: key,
   });
-
-  it('leaves a commit with an unknown outcome for recovery, which completes it', async () => {
+  it('leaves a take with an unknown outcome for recovery, which completes it', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 1;
+    inventory.takeFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k1'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
     const stuck = await sagaByOrder(fresh(), orderId);
-    expect(stuck).toMatchObject({ state: 'PAYMENT_AUTHORIZED', step: 'COMMIT_STOCK', attempts: 1 });
+    expect(stuck).toMatchObject({ state: 'PAYMENT_AUTHORIZED', step: 'TAKE_STOCK', attempts: 1 });
     expect(stuck!.lastError).toContain('connection refused');
 
     // Not stuck long enough yet: recovery leaves it alone.
     expect(await recoverOnce(ctx({ stuckAfterMs: 60_000 }), { runId: 'a' })).toBe(0);
     expect(await recoverOnce(ctx({ stuckAfterMs: 0 }), { runId: 'b' })).toBe(1);
     expect((await sagaByOrder(fresh(), orderId))!.state).toBe('CONFIRMED');
-    expect(inventory.calls.filter((c) => c.startsWith('commit'))).toHaveLength(2);
-    expect(inventory.calls.filter((c) => c.startsWith('reserve'))).toHaveLength(1);
+    // One call to inventory per try of the one stock step, nothing else.
+    expect(inventory.calls).toEqual([`take:${orderId}`, `take:${orderId}`]);
   });
 
-  it('compensates a commit that keeps failing once the attempts run out', async () => {
+  it('compensates a take that keeps failing once the attempts run out', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 100;
+    inventory.takeFailures = 100;
     const res = await checkout(as(c.id, { maxCommitAttempts: 2 }), input(c.addressId, 'k2'));
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
     await recoverOnce(ctx({ stuckAfterMs: 0, maxCommitAttempts: 2 }), { runId: 'c' });
     const saga = await sagaByOrder(fresh(), res.order!.id);
-    expect(saga).toMatchObject({ state: 'CANCELLED', compensationsDone: ['VOID_PAYMENT', 'RELEASE_STOCK'] });
+    expect(saga).toMatchObject({ state: 'CANCELLED', compensationsDone: ['RELEASE_STOCK', 'VOID_PAYMENT'] });
   });
 
-  it('restocks when the release finds the reservation already committed (the commit answer was lost)', async () => {
+  it('restocks when the release finds the stock already taken (the take answer was lost)', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 100;
+    inventory.takeFailures = 100;
     inventory.releaseAnswer = { ok: false, transient: false, code: 'RESERVATION_NOT_ACTIVE', message: 'COMMITTED' };
     const res = await checkout(as(c.id, { maxCommitAttempts: 1 }), input(c.addressId, 'k3'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('CANCELLED');
-    expect(inventory.calls).toEqual([
-      `reserve:${orderId}`,
-      `commit:${orderId}`,
-      `release:${orderId}`,
-      `restock:${orderId}`,
-    ]);
+    expect(inventory.calls).toEqual([`take:${orderId}`, `release:${orderId}`, `restock:${orderId}`]);
     const saga = await sagaByOrder(fresh(), orderId);
-    expect(saga!.compensationsDone).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK', 'RESTOCK']);
+    expect(saga!.compensationsDone).toEqual(['RELEASE_STOCK', 'RESTOCK', 'VOID_PAYMENT']);
   });
 
   it('compensates instead of completing a checkout abandoned for too long', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 1;
+    inventory.takeFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k4'));
     const orderId = res.order!.id;
     await execute(
@@ -217,14 +212,14 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     await recoverOnce(ctx({ stuckAfterMs: 0, maxForwardAgeMs: 60_000 }), { runId: 'd' });
     const saga = await sagaByOrder(fresh(), orderId);
     expect(saga).toMatchObject({ state: 'CANCELLED', failureCode: 'CHECKOUT_ABANDONED' });
-    // Recovery did not try the commit again; it released the stock instead.
-    expect(inventory.calls.filter((call) => call === `commit:${orderId}`)).toHaveLength(1);
+    // Recovery did not try the take again; it released the stock instead.
+    expect(inventory.calls.filter((call) => call === `take:${orderId}`)).toHaveLength(1);
     expect(inventory.calls).toContain(`release:${orderId}`);
   });
 
   it('fences off a runner whose saga was taken over (lease)', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 1;
+    inventory.takeFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k5'));
     const orderId = res.order!.id;
     const oldOwner = (await sagaByOrder(fresh(), orderId))!.owner!;
@@ -242,7 +237,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     const orderIds: string[] = [];
     for (let i = 0; i < 6; i += 1) {
       const c = await customerWithCart();
-      inventory.commitFailures = 1;
+      inventory.takeFailures = 1;
       orderIds.push((await checkout(as(c.id), input(c.addressId, `k6-${i}`))).order!.id);
     }
     const [a, b] = await Promise.all([
@@ -257,7 +252,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('cancelOrder on a running checkout takes it over and compensates it', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 1;
+    inventory.takeFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k7'));
     const cancelled = await cancelOrder(as(c.id), { orderId: res.order!.id, reason: 'too slow' });
     expect(cancelled.errors).toEqual([]);
@@ -265,7 +260,6 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     expect(cancelled.order!.cancelReason).toBe('too slow');
     expect(cancelled.order!.history!.map((h) => h.status)).toEqual([
       'PENDING',
-      'STOCK_RESERVED',
       'PAYMENT_AUTHORIZED',
       'CANCELLING',
       'CANCELLED',
@@ -306,11 +300,12 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     expect(cancelled.order).toMatchObject({ status: 'CANCELLED', cancelReason: 'r'.repeat(500) });
   });
 
-  it('a declined payment never reaches commit', async () => {
+  it('a declined payment never reaches inventory', async () => {
     const c = await customerWithCart();
     const res = await checkout(as(c.id), input(c.addressId, 'k8', CARD_DECLINED));
     expect(res.errors.map((e) => e.code)).toEqual(['PAYMENT_DECLINED']);
-    expect(inventory.calls).toEqual([`reserve:${res.order!.id}`, `release:${res.order!.id}`]);
+    expect(res.order!.status).toBe('CANCELLED');
+    expect(inventory.calls).toEqual([]);
   });
 
   it('lean reads return each row in the shape the ORM loads it (one shape per table)', async () => {
@@ -333,7 +328,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('refuses a move the transition table does not allow: nothing changes and the saga row says why', async () => {
     const c = await customerWithCart();
-    inventory.commitFailures = 1;
+    inventory.takeFailures = 1;
     const res = await checkout(as(c.id), input(c.addressId, 'k9'));
     const orderId = res.order!.id;
     const before = (await sagaByOrder(fresh(), orderId))!;
@@ -364,7 +359,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     await runSaga(ctx(), lease);
     expect(await sagaByOrder(fresh(), orderId)).toMatchObject({
       state: 'CANCELLED',
-      compensationsDone: ['VOID_PAYMENT', 'RELEASE_STOCK'],
+      compensationsDone: ['RELEASE_STOCK', 'VOID_PAYMENT'],
     });
   });
 });

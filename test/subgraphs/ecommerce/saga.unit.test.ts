@@ -27,22 +27,24 @@ const runWith = (maxCommitAttempts: number) => ({ ctx: { config: { maxCommitAtte
 const failure = (transient: boolean, code = 'ANY'): StepFailure => ({ transient, code, message: code });
 
 describe('checkout saga, declared on the kit engine', () => {
-  it('walks forward PENDING -> STOCK_RESERVED -> PAYMENT_AUTHORIZED -> CONFIRMED', () => {
-    expect(plan.next(row('PENDING'))).toEqual({ kind: 'forward', step: 'RESERVE_STOCK', next: 'STOCK_RESERVED' });
-    expect(plan.next(row('STOCK_RESERVED'))).toEqual({
+  it('walks forward PENDING -> PAYMENT_AUTHORIZED -> CONFIRMED: one call to inventory', () => {
+    expect(plan.next(row('PENDING'))).toEqual({
       kind: 'forward',
       step: 'AUTHORIZE_PAYMENT',
       next: 'PAYMENT_AUTHORIZED',
     });
-    expect(plan.next(row('PAYMENT_AUTHORIZED'))).toEqual({ kind: 'forward', step: 'COMMIT_STOCK', next: 'CONFIRMED' });
+    expect(plan.next(row('PAYMENT_AUTHORIZED'))).toEqual({ kind: 'forward', step: 'TAKE_STOCK', next: 'CONFIRMED' });
     expect(plan.next(row('CONFIRMED'))).toEqual({ kind: 'none' });
     expect(plan.next(row('CANCELLED'))).toEqual({ kind: 'none' });
+    // A checkout left in STOCK_RESERVED (reserve, then commit) is only ever undone.
+    expect(plan.next(row('STOCK_RESERVED'))).toEqual({ kind: 'none' });
   });
 
   it('compensates in reverse order of the steps done and the one that may have been in flight', () => {
-    expect(plan.compensationsFrom('PENDING')).toEqual(['RELEASE_STOCK']);
-    expect(plan.compensationsFrom('STOCK_RESERVED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
-    expect(plan.compensationsFrom('PAYMENT_AUTHORIZED')).toEqual(['VOID_PAYMENT', 'RELEASE_STOCK']);
+    expect(plan.compensationsFrom('PENDING')).toEqual(['VOID_PAYMENT']);
+    expect(plan.compensationsFrom('PAYMENT_AUTHORIZED')).toEqual(['RELEASE_STOCK', 'VOID_PAYMENT']);
+    // A legacy reservation expires in inventory on its own; the payment is voided.
+    expect(plan.compensationsFrom('STOCK_RESERVED')).toEqual(['VOID_PAYMENT']);
     // A confirmed order is undone by its reversal: refund, then the units back on the shelf.
     expect(plan.compensationsFrom('CONFIRMED')).toEqual(['REFUND_PAYMENT', 'RESTOCK']);
   });
@@ -50,13 +52,13 @@ describe('checkout saga, declared on the kit engine', () => {
   it('resumes a compensation where it stopped and finishes when all are done', () => {
     expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED'))).toMatchObject({
       kind: 'compensate',
-      step: 'VOID_PAYMENT',
-    });
-    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['VOID_PAYMENT']))).toMatchObject({
-      kind: 'compensate',
       step: 'RELEASE_STOCK',
     });
-    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['VOID_PAYMENT', 'RELEASE_STOCK']))).toEqual({
+    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['RELEASE_STOCK']))).toMatchObject({
+      kind: 'compensate',
+      step: 'VOID_PAYMENT',
+    });
+    expect(plan.next(row('CANCELLING', 'PAYMENT_AUTHORIZED', ['RELEASE_STOCK', 'VOID_PAYMENT']))).toEqual({
       kind: 'finish',
       to: 'CANCELLED',
     });
@@ -65,36 +67,32 @@ describe('checkout saga, declared on the kit engine', () => {
       step: 'RESTOCK',
     });
     // A row written before compensate_from was kept compensates from PENDING, as it always did.
-    expect(plan.next(row('CANCELLING'))).toMatchObject({ kind: 'compensate', step: 'RELEASE_STOCK' });
+    expect(plan.next(row('CANCELLING'))).toMatchObject({ kind: 'compensate', step: 'VOID_PAYMENT' });
   });
 
   it('records the step a move leads to, so the next call needs no extra write', () => {
-    expect(plan.stepAfter('STOCK_RESERVED', null, [])).toBe('AUTHORIZE_PAYMENT');
-    expect(plan.stepAfter('CANCELLING', 'STOCK_RESERVED', [])).toBe('VOID_PAYMENT');
-    expect(plan.stepAfter('CANCELLING', 'STOCK_RESERVED', ['VOID_PAYMENT'])).toBe('RELEASE_STOCK');
+    expect(plan.stepAfter('PAYMENT_AUTHORIZED', null, [])).toBe('TAKE_STOCK');
+    expect(plan.stepAfter('CANCELLING', 'PAYMENT_AUTHORIZED', [])).toBe('RELEASE_STOCK');
+    expect(plan.stepAfter('CANCELLING', 'PAYMENT_AUTHORIZED', ['RELEASE_STOCK'])).toBe('VOID_PAYMENT');
     expect(plan.stepAfter('CONFIRMED', null, [])).toBeNull();
-    expect(plan.stepAfter('CANCELLED', 'STOCK_RESERVED', ['VOID_PAYMENT', 'RELEASE_STOCK'])).toBeNull();
+    expect(plan.stepAfter('CANCELLED', 'PAYMENT_AUTHORIZED', ['RELEASE_STOCK', 'VOID_PAYMENT'])).toBeNull();
   });
 
-  it('cancels a refused reservation without compensating, compensates an unknown outcome', () => {
-    expect(step('RESERVE_STOCK')(failure(false, 'INSUFFICIENT_STOCK'), 1, runWith(10))).toBe('abort');
-    expect(step('RESERVE_STOCK')(failure(true, 'INVENTORY_UNAVAILABLE'), 1, runWith(10))).toBe('compensate');
-  });
-
-  it('compensates a declined or timed-out payment from STOCK_RESERVED', () => {
-    for (const code of ['PAYMENT_DECLINED', 'PAYMENT_TIMEOUT']) {
+  it('cancels a declined payment without compensating; voids one whose outcome is unknown', () => {
+    expect(step('AUTHORIZE_PAYMENT')(failure(false, 'PAYMENT_DECLINED'), 1, runWith(10))).toBe('abort');
+    for (const code of ['PAYMENT_TIMEOUT', 'PAYMENT_ERROR']) {
       expect(step('AUTHORIZE_PAYMENT')(failure(false, code), 1, runWith(10))).toBe('compensate');
     }
-    expect(plan.undoFrom('STOCK_RESERVED')).toEqual({ during: 'CANCELLING', done: 'CANCELLED' });
+    expect(plan.undoFrom('PENDING')).toEqual({ during: 'CANCELLING', done: 'CANCELLED' });
   });
 
-  it('retries a commit with an unknown outcome, up to the attempt limit, then compensates', () => {
-    expect(step('COMMIT_STOCK')(failure(true), 1, runWith(3))).toBe('retry');
-    expect(step('COMMIT_STOCK')(failure(true), 3, runWith(3))).toBe('compensate');
-    expect(step('COMMIT_STOCK')(failure(false, 'RESERVATION_NOT_ACTIVE'), 1, runWith(3))).toBe('compensate');
+  it('retries a take with an unknown outcome, up to the attempt limit, then compensates; a refusal compensates', () => {
+    expect(step('TAKE_STOCK')(failure(true), 1, runWith(3))).toBe('retry');
+    expect(step('TAKE_STOCK')(failure(true), 3, runWith(3))).toBe('compensate');
+    expect(step('TAKE_STOCK')(failure(false, 'INSUFFICIENT_STOCK'), 1, runWith(3))).toBe('compensate');
   });
 
-  it('restocks when a release finds the reservation already committed', () => {
+  it('restocks when a release finds the stock already taken', () => {
     const release = CHECKOUT_SAGA.declaration.compensations?.find((c) => c.name === 'RELEASE_STOCK');
     expect(release?.fallback).toEqual({ code: 'RESERVATION_NOT_ACTIVE', then: 'RESTOCK' });
     const others = CHECKOUT_SAGA.declaration.compensations?.filter((c) => c.name !== 'RELEASE_STOCK');
@@ -102,10 +100,11 @@ describe('checkout saga, declared on the kit engine', () => {
   });
 
   it('allows only the documented transitions', () => {
-    expect(canTransition('PENDING', 'STOCK_RESERVED')).toBe(true);
+    expect(canTransition('PENDING', 'PAYMENT_AUTHORIZED')).toBe(true);
     expect(canTransition('PENDING', 'CANCELLED')).toBe(true);
     expect(canTransition('PENDING', 'CONFIRMED')).toBe(false);
     expect(canTransition('STOCK_RESERVED', 'CONFIRMED')).toBe(false);
+    expect(canTransition('STOCK_RESERVED', 'CANCELLING')).toBe(true);
     expect(canTransition('CONFIRMED', 'SHIPPED')).toBe(true);
     expect(canTransition('CANCELLING', 'CANCELLED')).toBe(true);
     for (const to of ORDER_STATUSES) {

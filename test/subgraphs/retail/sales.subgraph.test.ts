@@ -81,7 +81,7 @@ describe('recordSale (retail subgraph, inventory and products doubles)', () => {
     const ids = new Set(answers.map((a) => a.sale?.id));
     expect(ids.size).toBe(1);
     expect(answers.every((a) => a.sale?.status === 'COMPLETED')).toBe(true);
-    expect(t.inventory.callsOf('reserve').filter((id) => ids.has(id))).toHaveLength(1);
+    expect(t.inventory.callsOf('take').filter((id) => ids.has(id))).toHaveLength(1);
     expect(t.inventory.level(LOC, 'prod-0005').onHand).toBe(49);
 
     const other = await sell(t.gql, { lines: [{ productId: 'prod-0004', quantity: 1 }], idempotencyKey: key });
@@ -267,8 +267,8 @@ describe('recordSale (retail subgraph, inventory and products doubles)', () => {
     expect(t.inventory.level(LOC, 'prod-0012')).toEqual({ onHand: 0, reserved: 0 });
   });
 
-  it('an unanswered reserve leaves the sale PENDING; recovery completes it and the replay shows it', async () => {
-    t.inventory.fail('reserve', { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: 'no answer' });
+  it('an unanswered take leaves the sale PENDING; recovery completes it and the replay shows it', async () => {
+    t.inventory.fail('take', { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: 'no answer' });
     const key = newKey('transient');
     const before = t.inventory.level(LOC, 'prod-0013');
     const res = await sell(t.gql, { lines: [{ productId: 'prod-0013', quantity: 1 }], idempotencyKey: key });
@@ -286,28 +286,61 @@ describe('recordSale (retail subgraph, inventory and products doubles)', () => {
     expect(row).toEqual({ attempts: 0, step: null });
   });
 
-  it('a commit refused for good is compensated: FAILING, released, FAILED, the stock is back', async () => {
-    t.inventory.fail('commit', { ok: false, transient: false, code: 'RESERVATION_NOT_ACTIVE', message: 'expired' });
+  it('a take refused for good fails the sale at once: FAILED with its code, nothing held, nothing to release', async () => {
+    t.inventory.fail('take', { ok: false, transient: false, code: 'INSUFFICIENT_STOCK', message: 'Only 0 left' });
     const before = t.inventory.level(LOC, 'prod-0014');
     const res = await sell(t.gql, { lines: [{ productId: 'prod-0014', quantity: 2 }] });
     expect(res.sale!.status).toBe('FAILED');
-    expect(res.errors.map((e) => e.code)).toEqual(['RESERVATION_NOT_ACTIVE']);
-    expect(t.inventory.callsOf('release')).toContain(res.sale!.id);
+    expect(res.errors.map((e) => e.code)).toEqual(['INSUFFICIENT_STOCK']);
+    expect(t.inventory.callsOf('release')).not.toContain(res.sale!.id);
+    expect(t.inventory.level(LOC, 'prod-0014')).toEqual(before);
+  });
+
+  /**
+   * A sale the reserve-then-commit flow left in STOCK_RESERVED (before the one-call take): its stock
+   * is reserved in inventory; recovery commits it, or releases it when inventory refuses the commit.
+   */
+  async function legacyReservedSale(productId: string): Promise<string> {
+    t.inventory.fail('take', { ok: false, transient: true, code: 'INVENTORY_UNAVAILABLE', message: 'no answer' });
+    const res = await sell(t.gql, { lines: [{ productId, quantity: 1 }] });
+    const saleId = res.sale!.id;
+    expect(res.sale!.status).toBe('PENDING');
+    expect((await t.inventory.reserve(saleId, [{ productId, quantity: 1 }], 60, LOC)).ok).toBe(true);
+    await t.sql(
+      "update sales set status = 'STOCK_RESERVED', step = 'COMMIT_STOCK', attempts = 1, updated_at = now() - interval '1 minute' where id = $1",
+      [saleId],
+    );
+    return saleId;
+  }
+
+  it('a legacy sale whose commit inventory refuses for good is released by recovery: FAILED, the stock is back', async () => {
+    const before = t.inventory.level(LOC, 'prod-0014');
+    const saleId = await legacyReservedSale('prod-0014');
+    t.inventory.fail('commit', { ok: false, transient: false, code: 'RESERVATION_NOT_ACTIVE', message: 'expired' });
+    expect(await t.running.recovery!.runNow()).toBeGreaterThanOrEqual(1);
+    const [row] = await t.sql<{ status: string; failure_code: string }>(
+      'select status, failure_code from sales where id = $1',
+      [saleId],
+    );
+    expect(row).toEqual({ status: 'FAILED', failure_code: 'RESERVATION_NOT_ACTIVE' });
+    expect(t.inventory.callsOf('release')).toContain(saleId);
     expect(t.inventory.level(LOC, 'prod-0014')).toEqual(before);
   });
 
   it('a release refused because the commit happened after all falls back to a restock', async () => {
     // The commit took the stock but its answer was lost as a refusal; the release then says COMMITTED.
     const before = t.inventory.level(LOC, 'prod-0015');
+    const saleId = await legacyReservedSale('prod-0015');
     const realCommit = t.inventory.commit.bind(t.inventory);
     t.inventory.commit = async (id: string) => {
       await realCommit(id);
       t.inventory.commit = realCommit;
       return { ok: false, transient: false, code: 'RESERVATION_NOT_FOUND', message: 'lost' };
     };
-    const res = await sell(t.gql, { lines: [{ productId: 'prod-0015', quantity: 1 }] });
-    expect(res.sale!.status).toBe('FAILED');
-    expect(t.inventory.callsOf('restock')).toContain(res.sale!.id);
+    expect(await t.running.recovery!.runNow()).toBeGreaterThanOrEqual(1);
+    const [row] = await t.sql<{ status: string }>('select status from sales where id = $1', [saleId]);
+    expect(row!.status).toBe('FAILED');
+    expect(t.inventory.callsOf('restock')).toContain(saleId);
     expect(t.inventory.level(LOC, 'prod-0015')).toEqual(before);
   });
 
@@ -315,9 +348,9 @@ describe('recordSale (retail subgraph, inventory and products doubles)', () => {
     const res = await sell(t.gql, { lines: [{ productId: 'prod-0016', quantity: 1 }] });
     const saleId = res.sale!.id;
     const before = t.inventory.level(LOC, 'prod-0016');
-    // As if the process died between commit and the COMPLETED write: back to STOCK_RESERVED, stale.
+    // As if the process died between the take and the COMPLETED write: back to PENDING, stale.
     await t.sql(
-      "update sales set status = 'STOCK_RESERVED', step = 'COMMIT_STOCK', attempts = 1, updated_at = now() - interval '1 minute' where id = $1",
+      "update sales set status = 'PENDING', step = 'TAKE_STOCK', attempts = 1, updated_at = now() - interval '1 minute' where id = $1",
       [saleId],
     );
     expect(await t.running.recovery!.runNow()).toBeGreaterThanOrEqual(1);

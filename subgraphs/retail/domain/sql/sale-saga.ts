@@ -33,7 +33,7 @@ export const FIND_TILL = sql<{ storeId: string; registerId: string; key: string 
 );
 
 /**
- * The sale and its lines in ONE statement, PENDING with its first step (RESERVE_STOCK) recorded as in
+ * The sale and its lines in ONE statement, PENDING with its first step (TAKE_STOCK) recorded as in
  * flight. Conditional: the register's session must still be open (share lock: closing waits for
  * it), the number comes from the store's counter row in the same statement, and `on conflict do
  * nothing` on sales_idempotency_unique decides between concurrent duplicates. No row when the session
@@ -74,7 +74,7 @@ export const INSERT_SALE = sql<
      select :saleId, :storeId, :registerId, :sessionId, n.sale_seq,
             'S' || n.number || '-' || lpad(n.sale_seq::text, greatest(6, length(n.sale_seq::text)), '0'),
             'PENDING', :paymentMethod, :currency, :totalCents, :soldAt, :recordedAt, :soldBy, :key,
-            'RESERVE_STOCK', 1, :owner
+            'TAKE_STOCK', 1, :owner
        from n
      on conflict (store_id, idempotency_key) do nothing
      returning *
