@@ -67,14 +67,14 @@ describe('checkout under contention (3 inventory replicas)', () => {
     );
     expect(reservations).toEqual([{ status: 'COMMITTED', n: String(STOCK) }]);
 
-    // Every refused order went PENDING -> CANCELLED directly, with the reason kept.
+    // Every refused order had its payment authorised, then voided when the take was refused.
     const history = await sqlRows<{ statuses: string[] }>(
       stack.databases.ecommerce!.url,
       `select array_agg(h.status order by h.id) as statuses from orders o join order_status_changes h on h.order_id = o.id
         where o.status = 'CANCELLED' group by o.id`,
     );
     expect(history).toHaveLength(CUSTOMERS - STOCK);
-    for (const h of history) expect(h.statuses).toEqual(['PENDING', 'CANCELLED']);
+    for (const h of history) expect(h.statuses).toEqual(['PENDING', 'PAYMENT_AUTHORIZED', 'CANCELLING', 'CANCELLED']);
 
     // ecommerce spread its reservations over the three replicas (round-robin on INVENTORY_URL).
     for (const replica of stack.instances('inventory')) {
