@@ -102,6 +102,39 @@ const PRODUCT: ProductInfo = {
 };
 const products: ProductLookup = { load: async (id) => (id === PRODUCT.id ? PRODUCT : null) };
 
+/**
+ * Registers customers (`<label>-<n>@example.com`), each with an address and 2 x PRODUCT (12.50,
+ * cat-audio) in the cart; `as` signs one in.
+ */
+function cartCustomers(
+  label: string,
+  [firstName, lastName]: [string, string],
+  fresh: () => { em: EntityManager },
+  as: (customerId: string) => EcommerceContext,
+): () => Promise<{ id: string; addressId: string }> {
+  let n = 0;
+  return async () => {
+    n += 1;
+    const reg = await registerCustomer(fresh(), {
+      email: `${label}-${n}@example.com`,
+      password: 'password-123',
+      firstName,
+      lastName,
+    });
+    const id = reg.customer!.id;
+    const addr = await addAddress(as(id), { address: { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' } });
+    expect((await addToCart(as(id), { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
+    return { id, addressId: addr.address!.id };
+  };
+}
+
+/** A checkout's input: ship to `addressId`, pay with `card`, idempotent by `key`. */
+const checkoutInput = (addressId: string, key: string, card = CARD_OK) => ({
+  shippingAddressId: addressId,
+  paymentMethod: card,
+  idempotencyKey: key,
+});
+
 describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   let db: TestDatabase;
   let orm: MikroORM;
@@ -137,30 +170,12 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     inventory = new ScriptedInventory();
   });
 
-  let n = 0;
-  async function customerWithCart(): Promise<{ id: string; addressId: string }> {
-    n += 1;
-    const reg = await registerCustomer(fresh(), {
-      email: `saga-${n}@example.com`,
-      password: 'password-123',
-      firstName: 'S',
-      lastName: 'G',
-    });
-    const id = reg.customer!.id;
-    const addr = await addAddress(as(id), { address: { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' } });
-    expect((await addToCart(as(id), { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
-    return { id, addressId: addr.address!.id };
-  }
+  const customerWithCart = cartCustomers('saga', ['S', 'G'], fresh, (id) => as(id));
 
-  const input = (addressId: string, key: string, card = CARD_OK) => ({
-    shippingAddressId: addressId,
-    paymentMethod: card,
-    idempotencyKey: key,
-  });
   it('leaves a take with an unknown outcome for recovery, which completes it', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 1;
-    const res = await checkout(as(c.id), input(c.addressId, 'k1'));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k1'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
     const stuck = await sagaByOrder(fresh(), orderId);
@@ -178,7 +193,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('compensates a take that keeps failing once the attempts run out', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 100;
-    const res = await checkout(as(c.id, { maxCommitAttempts: 2 }), input(c.addressId, 'k2'));
+    const res = await checkout(as(c.id, { maxCommitAttempts: 2 }), checkoutInput(c.addressId, 'k2'));
     expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
     await recoverOnce(ctx({ stuckAfterMs: 0, maxCommitAttempts: 2 }), { runId: 'c' });
     const saga = await sagaByOrder(fresh(), res.order!.id);
@@ -189,7 +204,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     const c = await customerWithCart();
     inventory.takeFailures = 100;
     inventory.releaseAnswer = { ok: false, transient: false, code: 'RESERVATION_NOT_ACTIVE', message: 'COMMITTED' };
-    const res = await checkout(as(c.id, { maxCommitAttempts: 1 }), input(c.addressId, 'k3'));
+    const res = await checkout(as(c.id, { maxCommitAttempts: 1 }), checkoutInput(c.addressId, 'k3'));
     const orderId = res.order!.id;
     expect(res.order!.status).toBe('CANCELLED');
     expect(inventory.calls).toEqual([`take:${orderId}`, `release:${orderId}`, `restock:${orderId}`]);
@@ -200,7 +215,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('compensates instead of completing a checkout abandoned for too long', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 1;
-    const res = await checkout(as(c.id), input(c.addressId, 'k4'));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k4'));
     const orderId = res.order!.id;
     await execute(
       orm.em.fork() as EntityManager,
@@ -220,7 +235,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('fences off a runner whose saga was taken over (lease)', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 1;
-    const res = await checkout(as(c.id), input(c.addressId, 'k5'));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k5'));
     const orderId = res.order!.id;
     const oldOwner = (await sagaByOrder(fresh(), orderId))!.owner!;
     const claimed = await claimStuckSagas(fresh(), { owner: 'someone-else', stuckAfterMs: 0, limit: 100 });
@@ -238,7 +253,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     for (let i = 0; i < 6; i += 1) {
       const c = await customerWithCart();
       inventory.takeFailures = 1;
-      orderIds.push((await checkout(as(c.id), input(c.addressId, `k6-${i}`))).order!.id);
+      orderIds.push((await checkout(as(c.id), checkoutInput(c.addressId, `k6-${i}`))).order!.id);
     }
     const [a, b] = await Promise.all([
       claimStuckSagas(fresh(), { owner: 'pass-a', stuckAfterMs: 0, limit: 3 }),
@@ -253,7 +268,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('cancelOrder on a running checkout takes it over and compensates it', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 1;
-    const res = await checkout(as(c.id), input(c.addressId, 'k7'));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k7'));
     const cancelled = await cancelOrder(as(c.id), { orderId: res.order!.id, reason: 'too slow' });
     expect(cancelled.errors).toEqual([]);
     expect(cancelled.order!.status).toBe('CANCELLED');
@@ -268,7 +283,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('refuses an over-long cancellation reason or shipping note instead of cutting it; nothing changes', async () => {
     const c = await customerWithCart();
-    const placed = await checkout(as(c.id), input(c.addressId, 'k-long-text'));
+    const placed = await checkout(as(c.id), checkoutInput(c.addressId, 'k-long-text'));
     const orderId = placed.order!.id;
     expect(placed.order!.status).toBe('CONFIRMED');
     const staff = (): EcommerceContext => ({ ...ctx(), identity: { sub: 'emp-admin', role: 'ADMIN' } });
@@ -294,7 +309,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     expect(shipped.errors).toEqual([]);
     expect(shipped.order!.history!.at(-1)).toMatchObject({ status: 'SHIPPED', note: 'n'.repeat(200) });
     const other = await customerWithCart();
-    const second = await checkout(as(other.id), input(other.addressId, 'k-long-text-2'));
+    const second = await checkout(as(other.id), checkoutInput(other.addressId, 'k-long-text-2'));
     const cancelled = await cancelOrder(as(other.id), { orderId: second.order!.id, reason: 'r'.repeat(500) });
     expect(cancelled.errors).toEqual([]);
     expect(cancelled.order).toMatchObject({ status: 'CANCELLED', cancelReason: 'r'.repeat(500) });
@@ -302,7 +317,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('a declined payment never reaches inventory', async () => {
     const c = await customerWithCart();
-    const res = await checkout(as(c.id), input(c.addressId, 'k8', CARD_DECLINED));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k8', CARD_DECLINED));
     expect(res.errors.map((e) => e.code)).toEqual(['PAYMENT_DECLINED']);
     expect(res.order!.status).toBe('CANCELLED');
     expect(inventory.calls).toEqual([]);
@@ -310,7 +325,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 
   it('lean reads return each row in the shape the ORM loads it (one shape per table)', async () => {
     const c = await customerWithCart();
-    const orderId = (await checkout(as(c.id), input(c.addressId, 'k10'))).order!.id;
+    const orderId = (await checkout(as(c.id), checkoutInput(c.addressId, 'k10'))).order!.id;
     const em = orm.em.fork() as EntityManager;
     const cart = (await activeCart(fresh(), c.id))!;
     const { passwordHash: _hash, ...customer } = await em.findOneOrFail(CustomerSchema, { id: c.id });
@@ -329,7 +344,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('refuses a move the transition table does not allow: nothing changes and the saga row says why', async () => {
     const c = await customerWithCart();
     inventory.takeFailures = 1;
-    const res = await checkout(as(c.id), input(c.addressId, 'k9'));
+    const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k9'));
     const orderId = res.order!.id;
     const before = (await sagaByOrder(fresh(), orderId))!;
     expect(before.state).toBe('PAYMENT_AUTHORIZED');
@@ -422,26 +437,7 @@ describe('order events in the outbox (docs/events.md)', () => {
     await db?.drop();
   });
 
-  let n = 0;
-  /** A customer with 2 x PRODUCT (12.50, cat-audio) in the cart. */
-  async function customerWithCart(): Promise<{ id: string; addressId: string }> {
-    n += 1;
-    const reg = await registerCustomer(fresh(), {
-      email: `events-${n}@example.com`,
-      password: 'password-123',
-      firstName: 'E',
-      lastName: 'V',
-    });
-    const id = reg.customer!.id;
-    const addr = await addAddress(as(id), { address: { line1: '1 A', city: 'B', postalCode: 'C', country: 'CA' } });
-    expect((await addToCart(as(id), { productId: PRODUCT.id, quantity: 2 })).errors).toEqual([]);
-    return { id, addressId: addr.address!.id };
-  }
-  const input = (addressId: string, key: string, card = CARD_OK) => ({
-    shippingAddressId: addressId,
-    paymentMethod: card,
-    idempotencyKey: key,
-  });
+  const customerWithCart = cartCustomers('events', ['E', 'V'], fresh, (id) => as(id));
   const LINE = {
     productId: 'prod-x',
     categoryId: 'cat-audio',
@@ -452,7 +448,7 @@ describe('order events in the outbox (docs/events.md)', () => {
 
   it('a confirmed checkout writes exactly one order.confirmed, with the documented envelope and data', async () => {
     const c = await customerWithCart();
-    const res = await checkout(as(c.id, 'req-checkout-1'), input(c.addressId, 'ev-1'));
+    const res = await checkout(as(c.id, 'req-checkout-1'), checkoutInput(c.addressId, 'ev-1'));
     const order = res.order!;
     expect(order.status).toBe('CONFIRMED');
     const [event, ...more] = await eventsOf(order.id);
@@ -486,13 +482,13 @@ describe('order events in the outbox (docs/events.md)', () => {
     });
     // The same key again answers with the same order and writes nothing more.
     const before = await outboxRows();
-    expect((await checkout(as(c.id), input(c.addressId, 'ev-1'))).order!.id).toBe(order.id);
+    expect((await checkout(as(c.id), checkoutInput(c.addressId, 'ev-1'))).order!.id).toBe(order.id);
     expect(await outboxRows()).toBe(before);
   });
 
   it('shipping writes order.shipped with its note; refused ships and cancels write nothing', async () => {
     const c = await customerWithCart();
-    const orderId = (await checkout(as(c.id), input(c.addressId, 'ev-ship'))).order!.id;
+    const orderId = (await checkout(as(c.id), checkoutInput(c.addressId, 'ev-ship'))).order!.id;
     const before = await outboxRows();
     expect((await shipOrder(admin(), { orderId, note: 'n'.repeat(201) })).errors.map((e) => e.code)).toEqual([
       'INVALID_NOTE',
@@ -519,14 +515,14 @@ describe('order events in the outbox (docs/events.md)', () => {
 
     // Without a note, the event carries the note the history shows.
     const other = await customerWithCart();
-    const second = (await checkout(as(other.id), input(other.addressId, 'ev-ship-2'))).order!.id;
+    const second = (await checkout(as(other.id), checkoutInput(other.addressId, 'ev-ship-2'))).order!.id;
     await shipOrder(admin(), { orderId: second });
     expect((await eventsOf(second))[1]!.data).toEqual({ orderId: second, note: 'Parcel handed to the carrier' });
   });
 
   it('cancelling a confirmed order writes order.cancelled reversing its lines and total', async () => {
     const c = await customerWithCart();
-    const orderId = (await checkout(as(c.id), input(c.addressId, 'ev-cancel'))).order!.id;
+    const orderId = (await checkout(as(c.id), checkoutInput(c.addressId, 'ev-cancel'))).order!.id;
     const cancelled = await cancelOrder(as(c.id, 'req-cancel'), { orderId, reason: 'changed my mind' });
     expect(cancelled.order!.status).toBe('CANCELLED');
     const events = await eventsOf(orderId);
@@ -548,7 +544,7 @@ describe('order events in the outbox (docs/events.md)', () => {
 
   it('a failed checkout writes order.cancelled that was never confirmed, and no order.confirmed', async () => {
     const c = await customerWithCart();
-    const res = await checkout(as(c.id, 'req-declined'), input(c.addressId, 'ev-declined', CARD_DECLINED));
+    const res = await checkout(as(c.id, 'req-declined'), checkoutInput(c.addressId, 'ev-declined', CARD_DECLINED));
     expect(res.order!.status).toBe('CANCELLED');
     const events = await eventsOf(res.order!.id);
     expect(events.map((e) => e.type)).toEqual(['order.cancelled']);
@@ -572,11 +568,11 @@ describe('order events in the outbox (docs/events.md)', () => {
     const c = await customerWithCart();
     const before = await outboxRows();
     const badCard = { ...CARD_OK, cvc: 'x' };
-    expect((await checkout(as(c.id), input(c.addressId, 'ev-bad-card', badCard))).order).toBeNull();
-    expect((await checkout(as(c.id), input(c.addressId, ' '))).errors.map((e) => e.code)).toEqual([
+    expect((await checkout(as(c.id), checkoutInput(c.addressId, 'ev-bad-card', badCard))).order).toBeNull();
+    expect((await checkout(as(c.id), checkoutInput(c.addressId, ' '))).errors.map((e) => e.code)).toEqual([
       'INVALID_IDEMPOTENCY_KEY',
     ]);
-    expect((await checkout(as(c.id), input('addr-unknown', 'ev-no-address'))).order).toBeNull();
+    expect((await checkout(as(c.id), checkoutInput('addr-unknown', 'ev-no-address'))).order).toBeNull();
     expect(await outboxRows()).toBe(before);
   });
 
@@ -597,7 +593,7 @@ describe('order events in the outbox (docs/events.md)', () => {
     );
     let orderId: string;
     try {
-      const res = await checkout(as(c.id), input(c.addressId, 'ev-rollback'));
+      const res = await checkout(as(c.id), checkoutInput(c.addressId, 'ev-rollback'));
       orderId = res.order!.id;
       // The CONFIRMED move rolled back with its event: the order, its history and the cart are as before it.
       expect(res.order!.status).toBe('PAYMENT_AUTHORIZED');
