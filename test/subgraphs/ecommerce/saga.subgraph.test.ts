@@ -135,16 +135,31 @@ const checkoutInput = (addressId: string, key: string, card = CARD_OK) => ({
   idempotencyKey: key,
 });
 
+/** A migrated ecommerce database for the enclosing describe block (made before its tests, dropped after); its ORM. */
+function migratedEcommerce(name: string): () => MikroORM {
+  let db: TestDatabase | undefined;
+  let orm: MikroORM | undefined;
+  beforeAll(async () => {
+    db = await freshDatabase(name);
+    orm = await openOrm({ url: db.url, entities, migrations });
+    await migrate(orm);
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await db?.drop();
+  });
+  return () => orm!;
+}
+
 describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
-  let db: TestDatabase;
-  let orm: MikroORM;
+  const orm = migratedEcommerce('ecommerce_saga');
   let inventory: ScriptedInventory;
   const metrics = createMetrics('ecommerce');
 
   const log = createLogger('ecommerce-test');
   /** A domain context on a fresh unit of work; `customerId` signs a customer in (checkout, cart). */
   const ctx = (overrides: Partial<EcommerceContext['config']> = {}, customerId?: string): EcommerceContext => ({
-    em: orm.em.fork() as EntityManager,
+    em: orm().em.fork() as EntityManager,
     identity: customerId ? { sub: customerId, role: 'CUSTOMER' } : null,
     requestId: 'saga-test',
     log,
@@ -155,17 +170,8 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     sagaEvents: sagaObserver({ metrics, fault: null, log }),
   });
   const as = (customerId: string, overrides: Partial<EcommerceContext['config']> = {}) => ctx(overrides, customerId);
-  const fresh = () => ({ em: orm.em.fork() as EntityManager });
+  const fresh = () => ({ em: orm().em.fork() as EntityManager });
 
-  beforeAll(async () => {
-    db = await freshDatabase('ecommerce_saga');
-    orm = await openOrm({ url: db.url, entities, migrations });
-    await migrate(orm);
-  });
-  afterAll(async () => {
-    await orm?.close();
-    await db?.drop();
-  });
   beforeEach(() => {
     inventory = new ScriptedInventory();
   });
@@ -218,7 +224,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
     const res = await checkout(as(c.id), checkoutInput(c.addressId, 'k4'));
     const orderId = res.order!.id;
     await execute(
-      orm.em.fork() as EntityManager,
+      orm().em.fork() as EntityManager,
       sql<{ orderId: string }>(
         "update checkout_sagas set created_at = now() - interval '1 hour' where order_id = :orderId",
       ),
@@ -326,7 +332,7 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
   it('lean reads return each row in the shape the ORM loads it (one shape per table)', async () => {
     const c = await customerWithCart();
     const orderId = (await checkout(as(c.id), checkoutInput(c.addressId, 'k10'))).order!.id;
-    const em = orm.em.fork() as EntityManager;
+    const em = orm().em.fork() as EntityManager;
     const cart = (await activeCart(fresh(), c.id))!;
     const { passwordHash: _hash, ...customer } = await em.findOneOrFail(CustomerSchema, { id: c.id });
     expect((await customersByIds(fresh(), [c.id]))[0]).toEqual(customer);
@@ -380,13 +386,12 @@ describe('checkout saga runner on PostgreSQL (scripted inventory)', () => {
 });
 
 describe('order events in the outbox (docs/events.md)', () => {
-  let db: TestDatabase;
-  let orm: MikroORM;
+  const orm = migratedEcommerce('ecommerce_events');
   const inventory = new ScriptedInventory();
   const metrics = createMetrics('ecommerce');
   const log = createLogger('ecommerce-test');
   const ctx = (identity: EcommerceContext['identity'], requestId = 'req-events'): EcommerceContext => ({
-    em: orm.em.fork() as EntityManager,
+    em: orm().em.fork() as EntityManager,
     identity,
     requestId,
     log,
@@ -398,7 +403,7 @@ describe('order events in the outbox (docs/events.md)', () => {
   });
   const as = (customerId: string, requestId?: string) => ctx({ sub: customerId, role: 'CUSTOMER' }, requestId);
   const admin = (requestId?: string) => ctx({ sub: 'emp-admin', role: 'ADMIN' }, requestId);
-  const fresh = () => ({ em: orm.em.fork() as EntityManager });
+  const fresh = () => ({ em: orm().em.fork() as EntityManager });
 
   interface Published {
     id: string;
@@ -426,16 +431,6 @@ describe('order events in the outbox (docs/events.md)', () => {
       sql<Record<string, never>, { n: number }>('select count(*)::int as n from outbox'),
       {},
     ))!.n;
-
-  beforeAll(async () => {
-    db = await freshDatabase('ecommerce_events');
-    orm = await openOrm({ url: db.url, entities, migrations });
-    await migrate(orm);
-  });
-  afterAll(async () => {
-    await orm?.close();
-    await db?.drop();
-  });
 
   const customerWithCart = cartCustomers('events', ['E', 'V'], fresh, (id) => as(id));
   const LINE = {
