@@ -137,6 +137,16 @@ export interface SagaLease {
   owner: string;
 }
 
+/** A run of a subgraph's saga: its context (unit of work and log from it), lease, row and what it knows. */
+export function sagaRun<C extends { em: EntityManager; log: Logger }, Row, K extends object>(
+  ctx: C,
+  lease: SagaLease,
+  row: Row,
+  known: K,
+): SagaRun<Row> & { ctx: C } & K {
+  return { ctx, em: ctx.em, log: ctx.log, lease, row, ...known };
+}
+
 export interface ForwardStep<S extends string, Step extends string, Run> {
   name: Step;
   /** The state the saga rests in once this step succeeded. */
@@ -445,19 +455,19 @@ export function defineSaga<
             updated_at = now()
       where ${key} = :id and owner = :owner and ${state} = :from`;
   const MOVE = sql<Values, Row>(`${moveUpdate} returning ${row.columns}`, { row });
-  // A move with the subgraph's writes as parts: one statement per distinct set of parts, compiled once.
-  const movesWithParts = new Map<string, Statement<Values, Row>>();
-  const moveWith = (ctes: readonly string[]): Statement<Values, Row> => {
-    const key = ctes.join(',\n');
-    let st = movesWithParts.get(key);
+  // An update with the subgraph's writes as parts: one statement per distinct update and set of
+  // parts, compiled once.
+  const withParts = new Map<string, Statement<Values, Row>>();
+  const composed = (update: string, ctes: readonly string[]): Statement<Values, Row> => {
+    const text = `with moved as (${update} returning *),\n${ctes.join(',\n')}\nselect ${row.columns} from moved`;
+    let st = withParts.get(text);
     if (!st) {
-      st = sql<Values, Row>(`with moved as (${moveUpdate} returning *),\n${key}\nselect ${row.columns} from moved`, {
-        row,
-      });
-      movesWithParts.set(key, st);
+      st = sql<Values, Row>(text, { row });
+      withParts.set(text, st);
     }
     return st;
   };
+  const moveWith = (ctes: readonly string[]) => composed(moveUpdate, ctes);
   const MARK_STEP = sql<{ id: string; owner: string; step: string }, Row>(
     `update ${t} set step = :step, attempts = attempts + 1, updated_at = now()
       where ${key} = :id and owner = :owner returning ${row.columns}`,
@@ -509,19 +519,7 @@ export function defineSaga<
             updated_at = now()
       where ${key} = :id and ${state} = any(:fromStates::text[])`;
   const TAKE_OVER = sql<Values, Row>(`${takeOverUpdate} returning ${row.columns}`, { row });
-  const takeOversWithParts = new Map<string, Statement<Values, Row>>();
-  const takeOverWith = (ctes: readonly string[]): Statement<Values, Row> => {
-    const key = ctes.join(',\n');
-    let st = takeOversWithParts.get(key);
-    if (!st) {
-      st = sql<Values, Row>(
-        `with moved as (${takeOverUpdate} returning *),\n${key}\nselect ${row.columns} from moved`,
-        { row },
-      );
-      takeOversWithParts.set(key, st);
-    }
-    return st;
-  };
+  const takeOverWith = (ctes: readonly string[]) => composed(takeOverUpdate, ctes);
   for (const s of d.steps) {
     if (s.compensation && !compensationsByName.has(s.compensation)) {
       throw new Error(`saga ${d.name}: step ${s.name} names an undeclared compensation ${s.compensation}`);

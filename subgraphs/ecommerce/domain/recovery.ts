@@ -22,7 +22,7 @@ export function claimStuckSagas(ctx: DbContext, claim: StuckClaim): Promise<Clai
 export async function recoverOnce(ctx: EcommerceContext, pass: { runId: string; limit?: number }): Promise<number> {
   const owner = recoveryOwner(ctx.config.instanceId, pass.runId);
   const claim = { owner, stuckAfterMs: ctx.config.stuckAfterMs, limit: pass.limit ?? 20 };
-  const runOf = (row: CheckoutSaga) => ({ ctx, em: ctx.em, log: ctx.log, lease: { id: row.orderId, owner }, row });
+  const runOf = (row: CheckoutSaga) => sagaRun(ctx, { id: row.orderId, owner }, row, {});
   return CHECKOUT_SAGA.recover(ctx.em, claim, runOf, async (run) => {
     const saga = run.row;
     const age = Date.now() - saga.createdAt.getTime();

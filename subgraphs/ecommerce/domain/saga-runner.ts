@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   defineSaga,
+  sagaRun,
   eventsWritten,
   outboxInsertPart,
   formatMinor,
@@ -322,7 +323,7 @@ function runOf(
   row: CheckoutSaga,
   known: Partial<CheckoutRun> = {},
 ): CheckoutRun {
-  return { ctx, em: ctx.em, log: ctx.log, lease: { id: lease.orderId, owner: lease.owner }, row, ...known };
+  return sagaRun(ctx, { id: lease.orderId, owner: lease.owner }, row, known);
 }
 
 /**

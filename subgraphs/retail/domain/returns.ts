@@ -4,6 +4,7 @@ import {
   checkQuantity,
   DEFAULT_CURRENCY,
   defineSaga,
+  sagaRun,
   eventsWritten,
   inTransaction,
   outboxInsertPart,
@@ -192,7 +193,7 @@ export const RETURN_SAGA = defineSaga<ReturnStatus, ReturnStep, SaleReturn, Retu
 });
 
 function runOf(ctx: RetailContext, lease: ReturnLease, ret: SaleReturn, known: Partial<ReturnRun> = {}): ReturnRun {
-  return { ctx, em: ctx.em, log: ctx.log, lease: { id: lease.returnId, owner: lease.owner }, row: ret, ...known };
+  return sagaRun(ctx, { id: lease.returnId, owner: lease.owner }, ret, known);
 }
 
 /** Puts the returned units back in the store's stock and settles the return; the return as it was left. */

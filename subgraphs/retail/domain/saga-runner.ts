@@ -1,5 +1,6 @@
 import {
   defineSaga,
+  sagaRun,
   eventsWritten,
   IllegalTransition,
   LeaseLost,
@@ -176,15 +177,8 @@ export interface SagaOutcome {
 }
 
 function runOf(ctx: RetailContext, known: Omit<KnownSale, 'recorded'>): SaleRun {
-  return {
-    ctx,
-    em: ctx.em,
-    log: ctx.log,
-    lease: { id: known.lease.saleId, owner: known.lease.owner },
-    row: known.sale,
-    lines: known.lines,
-    locationId: known.locationId,
-  };
+  const { lines, locationId } = known;
+  return sagaRun(ctx, { id: known.lease.saleId, owner: known.lease.owner }, known.sale, { lines, locationId });
 }
 
 /**
