@@ -1,4 +1,4 @@
-import { recoveryOwner, type DbContext, type StuckClaim } from '../../kit/domain';
+import { recoveryOwner, sagaRun, type DbContext, type StuckClaim } from '../../kit/domain';
 import type { EcommerceContext } from './context';
 import { CHECKOUT_SAGA, takeOverForCancellation } from './saga-runner';
 import type { CheckoutSaga } from './types';
