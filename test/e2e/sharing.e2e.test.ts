@@ -75,6 +75,8 @@ describe('identical work in flight is shared', () => {
     router = await startRouter({
       port: 0,
       gatewaySecret: null,
+      // Sharing alone: the entity cache would answer repeated catalogue reads itself (its own test).
+      entityCache: false,
       supergraphSdl: stack.supergraphSdl,
       subgraphUrls: { products, inventory: stack.instances('inventory').map((s) => s.url) },
     });

@@ -31,6 +31,8 @@ export interface SubgraphProcess {
   readonly current: SubgraphChild | null;
   /** Starts a run with `env` on top of the base environment and waits until it is ready. */
   start: (env?: Record<string, string>) => Promise<SubgraphChild>;
+  /** Starts a run without waiting for readiness: a run expected to exit while it recovers at boot. */
+  launch: (env?: Record<string, string>) => SubgraphChild;
   /** Stops the current run (SIGTERM, SIGKILL after 10 s) and waits until its port is free. */
   stop: () => Promise<void>;
 }
@@ -97,6 +99,10 @@ export function subgraphProcess(opts: {
 
   return {
     get current() {
+      return current;
+    },
+    launch: (env: Record<string, string> = {}) => {
+      current = spawnChild(env);
       return current;
     },
     start: async (env = {}) => {
