@@ -5,15 +5,18 @@
  * less than 1 % errors.
  *
  *   k6 run loadtests/k6/catalog.js
- *   k6 run -e BASE_URL=http://localhost:4000/graphql -e VUS=50 -e DURATION=30s loadtests/k6/catalog.js
+ *   k6 run -e K6_TARGET=router -e VUS=50 -e DURATION=30s loadtests/k6/catalog.js
  *
  * Cursors are opaque, so setup() walks the catalogue once and every iteration starts from one of
- * the real cursors it collected (or the first page).
+ * the real cursors it collected (or the first page); a page that fails stops the test there.
  */
-import { sleep } from 'k6';
-import { duration, thinkTime, vus } from './lib/config.js';
-import { field, gql, str } from './lib/graphql.js';
-import { CatalogPage, catalogVariables } from './lib/operations.js';
+import { check, sleep } from 'k6';
+import { SUMMARY_TREND_STATS, p95Below, scenario, thinkTime } from './lib/config.js';
+import { enterFlow } from './lib/flow.js';
+import { call, describeFailure, field, str } from './lib/graphql.js';
+import { CatalogPage, catalogVariables, pick } from './lib/operations.js';
+import { abortSetup } from './lib/setup.js';
+import { guarded } from './lib/thresholds.js';
 
 const PAGE_SIZE = 20;
 /** Pages collected in setup (20 x 50 = the first 1000 products at most). */
@@ -21,22 +24,14 @@ const MAX_PAGES = 50;
 
 /** @type {import('k6/options').Options} */
 export const options = {
-  scenarios: {
-    catalog: {
-      executor: 'constant-vus',
-      vus: vus(100),
-      duration: duration('2m'),
-      gracefulStop: '10s',
-    },
-  },
-  thresholds: {
-    // Scenario-tagged, so the cursor walk in setup() does not count.
-    'http_req_duration{scenario:catalog}': ['p(95)<105'],
-    'http_req_failed{scenario:catalog}': ['rate<0.01'],
-    'graphql_errors{scenario:catalog}': ['rate<0.01'],
-    'checks{scenario:catalog}': ['rate>0.99'],
-  },
-  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+  scenarios: { catalog: scenario({ vus: 100, duration: '2m', gracefulStop: '10s' }) },
+  thresholds: guarded({
+    'http_req_duration{flow:catalog}': [p95Below(105)],
+    'http_req_failed{flow:catalog}': ['rate<0.01'],
+    'graphql_errors{flow:catalog}': ['rate<0.01'],
+    'checks{flow:catalog}': ['rate>0.99'],
+  }),
+  summaryTrendStats: SUMMARY_TREND_STATS,
 };
 
 /**
@@ -50,11 +45,12 @@ export function setup() {
   /** @type {string | null} */
   let after = null;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const data = gql(CatalogPage, catalogVariables(after, PAGE_SIZE));
-    const end = str(field(data, 'products', 'pageInfo', 'endCursor'));
-    if (!data || !end) break;
+    const res = call(CatalogPage, catalogVariables(after, PAGE_SIZE));
+    if (!res.ok) return abortSetup('catalogue walk, page ' + (i + 1) + ': ' + describeFailure(CatalogPage.name, res));
+    const end = str(field(res.data, 'products', 'pageInfo', 'endCursor'));
+    if (!end) break;
     cursors.push(end);
-    if (field(data, 'products', 'pageInfo', 'hasNextPage') !== true) break;
+    if (field(res.data, 'products', 'pageInfo', 'hasNextPage') !== true) break;
     after = end;
   }
   // The last cursor's page is empty; keep it anyway: clients do ask for it.
@@ -64,7 +60,8 @@ export function setup() {
 
 /** @param {SetupData} data */
 export default function (data) {
-  const after = data.cursors[Math.floor(Math.random() * data.cursors.length)];
-  gql(CatalogPage, catalogVariables(after === undefined ? null : after, PAGE_SIZE));
+  enterFlow('catalog');
+  const res = call(CatalogPage, catalogVariables(pick(data.cursors), PAGE_SIZE));
+  check(res.data, { 'catalogue page listed': (d) => Array.isArray(field(d, 'products', 'edges')) });
   sleep(thinkTime());
 }

@@ -1,8 +1,9 @@
 /**
- * loadtests/k6: the scripts type-check against @types/k6, their GraphQL operations are the
- * project's client operations (schema/operations, which k6 open()s at init) and validate against the
- * committed supergraph (with the variables the scripts send), and the scripts themselves run
- * correctly against a stubbed k6 runtime (no k6 binary here).
+ * loadtests/k6, what needs no k6: the scripts type-check against @types/k6, their GraphQL operations
+ * are the project's client operations (schema/operations, which k6 open()s at init) and validate
+ * against the committed supergraph (with the variables the scripts send), every threshold gets a
+ * guard that fails it without data (lib/thresholds.js), and the runner and the README name every
+ * script. The scripts themselves run on a real k6 against a live stack: test/e2e/k6-live.e2e.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,10 +12,11 @@ import { Supergraph } from '@apollo/federation-internals';
 import { Kind, getVariableValues, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import ts from 'typescript';
 import { clientOperations, operation, operationFiles } from '../../schema/operations';
-import { K6_DIR, k6Runtime, k6Script, loadModules, opened, type K6Options, type Sent } from '../helpers/k6';
+import { k6Scripts, parseArgs } from '../../scripts/k6';
+import { K6_DIR, loadModules, opened } from '../helpers/k6';
 import { ROOT, readText, rootPath } from './ops-helpers';
 
-const SCRIPTS = ['catalog.js', 'product-detail.js', 'checkout.js'];
+const SCRIPTS = k6Scripts();
 
 interface Operation {
   name: string;
@@ -23,7 +25,7 @@ interface Operation {
 
 /** Operations and variable builders: a module without any k6 import, loaded without stubs. */
 function loadOperations() {
-  const mod = loadModules({})(path.join(K6_DIR, 'lib/operations.js'));
+  const mod = loadModules()(path.join(K6_DIR, 'lib/operations.js'));
   // JSON round trip: plain objects of this realm.
   const ops = JSON.parse(JSON.stringify(mod.OPERATIONS)) as Record<string, Operation>;
   const samples = JSON.parse(JSON.stringify((mod.sampleVariables as () => unknown)())) as Record<
@@ -67,8 +69,27 @@ describe('k6 scripts type-check', () => {
 
 describe('k6 GraphQL operations', () => {
   test('every operation parses, is named as exported and has the variables the scripts send', () => {
+    // The storefront, the checkout, the till (a session, sales, a return) and the back office.
     expect(operations.map((o) => o.name)).toEqual(
-      expect.arrayContaining(['CatalogPage', 'ProductDetail', 'RegisterCustomer', 'Login', 'AddToCart', 'Checkout']),
+      expect.arrayContaining([
+        'CatalogPage',
+        'ProductDetail',
+        'RegisterCustomer',
+        'Login',
+        'AddToCart',
+        'Checkout',
+        'OpenRegister',
+        'RecordSale',
+        'ReturnSale',
+        'CloseRegister',
+        'SalesReport',
+        'StorePerformance',
+        'Dashboard',
+        'GenerateReport',
+        'RequestReplenishment',
+        'ReplenishmentRequests',
+        'ApproveReplenishment',
+      ]),
     );
     for (const op of operations) {
       const def = operationDefinition(op);
@@ -78,7 +99,7 @@ describe('k6 GraphQL operations', () => {
   });
 
   test('are read from schema/operations at init, with open() and paths relative to the module', () => {
-    expect(k6Files).toEqual(operationFiles());
+    expect(operationFiles()).toEqual(expect.arrayContaining(k6Files));
     const dir = rootPath('schema/operations');
     expect(new Set(opened.filter((f) => f.startsWith(dir)))).toEqual(new Set(k6Files.map((f) => path.join(dir, f))));
   });
@@ -131,196 +152,65 @@ describe('k6 GraphQL operations', () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// Running the scripts against stubs
-// ---------------------------------------------------------------------------------------------
+describe('k6 thresholds fail without data (lib/thresholds.js)', () => {
+  const lib = loadModules()(path.join(K6_DIR, 'lib/thresholds.js'));
+  const guarded = (t: Record<string, string[]>) =>
+    JSON.parse(JSON.stringify((lib.guarded as (x: unknown) => unknown)(t))) as Record<string, string[]>;
 
-/** The k6 stand-ins with a canned GraphQL answer for each request (HTTP 200, no time spent). */
-function k6Stubs(respond: (req: Sent) => unknown) {
-  return k6Runtime((req) => ({ status: 200, body: JSON.stringify(respond(req)), durationMs: 0 }));
-}
-
-describe('k6 scripts run against a stubbed k6', () => {
-  test('catalog: 100 VUs, p95 < 105 ms and < 1 % errors; setup collects real cursors and pages start from them', () => {
-    const pages = ['c1', 'c2', 'c3'];
-    const k6 = k6Stubs((req) => {
-      const after = req.variables.after as string | null;
-      const i = after === null ? 0 : pages.indexOf(after) + 1;
-      return {
-        data: {
-          products: {
-            totalCount: 60,
-            pageInfo: { hasNextPage: i < 2, endCursor: pages[i] },
-            edges: [],
-          },
-        },
-      };
+  test('a request metric is guarded by the requests of the same flow and operation, a Rate by its samples', () => {
+    expect(
+      guarded({
+        'http_req_duration{flow:checkout,operation:Checkout}': ['p(95)<500'],
+        'graphql_errors{flow:checkout}': ['rate<0.01'],
+        'checks{flow:checkout}': ['rate>0.99'],
+        checkout_replay_same_order: ['rate==1'],
+      }),
+    ).toEqual({
+      'http_req_duration{flow:checkout,operation:Checkout}': ['p(95)<500'],
+      'http_reqs{flow:checkout,operation:Checkout}': ['count>0'],
+      'graphql_errors{flow:checkout}': ['rate<0.01'],
+      'http_reqs{flow:checkout}': ['count>0'],
+      'checks{flow:checkout}': ['rate>0.99'],
+      checkout_replay_same_order: ['rate==1'],
+      checkout_replay_same_order_samples: ['count>0'],
     });
-    const mod = k6Script('catalog.js', k6.stubs);
-    const options = mod.options as K6Options;
-    expect(options.scenarios.catalog).toMatchObject({ executor: 'constant-vus', vus: 100 });
-    expect(options.thresholds['http_req_duration{scenario:catalog}']).toEqual(['p(95)<105']);
-    expect(options.thresholds['graphql_errors{scenario:catalog}']).toEqual(['rate<0.01']);
-    expect(options.thresholds['http_req_failed{scenario:catalog}']).toEqual(['rate<0.01']);
-
-    const data = (mod.setup as () => { cursors: (string | null)[] })();
-    expect(data.cursors).toEqual([null, 'c1', 'c2', 'c3']);
-    const run = mod.default as (d: unknown) => void;
-    k6.sent.length = 0;
-    for (let i = 0; i < 30; i++) run(data);
-    expect(k6.sent.every((r) => r.operationName === 'CatalogPage')).toBe(true);
-    expect(new Set(k6.sent.map((r) => r.variables.after))).toEqual(new Set([null, 'c1', 'c2', 'c3']));
-    expect(k6.sent[0]).toMatchObject({
-      url: 'http://localhost:8000/graphql',
-      headers: { apikey: 'dev-web-storefront-key', 'content-type': 'application/json' },
-      tags: { operation: 'CatalogPage' },
-    });
-    expect(k6.failedChecks).toEqual([]);
-    const errors = k6.metrics.filter((m) => m.name === 'graphql_errors');
-    expect(errors.length).toBeGreaterThanOrEqual(30);
-    expect(errors.every((m) => m.value === false)).toBe(true);
   });
 
-  test('BASE_URL, API_KEY and VUS come from the environment', () => {
-    const k6 = k6Stubs(() => ({ data: { product: { id: 'prod-0001', stock: { levels: [] } } } }));
-    const mod = k6Script('product-detail.js', k6.stubs, {
-      BASE_URL: 'http://router:4000/graphql',
-      API_KEY: 'other-key',
-      VUS: '12',
-    });
-    expect((mod.options as K6Options).scenarios.product_detail?.vus).toBe(12);
-    (mod.default as (d: unknown) => void)({ token: 'tok-staff' });
-    expect(k6.sent[0]).toMatchObject({ url: 'http://router:4000/graphql', headers: { apikey: 'other-key' } });
-    expect(k6.sent[0]?.operationName).toBe('ProductDetail');
-    expect(String(k6.sent[0]?.variables.id)).toMatch(/^prod-0\d{3}$/);
-    // The sales of the last 30 days, both ends included.
-    const period = k6.sent[0]?.variables.period as { from: string; to: string };
-    expect(period.to).toBe(new Date().toISOString().slice(0, 10));
-    expect((Date.parse(period.to) - Date.parse(period.from)) / 86_400_000).toBe(29);
-  });
-
-  test('product-detail: setup() signs in staff (STAFF_EMAIL, STAFF_PASSWORD) and every iteration sends that token', () => {
-    const k6 = k6Stubs((req) =>
-      req.operationName === 'StaffLogin'
-        ? { data: { staffLogin: { token: 'tok-manager', employee: { id: 'emp', role: 'MANAGER' }, errors: [] } } }
-        : {
-            data: {
-              product: {
-                id: req.variables.id,
-                stock: { levels: [] },
-                salesStats: { unitsSold: 0, revenue: { amount: '0.00', currency: 'CAD' } },
-              },
-            },
-          },
+  test('a threshold that selects a scenario is refused: `k6 run --vus/--duration` would leave it without data', () => {
+    expect(() => guarded({ 'http_req_duration{scenario:catalog}': ['p(95)<105'] })).toThrow(
+      /selects a scenario; select the flow tag instead/,
     );
-    const mod = k6Script('product-detail.js', k6.stubs, {
-      STAFF_EMAIL: 'boss@staff.example.com',
-      STAFF_PASSWORD: 'pw',
-    });
-    const data = (mod.setup as () => unknown)();
-    expect(data).toEqual({ token: 'tok-manager' });
-    expect(k6.sent[0]).toMatchObject({
-      operationName: 'StaffLogin',
-      variables: { input: { email: 'boss@staff.example.com', password: 'pw' } },
-    });
-    expect(k6.sent[0]?.headers.authorization).toBeUndefined();
-    for (let i = 0; i < 3; i++) (mod.default as (d: unknown) => void)(data);
-    expect(k6.sent.slice(1).map((r) => [r.operationName, r.headers.authorization])).toEqual(
-      Array.from({ length: 3 }, () => ['ProductDetail', 'Bearer tok-manager']),
-    );
-    expect(k6.failedChecks).toEqual([]);
   });
 
-  test('product-detail: the demo manager by default; a refused sign-in stops the run in setup()', () => {
-    const k6 = k6Stubs(() => ({
-      data: { staffLogin: { token: null, employee: null, errors: [{ code: 'INVALID_CREDENTIALS', message: 'no' }] } },
-    }));
-    const mod = k6Script('product-detail.js', k6.stubs);
-    expect(() => (mod.setup as () => unknown)()).toThrow(/StaffLogin of manager1@staff.example.com refused/);
-    expect(k6.sent[0]?.variables).toEqual({
-      input: { email: 'manager1@staff.example.com', password: 'staff-password' },
-    });
-  });
-
-  test('a GraphQL error counts as an error even with HTTP 200', () => {
-    const k6 = k6Stubs(() => ({
-      errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-      data: null,
-    }));
-    const mod = k6Script('product-detail.js', k6.stubs);
-    (mod.default as (d: unknown) => void)({ token: 'tok-staff' });
-    expect(k6.metrics.filter((m) => m.name === 'graphql_errors').map((m) => m.value)).toEqual([true]);
-    expect(k6.failedChecks).toContain('no GraphQL errors');
-  });
-
-  test('checkout: a distinct customer per VU, registered once, then cart and checkout with a fresh idempotency key', () => {
-    const orders = new Map<string, string>();
-    const k6 = k6Stubs((req) => {
-      switch (req.operationName) {
-        case 'RegisterCustomer':
-          return { data: { registerCustomer: { token: 'tok-7', customer: { id: 'c7' }, errors: [] } } };
-        case 'AddAddress':
-          return { data: { addAddress: { address: { id: 'addr-7', isDefault: true }, errors: [] } } };
-        case 'AddToCart':
-          return { data: { addToCart: { cart: { id: 'cart-7', itemCount: 1 }, errors: [] } } };
-        case 'Checkout': {
-          const input = req.variables.input as { idempotencyKey: string };
-          const id = orders.get(input.idempotencyKey) ?? `order-${orders.size + 1}`;
-          orders.set(input.idempotencyKey, id);
-          return { data: { checkout: { order: { id, status: 'CONFIRMED' }, errors: [] } } };
-        }
-        default:
-          throw new Error(`unexpected ${req.operationName}`);
-      }
-    });
-    const mod = k6Script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
-    const data = (mod.setup as () => { runId: string })();
-    expect(data.runId).toBe('run1');
-    const run = mod.default as (d: unknown) => void;
-    for (let i = 0; i < 3; i++) {
-      k6.vu.iterationInScenario = i;
-      run(data);
-    }
-    const names = k6.sent.map((r) => r.operationName);
-    expect(names.filter((n) => n === 'RegisterCustomer')).toHaveLength(1);
-    expect(names.slice(0, 2)).toEqual(['RegisterCustomer', 'AddAddress']);
-    expect(names.filter((n) => n === 'AddToCart').length).toBeGreaterThanOrEqual(3);
-    const register = k6.sent[0]?.variables.input as { email: string };
-    expect(register.email).toBe('k6-run1-vu7@loadtest.example.com');
-    for (const r of k6.sent.slice(1)) expect(r.headers.authorization).toBe('Bearer tok-7');
-    const keys = k6.sent
-      .filter((r) => r.operationName === 'Checkout')
-      .map((r) => r.variables.input as { idempotencyKey: string; shippingAddressId: string })
-      .map((i) => {
-        expect(i.shippingAddressId).toBe('addr-7');
-        return i.idempotencyKey;
+  test('every script declares its thresholds through guarded(), on its own flow', () => {
+    for (const s of SCRIPTS) {
+      const source = readText(`loadtests/k6/${s}`);
+      const flow = /enterFlow\('([a-z_]+)'\)/.exec(source)?.[1];
+      expect({ script: s, guarded: /thresholds: guarded\(\{/.test(source), flow }).toEqual({
+        script: s,
+        guarded: true,
+        flow: expect.any(String),
       });
-    expect(new Set(keys)).toEqual(new Set(['k6-run1-7-0', 'k6-run1-7-1', 'k6-run1-7-2']));
-    expect(k6.metrics.filter((m) => m.name === 'checkout_completed').map((m) => m.value)).toEqual([true, true, true]);
-    expect(k6.metrics.filter((m) => m.name === 'checkout_replay_same_order').every((m) => m.value === true)).toBe(true);
-    expect(k6.failedChecks).toEqual([]);
-    const thresholds = (mod.options as K6Options).thresholds;
-    expect(thresholds['graphql_errors{scenario:checkout}']).toEqual(['rate<0.01']);
+      expect(source).not.toMatch(/\{scenario:/);
+    }
   });
+});
 
-  test('checkout: a rerun with the same RUN_ID logs the existing customer in', () => {
-    const k6 = k6Stubs((req) => {
-      if (req.operationName === 'RegisterCustomer')
-        return {
-          data: {
-            registerCustomer: { token: null, customer: null, errors: [{ code: 'EMAIL_TAKEN', message: 'taken' }] },
-          },
-        };
-      if (req.operationName === 'Login')
-        return { data: { login: { token: 'tok-again', customer: { id: 'c7' }, errors: [] } } };
-      if (req.operationName === 'AddAddress')
-        return { data: { addAddress: { address: { id: 'addr-8' }, errors: [] } } };
-      if (req.operationName === 'AddToCart') return { data: { addToCart: { cart: { id: 'cart' }, errors: [] } } };
-      return { data: { checkout: { order: { id: 'o', status: 'CONFIRMED' }, errors: [] } } };
+describe('npm run k6 and the README', () => {
+  test('the runner runs every script of loadtests/k6 (lib/ aside), the five of the README', () => {
+    expect(SCRIPTS).toEqual(['back-office.js', 'catalog.js', 'checkout.js', 'product-detail.js', 'till.js']);
+    expect(parseArgs([]).scripts).toEqual(SCRIPTS);
+    expect(parseArgs(['--smoke', 'till.js', '--', '--vus', '2'])).toEqual({
+      smoke: true,
+      scripts: ['till.js'],
+      summaryDir: null,
+      k6Args: ['--vus', '2'],
     });
-    const mod = k6Script('checkout.js', k6.stubs, { RUN_ID: 'run1' });
-    (mod.default as (d: unknown) => void)({ runId: 'run1' });
-    expect(k6.sent.map((r) => r.operationName).slice(0, 3)).toEqual(['RegisterCustomer', 'Login', 'AddAddress']);
-    expect(k6.sent.find((r) => r.operationName === 'Checkout')?.headers.authorization).toBe('Bearer tok-again');
+    expect(() => parseArgs(['nope.js'])).toThrow(/unknown argument nope.js: the scripts are back-office.js/);
+    const pkg = JSON.parse(readText('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.k6).toBe('tsx scripts/k6.ts');
+    const readme = readText('loadtests/k6/README.md');
+    for (const s of SCRIPTS) expect(readme).toContain(`| \`${s}\``);
+    expect(readme).toContain('npm run k6 -- --smoke');
   });
 });

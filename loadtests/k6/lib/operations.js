@@ -17,7 +17,10 @@
  * @property {string} query The document (one operation), as written in schema/operations.
  */
 
-/** The files of schema/operations (k6 cannot list a folder; test/ops checks this list is complete). */
+/**
+ * The files of schema/operations that hold the operations the scripts send (k6 cannot list a folder;
+ * a file added there for other clients changes nothing here).
+ */
 export const OPERATION_FILES = [
   'catalogue.graphql',
   'ecommerce.graphql',
@@ -82,10 +85,28 @@ export const ProductDetail = operation('ProductDetail');
 export const StaffLogin = operation('StaffLogin');
 export const RegisterCustomer = operation('RegisterCustomer');
 export const Login = operation('Login');
+// A customer signed in again (a rerun with the same RUN_ID): their addresses and what the cart holds.
+export const Me = operation('Me');
+export const RemoveCartLine = operation('RemoveCartLine');
 // A new customer has no address, and checkout needs one.
 export const AddAddress = operation('AddAddress');
 export const AddToCart = operation('AddToCart');
 export const Checkout = operation('Checkout');
+// The till: a store's registers (setup), then a register's session, sales, a return.
+export const StoreDetail = operation('StoreDetail');
+export const AddCashRegister = operation('AddCashRegister');
+export const OpenRegister = operation('OpenRegister');
+export const RecordSale = operation('RecordSale');
+export const ReturnSale = operation('ReturnSale');
+export const CloseRegister = operation('CloseRegister');
+// The back office: reports, the dashboard, a saved report, replenishment.
+export const SalesReport = operation('SalesReport');
+export const StorePerformance = operation('StorePerformance');
+export const Dashboard = operation('Dashboard');
+export const GenerateReport = operation('GenerateReport');
+export const RequestReplenishment = operation('RequestReplenishment');
+export const ReplenishmentRequests = operation('ReplenishmentRequests');
+export const ApproveReplenishment = operation('ApproveReplenishment');
 
 /** Every operation the scripts send, by name. */
 export const OPERATIONS = {
@@ -94,34 +115,60 @@ export const OPERATIONS = {
   StaffLogin,
   RegisterCustomer,
   Login,
+  Me,
+  RemoveCartLine,
   AddAddress,
   AddToCart,
   Checkout,
+  StoreDetail,
+  AddCashRegister,
+  OpenRegister,
+  RecordSale,
+  ReturnSale,
+  CloseRegister,
+  SalesReport,
+  StorePerformance,
+  Dashboard,
+  GenerateReport,
+  RequestReplenishment,
+  ReplenishmentRequests,
+  ApproveReplenishment,
 };
 
 // ---------------------------------------------------------------------------------------------
-// Demo data (subgraphs/kit/demo-ids.ts) and variable builders
+// Choices and variable builders
 // ---------------------------------------------------------------------------------------------
 
-export const DEMO_PRODUCT_COUNT = 300;
-
 /**
- * prod-0001 .. prod-0300, as in subgraphs/kit/demo-ids.ts.
- * @param {number} n 1-based
- * @returns {string}
+ * A uniformly random element of a non-empty list (e.g. the active product ids setup() collected).
+ * @template T
+ * @param {T[]} list
+ * @param {() => number} [random]
+ * @returns {T}
  */
-export function demoProductId(n) {
-  return 'prod-' + String(n).padStart(4, '0');
+export function pick(list, random) {
+  if (list.length === 0) throw new Error('pick from an empty list');
+  const r = random || Math.random;
+  return /** @type {T} */ (list[Math.floor(r() * list.length)]);
 }
 
 /**
- * A uniformly random demo product id.
+ * `n` distinct elements of `list` (all of it when shorter), in random order.
+ * @template T
+ * @param {T[]} list
+ * @param {number} n
  * @param {() => number} [random]
- * @returns {string}
+ * @returns {T[]}
  */
-export function randomProductId(random) {
+export function pickDistinct(list, n, random) {
   const r = random || Math.random;
-  return demoProductId(1 + Math.floor(r() * DEMO_PRODUCT_COUNT));
+  const rest = list.slice();
+  /** @type {T[]} */
+  const out = [];
+  while (out.length < n && rest.length > 0) {
+    out.push(/** @type {T} */ (rest.splice(Math.floor(r() * rest.length), 1)[0]));
+  }
+  return out;
 }
 
 /** Password of every load-test customer (a load-test account, not a secret). */
@@ -133,14 +180,15 @@ export const TEST_CARD_NUMBER = '4242424242424242';
 /**
  * @param {string | null} after cursor from a previous page, or null for the first page
  * @param {number} [first]
+ * @param {{ active?: boolean }} [filter] e.g. { active: true }: products on sale only
  */
-export function catalogVariables(after, first) {
-  return { first: first || 20, after };
+export function catalogVariables(after, first, filter) {
+  return filter ? { first: first || 20, after, filter } : { first: first || 20, after };
 }
 
 /**
- * The period of the sales figures on the back office's product page: the `days` calendar days
- * ending on `today`'s date, both included (reports reads them in the chain's time zone).
+ * The `days` calendar days ending on `today`'s date, both included (reports reads them in the
+ * chain's time zone).
  * @param {Date} today
  * @param {number} [days] default 30
  * @returns {{ from: string, to: string }}
@@ -175,6 +223,11 @@ export function registerVariables(email) {
 /** @param {string} email */
 export function loginVariables(email) {
   return { input: { email, password: LOADTEST_PASSWORD } };
+}
+
+/** @param {string} lineId */
+export function removeCartLineVariables(lineId) {
+  return { input: { lineId } };
 }
 
 export function addAddressVariables() {
@@ -221,19 +274,163 @@ export function checkoutVariables(shippingAddressId, idempotencyKey) {
   };
 }
 
+/** @param {string} id */
+export function storeDetailVariables(id) {
+  return { id };
+}
+
+/** @param {string} storeId */
+export function addCashRegisterVariables(storeId) {
+  return { input: { storeId } };
+}
+
+/**
+ * @param {string} registerId
+ * @param {string} openingFloat e.g. "200.00"
+ */
+export function openRegisterVariables(registerId, openingFloat) {
+  return { input: { registerId, openingFloat } };
+}
+
+/**
+ * @param {{ storeId: string, registerId: string, productIds: string[], paymentMethod: 'CASH' | 'CARD', idempotencyKey: string }} sale
+ */
+export function recordSaleVariables(sale) {
+  return {
+    input: {
+      storeId: sale.storeId,
+      registerId: sale.registerId,
+      lines: sale.productIds.map((productId) => ({ productId, quantity: 1 })),
+      paymentMethod: sale.paymentMethod,
+      idempotencyKey: sale.idempotencyKey,
+    },
+  };
+}
+
+/**
+ * @param {{ saleId: string, registerId: string, saleLineId: string, refundMethod: 'CASH' | 'CARD', idempotencyKey: string }} ret
+ */
+export function returnSaleVariables(ret) {
+  return {
+    input: {
+      saleId: ret.saleId,
+      registerId: ret.registerId,
+      lines: [{ saleLineId: ret.saleLineId, quantity: 1 }],
+      refundMethod: ret.refundMethod,
+      reason: 'k6 load test',
+      idempotencyKey: ret.idempotencyKey,
+    },
+  };
+}
+
+/**
+ * @param {string} registerId
+ * @param {string} countedCash e.g. "254.10"
+ */
+export function closeRegisterVariables(registerId, countedCash) {
+  return { input: { registerId, countedCash } };
+}
+
+/** @param {{ from: string, to: string }} period */
+export function salesReportVariables(period) {
+  return { period };
+}
+
+/**
+ * @param {string} id a store id
+ * @param {{ from: string, to: string }} period
+ */
+export function storePerformanceVariables(id, period) {
+  return { id, period };
+}
+
+/** @param {{ from: string, to: string }} period */
+export function generateReportVariables(period) {
+  return { input: { type: 'SALES', period } };
+}
+
+/** @param {{ productId: string, quantity: number }[]} lines */
+export function requestReplenishmentVariables(lines) {
+  return { input: { lines, note: 'k6 load test' } };
+}
+
+/** @param {string} storeId */
+export function pendingReplenishmentsVariables(storeId) {
+  return { status: 'PENDING', storeId, first: 20 };
+}
+
+/** @param {string} requestId */
+export function approveReplenishmentVariables(requestId) {
+  return { input: { requestId, note: 'k6 load test' } };
+}
+
+/**
+ * Adds decimal amounts ("12.50") in cents, so a till's expected cash is exact.
+ * @param {...string} amounts
+ * @returns {number} cents
+ */
+export function cents(...amounts) {
+  let total = 0;
+  for (const a of amounts) {
+    const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(a);
+    if (!m) throw new Error('not an amount: ' + a);
+    const value = Number(m[2]) * 100 + Number(((m[3] || '') + '00').slice(0, 2));
+    total += m[1] ? -value : value;
+  }
+  return total;
+}
+
+/**
+ * @param {number} c cents
+ * @returns {string} e.g. "254.10"
+ */
+export function amount(c) {
+  const sign = c < 0 ? '-' : '';
+  const abs = Math.abs(c);
+  return sign + Math.floor(abs / 100) + '.' + String(abs % 100).padStart(2, '0');
+}
+
 /**
  * One sample of the variables each operation is sent with, for schema validation in test/ops.
  * @returns {Record<string, Record<string, unknown>>}
  */
 export function sampleVariables() {
+  const period = salesPeriod(new Date('2026-12-07T12:00:00Z'));
   return {
-    CatalogPage: catalogVariables(null, 20),
-    ProductDetail: productDetailVariables(demoProductId(1), salesPeriod(new Date('2026-12-07T12:00:00Z'))),
+    CatalogPage: catalogVariables(null, 100, { active: true }),
+    ProductDetail: productDetailVariables('prod-0001', period),
     StaffLogin: staffLoginVariables('manager1@staff.example.com', 'staff-password'),
     RegisterCustomer: registerVariables('k6-sample@loadtest.example.com'),
     Login: loginVariables('k6-sample@loadtest.example.com'),
+    Me: {},
+    RemoveCartLine: removeCartLineVariables('line-id'),
     AddAddress: addAddressVariables(),
-    AddToCart: addToCartVariables(demoProductId(1), 1),
+    AddToCart: addToCartVariables('prod-0001', 1),
     Checkout: checkoutVariables('address-id', 'k6-sample-1'),
+    StoreDetail: storeDetailVariables('store-1'),
+    AddCashRegister: addCashRegisterVariables('store-1'),
+    OpenRegister: openRegisterVariables('reg-store-1-1', '200.00'),
+    RecordSale: recordSaleVariables({
+      storeId: 'store-1',
+      registerId: 'reg-store-1-1',
+      productIds: ['prod-0001', 'prod-0002'],
+      paymentMethod: 'CASH',
+      idempotencyKey: 'k6-sample-sale',
+    }),
+    ReturnSale: returnSaleVariables({
+      saleId: 'sale-id',
+      registerId: 'reg-store-1-1',
+      saleLineId: 'sale-line-id',
+      refundMethod: 'CASH',
+      idempotencyKey: 'k6-sample-return',
+    }),
+    CloseRegister: closeRegisterVariables('reg-store-1-1', '254.10'),
+    SalesReport: salesReportVariables(period),
+    StorePerformance: storePerformanceVariables('store-1', period),
+    Dashboard: {},
+    GenerateReport: generateReportVariables(salesPeriod(new Date('2026-12-07T12:00:00Z'), 7)),
+    RequestReplenishment: requestReplenishmentVariables([{ productId: 'prod-0001', quantity: 2 }]),
+    ReplenishmentRequests: pendingReplenishmentsVariables('store-1'),
+    ApproveReplenishment: approveReplenishmentVariables('request-id'),
   };
 }
