@@ -5,14 +5,28 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../subgraphs/kit';
 import type { RouterMetrics } from './metrics';
 import { InFlight } from '../subgraphs/kit/inflight';
+import type { EdgeCaller } from './consumers';
 import type { EntityCache } from './entity-cache';
 import { createUndiciFetcher, Endpoints, isConnectionError, postWithRetry, type PostResult } from './subgraph-client';
+
+/** A persisted query id the request carried, and what the router did with it (router/edge.ts). */
+export interface PersistedRequest {
+  id: string;
+  /** Where the document came from: the manifest, this process's memory, Redis, or the request's own text. */
+  source: 'manifest' | 'memory' | 'redis' | 'request';
+  /** The request's text, checked against the id, is kept once it validates. */
+  register: boolean;
+}
 
 /** What the router keeps per client request; the subset that is forwarded lives in `forward`. */
 export interface RouterContext {
   requestId: string;
   /** Headers copied onto every subgraph call: x-request-id, authorization, x-consumer-username. */
   forward: Record<string, string>;
+  /** Kong's consumer and groups (router/consumers.ts). */
+  caller: EdgeCaller;
+  /** Set by the edge plugin when the request carried a persisted query id. */
+  persisted: PersistedRequest | null;
 }
 
 export interface SubgraphDataSourceOptions {
@@ -75,7 +89,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       'content-type': 'application/json',
       accept: 'application/json',
     };
-    const forward = (options.context as Partial<RouterContext> | undefined)?.forward;
+    // Fetches the gateway makes outside a client request (none today) have no context.
+    const context = options.context as Partial<RouterContext> | undefined;
+    const forward = context?.forward;
+    const consumer = context?.caller?.label;
     if (forward) Object.assign(headers, forward);
     const retryable = !MUTATION_OR_SUBSCRIPTION.test(query);
 
@@ -91,7 +108,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
             onRetry: (err, attempt) => {
               this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
               this.log.warn(
-                { subgraph: this.subgraph, attempt, err: (err as Error).message, requestId: forward?.['x-request-id'] },
+                {
+                  subgraph: this.subgraph,
+                  attempt,
+                  err: (err as Error).message,
+                  requestId: forward?.['x-request-id'],
+                  consumer,
+                },
                 'retrying subgraph query after a connection error',
               );
             },
@@ -137,7 +160,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       outcome = 'error';
       if (err instanceof GraphQLError) throw err;
       this.log.error(
-        { subgraph: this.subgraph, err: (err as Error).message, requestId: forward?.['x-request-id'] },
+        {
+          subgraph: this.subgraph,
+          err: (err as Error).message,
+          requestId: forward?.['x-request-id'],
+          consumer,
+        },
         'subgraph fetch failed',
       );
       throw this.unavailable(isConnectionError(err) ? 'is unreachable' : 'failed');

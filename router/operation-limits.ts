@@ -101,6 +101,9 @@ export interface Refusal {
   value: number;
 }
 
+/** Every code a limit refusal carries. */
+export const LIMIT_CODES: readonly string[] = Object.values(CODES);
+
 function refusal(kind: LimitKind, limit: number, value: number, message: string): Refusal {
   return { kind, code: CODES[kind], limit, value, message };
 }
@@ -164,7 +167,7 @@ function staticFigures(schema: GraphQLSchema, doc: DocumentNode): StaticFigures 
 }
 
 /**
- * The cost model: every field costs 1; a field with a `first` (or `limit`) argument costs 1 plus its
+ * The cost model: every field but `__typename` costs 1; a field with a `first` (or `limit`) argument costs 1 plus its
  * selection times that number (the default page size when absent); a plain list field costs 1 plus
  * its selection times defaultListSize; a connection's `edges` is already sized by its `first`.
  * Nested lists multiply.
@@ -173,6 +176,9 @@ export function costEstimator(
   limits: Pick<OperationLimits, 'defaultPageSize' | 'defaultListSize'>,
 ): ComplexityEstimator {
   return ({ type, field, args, childComplexity }) => {
+    // Answered from the object's type, no work for any subgraph; Apollo Client adds it to every
+    // selection set, so a client's document costs what the operation as written costs.
+    if (field.name === '__typename') return 0;
     const sized = field.args.find((a) => a.name === 'first' || a.name === 'limit');
     let size = 1;
     if (sized) {

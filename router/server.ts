@@ -19,7 +19,6 @@ import {
   InvalidTokenError,
   listen,
   makeFormatError,
-  metricsPlugin,
   noVendorReporting,
   redisPrefix,
   redisUrlFromEnv,
@@ -30,11 +29,16 @@ import {
   type ScreenedAnswer,
 } from '../subgraphs/kit';
 import { startCacheInvalidation } from './cache-invalidation';
+import { CachePolicies, entityTypesOf } from './cache-policy';
+import { consumerPolicyFromEnv, edgeCallerOf, type ConsumerPolicy } from './consumers';
+import { corsHandler, corsOriginsFromEnv } from './cors';
 import { SubgraphDataSource, type RouterContext } from './datasource';
+import { EDGE_CODES, edgePlugin, trustedDocumentsModeFromEnv, type TrustedDocumentsMode } from './edge';
 import { cacheHintsOf, EntityCache } from './entity-cache';
 import { createGateway } from './gateway';
 import { createRouterMetrics, type RouterMetrics } from './metrics';
-import { limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
+import { LIMIT_CODES, limitsFromEnv, OperationScreen, type OperationLimits } from './operation-limits';
+import { isSha256Hex, loadManifest, PersistedQueryStore, type PersistedQueryManifest } from './persisted-queries';
 import { useKitScalarRules } from './scalar-rules';
 import { createAgent } from './subgraph-client';
 
@@ -75,6 +79,26 @@ export interface RouterOptions {
    * types of ENTITY_CACHE_TYPES (comma-separated, `Query` for root fields) when it is set.
    */
   entityCache?: boolean;
+  /**
+   * Which consumer groups (Kong's X-Consumer-Groups) are read-only and which may send only trusted
+   * documents. Default: ROUTER_READ_ONLY_GROUPS (partner), ROUTER_TRUSTED_DOCUMENT_GROUPS (first-party).
+   */
+  consumers?: Partial<ConsumerPolicy>;
+  /** Trusted documents: off | log | enforce. Default: ROUTER_TRUSTED_DOCUMENTS, else log. */
+  trustedDocuments?: TrustedDocumentsMode;
+  /** Persisted queries (router/persisted-queries.ts); unset fields come from the environment. */
+  persistedQueries?: {
+    /** Default: ROUTER_PERSISTED_QUERY_MANIFEST, else schema/operations/persisted-query-manifest.json. */
+    manifest?: PersistedQueryManifest;
+    /** Redis for automatic persisted queries; null: this process's memory only. Default: REDIS_URL. */
+    redisUrl?: string | null;
+    /** Default: ROUTER_APQ_TTL_SECONDS, else 86400. */
+    ttlSeconds?: number;
+    /** Default: ROUTER_APQ_MEMORY_ENTRIES, else 2000. */
+    memoryEntries?: number;
+  };
+  /** Origins browsers may call the router from. Default: ROUTER_CORS_ORIGINS (cors.ts). */
+  corsOrigins?: string[];
 }
 
 export interface RunningRouter {
@@ -141,20 +165,30 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
   return buf.length === expected.length && timingSafeEqual(buf, expected);
 }
 
+/** Codes the router itself answers with (persisted queries, trusted documents, limits), shown as they are. */
+const ROUTER_CODES = new Set<string>([...EDGE_CODES, ...LIMIT_CODES]);
+
 /**
  * Router-side formatError: errors a subgraph returned (the gateway tags them with serviceName)
- * were already masked by that subgraph's own formatError and keep their code and message;
- * errors raised in the router itself go through the kit's masking (no stack, no socket text).
+ * were already masked by that subgraph's own formatError and keep their code and message, as do the
+ * router's own refusals; other errors raised in the router go through the kit's masking (no stack,
+ * no socket text).
  */
 function makeRouterFormatError(log: Logger) {
   const kitFormat = makeFormatError(log);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (formatted.extensions?.serviceName !== undefined) {
-      const { stacktrace: _s, ...extensions } = formatted.extensions;
+    const code = formatted.extensions?.code;
+    if (formatted.extensions?.serviceName !== undefined || (typeof code === 'string' && ROUTER_CODES.has(code))) {
+      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     return kitFormat(formatted, error);
   };
+}
+
+function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 /**
@@ -251,15 +285,35 @@ const ANSWER_HEADERS = [
 ] as const;
 
 /**
+ * The document a persisted query id names, when this process knows it without waiting (the manifest,
+ * or a document registered here): POST `extensions`, or GET `?extensions=`.
+ */
+function persistedText(req: IncomingMessage, request: RawGraphQLRequest, store: PersistedQueryStore): string | null {
+  let extensions: unknown = (request as { extensions?: unknown }).extensions;
+  if (req.method === 'GET') {
+    const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('extensions');
+    try {
+      extensions = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return null;
+    }
+  }
+  const id = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery
+    ?.sha256Hash;
+  return isSha256Hex(id) ? (store.peek(id) ?? null) : null;
+}
+
+/**
  * Identical client queries in flight share one execution (kit/http.ts share): the key is the method,
  * the request as sent (POST body, or GET query string) and the answer-changing headers. Mutations
- * (and documents that do not parse) never share.
+ * (and documents that do not parse, or persisted ids this process does not hold) never share.
  */
-function shareKey(screen: OperationScreen) {
+function shareKey(screen: OperationScreen, store: PersistedQueryStore) {
   return (req: IncomingMessage, request: RawGraphQLRequest, rawBody: string | null): string | null => {
-    if (typeof request.query !== 'string') return null;
+    const text = typeof request.query === 'string' ? request.query : persistedText(req, request, store);
+    if (text === null) return null;
     const name = typeof request.operationName === 'string' ? request.operationName : null;
-    if (screen.operationType(request.query, name) !== 'query') return null;
+    if (screen.operationType(text, name) !== 'query') return null;
     const parts: string[] = [req.method ?? 'GET', rawBody ?? req.url ?? ''];
     for (const header of ANSWER_HEADERS) {
       const value = req.headers[header];
@@ -314,9 +368,24 @@ function contextFor(req: IncomingMessage, requestId: string, revocations: Revoca
   }
   const forward: Record<string, string> = { 'x-request-id': requestId };
   if (authorization) forward.authorization = authorization;
-  const consumer = req.headers['x-consumer-username'];
-  if (typeof consumer === 'string') forward['x-consumer-username'] = consumer;
-  return { requestId, forward };
+  const caller = edgeCallerOf(req.headers);
+  if (caller.username !== null) forward['x-consumer-username'] = caller.username;
+  return { requestId, forward, caller, persisted: null };
+}
+
+/** The persisted query store: the manifest, this process's memory, and Redis when there is one. */
+function persistedQueryStore(opts: RouterOptions['persistedQueries'], log: Logger): PersistedQueryStore {
+  const file = process.env.ROUTER_PERSISTED_QUERY_MANIFEST;
+  const manifest = opts?.manifest ?? (file ? loadManifest(file) : loadManifest());
+  const url = opts?.redisUrl === undefined ? redisUrlFromEnv() : opts.redisUrl;
+  return new PersistedQueryStore({
+    manifest,
+    redis: url ? connectRedis(url, 'router-persisted-queries', log) : null,
+    prefix: redisPrefix(),
+    ttlSeconds: opts?.ttlSeconds ?? envNumber('ROUTER_APQ_TTL_SECONDS', 86_400),
+    memoryEntries: opts?.memoryEntries ?? envNumber('ROUTER_APQ_MEMORY_ENTRIES', 2_000),
+    log,
+  });
 }
 
 export async function startRouter(opts: RouterOptions = {}): Promise<RunningRouter> {
@@ -327,11 +396,13 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const secretBuf = secret ? Buffer.from(secret) : null;
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
   const revocations = opts.revocations ?? (await revocationsFromEnv(log));
-  const operations = new OperationScreen(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(), {
-    ...limitsFromEnv(),
-    ...opts.limits,
-  });
+  const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  const operations = new OperationScreen(apiSchema, { ...limitsFromEnv(), ...opts.limits });
   const screen = operationScreen(operations, metrics);
+  const trustedDocuments = opts.trustedDocuments ?? trustedDocumentsModeFromEnv();
+  const consumerPolicy = { ...consumerPolicyFromEnv(), ...opts.consumers };
+  const corsOrigins = opts.corsOrigins ?? corsOriginsFromEnv(production);
+  const persisted = persistedQueryStore(opts.persistedQueries, log);
   const shareInFlight = opts.shareInFlight ?? !FALSY.has((process.env.ROUTER_SHARE_IN_FLIGHT ?? 'on').toLowerCase());
   const cache = entityCacheFromEnv(supergraphSdl, opts.entityCache, metrics, log);
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
@@ -366,14 +437,24 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     // only cost CPU per request (traces, usage signatures) or make network calls.
     plugins: [
       ...noVendorReporting<RouterContext>(),
-      // Subgraphs send no cache hints (the kit disables them too), so computing a cache policy per
-      // request would only ever yield "no-store"; re-enable together with @cacheControl if a CDN
-      // is put in front.
+      // Apollo's cache-control plugin reads hints that resolvers set, and the gateway runs none: the
+      // edge plugin computes Cache-Control from the supergraph's @cacheControl marks instead.
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      metricsPlugin<RouterContext>(metrics),
+      edgePlugin({
+        store: persisted,
+        policy: consumerPolicy,
+        trustedDocuments,
+        screen: operations,
+        cachePolicies: new CachePolicies(apiSchema, cacheHintsOf(supergraphSdl), entityTypesOf(supergraphSdl)),
+        metrics,
+        log,
+      }),
       refusalsPlugin(metrics),
     ],
+    // The edge plugin serves persisted queries (manifest, memory, Redis); Apollo Server's own APQ
+    // (an unbounded in-memory cache per process) is off.
+    persistedQueries: false,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     formatError: makeRouterFormatError(log),
@@ -383,17 +464,18 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   await apollo.start();
   ready = true;
 
-  const extraRoutes = secretBuf
-    ? (req: IncomingMessage, res: ServerResponse): boolean => {
-        if (secretMatches(req.headers['x-gateway-secret'], secretBuf)) return false;
-        const body = JSON.stringify({
-          errors: [{ message: 'Requests must come through the API gateway', extensions: { code: 'FORBIDDEN' } }],
-        });
-        res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-        return true;
-      }
-    : undefined;
+  const cors = corsHandler(corsOrigins);
+  const extraRoutes = (req: IncomingMessage, res: ServerResponse): boolean => {
+    // A preflight runs nothing: it is answered before the gateway secret is asked for.
+    if (cors(req, res)) return true;
+    if (!secretBuf || secretMatches(req.headers['x-gateway-secret'], secretBuf)) return false;
+    const body = JSON.stringify({
+      errors: [{ message: 'Requests must come through the API gateway', extensions: { code: 'FORBIDDEN' } }],
+    });
+    res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  };
 
   const server = createHttpHost<RouterContext>({
     apollo,
@@ -403,7 +485,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     ready: async () => ready,
     extraRoutes,
     screen,
-    share: shareInFlight ? shareKey(operations) : undefined,
+    share: shareInFlight ? shareKey(operations, persisted) : undefined,
     onShared: () => metrics.sharedRequests.inc(),
   });
   const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
@@ -415,7 +497,18 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       'router listens beyond loopback without KONG_SHARED_SECRET: requests need not come through Kong',
     );
   }
-  log.info({ url, subgraphs: resolvedUrls, gatewaySecret: Boolean(secretBuf), production }, 'router listening');
+  log.info(
+    {
+      url,
+      subgraphs: resolvedUrls,
+      gatewaySecret: Boolean(secretBuf),
+      production,
+      trustedDocuments,
+      readOnlyGroups: [...consumerPolicy.readOnlyGroups],
+      corsOrigins,
+    },
+    'router listening',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -425,6 +518,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
       await apollo.stop();
       await agent.close();
       await cache?.stop();
+      await persisted.close();
       if (!opts.revocations) await revocations.close();
       log.info('router stopped');
     })();

@@ -1,13 +1,21 @@
 /**
  * kong/kong.yml (DB-less declarative config) and kong/render-config.sh: the gateway in front of the
- * routers authenticates every consumer, rate-limits each one, tags requests and balances the
- * router replicas that docker-compose.yml defines.
+ * routers authenticates every consumer, puts it in its group, rate-limits each one, tags requests,
+ * answers browsers for the allowed origins and balances the router replicas that docker-compose.yml
+ * defines.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  CONSUMER_GROUPS,
+  DEFAULT_READ_ONLY_GROUPS,
+  DEFAULT_TRUSTED_DOCUMENT_GROUPS,
+  KNOWN_CONSUMERS,
+} from '../../router/consumers';
+import { DEVELOPMENT_CORS_ORIGINS } from '../../router/cors';
 import {
   ROUTERS,
   arr,
@@ -114,8 +122,9 @@ const ENTITY_FIELDS: Record<string, string[]> = {
     'tags',
     'plugins',
   ],
-  consumer: ['username', 'custom_id', 'tags', 'keyauth_credentials', 'plugins'],
+  consumer: ['username', 'custom_id', 'tags', 'keyauth_credentials', 'acls', 'plugins'],
   keyauth_credential: ['key', 'tags', 'ttl'],
+  acl: ['group', 'tags'],
   plugin: ['name', 'config', 'enabled', 'tags', 'protocols', 'instance_name'],
 };
 const PLUGIN_FIELDS: Record<string, string[]> = {
@@ -130,6 +139,7 @@ const PLUGIN_FIELDS: Record<string, string[]> = {
     'realm',
   ],
   'correlation-id': ['header_name', 'generator', 'echo_downstream'],
+  acl: ['allow', 'deny', 'hide_groups_header', 'include_consumer_groups', 'always_use_authenticated_groups'],
   'request-transformer': ['http_method', 'remove', 'rename', 'replace', 'add', 'append'],
   cors: [
     'origins',
@@ -194,7 +204,20 @@ function expectOnlyFields(value: unknown, allowed: string[], where: string): voi
   expect({ where, unknown }).toEqual({ where, unknown: [] });
 }
 
-const CONSUMERS = ['web-storefront', 'mobile-app', 'pos-terminals', 'partner-acme', 'head-office'];
+/** The consumers of the design, each in its group (router/consumers.ts applies the groups' rules). */
+const GROUP_OF: Record<string, string> = {
+  'web-storefront': 'first-party',
+  'mobile-app': 'first-party',
+  'pos-terminals': 'first-party',
+  partner: 'partner',
+  'head-office': 'internal',
+  loadtest: 'internal',
+};
+const CONSUMERS = Object.keys(GROUP_OF);
+
+function groupsOf(c: Obj): string[] {
+  return arr(c.acls ?? [], `${String(c.username)} acls`).map((a) => str(obj(a, 'acl').group, 'group'));
+}
 
 describe('kong/kong.yml', () => {
   test('is decK / DB-less format 3.0', () => {
@@ -241,6 +264,7 @@ describe('kong/kong.yml', () => {
       expectOnlyFields(c, ENTITY_FIELDS.consumer ?? [], `consumer ${String(c.username)}`);
       for (const k of arr(c.keyauth_credentials ?? [], 'creds'))
         expectOnlyFields(k, ENTITY_FIELDS.keyauth_credential ?? [], 'key');
+      for (const a of arr(c.acls ?? [], 'acls')) expectOnlyFields(a, ENTITY_FIELDS.acl ?? [], 'acl');
       checkPlugins(pluginsOf(c), `consumer ${String(c.username)}`);
     }
     checkPlugins(globalPlugins, 'global');
@@ -249,7 +273,7 @@ describe('kong/kong.yml', () => {
       expectOnlyFields(rt[part], ['body', 'headers', 'querystring'], `request-transformer ${part}`);
   });
 
-  test('upstream "routers" balances the compose router replicas on their port, with active health checks on /health/ready', () => {
+  test('upstream "routers" balances the compose router replicas on their port, with active and passive health checks on /health/ready', () => {
     expect(routers).toBeDefined();
     const targets = arr(routers?.targets, 'targets').map((t) => str(obj(t, 'target').target, 'target'));
     expect(targets.map((t) => t.split(':')[0]).sort()).toEqual([...ROUTERS].sort());
@@ -263,6 +287,16 @@ describe('kong/kong.yml', () => {
     expect(active).toMatchObject({ type: 'http', http_path: '/health/ready' });
     expect(Number(obj(active.healthy, 'healthy').interval)).toBeGreaterThan(0);
     expect(Number(obj(active.unhealthy, 'unhealthy').interval)).toBeGreaterThan(0);
+    expect(obj(active.unhealthy, 'unhealthy').http_statuses).toEqual(expect.arrayContaining([500, 503]));
+    // Passive: real traffic marks a router down on connection failures and 5xx, between active probes.
+    const passive = obj(obj(routers?.healthchecks, 'healthchecks').passive, 'passive healthchecks');
+    expect(passive.type).toBe('http');
+    const unhealthy = obj(passive.unhealthy, 'passive unhealthy');
+    expect(Number(unhealthy.tcp_failures)).toBeGreaterThan(0);
+    expect(Number(unhealthy.http_failures)).toBeGreaterThan(0);
+    expect(unhealthy.http_statuses).toEqual(expect.arrayContaining([502, 503, 504]));
+    // The router answers /health/ready itself (the kit's host), without the gateway secret.
+    expect(readText('subgraphs/kit/http.ts')).toMatch(/url\.pathname === '\/health\/ready'/);
   });
 
   test('service "supergraph" proxies /graphql to the upstream', () => {
@@ -283,8 +317,30 @@ describe('kong/kong.yml', () => {
     expect(c.anonymous ?? null).toBeNull();
   });
 
-  test('correlation-id sets and echoes X-Request-ID', () => {
-    expect(config(plugin('correlation-id'))).toMatchObject({ header_name: 'X-Request-ID', echo_downstream: true });
+  test('correlation-id runs globally and echoes X-Request-ID on every response', () => {
+    const p = globalPlugins.find((g) => g.name === 'correlation-id');
+    expect(p).toBeDefined();
+    expect(config(p ?? {})).toMatchObject({ header_name: 'X-Request-ID', echo_downstream: true });
+    expect(pluginsOf(supergraph).some((x) => x.name === 'correlation-id')).toBe(false);
+  });
+
+  test('acl lets only the three groups through and forwards X-Consumer-Groups', () => {
+    const c = config(plugin('acl'));
+    expect(arr(c.allow, 'allow').map(String).sort()).toEqual([...CONSUMER_GROUPS].sort());
+    expect(c.deny ?? null).toBeNull();
+    expect(c.hide_groups_header).toBe(false);
+    // The groups the router's defaults name exist here.
+    for (const g of [...DEFAULT_READ_ONLY_GROUPS, ...DEFAULT_TRUSTED_DOCUMENT_GROUPS])
+      expect(CONSUMER_GROUPS).toContain(g);
+  });
+
+  test('every consumer is in exactly its group: first-party apps, the partner, internal tools', () => {
+    for (const c of consumers) {
+      expect({ consumer: c.username, groups: groupsOf(c) }).toEqual({
+        consumer: c.username,
+        groups: [GROUP_OF[String(c.username)]],
+      });
+    }
   });
 
   test('request-transformer replaces any client x-gateway-secret with the KONG_SHARED_SECRET placeholder', () => {
@@ -299,16 +355,24 @@ describe('kong/kong.yml', () => {
     expect(config(p ?? {})).toMatchObject({ per_consumer: true, upstream_health_metrics: true });
   });
 
-  test('cors allows the storefront origins and the apikey header', () => {
+  test('cors allows the storefronts and the back-office app (npm start, :4100), the apikey header, no credentials', () => {
     const c = config(plugin('cors'));
-    expect(arr(c.origins, 'origins').length).toBeGreaterThan(0);
-    for (const o of arr(c.origins, 'origins')) expect(str(o, 'origin')).toMatch(/^https?:\/\/[^*]+$/);
-    expect(c.headers).toEqual(expect.arrayContaining(['apikey', 'Authorization', 'Content-Type', 'X-Request-ID']));
+    const origins = arr(c.origins, 'origins').map((o) => str(o, 'origin'));
+    for (const o of origins) expect(o).toMatch(/^https?:\/\/[^*/]+$/);
+    expect(origins).toEqual(expect.arrayContaining([...DEVELOPMENT_CORS_ORIGINS, 'https://shop.example.com']));
+    expect(c.headers).toEqual(
+      expect.arrayContaining(['apikey', 'Authorization', 'Content-Type', 'X-Request-ID', 'apollo-require-preflight']),
+    );
+    expect(c.methods).toEqual(['GET', 'POST', 'OPTIONS']);
     expect(c.credentials).toBe(false);
+    // Preflights carry no apikey: key-auth lets the cors plugin answer them.
+    expect(config(plugin('key-auth')).run_on_preflight).toBe(false);
   });
 
   test('every consumer of the design exists with a unique dev key and its own rate limit', () => {
     expect(consumers.map((c) => c.username).sort()).toEqual([...CONSUMERS].sort());
+    // The router's `consumer` metric label knows exactly these names.
+    expect([...KNOWN_CONSUMERS].sort()).toEqual([...CONSUMERS].sort());
     const keys: string[] = [];
     for (const c of consumers) {
       const creds = arr(c.keyauth_credentials, `${String(c.username)} keyauth_credentials`).map((k) => obj(k, 'key'));
@@ -323,11 +387,15 @@ describe('kong/kong.yml', () => {
       expect(lc.limit_by).toBe('consumer');
     }
     expect(new Set(keys).size).toBe(keys.length);
-    for (const k of keys) expect(k).toMatch(/^dev-/);
+    // `dev-<consumer>-key`: the form render-config.sh replaces with KONG_API_KEY_<CONSUMER>.
+    for (const c of consumers) {
+      const creds = arr(c.keyauth_credentials, 'creds').map((k) => str(obj(k, 'key').key, 'key'));
+      expect(creds).toEqual([`dev-${String(c.username)}-key`]);
+    }
     expect(readText('kong/kong.yml')).toMatch(/DEVELOPMENT KEYS/);
   });
 
-  test('limits rank the channels: web and mobile highest, then POS, then back-office, partners lowest', () => {
+  test('limits rank the channels: load tests and web and mobile highest, then POS, then back-office, partners lowest', () => {
     const perMinute = (username: string): number => {
       const c = consumers.find((x) => x.username === username);
       const limit = pluginsOf(c).find((p) => p.name === 'rate-limiting');
@@ -336,13 +404,15 @@ describe('kong/kong.yml', () => {
     expect(perMinute('web-storefront')).toBeGreaterThan(perMinute('pos-terminals'));
     expect(perMinute('mobile-app')).toBeGreaterThan(perMinute('pos-terminals'));
     expect(perMinute('pos-terminals')).toBeGreaterThan(perMinute('head-office'));
-    expect(perMinute('head-office')).toBeGreaterThan(perMinute('partner-acme'));
+    expect(perMinute('head-office')).toBeGreaterThan(perMinute('partner'));
+    expect(perMinute('loadtest')).toBeGreaterThanOrEqual(perMinute('web-storefront'));
   });
 
   test('the k6 scripts default to a key Kong knows', () => {
-    const m = /API_KEY = __ENV\.API_KEY \|\| '([^']+)'/.exec(readText('loadtests/k6/lib/config.js'));
+    const defaults = [...readText('loadtests/k6/lib/config.js').matchAll(/'(dev-[a-z0-9-]+-key)'/g)].map((m) => m[1]);
     const keys = consumers.flatMap((c) => arr(c.keyauth_credentials, 'creds').map((k) => obj(k, 'key').key));
-    expect(keys).toContain(m?.[1]);
+    expect(defaults.length).toBeGreaterThan(0);
+    for (const key of defaults) expect(keys).toContain(key);
   });
 });
 
@@ -375,7 +445,7 @@ describe('kong/render-config.sh', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  function render(secret: string | undefined) {
+  function render(secret: string | undefined, extra: Record<string, string> = {}) {
     const out = path.join(dir, `kong-${Math.random().toString(36).slice(2)}.yml`);
     const log = path.join(dir, 'stub.log');
     fs.writeFileSync(log, '');
@@ -387,6 +457,7 @@ describe('kong/render-config.sh', () => {
       STUB_LOG: log,
     };
     if (secret !== undefined) env.KONG_SHARED_SECRET = secret;
+    Object.assign(env, extra);
     const res = spawnSync('sh', [rootPath('kong/render-config.sh'), 'kong', 'docker-start'], { env, encoding: 'utf8' });
     return { status: res.status, stderr: res.stderr, out, log: fs.readFileSync(log, 'utf8') };
   }
@@ -394,7 +465,10 @@ describe('kong/render-config.sh', () => {
   test('fills in the secret, validates the file and hands over to the entrypoint', () => {
     const secret = 'test-secret-0123456789abcdef';
     const r = render(secret);
-    expect(r.stderr).toBe('');
+    // Every consumer keeps its development key, and the operator is told so.
+    expect(r.stderr).toBe(
+      `render-config: development API keys (public in the repository) for: ${CONSUMERS.join(' ')}\n`,
+    );
     expect(r.status).toBe(0);
     const rendered = obj(parseYaml(fs.readFileSync(r.out, 'utf8')), 'rendered');
     const svc = arr(rendered.services, 'services')
@@ -414,6 +488,61 @@ describe('kong/render-config.sh', () => {
     ['unsafe characters', 'abc/def&ghi|jkl$mno-pqrstuvwxyz'],
   ])('refuses to start with a %s secret', (_label, secret) => {
     const r = render(secret);
+    expect(r.status).toBe(64);
+    expect(r.log).toBe('');
+    expect(fs.existsSync(r.out)).toBe(false);
+  });
+
+  const renderedConsumers = (out: string) =>
+    arr(obj(parseYaml(fs.readFileSync(out, 'utf8')), 'rendered').consumers, 'consumers').map((c) => obj(c, 'c'));
+
+  test('replaces a consumer key by KONG_API_KEY_<CONSUMER> and the CORS origins by KONG_CORS_ORIGINS', () => {
+    const webKey = 'prod-web-key-0123456789abcdefghij';
+    const loadKey = 'prod-load-key-0123456789abcdefghij';
+    const r = render('test-secret-0123456789abcdef', {
+      KONG_API_KEY_WEB_STOREFRONT: webKey,
+      KONG_API_KEY_LOADTEST: loadKey,
+      KONG_CORS_ORIGINS: 'https://office.example.com,http://localhost:4100',
+    });
+    expect(r.status).toBe(0);
+    const keys = Object.fromEntries(
+      renderedConsumers(r.out).map((c) => [c.username, obj(arr(c.keyauth_credentials, 'k')[0], 'k').key]),
+    );
+    expect(keys).toMatchObject({ 'web-storefront': webKey, loadtest: loadKey, partner: 'dev-partner-key' });
+    expect(r.stderr).toMatch(/development API keys .* for: mobile-app pos-terminals partner head-office\n$/);
+    const rendered = obj(parseYaml(fs.readFileSync(r.out, 'utf8')), 'rendered');
+    const svc = arr(rendered.services, 'services')
+      .map((s) => obj(s, 's'))
+      .find((s) => s.name === 'supergraph');
+    const cors = pluginsOf(svc).find((p) => p.name === 'cors');
+    expect(config(cors ?? {}).origins).toEqual(['https://office.example.com', 'http://localhost:4100']);
+  });
+
+  test('KONG_DEV_KEYS=refuse refuses to start while a consumer has its development key', () => {
+    const all = Object.fromEntries(
+      CONSUMERS.map((c) => [`KONG_API_KEY_${c.toUpperCase().replace(/-/g, '_')}`, `prod-${c}-0123456789abcdefghij`]),
+    );
+    const refused = render('test-secret-0123456789abcdef', {
+      ...all,
+      KONG_API_KEY_PARTNER: '',
+      KONG_DEV_KEYS: 'refuse',
+    });
+    expect(refused.status).toBe(64);
+    expect(refused.stderr).toMatch(/KONG_DEV_KEYS=refuse .*: partner\n$/);
+    expect(fs.existsSync(refused.out)).toBe(false);
+    const ok = render('test-secret-0123456789abcdef', { ...all, KONG_DEV_KEYS: 'refuse' });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(fs.readFileSync(ok.out, 'utf8')).not.toMatch(/key: dev-/);
+  });
+
+  test.each([
+    ['a short key', { KONG_API_KEY_PARTNER: 'short' }],
+    ['a key with unsafe characters', { KONG_API_KEY_PARTNER: 'abc/def&ghi|jkl$mno-pqrstuvwxyz' }],
+    ['an origin that is not one', { KONG_CORS_ORIGINS: 'https://ok.example.com,javascript:alert(1)' }],
+    ['an origin with a path', { KONG_CORS_ORIGINS: 'https://ok.example.com/app' }],
+  ])('refuses to start with %s', (_label, extra) => {
+    const r = render('test-secret-0123456789abcdef', extra);
     expect(r.status).toBe(64);
     expect(r.log).toBe('');
     expect(fs.existsSync(r.out)).toBe(false);

@@ -119,8 +119,30 @@ export interface Facts {
   renderScript: string;
   /** Kong's image in docker-compose.yml. */
   kongImage: string;
+  /**
+   * What docker-compose.yml sets for each Deployment's counterpart (router-1 for the router,
+   * inventory-1 for inventory): each variable's value, and whether it is fixed in the file (not the
+   * operator's `${...}` setting).
+   */
+  composeEnv: Record<string, Record<string, { value: string; fixed: boolean }>>;
   /** Environment names that production code, the Dockerfile or the migration entry read. */
   sourceText: string;
+}
+
+/** Deployment name -> its compose service's environment. */
+function composeEnvironments(): Facts['composeEnv'] {
+  const services = loadCompose().services;
+  const counterpart: Record<string, string> = { router: 'router-1', inventory: 'inventory-1' };
+  const out: Facts['composeEnv'] = {};
+  for (const name of ['kong', 'router', ...SUBGRAPH_LIST.map((e) => e.name)]) {
+    const svc = services.get(counterpart[name] ?? name);
+    if (!svc) continue;
+    const raw = isObj(svc.raw.environment) ? svc.raw.environment : {};
+    out[name] = Object.fromEntries(
+      Object.entries(svc.env).map(([k, value]) => [k, { value, fixed: !String(raw[k] ?? '').includes('${') }]),
+    );
+  }
+  return out;
 }
 
 export function loadFacts(): Facts {
@@ -142,6 +164,7 @@ export function loadFacts(): Facts {
     kongYml: readText('kong/kong.yml'),
     renderScript: readText('kong/render-config.sh'),
     kongImage: typeof kong?.raw.image === 'string' ? kong.raw.image : '',
+    composeEnv: composeEnvironments(),
     sourceText: [...sourceFiles(), rootPath('Dockerfile')].map((f) => fs.readFileSync(f, 'utf8')).join('\n'),
   };
 }
@@ -543,6 +566,23 @@ export function crossCheck(objects: K8sObject[], facts: Facts): string[] {
     }
   }
 
+  // Every variable compose gives a process, its Deployment gives too (demo data aside: none here).
+  for (const [name, env] of Object.entries(facts.composeEnv)) {
+    const d = byName('Deployment', name);
+    const c = d ? containers(d)[0] : undefined;
+    if (!d || !c) continue;
+    const names = new Set([
+      ...list(c.env).map((e) => String(e.name)),
+      ...list(c.envFrom).flatMap((from) => {
+        const cm = isObj(from.configMapRef) ? byName('ConfigMap', String(from.configMapRef.name)) : undefined;
+        return Object.keys(isObj(cm?.data) ? cm.data : {});
+      }),
+    ]);
+    for (const variable of Object.keys(env))
+      if (variable !== 'SEED_DEMO' && !names.has(variable))
+        problems.push(`Deployment/${name} ${c.name}: compose sets ${variable}, Kubernetes does not`);
+  }
+
   // Migrations: a Job per subgraph, and an init container in its Deployment that waits for it.
   for (const name of subgraphNames) {
     const d = byName('Deployment', name);
@@ -584,6 +624,23 @@ export function crossCheck(objects: K8sObject[], facts: Facts): string[] {
       problems.push(`${where}: image ${String(kongContainer.image)}, compose runs ${facts.kongImage}`);
     for (const [k, v] of Object.entries({ KONG_DATABASE: 'off', KONG_ANONYMOUS_REPORTS: 'off' }))
       if (kongEnv.values[k] !== v) problems.push(`${where}: ${k} must be ${v}`);
+    // Kong is configured as in compose: what compose fixes is the same here, except where the admin
+    // API listens (compose publishes it on the host's loopback; here it stays inside the pod).
+    for (const [k, { value, fixed }] of Object.entries(facts.composeEnv.kong ?? {}))
+      if (fixed && k !== 'KONG_ADMIN_LISTEN' && kongEnv.values[k] !== undefined && kongEnv.values[k] !== value)
+        problems.push(`${where}: compose sets ${k} to ${value}, Kubernetes to ${kongEnv.values[k]}`);
+    // render-config.sh replaces each consumer's development key `dev-<consumer>-key` with
+    // KONG_API_KEY_<CONSUMER>; with KONG_DEV_KEYS=refuse a key left out stops Kong at start.
+    for (const m of facts.kongYml.matchAll(/^ *- key: dev-([a-z0-9-]*)-key$/gm)) {
+      const variable = `KONG_API_KEY_${(m[1] ?? '').toUpperCase().replace(/-/g, '_')}`;
+      if (!/^[A-Za-z0-9._~-]{24,}$/.test(kongEnv.values[variable] ?? ''))
+        problems.push(`${where}: ${variable} (the ${m[1]} consumer's key) is not set from the Secret`);
+    }
+    if (kongEnv.values.KONG_DEV_KEYS !== 'refuse')
+      problems.push(`${where}: KONG_DEV_KEYS must be refuse: a development key is public`);
+    for (const origin of (kongEnv.values.KONG_CORS_ORIGINS ?? '').split(',').filter(Boolean))
+      if (!/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?$/.test(origin))
+        problems.push(`${where}: KONG_CORS_ORIGINS: ${origin} is not an origin render-config.sh accepts`);
     const template = kongEnv.values.KONG_DECLARATIVE_TEMPLATE ?? '';
     const mount = list(kongContainer.volumeMounts).find((m) => template.startsWith(`${String(m.mountPath)}/`));
     const volume = list(podSpecOf(kong)?.volumes).find((v) => v.name === mount?.name);

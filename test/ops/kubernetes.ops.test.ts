@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { trustedDocumentsModeFromEnv } from '../../router/edge';
 import { SUBGRAPH_LIST } from '../../subgraphs/registry';
 import { configMapHash, kustomizeBuild, objectKey, parseManifests, podSpecOf, type K8sObject } from './kustomize';
 import { crossCheck, loadFacts, schemaProblems, SECRET_NAME, type Facts } from './kubernetes-checks';
@@ -182,6 +183,23 @@ describe('production overlay', () => {
     expect([cpu('base'), cpu('production')]).toEqual(['500m', '1']);
   });
 
+  test('enforces trusted documents at the router (the base only logs) and sets the web origins at Kong', () => {
+    const env = (variant: Variant, deployment: string): Record<string, string> =>
+      Object.fromEntries(
+        (container(find(rendered[variant], 'Deployment', deployment)).env as Obj[])
+          .filter((e) => typeof e.value === 'string')
+          .map((e) => [String(e.name), String(e.value)]),
+      );
+    // Read as the router reads it, so a value it would refuse at start fails here.
+    expect(trustedDocumentsModeFromEnv(env('production', 'router'))).toBe('enforce');
+    expect(trustedDocumentsModeFromEnv(env('base', 'router'))).toBe('log');
+    expect(env('base', 'kong').KONG_CORS_ORIGINS).toBe('');
+    expect(env('production', 'kong').KONG_CORS_ORIGINS?.split(',')).toEqual([
+      'https://shop.retail.example.com',
+      'https://office.retail.example.com',
+    ]);
+  });
+
   test('an Ingress with TLS sends /graphql to Kong, which listens where the Service points', () => {
     const ingress = find(objects, 'Ingress', 'kong');
     expect((spec(ingress).tls as Obj[]).length).toBe(1);
@@ -348,6 +366,7 @@ describe('the checks catch what breaks a deployment', () => {
       'Deployment/ecommerce ecommerce: JWT_SECRET (at least 32 characters) is required in production',
       'Deployment/ecommerce ecommerce: INVENTORY_URLS is read by no code (a misspelt setting?)',
       'Deployment/ecommerce ecommerce: is handed RETAIL_DATABASE_URL, another database than its own',
+      'Deployment/ecommerce ecommerce: compose sets JWT_SECRET, Kubernetes does not',
     ]);
   });
 
@@ -362,17 +381,36 @@ describe('the checks catch what breaks a deployment', () => {
     ]);
   });
 
-  test('a kong.yml whose upstream names no Service here, or that needs a variable Kong lacks', () => {
+  test('a kong.yml whose upstream names no Service here or that needs a variable Kong lacks, and Kong set up unlike compose', () => {
     const kongYml = facts.kongYml
       .replace('target: router-2:4000', 'target: router-3:4000')
-      .replace('x-gateway-secret:${KONG_SHARED_SECRET}', 'x-gateway-secret:${KONG_GATEWAY_SECRET}');
-    const problems = problemsAfter(() => {}, { ...facts, kongYml });
-    expect(problems).toEqual(
-      expect.arrayContaining([
+      .replace('x-gateway-secret:${KONG_SHARED_SECRET}', 'x-gateway-secret:${KONG_GATEWAY_SECRET}')
+      .replace(/- key: dev-[a-z0-9-]+-key$/m, '- key: dev-new-channel-key');
+    const composeEnv = {
+      ...facts.composeEnv,
+      kong: {
+        ...facts.composeEnv.kong,
+        KONG_PLUGINS: { value: 'bundled', fixed: true },
+        KONG_HEADERS: { value: 'off', fixed: true },
+      },
+    };
+    const problems = problemsAfter(
+      (o) => {
+        const env = container(find(o, 'Deployment', 'kong')).env as Obj[];
+        (env.find((e) => e.name === 'KONG_DEV_KEYS') as Obj).value = 'allow';
+      },
+      { ...facts, kongYml, composeEnv },
+    );
+    expect(problems.sort()).toEqual(
+      [
+        'Deployment/kong kong: compose sets KONG_PLUGINS, Kubernetes does not',
+        'Deployment/kong kong: compose sets KONG_HEADERS to off, Kubernetes to latency_tokens,X-Kong-Request-Id',
+        "Deployment/kong kong: KONG_API_KEY_NEW_CHANNEL (the new-channel consumer's key) is not set from the Secret",
+        'Deployment/kong kong: KONG_DEV_KEYS must be refuse: a development key is public',
         'Deployment/kong kong: its kong.yml is not kong/kong.yml',
         'Deployment/kong kong: kong.yml needs KONG_GATEWAY_SECRET, which is not set',
         'kong/kong.yml sends to router-3:4000: no Service router-3',
-      ]),
+      ].sort(),
     );
   });
 
