@@ -78,10 +78,10 @@ import {
   type RunningStack,
 } from '../scripts/services';
 import { databaseUrl } from '../subgraphs/kit/db';
-import { prepareCheckoutScenario, runCheckoutScenario, type CheckoutResult } from './checkout';
+import { prepareCheckoutScenario, type CheckoutResult } from './checkout';
 import { runLimitsScenario, type LimitsResult } from './limits';
 import { pacedLoad } from './paced';
-import { preparePosScenario, runPosScenario, type PosResult } from './pos';
+import { preparePosScenario, type PosResult } from './pos';
 import {
   benchPeriod,
   ensureReportsData,
@@ -608,6 +608,43 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
 }
 
+/** CPU ms of every measured process per operation of a write scenario, the load generator apart. */
+type WithCpu<T> = T & { cpuMsPerOperation: Record<string, number> };
+
+/**
+ * Runs a write scenario (checkout, POS) and adds the CPU every process spent per operation. The
+ * stack is idle between scenarios, so the figures are gross (idle rate not taken off: a few ms per
+ * second, against the hundreds a process spends under this load).
+ */
+async function withCpu<T>(
+  processes: Record<string, number>,
+  operations: (result: T) => number,
+  run: () => Promise<T>,
+): Promise<WithCpu<T>> {
+  const before = cpuSnapshot(processes, cpuScopes);
+  const benchBefore = process.cpuUsage();
+  const result = await run();
+  const after = cpuSnapshot(processes, cpuScopes);
+  const bench = process.cpuUsage(benchBefore);
+  const n = Math.max(1, operations(result));
+  const cpuMsPerOperation: Record<string, number> = {};
+  let all = 0;
+  for (const [name, ms] of Object.entries(after)) {
+    const used = ms - (before[name] ?? 0);
+    all += used;
+    cpuMsPerOperation[name] = round(used / n, 2);
+  }
+  cpuMsPerOperation.all = round(all / n, 2);
+  cpuMsPerOperation['bench (load generator)'] = round((bench.user + bench.system) / 1000 / n, 2);
+  return { ...result, cpuMsPerOperation };
+}
+
+function cpuLine(cpu: Record<string, number>): string {
+  return Object.entries(cpu)
+    .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+    .join(', ');
+}
+
 /** CPU ms per second of each process over `seconds` with no request sent. */
 async function idleCpu(processes: Record<string, number>, seconds: number): Promise<Record<string, number>> {
   const before = cpuSnapshot(processes, cpuScopes);
@@ -827,24 +864,25 @@ async function main(): Promise<void> {
       });
     }
 
-    let checkout: CheckoutResult | { skipped: string } = {
+    let checkout: CheckoutResult | WithCpu<CheckoutResult> | { skipped: string } = {
       skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('checkout') && config.checkoutCount > 0) {
-      checkout = await runCheckoutScenario({
+      const prepared = await prepareCheckoutScenario({
         routerUrl: env.routerUrl,
         count: config.checkoutCount,
         concurrency: config.checkoutConcurrency,
         adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
         log,
       });
+      checkout = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.checkouts, prepared.run);
     }
 
-    let pos: PosResult | { skipped: string } = {
+    let pos: PosResult | WithCpu<PosResult> | { skipped: string } = {
       skipped: scenarios.has('pos') ? 'POS_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('pos') && config.posCount > 0) {
-      pos = await runPosScenario({
+      const prepared = await preparePosScenario({
         routerUrl: env.routerUrl,
         subgraphUrls: env.subgraphUrls,
         count: config.posCount,
@@ -852,6 +890,7 @@ async function main(): Promise<void> {
         adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
         log,
       });
+      pos = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.sales, prepared.run);
     }
 
     const limits: LimitsResult[] = [];
@@ -962,6 +1001,7 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
       );
+      if ('cpuMsPerOperation' in pos) console.log(`  CPU ms per sale: ${cpuLine(pos.cpuMsPerOperation)}`);
     }
     if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
     else {
@@ -970,6 +1010,7 @@ async function main(): Promise<void> {
           `${fmt(checkout.perSecond)}/s, p50 ${fmt(checkout.p50)} ms, p95 ${fmt(checkout.p95)} ms, p99 ${fmt(checkout.p99)} ms, ` +
           `errors ${checkout.errors}${checkout.errors ? ` ${JSON.stringify(checkout.errorCodes)}` : ''}`,
       );
+      if ('cpuMsPerOperation' in checkout) console.log(`  CPU ms per checkout: ${cpuLine(checkout.cpuMsPerOperation)}`);
     }
     printReports(reportsData, reportsResults, reportsPlan, eventLag);
 

@@ -62,11 +62,6 @@ export interface PreparedCheckout {
   run: () => Promise<CheckoutResult>;
 }
 
-export async function runCheckoutScenario(opts: Options): Promise<CheckoutResult | { skipped: string }> {
-  const prepared = await prepareCheckoutScenario(opts);
-  return 'skipped' in prepared ? prepared : prepared.run();
-}
-
 /**
  * The set-up apart from the measured checkouts, so that the bench can start them together with
  * another load (the event-lag scenario runs sales and checkouts at once).

@@ -77,11 +77,6 @@ export interface PreparedPos {
   run: () => Promise<PosResult>;
 }
 
-export async function runPosScenario(opts: Options): Promise<PosResult | { skipped: string }> {
-  const prepared = await preparePosScenario(opts);
-  return 'skipped' in prepared ? prepared : prepared.run();
-}
-
 /**
  * The set-up apart from the measured sales, so that the bench can start them together with another
  * load (the event-lag scenario runs sales and checkouts at once).

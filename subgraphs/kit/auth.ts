@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /** Roles of people and services. SERVICE is for subgraph-to-subgraph calls (sagas). */
@@ -26,6 +27,21 @@ export function jwtSecret(): string {
   return DEV_SECRET;
 }
 
+let signingKey: { secret: string; key: KeyObject } | null = null;
+
+/**
+ * The secret as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries it as a
+ * PEM public (verify) or private (sign) key and, when that throws, makes a secret key of it: on every
+ * call. That failed parse and its exception were 12 to 21 % of the CPU of the router and of every
+ * subgraph under the POS bench (docs/benchmarks.md); a KeyObject skips both. Keyed by the secret's
+ * value, so a changed JWT_SECRET (tests) is read as before.
+ */
+function jwtKey(): KeyObject {
+  const secret = jwtSecret();
+  if (signingKey?.secret !== secret) signingKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return signingKey.key;
+}
+
 /**
  * The longest a token of each role may live (exp - iat): a stolen token is useful for a bounded
  * time. Customers stay signed in for a day, staff for a shift, services for a saga step.
@@ -48,7 +64,7 @@ export function signToken(identity: Identity, expiresInSeconds = 3600): string {
   }
   const payload: Record<string, unknown> = { role: identity.role };
   if (identity.storeId) payload.storeId = identity.storeId;
-  return jwt.sign(payload, jwtSecret(), {
+  return jwt.sign(payload, jwtKey(), {
     algorithm: ALGORITHM,
     subject: identity.sub,
     issuer: JWT_ISSUER,
@@ -71,7 +87,7 @@ export function verifyToken(token: string): Identity {
 export function verifyTokenClaims(token: string): { identity: Identity; issuedAt: number } {
   let decoded: jwt.JwtPayload | string;
   try {
-    decoded = jwt.verify(token, jwtSecret(), {
+    decoded = jwt.verify(token, jwtKey(), {
       algorithms: [ALGORITHM],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
