@@ -4,12 +4,16 @@
  * PostgreSQL from DATABASE_URL, else embedded (data in .data/pg, port EMBEDDED_PG_PORT=5433);
  * one database per subgraph (DB_PREFIX prepended); every subgraph of subgraphs/registry.ts (those
  * a subgraph calls first), then the router on BASE_PORT (4000). Demo data is seeded once
- * (SEED_DEMO=0 skips it). Ctrl-C or SIGTERM stops the router, then the subgraphs, then
- * PostgreSQL, and exits 0.
+ * (SEED_DEMO=0 skips it). The back-office app (web/) is built when web/dist is stale, while the
+ * services start, and served on WEB_PORT (4100) by web/server.ts, calling the router directly (its
+ * CORS lets that origin in). Ctrl-C or SIGTERM stops the web server, the router, then the subgraphs,
+ * then PostgreSQL, and exits 0.
  */
 import path from 'node:path';
 import * as demo from '../subgraphs/kit/demo-ids';
 import { registryEntry } from '../subgraphs/registry';
+import { ensureWebBuilt } from '../web/build';
+import { DEFAULT_WEB_PORT, startWebServer, webOptionsFromEnv, type RunningWebServer } from '../web/server';
 import {
   AbortedError,
   prefixedSink,
@@ -22,11 +26,12 @@ import {
 const sink = prefixedSink();
 const say = (message: string) => sink('start', 'stdout', message);
 
-function banner(stack: RunningStack, basePort: number, accounts: string[]): string {
+function banner(stack: RunningStack, basePort: number, accounts: string[], web: RunningWebServer | null): string {
   const lines = [
     '',
     `  Apollo Sandbox:  http://localhost:${basePort}/`,
     `  GraphQL:         ${stack.routerUrl}`,
+    ...(web ? [`  Back office:     ${web.url}  (staff sign in with the retail accounts below)`] : []),
     ...Object.entries(stack.subgraphUrls).map(([name, url]) => `  ${(name + ':').padEnd(17)}${url}`),
     '',
     '  Demo data (subgraphs/kit/demo-ids.ts):',
@@ -82,14 +87,41 @@ async function accountLines(subgraphs: string[]): Promise<string[]> {
   return out;
 }
 
+/**
+ * The router lets in the back office's origin: the development default covers port 4100; another
+ * WEB_PORT is added here, before the router starts, unless ROUTER_CORS_ORIGINS says otherwise.
+ */
+function allowWebOrigin(port: number): void {
+  if (port === DEFAULT_WEB_PORT || process.env.ROUTER_CORS_ORIGINS !== undefined) return;
+  process.env.ROUTER_CORS_ORIGINS = `http://localhost:${port},http://127.0.0.1:${port}`;
+}
+
+/** Serves the back office once its build is done; the API runs on without it when it cannot. */
+async function startWeb(built: Promise<unknown>, routerUrl: string): Promise<RunningWebServer | null> {
+  try {
+    await built;
+    const options = webOptionsFromEnv();
+    return await startWebServer({ ...options, routerUrl: process.env.WEB_ROUTER_URL || routerUrl });
+  } catch (err) {
+    say(`back office not served: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+}
+
 async function main(): Promise<number> {
   const options = stackOptionsFromEnv();
+  allowWebOrigin(webOptionsFromEnv().port ?? DEFAULT_WEB_PORT);
+  // Vite builds while PostgreSQL and the subgraphs start; a failure is reported once they are up.
+  const built = ensureWebBuilt(say);
+  built.catch(() => undefined);
   const aborter = new AbortController();
   let stack: RunningStack | null = null;
+  let web: RunningWebServer | null = null;
   let shuttingDown: Promise<number> | null = null;
   const shutdown = (reason: string, code: number, running: RunningStack) => {
     shuttingDown ??= (async () => {
-      say(`${reason}: stopping router, subgraphs and PostgreSQL`);
+      say(`${reason}: stopping the back office, router, subgraphs and PostgreSQL`);
+      await web?.stop();
       await running.stop();
       say('stopped');
       return code;
@@ -137,7 +169,8 @@ async function main(): Promise<number> {
     throw err;
   }
   const running = stack;
-  console.log(banner(running, options.basePort ?? 4000, await accountLines(Object.keys(running.subgraphUrls))));
+  web = await startWeb(built, running.routerUrl);
+  console.log(banner(running, options.basePort ?? 4000, await accountLines(Object.keys(running.subgraphUrls)), web));
 
   const crashed = running.crashed.then((c) => {
     say(`${c.name} exited unexpectedly (${c.signal ?? `code ${c.code}`})`);
