@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader, type LoaderDeps } from '../kit';
+import { groupedLoader, keyedLoader, leanReads, type DbContext, type LoaderDeps } from '../kit';
 import { productLoader, type ProductSource } from '../kit/clients';
 import type { ProductInfo } from '../kit/domain';
 import type { Location, ReplenishmentEvent, ReplenishmentLine, ReplenishmentRequest } from './domain/types';
@@ -59,33 +59,71 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 /** `products` is asked for on the first product batch, so building loaders reads no configuration. */
 export function makeCreateLoaders(products: () => ProductSource) {
-  return (deps: LoaderDeps): Loaders => createLoaders(deps, products);
+  return (deps: LoaderDeps): Loaders => new RequestLoaders(deps, products);
 }
 
-function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSource): Loaders {
-  const ctx = { em };
-  return {
-    levelsByProduct: groupedLoader(
+/**
+ * A request's loaders, each made when the request first uses it (most requests use one or two of
+ * them: a catalogue page's `_entities` only `totalsByProduct`). Every database batch is a lean read
+ * on the kit's `reads`, so no unit of work is forked for them.
+ */
+class RequestLoaders implements Loaders {
+  #levelsByProduct?: Loaders['levelsByProduct'];
+  #totalsByProduct?: Loaders['totalsByProduct'];
+  #locationById?: Loaders['locationById'];
+  #storePage?: Loaders['storePage'];
+  #storeCount?: Loaders['storeCount'];
+  #product?: Loaders['product'];
+  #replenishmentById?: Loaders['replenishmentById'];
+  #replenishmentLines?: Loaders['replenishmentLines'];
+  #replenishmentHistory?: Loaders['replenishmentHistory'];
+  #dashboardStock?: Loaders['dashboardStock'];
+
+  /** Where the batches run (the kit's `reads`). */
+  private readonly reads: DbContext;
+
+  constructor(
+    private readonly deps: LoaderDeps,
+    private readonly products: () => ProductSource,
+  ) {
+    this.reads = leanReads(deps);
+  }
+
+  get levelsByProduct() {
+    const ctx = this.reads;
+    return (this.#levelsByProduct ??= groupedLoader(
       'inventory.levelsByProduct',
-      metrics,
+      this.deps.metrics,
       (ids) => levelsOfProducts(ctx, ids),
       (row) => row.productId,
-    ),
-    totalsByProduct: keyedLoader(
+    ));
+  }
+
+  get totalsByProduct() {
+    const ctx = this.reads;
+    return (this.#totalsByProduct ??= keyedLoader(
       'inventory.totalsByProduct',
-      metrics,
+      this.deps.metrics,
       (ids) => totalsOfProducts(ctx, ids),
       (row) => row.productId,
-    ),
-    locationById: keyedLoader(
+    ));
+  }
+
+  get locationById() {
+    const ctx = this.reads;
+    return (this.#locationById ??= keyedLoader(
       'inventory.locationById',
-      metrics,
+      this.deps.metrics,
       (ids) => locationsByIds(ctx, ids),
       (row) => row.id,
-    ),
-    storePage: keyedLoader(
+    ));
+  }
+
+  get storePage() {
+    const ctx = this.reads;
+    return (this.#storePage ??= keyedLoader(
       'inventory.storePage',
-      metrics,
+      this.deps.metrics,
       async (keys) => {
         const parsed = keys.map((k) => {
           const [storeId, limit, afterProductId, lowOnly] = JSON.parse(k) as [string, number, string | null, boolean];
@@ -107,10 +145,14 @@ function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSourc
         return results;
       },
       (row) => row.key,
-    ),
-    storeCount: keyedLoader(
+    ));
+  }
+
+  get storeCount() {
+    const ctx = this.reads;
+    return (this.#storeCount ??= keyedLoader(
       'inventory.storeCount',
-      metrics,
+      this.deps.metrics,
       async (keys) => {
         const parsed = keys.map((k) => {
           const [storeId, lowOnly] = JSON.parse(k) as [string, boolean];
@@ -128,31 +170,50 @@ function createLoaders({ em, metrics }: LoaderDeps, products: () => ProductSourc
         return results;
       },
       (row) => row.key,
-    ),
-    product: productLoader(products, metrics),
-    replenishmentById: keyedLoader(
+    ));
+  }
+
+  get product() {
+    return (this.#product ??= productLoader(this.products, this.deps.metrics));
+  }
+
+  get replenishmentById() {
+    const ctx = this.reads;
+    return (this.#replenishmentById ??= keyedLoader(
       'inventory.replenishmentById',
-      metrics,
+      this.deps.metrics,
       (ids) => requestsByIds(ctx, ids),
       (row) => row.id,
-    ),
-    replenishmentLines: groupedLoader(
+    ));
+  }
+
+  get replenishmentLines() {
+    const ctx = this.reads;
+    return (this.#replenishmentLines ??= groupedLoader(
       'inventory.replenishmentLines',
-      metrics,
+      this.deps.metrics,
       (ids) => linesOfRequests(ctx, ids),
       (row) => row.requestId,
-    ),
-    replenishmentHistory: groupedLoader(
+    ));
+  }
+
+  get replenishmentHistory() {
+    const ctx = this.reads;
+    return (this.#replenishmentHistory ??= groupedLoader(
       'inventory.replenishmentHistory',
-      metrics,
+      this.deps.metrics,
       (ids) => historyOfRequests(ctx, ids),
       (row) => row.requestId,
-    ),
-    dashboardStock: keyedLoader(
+    ));
+  }
+
+  get dashboardStock() {
+    const ctx = this.reads;
+    return (this.#dashboardStock ??= keyedLoader(
       'inventory.dashboardStock',
-      metrics,
+      this.deps.metrics,
       (keys) => dashboardStock(ctx, keys),
       (row) => row.id,
-    ),
-  };
+    ));
+  }
 }

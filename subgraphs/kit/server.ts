@@ -24,21 +24,26 @@ import { isReady, migrate, openOrm, type DbOptions } from './db';
 import { makeFormatError } from './errors';
 import { closeGracefully, createHttpHost, listen } from './http';
 import { withInputHygiene, type TextCodes } from './input-hygiene';
-import type { DomainContext } from './domain-context';
+import type { DbContext, DomainContext } from './domain-context';
 import { createLogger, type Logger } from './logger';
 import type { ServiceName } from './env';
 import { createMetrics, type Metrics } from './metrics';
 import { metricsPlugin, noVendorReporting } from './plugins';
 import { revocationsFromEnv, type Revocations } from './revocations';
 
-/** What the kit knows of a request, from which the subgraph's domain context is built. */
+/**
+ * What the kit knows of a request, from which the subgraph's domain context is built. `em` (the
+ * request's unit of work, a fork of the ORM's EntityManager) and `log` (a child logger carrying the
+ * request id) are made on first use: a request served by lean reads alone (`reads` of LoaderDeps)
+ * forks no unit of work.
+ */
 export interface RequestScope<L = unknown> {
-  em: EntityManager;
+  readonly em: EntityManager;
   loaders: L;
   requestId: string;
   /** Verified caller from "Authorization: Bearer"; null when anonymous. */
   identity: Identity | null;
-  log: Logger;
+  readonly log: Logger;
   metrics: Metrics;
   /** The process's token revocation list; a subgraph that deactivates accounts revokes through it. */
   revocations: Revocations;
@@ -57,14 +62,78 @@ export interface Context<L = unknown, D extends DomainContext = DomainContext> {
   readonly domain: D;
 }
 
-/** The kit's part of a request's domain context: its unit of work, caller, request id and logger, nothing else. */
+/**
+ * The kit's part of a request's domain context: its unit of work, caller, request id and logger,
+ * nothing else. `em` and `log` are the request's, read when first used (see RequestScope); a context
+ * that spreads this one (`{ ...requestDomainContext(request), ports }`) reads them then.
+ */
 export function requestDomainContext(request: RequestScope<unknown>): DomainContext {
-  return { em: request.em, identity: request.identity, requestId: request.requestId, log: request.log };
+  return {
+    get em() {
+      return request.em;
+    },
+    identity: request.identity,
+    requestId: request.requestId,
+    get log() {
+      return request.log;
+    },
+  };
 }
 
 export interface LoaderDeps {
-  em: EntityManager;
+  /** The request's unit of work (forked when first read). */
+  readonly em: EntityManager;
   metrics: Metrics;
+  /**
+   * For lean reads only (kit/sql.ts `queryRows`, `queryOne`, `queryPage`): one per process
+   * (`leanReadContext`), so that loaders whose batches are lean statements fork no unit of work per
+   * request. It holds nothing between statements: lean reads use only its connection pool, never an
+   * identity map or a transaction, and every other use of its `em` (find, create, flush,
+   * transactional...) throws, since what it kept would outlive the request and reach other callers.
+   * Always given by the kit; loaders built by hand (a test) may leave it out: read it with
+   * `leanReads(deps)`.
+   */
+  reads?: DbContext;
+}
+
+/** Where a request's loaders run their lean reads: the kit's `reads`, else the request's unit of work. */
+export function leanReads(deps: LoaderDeps): DbContext {
+  return deps.reads ?? deps;
+}
+
+/** What kit/sql.ts takes from an EntityManager to run a named statement: its connection, and its transaction. */
+const LEAN_MEMBERS = new Set<PropertyKey>(['getConnection', 'getTransactionContext']);
+
+/**
+ * The process's context for lean reads (LoaderDeps `reads`): an EntityManager of its own that lends
+ * kit/sql.ts its connection pool and refuses everything else. It is shared by every request, so it
+ * must never hold an entity or a transaction: the ORM's own methods throw on it (a mistake shows in
+ * the first test that makes it, instead of one caller's entities reaching another). A lean statement
+ * joins the transaction of the EntityManager it is given, and this one never has any: it cannot open
+ * one, and a fork does not share the transaction of the EntityManager it was forked from.
+ */
+export function leanReadContext(orm: MikroORM): DbContext {
+  const em = orm.em.fork({ disableContextResolution: true }) as EntityManager;
+  const allowed = {
+    getConnection: em.getConnection.bind(em),
+    getTransactionContext: em.getTransactionContext.bind(em),
+  };
+  const guarded = new Proxy(em, {
+    get(target, prop) {
+      if (LEAN_MEMBERS.has(prop)) return allowed[prop as keyof typeof allowed];
+      // Symbols (inspection, Symbol.toPrimitive) and `then` (what `await` looks for) say nothing of the
+      // unit of work; they answer as on any object.
+      if (typeof prop === 'symbol' || prop === 'then') return Reflect.get(target, prop) as unknown;
+      throw new Error(
+        `em.${prop} on the kit's lean reads (LoaderDeps.reads): they run named statements only (kit/sql.ts); ` +
+          "the ORM needs the request's own unit of work (ctx.domain.em)",
+      );
+    },
+    set() {
+      throw new Error("the kit's lean reads (LoaderDeps.reads) are shared by every request and never changed");
+    },
+  });
+  return Object.freeze({ em: guarded });
 }
 
 export interface SubgraphDefinition<L, D extends DomainContext = DomainContext> {
@@ -194,6 +263,61 @@ export interface RunningSubgraph {
   stop: () => Promise<void>;
 }
 
+/**
+ * One request as the kit holds it: its RequestScope and its loaders' LoaderDeps in one object. The
+ * unit of work and the child logger cost something to make (an EntityManager fork is a unit of
+ * work, an identity map, loaders...): each is made on first use, then the same for the request.
+ */
+class RequestState<L, D> implements RequestScope<L>, LoaderDeps {
+  #em: EntityManager | undefined;
+  #log: Logger | undefined;
+  /** The request's domain context, built on first use (RequestContext.domain). */
+  domain: D | undefined;
+  loaders!: L;
+
+  constructor(
+    private readonly fork: () => EntityManager,
+    readonly reads: DbContext,
+    readonly metrics: Metrics,
+    readonly requestId: string,
+    readonly identity: Identity | null,
+    private readonly baseLog: Logger,
+    readonly revocations: Revocations,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.#em ??= this.fork());
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.baseLog.child({ requestId: this.requestId }));
+  }
+}
+
+/**
+ * What resolvers receive. `domain` is built on first use (a request that reaches no domain call or
+ * permission rule builds none), then the same object for every resolver of the request. Apollo
+ * Server shallow-copies the context for each operation (Object.assign onto an object of the same
+ * prototype), which would run an own getter at once and would not copy private fields: the getter
+ * sits on the prototype, and what it builds is kept on the request's state, which the copies share.
+ */
+class RequestContext<L, D extends DomainContext> implements Context<L, D> {
+  readonly loaders: L;
+  readonly metrics: Metrics;
+
+  constructor(
+    private readonly state: RequestState<L, D>,
+    private readonly buildDomain: (request: RequestScope<L>) => D,
+  ) {
+    this.loaders = state.loaders;
+    this.metrics = state.metrics;
+  }
+
+  get domain(): D {
+    return (this.state.domain ??= this.buildDomain(this.state));
+  }
+}
+
 function contextFactory<L, D extends DomainContext>(
   def: SubgraphDefinition<L, D>,
   orm: MikroORM,
@@ -203,6 +327,9 @@ function contextFactory<L, D extends DomainContext>(
 ) {
   // Without a builder of its own, a subgraph's domain context is the kit's (D is DomainContext then).
   const buildDomain = def.domainContext ?? (requestDomainContext as (request: RequestScope<L>) => D);
+  // Forks of the ORM's own EntityManager, never of a transaction's that the caller may be running in.
+  const fork = () => orm.em.fork({ disableContextResolution: true }) as EntityManager;
+  const reads = leanReadContext(orm);
   return async (req: IncomingMessage, requestId: string): Promise<Context<L, D>> => {
     let identity: Identity | null;
     try {
@@ -213,28 +340,9 @@ function contextFactory<L, D extends DomainContext>(
       }
       throw err;
     }
-    const em = orm.em.fork() as EntityManager;
-    const request: RequestScope<L> = {
-      em,
-      loaders: def.createLoaders({ em, metrics }),
-      requestId,
-      identity,
-      log: log.child({ requestId }),
-      metrics,
-      revocations,
-    };
-    // Built on first use (a request that reaches no domain call or permission rule builds none), then
-    // the same object for every resolver of the request. Apollo Server shallow-copies the context for
-    // each operation (Object.assign onto an object of the same prototype), which would run an own
-    // getter at once: the getter sits on a prototype of this request's own, which the copies keep.
-    let domain: D | undefined;
-    const lazyDomain = Object.create(Object.prototype, {
-      domain: { get: () => (domain ??= buildDomain(request)), enumerable: false },
-    }) as Pick<Context<L, D>, 'domain'>;
-    return Object.assign(Object.create(lazyDomain) as Context<L, D>, {
-      loaders: request.loaders,
-      metrics: request.metrics,
-    });
+    const state = new RequestState<L, D>(fork, reads, metrics, requestId, identity, log, revocations);
+    state.loaders = def.createLoaders(state);
+    return new RequestContext(state, buildDomain);
   };
 }
 

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader, type DbContext, type LoaderDeps } from '../kit';
+import { groupedLoader, keyedLoader, leanReads, type DbContext, type LoaderDeps } from '../kit';
 import {
   categoriesWithParents,
   categoryCounts,
@@ -12,6 +12,12 @@ import {
 import type { Category, PriceChange, Product } from './domain/types';
 
 export interface ProductLoaders {
+  /**
+   * Where lean reads run (the kit's `reads`, shared by the process and holding nothing, so no unit of
+   * work is forked for them): the loaders' batches and the resolvers' catalogue reads (pages, counts,
+   * search, the category tree).
+   */
+  reads: DbContext;
   /** Products by id: `_entities`, `product(id)`; one statement per batch. */
   productById: DataLoader<string, Product | null>;
   /** Categories by id (their parents are primed too): `Product.category`, `Category.parent`. */
@@ -25,8 +31,9 @@ export interface ProductLoaders {
 }
 
 /** Request-scoped: a fresh set per request, so no caller ever sees another's cached rows. */
-export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
-  const ctx: DbContext = { em };
+export function createLoaders(deps: LoaderDeps): ProductLoaders {
+  const { metrics } = deps;
+  const ctx = leanReads(deps);
   const productById = keyedLoader<string, Product>(
     'productById',
     metrics,
@@ -75,7 +82,7 @@ export function createLoaders({ em, metrics }: LoaderDeps): ProductLoaders {
     return loader;
   };
 
-  return { productById, categoryById, childrenOf, categoryFamily, priceHistory };
+  return { reads: ctx, productById, categoryById, childrenOf, categoryFamily, priceHistory };
 }
 
 /** The whole tree was read in one statement: answer parent/children lookups from it. */

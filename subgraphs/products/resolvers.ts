@@ -35,6 +35,8 @@ const retainedEvents = retainedEventsResolver('products');
  * Thin: arguments are checked and converted here (page size, cursor, filter), the domain reads and
  * writes, and the parents the domain returns (its row types, see subgraphs/codegen-mappers.ts) are
  * mapped to the SDL's shapes (Money). Argument and parent types come from generated/resolvers.ts.
+ * The catalogue's reads are lean statements: they run on the request's `reads` (no unit of work);
+ * writes get `ctx.domain`.
  */
 export const resolvers = {
   Decimal: DecimalScalar,
@@ -49,23 +51,31 @@ export const resolvers = {
       // edges/pageInfo share one page query; totalCount's COUNT runs only when it is selected.
       return lazyConnection({
         rows: () =>
-          listProducts(ctx.domain, { first, after: after && { name: after[0], id: after[1] }, filter: filter.value }),
+          listProducts(ctx.loaders.reads, {
+            first,
+            after: after && { name: after[0], id: after[1] },
+            filter: filter.value,
+          }),
         first,
         cursorOf: (p) => encodeCursor([p.name, p.id]),
-        count: () => countProducts(ctx.domain, filter.value),
+        count: () => countProducts(ctx.loaders.reads, filter.value),
         hasPrevious: after !== null,
       });
     },
     product: (_, args, ctx) => ctx.loaders.productById.load(args.id),
-    productBySku: (_, args, ctx) => productBySku(ctx.domain, args.sku),
+    productBySku: (_, args, ctx) => productBySku(ctx.loaders.reads, args.sku),
     searchProducts(_, args, ctx) {
       const text = checkSearchText(args.text);
       if (!text.ok) throw badInput(text.message, { argument: 'text' });
       const first = checkFirst(args.first, DEFAULT_PAGE);
-      return searchProducts(ctx.domain, { text: text.value, first, includeInactive: args.includeInactive ?? false });
+      return searchProducts(ctx.loaders.reads, {
+        text: text.value,
+        first,
+        includeInactive: args.includeInactive ?? false,
+      });
     },
     async categories(_, _args, ctx) {
-      const all = await allCategories(ctx.domain);
+      const all = await allCategories(ctx.loaders.reads);
       primeCategoryTree(ctx.loaders, all);
       return topLevelCategories(all);
     },
