@@ -7,6 +7,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { PORTS } from '../../subgraphs/kit/env';
 import { SUBGRAPH_LIST } from '../../subgraphs/registry';
+import { DEFAULT_WEB_PORT } from '../../web/server';
 import {
   INVENTORY_REPLICAS,
   ROUTERS,
@@ -59,6 +60,7 @@ describe('docker-compose.yml: services and dependencies', () => {
       'redis',
       'prometheus',
       'grafana',
+      'web',
     ];
     expect([...services.keys()]).toEqual(expect.arrayContaining(expected));
   });
@@ -313,6 +315,44 @@ describe('docker-compose.yml: subgraphs and their databases', () => {
   });
 });
 
+describe('docker-compose.yml and Dockerfile: the back office', () => {
+  const web = () => service('web');
+
+  test('the image builds web/dist in a stage with the dev dependencies and keeps only the build', () => {
+    const dockerfile = readText('Dockerfile').replace(/\\\n/g, ' ');
+    expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS web$/m);
+    expect(dockerfile).toMatch(/^RUN node --import tsx web\/build\.ts\b/m);
+    expect(dockerfile).toMatch(/^COPY --from=web \/app\/web\/dist \.\/web\/dist$/m);
+    // The runtime stage installs production dependencies only: Vite and React stay in the build stage.
+    expect(dockerfile).toMatch(/^RUN .*npm ci --omit=dev$/m);
+  });
+
+  test('web serves on its port, published on 127.0.0.1 only, from the one image, with no secret', () => {
+    const svc = web();
+    expect(svc.env).toMatchObject({
+      SERVICE: 'web',
+      PORT: String(DEFAULT_WEB_PORT),
+      WEB_PORT: String(DEFAULT_WEB_PORT),
+      APOLLO_TELEMETRY_DISABLED: '1',
+    });
+    expect(svc.ports).toEqual([{ hostIp: '127.0.0.1', hostPort: DEFAULT_WEB_PORT, containerPort: DEFAULT_WEB_PORT }]);
+    expect(svc.raw.image).toBe(service('router-1').raw.image);
+    expect(JSON.stringify(svc.healthcheck?.test)).toContain('/health/ready');
+    // Static files and the API's address: nothing the browser must not see.
+    for (const key of Object.keys(svc.env)) expect(key).not.toMatch(/SECRET|PASSWORD|DATABASE_URL|REDIS_URL/);
+  });
+
+  test("the browser calls Kong's published port with a consumer's key, from an origin Kong's cors plugin allows", () => {
+    const env = web().env;
+    const api = new URL(env.WEB_ROUTER_URL ?? 'missing://');
+    expect(api.pathname).toBe('/graphql');
+    expect(service('kong').ports.map((p) => p.hostPort)).toContain(Number(api.port));
+    const kongYml = readText('kong/kong.yml');
+    expect(kongYml).toContain(`- key: ${env.WEB_API_KEY}`);
+    expect(kongYml).toContain(`- http://localhost:${DEFAULT_WEB_PORT}`);
+  });
+});
+
 describe('docker-compose.yml: ports, volumes, secrets', () => {
   test('published host ports do not collide; only the Kong proxy listens on every interface', () => {
     const published = [...services.values()].flatMap((s) => s.ports.map((p) => ({ service: s.name, ...p })));
@@ -414,11 +454,13 @@ describe('Dockerfile and .dockerignore', () => {
   test('CMD starts every SERVICE the compose file uses, from an entry file that exists', () => {
     const cmd = instructions.find((l) => /^CMD /.test(l)) ?? '';
     const used = new Set([...services.values()].map((s) => s.env.SERVICE).filter((s): s is string => Boolean(s)));
-    expect([...used].sort()).toEqual(['router', ...SUBGRAPHS].sort());
+    expect([...used].sort()).toEqual(['router', ...SUBGRAPHS, 'web'].sort());
     for (const s of used) expect(cmd).toMatch(new RegExp(`(^|[ "(|])${s}[|)]`));
     expect(cmd).toContain('exec node --import tsx router/index.ts');
     expect(cmd).toContain('exec node --import tsx \\"subgraphs/$SERVICE/index.ts\\"');
+    expect(cmd).toContain('exec node --import tsx web/server.ts');
     expect(fs.existsSync(rootPath('router/index.ts'))).toBe(true);
+    expect(fs.existsSync(rootPath('web/server.ts'))).toBe(true);
     for (const s of SUBGRAPHS)
       expect({ s, exists: fs.existsSync(rootPath(`subgraphs/${s}/index.ts`)) }).toEqual({ s, exists: true });
     // tsx is a production dependency, so `npm ci --omit=dev` keeps it.
@@ -426,13 +468,13 @@ describe('Dockerfile and .dockerignore', () => {
     expect(pkg.dependencies?.tsx).toBeDefined();
   });
 
-  test("EXPOSE lists the router's port and every subgraph's (kit PORTS)", () => {
+  test("EXPOSE lists the router's port, every subgraph's (kit PORTS) and the back office's", () => {
     const exposed = instructions
       .filter((l) => /^EXPOSE /i.test(l))
       .flatMap((l) => l.split(/\s+/).slice(1))
       .map((p) => Number(p.split('/')[0]))
       .sort((a, b) => a - b);
-    expect(exposed).toEqual(Object.values(PORTS).sort((a, b) => a - b));
+    expect(exposed).toEqual([...Object.values(PORTS), DEFAULT_WEB_PORT].sort((a, b) => a - b));
   });
 
   test('all node services are built from this Dockerfile as one image', () => {
@@ -461,7 +503,7 @@ describe('Dockerfile and .dockerignore', () => {
     const pkg = JSON.parse(readText('package.json')) as { dependencies?: Record<string, string> };
     const runtime = new Set(Object.keys(pkg.dependencies ?? {}));
     const builtins = new Set(builtinModules);
-    const entries = ['router/index.ts', ...SUBGRAPH_LIST.map((e) => e.entry)];
+    const entries = ['router/index.ts', ...SUBGRAPH_LIST.map((e) => e.entry), 'web/server.ts'];
     const { packages, files } = runtimePackages(entries);
     // The walk must really have followed the imports (kit, servers, resolvers...).
     expect(files.length).toBeGreaterThan(40);
