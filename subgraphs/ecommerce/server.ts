@@ -22,6 +22,7 @@ import type { EcommerceContext } from './domain/context';
 import { TEXT_CODES } from './domain/errors';
 import { entities } from './entities';
 import { makeCreateLoaders, type EcommerceLoaders } from './loaders';
+import { registerEcommerceMetrics } from './metrics';
 import { migrations } from './migrations';
 import { recoverOnce } from './domain/recovery';
 import { createResolvers, type ResolverServices } from './resolvers';
@@ -117,25 +118,28 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
     permissions,
     textCodes: TEXT_CODES,
   }),
-  background: (running, services, opts) => ({
-    recovery:
-      opts.recovery === false
-        ? null
-        : startRecovery({
-            name: 'saga recovery pass',
-            log: running.log.child({ component: 'saga-recovery' }),
-            intervalMs: services.config.recoveryIntervalMs,
-            // Each pass works like a request without a caller: its own unit of work and product lookups.
-            context: () =>
-              ecommerceContext(backgroundContext(running, 'saga-recovery'), services, {
-                products: productLoader(() => services.products, running.metrics),
-                metrics: running.metrics,
-              }),
-            recover: recoverOnce,
-          }),
-    /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
-    relay: startSubgraphOutboxRelay('ecommerce', running),
-  }),
+  background: (running, services, opts) => {
+    registerEcommerceMetrics(running.metrics);
+    return {
+      recovery:
+        opts.recovery === false
+          ? null
+          : startRecovery({
+              name: 'saga recovery pass',
+              log: running.log.child({ component: 'saga-recovery' }),
+              intervalMs: services.config.recoveryIntervalMs,
+              // Each pass works like a request without a caller: its own unit of work and product lookups.
+              context: () =>
+                ecommerceContext(backgroundContext(running, 'saga-recovery'), services, {
+                  products: productLoader(() => services.products, running.metrics),
+                  metrics: running.metrics,
+                }),
+              recover: recoverOnce,
+            }),
+      /** Publishes the outbox's order events to `<REDIS_PREFIX>events:ecommerce` (OUTBOX_* settings). */
+      relay: startSubgraphOutboxRelay('ecommerce', running),
+    };
+  },
   seed: seedEcommerce,
 });
 

@@ -1,5 +1,4 @@
-import { Gauge } from 'prom-client';
-import { businessCounter, type Logger, type Metrics } from '../kit';
+import { businessCounter, scrapedGauge, type Logger, type Metrics } from '../kit';
 
 /**
  * Inventory's business counters, counted by the resolvers and the sweeper (never by domain code) in
@@ -50,35 +49,48 @@ export function replenishmentSagas(metrics: Pick<Metrics, 'registry'>) {
   });
 }
 
-export const PENDING_REPLENISHMENTS = 'inventory_replenishment_requests_pending';
+/**
+ * Every counter above, registered when the process starts rather than at its first use, so that
+ * Prometheus (and the dashboards) see each family from the first scrape.
+ */
+export function registerInventoryCounters(metrics: Pick<Metrics, 'registry'>): void {
+  reservationOutcomes(metrics);
+  adjustmentOutcomes(metrics);
+  returnOutcomes(metrics);
+  replenishmentOutcomes(metrics);
+  replenishmentSagas(metrics);
+}
 
 /**
- * inventory_replenishment_requests_pending{store_id}: PENDING requests per store (0 included), read
- * from the database at each scrape, so it is right whatever process took the requests and after any
- * restart. Every cluster worker reads the same number, so the primary aggregates it with `max`, not
- * the default sum. A failed read reports nothing from this process rather than a stale number.
+ * inventory_replenishment_requests_pending{store_id}: PENDING requests per store (0 included) and
+ * inventory_low_stock_levels{location_id,store_id}: levels at or below their reorder point per location
+ * (0 included; store_id empty for the warehouse and online), read from the database at each scrape
+ * (kit scrapedGauge), with the dashboard's own definitions of "pending" and "low".
  */
-export function registerPendingReplenishments(
+export function registerStockGauges(
   metrics: Pick<Metrics, 'registry'>,
-  read: () => Promise<{ storeId: string; count: number }[]>,
+  read: {
+    pending: () => Promise<{ storeId: string; count: number }[]>;
+    low: () => Promise<{ locationId: string; storeId: string | null; count: number }[]>;
+  },
   log: Logger,
 ): void {
-  if (metrics.registry.getSingleMetric(PENDING_REPLENISHMENTS)) return;
-  new Gauge({
+  scrapedGauge(metrics, {
     name: 'inventory_replenishment_requests_pending',
     help: 'Replenishment requests waiting for head office, per store',
     labelNames: ['store_id'],
-    registers: [metrics.registry],
-    aggregator: 'max',
-    async collect() {
-      try {
-        const rows = await read();
-        this.reset();
-        for (const row of rows) this.set({ store_id: row.storeId }, row.count);
-      } catch (err) {
-        this.reset();
-        log.warn({ err }, 'pending replenishment requests could not be counted');
-      }
-    },
+    read: async () => (await read.pending()).map((r) => ({ labels: { store_id: r.storeId }, value: r.count })),
+    log,
+  });
+  scrapedGauge(metrics, {
+    name: 'inventory_low_stock_levels',
+    help: 'Stock levels at or below their reorder point (available = on hand - reserved), per location',
+    labelNames: ['location_id', 'store_id'],
+    read: async () =>
+      (await read.low()).map((r) => ({
+        labels: { location_id: r.locationId, store_id: r.storeId ?? '' },
+        value: r.count,
+      })),
+    log,
   });
 }

@@ -13,7 +13,8 @@ import {
 import { calleeUrls, callTimeoutFromEnv, ProductsClient, type ProductSource } from '../kit/clients';
 import type { InventoryContext } from './domain/context';
 import { pendingByStore } from './domain/replenishment';
-import { registerPendingReplenishments } from './metrics';
+import { lowStockByLocation } from './domain/stock';
+import { registerInventoryCounters, registerStockGauges } from './metrics';
 import { seedInventory } from './seed';
 import { startReservationSweeper } from './sweeper';
 import { entities } from './entities';
@@ -108,7 +109,15 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
     permissions,
   }),
   background: (running, _services, opts) => {
-    registerPendingReplenishments(running.metrics, () => pendingByStore({ em: running.orm.em.fork() }), running.log);
+    registerInventoryCounters(running.metrics);
+    registerStockGauges(
+      running.metrics,
+      {
+        pending: () => pendingByStore({ em: running.orm.em.fork() }),
+        low: () => lowStockByLocation({ em: running.orm.em.fork() }),
+      },
+      running.log,
+    );
     return {
       sweeper: startReservationSweeper({
         orm: running.orm,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
+import { Gauge } from 'prom-client';
 import type { Metrics } from './metrics';
 
 export type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
@@ -57,8 +58,74 @@ export async function openOrm(opts: DbOptions): Promise<MikroORM> {
         const kind = (q.sql ?? '').trimStart().split(/\s/, 1)[0]?.toLowerCase() || 'other';
         counter.inc({ kind });
       });
+    poolMetrics(opts.metrics, orm);
   }
   return orm;
+}
+
+/** What the gauges read of knex's connection pool (tarn). */
+interface PoolView {
+  max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+type PoolHolder = { client: { pool?: PoolView } };
+
+const pools = new WeakMap<Metrics['registry'], PoolHolder[]>();
+
+/**
+ * db_pool_connections{state="used"|"idle"}, db_pool_waiting and db_pool_max_connections: the request
+ * pool of every ORM opened with this registry (one per process in practice), read when Prometheus
+ * scrapes, so nothing is done per query. A request waiting for a connection is the first sign of a
+ * pool too small for the load (DB_POOL_MAX) or of statements held too long.
+ */
+function poolMetrics(metrics: Metrics, orm: MikroORM): void {
+  const knex = orm.em.getConnection().getKnex() as unknown as PoolHolder;
+  const known = pools.get(metrics.registry);
+  if (known) {
+    known.push(knex);
+    return;
+  }
+  const holders = [knex];
+  pools.set(metrics.registry, holders);
+  // knex makes its tarn pool with the client and drops it when destroyed: a closed ORM counts nothing.
+  const views = (): PoolView[] => holders.flatMap((h) => (h.client.pool ? [h.client.pool] : []));
+  const sum = (pick: (p: PoolView) => number) => views().reduce((n, p) => n + pick(p), 0);
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Connections of the PostgreSQL request pool, by state (used: lent to a statement or transaction; idle)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.set(
+        { state: 'used' },
+        sum((p) => p.numUsed()),
+      );
+      this.set(
+        { state: 'idle' },
+        sum((p) => p.numFree()),
+      );
+    },
+  });
+  new Gauge({
+    name: 'db_pool_waiting',
+    help: 'Statements waiting for a connection of the PostgreSQL request pool',
+    registers,
+    collect() {
+      this.set(sum((p) => p.numPendingAcquires()));
+    },
+  });
+  new Gauge({
+    name: 'db_pool_max_connections',
+    help: 'Size limit of the PostgreSQL request pool (DB_POOL_MAX)',
+    registers,
+    collect() {
+      this.set(sum((p) => p.max));
+    },
+  });
 }
 
 export async function migrate(orm: MikroORM): Promise<void> {

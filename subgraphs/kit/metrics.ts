@@ -1,4 +1,5 @@
-import client, { Counter, Histogram, Registry } from 'prom-client';
+import client, { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from './logger';
 
 /**
  * One registry per process. Metric names are shared by every subgraph and the router; the
@@ -94,5 +95,42 @@ export function sagaOutcomesCounter(metrics: Pick<Metrics, 'registry'>, outcomes
     name: 'saga_outcomes_total',
     help: `Finished sagas by saga and outcome (${outcomes})`,
     labelNames: ['saga', 'outcome'],
+  });
+}
+
+/**
+ * A gauge whose values are read when Prometheus scrapes (a business figure counted from the
+ * subgraph's tables: low stock, pending requests), so it is right whatever process made the change
+ * and after any restart, and costs nothing between scrapes. Every series is replaced by what `read`
+ * returns; a failed read reports nothing rather than a stale figure. Cluster workers read the same
+ * rows, so the primary's aggregate is their max, not their sum. Registered once per registry.
+ */
+export function scrapedGauge<L extends string>(
+  metrics: Pick<Metrics, 'registry'>,
+  spec: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+    read: () => Promise<{ labels: Record<L, string>; value: number }[]>;
+    log: Logger;
+  },
+): void {
+  if (metrics.registry.getSingleMetric(spec.name)) return;
+  new Gauge<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [metrics.registry],
+    aggregator: 'max',
+    async collect() {
+      try {
+        const rows = await spec.read();
+        this.reset();
+        for (const row of rows) this.set(row.labels, row.value);
+      } catch (err) {
+        this.reset();
+        spec.log.warn({ err }, `${spec.name} could not be read`);
+      }
+    },
   });
 }

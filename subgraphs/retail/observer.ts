@@ -1,9 +1,10 @@
-import { exitAtFault, sagaOutcomesCounter, type Logger, type Metrics } from '../kit';
+import { exitAtFault, type Logger, type Metrics } from '../kit';
 import type { SaleFault } from './config';
 import type { SaleObserver } from './domain/ports';
+import { retailMetrics } from './metrics';
 
 /**
- * The sagas' observer: counts sales and returns that came to rest, and implements the test-only
+ * The sagas' observer: counts sales and returns that came to rest (metrics.ts), and implements the test-only
  * faults (SALE_FAULT): the process dies right after inventory confirmed a step and before that is
  * persisted, so the crash e2e test can prove that a restart completes the sale from the database.
  */
@@ -12,15 +13,12 @@ export function saleObserver(opts: {
   fault: SaleFault | null;
   log: Logger;
 }): SaleObserver {
-  // saga_outcomes_total{saga,outcome}, alerted on (see monitoring/); the help text lists the outcomes.
-  const outcomes = sagaOutcomesCounter(
-    opts.metrics,
-    'sale: completed, insufficient_stock, failed, cancelled, cancel_refused; return: completed, failed',
-  );
+  // saga_outcomes_total{saga,outcome} (alerted on, see monitoring/), the stores' sales and revenue.
+  const business = retailMetrics(opts.metrics);
   const crashAfter = opts.fault === 'crash_after_take' ? 'TAKE_STOCK' : null;
   return {
-    saleSettled: (_saleId, outcome) => outcomes.inc({ saga: 'sale', outcome }),
-    returnSettled: (_returnId, outcome) => outcomes.inc({ saga: 'return', outcome }),
+    saleSettled: (sale, outcome) => business.saleSettled(sale, outcome),
+    returnSettled: (_returnId, outcome) => business.returnSettled(outcome),
     stepSucceeded: (saleId, step) => {
       if (crashAfter && step === crashAfter) {
         exitAtFault(

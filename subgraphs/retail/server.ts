@@ -30,6 +30,7 @@ import { recoverOnce } from './domain/recovery';
 import { entities } from './entities';
 import { makeCreateLoaders, type RetailLoaders } from './loaders';
 import { migrations } from './migrations';
+import { registerRetailMetrics } from './metrics';
 import { saleObserver } from './observer';
 import { createResolvers, type ResolverServices } from './resolvers';
 import { historyDaysFromEnv, seedRetail } from './seed';
@@ -172,20 +173,23 @@ export const { definition, typeDefs, resolvers, schema, start, service } = defin
     permissions,
     textCodes: TEXT_CODES,
   }),
-  background: (running, services, opts) => ({
-    // Publishes the outbox to events:retail (docs/events.md); every process runs it, one at a time.
-    relay: startSubgraphOutboxRelay('retail', running),
-    recovery:
-      opts.recovery === false
-        ? null
-        : startRecovery({
-            name: 'sale recovery pass',
-            log: running.log.child({ component: 'sale-recovery' }),
-            intervalMs: services.config.recoveryIntervalMs,
-            context: () => backgroundContext(running, services, 'sale-recovery'),
-            recover: recoverOnce,
-          }),
-  }),
+  background: (running, services, opts) => {
+    registerRetailMetrics(running.metrics);
+    return {
+      // Publishes the outbox to events:retail (docs/events.md); every process runs it, one at a time.
+      relay: startSubgraphOutboxRelay('retail', running),
+      recovery:
+        opts.recovery === false
+          ? null
+          : startRecovery({
+              name: 'sale recovery pass',
+              log: running.log.child({ component: 'sale-recovery' }),
+              intervalMs: services.config.recoveryIntervalMs,
+              context: () => backgroundContext(running, services, 'sale-recovery'),
+              recover: recoverOnce,
+            }),
+    };
+  },
   seed: seedDemo,
 });
 

@@ -1,4 +1,5 @@
 import type { SagaState } from './saga';
+import type { Order } from './types';
 
 /**
  * What the ecommerce domain needs from the outside world beyond the kit's ports (kit/ports.ts: the
@@ -60,6 +61,6 @@ export type SagaOutcome =
 export interface SagaObserver {
   /** Saga and order entered `state` (committed). */
   entered(orderId: string, state: SagaState): void;
-  /** The saga reached CONFIRMED or CANCELLED. */
-  finished(orderId: string, outcome: SagaOutcome): void;
+  /** The saga reached CONFIRMED or CANCELLED; `order` its amount, when the run holds the order. */
+  finished(orderId: string, outcome: SagaOutcome, order: Pick<Order, 'totalCents' | 'currency'> | null): void;
 }

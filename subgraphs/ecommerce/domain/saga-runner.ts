@@ -245,7 +245,9 @@ const CHECKOUT = defineSaga<OrderStatus, SagaStep, CheckoutSaga, CheckoutRun>({
       const { cancelReason } = describe(move);
       run.order = { ...run.order, status: to, cancelReason: cancelReason ?? run.order.cancelReason };
     }
-    if (isTerminal(to)) run.ctx.sagaEvents.finished(run.lease.id, outcomeLabel(to, run.row.failureCode));
+    if (isTerminal(to)) {
+      run.ctx.sagaEvents.finished(run.lease.id, outcomeLabel(to, run.row.failureCode), run.order ?? null);
+    }
     run.ctx.sagaEvents.entered(run.lease.id, to);
   },
 });

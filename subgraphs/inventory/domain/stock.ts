@@ -4,6 +4,7 @@ import {
   ALL_LOCATIONS,
   LEVELS_OF_PRODUCTS,
   LOCATIONS_BY_IDS,
+  LOW_BY_LOCATION,
   LOW_STOCK,
   MOVEMENT_COUNT,
   MOVEMENT_PAGE,
@@ -89,6 +90,13 @@ export async function lowStock(
 ): Promise<LevelWithLocation[]> {
   if (input.first === 0) return [];
   return queryRows(ctx.em, LOW_STOCK, { locationId: input.locationId, limit: input.first });
+}
+
+/** How many levels are low (isLow) at each location, 0 included: what the low-stock gauge reports. */
+export async function lowStockByLocation(
+  ctx: DbContext,
+): Promise<{ locationId: string; storeId: string | null; count: number }[]> {
+  return queryRows(ctx.em, LOW_BY_LOCATION, {});
 }
 
 export type MovementFilter = MovementFilterParams;

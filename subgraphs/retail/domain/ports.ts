@@ -1,4 +1,5 @@
 import type { SaleOutcome, SaleStep } from './sale-saga';
+import type { Sale } from './types';
 
 /**
  * What the retail domain needs from outside beyond the kit's ports (kit/ports.ts: inventory's saga and
@@ -21,8 +22,8 @@ export type ReturnOutcome = 'completed' | 'failed';
 export interface SaleObserver {
   /** A step's call succeeded; what it did is not persisted yet. */
   stepSucceeded(saleId: string, step: SaleStep): void;
-  /** A sale came to rest. */
-  saleSettled(saleId: string, outcome: SaleOutcome): void;
+  /** A sale came to rest (its store and amount, for the adapter's business figures). */
+  saleSettled(sale: Pick<Sale, 'id' | 'storeId' | 'totalCents' | 'currency'>, outcome: SaleOutcome): void;
   /** A return came to rest. */
   returnSettled(returnId: string, outcome: ReturnOutcome): void;
 }

@@ -154,7 +154,7 @@ export const SALE_SAGA = defineSaga<SaleStatus, SaleStep, Sale, SaleRun>({
   onMove: { writes: (move) => eventOf(move) !== null, prepare: prepareEvent, parts: eventPart },
   afterMove: (run, move) => {
     const outcome = outcomeLabel(move.from, move.to, run.row.failureCode);
-    if (outcome) run.ctx.events.saleSettled(run.row.id, outcome);
+    if (outcome) run.ctx.events.saleSettled(run.row, outcome);
   },
   afterStep: (run, step) => run.ctx.events.stepSucceeded(run.row.id, step),
 });

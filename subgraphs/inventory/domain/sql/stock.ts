@@ -86,6 +86,21 @@ export const LOW_STOCK = sql<{ locationId: string | null; limit: number }, Level
   { row: LEVEL_WITH_LOCATION },
 );
 
+/**
+ * Low levels per location, every location included (0 when none), with its store (null for the
+ * warehouse and online): the low-stock gauge's values. Reaches the low levels through the partial
+ * index stock_level_low_idx (same predicate), so it costs the low levels, not the whole stock.
+ */
+export const LOW_BY_LOCATION = sql<
+  Record<string, never>,
+  { locationId: string; storeId: string | null; count: number }
+>(
+  `select l.id as "locationId", l.store_id as "storeId", count(s.location_id)::int as "count"
+     from location l left join stock_level s on s.location_id = l.id and ${LOW_SQL}
+    group by l.id, l.store_id
+    order by l.id`,
+);
+
 /** The audit trail's criteria: null for "any". */
 export interface MovementFilterParams {
   productId: string | null;
