@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Kind, parse, type DocumentNode, type FieldNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../subgraphs/kit';
 
@@ -26,6 +33,49 @@ import type { Logger } from '../subgraphs/kit';
 export interface CacheHints {
   /** `Type.field` -> maxAge seconds, for every field marked @cacheControl in the supergraph. */
   fields: ReadonlyMap<string, number>;
+  /**
+   * The subgraphs that resolve a cacheable Query field: the only ones with root entries to drop when
+   * a mutation goes through them. Unset (not a supergraph's marks): every subgraph may have some.
+   */
+  rootSubgraphs?: ReadonlySet<string>;
+}
+
+/** The argument `name` of a directive, as an enum value's or a string's text. */
+function directiveArgument(d: ConstDirectiveNode, name: string): string | undefined {
+  const value = d.arguments?.find((a) => a.name.value === name)?.value;
+  return value?.kind === Kind.ENUM || value?.kind === Kind.STRING ? value.value : undefined;
+}
+
+/**
+ * The subgraphs owning a cacheable Query field, by the supergraph's join marks: a field's
+ * @join__field graphs, else (a field every Query-defining subgraph shares) Query's @join__type graphs.
+ */
+function rootSubgraphsOf(doc: DocumentNode, fields: ReadonlyMap<string, number>): Set<string> | undefined {
+  const names = new Map<string, string>();
+  const owners = new Set<string>();
+  const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, mark: string) =>
+    (directives ?? []).filter((d) => d.name.value === mark).flatMap((d) => directiveArgument(d, 'graph') ?? []);
+  for (const def of doc.definitions) {
+    if (def.kind === Kind.ENUM_TYPE_DEFINITION && def.name.value === 'join__Graph') {
+      for (const v of def.values ?? []) {
+        const mark = v.directives?.find((d) => d.name.value === 'join__graph');
+        const name = mark && directiveArgument(mark, 'name');
+        if (name) names.set(v.name.value, name);
+      }
+    }
+  }
+  // Not a supergraph (no graphs named): ownership unknown.
+  if (names.size === 0) return undefined;
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || def.name.value !== 'Query') continue;
+    const typeGraphs = graphsOf(def.directives, 'join__type');
+    for (const field of def.fields ?? []) {
+      if (!fields.has(`Query.${field.name.value}`)) continue;
+      const fieldGraphs = graphsOf(field.directives, 'join__field');
+      for (const graph of fieldGraphs.length ? fieldGraphs : typeGraphs) owners.add(names.get(graph) ?? graph);
+    }
+  }
+  return owners;
 }
 
 /** The @cacheControl marks of a supergraph: field-level, as owners put them on the fields they resolve. */
@@ -44,7 +94,7 @@ export function cacheHintsOf(supergraphSdl: string): CacheHints {
       if (seconds > 0) fields.set(`${def.name.value}.${field.name.value}`, seconds);
     }
   }
-  return { fields };
+  return { fields, rootSubgraphs: rootSubgraphsOf(doc, fields) };
 }
 
 /** What a fetch is, read once per fetch text: whether it may be cached, and for how long at most. */
@@ -347,10 +397,17 @@ export class EntityCache {
    */
   async invalidate(subgraph: string, entities: readonly { type: string; id: string }[] | null): Promise<void> {
     if (entities === null) return this.invalidateAll(subgraph);
-    const keys: string[] = [this.rootKey(subgraph)];
-    this.bump(`${subgraph}|Query`);
-    this.roots.delete(subgraph);
-    this.opts.metrics.invalidated(subgraph, 'root');
+    // A mutation through a subgraph that has no cacheable root field: nothing of it is stored, here or
+    // by another router (same supergraph), so no Redis round trip before the mutation is sent.
+    const rootless = this.opts.hints.rootSubgraphs && !this.opts.hints.rootSubgraphs.has(subgraph);
+    if (rootless && entities.length === 0) return;
+    const keys: string[] = [];
+    if (!rootless) {
+      keys.push(this.rootKey(subgraph));
+      this.bump(`${subgraph}|Query`);
+      this.roots.delete(subgraph);
+      this.opts.metrics.invalidated(subgraph, 'root');
+    }
     for (const { type, id } of entities) {
       if (id === '*') {
         await this.invalidateMatching(`${subgraph}|${type}|`);
@@ -362,7 +419,7 @@ export class EntityCache {
       keys.push(this.entityKey(tag));
       this.opts.metrics.invalidated(subgraph, 'entity');
     }
-    if (this.opts.redis && this.live) {
+    if (this.opts.redis && this.live && keys.length) {
       try {
         await this.opts.redis.del(...keys);
       } catch (err) {

@@ -4,6 +4,8 @@
  * drops, and what an event names. Its behaviour through the router, with Redis and the owners' real
  * events, is test/e2e/entity-cache.e2e.test.ts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { createLogger } from '../../subgraphs/kit';
 import { entitiesOfEvent } from '../../router/cache-invalidation';
 import { cacheHintsOf, EntityCache, shapeOf } from '../../router/entity-cache';
@@ -184,6 +186,46 @@ describe('an _entities fetch through the cache (process layer only)', () => {
       call: s.call,
     });
     expect(answer).toBeNull();
+  });
+});
+
+describe('a mutation through a subgraph', () => {
+  const log = createLogger('test');
+  const metrics = { lookup: jest.fn(), invalidated: jest.fn() };
+
+  it("knows from the supergraph's join marks which subgraphs own cacheable root fields", () => {
+    const supergraph = fs.readFileSync(path.join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
+    expect([...(cacheHintsOf(supergraph).rootSubgraphs ?? [])]).toEqual(['products']);
+    // Marks without a supergraph's graphs: every subgraph may own some.
+    expect(hints.rootSubgraphs).toBeUndefined();
+  });
+
+  it('drops the root answers of its own subgraph only, and of none when it owns no cacheable root field', async () => {
+    const cache = new EntityCache({
+      hints: { ...hints, rootSubgraphs: new Set(['products']) },
+      redis: null,
+      prefix: 't:',
+      log,
+      metrics,
+    });
+    let calls = 0;
+    const page = () =>
+      cache.fetch({
+        subgraph: 'products',
+        query: '{ products(first: 2) { id name } }',
+        variables: undefined,
+        operationName: undefined,
+        call: async () => {
+          calls += 1;
+          return { status: 200, text: JSON.stringify({ data: { products: [{ id: 'p1', name: `v${calls}` }] } }) };
+        },
+      });
+    expect((await page())?.text).toContain('"v1"');
+    await cache.invalidate('retail', []);
+    expect((await page())?.text).toContain('"v1"');
+    await cache.invalidate('products', []);
+    expect((await page())?.text).toContain('"v2"');
+    expect(calls).toBe(2);
   });
 });
 
