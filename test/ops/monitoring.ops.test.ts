@@ -495,7 +495,12 @@ describe('monitoring/alerts.yml', () => {
     expect(find(/^up == 0$/).length).toBe(1);
     expect(find(/probe_success/).length).toBeGreaterThan(0);
     expect(find(/db_statements_total/).length).toBeGreaterThan(0);
-    expect(find(/saga_outcomes_total\{outcome!~"confirmed/).length).toBeGreaterThan(0);
+    // Roll-backs over sagas that ran: a cancellation asked for or a rejected request is neither.
+    const rolledBack = find(
+      /saga_outcomes_total\{outcome=~"insufficient_stock\|payment_declined\|payment_timeout\|failed"\}/,
+    );
+    expect(rolledBack.length).toBeGreaterThan(0);
+    for (const r of rolledBack) expect(r.expr).not.toMatch(/cancelled|rejected/);
     expect(find(/outbox_backlog\)?\s*>\s*1000/).length).toBe(1);
     expect(find(/stream_consumer_lag/).length).toBeGreaterThan(0);
     // Low stock: a store's low levels with no replenishment request waiting, replicas not added up.
