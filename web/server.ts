@@ -178,7 +178,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       );
       return;
     }
-    if (path.extname(pathname)) {
+    // A file that is not there (or hidden) is a 404; only a screen's path gets the app.
+    if (path.extname(pathname) || path.basename(pathname).startsWith('.')) {
       send(req, res, 404, TYPES['.txt']!, Buffer.from('Not found\n'));
       return;
     }

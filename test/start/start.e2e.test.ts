@@ -2,8 +2,8 @@
  * `npm start` for real: the command npm runs (`tsx scripts/start.ts`) as a child process, on the
  * test PostgreSQL server (DATABASE_URL) with its own database names (DB_PREFIX) and ports
  * (BASE_PORT), so it collides neither with other test files nor with a stack already running.
- * It must print the Sandbox URL, serve the contract's CatalogPage through the router, and on
- * Ctrl-C (SIGINT to its process group, as a terminal sends it) stop every process it started and
+ * It must print the Sandbox URL, serve the contract's CatalogPage through the router, serve the
+ * back-office app (WEB_PORT) with the router letting its origin in, and on Ctrl-C (SIGINT to its process group, as a terminal sends it) stop every process it started and
  * exit 0.
  *
  * tsx is spawned directly rather than through npx: npm re-raises SIGINT on itself after its child
@@ -24,12 +24,14 @@ jest.setTimeout(300_000);
 
 /** Port offsets a stack uses: the router's (0) and each registered subgraph's. */
 const OFFSETS = [0, ...SUBGRAPHS.map((s) => s.portOffset)];
+/** The back office's port (WEB_PORT) from the base port: clear of the subgraphs' and metrics' ports. */
+const WEB_OFFSET = 50;
 
 /** A base port whose router/subgraph ports and their metrics ports (+100: inventory's aggregate) are free. */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 2_000) * 10;
-    const ports = OFFSETS.flatMap((o) => [base + o, base + 100 + o]);
+    const ports = [...OFFSETS.flatMap((o) => [base + o, base + 100 + o]), base + WEB_OFFSET];
     const free = await Promise.all(ports.map((p) => isPortFree(p)));
     if (free.every(Boolean)) return base;
   }
@@ -101,6 +103,7 @@ describe('npm start (scripts/start.ts)', () => {
         DATABASE_URL: server,
         DB_PREFIX: prefix,
         BASE_PORT: String(base),
+        WEB_PORT: String(base + WEB_OFFSET),
         NO_COLOR: '1',
         LOG_LEVEL: 'warn',
         ...extraEnv,
@@ -165,6 +168,27 @@ describe('npm start (scripts/start.ts)', () => {
     expect(landing.status).toBe(200);
     expect(await landing.text()).toMatch(/<html/i);
 
+    // The back office: printed with the staff accounts, served, told where the router is, and the
+    // router lets its origin in (another port than 4100 is added to the router's CORS origins).
+    const webPort = base + WEB_OFFSET;
+    const webOrigin = `http://localhost:${webPort}`;
+    expect(output()).toMatch(new RegExp(`Back office: +${webOrigin}/`));
+    expect(output()).toContain('manager1@staff.example.com');
+    const app = await fetch(`http://127.0.0.1:${webPort}/dashboard`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toContain('<div id="root">');
+    const config = await fetch(`http://127.0.0.1:${webPort}/config.json`);
+    expect(await config.json()).toMatchObject({ routerUrl, apiKey: null });
+    const preflight = await fetch(routerUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: webOrigin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(webOrigin);
+
     const pids = descendants(proc.pid as number);
     // tsx -> start.ts -> every subgraph (inventory with its workers), the router.
     expect(pids.length).toBeGreaterThanOrEqual(SUBGRAPHS.length + 3);
@@ -182,6 +206,7 @@ describe('npm start (scripts/start.ts)', () => {
     // And the ports are free again.
     expect(await isPortFree(base)).toBe(true);
     expect(await isPortFree(base + 1)).toBe(true);
+    expect(await isPortFree(webPort)).toBe(true);
   });
 
   it('stops everything and exits non-zero with the stderr tail when a service crashes during start-up', async () => {
