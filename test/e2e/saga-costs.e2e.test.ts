@@ -36,7 +36,8 @@ describe('the cost of a checkout and of a sale (statements, calls between subgra
         });
       }
     }
-  });
+    // Four seeded subgraphs and a router: like the other full stacks, more than the default 60 s on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await stack?.stop();
   });
