@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: how much the router costs, measured in one run. Its scenarios, in the order they
- * run (BENCH_SCENARIOS=catalogue,gateways,checkout,pos,limits,reports,eventlag, all by default; or
+ * run (BENCH_SCENARIOS=catalogue,gateways,freshness,checkout,pos,limits,reports,eventlag, all by default; or
  * name them as arguments: `npm run bench -- gateways` runs only the gateway comparison):
  *
  * catalogue: three targets serving the same page (the contract's CatalogPage, first: 20):
@@ -18,6 +18,8 @@
  * (loadtests/workloads.ts: hot, one catalogue page; varied, a fixed list of distinct requests;
  * skewed, a seeded Zipf storefront mix with signed-in Me), 50 connections, the median of 3 rounds of
  * 8 s; req/s, p50/p95/p99, errors, CPU ms per request of every process, and our router's ratios.
+ * freshness (loadtests/freshness.ts): under the varied workload, prices and stock changed beside the
+ * router, and how soon each change shows through it (the entity cache's event invalidation).
  * Then the checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
  * Then reports (loadtests/reports.ts): its 30-day period topped up to every store selling every
  * sellable product every day (documented events published to the streams, consumed before measuring),
@@ -49,6 +51,8 @@
  * GATEWAYS_TARGETS=router,stock,hive,hive-rust GATEWAYS_WORKLOADS=hot,varied,skewed GATEWAYS_SEED
  * GATEWAYS_ZIPF_S=1.1 GATEWAYS_SKEWED_PER_CONNECTION=40 GATEWAYS_CUSTOMERS=8 GATEWAYS_SAMPLE_EVERY=50
  * GATEWAYS_IDLE_SECONDS=3: the gateway comparison (loadtests/gateways.ts).
+ * FRESHNESS_CHANGES=60 FRESHNESS_CONNECTIONS=20 FRESHNESS_POLL_MS=10 FRESHNESS_TIMEOUT_MS=10000: the
+ * freshness scenario.
  * CPU is read from /proc for every process of the stack, PostgreSQL and Redis included (found by
  * their ports when the stack uses a server of the machine; of a shared PostgreSQL only its own
  * processes and the backends of the stack's databases count; a shared Redis counts whole).
@@ -91,6 +95,7 @@ import {
   type ReportsAccess,
   type ReportsData,
 } from './reports';
+import { freshnessLines, runFreshnessScenario, type FreshnessResult } from './freshness';
 import { gatewaysMarkdown, gatewaysTables, runGatewayComparison, type GatewaysResult } from './gateways';
 import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, postgresScope, round, type CpuScope } from './util';
 
@@ -170,7 +175,7 @@ interface TargetResult {
   fixedRate: LoadStats & { targetRate: number };
 }
 
-const SCENARIOS = ['catalogue', 'gateways', 'checkout', 'pos', 'limits', 'reports', 'eventlag'] as const;
+const SCENARIOS = ['catalogue', 'gateways', 'freshness', 'checkout', 'pos', 'limits', 'reports', 'eventlag'] as const;
 
 /** The scenarios to run: the command's arguments, else BENCH_SCENARIOS, else all of them. */
 function selectedScenarios(): Set<string> {
@@ -864,6 +869,11 @@ async function main(): Promise<void> {
       });
     }
 
+    let freshness: FreshnessResult | { skipped: string } = { skipped: 'not among the scenarios' };
+    if (scenarios.has('freshness')) {
+      freshness = await runFreshnessScenario({ routerUrl: env.routerUrl, subgraphUrls: env.subgraphUrls, log });
+    }
+
     let checkout: CheckoutResult | WithCpu<CheckoutResult> | { skipped: string } = {
       skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
     };
@@ -978,6 +988,8 @@ async function main(): Promise<void> {
       console.log(
         `router/stock:  throughput ${fmt(ratios.routerOverStock.throughput, 2)}x, p95 at ${config.rate}/s ${fmt(ratios.routerOverStock.p95AtFixedRate, 2)}x, p95 saturated ${fmt(ratios.routerOverStock.p95Saturated, 2)}x, gateway CPU per request ${fmt(ratios.routerOverStock.cpuPerRequest, 2)}x`,
       );
+    if ('skipped' in freshness) console.log(`freshness: skipped (${freshness.skipped})`);
+    else console.log(`${freshnessLines(freshness).join('\n')}\n`);
     if ('skipped' in gateways) console.log(`gateways: skipped (${gateways.skipped})`);
     else {
       console.log(`${gatewaysTables(gateways)}\n`);
@@ -1029,6 +1041,7 @@ async function main(): Promise<void> {
       results,
       ratios,
       gateways,
+      freshness,
       limits,
       checkout,
       pos,

@@ -76,9 +76,9 @@ describe('entity cache through the router', () => {
       { token: tokens.admin() },
     );
     expect(changed.body.data?.adjustStock.errors).toEqual([]);
-    const started = Date.now();
+    // Long before the entry's TTL (the backstop): only the event explains it. How soon under load is
+    // measured by the bench (`npm run bench -- freshness`), not here.
     await waitFor('the new stock through the router', async () => (await available()) === before! + 7, 5_000, 20);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it("a price change made beside the router is seen once products' product.price_changed arrives", async () => {
@@ -92,9 +92,9 @@ describe('entity cache through the router', () => {
       { token: tokens.manager() },
     );
     expect(changed.body.data?.changeProductPrice.errors).toEqual([]);
-    const started = Date.now();
+    // Long before the entry's TTL (the backstop): only the event explains it. How soon under load is
+    // measured by the bench (`npm run bench -- freshness`), not here.
     await waitFor('the new price through the router', async () => (await price()) === next, 5_000, 20);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('a change made through the router is read back at once by the same router', async () => {
