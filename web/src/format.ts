@@ -43,6 +43,24 @@ export function formatDateTime(at: string | null | undefined): string {
   return at ? dateTime.format(new Date(at)) : '–';
 }
 
+const shortDateTime = new Intl.DateTimeFormat(CHAIN_LOCALE, {
+  timeZone: CHAIN_TIME_ZONE,
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+});
+const yearOf = new Intl.DateTimeFormat(CHAIN_LOCALE, { timeZone: CHAIN_TIME_ZONE, year: 'numeric' });
+/**
+ * "Dec 6, 10:00 a.m.": the year only when it is not this one, so that a table of many columns still
+ * fits a tablet.
+ */
+export function formatShortDateTime(at: string | null | undefined, now = new Date()): string {
+  if (!at) return '–';
+  const when = new Date(at);
+  return yearOf.format(when) === yearOf.format(now) ? shortDateTime.format(when) : dateTime.format(when);
+}
+
 const time = new Intl.DateTimeFormat(CHAIN_LOCALE, { timeZone: CHAIN_TIME_ZONE, timeStyle: 'medium' });
 export function formatTime(at: Date): string {
   return time.format(at);

@@ -25,7 +25,7 @@ import {
 import { Pager, useCursorPages, useLocalPages } from '../components/pager';
 import { Empty, Loading } from '../components/ui';
 import { FieldError, FieldErrors, FormErrors, ProblemMessage } from '../errors';
-import { formatCount, formatDateTime, formatMoney, fromMinor, toMinor } from '../format';
+import { formatCount, formatDateTime, formatMoney, formatShortDateTime, fromMinor, toMinor } from '../format';
 import { newKey } from '../ids';
 import { setParams, useLocation } from '../router';
 import { useStoreLocations } from '../stores';
@@ -728,14 +728,14 @@ function PastSessions({ registerId }: { registerId: string }) {
                 {list.edges.map(({ node }) => (
                   <tr key={node.id}>
                     <td>
-                      {formatDateTime(node.openedAt)}
+                      {formatShortDateTime(node.openedAt)}
                       {node.openedBy ? <span className="status-note"> {node.openedBy.name}</span> : null}
                     </td>
                     <td>
                       {node.status === 'OPEN' ? (
                         <span className="status status-pending">Open</span>
                       ) : (
-                        formatDateTime(node.closedAt)
+                        formatShortDateTime(node.closedAt)
                       )}
                       {node.closedBy ? <span className="status-note"> {node.closedBy.name}</span> : null}
                     </td>
