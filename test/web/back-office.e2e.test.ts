@@ -20,6 +20,7 @@
  * Without Chromium the file is skipped with a message naming the Debian package; in CI it fails.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Redis } from 'ioredis';
 import {
@@ -51,6 +52,7 @@ import {
 jest.setTimeout(180_000);
 
 const CHROMIUM = chromiumPath();
+const MANIFEST = path.join(__dirname, '..', '..', 'schema', 'operations', 'persisted-query-manifest.json');
 const HISTORY_DAYS = 7;
 
 const money = (m: { amount: string; currency: string }) =>
@@ -190,6 +192,22 @@ if (!CHROMIUM && !IN_CI) {
         250,
       );
       await check(t, 'dashboard');
+
+      // Persisted operations, as the first-party consumers send them: the manifest's id of each
+      // operation, never its text (the router knows every id, so it never asks for the document).
+      const manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) as { operations: { id: string; name: string }[] };
+      const ids = new Map(manifest.operations.map((o) => [o.name, o.id]));
+      const sent = t.graphql.map((b) => ({
+        operation: b.operationName,
+        id: b.extensions?.persistedQuery?.sha256Hash,
+        document: b.query !== undefined,
+      }));
+      expect(sent.map((s) => s.operation)).toEqual(
+        expect.arrayContaining(['StaffLogin', 'BackOfficeDashboard', 'Stores']),
+      );
+      for (const s of sent) {
+        expect(s).toEqual({ operation: s.operation, id: ids.get(s.operation ?? ''), document: false });
+      }
 
       await t.page.getByRole('button', { name: 'Sign out' }).click();
       await t.page.getByRole('button', { name: 'Sign in' }).waitFor();

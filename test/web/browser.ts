@@ -92,7 +92,15 @@ export interface Tab {
   page: Page;
   /** Console errors and uncaught exceptions so far. */
   problems: string[];
+  /** The JSON bodies the page POSTed to the router, in order. */
+  graphql: GraphQLBody[];
   close: () => Promise<void>;
+}
+
+export interface GraphQLBody {
+  operationName?: string;
+  query?: string;
+  extensions?: { persistedQuery?: { version?: number; sha256Hash?: string } };
 }
 
 export const TABLET_LANDSCAPE = { width: 1024, height: 768 };
@@ -113,7 +121,11 @@ export async function openTab(app: BackOffice, viewport = TABLET_LANDSCAPE): Pro
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return { context, page, problems, close: () => context.close() };
+  const graphql: GraphQLBody[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url() === app.stack.routerUrl) graphql.push(r.postDataJSON() as GraphQLBody);
+  });
+  return { context, page, problems, graphql, close: () => context.close() };
 }
 
 /** Signs in by keyboard only: the email field has the focus after a Tab past nothing else, Enter submits. */
