@@ -1044,7 +1044,6 @@ export type BackOfficeStoreStockQuery = {
 
 export type BackOfficeStockSearchQueryVariables = Exact<{
   text: string;
-  first: number;
   after?: string | null | undefined;
 }>;
 
@@ -1106,7 +1105,6 @@ export type BackOfficeStockMovementsQuery = {
 
 export type BackOfficeFindProductsQueryVariables = Exact<{
   text: string;
-  first: number;
 }>;
 
 export type BackOfficeFindProductsQuery = {
@@ -2756,11 +2754,6 @@ export const BackOfficeStockSearchDocument = {
         },
         {
           kind: 'VariableDefinition',
-          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
-          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
-        },
-        {
-          kind: 'VariableDefinition',
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
         },
@@ -2772,11 +2765,7 @@ export const BackOfficeStockSearchDocument = {
             kind: 'Field',
             name: { kind: 'Name', value: 'products' },
             arguments: [
-              {
-                kind: 'Argument',
-                name: { kind: 'Name', value: 'first' },
-                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
-              },
+              { kind: 'Argument', name: { kind: 'Name', value: 'first' }, value: { kind: 'IntValue', value: '20' } },
               {
                 kind: 'Argument',
                 name: { kind: 'Name', value: 'after' },
@@ -3025,11 +3014,6 @@ export const BackOfficeFindProductsDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'text' } },
           type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } } },
         },
-        {
-          kind: 'VariableDefinition',
-          variable: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
-          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
-        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -3043,11 +3027,7 @@ export const BackOfficeFindProductsDocument = {
                 name: { kind: 'Name', value: 'text' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'text' } },
               },
-              {
-                kind: 'Argument',
-                name: { kind: 'Name', value: 'first' },
-                value: { kind: 'Variable', name: { kind: 'Name', value: 'first' } },
-              },
+              { kind: 'Argument', name: { kind: 'Name', value: 'first' }, value: { kind: 'IntValue', value: '20' } },
             ],
             selectionSet: {
               kind: 'SelectionSet',

@@ -167,8 +167,9 @@ function SearchResults({
 }) {
   const { locationOf, ready } = useStoreLocations();
   const { name } = useStores();
+  // Its page size (PAGE) is fixed in the operation itself.
   const { data, error, loading } = useQuery(BackOfficeStockSearchDocument, {
-    variables: { text, first: PAGE, after: pages.after },
+    variables: { text, after: pages.after },
     fetchPolicy: 'cache-and-network',
   });
   if (error) return <ProblemMessage error={error} />;

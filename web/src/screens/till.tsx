@@ -202,7 +202,7 @@ function SalePanel({ storeId, registerId }: { storeId: string; registerId: strin
     const wanted = text.trim();
     if (!wanted) return;
     page.reset();
-    const { data } = await find({ variables: { text: wanted, first: 20 } });
+    const { data } = await find({ variables: { text: wanted } });
     // A scanned (or typed) SKU that names one product goes straight into the basket.
     const exact = data?.searchProducts.filter((p) => p.sku.toLowerCase() === wanted.toLowerCase()) ?? [];
     if (exact.length === 1 && exact[0]) add(exact[0]);
