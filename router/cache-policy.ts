@@ -59,6 +59,19 @@ export class CachePolicies {
     return seconds;
   }
 
+  /** The same for a document given as text, parsed only when not known yet; 0 when it does not parse. */
+  maxAgeOfText(query: string): number {
+    const memo = this.known.get(query);
+    if (memo !== undefined) return memo;
+    let document: DocumentNode;
+    try {
+      document = parse(query, { noLocation: true });
+    } catch {
+      return 0;
+    }
+    return this.maxAge(query, document);
+  }
+
   private compute(document: DocumentNode): number {
     const typeInfo = new TypeInfo(this.schema);
     const rootNames = new Set(

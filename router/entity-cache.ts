@@ -252,6 +252,8 @@ export class EntityCache {
   private stored = 0;
   /** False while the invalidation stream cannot be read (Redis down): no cache at all. */
   private live: boolean;
+  /** Told of every invalidation (the response cache drops what it keeps). */
+  private readonly listeners: (() => void)[] = [];
 
   constructor(private readonly opts: EntityCacheOptions) {
     this.maxEntries = opts.maxEntries ?? 50_000;
@@ -261,7 +263,17 @@ export class EntityCache {
   /** Set by the invalidation reader: reading (true) or not (false); coming back empties the process layer. */
   setLive(live: boolean): void {
     if (live && !this.live) this.clearLocal();
+    if (live !== this.live) this.changed();
     this.live = live;
+  }
+
+  /** `listener` is called on every invalidation, and when the cache stops or starts hearing of changes. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   get isLive(): boolean {
@@ -401,6 +413,7 @@ export class EntityCache {
     // by another router (same supergraph), so no Redis round trip before the mutation is sent.
     const rootless = this.opts.hints.rootSubgraphs && !this.opts.hints.rootSubgraphs.has(subgraph);
     if (rootless && entities.length === 0) return;
+    this.changed();
     const keys: string[] = [];
     if (!rootless) {
       keys.push(this.rootKey(subgraph));
@@ -435,6 +448,7 @@ export class EntityCache {
 
   /** Drops every entity whose tag starts with `start` (a subgraph, or a subgraph's type), in both layers. */
   private async invalidateMatching(start: string): Promise<void> {
+    this.changed();
     for (const tag of [...this.entities.keys()]) if (tag.startsWith(start)) this.entities.delete(tag);
     for (const tag of this.generations.keys()) if (tag.startsWith(start)) this.bump(tag);
     // A tag never seen here may have been stored by another router: moves on too, for this one's fetches.

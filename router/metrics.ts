@@ -19,6 +19,7 @@ export interface RouterMetrics extends Metrics {
   sharedFetches: Counter<'subgraph'>;
   entityCacheLookups: Counter<'subgraph' | 'type' | 'result'>;
   entityCacheInvalidations: Counter<'subgraph' | 'kind'>;
+  responseCacheLookups: Counter<'result'>;
   persistedQueries: Counter<'result'>;
   untrustedDocuments: Counter<'consumer' | 'action'>;
 }
@@ -88,6 +89,12 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'router_entity_cache_invalidations_total',
       help: "Entity cache entries dropped by the owners' events, by subgraph and kind (entity, root)",
       labelNames: ['subgraph', 'kind'],
+      registers: [base.registry],
+    }),
+    responseCacheLookups: new Counter({
+      name: 'router_response_cache_lookups_total',
+      help: 'Anonymous queries looked up in the response cache of whole public answers, by result (hit, miss)',
+      labelNames: ['result'],
       registers: [base.registry],
     }),
     persistedQueries: new Counter({

@@ -29,6 +29,7 @@ import {
   type ScreenedAnswer,
 } from '../subgraphs/kit';
 import { startCacheInvalidation } from './cache-invalidation';
+import { ResponseCache } from './response-cache';
 import { CachePolicies, entityTypesOf } from './cache-policy';
 import { consumerPolicyFromEnv, edgeCallerOf, type ConsumerPolicy } from './consumers';
 import { corsHandler, corsOriginsFromEnv } from './cors';
@@ -79,6 +80,11 @@ export interface RouterOptions {
    * types of ENTITY_CACHE_TYPES (comma-separated, `Query` for root fields) when it is set.
    */
   entityCache?: boolean;
+  /**
+   * Whole public answers kept for anonymous queries (router/response-cache.ts); needs the entity
+   * cache (its invalidation) and in-flight sharing (its key). Default: ROUTER_RESPONSE_CACHE, on.
+   */
+  responseCache?: boolean;
   /**
    * Which consumer groups (Kong's X-Consumer-Groups) are read-only and which may send only trusted
    * documents. Default: ROUTER_READ_ONLY_GROUPS (partner), ROUTER_TRUSTED_DOCUMENT_GROUPS (first-party).
@@ -269,6 +275,10 @@ function entityCacheFromEnv(
   };
 }
 
+function responseCacheOn(option: boolean | undefined): boolean {
+  return option ?? !FALSY.has((process.env.ROUTER_RESPONSE_CACHE ?? 'on').toLowerCase());
+}
+
 /**
  * Headers besides the request itself that change a query's answer: who asks (the token, Kong's
  * consumer and its groups) and how the answer is encoded or guarded (accept, content type, the CSRF
@@ -405,6 +415,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
   const persisted = persistedQueryStore(opts.persistedQueries, log);
   const shareInFlight = opts.shareInFlight ?? !FALSY.has((process.env.ROUTER_SHARE_IN_FLIGHT ?? 'on').toLowerCase());
   const cache = entityCacheFromEnv(supergraphSdl, opts.entityCache, metrics, log);
+  const cachePolicies = new CachePolicies(apiSchema, cacheHintsOf(supergraphSdl), entityTypesOf(supergraphSdl));
   const agent = createAgent({ connectionsPerOrigin: opts.connectionsPerOrigin });
   const resolvedUrls: Record<string, string[]> = {};
 
@@ -446,7 +457,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
         policy: consumerPolicy,
         trustedDocuments,
         screen: operations,
-        cachePolicies: new CachePolicies(apiSchema, cacheHintsOf(supergraphSdl), entityTypesOf(supergraphSdl)),
+        cachePolicies,
         metrics,
         log,
       }),
@@ -477,6 +488,18 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     return true;
   };
 
+  const responses =
+    cache && shareInFlight && responseCacheOn(opts.responseCache)
+      ? new ResponseCache({
+          policies: cachePolicies,
+          live: () => cache.cache.isLive,
+          documentOf: (req, request) =>
+            typeof request.query === 'string' ? request.query : persistedText(req, request, persisted),
+          lookups: (result) => metrics.responseCacheLookups.inc({ result }),
+        })
+      : null;
+  if (responses) cache?.cache.onChange(() => responses.changed());
+
   const server = createHttpHost<RouterContext>({
     apollo,
     context: async (req, requestId) => contextFor(req, requestId, revocations),
@@ -487,6 +510,7 @@ export async function startRouter(opts: RouterOptions = {}): Promise<RunningRout
     screen,
     share: shareInFlight ? shareKey(operations, persisted) : undefined,
     onShared: () => metrics.sharedRequests.inc(),
+    answers: responses ?? undefined,
   });
   const host = opts.host ?? process.env.ROUTER_HOST ?? '127.0.0.1';
   const port = await listen(server, opts.port ?? 0, host);

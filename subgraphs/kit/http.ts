@@ -47,10 +47,23 @@ export interface HttpHostOptions<TContext extends BaseContext> {
   share?: (req: IncomingMessage, request: RawGraphQLRequest, rawBody: string | null) => string | null;
   /** Told when a request joined an identical one in flight instead of executing. */
   onShared?: () => void;
+  /**
+   * Whole answers kept after their execution (the router's response cache), under the share key:
+   * looked up before anything runs; an execution's complete answer is offered with the ticket taken
+   * before it started, so that the cache can refuse one that a change may have overtaken.
+   */
+  answers?: AnswerCache;
 }
 
-/** An answer as sent, kept so that requests sharing its execution send it too. */
-interface CompleteAnswer {
+/** What createHttpHost asks of a cache of whole answers (HttpHostOptions.answers). */
+export interface AnswerCache {
+  get(key: string, req: IncomingMessage): CompleteAnswer | undefined;
+  ticket(): number;
+  offer(key: string, req: IncomingMessage, request: RawGraphQLRequest, answer: CompleteAnswer, ticket: number): void;
+}
+
+/** An answer as sent, kept so that requests sharing its execution (or a cache) send it too. */
+export interface CompleteAnswer {
   status: number;
   headers: [string, string][];
   body: string;
@@ -237,20 +250,25 @@ export function createHttpHost<TContext extends BaseContext>(opts: HttpHostOptio
           }
         }
       }
-      const key = opts.share?.(
-        req,
-        (req.method === 'POST' ? body : searchRequest(url.searchParams)) as RawGraphQLRequest,
-        rawText,
-      );
+      const request = (req.method === 'POST' ? body : searchRequest(url.searchParams)) as RawGraphQLRequest;
+      const key = opts.share?.(req, request, rawText);
       if (!key) {
         const answer = await execute(req, res, url, body, requestId);
         if (answer) sendAnswer(res, answer);
         return;
       }
+      const kept = opts.answers?.get(key, req);
+      if (kept) {
+        sendAnswer(res, kept);
+        return;
+      }
+      const ticket = opts.answers?.ticket();
       let ran = false;
-      const shared = await inFlight.run(key, () => {
+      const shared = await inFlight.run(key, async () => {
         ran = true;
-        return execute(req, res, url, body, requestId);
+        const answer = await execute(req, res, url, body, requestId);
+        if (answer && ticket !== undefined) opts.answers?.offer(key, req, request, answer, ticket);
+        return answer;
       });
       if (shared) sendAnswer(res, shared);
       // The execution this request joined streamed its answer to its own request: run this one too.

@@ -2,7 +2,8 @@
  * The router's entity cache through the router (issue 13): a page whose fetches are all cached
  * calls no subgraph; a change made anywhere is seen through the router once its owner's event
  * arrives (stock from inventory, prices from products), and a change made through the router at once;
- * with Redis down there is no cache and no error.
+ * with Redis down there is no cache and no error. Its response cache: a repeated anonymous public
+ * query answered whole from memory until its owner's event, never a signed-in or non-public one.
  */
 import type { IncomingMessage } from 'node:http';
 import {
@@ -108,6 +109,65 @@ describe('entity cache through the router', () => {
     );
     expect(changed.body.data?.changeProductPrice.errors).toEqual([]);
     expect(await price()).toBe(next);
+  });
+});
+
+describe('response cache through the router', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      services: ['products', 'inventory'],
+      inventoryReplicas: 1,
+      seed: true,
+      env: { OUTBOX_POLL_MS: '20' },
+      router: { entityCache: true },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const hits = async () =>
+    (await stack.router.metrics.responseCacheLookups.get()).values.find((v) => v.labels.result === 'hit')?.value ?? 0;
+  const productPage = (token?: string) => stack.gql(StorefrontProductDocument, { id: PRODUCT }, { token });
+
+  it('answers an anonymous public query again from memory, the same answer, until its owner changes it', async () => {
+    // The seed's events may still drop what is kept: wait until a repeat is a hit, with the same answer.
+    let first: Awaited<ReturnType<typeof productPage>> | undefined;
+    await waitFor('a repeated page answered from memory', async () => {
+      first = await productPage();
+      const before = await hits();
+      const again = await productPage();
+      expect(again.body).toEqual(first.body);
+      return (await hits()) === before + 1;
+    });
+
+    // A price change beside the router: products' event drops the kept answer, the next read is new.
+    const next = (Number(first?.body.data?.product?.price.amount) + 1).toFixed(2);
+    const changed = await client(stack.subgraph('products').url)(
+      ChangeProductPriceDocument,
+      { input: { productId: PRODUCT, price: next, reason: 'response cache test' } },
+      { token: tokens.manager() },
+    );
+    expect(changed.body.data?.changeProductPrice.errors).toEqual([]);
+    await waitFor('the new price through the router', async () => {
+      return (await productPage()).body.data?.product?.price.amount === next;
+    });
+  });
+
+  it("never keeps a signed-in caller's answer, nor a query whose fields are not all public", async () => {
+    const before = await hits();
+    const token = tokens.manager();
+    expect((await productPage(token)).body.data?.product?.id).toBe(PRODUCT);
+    expect((await productPage(token)).body.data?.product?.id).toBe(PRODUCT);
+    // The locations carry no public mark: an answer that selects them is never kept, whole.
+    const privateQuery = `{ product(id: "${PRODUCT}") { id name } locations { id name } }`;
+    const a = await stack.gql(privateQuery);
+    const b = await stack.gql(privateQuery);
+    expect(b.body).toEqual(a.body);
+    expect(a.body.errors).toBeUndefined();
+    expect(await hits()).toBe(before);
   });
 });
 
