@@ -3,7 +3,7 @@
  * UNAUTHENTICATED, SERVICE_UNAVAILABLE...), HTTP and network failures, and a mutation's UserErrors
  * next to the field they name (docs/architecture.md, "Errors").
  */
-import type { ReactNode } from 'react';
+import type { InputHTMLAttributes, ReactNode } from 'react';
 import { CombinedGraphQLErrors, ServerError, ServerParseError } from '@apollo/client/errors';
 import { INVENTORY_WORDS, REPORTS_WORDS, RETAIL_WORDS } from './error-words';
 
@@ -175,6 +175,45 @@ export function FormErrors({ errors, shown }: { errors: FieldErrors; shown: read
           {wordsFor(errors.subgraph, e)}
         </p>
       ))}
+    </div>
+  );
+}
+
+/**
+ * A labelled text input with the API's errors for its field under it (`field`: the input's path,
+ * e.g. `input.note`); `input` adds the input's own attributes (type, autoComplete, required...).
+ */
+export function TextField({
+  id,
+  label,
+  value,
+  onChange,
+  errors,
+  field,
+  grow,
+  input,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  errors: FieldErrors;
+  field: string;
+  grow?: boolean;
+  input?: InputHTMLAttributes<HTMLInputElement>;
+}) {
+  return (
+    <div className={grow ? 'field grow' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        {...input}
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={errors.of(field).length > 0 || undefined}
+        aria-describedby={`${id}-error`}
+      />
+      <FieldError errors={errors} field={field} id={`${id}-error`} />
     </div>
   );
 }

@@ -62,6 +62,37 @@ export function Pager({
   );
 }
 
+/** What a connection of the API tells its pager. */
+export interface PagedConnection {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+}
+
+/** The pager of a connection paged by cursor (`useCursorPages`). */
+export function ConnectionPager({
+  label,
+  pages,
+  pageSize,
+  connection,
+}: {
+  label: string;
+  pages: CursorPages;
+  pageSize: number;
+  connection: PagedConnection;
+}) {
+  return (
+    <Pager
+      label={label}
+      page={pages.page}
+      pageSize={pageSize}
+      totalCount={connection.totalCount}
+      hasNext={connection.pageInfo.hasNextPage}
+      onNext={() => pages.next(connection.pageInfo.endCursor)}
+      onPrevious={pages.previous}
+    />
+  );
+}
+
 /** A page of a list fetched whole. */
 export function useLocalPages<T>(items: readonly T[], pageSize: number) {
   const [page, setPage] = useState(1);

@@ -23,3 +23,25 @@ export function Figure({ id, label, value, note }: { id: string; label: string; 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** A table column: its heading, or `{ num }` for a right-aligned figure; false or null leaves it out. */
+export type Column = string | { num: string } | false | null;
+
+/** A table's heading row, one `th scope="col"` a column. */
+export function HeadRow({ columns }: { columns: readonly Column[] }) {
+  return (
+    <tr>
+      {columns.map((c) =>
+        !c ? null : typeof c === 'string' ? (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ) : (
+          <th key={c.num} scope="col" className="num">
+            {c.num}
+          </th>
+        ),
+      )}
+    </tr>
+  );
+}

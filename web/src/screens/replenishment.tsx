@@ -14,10 +14,10 @@ import {
   type ReplenishmentRequestsQuery,
   type ReplenishmentStatus,
 } from '../../../schema/operations/generated';
-import { Pager, useCursorPages, useLocalPages } from '../components/pager';
+import { Pager, useCursorPages, useLocalPages, ConnectionPager } from '../components/pager';
 import { StorePicker } from '../components/store-picker';
-import { Empty, Loading } from '../components/ui';
-import { FieldError, FieldErrors, FormErrors, ProblemMessage } from '../errors';
+import { Empty, Loading, HeadRow } from '../components/ui';
+import { FieldError, FieldErrors, FormErrors, ProblemMessage, TextField } from '../errors';
 import { formatCount, formatDateTime } from '../format';
 import { setParams, useLocation } from '../router';
 import { useStaff } from '../session';
@@ -123,19 +123,9 @@ function Suggestions({ storeId }: { storeId: string }) {
           <div className="table-wrap">
             <table>
               <thead>
-                <tr>
-                  <th scope="col">Ask</th>
-                  <th scope="col">Product</th>
-                  <th scope="col" className="num">
-                    Available
-                  </th>
-                  <th scope="col" className="num">
-                    Reorder point
-                  </th>
-                  <th scope="col" className="num">
-                    Quantity
-                  </th>
-                </tr>
+                <HeadRow
+                  columns={['Ask', 'Product', { num: 'Available' }, { num: 'Reorder point' }, { num: 'Quantity' }]}
+                />
               </thead>
               <tbody>
                 {page.items.map((l) => {
@@ -178,16 +168,14 @@ function Suggestions({ storeId }: { storeId: string }) {
             </table>
           </div>
           <Pager label="Low level pages" {...page.pager} />
-          <div className="field">
-            <label htmlFor="ask-note">Note for head office (optional)</label>
-            <input
-              id="ask-note"
-              value={note}
-              onChange={(e) => setNote(e.target.value)}
-              aria-describedby="ask-note-error"
-            />
-            <FieldError errors={errors} field="input.note" id="ask-note-error" />
-          </div>
+          <TextField
+            id="ask-note"
+            label="Note for head office (optional)"
+            value={note}
+            onChange={setNote}
+            errors={errors}
+            field="input.note"
+          />
           <FormErrors errors={errors} shown={shown} />
           {failure ? <ProblemMessage error={failure} /> : null}
           {done ? (
@@ -268,15 +256,7 @@ function Requests({ status, storeId }: { status: ReplenishmentStatus | null; sto
               </li>
             ))}
           </ul>
-          <Pager
-            label="Request pages"
-            page={pages.page}
-            pageSize={PAGE}
-            totalCount={list.totalCount}
-            hasNext={list.pageInfo.hasNextPage}
-            onNext={() => pages.next(list.pageInfo.endCursor)}
-            onPrevious={pages.previous}
-          />
+          <ConnectionPager label="Request pages" pages={pages} pageSize={PAGE} connection={list} />
         </>
       ) : null}
     </section>
@@ -287,15 +267,7 @@ function RequestLines({ request }: { request: Request }) {
   return (
     <table className="compact">
       <thead>
-        <tr>
-          <th scope="col">Product</th>
-          <th scope="col" className="num">
-            Asked
-          </th>
-          <th scope="col" className="num">
-            Approved
-          </th>
-        </tr>
+        <HeadRow columns={['Product', { num: 'Asked' }, { num: 'Approved' }]} />
       </thead>
       <tbody>
         {request.lines.map((l) => (
@@ -362,15 +334,7 @@ function Decision({ request }: { request: Request }) {
     >
       <table className="compact">
         <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col" className="num">
-              Asked
-            </th>
-            <th scope="col" className="num">
-              Approve
-            </th>
-          </tr>
+          <HeadRow columns={['Product', { num: 'Asked' }, { num: 'Approve' }]} />
         </thead>
         <tbody>
           {request.lines.map((l, i) => (

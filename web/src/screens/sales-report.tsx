@@ -14,9 +14,9 @@ import {
   type SalesChannel,
 } from '../../../schema/operations/generated';
 import { Chart } from '../components/chart';
-import { Pager, useCursorPages, useLocalPages } from '../components/pager';
+import { Pager, useCursorPages, useLocalPages, ConnectionPager } from '../components/pager';
 import { StorePicker, useScreenStore } from '../components/store-picker';
-import { Empty, Figure, Loading } from '../components/ui';
+import { Empty, Figure, Loading, HeadRow } from '../components/ui';
 import { downloadCsv, type Cell } from '../csv';
 import { FieldError, FieldErrors, FormErrors, ProblemMessage } from '../errors';
 import {
@@ -447,13 +447,7 @@ function SavedReports({
           <div className="table-wrap">
             <table aria-labelledby="saved-title">
               <thead>
-                <tr>
-                  <th scope="col">Requested</th>
-                  <th scope="col">Report</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Store</th>
-                  <th scope="col">Status</th>
-                </tr>
+                <HeadRow columns={['Requested', 'Report', 'Period', 'Store', 'Status']} />
               </thead>
               <tbody>
                 {reports.edges.map(({ node }) => (
@@ -476,15 +470,7 @@ function SavedReports({
               </tbody>
             </table>
           </div>
-          <Pager
-            label="Saved reports pages"
-            page={pages.page}
-            pageSize={SAVED_PAGE}
-            totalCount={reports.totalCount}
-            hasNext={reports.pageInfo.hasNextPage}
-            onNext={() => pages.next(reports.pageInfo.endCursor)}
-            onPrevious={pages.previous}
-          />
+          <ConnectionPager label="Saved reports pages" pages={pages} pageSize={SAVED_PAGE} connection={reports} />
         </>
       ) : null}
     </section>

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { StaffLoginDocument } from '../../../schema/operations/generated';
-import { FieldError, FieldErrors, FormErrors, ProblemMessage } from '../errors';
+import { FieldErrors, FormErrors, ProblemMessage, TextField } from '../errors';
 import { useSession } from '../session';
 import { navigate } from '../router';
 import { homeOf } from '../nav';
@@ -48,34 +48,24 @@ export function SignIn() {
         </p>
       ) : null}
       <form onSubmit={submit} noValidate aria-label="Sign in">
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            aria-invalid={errors.of('input.email').length > 0}
-            aria-describedby="email-error"
-            required
-          />
-          <FieldError errors={errors} field="input.email" id="email-error" />
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={errors.of('input.password').length > 0}
-            aria-describedby="password-error"
-            required
-          />
-          <FieldError errors={errors} field="input.password" id="password-error" />
-        </div>
+        <TextField
+          id="email"
+          label="Email"
+          value={email}
+          onChange={setEmail}
+          errors={errors}
+          field="input.email"
+          input={{ type: 'email', autoComplete: 'username', required: true }}
+        />
+        <TextField
+          id="password"
+          label="Password"
+          value={password}
+          onChange={setPassword}
+          errors={errors}
+          field="input.password"
+          input={{ type: 'password', autoComplete: 'current-password', required: true }}
+        />
         <FormErrors errors={errors} shown={FIELDS} />
         {failure ? <ProblemMessage error={failure} /> : null}
         <button type="submit" disabled={loading}>

@@ -11,9 +11,9 @@ import {
   BackOfficeStoreStockDocument,
   type StockMovementReason,
 } from '../../../schema/operations/generated';
-import { Pager, useCursorPages } from '../components/pager';
+import { ConnectionPager, useCursorPages } from '../components/pager';
 import { StorePicker, useScreenStore } from '../components/store-picker';
-import { Empty, Loading } from '../components/ui';
+import { Empty, Loading, HeadRow } from '../components/ui';
 import { ProblemMessage } from '../errors';
 import { formatCount, formatDateTime } from '../format';
 import { setParams, useLocation } from '../router';
@@ -139,15 +139,7 @@ function StoreLevels({
         caption={`${data.store?.name}: ${lowOnly ? 'low levels' : 'every level'}`}
         canSeeMovements={canSeeMovements}
       />
-      <Pager
-        label="Stock pages"
-        page={pages.page}
-        pageSize={PAGE}
-        totalCount={stock.totalCount}
-        hasNext={stock.pageInfo.hasNextPage}
-        onNext={() => pages.next(stock.pageInfo.endCursor)}
-        onPrevious={pages.previous}
-      />
+      <ConnectionPager label="Stock pages" pages={pages} pageSize={PAGE} connection={stock} />
     </>
   );
 }
@@ -194,15 +186,7 @@ function SearchResults({
           canSeeMovements={canSeeMovements}
         />
       ) : null}
-      <Pager
-        label="Search result pages"
-        page={pages.page}
-        pageSize={PAGE}
-        totalCount={found.totalCount}
-        hasNext={found.pageInfo.hasNextPage}
-        onNext={() => pages.next(found.pageInfo.endCursor)}
-        onPrevious={pages.previous}
-      />
+      <ConnectionPager label="Search result pages" pages={pages} pageSize={PAGE} connection={found} />
     </>
   );
 }
@@ -213,23 +197,17 @@ function StockTable({ rows, caption, canSeeMovements }: { rows: Row[]; caption: 
       <table className="stock-table">
         <caption>{caption}</caption>
         <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">SKU</th>
-            <th scope="col" className="num">
-              On hand
-            </th>
-            <th scope="col" className="num">
-              Reserved
-            </th>
-            <th scope="col" className="num">
-              Available
-            </th>
-            <th scope="col" className="num">
-              Reorder point
-            </th>
-            {canSeeMovements ? <th scope="col">History</th> : null}
-          </tr>
+          <HeadRow
+            columns={[
+              'Product',
+              'SKU',
+              { num: 'On hand' },
+              { num: 'Reserved' },
+              { num: 'Available' },
+              { num: 'Reorder point' },
+              canSeeMovements && 'History',
+            ]}
+          />
         </thead>
         <tbody>
           {rows.map((r) => (
@@ -318,18 +296,7 @@ function Movements({ productId, storeId }: { productId: string; storeId: string 
           <div className="table-wrap">
             <table aria-labelledby="movements-title">
               <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Why</th>
-                  <th scope="col" className="num">
-                    On hand
-                  </th>
-                  <th scope="col" className="num">
-                    Reserved
-                  </th>
-                  <th scope="col">Reference</th>
-                  <th scope="col">By</th>
-                </tr>
+                <HeadRow columns={['When', 'Why', { num: 'On hand' }, { num: 'Reserved' }, 'Reference', 'By']} />
               </thead>
               <tbody>
                 {movements.edges.map(({ node }) => (
@@ -348,15 +315,7 @@ function Movements({ productId, storeId }: { productId: string; storeId: string 
               </tbody>
             </table>
           </div>
-          <Pager
-            label="Movement pages"
-            page={pages.page}
-            pageSize={PAGE}
-            totalCount={movements.totalCount}
-            hasNext={movements.pageInfo.hasNextPage}
-            onNext={() => pages.next(movements.pageInfo.endCursor)}
-            onPrevious={pages.previous}
-          />
+          <ConnectionPager label="Movement pages" pages={pages} pageSize={PAGE} connection={movements} />
         </>
       ) : null}
     </section>

@@ -22,9 +22,9 @@ import {
   type ReturnSaleMutation,
   type SaleByNumberQuery,
 } from '../../../schema/operations/generated';
-import { Pager, useCursorPages, useLocalPages } from '../components/pager';
-import { Empty, Loading } from '../components/ui';
-import { FieldError, FieldErrors, FormErrors, ProblemMessage } from '../errors';
+import { Pager, useCursorPages, useLocalPages, ConnectionPager } from '../components/pager';
+import { Empty, Loading, HeadRow } from '../components/ui';
+import { FieldError, FieldErrors, FormErrors, ProblemMessage, TextField } from '../errors';
 import { formatCount, formatDateTime, formatMoney, formatShortDateTime, fromMinor, toMinor } from '../format';
 import { newKey } from '../ids';
 import { setParams, useLocation } from '../router';
@@ -499,21 +499,9 @@ function ReturnForm({ sale, registerId, onDone }: { sale: SaleFound; registerId:
       </p>
       <table>
         <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col" className="num">
-              Sold
-            </th>
-            <th scope="col" className="num">
-              Returned
-            </th>
-            <th scope="col" className="num">
-              Price
-            </th>
-            <th scope="col" className="num">
-              Return now
-            </th>
-          </tr>
+          <HeadRow
+            columns={['Product', { num: 'Sold' }, { num: 'Returned' }, { num: 'Price' }, { num: 'Return now' }]}
+          />
         </thead>
         <tbody>
           {sale.lines.map((l, i) => {
@@ -553,16 +541,15 @@ function ReturnForm({ sale, registerId, onDone }: { sale: SaleFound; registerId:
             <option value="CARD">Card</option>
           </select>
         </div>
-        <div className="field grow">
-          <label htmlFor="return-reason">Reason (optional)</label>
-          <input
-            id="return-reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            aria-describedby="return-reason-error"
-          />
-          <FieldError errors={errors} field="input.reason" id="return-reason-error" />
-        </div>
+        <TextField
+          id="return-reason"
+          label="Reason (optional)"
+          value={reason}
+          onChange={setReason}
+          errors={errors}
+          field="input.reason"
+          grow
+        />
         <button type="submit" disabled={loading}>
           {loading ? 'Taking the return…' : 'Take the return'}
         </button>
@@ -621,16 +608,14 @@ function ClosePanel({ registerId }: { registerId: string }) {
         />
         <FieldError errors={errors} field="input.countedCash" id="counted-cash-error" />
       </div>
-      <div className="field">
-        <label htmlFor="closing-note">Note (optional)</label>
-        <input
-          id="closing-note"
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          aria-describedby="closing-note-error"
-        />
-        <FieldError errors={errors} field="input.note" id="closing-note-error" />
-      </div>
+      <TextField
+        id="closing-note"
+        label="Note (optional)"
+        value={note}
+        onChange={setNote}
+        errors={errors}
+        field="input.note"
+      />
       <FormErrors errors={errors} shown={['input.countedCash', 'input.note']} />
       {failure ? <ProblemMessage error={failure} /> : null}
       <button type="submit" disabled={loading}>
@@ -698,31 +683,19 @@ function PastSessions({ registerId }: { registerId: string }) {
           <div className="table-wrap">
             <table aria-labelledby="sessions-title">
               <thead>
-                <tr>
-                  <th scope="col">Opened</th>
-                  <th scope="col">Closed</th>
-                  <th scope="col" className="num">
-                    Sales
-                  </th>
-                  <th scope="col" className="num">
-                    Float
-                  </th>
-                  <th scope="col" className="num">
-                    Cash sales
-                  </th>
-                  <th scope="col" className="num">
-                    Cash refunds
-                  </th>
-                  <th scope="col" className="num">
-                    Expected
-                  </th>
-                  <th scope="col" className="num">
-                    Counted
-                  </th>
-                  <th scope="col" className="num">
-                    Difference
-                  </th>
-                </tr>
+                <HeadRow
+                  columns={[
+                    'Opened',
+                    'Closed',
+                    { num: 'Sales' },
+                    { num: 'Float' },
+                    { num: 'Cash sales' },
+                    { num: 'Cash refunds' },
+                    { num: 'Expected' },
+                    { num: 'Counted' },
+                    { num: 'Difference' },
+                  ]}
+                />
               </thead>
               <tbody>
                 {list.edges.map(({ node }) => (
@@ -751,15 +724,7 @@ function PastSessions({ registerId }: { registerId: string }) {
               </tbody>
             </table>
           </div>
-          <Pager
-            label="Session pages"
-            page={pages.page}
-            pageSize={SESSIONS_PAGE}
-            totalCount={list.totalCount}
-            hasNext={list.pageInfo.hasNextPage}
-            onNext={() => pages.next(list.pageInfo.endCursor)}
-            onPrevious={pages.previous}
-          />
+          <ConnectionPager label="Session pages" pages={pages} pageSize={SESSIONS_PAGE} connection={list} />
         </>
       ) : null}
     </section>
