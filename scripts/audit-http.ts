@@ -7,6 +7,7 @@
  */
 import { auditServer, type AuditResult } from 'graphql-http';
 import { startRouter } from '../router/server';
+import { runMain } from './cli';
 
 export interface AuditSummary {
   ok: number;
@@ -39,12 +40,4 @@ async function main(): Promise<number> {
   return summary.error.length ? 1 : 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 2;
-    },
-  );
-}
+runMain(module, main);

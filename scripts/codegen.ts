@@ -37,6 +37,7 @@ import prettier from 'prettier';
 import { clientOperations, OPERATIONS_DIR } from '../schema/operations';
 import { CODEGEN_MAPPERS } from '../subgraphs/codegen-mappers';
 import { SUBGRAPH_LIST, type RegistryEntry } from '../subgraphs/registry';
+import { runMain } from './cli';
 
 const ROOT = path.join(__dirname, '..');
 const SUPERGRAPH = path.join(ROOT, 'schema', 'supergraph.graphql');
@@ -270,12 +271,4 @@ async function main(): Promise<number> {
   return stale ? 1 : 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 2;
-    },
-  );
-}
+runMain(module, main);

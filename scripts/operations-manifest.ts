@@ -29,6 +29,7 @@ import {
 } from 'graphql';
 import { operationFiles, OPERATIONS_DIR } from '../schema/operations';
 import { sha256Hex, type ManifestOperation, type PersistedQueryManifest } from '../router/persisted-queries';
+import { runMain } from './cli';
 
 export const MANIFEST_FILE = path.join(OPERATIONS_DIR, 'persisted-query-manifest.json');
 const SUPERGRAPH = path.join(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -127,12 +128,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 2;
-    },
-  );
-}
+runMain(module, main);

@@ -7,7 +7,6 @@
  * sale, a level going low and a replenishment request, all sent through the router.
  */
 import { Client } from 'pg';
-import client from 'prom-client';
 import type { Registry } from 'prom-client';
 import {
   AdjustStockDocument,
@@ -26,22 +25,21 @@ import {
   sqlRows,
   type Gql,
 } from '../subgraphs/ecommerce/helpers';
-import { labelsOn, loadCatalog, scrape, SERVICES, valueOf, type Exposition } from '../helpers/metrics-catalog';
+import {
+  labelsOn,
+  loadCatalog,
+  scrape,
+  SERVICES,
+  valueOf,
+  type Exposition,
+  defaultMetricNames,
+} from '../helpers/metrics-catalog';
 import { startStack, type Stack } from '../helpers/stack';
 import { tokens, waitFor } from '../helpers/toolkit';
 
 const catalog = loadCatalog();
 const STORE = 'store-2';
 const LOCATION = 'loc-store-2';
-
-/** prom-client's default metrics (process_*, nodejs_*), as this version names them. */
-async function defaultMetricNames(): Promise<Set<string>> {
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
-  const names = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
-  registry.clear();
-  return names;
-}
 
 describe('what the processes serve on /metrics', () => {
   let stack: Stack;

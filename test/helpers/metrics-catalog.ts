@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import client from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -153,4 +154,13 @@ export function promqlLabelUses(expr: string): LabelUses {
 /** Labels a Grafana legend shows: `{{store_id}} {{currency}}` -> [store_id, currency]. */
 export function legendLabels(legend: string): string[] {
   return [...legend.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!);
+}
+
+/** prom-client's default metrics (process_*, nodejs_*), exactly as this version names them. */
+export async function defaultMetricNames(): Promise<Set<string>> {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const names = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+  registry.clear();
+  return names;
 }

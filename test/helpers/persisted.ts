@@ -5,7 +5,7 @@
  * headers, as Kong forwards them to the router.
  */
 import { createHash } from 'node:crypto';
-import type { GqlError } from './toolkit';
+import { jsonBody, type GqlError } from './toolkit';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -63,13 +63,7 @@ export async function persisted<T = Record<string, unknown>>(
       }),
     });
   }
-  const text = await res.text();
-  let body: PersistedAnswer<T>['body'];
-  try {
-    body = JSON.parse(text) as PersistedAnswer<T>['body'];
-  } catch {
-    throw new Error(`${url} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
-  }
+  const body = await jsonBody<PersistedAnswer<T>['body']>(url, res);
   return { status: res.status, headers: res.headers, body, codes: (body.errors ?? []).map((e) => e.extensions?.code) };
 }
 

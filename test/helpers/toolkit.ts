@@ -48,14 +48,17 @@ export async function postGraphQL<T = Record<string, unknown>, V = Record<string
       operationName: opts.operationName,
     }),
   });
+  return { status: res.status, headers: res.headers, body: await jsonBody<GqlResult<T>['body']>(url, res) };
+}
+
+/** A response's JSON body; anything else fails the test with what came back. */
+export async function jsonBody<B>(url: string, res: Response): Promise<B> {
   const text = await res.text();
-  let body: GqlResult<T>['body'];
   try {
-    body = JSON.parse(text) as GqlResult<T>['body'];
+    return JSON.parse(text) as B;
   } catch {
     throw new Error(`${url} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, headers: res.headers, body };
 }
 
 /** A client bound to one URL, e.g. `const gql = client(subgraph.url)`. */

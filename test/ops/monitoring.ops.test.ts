@@ -36,6 +36,7 @@ import {
   loadCatalog,
   promqlLabelUses,
   type CatalogEntry,
+  defaultMetricNames,
 } from '../helpers/metrics-catalog';
 
 const compose = loadCompose();
@@ -148,15 +149,6 @@ function labelNamesInCode(name: string, files: string[]): string[][] {
 }
 
 // ---- where a metric name may come from ----
-
-/** prom-client's default metrics (process_*, nodejs_*), exactly as this version names them. */
-async function defaultMetricNames(): Promise<Set<string>> {
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
-  const names = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
-  registry.clear();
-  return names;
-}
 
 /** Kong 3.x prometheus plugin metrics used here (not every one it has). */
 const KONG_METRICS = new Set([
