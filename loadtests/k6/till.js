@@ -13,9 +13,10 @@
  * setup() signs head office (ADMIN_EMAIL) in, gives every VU a register of its own in the demo
  * stores (store-1..store-5, VU n at store ((n - 1) mod 5) + 1), adding registers (addCashRegister)
  * where the store has fewer than the run needs (kept for later runs), and collects the products on
- * sale. VUs sign in as their store's demo clerks (clerkNa, clerkNb); setup data holds no token. A register an interrupted run
- * left open is closed first. Sales take stock at the stores: a long run ends in INSUFFICIENT_STOCK
- * (FAILED sales, till_sale_completed drops); reseed between runs.
+ * sale that each store holds at least 20 of. VUs sign in as their store's demo clerks (clerkNa,
+ * clerkNb); setup data holds no token. A register an interrupted run left open is closed first.
+ * Sales take stock at the stores: a long run ends in INSUFFICIENT_STOCK (FAILED sales,
+ * till_sale_completed drops); reseed between runs.
  */
 import { check, fail, sleep } from 'k6';
 import exec from 'k6/execution';
@@ -37,6 +38,7 @@ import {
   RecordSale,
   ReturnSale,
   StoreDetail,
+  StoreStock,
   addCashRegisterVariables,
   amount,
   cents,
@@ -46,6 +48,7 @@ import {
   recordSaleVariables,
   returnSaleVariables,
   storeDetailVariables,
+  storeStockVariables,
 } from './lib/operations.js';
 import { abortSetup, activeProductIds, setupSignIn, staffToken } from './lib/setup.js';
 import { guarded } from './lib/thresholds.js';
@@ -80,9 +83,33 @@ export const options = {
 };
 
 /**
- * @typedef {{ storeId: string, registerId: string, clerkEmail: string }} Till
- * @typedef {{ nonce: string, productIds: string[], tills: Till[] }} SetupData
+ * @typedef {{ storeId: string, registerId: string, clerkEmail: string, productIds: string[] }} Till
+ * @typedef {{ nonce: string, tills: Till[] }} SetupData
  */
+
+/** Units a product needs at the store to be rung up by the run (a sale of a product the store lacks is refused). */
+const STOCKED = 20;
+
+/**
+ * The products on sale the store holds enough of (its first 100 levels): what its tills ring up, so
+ * that a sale is refused only when a run has sold the store out.
+ * @param {string} storeId
+ * @param {string} adminToken
+ * @param {Set<string>} onSale
+ * @returns {string[]}
+ */
+function stockedAt(storeId, adminToken, onSale) {
+  const res = call(StoreStock, storeStockVariables(storeId), { token: adminToken });
+  if (!res.ok) return abortSetup('stock of ' + storeId + ': ' + describeFailure(StoreStock.name, res));
+  const edges = field(res.data, 'store', 'stock', 'edges');
+  const ids = (Array.isArray(edges) ? edges : [])
+    .filter((e) => Number(field(e, 'node', 'available')) >= STOCKED)
+    .map((e) => str(field(e, 'node', 'product', 'id')) || '')
+    .filter((id) => onSale.has(id));
+  if (ids.length < 3)
+    return abortSetup(storeId + ' holds fewer than 3 products on sale with ' + STOCKED + ' units (reseed)');
+  return ids;
+}
 
 /**
  * The active registers of a demo store, by number.
@@ -110,6 +137,9 @@ export function setup() {
   const tills = [];
   /** @type {Record<string, string[]>} */
   const registers = {};
+  /** @type {Record<string, string[]>} */
+  const stocked = {};
+  const onSale = new Set(activeProductIds());
   for (let vu = 1; vu <= needed; vu++) {
     const n = STORES[(vu - 1) % STORES.length] || 1;
     const storeId = 'store-' + n;
@@ -129,9 +159,10 @@ export function setup() {
       storeId,
       registerId: /** @type {string} */ (own[slot]),
       clerkEmail: 'clerk' + n + (slot % 2 === 0 ? 'a' : 'b') + '@staff.example.com',
+      productIds: stocked[storeId] || (stocked[storeId] = stockedAt(storeId, admin, onSale)),
     });
   }
-  return { nonce: runNonce(), productIds: activeProductIds(), tills };
+  return { nonce: runNonce(), tills };
 }
 
 /**
@@ -176,7 +207,7 @@ export default function (data) {
     const vars = recordSaleVariables({
       storeId: till.storeId,
       registerId: till.registerId,
-      productIds: pickDistinct(data.productIds, 1 + Math.floor(Math.random() * 3)),
+      productIds: pickDistinct(till.productIds, 1 + Math.floor(Math.random() * 3)),
       paymentMethod,
       idempotencyKey: keyOf('sale-' + n),
     });

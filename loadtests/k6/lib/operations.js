@@ -94,6 +94,7 @@ export const AddToCart = operation('AddToCart');
 export const Checkout = operation('Checkout');
 // The till: a store's registers (setup), then a register's session, sales, a return.
 export const StoreDetail = operation('StoreDetail');
+export const StoreStock = operation('StoreStock');
 export const AddCashRegister = operation('AddCashRegister');
 export const OpenRegister = operation('OpenRegister');
 export const RecordSale = operation('RecordSale');
@@ -121,6 +122,7 @@ export const OPERATIONS = {
   AddToCart,
   Checkout,
   StoreDetail,
+  StoreStock,
   AddCashRegister,
   OpenRegister,
   RecordSale,
@@ -279,6 +281,14 @@ export function storeDetailVariables(id) {
   return { id };
 }
 
+/**
+ * A store's first 100 stock levels, ordered by product.
+ * @param {string} storeId
+ */
+export function storeStockVariables(storeId) {
+  return { storeId, first: 100 };
+}
+
 /** @param {string} storeId */
 export function addCashRegisterVariables(storeId) {
   return { input: { storeId } };
@@ -408,6 +418,7 @@ export function sampleVariables() {
     AddToCart: addToCartVariables('prod-0001', 1),
     Checkout: checkoutVariables('address-id', 'k6-sample-1'),
     StoreDetail: storeDetailVariables('store-1'),
+    StoreStock: storeStockVariables('store-1'),
     AddCashRegister: addCashRegisterVariables('store-1'),
     OpenRegister: openRegisterVariables('reg-store-1-1', '200.00'),
     RecordSale: recordSaleVariables({
