@@ -20,18 +20,22 @@ import { client, freePort, tokens, waitFor } from '../helpers/toolkit';
 
 const PRODUCT = demoProductId(3);
 
+/** Products and one inventory replica, seeded, their events relayed quickly, the router's caches on. */
+const cachingStack = () =>
+  startStack({
+    services: ['products', 'inventory'],
+    inventoryReplicas: 1,
+    seed: true,
+    env: { OUTBOX_POLL_MS: '20' },
+    router: { entityCache: true },
+  });
+
 describe('entity cache through the router', () => {
   let stack: Stack;
   const calls = { products: 0, inventory: 0 };
 
   beforeAll(async () => {
-    stack = await startStack({
-      services: ['products', 'inventory'],
-      inventoryReplicas: 1,
-      seed: true,
-      env: { OUTBOX_POLL_MS: '20' },
-      router: { entityCache: true },
-    });
+    stack = await cachingStack();
     stack.subgraph('products').server.on('request', (req: IncomingMessage) => {
       if (req.url?.startsWith('/graphql')) calls.products += 1;
     });
@@ -116,13 +120,7 @@ describe('response cache through the router', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({
-      services: ['products', 'inventory'],
-      inventoryReplicas: 1,
-      seed: true,
-      env: { OUTBOX_POLL_MS: '20' },
-      router: { entityCache: true },
-    });
+    stack = await cachingStack();
   });
   afterAll(async () => {
     await stack?.stop();
