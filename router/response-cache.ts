@@ -27,6 +27,8 @@ export interface ResponseCacheOptions {
   maxEntries?: number;
   /** Larger answers are not kept. */
   maxBytes?: number;
+  /** Characters of answers kept at most, all together (the oldest go first): a bound on memory. */
+  maxTotalBytes?: number;
 }
 
 interface Kept {
@@ -39,16 +41,20 @@ export class ResponseCache implements AnswerCache {
   private epoch = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
+  private readonly maxTotalBytes: number;
+  private bytes = 0;
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.maxBytes = opts.maxBytes ?? 256 * 1024;
+    this.maxTotalBytes = opts.maxTotalBytes ?? 64 * 1024 * 1024;
   }
 
   /** Something an answer may depend on changed: every kept answer goes, and executions in flight keep nothing. */
   changed(): void {
     this.epoch++;
     this.entries.clear();
+    this.bytes = 0;
   }
 
   ticket(): number {
@@ -62,7 +68,7 @@ export class ResponseCache implements AnswerCache {
       this.opts.lookups('hit');
       return kept.answer;
     }
-    if (kept) this.entries.delete(key);
+    if (kept) this.drop(key, kept);
     this.opts.lookups('miss');
     return undefined;
   }
@@ -75,15 +81,26 @@ export class ResponseCache implements AnswerCache {
     const text = this.opts.documentOf(req, request);
     const seconds = text === null ? 0 : this.opts.policies.maxAgeOfText(text);
     if (seconds <= 0) return;
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    const known = this.entries.get(key);
+    if (known) this.drop(key, known);
+    while (
+      this.entries.size > 0 &&
+      (this.entries.size >= this.maxEntries || this.bytes + answer.body.length > this.maxTotalBytes)
+    ) {
+      const [oldest, entry] = this.entries.entries().next().value as [string, Kept];
+      this.drop(oldest, entry);
     }
     this.entries.set(key, { answer, expires: Date.now() + seconds * 1000 });
+    this.bytes += answer.body.length;
   }
 
-  /** Answers kept now (metrics, tests). */
-  get size(): number {
-    return this.entries.size;
+  private drop(key: string, kept: Kept): void {
+    this.entries.delete(key);
+    this.bytes -= kept.answer.body.length;
+  }
+
+  /** Answers kept now, and their characters (tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
   }
 }
