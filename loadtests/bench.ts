@@ -38,6 +38,7 @@
  * BENCH_RATE_DURATION=10 BENCH_TARGETS=router,direct,stock
  * CHECKOUT_COUNT=200 CHECKOUT_CONCURRENCY=20 (0 skips the checkout scenario).
  * POS_COUNT=300 POS_CONCURRENCY=10: point-of-sale sales over the 5 stores (loadtests/pos.ts; 0 skips it).
+ * WRITE_WARMUP=300: checkouts and sales sent, unmeasured, before each of those two scenarios (0: none).
  * LIMITS_DURATION=10 LIMITS_ATTACKERS=4 LIMITS_RATE=20: the abusive-request scenario (loadtests/limits.ts),
  * against the router and the stock gateway (0 skips it).
  * REPORTS_BENCH_DURATION=10 (0 skips the read scenarios and the top-up) REPORTS_BENCH_CONNECTIONS=20
@@ -204,6 +205,11 @@ const config = {
   checkoutConcurrency: envInt('CHECKOUT_CONCURRENCY', 20),
   posCount: envInt('POS_COUNT', 300),
   posConcurrency: envInt('POS_CONCURRENCY', 10),
+  /**
+   * Checkouts and sales sent, unmeasured, before each write scenario's measured ones: a stack just
+   * started runs its first few hundred at half speed and more (JIT, pools, prepared statements).
+   */
+  writeWarmup: envInt('WRITE_WARMUP', 300),
   /** Abusive-request scenario: seconds per target (0 skips it), attacking clients, CatalogPage rate. */
   limitsDuration: envInt('LIMITS_DURATION', 10),
   limitsAttackers: envInt('LIMITS_ATTACKERS', 4),
@@ -613,6 +619,15 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
 }
 
+/** A write scenario's unmeasured warm-up (config.writeWarmup operations; 0: none). */
+async function warmUp(name: string, prepare: () => Promise<{ run: () => Promise<unknown> } | { skipped: string }>) {
+  if (config.writeWarmup <= 0) return;
+  const prepared = await prepare();
+  if ('skipped' in prepared) return;
+  log(`${name}: warm-up of ${config.writeWarmup} (not measured)`);
+  await prepared.run();
+}
+
 /** CPU ms of every measured process per operation of a write scenario, the load generator apart. */
 type WithCpu<T> = T & { cpuMsPerOperation: Record<string, number> };
 
@@ -880,13 +895,16 @@ async function main(): Promise<void> {
       skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('checkout') && config.checkoutCount > 0) {
-      const prepared = await prepareCheckoutScenario({
-        routerUrl: env.routerUrl,
-        count: config.checkoutCount,
-        concurrency: config.checkoutConcurrency,
-        adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
-        log,
-      });
+      const checkoutRun = (count: number) =>
+        prepareCheckoutScenario({
+          routerUrl: env.routerUrl,
+          count,
+          concurrency: config.checkoutConcurrency,
+          adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
+          log,
+        });
+      await warmUp('checkout', () => checkoutRun(config.writeWarmup));
+      const prepared = await checkoutRun(config.checkoutCount);
       checkout = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.checkouts, prepared.run);
     }
 
@@ -894,14 +912,17 @@ async function main(): Promise<void> {
       skipped: scenarios.has('pos') ? 'POS_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('pos') && config.posCount > 0) {
-      const prepared = await preparePosScenario({
-        routerUrl: env.routerUrl,
-        subgraphUrls: env.subgraphUrls,
-        count: config.posCount,
-        concurrency: config.posConcurrency,
-        adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
-        log,
-      });
+      const posRun = (count: number) =>
+        preparePosScenario({
+          routerUrl: env.routerUrl,
+          subgraphUrls: env.subgraphUrls,
+          count,
+          concurrency: config.posConcurrency,
+          adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
+          log,
+        });
+      await warmUp('pos', () => posRun(config.writeWarmup));
+      const prepared = await posRun(config.posCount);
       pos = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.sales, prepared.run);
     }
 

@@ -77,6 +77,9 @@ export function startCacheInvalidation(opts: {
           ...streams,
           ...streams.map((s) => ids.get(s) ?? '0-0'),
         )) as [string, [string, string[]][]][] | null;
+        // One invalidation per subgraph for the whole read: under load a read brings many events, and
+        // each invalidation is a Redis round trip and drops the response cache.
+        const changes = new Map<string, Map<string, { type: string; id: string }> | null>();
         for (const [stream, entries] of answer ?? []) {
           const subgraph = subgraphOf.get(stream);
           if (!subgraph) continue;
@@ -84,16 +87,26 @@ export function startCacheInvalidation(opts: {
             ids.set(stream, id);
             const text = fields[fields.indexOf('event') + 1];
             if (!text) continue;
-            let event: Envelope;
+            let named: { type: string; id: string }[] | null;
             try {
-              event = JSON.parse(text) as Envelope;
+              named = entitiesOfEvent(JSON.parse(text) as Envelope);
             } catch {
-              log.warn({ stream, id }, 'entity cache: an event that is not JSON; dropping the subgraph');
-              await cache.invalidate(subgraph, null);
-              continue;
+              log.warn({ stream, id }, 'entity cache: an event that cannot be read; dropping the subgraph');
+              named = null;
             }
-            await cache.invalidate(subgraph, entitiesOfEvent(event));
+            const soFar = changes.get(subgraph);
+            if (soFar === null) continue;
+            if (named === null) changes.set(subgraph, null);
+            else {
+              // A hot product is named by many events of one read: once is enough.
+              const into = soFar ?? new Map<string, { type: string; id: string }>();
+              for (const e of named) into.set(`${e.type}|${e.id}`, e);
+              changes.set(subgraph, into);
+            }
           }
+        }
+        for (const [subgraph, entities] of changes) {
+          await cache.invalidate(subgraph, entities ? [...entities.values()] : null);
         }
       } catch (err) {
         if (stopped) break;

@@ -38,6 +38,11 @@ export interface CacheHints {
    * a mutation goes through them. Unset (not a supergraph's marks): every subgraph may have some.
    */
   rootSubgraphs?: ReadonlySet<string>;
+  /**
+   * The subgraphs that resolve any cacheable field: the only ones whose fetches are cached, so the
+   * only ones whose events can change a cached entry. Unset (not a supergraph's marks): every subgraph.
+   */
+  ownerSubgraphs?: ReadonlySet<string>;
 }
 
 /** The argument `name` of a directive, as an enum value's or a string's text. */
@@ -46,13 +51,26 @@ function directiveArgument(d: ConstDirectiveNode, name: string): string | undefi
   return value?.kind === Kind.ENUM || value?.kind === Kind.STRING ? value.value : undefined;
 }
 
+/** Fields every fetch of an entity carries: they decide nothing about caching. */
+const NEUTRAL = new Set(['__typename', 'id']);
+
+function isTrue(d: ConstDirectiveNode, name: string): boolean {
+  const value = d.arguments?.find((a) => a.name.value === name)?.value;
+  return value?.kind === Kind.BOOLEAN && value.value;
+}
+
 /**
- * The subgraphs owning a cacheable Query field, by the supergraph's join marks: a field's
- * @join__field graphs, else (a field every Query-defining subgraph shares) Query's @join__type graphs.
+ * The subgraphs owning the cacheable fields, by the supergraph's join marks: a field's @join__field
+ * graphs, else (a field every subgraph defining the type shares) the type's @join__type graphs. `root`
+ * holds those of Query's fields only. Undefined when the document names no graph (not a supergraph).
  */
-function rootSubgraphsOf(doc: DocumentNode, fields: ReadonlyMap<string, number>): Set<string> | undefined {
+function ownersOf(
+  doc: DocumentNode,
+  fields: ReadonlyMap<string, number>,
+): { all: Set<string>; root: Set<string> } | undefined {
   const names = new Map<string, string>();
-  const owners = new Set<string>();
+  const all = new Set<string>();
+  const root = new Set<string>();
   const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, mark: string) =>
     (directives ?? []).filter((d) => d.name.value === mark).flatMap((d) => directiveArgument(d, 'graph') ?? []);
   for (const def of doc.definitions) {
@@ -64,21 +82,26 @@ function rootSubgraphsOf(doc: DocumentNode, fields: ReadonlyMap<string, number>)
       }
     }
   }
-  // Not a supergraph (no graphs named): ownership unknown.
   if (names.size === 0) return undefined;
   for (const def of doc.definitions) {
-    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || def.name.value !== 'Query') continue;
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
     const typeGraphs = graphsOf(def.directives, 'join__type');
     for (const field of def.fields ?? []) {
-      if (!fields.has(`Query.${field.name.value}`)) continue;
-      const fieldGraphs = graphsOf(field.directives, 'join__field');
-      for (const graph of fieldGraphs.length ? fieldGraphs : typeGraphs) owners.add(names.get(graph) ?? graph);
+      // An entity's key (`id`) is in every fetch of it and decides no fetch's caching (shapeOf).
+      if (NEUTRAL.has(field.name.value) || !fields.has(`${def.name.value}.${field.name.value}`)) continue;
+      const fieldGraphs = (field.directives ?? [])
+        .filter((d) => d.name.value === 'join__field' && !isTrue(d, 'external'))
+        .flatMap((d) => directiveArgument(d, 'graph') ?? []);
+      for (const graph of fieldGraphs.length ? fieldGraphs : typeGraphs) {
+        const owner = names.get(graph) ?? graph;
+        all.add(owner);
+        if (def.name.value === 'Query') root.add(owner);
+      }
     }
   }
-  return owners;
+  return { all, root };
 }
 
-/** The @cacheControl marks of a supergraph: field-level, as owners put them on the fields they resolve. */
 export function cacheHintsOf(supergraphSdl: string): CacheHints {
   const doc = parse(supergraphSdl, { noLocation: true });
   const fields = new Map<string, number>();
@@ -94,7 +117,8 @@ export function cacheHintsOf(supergraphSdl: string): CacheHints {
       if (seconds > 0) fields.set(`${def.name.value}.${field.name.value}`, seconds);
     }
   }
-  return { fields, rootSubgraphs: rootSubgraphsOf(doc, fields) };
+  const owners = ownersOf(doc, fields);
+  return { fields, rootSubgraphs: owners?.root, ownerSubgraphs: owners?.all };
 }
 
 /** What a fetch is, read once per fetch text: whether it may be cached, and for how long at most. */
@@ -105,8 +129,6 @@ interface FetchShape {
   /** The entity types of an _entities fetch. */
   types: string[];
 }
-
-const NEUTRAL = new Set(['__typename', 'id']);
 
 function topFields(
   set: SelectionSetNode,
@@ -299,6 +321,8 @@ export class EntityCache {
   /** The fetch answered through the cache, or null when it is not the cache's to answer. */
   async fetch(f: CacheableFetch): Promise<{ status: number; text: string } | null> {
     if (!this.live) return null;
+    // A subgraph owning no marked field has no events read for it: nothing of it may be kept.
+    if (this.opts.hints.ownerSubgraphs && !this.opts.hints.ownerSubgraphs.has(f.subgraph)) return null;
     const shape = this.shape(f.query);
     if (!shape.cacheable) return null;
     return shape.kind === 'entities' ? this.fetchEntities(f, shape) : this.fetchRoot(f, shape);

@@ -248,8 +248,9 @@ function entityCacheFromEnv(
     .map((t) => t.trim())
     .filter(Boolean);
   const prefix = redisPrefix();
+  const hints = cacheHintsOf(supergraphSdl);
   const cache = new EntityCache({
-    hints: cacheHintsOf(supergraphSdl),
+    hints,
     redis: connectRedis(url, 'router-entity-cache', log),
     prefix,
     log,
@@ -262,7 +263,9 @@ function entityCacheFromEnv(
   const reader = startCacheInvalidation({
     redis: connectRedis(url, 'router-cache-invalidation', log),
     prefix,
-    subgraphs: subgraphNames(supergraphSdl),
+    // Only the owners of cached fields: another subgraph's events change nothing kept (a sale or an
+    // order would otherwise drop a subgraph's every entry, and the response cache, once per event).
+    subgraphs: hints.ownerSubgraphs ? [...hints.ownerSubgraphs] : subgraphNames(supergraphSdl),
     cache,
     log,
   });

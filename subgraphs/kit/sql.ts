@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Projection } from './projection';
 
@@ -31,6 +32,8 @@ export interface Statement<P extends object, R> {
   readonly names: ReadonlySet<string>;
   /** Shapes each row (dates from text); rows are returned as they come without it. */
   readonly fromRow?: (row: Record<string, unknown>) => R;
+  /** The name it is prepared under on each connection (a hash of its text: one text per name). */
+  readonly preparedName: string;
 }
 
 const NAME_START = /[A-Za-z_]/;
@@ -96,6 +99,7 @@ export function sql<P extends object = Record<string, never>, R = Record<string,
     order: order as (keyof P & string)[],
     names: new Set(order),
     fromRow: opts.row?.fromRow,
+    preparedName: `k${createHash('sha1').update(compiled).digest('base64url')}`,
   };
 }
 
@@ -128,8 +132,19 @@ function raw(em: EntityManager, text: string, params: readonly unknown[]): Knex.
   return q;
 }
 
+/**
+ * Statements run as named prepared statements (DB_PREPARED_STATEMENTS, on): PostgreSQL parses each
+ * once per connection and, after a few executions, keeps its plan, where an unnamed statement is
+ * parsed and planned every time. Planning was about a fifth of PostgreSQL's time under the POS bench,
+ * most of it the CTE statements a sale and a take are (docs/benchmarks.md). `off` is for a
+ * transaction-pooling proxy (pgbouncer before 1.21) that cannot keep a statement on a connection.
+ */
+const PREPARED = !['0', 'false', 'no', 'off'].includes((process.env.DB_PREPARED_STATEMENTS ?? 'on').toLowerCase());
+
 function run<P extends object>(em: EntityManager, st: Statement<P, unknown>, values: P): Knex.Raw {
-  return raw(em, st.compiled, bindNamed(st, values));
+  const q = raw(em, st.compiled, bindNamed(st, values));
+  // knex passes a raw's options to pg's query config: `name` makes it a prepared statement.
+  return PREPARED ? q.options({ name: st.preparedName }) : q;
 }
 
 /** Rows of one statement, shaped by its `row` projection (or as its column aliases name them). */

@@ -200,6 +200,33 @@ describe('a mutation through a subgraph', () => {
     expect(hints.rootSubgraphs).toBeUndefined();
   });
 
+  it('knows which subgraphs own any cacheable field: an entity key every subgraph shares makes none an owner', () => {
+    const supergraph = fs.readFileSync(path.join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
+    // Only their event streams are read (router/server.ts): a sale or an order changes nothing kept.
+    expect([...(cacheHintsOf(supergraph).ownerSubgraphs ?? [])].sort()).toEqual(['inventory', 'products']);
+    expect(hints.ownerSubgraphs).toBeUndefined();
+  });
+
+  it('keeps nothing of a subgraph that owns no cacheable field, whatever the fetch asks', async () => {
+    const cache = new EntityCache({
+      hints: { ...hints, ownerSubgraphs: new Set(['products']) },
+      redis: null,
+      prefix: 't:',
+      log,
+      metrics,
+    });
+    const fetchFrom = (subgraph: string) =>
+      cache.fetch({
+        subgraph,
+        query: ENTITIES('name'),
+        variables: { representations: [{ __typename: 'Product', id: 'p1' }] },
+        operationName: undefined,
+        call: async () => ({ status: 200, text: JSON.stringify({ data: { _entities: [{ name: 'n' }] } }) }),
+      });
+    expect(await fetchFrom('retail')).toBeNull();
+    expect(await fetchFrom('products')).not.toBeNull();
+  });
+
   it('drops the root answers of its own subgraph only, and of none when it owns no cacheable root field', async () => {
     const cache = new EntityCache({
       hints: { ...hints, rootSubgraphs: new Set(['products']) },
