@@ -416,6 +416,8 @@ describe('checkout through the router', () => {
       const before = await ecommerceCounts(ecommerceDb);
       const empty = await checkout(gql, d);
       expect(codes(empty.body.data.checkout.errors)).toEqual(['CART_EMPTY']);
+      // Not even a cart for a customer who had none.
+      expect(await ecommerceCounts(ecommerceDb)).toEqual(before);
       await addToCart(gql, d, 'prod-0073', 1);
       const afterAdd = await ecommerceCounts(ecommerceDb);
       expect(afterAdd.cart_lines).toBe(before.cart_lines! + 1);

@@ -67,9 +67,9 @@ describe('the cost of a checkout and of a sale (statements, calls between subgra
       expect(res.body.data).toMatchObject({ checkout: { order: { status: 'CONFIRMED' }, errors: [] } });
     });
     expect(spent).toEqual({
-      // The router's one call; the key, address, cart and its lines read; order, lines, history and
-      // saga row written in one statement; two moves of one statement each; the answer's history.
-      ecommerce: { calls: 1, statements: 8 },
+      // The router's one call; the key, address, cart and its lines read in one statement; order,
+      // lines, history and saga row written in one; two moves of one statement each; the answer's history.
+      ecommerce: { calls: 1, statements: 5 },
       products: { calls: 1, statements: expect.any(Number) },
       // takeStock: one statement (stock, reservation, lines, movements and events together).
       inventory: { calls: 1, statements: 1 },

@@ -63,3 +63,43 @@ describe("the kit's lean reads", () => {
     expect(await queryOne(reads.em, NOTE, { id: 'n-3' })).toEqual({ id: 'n-3', body: 'uncommitted' });
   });
 });
+
+describe('statements as prepared statements (ADR 0029)', () => {
+  const PREPARED = sql<{ name: string }, { name: string; statement: string }>(
+    'select name, statement from pg_prepared_statements where name = :name',
+  );
+
+  it('run under the name of their text, prepared once on a connection and used again', async () => {
+    await orm.em.fork().transactional(async (tx) => {
+      // One transaction: one connection, whose prepared statements pg_prepared_statements lists.
+      expect(await queryOne(tx, NOTE, { id: 'n-1' })).toEqual({ id: 'n-1', body: 'first' });
+      expect(await queryOne(tx, NOTE, { id: 'n-2' })).toEqual({ id: 'n-2', body: 'second' });
+      const found = await queryOne(tx, PREPARED, { name: NOTE.preparedName });
+      expect(found?.statement).toBe('select id, body from notes where id = $1');
+    });
+    // The name is the text's: one text, one name, the same in every process.
+    expect(sql('select 1').preparedName).toBe(sql('select 1').preparedName);
+    expect(sql('select 1').preparedName).not.toBe(sql('select 2').preparedName);
+  });
+
+  it('are sent unnamed with DB_PREPARED_STATEMENTS=off (a transaction-mode pooler)', async () => {
+    const saved = process.env.DB_PREPARED_STATEMENTS;
+    process.env.DB_PREPARED_STATEMENTS = 'off';
+    try {
+      // The setting is read when the kit's SQL module loads: a copy of it loaded now reads `off`.
+      let kit: typeof import('../../subgraphs/kit/sql') | undefined;
+      jest.isolateModules(() => {
+        kit = jest.requireActual<typeof import('../../subgraphs/kit/sql')>('../../subgraphs/kit/sql');
+      });
+      if (!kit) throw new Error('the kit was not loaded');
+      const ONLY_HERE = kit.sql<{ id: string }, { id: string }>('select id from notes where id = :id /* unnamed */');
+      await orm.em.fork().transactional(async (tx) => {
+        expect(await kit!.queryOne(tx, ONLY_HERE, { id: 'n-1' })).toEqual({ id: 'n-1' });
+        expect(await queryOne(tx, PREPARED, { name: ONLY_HERE.preparedName })).toBeNull();
+      });
+    } finally {
+      if (saved === undefined) delete process.env.DB_PREPARED_STATEMENTS;
+      else process.env.DB_PREPARED_STATEMENTS = saved;
+    }
+  });
+});

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { formatMinor, queryOne, requireFound, type ProductInfo } from '../../kit/domain';
 import type { CheckoutInput } from '../generated/resolvers';
 import { signedInCustomer, type EcommerceContext } from './context';
-import { ensureCart, sellableProduct } from './carts';
+import { sellableProduct } from './carts';
 import type { CardDetails, TokenizedCard } from './ports';
-import { addressById, cartLinesByCarts, historyByOrders, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
+import { historyByOrders, orderIdByKey, orderWithDetails, sagaByOrder } from './reads';
 import { codeOr, userError, type EcommerceUserError } from './errors';
 import { failureForClient, runNewSaga } from './saga-runner';
-import { CREATE_ORDER } from './sql/checkout';
-import type { AddressSnapshot, CartLine, CheckoutSaga, Order, OrderLine, OrderView } from './types';
+import { CHECKOUT_INPUTS, CREATE_ORDER, type CheckoutInputs } from './sql/checkout';
+import type { Address, AddressSnapshot, CartLine, CheckoutSaga, Order, OrderLine, OrderView } from './types';
 import { checkCard } from './validation';
 
 /**
@@ -49,13 +49,11 @@ function checkIdempotencyKey(raw: string): Step<string> {
 // ---------- snapshot the addresses ----------
 
 /** A copy of one of the caller's addresses; another customer's is reported exactly like a missing one. */
-async function ownAddressSnapshot(
-  ctx: EcommerceContext,
+function ownAddressSnapshot(
+  a: Address | null,
   customerId: string,
-  addressId: string,
   field: string[],
-): Promise<{ address: AddressSnapshot; error: null } | { address: null; error: EcommerceUserError }> {
-  const a = await addressById(ctx, addressId);
+): { address: AddressSnapshot; error: null } | { address: null; error: EcommerceUserError } {
   if (!a || a.customerId !== customerId) {
     return { address: null, error: userError('UNKNOWN_ADDRESS', 'No such address among yours', field) };
   }
@@ -70,27 +68,20 @@ interface CheckedInput {
   lines: CartLine[];
 }
 
-/** Card, addresses and a non-empty cart; every problem is reported at once. */
-async function checkInput(
-  ctx: EcommerceContext,
-  customerId: string,
-  input: CheckoutInput,
-): Promise<Step<CheckedInput>> {
+/** Card, addresses and a non-empty cart, from what CHECKOUT_INPUTS read; every problem is reported at once. */
+function checkInput(customerId: string, input: CheckoutInput, read: CheckoutInputs): Step<CheckedInput> {
   const errors: EcommerceUserError[] = [];
   const { card, errors: cardErrors } = checkCard(input.paymentMethod, ['input', 'paymentMethod']);
   errors.push(...cardErrors);
-  const shipping = await ownAddressSnapshot(ctx, customerId, input.shippingAddressId, ['input', 'shippingAddressId']);
+  const shipping = ownAddressSnapshot(read.shipping, customerId, ['input', 'shippingAddressId']);
   if (shipping.error) errors.push(shipping.error);
   const billing = input.billingAddressId
-    ? await ownAddressSnapshot(ctx, customerId, input.billingAddressId, ['input', 'billingAddressId'])
+    ? ownAddressSnapshot(read.billing, customerId, ['input', 'billingAddressId'])
     : shipping;
   if (billing.error && billing !== shipping) errors.push(billing.error);
-
-  const cart = await ensureCart(ctx, customerId);
-  const lines = await cartLinesByCarts(ctx, [cart.id]);
-  if (lines.length === 0) errors.push(userError('CART_EMPTY', 'The cart is empty', ['input']));
+  if (read.lines.length === 0) errors.push(userError('CART_EMPTY', 'The cart is empty', ['input']));
   if (errors.length || !card || !shipping.address || !billing.address) return { ok: false, errors };
-  return { ok: true, value: { card, shipping: shipping.address, billing: billing.address, lines } };
+  return { ok: true, value: { card, shipping: shipping.address, billing: billing.address, lines: read.lines } };
 }
 
 // ---------- price the cart ----------
@@ -252,10 +243,17 @@ export async function checkout(ctx: EcommerceContext, input: CheckoutInput): Pro
   const key = checkIdempotencyKey(input.idempotencyKey);
   if (!key.ok) return refused(key.errors);
 
-  const previous = await orderIdByKey(ctx, customerId, key.value);
-  if (previous) return answer(ctx, previous);
+  // The replay's key, the addresses and the cart in one round trip.
+  const read = await queryOne(ctx.em, CHECKOUT_INPUTS, {
+    customerId,
+    idempotencyKey: key.value,
+    shippingId: input.shippingAddressId,
+    billingId: input.billingAddressId ?? null,
+  });
+  if (!read) throw new Error('checkout inputs: the statement returned no row');
+  if (read.previousOrderId) return answer(ctx, read.previousOrderId);
 
-  const checked = await checkInput(ctx, customerId, input);
+  const checked = checkInput(customerId, input, read);
   if (!checked.ok) return refused(checked.errors);
   const priced = await priceCart(ctx, checked.value.lines);
   if (!priced.ok) return refused(priced.errors);
