@@ -26,5 +26,6 @@ export * from './env';
 export * from './permissions';
 export * from './demo-ids';
 export * from './sql';
+export * from './selection';
 export * from './outbox';
 export * from './outbox-relay';

@@ -1,4 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Resolvers } from './generated/resolvers';
+import type { Category } from './domain/types';
 import {
   badInput,
   checkFirst,
@@ -6,6 +8,7 @@ import {
   decodeCursor,
   DecimalScalar,
   encodeCursor,
+  asksOnlyKey,
   lazyConnection,
   money,
   retainedEventsResolver,
@@ -27,6 +30,23 @@ import { primeCategoryTree, type ProductLoaders } from './loaders';
 type Ctx = Context<ProductLoaders>;
 
 const DEFAULT_PAGE = 20;
+
+/**
+ * A category by the id a product or category holds: read through the loader, unless only its `id`
+ * is asked for (every order line and sale prices its product with `category { id }`), which the id
+ * answers with no read: products.category_id and categories.parent_id are foreign keys, so the id
+ * names a category.
+ */
+function categoryRef(
+  id: string | null,
+  ctx: Ctx,
+  info: GraphQLResolveInfo | undefined,
+): Promise<Category | null> | Category | null {
+  if (id === null) return null;
+  // Only `id` (and `__typename`) of it is resolved: no other field of the object is ever read.
+  if (info && asksOnlyKey(info)) return { id } as Category;
+  return ctx.loaders.categoryById.load(id);
+}
 
 /** The outbox's retained events (docs/events.md, "Retention and rebuild"); SERVICE only. */
 const retainedEvents = retainedEventsResolver('products');
@@ -92,7 +112,7 @@ export const resolvers = {
   Product: {
     __resolveReference: (ref, ctx) => ctx.loaders.productById.load(ref.id),
     price: (p) => money(p.priceCents, p.currency),
-    category: (p, _args, ctx) => (p.categoryId === null ? null : ctx.loaders.categoryById.load(p.categoryId)),
+    category: (p, _args, ctx, info) => categoryRef(p.categoryId, ctx, info),
     priceHistory: (p, args, ctx) => ctx.loaders.priceHistory(checkFirst(args.first, DEFAULT_PAGE)).load(p.id),
   },
 
@@ -103,7 +123,7 @@ export const resolvers = {
 
   Category: {
     __resolveReference: (ref, ctx) => ctx.loaders.categoryById.load(ref.id),
-    parent: (c, _args, ctx) => (c.parentId === null ? null : ctx.loaders.categoryById.load(c.parentId)),
+    parent: (c, _args, ctx, info) => categoryRef(c.parentId, ctx, info),
     children: (c, _args, ctx) => ctx.loaders.childrenOf.load(c.id),
     productCount: (c, _args, ctx) => productCountOf(c, (id) => ctx.loaders.categoryFamily.load(id)),
   },
