@@ -620,13 +620,23 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
 }
 
-/** A write scenario's unmeasured warm-up (config.writeWarmup operations; 0: none). */
-async function warmUp(name: string, prepare: () => Promise<{ run: () => Promise<unknown> } | { skipped: string }>) {
-  if (config.writeWarmup <= 0) return;
-  const prepared = await prepare();
-  if ('skipped' in prepared) return;
-  log(`${name}: warm-up of ${config.writeWarmup} (not measured)`);
-  await prepared.run();
+/**
+ * A write scenario prepared for `count` measured operations, after config.writeWarmup unmeasured ones
+ * (0: none) sent through a set-up of their own.
+ */
+async function warmedUp<T extends { run: () => Promise<unknown> } | { skipped: string }>(
+  name: string,
+  prepare: (count: number) => Promise<T>,
+  count: number,
+): Promise<T> {
+  if (config.writeWarmup > 0) {
+    const warm = await prepare(config.writeWarmup);
+    if (!('skipped' in warm)) {
+      log(`${name}: warm-up of ${config.writeWarmup} (not measured)`);
+      await warm.run();
+    }
+  }
+  return prepare(count);
 }
 
 /** CPU ms of every measured process per operation of a write scenario, the load generator apart. */
@@ -895,17 +905,18 @@ async function main(): Promise<void> {
     let checkout: CheckoutResult | WithCpu<CheckoutResult> | { skipped: string } = {
       skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
     };
+    // What both write scenarios are prepared with, for `count` operations `concurrency` at a time.
+    const writeRun = (count: number, concurrency: number) => ({
+      routerUrl: env.routerUrl,
+      subgraphUrls: env.subgraphUrls,
+      count,
+      concurrency,
+      adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
+      log,
+    });
     if (scenarios.has('checkout') && config.checkoutCount > 0) {
-      const checkoutRun = (count: number) =>
-        prepareCheckoutScenario({
-          routerUrl: env.routerUrl,
-          count,
-          concurrency: config.checkoutConcurrency,
-          adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
-          log,
-        });
-      await warmUp('checkout', () => checkoutRun(config.writeWarmup));
-      const prepared = await checkoutRun(config.checkoutCount);
+      const checkoutRun = (count: number) => prepareCheckoutScenario(writeRun(count, config.checkoutConcurrency));
+      const prepared = await warmedUp('checkout', checkoutRun, config.checkoutCount);
       checkout = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.checkouts, prepared.run);
     }
 
@@ -913,17 +924,8 @@ async function main(): Promise<void> {
       skipped: scenarios.has('pos') ? 'POS_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('pos') && config.posCount > 0) {
-      const posRun = (count: number) =>
-        preparePosScenario({
-          routerUrl: env.routerUrl,
-          subgraphUrls: env.subgraphUrls,
-          count,
-          concurrency: config.posConcurrency,
-          adminToken: signToken({ sub: 'bench', role: 'ADMIN' }),
-          log,
-        });
-      await warmUp('pos', () => posRun(config.writeWarmup));
-      const prepared = await posRun(config.posCount);
+      const posRun = (count: number) => preparePosScenario(writeRun(count, config.posConcurrency));
+      const prepared = await warmedUp('pos', posRun, config.posCount);
       pos = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.sales, prepared.run);
     }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../../subgraphs/kit';
 import { entitiesOfEvent } from '../../router/cache-invalidation';
-import { cacheHintsOf, EntityCache, shapeOf } from '../../router/entity-cache';
+import { cacheHintsOf, EntityCache, shapeOf, type CacheHints } from '../../router/entity-cache';
 
 const SDL = `
   directive @cacheControl(maxAge: Int, scope: CacheControlScope) on FIELD_DEFINITION
@@ -192,6 +192,8 @@ describe('an _entities fetch through the cache (process layer only)', () => {
 describe('a mutation through a subgraph', () => {
   const log = createLogger('test');
   const metrics = { lookup: jest.fn(), invalidated: jest.fn() };
+  const processCache = (marks: CacheHints) =>
+    new EntityCache({ hints: marks, redis: null, prefix: 't:', log, metrics });
 
   it("knows from the supergraph's join marks which subgraphs own cacheable root fields", () => {
     const supergraph = fs.readFileSync(path.join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
@@ -208,13 +210,7 @@ describe('a mutation through a subgraph', () => {
   });
 
   it('keeps nothing of a subgraph that owns no cacheable field, whatever the fetch asks', async () => {
-    const cache = new EntityCache({
-      hints: { ...hints, ownerSubgraphs: new Set(['products']) },
-      redis: null,
-      prefix: 't:',
-      log,
-      metrics,
-    });
+    const cache = processCache({ ...hints, ownerSubgraphs: new Set(['products']) });
     const fetchFrom = (subgraph: string) =>
       cache.fetch({
         subgraph,
@@ -228,13 +224,7 @@ describe('a mutation through a subgraph', () => {
   });
 
   it('drops the root answers of its own subgraph only, and of none when it owns no cacheable root field', async () => {
-    const cache = new EntityCache({
-      hints: { ...hints, rootSubgraphs: new Set(['products']) },
-      redis: null,
-      prefix: 't:',
-      log,
-      metrics,
-    });
+    const cache = processCache({ ...hints, rootSubgraphs: new Set(['products']) });
     let calls = 0;
     const page = () =>
       cache.fetch({
