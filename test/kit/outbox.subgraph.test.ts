@@ -215,7 +215,8 @@ describe('outbox and relay (PostgreSQL, Redis)', () => {
       const started = Date.now();
       while ((await pending()) > 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
       expect(await pending()).toBe(0);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Unwoken, the relay's next pass would be 2.8 s away: well under that, with room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(2_000);
       expect((await entries()).at(-1)).toMatchObject({ aggregate: { id: 's-woken' } });
       // A rolled-back transaction wakes nothing and leaves nothing.
       await expect(
