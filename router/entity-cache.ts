@@ -102,6 +102,7 @@ function ownersOf(
   return { all, root };
 }
 
+/** The @cacheControl marks of a supergraph: field-level, as owners put them on the fields they resolve. */
 export function cacheHintsOf(supergraphSdl: string): CacheHints {
   const doc = parse(supergraphSdl, { noLocation: true });
   const fields = new Map<string, number>();
