@@ -11,11 +11,13 @@ import {
   isListType,
   parse,
   validate,
+  visit,
   type DocumentNode,
   type OperationTypeNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
+  type ValueNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../subgraphs/kit/pagination';
@@ -199,6 +201,40 @@ interface CacheEntry {
   doc: DocumentNode | null;
   refusal: Refusal | null;
   figures: StaticFigures | null;
+  /** The variables the cost can depend on (costVariables); the cost is kept per their values. */
+  costVariables: string[];
+  /** Operation name and those variables' values -> cost. */
+  costs: Map<string, number>;
+}
+
+/** Costs kept per document: one per distinct page size a client sends, in practice a handful. */
+const COSTS_PER_DOCUMENT = 64;
+
+/** The names of the variables in a value (a variable, or one inside a list or an input object). */
+function variablesIn(value: ValueNode, into: Set<string>): void {
+  if (value.kind === Kind.VARIABLE) into.add(value.name.value);
+  else if (value.kind === Kind.LIST) for (const v of value.values) variablesIn(v, into);
+  else if (value.kind === Kind.OBJECT) for (const f of value.fields) variablesIn(f.value, into);
+}
+
+/**
+ * The variables that can change a document's cost (costEstimator): those given to a `first` or
+ * `limit` argument, and to a directive (`@include(if:)` and `@skip(if:)` decide what is counted).
+ * Every other variable (a mutation's input, an id, a filter) leaves the cost as it is.
+ */
+export function costVariables(doc: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(doc, {
+    Field(node) {
+      for (const arg of node.arguments ?? []) {
+        if (arg.name.value === 'first' || arg.name.value === 'limit') variablesIn(arg.value, names);
+      }
+    },
+    Directive(node) {
+      for (const arg of node.arguments ?? []) variablesIn(arg.value, names);
+    },
+  });
+  return [...names].sort();
 }
 
 export interface ScreenRequest {
@@ -227,18 +263,27 @@ export class OperationScreen {
   screen(request: ScreenRequest): Refusal | null {
     const entry = this.entry(request.query);
     if (entry.refusal || !entry.doc) return entry.refusal;
-    let cost: number;
-    try {
-      cost = getComplexity({
-        schema: this.schema,
-        query: entry.doc,
-        variables: request.variables ?? {},
-        operationName: request.operationName ?? undefined,
-        estimators: [this.estimator],
-      });
-    } catch {
-      // Invalid variables or an unknown operation name: Apollo Server answers that with its own error.
-      return null;
+    const variables = request.variables ?? {};
+    // A sale or a checkout sends new values every time, none of which changes its cost: computed once.
+    // An absent variable ([]) and a null one ([null]) differ: the first takes the operation's default.
+    const values = entry.costVariables.map((n) => (n in variables ? [variables[n]] : []));
+    const key = `${request.operationName ?? ''}\n${JSON.stringify(values)}`;
+    let cost = entry.costs.get(key);
+    if (cost === undefined) {
+      try {
+        cost = getComplexity({
+          schema: this.schema,
+          query: entry.doc,
+          variables,
+          operationName: request.operationName ?? undefined,
+          estimators: [this.estimator],
+        });
+      } catch {
+        // Invalid variables or an unknown operation name: Apollo Server answers that with its own error.
+        return null;
+      }
+      if (entry.costs.size >= COSTS_PER_DOCUMENT) entry.costs.clear();
+      entry.costs.set(key, cost);
     }
     const max = this.limits.maxCost;
     return cost > max
@@ -283,6 +328,8 @@ export class OperationScreen {
         return {
           doc: null,
           figures: null,
+          costVariables: [],
+          costs: new Map(),
           refusal: refusal(
             'tokens',
             limits.maxTokens,
@@ -291,7 +338,7 @@ export class OperationScreen {
           ),
         };
       }
-      return { doc: null, figures: null, refusal: null };
+      return { doc: null, figures: null, refusal: null, costVariables: [], costs: new Map() };
     }
     const figures = staticFigures(this.schema, doc);
     const over: [LimitKind, number, number, string][] = [
@@ -321,6 +368,12 @@ export class OperationScreen {
       ],
     ];
     const first = over.find(([, limit, value]) => value > limit);
-    return { doc, figures, refusal: first ? refusal(first[0], first[1], first[2], first[3]) : null };
+    return {
+      doc,
+      figures,
+      refusal: first ? refusal(first[0], first[1], first[2], first[3]) : null,
+      costVariables: costVariables(doc),
+      costs: new Map(),
+    };
   }
 }

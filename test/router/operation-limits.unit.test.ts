@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { clientOperations } from '../../schema/operations';
-import { DEFAULT_LIMITS, limitsFromEnv, OperationScreen } from '../../router/operation-limits';
+import { costVariables, DEFAULT_LIMITS, limitsFromEnv, OperationScreen } from '../../router/operation-limits';
 
 const api = Supergraph.build(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8'))
   .apiSchema()
@@ -118,6 +118,26 @@ describe('operation limits', () => {
     const absent = new OperationScreen(api, { ...DEFAULT_LIMITS, maxCost: 1 });
     expect(absent.screen({ query: q('') })?.value).toBe(absent.screen({ query: q('(first: 20)') })?.value);
     expect(s.screen({ query: q('') })).toBeNull();
+  });
+
+  it('prices a document once per value of the variables that size it, and by those values only', () => {
+    // A mutation's input does not change its cost; a page size and an @include do.
+    expect(
+      costVariables(parse('mutation($input: RecordSaleInput!) { recordSale(input: $input) { errors { code } } }')),
+    ).toEqual([]);
+    const page =
+      'query($n: Int = 40, $more: Boolean!, $text: String) { products(first: $n, filter: { search: $text }) { edges { node { id description @include(if: $more) } } } }';
+    expect(costVariables(parse(page))).toEqual(['more', 'n']);
+    const tight = new OperationScreen(api, { ...DEFAULT_LIMITS, maxCost: 1 });
+    const cost = (variables: Record<string, unknown>) => tight.screen({ query: page, variables })?.value;
+    const small = cost({ n: 2, more: false, text: 'a' });
+    // Kept per size: a larger page, the included field, the operation's default and null's default page
+    // size each cost what they cost, whichever was asked first; other variables share the cost.
+    expect(cost({ n: 50, more: false, text: 'a' })).toBeGreaterThan(small!);
+    expect(cost({ n: 2, more: true, text: 'a' })).toBeGreaterThan(small!);
+    expect(cost({ n: 2, more: false, text: 'b' })).toBe(small);
+    expect(cost({ more: false })).toBe(cost({ n: 40, more: false }));
+    expect(cost({ n: null, more: false })).toBe(cost({ n: DEFAULT_LIMITS.defaultPageSize, more: false }));
   });
 
   it('leaves syntax errors and invalid variables to Apollo Server', () => {
