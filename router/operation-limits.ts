@@ -207,6 +207,15 @@ interface CacheEntry {
   costs: Map<string, number>;
 }
 
+/** The entry of a document that does not parse: refused (too many tokens) or left to Apollo Server. */
+const unparsed = (refused: Refusal | null): CacheEntry => ({
+  doc: null,
+  figures: null,
+  refusal: refused,
+  costVariables: [],
+  costs: new Map(),
+});
+
 /** Costs kept per document: one per distinct page size a client sends, in practice a handful. */
 const COSTS_PER_DOCUMENT = 64;
 
@@ -325,20 +334,11 @@ export class OperationScreen {
       if (err instanceof GraphQLError && /more tha[nt] \d+ tokens/.test(err.message)) {
         const value = countTokens(query, limits.maxTokens * 100);
         const shown = value >= limits.maxTokens * 100 ? `more than ${value}` : String(value);
-        return {
-          doc: null,
-          figures: null,
-          costVariables: [],
-          costs: new Map(),
-          refusal: refusal(
-            'tokens',
-            limits.maxTokens,
-            value,
-            `Operation has ${shown} tokens; the limit is ${limits.maxTokens}`,
-          ),
-        };
+        return unparsed(
+          refusal('tokens', limits.maxTokens, value, `Operation has ${shown} tokens; the limit is ${limits.maxTokens}`),
+        );
       }
-      return { doc: null, figures: null, refusal: null, costVariables: [], costs: new Map() };
+      return unparsed(null);
     }
     const figures = staticFigures(this.schema, doc);
     const over: [LimitKind, number, number, string][] = [

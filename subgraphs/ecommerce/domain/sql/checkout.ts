@@ -1,10 +1,9 @@
 import { projection, sql, type Projection } from '../../../kit/domain';
-import { AddressSchema, CartLineSchema, CartSchema, OrderSchema } from '../../entities';
-import type { Address, Cart, CartLine, Order } from '../types';
+import { AddressSchema, CartLineSchema, OrderSchema } from '../../entities';
+import type { Address, CartLine, Order } from '../types';
 
 const ORDER = projection(OrderSchema);
 const ADDRESS = projection(AddressSchema);
-const CART = projection(CartSchema);
 const CART_LINE = projection(CartLineSchema);
 
 /**
@@ -20,8 +19,7 @@ export interface CheckoutInputs {
   /** The addresses by the ids the input names, whoever's they are (the caller checks); null: no such id. */
   shipping: Address | null;
   billing: Address | null;
-  /** The customer's active cart, if any, and its lines oldest first. */
-  cart: Cart | null;
+  /** The lines of the customer's active cart, oldest first (none without a cart). */
   lines: CartLine[];
 }
 
@@ -32,26 +30,24 @@ const INPUTS_ROW: Projection<CheckoutInputs> = {
     previousOrderId: (row.previousOrderId as string | null) ?? null,
     shipping: row.shipping ? ADDRESS.fromRow(row.shipping as Record<string, unknown>) : null,
     billing: row.billing ? ADDRESS.fromRow(row.billing as Record<string, unknown>) : null,
-    cart: row.cart ? CART.fromRow(row.cart as Record<string, unknown>) : null,
     lines: ((row.lines as Record<string, unknown>[] | null) ?? []).map((l) => CART_LINE.fromRow(l)),
   }),
 };
 
 /**
  * Everything a checkout reads before it prices the cart, in ONE round trip: the order of an earlier
- * attempt with the same key, the two addresses, the active cart and its lines. Reads only: a refused
+ * attempt with the same key, the two addresses, the lines of the active cart. Reads only: a refused
  * checkout writes nothing (no cart is created for a customer who has none).
  */
 export const CHECKOUT_INPUTS = sql<
   { customerId: string; idempotencyKey: string; shippingId: string; billingId: string | null },
   CheckoutInputs
 >(
-  `with cart as (select ${CART.columns} from carts where customer_id = :customerId and status = 'ACTIVE')
+  `with cart as (select id from carts where customer_id = :customerId and status = 'ACTIVE')
    select (select o.id from orders o where o.customer_id = :customerId and o.idempotency_key = :idempotencyKey)
             as "previousOrderId",
           (select row_to_json(a) from (select ${ADDRESS.columns} from addresses where id = :shippingId) a) as "shipping",
           (select row_to_json(a) from (select ${ADDRESS.columns} from addresses where id = :billingId) a) as "billing",
-          (select row_to_json(c) from cart c) as "cart",
           (select coalesce(json_agg(l order by l."createdAt", l.id), '[]'::json)
              from (select ${CART_LINE.columns} from cart_lines where cart_id = (select id from cart)) l) as "lines"`,
   { row: INPUTS_ROW },
