@@ -178,7 +178,11 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
   expect(after.every(Boolean)).toBe(true);
 
   // Every worker runs the outbox relay; the advisory lock lets one publish at a time, so the seed's
-  // events reach the stream once each, in sequence order, whichever workers published them.
+  // events reach the stream in sequence order, whichever workers published them. Delivery is at least
+  // once (ADR 0019): the SIGKILL above can land between a worker's XADD and its commit, and the next
+  // holder of the lock publishes those rows again, right after the first copies. So every row is in
+  // the stream under the id it was marked with, nothing is lost or reordered, and the only extra
+  // entries are repeats of rows already there.
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
@@ -190,11 +194,17 @@ it('runs 3 workers on one port, replaces a killed worker, and stops cleanly on S
       'select seq::text as seq, stream_id from outbox order by outbox.seq',
     );
     expect(rows.rows.length).toBeGreaterThan(2_000);
-    const entries = await redis.xrange(eventStream('inventory', prefix), '-', '+');
-    expect(entries.map(([id]) => id)).toEqual(rows.rows.map((r) => r.stream_id));
-    expect(entries.map(([, f]) => String((JSON.parse(f[1]!) as { sequence: number }).sequence))).toEqual(
-      rows.rows.map((r) => r.seq),
-    );
+    const entries = (await redis.xrange(eventStream('inventory', prefix), '-', '+')).map(([id, f]) => ({
+      id,
+      seq: String((JSON.parse(f[1]!) as { sequence: number }).sequence),
+    }));
+    const seen = new Set<string>();
+    const firstCopies = entries.filter((e) => !seen.has(e.seq) && seen.add(e.seq));
+    expect(firstCopies.map((e) => e.seq)).toEqual(rows.rows.map((r) => r.seq));
+    const seqOfId = new Map(entries.map((e) => [e.id, e.seq]));
+    expect(rows.rows.filter((r) => seqOfId.get(r.stream_id) !== r.seq)).toEqual([]);
+    // Repeats come from at most one interrupted pass (one batch of OUTBOX_BATCH rows).
+    expect(entries.length - firstCopies.length).toBeLessThanOrEqual(200);
   } finally {
     await pg.end();
   }
