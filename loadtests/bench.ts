@@ -21,6 +21,10 @@
  * freshness (loadtests/freshness.ts): under the varied workload, prices and stock changed beside the
  * router, and how soon each change shows through it (the entity cache's event invalidation).
  * Then the checkout saga: distinct customers with 1 to 3 cart lines each, checked out at fixed concurrency.
+ * Around each measured write run (checkout, POS), loadtests/exactness.ts reads stock (from inventory)
+ * and SalesReport (through the router) before and after: stock must have gone down by exactly the
+ * units the completed operations carried, no level below zero, and reports must reach exactly the
+ * operations' transactions, units and revenue (the line says how long after the last operation).
  * Then reports (loadtests/reports.ts): its 30-day period topped up to every store selling every
  * sellable product every day (documented events published to the streams, consumed before measuring),
  * the read scenarios SalesReport (ADMIN), StorePerformance (a MANAGER) and Dashboard (the chain's)
@@ -85,6 +89,7 @@ import {
 import { databaseUrl } from '../subgraphs/kit/db';
 import { prepareCheckoutScenario, type CheckoutResult } from './checkout';
 import { runLimitsScenario, type LimitsResult } from './limits';
+import { checkExact, exactnessLine, readLedger, type Effects, type ExactnessResult } from './exactness';
 import { pacedLoad } from './paced';
 import { preparePosScenario, type PosResult } from './pos';
 import {
@@ -639,6 +644,30 @@ async function warmedUp<T extends { run: () => Promise<unknown> } | { skipped: s
   return prepare(count);
 }
 
+/** A write scenario's result with its exactness (loadtests/exactness.ts) in place of its raw effects. */
+type Checked<T> = Omit<T, 'effects'> & { exactness: ExactnessResult | { skipped: string } };
+
+/**
+ * Runs a prepared write scenario between two readings of stock and reports: the ledger before (once
+ * the report has stopped moving), the run, then whether both moved by exactly what the run's
+ * successful operations did. The readings are outside the run, so outside its timings and CPU.
+ */
+async function checkedExact<T extends { effects: Effects }>(
+  env: Environment,
+  prepared: { productIds: string[] },
+  run: () => Promise<T>,
+): Promise<Checked<T>> {
+  const inventoryUrl = env.subgraphUrls.inventory;
+  if (!inventoryUrl) {
+    const { effects: _e, ...result } = await run();
+    return { ...result, exactness: { skipped: 'no inventory subgraph URL' } };
+  }
+  const opts = { routerUrl: env.routerUrl, inventoryUrl, adminToken: signToken({ sub: 'bench', role: 'ADMIN' }) };
+  const before = await readLedger(opts, prepared.productIds);
+  const { effects, ...result } = await run();
+  return { ...result, exactness: await checkExact(opts, before, effects) };
+}
+
 /** CPU ms of every measured process per operation of a write scenario, the load generator apart. */
 type WithCpu<T> = T & { cpuMsPerOperation: Record<string, number> };
 
@@ -670,6 +699,10 @@ async function withCpu<T>(
   cpuMsPerOperation.all = round(all / n, 2);
   cpuMsPerOperation['bench (load generator)'] = round((bench.user + bench.system) / 1000 / n, 2);
   return { ...result, cpuMsPerOperation };
+}
+
+function exactnessText(r: ExactnessResult | { skipped: string }): string {
+  return 'skipped' in r ? `exactness: skipped (${r.skipped})` : exactnessLine(r);
 }
 
 function cpuLine(cpu: Record<string, number>): string {
@@ -902,7 +935,7 @@ async function main(): Promise<void> {
       freshness = await runFreshnessScenario({ routerUrl: env.routerUrl, subgraphUrls: env.subgraphUrls, log });
     }
 
-    let checkout: CheckoutResult | WithCpu<CheckoutResult> | { skipped: string } = {
+    let checkout: Checked<WithCpu<CheckoutResult>> | { skipped: string } = {
       skipped: scenarios.has('checkout') ? 'CHECKOUT_COUNT=0' : 'not among the scenarios',
     };
     // What both write scenarios are prepared with, for `count` operations `concurrency` at a time.
@@ -917,16 +950,22 @@ async function main(): Promise<void> {
     if (scenarios.has('checkout') && config.checkoutCount > 0) {
       const checkoutRun = (count: number) => prepareCheckoutScenario(writeRun(count, config.checkoutConcurrency));
       const prepared = await warmedUp('checkout', checkoutRun, config.checkoutCount);
-      checkout = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.checkouts, prepared.run);
+      checkout =
+        'skipped' in prepared
+          ? prepared
+          : await checkedExact(env, prepared, () => withCpu(env.processes, (r) => r.checkouts, prepared.run));
     }
 
-    let pos: PosResult | WithCpu<PosResult> | { skipped: string } = {
+    let pos: Checked<WithCpu<PosResult>> | { skipped: string } = {
       skipped: scenarios.has('pos') ? 'POS_COUNT=0' : 'not among the scenarios',
     };
     if (scenarios.has('pos') && config.posCount > 0) {
       const posRun = (count: number) => preparePosScenario(writeRun(count, config.posConcurrency));
       const prepared = await warmedUp('pos', posRun, config.posCount);
-      pos = 'skipped' in prepared ? prepared : await withCpu(env.processes, (r) => r.sales, prepared.run);
+      pos =
+        'skipped' in prepared
+          ? prepared
+          : await checkedExact(env, prepared, () => withCpu(env.processes, (r) => r.sales, prepared.run));
     }
 
     const limits: LimitsResult[] = [];
@@ -1039,7 +1078,8 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
       );
-      if ('cpuMsPerOperation' in pos) console.log(`  CPU ms per sale: ${cpuLine(pos.cpuMsPerOperation)}`);
+      console.log(`  CPU ms per sale: ${cpuLine(pos.cpuMsPerOperation)}`);
+      console.log(`  ${exactnessText(pos.exactness)}`);
     }
     if ('skipped' in checkout) console.log(`checkout: skipped (${checkout.skipped})`);
     else {
@@ -1048,7 +1088,8 @@ async function main(): Promise<void> {
           `${fmt(checkout.perSecond)}/s, p50 ${fmt(checkout.p50)} ms, p95 ${fmt(checkout.p95)} ms, p99 ${fmt(checkout.p99)} ms, ` +
           `errors ${checkout.errors}${checkout.errors ? ` ${JSON.stringify(checkout.errorCodes)}` : ''}`,
       );
-      if ('cpuMsPerOperation' in checkout) console.log(`  CPU ms per checkout: ${cpuLine(checkout.cpuMsPerOperation)}`);
+      console.log(`  CPU ms per checkout: ${cpuLine(checkout.cpuMsPerOperation)}`);
+      console.log(`  ${exactnessText(checkout.exactness)}`);
     }
     printReports(reportsData, reportsResults, reportsPlan, eventLag);
 

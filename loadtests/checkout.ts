@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { operation } from '../schema/operations';
 import { ONLINE_LOCATION_ID, seededRandom } from '../subgraphs/kit/demo-ids';
+import { addEffect, noEffects, type Effects } from './exactness';
 import { gql, percentile, pool, round } from './util';
 
 export interface CheckoutResult {
@@ -22,6 +23,8 @@ export interface CheckoutResult {
   errors: number;
   errorCodes: Record<string, number>;
   setupS: number;
+  /** What the confirmed orders sold (loadtests/exactness.ts checks stock and reports against it). */
+  effects: Effects;
 }
 
 interface Options {
@@ -59,6 +62,8 @@ function payloadOf(res: Awaited<ReturnType<typeof gql>>, field: string): Payload
 /** The scenario once its customers are registered with their carts: `run` checks them out. */
 export interface PreparedCheckout {
   checkouts: number;
+  /** The products the carts hold. */
+  productIds: string[];
   run: () => Promise<CheckoutResult>;
 }
 
@@ -164,7 +169,7 @@ export async function prepareCheckoutScenario(opts: Options): Promise<PreparedCh
   const setupS = (Date.now() - setupStarted) / 1000;
   const lineCount = customers.reduce((n, c) => n + c.lines.length, 0);
   log(`checkout: ${customers.length} customers ready with ${lineCount} cart lines in ${setupS.toFixed(1)} s`);
-  return { checkouts: customers.length, run: () => checkOut(opts, customers, run, setupS) };
+  return { checkouts: customers.length, productIds: products, run: () => checkOut(opts, customers, run, setupS) };
 }
 
 async function checkOut(opts: Options, customers: Customer[], run: string, setupS: number): Promise<CheckoutResult> {
@@ -176,6 +181,7 @@ async function checkOut(opts: Options, customers: Customer[], run: string, setup
   const latencies: number[] = [];
   const errorCodes: Record<string, number> = {};
   const fail = (code: string) => (errorCodes[code] = (errorCodes[code] ?? 0) + 1);
+  const effects = noEffects();
   const started = process.hrtime.bigint();
   await pool(customers, opts.concurrency, async (c, i) => {
     const t0 = process.hrtime.bigint();
@@ -207,9 +213,10 @@ async function checkOut(opts: Options, customers: Customer[], run: string, setup
     if (res.status !== 200) return fail(`HTTP_${res.status}`);
     if (res.body.errors?.length) return fail(res.body.errors[0]?.extensions?.code ?? 'GRAPHQL_ERROR');
     const payload = res.body.data?.checkout as
-      { order: { status: string } | null; errors: { code: string }[] } | undefined;
+      { order: { status: string; total: { amount: string } } | null; errors: { code: string }[] } | undefined;
     if (payload?.errors.length) return fail(payload.errors[0]!.code);
-    if (payload?.order?.status !== 'CONFIRMED') fail(`ORDER_${payload?.order?.status ?? 'MISSING'}`);
+    if (payload?.order?.status !== 'CONFIRMED') return fail(`ORDER_${payload?.order?.status ?? 'MISSING'}`);
+    addEffect(effects, c.lines, payload.order.total.amount);
   });
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
@@ -226,5 +233,6 @@ async function checkOut(opts: Options, customers: Customer[], run: string, setup
     errors,
     errorCodes,
     setupS: round(setupS, 1),
+    effects,
   };
 }

@@ -16,6 +16,7 @@ import {
   demoStaffIds,
   seededRandom,
 } from '../subgraphs/kit/demo-ids';
+import { addEffect, noEffects, type Effects } from './exactness';
 import { gql, metricSum, metricsText, percentile, pool, round } from './util';
 
 export interface PosResult {
@@ -31,6 +32,8 @@ export interface PosResult {
   errorCodes: Record<string, number>;
   /** Per sale, from the processes' counters (includes the payload's product lookups by the router). */
   perSale: Record<string, number>;
+  /** What the completed sales sold (loadtests/exactness.ts checks stock and reports against it). */
+  effects: Effects;
 }
 
 interface Options {
@@ -74,6 +77,8 @@ interface Register {
 /** The scenario once its registers are open and its stock topped up: `run` sends the sales. */
 export interface PreparedPos {
   sales: number;
+  /** The products the sales may name. */
+  productIds: string[];
   run: () => Promise<PosResult>;
 }
 
@@ -144,7 +149,7 @@ export async function preparePosScenario(opts: Options): Promise<PreparedPos | {
   });
 
   const run = randomBytes(4).toString('hex');
-  return { sales: plan.length, run: () => sendSales(opts, registers.length, plan, run) };
+  return { sales: plan.length, productIds: products, run: () => sendSales(opts, registers.length, plan, run) };
 }
 
 async function sendSales(
@@ -157,6 +162,7 @@ async function sendSales(
   const before = await counters(opts);
   const latencies: number[] = [];
   const errorCodes: Record<string, number> = {};
+  const effects = noEffects();
   log(`pos: ${opts.count} sales over ${registerCount} registers, ${opts.concurrency} at a time`);
   const started = performance.now();
   await pool(plan, opts.concurrency, async ({ register, lines }, i) => {
@@ -176,7 +182,10 @@ async function sendSales(
       register.token,
     );
     latencies.push(performance.now() - t0);
-    const payload = res.body.data?.recordSale as (Payload & { sale?: { status?: string } | null }) | undefined;
+    const payload = res.body.data?.recordSale as
+      (Payload & { sale?: { status?: string; total?: { amount: string } } | null }) | undefined;
+    if (payload?.sale?.status === 'COMPLETED' && payload.sale.total)
+      addEffect(effects, lines, payload.sale.total.amount);
     const code =
       res.body.errors?.[0]?.extensions?.code ??
       payload?.errors?.[0]?.code ??
@@ -202,5 +211,6 @@ async function sendSales(
     errors: Object.values(errorCodes).reduce((a, b) => a + b, 0),
     errorCodes,
     perSale,
+    effects,
   };
 }
