@@ -111,7 +111,8 @@ const APPROVED = `approved as (
 const TAKEN_OUT = `taken_out as (
   update stock_level s set on_hand = s.on_hand - a.quantity, updated_at = now()
     from approved a
-   where s.location_id = :sourceId and s.product_id = a.product_id and a.quantity > 0
+   where s.location_id = :sourceId and s.product_id = any(array(select product_id from approved))
+     and s.product_id = a.product_id and a.quantity > 0
      and s.on_hand - s.reserved >= a.quantity
   returning ${LEVEL_AFTER}, a.quantity
 )`;

@@ -149,8 +149,9 @@ export const TAKE_STOCK = sql<
      -- the order's reservation, if its id was used before: then nothing below locks or writes
      select ${WITH_LINES.columns} from reservation r where r.order_id = :orderId
    ), held as materialized (
+     -- by key: the planner takes req for 100 rows, and joined on product alone read the location's every level
      select s.product_id, s.on_hand, s.reserved from stock_level s
-      where s.location_id = :locationId and s.product_id in (select product_id from req)
+      where s.location_id = :locationId and s.product_id = any(array(select product_id from req))
         and not exists (select 1 from prior)
       order by s.product_id
         for update of s
@@ -168,7 +169,8 @@ export const TAKE_STOCK = sql<
      update stock_level s
         set on_hand = s.on_hand - req.quantity, updated_at = now()
        from req, claim
-      where s.location_id = :locationId and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
+      where s.location_id = :locationId and s.product_id = any(array(select product_id from req))
+        and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
      returning ${LEVEL_AFTER}, req.quantity
    ), lines as (
      insert into reservation_line (reservation_id, product_id, quantity)
@@ -226,7 +228,8 @@ export const HOLD_LINES = sql<
      update stock_level s
         set reserved = s.reserved + req.quantity, updated_at = now()
        from req
-      where s.location_id = :locationId and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
+      where s.location_id = :locationId and s.product_id = any(array(select product_id from req))
+        and s.product_id = req.product_id and s.on_hand - s.reserved >= req.quantity
      returning ${LEVEL_AFTER}, req.quantity
    ), lines as (
      insert into reservation_line (reservation_id, product_id, quantity)
