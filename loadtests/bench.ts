@@ -73,6 +73,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 import { parse, print, visit } from 'graphql';
 import { operation } from '../schema/operations';
 import { signToken } from '../subgraphs/kit/auth';
@@ -278,6 +279,20 @@ interface Environment {
   cpuScopes: Record<string, CpuScope>;
   /** reports' database and streams (the top-up and the event lag read them). */
   reports: ReportsAccess;
+}
+
+/** A setting of the PostgreSQL server behind `url`, or null when it cannot be read. */
+async function serverSetting(url: string, name: string): Promise<string | null> {
+  const db = new Client({ connectionString: url });
+  try {
+    await db.connect();
+    const res = await db.query<{ setting: string }>('select setting from pg_settings where name = $1', [name]);
+    return res.rows[0]?.setting ?? null;
+  } catch {
+    return null;
+  } finally {
+    await db.end().catch(() => undefined);
+  }
 }
 
 /** A running stack if the router answers, else one started here like `npm start` does. */
@@ -836,6 +851,13 @@ async function main(): Promise<void> {
   }
   const env = await environment();
   cpuScopes = env.cpuScopes;
+  const autovacuum = await serverSetting(env.reports.reportsDatabaseUrl, 'autovacuum');
+  if (autovacuum === 'off') {
+    log(
+      'warning: autovacuum is off on this PostgreSQL: the rows every write changes leave dead versions that nothing ' +
+        'takes back during the run, and statistics stay as they were (docs/adr/0030); a deployment keeps it on',
+    );
+  }
   log(`scenarios: ${[...scenarios].join(', ')}`);
   log(
     `CPU measured for: ${Object.entries(env.processes)
@@ -1102,6 +1124,8 @@ async function main(): Promise<void> {
         /** 1/5/15-minute load averages before and after: above the core count, other work competed. */
         loadavgBefore: loadBefore,
         loadavgAfter: os.loadavg(),
+        /** PostgreSQL's autovacuum setting (off: tables bloat through the run), null when unread. */
+        postgresAutovacuum: autovacuum,
       },
       stack: env.started ? 'started by the bench' : 'already running',
       config,
