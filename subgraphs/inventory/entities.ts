@@ -76,6 +76,9 @@ export const StockLevelSchema = new EntitySchema<StockLevel>({
     reserved: { type: 'integer', default: 0 },
     reorderPoint: { type: 'integer', default: 0 },
     updatedAt: { ...now },
+    // The low-stock index's predicate (ADR 0031): a column that changes only when a level crosses its
+    // reorder point, so that a stock change indexes nothing and can be a HOT update.
+    isLow: { type: 'boolean', generated: '(on_hand - reserved <= reorder_point) stored', fieldName: 'is_low' },
   },
   indexes: [
     // Store pages walk one location in product order.
@@ -83,8 +86,7 @@ export const StockLevelSchema = new EntitySchema<StockLevel>({
     // Serves lowOnly pages and lowStock without scanning healthy levels.
     {
       name: 'stock_level_low_idx',
-      expression:
-        'create index stock_level_low_idx on stock_level (location_id, product_id) where on_hand - reserved <= reorder_point',
+      expression: 'create index stock_level_low_idx on stock_level (location_id, product_id) where is_low',
     },
   ],
   // The last line of defence against overselling: even a buggy statement cannot make reserved

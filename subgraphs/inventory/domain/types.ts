@@ -65,6 +65,8 @@ export interface StockLevel {
   reserved: number;
   reorderPoint: number;
   updatedAt: Date;
+  /** available <= reorderPoint, kept by PostgreSQL (a stored generated column, ADR 0031). */
+  isLow: boolean;
 }
 
 /** One entry of the stock audit trail (table stock_movement). */

@@ -158,6 +158,7 @@ describe('stock rules', () => {
     reserved,
     reorderPoint,
     updatedAt: new Date(0),
+    isLow: onHand - reserved <= reorderPoint,
     location: { id: 'l', name: 'L', kind: 'STORE', storeId: 's', createdAt: new Date(0) },
   });
 

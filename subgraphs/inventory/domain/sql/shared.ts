@@ -69,8 +69,11 @@ export const LEVEL_WITH_LOCATION: Projection<LevelWithLocation> = {
   },
 };
 
-/** isLow in SQL (alias `s`); the partial index stock_level_low_idx has the same predicate. */
-export const LOW_SQL = 's.on_hand - s.reserved <= s.reorder_point';
+/**
+ * isLow in SQL (alias `s`): the stored column PostgreSQL keeps as on_hand - reserved <= reorder_point
+ * (ADR 0031), the predicate of the partial index stock_level_low_idx.
+ */
+export const LOW_SQL = 's.is_low';
 
 /** The head of every audit-trail insert (each one an INSERT ... SELECT from a data-modifying CTE). */
 export const INSERT_MOVEMENT =
