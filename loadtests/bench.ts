@@ -73,7 +73,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { parse, print, visit } from 'graphql';
 import { operation } from '../schema/operations';
 import { signToken } from '../subgraphs/kit/auth';
@@ -104,7 +103,17 @@ import {
 } from './reports';
 import { freshnessLines, runFreshnessScenario, type FreshnessResult } from './freshness';
 import { gatewaysMarkdown, gatewaysTables, runGatewayComparison, type GatewaysResult } from './gateways';
-import { cpuSnapshot, envInt, gql, percentile, pidListeningOn, postgresScope, round, type CpuScope } from './util';
+import {
+  cpuSnapshot,
+  envInt,
+  gql,
+  percentile,
+  pidListeningOn,
+  postgresScope,
+  round,
+  withDb,
+  type CpuScope,
+} from './util';
 
 const RESULTS_DIR = path.join(ROOT, 'loadtests', 'results');
 
@@ -283,15 +292,13 @@ interface Environment {
 
 /** A setting of the PostgreSQL server behind `url`, or null when it cannot be read. */
 async function serverSetting(url: string, name: string): Promise<string | null> {
-  const db = new Client({ connectionString: url });
   try {
-    await db.connect();
-    const res = await db.query<{ setting: string }>('select setting from pg_settings where name = $1', [name]);
-    return res.rows[0]?.setting ?? null;
+    return await withDb(url, async (db) => {
+      const res = await db.query<{ setting: string }>('select setting from pg_settings where name = $1', [name]);
+      return res.rows[0]?.setting ?? null;
+    });
   } catch {
     return null;
-  } finally {
-    await db.end().catch(() => undefined);
   }
 }
 
@@ -683,6 +690,22 @@ async function checkedExact<T extends { effects: Effects }>(
   return { ...result, exactness: await checkExact(opts, before, effects) };
 }
 
+/**
+ * A write scenario end to end: its warm-up (warmedUp), then its measured run with the CPU every
+ * process spent per operation (withCpu), between two readings of stock and reports (checkedExact).
+ */
+async function measuredWrite<R extends { effects: Effects }>(
+  env: Environment,
+  name: string,
+  prepare: (count: number) => Promise<{ productIds: string[]; run: () => Promise<R> } | { skipped: string }>,
+  count: number,
+  operations: (result: R) => number,
+): Promise<Checked<WithCpu<R>> | { skipped: string }> {
+  const prepared = await warmedUp(name, prepare, count);
+  if ('skipped' in prepared) return prepared;
+  return checkedExact(env, prepared, () => withCpu(env.processes, operations, prepared.run));
+}
+
 /** CPU ms of every measured process per operation of a write scenario, the load generator apart. */
 type WithCpu<T> = T & { cpuMsPerOperation: Record<string, number> };
 
@@ -971,11 +994,7 @@ async function main(): Promise<void> {
     });
     if (scenarios.has('checkout') && config.checkoutCount > 0) {
       const checkoutRun = (count: number) => prepareCheckoutScenario(writeRun(count, config.checkoutConcurrency));
-      const prepared = await warmedUp('checkout', checkoutRun, config.checkoutCount);
-      checkout =
-        'skipped' in prepared
-          ? prepared
-          : await checkedExact(env, prepared, () => withCpu(env.processes, (r) => r.checkouts, prepared.run));
+      checkout = await measuredWrite(env, 'checkout', checkoutRun, config.checkoutCount, (r) => r.checkouts);
     }
 
     let pos: Checked<WithCpu<PosResult>> | { skipped: string } = {
@@ -983,11 +1002,7 @@ async function main(): Promise<void> {
     };
     if (scenarios.has('pos') && config.posCount > 0) {
       const posRun = (count: number) => preparePosScenario(writeRun(count, config.posConcurrency));
-      const prepared = await warmedUp('pos', posRun, config.posCount);
-      pos =
-        'skipped' in prepared
-          ? prepared
-          : await checkedExact(env, prepared, () => withCpu(env.processes, (r) => r.sales, prepared.run));
+      pos = await measuredWrite(env, 'pos', posRun, config.posCount, (r) => r.sales);
     }
 
     const limits: LimitsResult[] = [];

@@ -24,7 +24,7 @@ import { DEMO_STORES, demoStaffIds, seededRandom } from '../subgraphs/kit/demo-i
 import { demoProducts } from '../subgraphs/products/seed';
 import { addDays, chainDay } from '../subgraphs/reports/domain/calendar';
 import { drained, events, type Envelope, type Line } from '../test/subgraphs/reports/helpers';
-import { metricSum, metricsText, round } from './util';
+import { metricSum, metricsText, round, withDb } from './util';
 
 /** Days of the read scenarios' period, ending today (the issue's 30). */
 export const PERIOD_DAYS = 30;
@@ -53,16 +53,6 @@ export function benchPeriod(now = new Date()): Period {
 }
 
 type Log = (message: string) => void;
-
-async function withDb<T>(url: string, fn: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
 
 /** Rows written to the producers' outboxes and not yet published, per producer (absent: no relay metrics). */
 async function outboxBacklog(access: ReportsAccess): Promise<Record<string, number | null>> {

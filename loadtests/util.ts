@@ -1,6 +1,7 @@
 /** Small helpers of the bench (loadtests/bench.ts and its scenarios). */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { Client } from 'pg';
 
 export function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -220,5 +221,16 @@ export async function metricsText(graphqlUrl: string, portOffset = 0): Promise<s
     return res.ok ? await res.text() : '';
   } catch {
     return '';
+  }
+}
+
+/** fn with a connection of its own to the database at `url`, closed after. */
+export async function withDb<T>(url: string, fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
   }
 }
