@@ -16,9 +16,8 @@ let t: TestInventory;
 beforeAll(async () => {
   t = await startTestInventory('inventory_plans', { replicas: 1 });
   // A thousand more levels at every location: past the demo seed's 300, which fit in a few pages,
-  // where reading a location's every level is no longer cheap (the same with the seed alone, once
-  // updates have spread its rows over many pages, as under the POS bench). Planned on product alone,
-  // the statements read them all (this test failed on them); by their key, a few pages.
+  // where reading a location's every level is no longer cheap. Planned on product alone, the
+  // statements read them all (this test failed on them); by their key, a few pages.
   await t.pg.query(
     `insert into stock_level (product_id, location_id, on_hand, reserved, reorder_point)
      select 'bulk-' || g, l.id, 1, 0, 0 from location l, generate_series(1, 1000) g`,
